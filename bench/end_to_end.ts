@@ -1,0 +1,112 @@
+/**
+ * End-to-end benchmark: copies of the 100 recorded GitHub events with fresh ids, generated on
+ * the fly, through extract → normalize → load into DuckDB-WASM; then native DuckDB reading the
+ * same events as NDJSON, as a reference. Prints rows/s and MB/s per stage, peak RSS and the
+ * ratio to native DuckDB.
+ *
+ *     deno run -A bench/end_to_end.ts [events=50000]
+ *
+ * Needs `../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json`.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pipeline, resource } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+
+const FIXTURE = new URL(
+  "../../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json",
+  import.meta.url,
+);
+const total = Number(Deno.args[0] ?? 50_000);
+
+function peakRssMiB(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+let fixture: Record<string, unknown>[];
+try {
+  fixture = JSON.parse(await Deno.readTextFile(FIXTURE));
+} catch {
+  console.log("end_to_end: skipped, ../shared/fixtures/dlt-cases is not there");
+  Deno.exit(0);
+}
+
+/** The i-th generated event: a copy of a fixture event with a fresh id. */
+function eventAt(i: number): Record<string, unknown> {
+  return { ...fixture[i % fixture.length], id: String(30_000_000_000 + i) };
+}
+const bytesPerCycle = fixture.reduce((n, e) => n + JSON.stringify(e).length, 0);
+const megabytes = (bytesPerCycle * total / fixture.length) / 1e6;
+
+const dir = await Deno.makeTempDir({ prefix: "denodlt_bench_" });
+const p = pipeline({
+  pipelineName: "bench_events",
+  destination: duckdb({ path: join(dir, "bench.duckdb") }),
+  pipelinesDir: join(dir, "pipelines"),
+});
+const events = resource(function* () {
+  for (let i = 0; i < total; i++) yield eventAt(i);
+}, { name: "events" });
+
+const t0 = performance.now();
+await p.extract(events);
+const t1 = performance.now();
+const normalized = await p.normalize();
+const t2 = performance.now();
+await p.load();
+const t3 = performance.now();
+const ourPeak = peakRssMiB();
+const rows = Object.values(normalized.rowCounts).reduce((a, b) => a + b, 0);
+const loaded = await p.dataset().table("events").count();
+if (loaded !== total) throw new Error(`Loaded ${loaded} events, expected ${total}`);
+
+const line = (stage: string, ms: number, units: number, unit: string) =>
+  console.log(
+    `  ${stage.padEnd(10)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${
+      Math.round(units / (ms / 1000)).toLocaleString("en-US").padStart(10)
+    } ${unit}/s  ${(megabytes / (ms / 1000)).toFixed(1).padStart(6)} MB/s`,
+  );
+console.log(
+  `end_to_end: ${total.toLocaleString("en-US")} events, ${megabytes.toFixed(0)} MB of JSON, ${
+    rows.toLocaleString("en-US")
+  } rows in ${Object.keys(normalized.rowCounts).length} tables`,
+);
+line("extract", t1 - t0, total, "events");
+line("normalize", t2 - t1, rows, "rows");
+line("load", t3 - t2, rows, "rows");
+line("total", t3 - t0, total, "events");
+const ours = total / ((t3 - t0) / 1000);
+console.log(`  peak RSS   ${ourPeak.toFixed(0)} MiB`);
+
+// the reference: native DuckDB reading the same events as NDJSON into one table
+const ndjson = join(dir, "events.ndjson");
+{
+  using file = await Deno.open(ndjson, { write: true, create: true });
+  const encoder = new TextEncoder();
+  let chunk: string[] = [];
+  for (let i = 0; i < total; i++) {
+    chunk.push(JSON.stringify(eventAt(i)));
+    if (chunk.length === 1000 || i === total - 1) {
+      const bytes = encoder.encode(chunk.join("\n") + "\n");
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      chunk = [];
+    }
+  }
+}
+const native = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", fileURLToPath(new URL("./_native_read_json.ts", import.meta.url)), ndjson, join(dir, "native.duckdb")],
+  stderr: "inherit",
+}).output();
+if (!native.success) throw new Error("native DuckDB reference failed");
+const reference = JSON.parse(new TextDecoder().decode(native.stdout)) as { seconds: number; rows: number };
+const nativeRate = reference.rows / reference.seconds;
+console.log(
+  `  native DuckDB read_json_auto: ${reference.seconds.toFixed(2)} s, ${
+    Math.round(nativeRate).toLocaleString("en-US")
+  } events/s`,
+);
+console.log(`  ratio (ours / native): ${(ours / nativeRate).toFixed(2)}`);
+await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,18 @@
+/**
+ * Runs every benchmark under `bench/`, each in its own process so peak memory is its own.
+ *
+ *     deno task bench
+ */
+import { fileURLToPath } from "node:url";
+
+const BENCHMARKS = ["end_to_end.ts"];
+
+for (const name of BENCHMARKS) {
+  const script = fileURLToPath(new URL(name, import.meta.url));
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...Deno.args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!success) Deno.exit(1);
+}

@@ -1,0 +1,359 @@
+/**
+ * A DuckDB-WASM runtime that keeps database files durable on a real disk.
+ *
+ * DuckDB-WASM calls back into JavaScript for every file operation through
+ * `globalThis.DUCKDB_RUNTIME`. With the package's own `NODE_RUNTIME`, data committed by one process
+ * is gone in the next (duckdb/duckdb-wasm issues #2170, #2182, #2004). {@linkcode DURABLE_RUNTIME}
+ * replaces its file functions and keeps the rest (directories, glob, UDFs):
+ *
+ * - `openFile` honours the create, truncate and `FILE_FLAGS_NULL_IF_NOT_EXISTS` flags against the
+ *   real disk, keeps one descriptor per file and returns the 24-byte `OpenedFile` struct.
+ * - `readFile`/`writeFile` loop until every byte is done.
+ * - A write to a database header block is surrounded by `fsync` (the blocks it points to are on
+ *   disk before it, and it is on disk before the write-ahead log goes); closing a file syncs it.
+ * - `moveFile` and `truncateFile` act on the disk.
+ * - DuckDB's `RemoveFile` never reaches JavaScript. The last step of a checkpoint is a
+ *   `FileExists` check on the write-ahead log it just closed; when the database header was written
+ *   after the log's last write, that check deletes the log.
+ * - A write below the size a write-ahead log had when it was opened throws instead of silently
+ *   corrupting it: DuckDB-WASM writes a log from offset 0 where DuckDB expects appends.
+ *
+ * State is kept per wasm instance, so several databases can be open in one process. The package
+ * version is pinned: these functions lean on DuckDB-WASM internals and `_database_test.ts` must
+ * pass again on every upgrade.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import { callSRet, type DuckDBModule, NODE_RUNTIME } from "@duckdb/duckdb-wasm/blocking";
+
+/** The part of the emscripten module the runtime uses. */
+interface WasmModule {
+  readonly HEAPU8: Uint8Array;
+  readonly HEAPF64: Float64Array;
+  _malloc(size: number): number;
+  ccall(name: string, returnType: null, argTypes: string[], args: unknown[]): void;
+}
+
+/** DuckDB's `FileOpenFlags` bits (only the low byte reaches the runtime). */
+const FLAG_WRITE = 1 << 1;
+const FLAG_DIRECT_IO = 1 << 2;
+const FLAG_CREATE = 1 << 3;
+const FLAG_CREATE_NEW = 1 << 4;
+const FLAG_NULL_IF_NOT_EXISTS = 1 << 7;
+
+/** The three 4 KiB header blocks at the start of a DuckDB database file. */
+const HEADER_END = 3 * 4096;
+
+/** A file the wasm side holds open. */
+interface OpenFile {
+  path: string;
+  fd: number;
+  writable: boolean;
+  /** Opened with direct IO, which only the database files are. */
+  database: boolean;
+  /** Size of a write-ahead log when it was opened: writing below it would corrupt the log. */
+  protectedBytes: number;
+  /** Written since the last `fsync`. */
+  dirty: boolean;
+}
+
+/** What the runtime tracks for one wasm instance. */
+interface InstanceState {
+  /** Open files by DuckDB's file id. */
+  files: Map<number, OpenFile>;
+  /** Ticks on every write, to order log writes and header writes. */
+  clock: number;
+  /** Clock of the last write to each write-ahead log. */
+  logWrites: Map<string, number>;
+  /** Clock of the last header write to each database file. */
+  headerWrites: Map<string, number>;
+  /** Write-ahead logs closed since they were last written. */
+  closedLogs: Set<string>;
+}
+
+const states = new WeakMap<WasmModule, InstanceState>();
+
+function stateOf(mod: WasmModule): InstanceState {
+  let state = states.get(mod);
+  if (state === undefined) {
+    state = {
+      files: new Map(),
+      clock: 0,
+      logWrites: new Map(),
+      headerWrites: new Map(),
+      closedLogs: new Set(),
+    };
+    states.set(mod, state);
+  }
+  return state;
+}
+
+const LOG_SUFFIX = ".wal";
+const decoder = new TextDecoder();
+
+function readString(mod: WasmModule, pointer: number, length: number): string {
+  return decoder.decode(mod.HEAPU8.subarray(pointer, pointer + length));
+}
+
+/**
+ * Raises a C++ exception carrying `message` in DuckDB, which turns it into a query error. With the
+ * `eh` build it unwinds through the calling JavaScript frame; the `throw` is never reached.
+ */
+function fail(mod: WasmModule, message: string): never {
+  mod.ccall("duckdb_web_fail_with", null, ["string"], [message]);
+  throw new Error(message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Asks the wasm side which disk path a file id stands for. */
+function pathOf(mod: WasmModule, fileId: number): string {
+  // Cache epoch 0 is never current, so the answer is always fresh.
+  const [status, data, size] = callSRet(
+    mod as unknown as DuckDBModule,
+    "duckdb_web_fs_get_file_info_by_id",
+    ["number", "number"],
+    [fileId, 0],
+  );
+  const text = readString(mod, data, size);
+  mod.ccall("duckdb_web_clear_response", null, [], []);
+  if (status !== 0) fail(mod, text);
+  const info = JSON.parse(text) as { dataUrl?: string | null; fileName: string };
+  const url = info.dataUrl ?? info.fileName;
+  return url.startsWith("file://") ? url.slice("file://".length) : url;
+}
+
+function fileOf(mod: WasmModule, fileId: number): OpenFile {
+  return stateOf(mod).files.get(fileId) ?? fail(mod, `File ${fileId} is not open`);
+}
+
+function syncIfDirty(file: OpenFile): void {
+  if (!file.dirty) return;
+  fs.fsyncSync(file.fd);
+  file.dirty = false;
+}
+
+function openFile(mod: WasmModule, fileId: number, flags: number): number {
+  try {
+    const state = stateOf(mod);
+    const wantsWrite = (flags & FLAG_WRITE) !== 0;
+    let file = state.files.get(fileId);
+    if (file !== undefined && wantsWrite && !file.writable) {
+      // Opened for reading before: reopen read-write, keeping one descriptor.
+      fs.closeSync(file.fd);
+      file.fd = fs.openSync(file.path, "r+");
+      file.writable = true;
+    }
+    if (file === undefined) {
+      const path = pathOf(mod, fileId);
+      const exists = fs.existsSync(path);
+      if (!exists && (flags & FLAG_NULL_IF_NOT_EXISTS) !== 0) return 0;
+      if (!exists && (flags & (FLAG_CREATE | FLAG_CREATE_NEW)) === 0) {
+        fail(mod, `File "${path}" does not exist`);
+      }
+      const fd = fs.openSync(path, exists ? (wantsWrite ? "r+" : "r") : "w+");
+      const size = fs.fstatSync(fd).size;
+      file = {
+        path,
+        fd,
+        writable: wantsWrite || !exists,
+        database: false,
+        protectedBytes: path.endsWith(LOG_SUFFIX) ? size : 0,
+        dirty: false,
+      };
+      state.files.set(fileId, file);
+      // A log that is open again is no longer the one a checkpoint just closed.
+      state.closedLogs.delete(path);
+    }
+    // The database file is probed without direct IO before DuckDB opens it with it.
+    if ((flags & FLAG_DIRECT_IO) !== 0) file.database = true;
+    const stat = fs.fstatSync(file.fd);
+    // struct OpenedFile { double file_size; double file_buffer; double file_last_modification; }
+    const opened = mod._malloc(3 * 8);
+    const slot = opened >> 3;
+    mod.HEAPF64[slot] = stat.size;
+    mod.HEAPF64[slot + 1] = 0;
+    mod.HEAPF64[slot + 2] = stat.mtimeMs / 1000;
+    return opened;
+  } catch (error) {
+    return fail(mod, `Cannot open file ${fileId}: ${messageOf(error)}`);
+  }
+}
+
+function readFile(
+  mod: WasmModule,
+  fileId: number,
+  buffer: number,
+  bytes: number,
+  location: number,
+): number {
+  const file = fileOf(mod, fileId);
+  try {
+    let done = 0;
+    while (done < bytes) {
+      const n = fs.readSync(file.fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  } catch (error) {
+    return fail(mod, `Cannot read "${file.path}": ${messageOf(error)}`);
+  }
+}
+
+function writeFile(
+  mod: WasmModule,
+  fileId: number,
+  buffer: number,
+  bytes: number,
+  location: number,
+): number {
+  const file = fileOf(mod, fileId);
+  if (location < file.protectedBytes) {
+    fail(
+      mod,
+      `Refusing to overwrite write-ahead log "${file.path}" at offset ${location}: it held ` +
+        `${file.protectedBytes} bytes when opened`,
+    );
+  }
+  try {
+    const state = stateOf(mod);
+    const header = file.database && location < HEADER_END;
+    // The blocks a header points to must be on disk before it.
+    if (header) syncIfDirty(file);
+    let done = 0;
+    while (done < bytes) {
+      done += fs.writeSync(file.fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
+    }
+    file.dirty = true;
+    state.clock++;
+    if (header) {
+      syncIfDirty(file);
+      state.headerWrites.set(file.path, state.clock);
+    } else if (file.path.endsWith(LOG_SUFFIX)) {
+      state.logWrites.set(file.path, state.clock);
+    }
+    return done;
+  } catch (error) {
+    return fail(mod, `Cannot write "${file.path}": ${messageOf(error)}`);
+  }
+}
+
+function truncateFile(mod: WasmModule, fileId: number, newSize: number): void {
+  const file = fileOf(mod, fileId);
+  try {
+    fs.ftruncateSync(file.fd, newSize);
+    file.protectedBytes = Math.min(file.protectedBytes, newSize);
+    file.dirty = true;
+  } catch (error) {
+    fail(mod, `Cannot truncate "${file.path}": ${messageOf(error)}`);
+  }
+}
+
+function syncFile(mod: WasmModule, fileId: number): void {
+  const file = fileOf(mod, fileId);
+  try {
+    syncIfDirty(file);
+  } catch (error) {
+    fail(mod, `Cannot sync "${file.path}": ${messageOf(error)}`);
+  }
+}
+
+function closeFile(mod: WasmModule, fileId: number): void {
+  const state = stateOf(mod);
+  // A file whose opening returned "not found" is closed too.
+  const file = state.files.get(fileId);
+  if (file === undefined) return;
+  state.files.delete(fileId);
+  try {
+    syncIfDirty(file);
+    fs.closeSync(file.fd);
+  } catch (error) {
+    fail(mod, `Cannot close "${file.path}": ${messageOf(error)}`);
+  }
+  if (state.logWrites.has(file.path)) state.closedLogs.add(file.path);
+}
+
+function getLastFileModificationTime(mod: WasmModule, fileId: number): number {
+  const file = fileOf(mod, fileId);
+  try {
+    return fs.fstatSync(file.fd).mtimeMs / 1000;
+  } catch (error) {
+    return fail(mod, `Cannot stat "${file.path}": ${messageOf(error)}`);
+  }
+}
+
+function moveFile(
+  mod: WasmModule,
+  fromPointer: number,
+  fromLength: number,
+  toPointer: number,
+  toLength: number,
+): void {
+  const from = readString(mod, fromPointer, fromLength);
+  const to = readString(mod, toPointer, toLength);
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    fail(mod, `Cannot move "${from}" to "${to}": ${messageOf(error)}`);
+  }
+  for (const file of stateOf(mod).files.values()) {
+    if (file.path === from) file.path = to;
+  }
+}
+
+/**
+ * Reports whether a file exists. A write-ahead log that was closed after a header of its database
+ * was written past its last write has been checkpointed: DuckDB is about to remove it, so it is
+ * deleted here and reported missing.
+ */
+function checkFile(mod: WasmModule, pathPointer: number, pathLength: number): boolean {
+  const path = readString(mod, pathPointer, pathLength);
+  const state = stateOf(mod);
+  try {
+    if (state.closedLogs.has(path)) {
+      const database = path.slice(0, -LOG_SUFFIX.length);
+      const lastLogWrite = state.logWrites.get(path) ?? 0;
+      if ((state.headerWrites.get(database) ?? 0) > lastLogWrite) {
+        state.closedLogs.delete(path);
+        state.logWrites.delete(path);
+        fs.rmSync(path, { force: true });
+        return false;
+      }
+    }
+    return fs.existsSync(path);
+  } catch (error) {
+    return fail(mod, `Cannot check "${path}": ${messageOf(error)}`);
+  }
+}
+
+function removeFile(mod: WasmModule, pathPointer: number, pathLength: number): void {
+  const path = readString(mod, pathPointer, pathLength);
+  try {
+    fs.rmSync(path, { force: true });
+  } catch (error) {
+    fail(mod, `Cannot remove "${path}": ${messageOf(error)}`);
+  }
+}
+
+/**
+ * The package's `NODE_RUNTIME` with durable file functions. Install it as
+ * `globalThis.DUCKDB_RUNTIME` before instantiating a DuckDB-WASM module; every function takes the
+ * module it serves as first argument.
+ */
+export const DURABLE_RUNTIME: typeof NODE_RUNTIME = {
+  ...NODE_RUNTIME,
+  openFile,
+  readFile,
+  writeFile,
+  truncateFile,
+  syncFile,
+  closeFile,
+  getLastFileModificationTime,
+  moveFile,
+  checkFile,
+  removeFile,
+} as unknown as typeof NODE_RUNTIME;

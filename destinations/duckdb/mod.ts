@@ -1,0 +1,317 @@
+/**
+ * The DuckDB destination, on DuckDB-WASM: loads into a durable `.duckdb` file that native
+ * DuckDB (the CLI, `@duckdb/node-api`) reads as well.
+ *
+ * @example Loading into a file of your choice
+ * ```ts ignore
+ * import { pipeline } from "@denodlt/dlt";
+ * import { duckdb } from "@denodlt/dlt/destinations/duckdb";
+ * const p = pipeline({ pipelineName: "demo", destination: duckdb({ path: "./demo.duckdb" }) });
+ * ```
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import type { Table as ArrowTable } from "apache-arrow";
+import type {
+  Destination,
+  DestinationCapabilities,
+  DestinationClient,
+  DestinationClientOptions,
+  LoadPackage,
+} from "../../lib/destination.ts";
+import type { ColumnSchema, DataType, TableSchema } from "../../lib/schema/schema.ts";
+import type { PipelineState } from "../../lib/state.ts";
+import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
+import { findConfig } from "../../lib/config.ts";
+import { DestinationError } from "../../lib/errors.ts";
+import { type DuckDbWasmDatabase, openDuckDbWasm } from "./_database.ts";
+
+/** Options of {@linkcode duckdb}. */
+export interface DuckDbOptions {
+  /**
+   * Path of the database file. Without it, `destination.duckdb.credentials` from config
+   * (`DESTINATION__DUCKDB__CREDENTIALS`) is used, then `<pipelineName>.duckdb` in the working
+   * directory.
+   */
+  path?: string;
+  /**
+   * DuckDB memory limit inside WASM.
+   * @default {"1GB"}
+   */
+  memoryLimit?: string;
+}
+
+/** DuckDB-WASM capabilities. */
+export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
+  preferredLoaderFileFormat: "csv",
+  maxIdentifierLength: 65536,
+  supportsTransactions: true,
+};
+
+const SQL_TYPES: Record<DataType, string> = {
+  text: "VARCHAR",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  bool: "BOOLEAN",
+  timestamp: "TIMESTAMP WITH TIME ZONE",
+  date: "DATE",
+  decimal: "DECIMAL(38,9)",
+  binary: "BLOB",
+  json: "VARCHAR",
+};
+
+/** How a CSV field of each type is read (`read_csv` type) and turned into the column's value. */
+const CSV_READ: Record<DataType, { csvType: string; expr: (column: string) => string }> = {
+  text: { csvType: "VARCHAR", expr: (c) => c },
+  bigint: { csvType: "BIGINT", expr: (c) => c },
+  double: { csvType: "DOUBLE", expr: (c) => c },
+  bool: { csvType: "BOOLEAN", expr: (c) => c },
+  timestamp: { csvType: "VARCHAR", expr: (c) => `CAST(${c} AS TIMESTAMP WITH TIME ZONE)` },
+  date: { csvType: "DATE", expr: (c) => c },
+  decimal: { csvType: "VARCHAR", expr: (c) => `CAST(${c} AS DECIMAL(38,9))` },
+  binary: { csvType: "VARCHAR", expr: (c) => `from_base64(${c})` },
+  json: { csvType: "VARCHAR", expr: (c) => c },
+};
+
+/** Resolves the database file of a pipeline: option, then config, then `<pipelineName>.duckdb`. */
+export function resolveDuckDbPath(pipelineName: string, path?: string): string {
+  if (path !== undefined) return resolve(path);
+  const configured = findConfig("destination.duckdb.credentials", { pipelineName });
+  if (typeof configured === "string" && configured !== "") {
+    return resolve(configured.replace(/^duckdb:\/\/\/?/, ""));
+  }
+  if (configured !== undefined && typeof configured === "object") {
+    const database = (configured as Record<string, unknown>).database;
+    if (typeof database === "string") return resolve(database);
+  }
+  return resolve(`${pipelineName}.duckdb`);
+}
+
+/**
+ * The DuckDB destination (DuckDB-WASM, durable file).
+ *
+ * @example
+ * ```ts ignore
+ * import { duckdb } from "./mod.ts";
+ * const destination = duckdb({ path: "./data.duckdb" });
+ * ```
+ */
+export function duckdb(options: DuckDbOptions = {}): Destination {
+  return {
+    name: "duckdb",
+    capabilities: DUCKDB_CAPABILITIES,
+    async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
+      const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
+      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "1GB" });
+      return new DuckDbClient(db, clientOptions.datasetName);
+    },
+    location(clientOptions: DestinationClientOptions): string {
+      return resolveDuckDbPath(clientOptions.pipelineName, options.path);
+    },
+  };
+}
+
+function columnDefinition(column: ColumnSchema): string {
+  const notNull = column.nullable === false ? " NOT NULL" : "";
+  return `${quoteIdentifier(column.name)} ${SQL_TYPES[column.dataType!]}${notNull}`;
+}
+
+class DuckDbClient implements DestinationClient {
+  #db: DuckDbWasmDatabase;
+  #dataset: string;
+
+  constructor(db: DuckDbWasmDatabase, dataset: string) {
+    this.#db = db;
+    this.#dataset = dataset;
+  }
+
+  qualifiedName(table: string): string {
+    return `${quoteIdentifier(this.#dataset)}.${quoteIdentifier(table)}`;
+  }
+
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    return Promise.resolve(this.#db.query<T>(sql));
+  }
+
+  queryArrow(sql: string): Promise<ArrowTable> {
+    return Promise.resolve(this.#db.queryArrow(sql));
+  }
+
+  execute(sql: string): Promise<void> {
+    this.#db.run(sql);
+    return Promise.resolve();
+  }
+
+  #tableExists(table: string): boolean {
+    return this.#db.query(
+      `SELECT 1 FROM information_schema.tables WHERE table_schema = ${
+        quoteLiteral(this.#dataset)
+      } AND table_name = ${quoteLiteral(table)}`,
+    ).length > 0;
+  }
+
+  isLoaded(loadId: string): Promise<boolean> {
+    if (!this.#tableExists("_dlt_loads")) return Promise.resolve(false);
+    const rows = this.#db.query(
+      `SELECT 1 FROM ${this.qualifiedName("_dlt_loads")} WHERE load_id = ${quoteLiteral(loadId)}`,
+    );
+    return Promise.resolve(rows.length > 0);
+  }
+
+  storedState(pipelineName: string): Promise<PipelineState | undefined> {
+    if (!this.#tableExists("_dlt_pipeline_state")) return Promise.resolve(undefined);
+    const rows = this.#db.query<{ state: string }>(
+      `SELECT state FROM ${this.qualifiedName("_dlt_pipeline_state")} WHERE pipeline_name = ${
+        quoteLiteral(pipelineName)
+      } ORDER BY version DESC, created_at DESC LIMIT 1`,
+    );
+    return Promise.resolve(rows.length ? JSON.parse(rows[0].state) as PipelineState : undefined);
+  }
+
+  loadPackage(pkg: LoadPackage): Promise<void> {
+    const db = this.#db;
+    db.run("BEGIN TRANSACTION");
+    try {
+      db.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.#dataset)}`);
+      this.#createSystemTables();
+      const done = db.query(
+        `SELECT 1 FROM ${this.qualifiedName("_dlt_loads")} WHERE load_id = ${
+          quoteLiteral(pkg.loadId)
+        }`,
+      );
+      if (done.length > 0) {
+        db.run("ROLLBACK");
+        return Promise.resolve();
+      }
+      const touched = new Set([...pkg.replaceTables, ...pkg.jobs.map((j) => j.table)]);
+      for (const name of touched) {
+        const table = pkg.schema.tables[name];
+        if (table !== undefined) this.#syncTable(table);
+      }
+      for (const name of pkg.replaceTables) {
+        if (pkg.schema.tables[name] !== undefined && this.#tableExists(name)) {
+          db.run(`DELETE FROM ${this.qualifiedName(name)}`);
+        }
+      }
+      for (const job of pkg.jobs) this.#copyJob(pkg.schema.tables[job.table], job.path, job.columns);
+      this.#recordSchema(pkg);
+      if (pkg.state !== undefined) this.#recordState(pkg.state, pkg.loadId);
+      db.run(
+        `INSERT INTO ${this.qualifiedName("_dlt_loads")} VALUES (${quoteLiteral(pkg.loadId)}, ${
+          quoteLiteral(pkg.schema.name)
+        }, 0, now(), ${quoteLiteral(pkg.schema.versionHash)})`,
+      );
+      db.run("COMMIT");
+    } catch (error) {
+      try {
+        db.run("ROLLBACK");
+      } catch {
+        // the transaction may already be aborted by the failing statement
+      }
+      throw new DestinationError(
+        `Cannot load package "${pkg.loadId}" into dataset "${this.#dataset}": ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    db.checkpoint();
+    return Promise.resolve();
+  }
+
+  #createSystemTables(): void {
+    for (const table of SYSTEM_TABLES) {
+      const columns = table.columns.map(([name, type, nullable]) =>
+        `${quoteIdentifier(name)} ${SQL_TYPES[type]}${nullable ? "" : " NOT NULL"}`
+      );
+      this.#db.run(
+        `CREATE TABLE IF NOT EXISTS ${this.qualifiedName(table.name)} (${columns.join(", ")})`,
+      );
+    }
+  }
+
+  /** Creates `table` or adds the columns it lacks. */
+  #syncTable(table: TableSchema): void {
+    const columns = Object.values(table.columns).filter((c) => c.dataType !== undefined);
+    if (columns.length === 0) return;
+    const existing = new Set(
+      this.#db.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = ${
+          quoteLiteral(this.#dataset)
+        } AND table_name = ${quoteLiteral(table.name)}`,
+      ).map((r) => r.column_name),
+    );
+    if (existing.size === 0) {
+      this.#db.run(
+        `CREATE TABLE ${this.qualifiedName(table.name)} (${
+          columns.map(columnDefinition).join(", ")
+        })`,
+      );
+      return;
+    }
+    for (const column of columns) {
+      if (existing.has(column.name)) continue;
+      // a column added to existing rows cannot be NOT NULL
+      this.#db.run(
+        `ALTER TABLE ${this.qualifiedName(table.name)} ADD COLUMN ${
+          columnDefinition({ ...column, nullable: true })
+        }`,
+      );
+    }
+  }
+
+  #copyJob(table: TableSchema, path: string, columns: readonly string[]): void {
+    const csvColumns: string[] = [];
+    const exprs: string[] = [];
+    for (const name of columns) {
+      const read = CSV_READ[table.columns[name].dataType!];
+      csvColumns.push(`${quoteLiteral(name)}: ${quoteLiteral(read.csvType)}`);
+      exprs.push(read.expr(quoteIdentifier(name)));
+    }
+    this.#db.run(
+      `INSERT INTO ${this.qualifiedName(table.name)} (${
+        columns.map(quoteIdentifier).join(", ")
+      }) SELECT ${exprs.join(", ")} FROM read_csv(${
+        quoteLiteral(path)
+      }, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, columns = {${
+        csvColumns.join(", ")
+      }})`,
+    );
+  }
+
+  #recordSchema(pkg: LoadPackage): void {
+    const { schema } = pkg;
+    const exists = this.#db.query(
+      `SELECT 1 FROM ${this.qualifiedName("_dlt_version")} WHERE schema_name = ${
+        quoteLiteral(schema.name)
+      } AND version_hash = ${quoteLiteral(schema.versionHash)}`,
+    );
+    if (exists.length > 0) return;
+    this.#db.run(
+      `INSERT INTO ${this.qualifiedName("_dlt_version")} VALUES (${schema.version}, ${schema.engineVersion}, now(), ${
+        quoteLiteral(schema.name)
+      }, ${quoteLiteral(schema.versionHash)}, ${quoteLiteral(JSON.stringify(schema))})`,
+    );
+  }
+
+  #recordState(state: PipelineState, loadId: string): void {
+    const exists = this.#db.query(
+      `SELECT 1 FROM ${this.qualifiedName("_dlt_pipeline_state")} WHERE pipeline_name = ${
+        quoteLiteral(state.pipelineName)
+      } AND version_hash = ${quoteLiteral(state.versionHash)}`,
+    );
+    if (exists.length > 0) return;
+    this.#db.run(
+      `INSERT INTO ${this.qualifiedName("_dlt_pipeline_state")} VALUES (${state.version}, ${state.engineVersion}, ${
+        quoteLiteral(state.pipelineName)
+      }, ${quoteLiteral(JSON.stringify(state))}, now(), ${quoteLiteral(state.versionHash)}, ${
+        quoteLiteral(loadId)
+      }, ${quoteLiteral(crypto.randomUUID())})`,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Reading loaded data back: `pipeline.dataset().table(name)`.
+ *
+ * @module
+ */
+import type { Table as ArrowTable } from "apache-arrow";
+import type { DestinationClient } from "./destination.ts";
+import { quoteIdentifier } from "./load/sql.ts";
+
+/** Opens a destination client for one query; the dataset closes it afterwards. */
+export type ClientOpener = () => Promise<DestinationClient>;
+
+async function withClient<T>(open: ClientOpener, fn: (c: DestinationClient) => Promise<T>) {
+  const client = await open();
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** A table of the dataset, optionally narrowed by {@linkcode Relation.limit} or {@linkcode Relation.select}. */
+export class Relation {
+  #open: ClientOpener;
+  #table: string;
+  #columns: readonly string[] | undefined;
+  #limit: number | undefined;
+  #orderBy: readonly string[] | undefined;
+
+  /** Use `pipeline.dataset().table(name)` instead. */
+  constructor(
+    open: ClientOpener,
+    table: string,
+    columns?: readonly string[],
+    limit?: number,
+    orderBy?: readonly string[],
+  ) {
+    this.#open = open;
+    this.#table = table;
+    this.#columns = columns;
+    this.#limit = limit;
+    this.#orderBy = orderBy;
+  }
+
+  /** Only these columns. */
+  select(...columns: string[]): Relation {
+    return new Relation(this.#open, this.#table, columns, this.#limit, this.#orderBy);
+  }
+
+  /** At most `n` rows. */
+  limit(n: number): Relation {
+    return new Relation(this.#open, this.#table, this.#columns, n, this.#orderBy);
+  }
+
+  /** Rows ordered by these columns. */
+  orderBy(...columns: string[]): Relation {
+    return new Relation(this.#open, this.#table, this.#columns, this.#limit, columns);
+  }
+
+  #sql(client: DestinationClient): string {
+    const columns = this.#columns?.map(quoteIdentifier).join(", ") ?? "*";
+    let sql = `SELECT ${columns} FROM ${client.qualifiedName(this.#table)}`;
+    if (this.#orderBy?.length) sql += ` ORDER BY ${this.#orderBy.map(quoteIdentifier).join(", ")}`;
+    if (this.#limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.#limit))}`;
+    return sql;
+  }
+
+  /** The rows as plain objects (BIGINT as `number` where safe, else `bigint`; timestamps as `Date`). */
+  rows<T = Record<string, unknown>>(): Promise<T[]> {
+    return withClient(this.#open, (c) => c.query<T>(this.#sql(c)));
+  }
+
+  /** The rows as an Arrow table. */
+  arrow(): Promise<ArrowTable> {
+    return withClient(this.#open, (c) => c.queryArrow(this.#sql(c)));
+  }
+
+  /** Number of rows. */
+  count(): Promise<number> {
+    return withClient(this.#open, async (c) => {
+      const [row] = await c.query<{ n: number | bigint }>(
+        `SELECT count(*) AS n FROM (${this.#sql(c)})`,
+      );
+      return Number(row.n);
+    });
+  }
+}
+
+/** The data a pipeline loaded, read from its destination. */
+export class Dataset {
+  #open: ClientOpener;
+  /** The dataset (schema) name. */
+  readonly name: string;
+
+  /** Use `pipeline.dataset()` instead. */
+  constructor(open: ClientOpener, name: string) {
+    this.#open = open;
+    this.name = name;
+  }
+
+  /** The table `name`. */
+  table(name: string): Relation {
+    return new Relation(this.#open, name);
+  }
+
+  /** Runs SQL against the destination; table names may be qualified with the dataset name. */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    return withClient(this.#open, (c) => c.query<T>(sql));
+  }
+
+  /** Names of the tables in the dataset, including dlt's system tables. */
+  tableNames(): Promise<string[]> {
+    return withClient(this.#open, async (c) => {
+      const rows = await c.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = '${
+          this.name.replaceAll("'", "''")
+        }' ORDER BY table_name`,
+      );
+      return rows.map((r) => r.table_name);
+    });
+  }
+
+  /** Row count of every data table (system tables left out). */
+  rowCounts(): Promise<Record<string, number>> {
+    return withClient(this.#open, async (c) => {
+      const rows = await c.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = '${
+          this.name.replaceAll("'", "''")
+        }' AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' ORDER BY table_name`,
+      );
+      const counts: Record<string, number> = {};
+      for (const { table_name } of rows) {
+        const [row] = await c.query<{ n: number }>(
+          `SELECT count(*) AS n FROM ${c.qualifiedName(table_name)}`,
+        );
+        counts[table_name] = Number(row.n);
+      }
+      return counts;
+    });
+  }
+}

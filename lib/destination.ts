@@ -1,0 +1,86 @@
+/**
+ * The destination interface: what the load stage needs from a place that stores data.
+ * Destinations live in `destinations/<name>/mod.ts`; capabilities are data.
+ *
+ * @module
+ */
+import type { Table as ArrowTable } from "apache-arrow";
+import type { StoredSchema } from "./schema/schema.ts";
+import type { PipelineState } from "./state.ts";
+
+/** What a destination can do, as data. */
+export interface DestinationCapabilities {
+  /** File format the normalizer writes for this destination. */
+  preferredLoaderFileFormat: "csv";
+  /** Longest identifier the destination accepts; longer names are shortened with a hash. */
+  maxIdentifierLength?: number;
+  /** Whether a whole package can be loaded in one transaction. */
+  supportsTransactions: boolean;
+}
+
+/** One file of normalized rows to load into a table. */
+export interface LoadJob {
+  /** Absolute path of the file. */
+  path: string;
+  /** Target table. */
+  table: string;
+  /** Columns of the file, in order. */
+  columns: readonly string[];
+}
+
+/** A normalized package, ready for {@linkcode DestinationClient.loadPackage}. */
+export interface LoadPackage {
+  /** The load id. */
+  loadId: string;
+  /** Schema (with every table and column of the package). */
+  schema: StoredSchema;
+  /** Files to load. */
+  jobs: readonly LoadJob[];
+  /** Tables whose rows are replaced by this package (root tables and their nested tables). */
+  replaceTables: readonly string[];
+  /** Pipeline state to commit with the data, when it changed. */
+  state?: PipelineState;
+}
+
+/** A connection to a destination for one dataset. */
+export interface DestinationClient {
+  /** Whether the package `loadId` was already committed. */
+  isLoaded(loadId: string): Promise<boolean>;
+  /**
+   * Loads every job of `pkg`, the schema version, the state and the `_dlt_loads` row, so that
+   * readers see all of it or none of it.
+   */
+  loadPackage(pkg: LoadPackage): Promise<void>;
+  /** Runs SQL and returns plain rows. */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Runs SQL and returns an Arrow table. */
+  queryArrow(sql: string): Promise<ArrowTable>;
+  /** Runs SQL for its effect. */
+  execute(sql: string): Promise<void>;
+  /** The SQL name of `table` in the dataset (quoted, qualified). */
+  qualifiedName(table: string): string;
+  /** The newest state committed for `pipelineName`, if any. */
+  storedState(pipelineName: string): Promise<PipelineState | undefined>;
+  /** Releases the connection. */
+  close(): Promise<void>;
+}
+
+/** Where the pipeline loads data. */
+export interface Destination {
+  /** Destination type name, e.g. `duckdb`. */
+  readonly name: string;
+  /** What it can do. */
+  readonly capabilities: DestinationCapabilities;
+  /** Opens a client for `datasetName` of `pipelineName`. */
+  client(options: DestinationClientOptions): Promise<DestinationClient>;
+  /** Where the data of `pipelineName` is stored (a file path or URL without credentials). */
+  location?(options: DestinationClientOptions): string;
+}
+
+/** Options of {@linkcode Destination.client}. */
+export interface DestinationClientOptions {
+  /** The pipeline that loads. */
+  pipelineName: string;
+  /** The dataset (schema) to load into. */
+  datasetName: string;
+}

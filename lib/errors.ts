@@ -1,0 +1,110 @@
+/**
+ * The error hierarchy. Every error the pipeline raises on purpose is a {@linkcode DltError};
+ * `transient` tells whether retrying the same step may succeed.
+ *
+ * @module
+ */
+
+/** Options shared by all {@linkcode DltError}s. */
+export interface DltErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown;
+  /**
+   * Whether retrying the same step may succeed (a lost connection) or not (bad data).
+   * @default {false}
+   */
+  transient?: boolean;
+}
+
+/** Base class of every error raised by the pipeline on purpose. */
+export class DltError extends Error {
+  /** Whether retrying the same step may succeed. */
+  readonly transient: boolean;
+
+  /** Creates the error with a message and options. */
+  constructor(message: string, options: DltErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.transient = options.transient ?? false;
+  }
+}
+
+/** A pipeline step: what {@linkcode PipelineStepFailed} names. */
+export type PipelineStep = "extract" | "normalize" | "load" | "sync";
+
+/**
+ * A pipeline step failed. Names the step and the load package; the original error is the `cause`.
+ *
+ * @example Telling which step failed
+ * ```ts
+ * import { PipelineStepFailed } from "./errors.ts";
+ * const error = new PipelineStepFailed("extract", "1700000000.1", new Error("boom"));
+ * if (error.step !== "extract") throw new Error("unexpected");
+ * ```
+ */
+export class PipelineStepFailed extends DltError {
+  /** The step that failed. */
+  readonly step: PipelineStep;
+  /** The load package the step worked on, when there was one. */
+  readonly loadId: string | undefined;
+
+  /** Wraps `cause`, the error raised in `step`. */
+  constructor(step: PipelineStep, loadId: string | undefined, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const where = loadId === undefined ? "" : ` (load package "${loadId}")`;
+    super(`Pipeline step "${step}" failed${where}: ${reason}`, {
+      cause,
+      transient: cause instanceof DltError && cause.transient,
+    });
+    this.step = step;
+    this.loadId = loadId;
+  }
+}
+
+/** A resource raised an error, or yielded something that cannot be loaded. */
+export class ResourceExtractionError extends DltError {
+  /** The resource that failed. */
+  readonly resourceName: string;
+
+  /** Creates the error for `resourceName`. */
+  constructor(resourceName: string, message: string, options: DltErrorOptions = {}) {
+    super(`Resource "${resourceName}": ${message}`, options);
+    this.resourceName = resourceName;
+  }
+}
+
+/** A data item cannot be normalized into rows (unsupported value, name collision, cycle). */
+export class NormalizeError extends DltError {
+  /** The table the item was normalized into. */
+  readonly tableName: string;
+  /** The column (normalized name) concerned, when one is. */
+  readonly columnName: string | undefined;
+
+  /** Creates the error for `tableName` and optionally `columnName`. */
+  constructor(tableName: string, columnName: string | undefined, message: string) {
+    const where = columnName === undefined
+      ? `table "${tableName}"`
+      : `table "${tableName}", column "${columnName}"`;
+    super(`Cannot normalize ${where}: ${message}`);
+    this.tableName = tableName;
+    this.columnName = columnName;
+  }
+}
+
+/** A configuration value is missing or invalid. */
+export class ConfigError extends DltError {
+  /** The config keys (and environment variables) that were looked up. */
+  readonly triedKeys: readonly string[];
+
+  /** Creates the error; `triedKeys` lists every place that was looked up. */
+  constructor(message: string, triedKeys: readonly string[] = []) {
+    super(triedKeys.length ? `${message}; tried: ${triedKeys.join(", ")}` : message);
+    this.triedKeys = triedKeys;
+  }
+}
+
+/** The destination refused or failed an operation. */
+export class DestinationError extends DltError {}
+
+/** A load package on disk is missing or damaged. */
+export class LoadPackageError extends DltError {}

@@ -1,0 +1,239 @@
+/**
+ * The extract stage: runs the resources of a source and writes their items, as JSON lines per
+ * table, into a new load package.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { DltResource, ResourceContext, ResourceHints } from "../resource.ts";
+import type { DltSource } from "../source.ts";
+import type { PackageJob, PackageStore } from "../load/package_store.ts";
+import type { NamingConvention } from "../normalize/naming.ts";
+import type { TableHints } from "../schema/schema.ts";
+import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
+import { ResourceExtractionError } from "../errors.ts";
+import { stringifyItem } from "../normalize/typed_json.ts";
+
+/** Options of {@linkcode extractSource}. */
+export interface ExtractOptions {
+  /** Where packages live. */
+  store: PackageStore;
+  /** Naming convention for table names. */
+  naming: NamingConvention;
+  /** Pipeline state; resources read and change their part of it (its version is bumped when they do). */
+  state: PipelineState;
+  /** Hints that override every resource's own (the `run` options). */
+  hints?: ResourceHints;
+  /** Cancels extraction. */
+  signal?: AbortSignal;
+}
+
+/** What extract produced. */
+export interface ExtractResult {
+  /** The new package's load id; none when there was nothing to load (no items, no state change). */
+  loadId?: string;
+  /** Items written per table. */
+  itemCounts: Record<string, number>;
+}
+
+/**
+ * Extracts the selected resources of `source` into a new package in the `extracted` stage.
+ * On error the unfinished package is discarded and the error names the failing resource.
+ */
+export async function extractSource(
+  source: DltSource,
+  options: ExtractOptions,
+): Promise<ExtractResult> {
+  const { store } = options;
+  const loadId = store.newLoadId();
+  const dir = await store.create("extracting", loadId);
+  const writer = new ItemWriter(dir);
+  const tables: Record<string, TableHints> = {};
+  const signal = options.signal ?? new AbortController().signal;
+  const contextOf = (r: DltResource): ResourceContext => ({
+    state: resourceState(options.state, source.name, r.name),
+    signal,
+  });
+  const hintsOf = (r: DltResource): TableHints & { tableName: ResourceHints["tableName"] } => {
+    const h = { ...r.hints, ...options.hints };
+    return {
+      tableName: h.tableName ?? r.name,
+      resource: r.name,
+      writeDisposition: h.writeDisposition ?? "append",
+      primaryKey: h.primaryKey === undefined
+        ? undefined
+        : Array.isArray(h.primaryKey)
+        ? h.primaryKey
+        : [h.primaryKey],
+      columns: h.columns,
+      maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
+    };
+  };
+
+  const all = [...source.resources.values()];
+  const inSource = new Set(all);
+  const children = new Map<DltResource, DltResource[]>();
+  for (const r of all) {
+    r.resetLimits();
+    const parent = r.parent;
+    if (parent !== undefined && inSource.has(parent)) {
+      children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+  }
+  const needed = (r: DltResource): boolean =>
+    r.selected || (children.get(r) ?? []).some((c) => needed(c));
+
+  const write = async (r: DltResource, unit: unknown) => {
+    const hints = hintsOf(r);
+    if (hints.writeDisposition === "skip") return;
+    const items = Array.isArray(unit) ? unit : [unit];
+    for (const item of items) {
+      if (item === undefined) continue;
+      const rawName = typeof hints.tableName === "function"
+        ? hints.tableName(item)
+        : hints.tableName;
+      if (typeof rawName !== "string" || rawName === "") {
+        throw new ResourceExtractionError(r.name, `table name function returned ${rawName}`);
+      }
+      const table = options.naming.normalizeIdentifier(rawName);
+      if (!(table in tables)) {
+        const { tableName: _t, ...tableHints } = hints;
+        tables[table] = tableHints;
+      }
+      let line: string | undefined;
+      try {
+        line = stringifyItem(item);
+      } catch (error) {
+        throw new ResourceExtractionError(
+          r.name,
+          `an item cannot be serialized: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      if (line === undefined) {
+        throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
+      }
+      await writer.write(table, line);
+    }
+  };
+
+  const deliver = async (r: DltResource, unit: unknown): Promise<void> => {
+    if (r.selected) await write(r, unit);
+    for (const child of children.get(r) ?? []) {
+      if (!needed(child)) continue;
+      for await (const out of guard(child, child.transform(unit, contextOf(child)))) {
+        await deliver(child, out);
+      }
+    }
+  };
+
+  const pull = (r: DltResource): AsyncIterable<unknown> => {
+    const parent = r.parent;
+    if (!r.isTransformer) return guard(r, r.yields(contextOf(r)));
+    if (parent === undefined) return guard(r, r.yields(contextOf(r)));
+    return (async function* () {
+      for await (const unit of pull(parent)) {
+        yield* guard(r, r.transform(unit, contextOf(r)));
+      }
+    })();
+  };
+
+  try {
+    for (const r of all) {
+      // a replace resource with a fixed table replaces it even when it yields nothing
+      const hints = hintsOf(r);
+      if (r.selected && hints.writeDisposition === "replace" && typeof hints.tableName === "string") {
+        const { tableName, ...tableHints } = hints;
+        tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
+      }
+    }
+    for (const r of all) {
+      const fedInSource = r.parent !== undefined && inSource.has(r.parent);
+      if (fedInSource || !needed(r)) continue;
+      for await (const unit of pull(r)) {
+        signal.throwIfAborted();
+        await deliver(r, unit);
+      }
+    }
+    const jobs = await writer.close();
+    const stateChanged = bumpStateVersion(options.state);
+    if (jobs.length === 0 && Object.keys(tables).length === 0 && !stateChanged) {
+      await store.remove("extracting", loadId);
+      return { itemCounts: {} };
+    }
+    await store.writeManifest(dir, {
+      loadId,
+      schemaName: source.name,
+      createdAt: new Date().toISOString(),
+      tables,
+      jobs,
+      state: structuredClone(options.state),
+    });
+    await store.move(loadId, "extracting", "extracted");
+    return { loadId, itemCounts: Object.fromEntries(jobs.map((j) => [j.table, j.rows])) };
+  } catch (error) {
+    await writer.close().catch(() => {});
+    await store.remove("extracting", loadId);
+    throw error;
+  }
+}
+
+/** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */
+async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* iterable;
+  } catch (error) {
+    if (error instanceof ResourceExtractionError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ResourceExtractionError(r.name, `failed in step "extract": ${message}`, {
+      cause: error,
+    });
+  }
+}
+
+const FLUSH_BYTES = 1 << 20;
+
+/** Writes item lines into one JSONL file per table, buffering about 1 MiB per table. */
+class ItemWriter {
+  #dir: string;
+  #files = new Map<string, { file: Deno.FsFile; name: string; lines: string[]; size: number; count: number }>();
+  #encoder = new TextEncoder();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  async write(table: string, line: string): Promise<void> {
+    let entry = this.#files.get(table);
+    if (entry === undefined) {
+      const name = `${table}.1.jsonl`;
+      const file = await Deno.open(join(this.#dir, name), { write: true, create: true });
+      entry = { file, name, lines: [], size: 0, count: 0 };
+      this.#files.set(table, entry);
+    }
+    entry.lines.push(line);
+    entry.size += line.length + 1;
+    entry.count++;
+    if (entry.size >= FLUSH_BYTES) await this.#flush(entry);
+  }
+
+  async #flush(entry: { file: Deno.FsFile; lines: string[]; size: number }): Promise<void> {
+    if (entry.lines.length === 0) return;
+    const bytes = this.#encoder.encode(entry.lines.join("\n") + "\n");
+    entry.lines = [];
+    entry.size = 0;
+    let written = 0;
+    while (written < bytes.length) written += await entry.file.write(bytes.subarray(written));
+  }
+
+  async close(): Promise<PackageJob[]> {
+    const jobs: PackageJob[] = [];
+    for (const [table, entry] of this.#files) {
+      await this.#flush(entry);
+      entry.file.close();
+      jobs.push({ file: entry.name, table, rows: entry.count });
+    }
+    this.#files.clear();
+    return jobs;
+  }
+}

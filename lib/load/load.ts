@@ -1,0 +1,58 @@
+/**
+ * The load stage: commits a normalized package to the destination, exactly once.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { DestinationClient } from "../destination.ts";
+import { nestedTablesOf } from "../schema/schema.ts";
+import type { PackageStore } from "./package_store.ts";
+
+/** What loading one package did. */
+export interface LoadPackageResult {
+  /** The load id. */
+  loadId: string;
+  /** Schema (source) name of the package. */
+  schemaName: string;
+  /** Rows loaded per table. */
+  rowCounts: Record<string, number>;
+  /** Whether the destination already had the package (a crash after commit) and nothing was loaded now. */
+  alreadyLoaded: boolean;
+}
+
+/**
+ * Loads the normalized package `loadId` through `client` and moves it to the loaded stage. A
+ * package the destination already committed (the process died before moving it) is only moved.
+ */
+export async function loadNormalizedPackage(
+  store: PackageStore,
+  loadId: string,
+  client: DestinationClient,
+): Promise<LoadPackageResult> {
+  const dir = store.dir("normalized", loadId);
+  const manifest = await store.readManifest(dir);
+  const schema = await store.readSchema(dir);
+  const rowCounts: Record<string, number> = {};
+  for (const job of manifest.jobs) rowCounts[job.table] = (rowCounts[job.table] ?? 0) + job.rows;
+  const alreadyLoaded = await client.isLoaded(loadId);
+  if (!alreadyLoaded) {
+    const replaceTables: string[] = [];
+    for (const [name, hints] of Object.entries(manifest.tables)) {
+      if (hints.writeDisposition !== "replace" || schema.tables[name] === undefined) continue;
+      replaceTables.push(name, ...nestedTablesOf(schema, name).map((t) => t.name));
+    }
+    await client.loadPackage({
+      loadId,
+      schema,
+      jobs: manifest.jobs.map((job) => ({
+        path: join(dir, job.file),
+        table: job.table,
+        columns: job.columns ?? [],
+      })),
+      replaceTables,
+      state: manifest.state,
+    });
+  }
+  await store.move(loadId, "normalized", "loaded");
+  return { loadId, schemaName: manifest.schemaName, rowCounts, alreadyLoaded };
+}

@@ -1,0 +1,167 @@
+/**
+ * Load packages on disk: the hand-off between extract, normalize and load.
+ *
+ * ```
+ * <pipelineDir>/normalize/extracting/<loadId>/   extract in progress (discarded after a crash)
+ * <pipelineDir>/normalize/extracted/<loadId>/    package.json + <table>.<n>.jsonl
+ * <pipelineDir>/load/normalizing/<loadId>/       normalize in progress (discarded after a crash)
+ * <pipelineDir>/load/normalized/<loadId>/        package.json + schema.json + <table>.<n>.csv
+ * <pipelineDir>/load/loaded/<loadId>/            the same, after a committed load
+ * ```
+ *
+ * Each stage writes into a temporary folder and renames it into place when done, so a package
+ * in `extracted/` or `normalized/` is always complete.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { StoredSchema, TableHints } from "../schema/schema.ts";
+import { LoadPackageError } from "../errors.ts";
+import type { PipelineState } from "../state.ts";
+
+/** One file of a package. */
+export interface PackageJob {
+  /** File name inside the package folder. */
+  file: string;
+  /** Table the rows belong to. */
+  table: string;
+  /** Number of items (extracted) or rows (normalized) in the file. */
+  rows: number;
+  /** Columns of the file, in order (normalized jobs). */
+  columns?: string[];
+}
+
+/** The manifest of a package, `package.json` in its folder. */
+export interface PackageManifest {
+  /** The load id. */
+  loadId: string;
+  /** Name of the schema (source) the package belongs to. */
+  schemaName: string;
+  /** When extract created the package (ISO). */
+  createdAt: string;
+  /** Hints of the root tables the package writes, by normalized table name. */
+  tables: Record<string, TableHints>;
+  /** The files. */
+  jobs: PackageJob[];
+  /** Pipeline state after this package's extract, committed with its data. */
+  state?: PipelineState;
+}
+
+/** Package folders of one pipeline. */
+export class PackageStore {
+  /** The pipeline's working folder. */
+  readonly pipelineDir: string;
+  #lastLoadId = 0;
+
+  /** Manages the packages under `pipelineDir`. */
+  constructor(pipelineDir: string) {
+    this.pipelineDir = pipelineDir;
+  }
+
+  /** A new load id: seconds since the epoch with microseconds, increasing within a process. */
+  newLoadId(): string {
+    let id = Math.round(Date.now() * 1000) / 1e6;
+    if (id <= this.#lastLoadId) id = this.#lastLoadId + 1e-6;
+    this.#lastLoadId = id;
+    return id.toFixed(6);
+  }
+
+  /** Folder of `loadId` in `stage`. */
+  dir(stage: PackageStage, loadId: string): string {
+    return join(this.pipelineDir, ...STAGE_PATHS[stage], loadId);
+  }
+
+  /** Load ids in `stage`, oldest first. */
+  async list(stage: PackageStage): Promise<string[]> {
+    const ids: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(join(this.pipelineDir, ...STAGE_PATHS[stage]))) {
+        if (entry.isDirectory) ids.push(entry.name);
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    return ids.sort((a, b) => Number(a) - Number(b));
+  }
+
+  /** Creates the empty work folder of `loadId` for `stage` ("extracting" or "normalizing"). */
+  async create(stage: "extracting" | "normalizing", loadId: string): Promise<string> {
+    const dir = this.dir(stage, loadId);
+    await Deno.remove(dir, { recursive: true }).catch(ignoreNotFound);
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Moves a package from `from` to `to` in one rename. */
+  async move(loadId: string, from: PackageStage, to: PackageStage): Promise<void> {
+    const target = this.dir(to, loadId);
+    await Deno.mkdir(join(target, ".."), { recursive: true });
+    await Deno.remove(target, { recursive: true }).catch(ignoreNotFound);
+    await Deno.rename(this.dir(from, loadId), target);
+  }
+
+  /** Deletes the package `loadId` in `stage`, if it is there. */
+  async remove(stage: PackageStage, loadId: string): Promise<void> {
+    await Deno.remove(this.dir(stage, loadId), { recursive: true }).catch(ignoreNotFound);
+  }
+
+  /** Deletes unfinished work folders left by a crash. */
+  async discardUnfinished(): Promise<void> {
+    for (const stage of ["extracting", "normalizing"] as const) {
+      for (const loadId of await this.list(stage)) await this.remove(stage, loadId);
+    }
+  }
+
+  /** Writes the manifest of a package folder. */
+  async writeManifest(dir: string, manifest: PackageManifest): Promise<void> {
+    await writeJsonFile(join(dir, "package.json"), manifest);
+  }
+
+  /** Reads the manifest of a package folder. */
+  async readManifest(dir: string): Promise<PackageManifest> {
+    return await readJsonFile<PackageManifest>(join(dir, "package.json"));
+  }
+
+  /** Reads the schema stored in a normalized package. */
+  async readSchema(dir: string): Promise<StoredSchema> {
+    return await readJsonFile<StoredSchema>(join(dir, "schema.json"));
+  }
+}
+
+/** Stages a package can be in. */
+export type PackageStage = "extracting" | "extracted" | "normalizing" | "normalized" | "loaded";
+
+const STAGE_PATHS: Record<PackageStage, string[]> = {
+  extracting: ["normalize", "extracting"],
+  extracted: ["normalize", "extracted"],
+  normalizing: ["load", "normalizing"],
+  normalized: ["load", "normalized"],
+  loaded: ["load", "loaded"],
+};
+
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+}
+
+/** Writes `value` as JSON to `path` through a temporary file and a rename. */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.tmp`;
+  await Deno.writeTextFile(temp, JSON.stringify(value, null, 2));
+  await Deno.rename(temp, path);
+}
+
+/** Reads a JSON file, with an error naming the file when it is missing or damaged. */
+export async function readJsonFile<T>(path: string): Promise<T> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new LoadPackageError(`Cannot read "${path}"`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new LoadPackageError(`File "${path}" is not valid JSON`, { cause: error });
+  }
+}

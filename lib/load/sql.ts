@@ -1,0 +1,61 @@
+/**
+ * SQL building blocks shared by SQL destinations: quoting and the dlt system tables.
+ *
+ * @module
+ */
+
+/** Quotes an SQL identifier: `my"table` → `"my""table"`. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes an SQL string literal: `it's` → `'it''s'`. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A system table: its name and `column TYPE` definitions with `{text}`-style type slots. */
+export interface SystemTable {
+  /** Table name. */
+  name: string;
+  /** Columns: name, portable type, nullable. */
+  columns: [name: string, type: "text" | "bigint" | "timestamp", nullable: boolean][];
+}
+
+/** dlt's system tables: completed loads, schema versions and pipeline state. */
+export const SYSTEM_TABLES: readonly SystemTable[] = [
+  {
+    name: "_dlt_loads",
+    columns: [
+      ["load_id", "text", false],
+      ["schema_name", "text", true],
+      ["status", "bigint", false],
+      ["inserted_at", "timestamp", false],
+      ["schema_version_hash", "text", true],
+    ],
+  },
+  {
+    name: "_dlt_version",
+    columns: [
+      ["version", "bigint", false],
+      ["engine_version", "bigint", false],
+      ["inserted_at", "timestamp", false],
+      ["schema_name", "text", false],
+      ["version_hash", "text", false],
+      ["schema", "text", false],
+    ],
+  },
+  {
+    name: "_dlt_pipeline_state",
+    columns: [
+      ["version", "bigint", false],
+      ["engine_version", "bigint", false],
+      ["pipeline_name", "text", false],
+      ["state", "text", false],
+      ["created_at", "timestamp", false],
+      ["version_hash", "text", true],
+      ["_dlt_load_id", "text", false],
+      ["_dlt_id", "text", false],
+    ],
+  },
+];

@@ -1,0 +1,123 @@
+/**
+ * What a pipeline run did, like dlt's `LoadInfo`.
+ *
+ * @module
+ */
+
+/** One load package of a run. */
+export interface LoadPackageInfo {
+  /** The load id. */
+  loadId: string;
+  /** Schema (source) name. */
+  schemaName: string;
+  /** Rows loaded per table. */
+  rowCounts: Record<string, number>;
+  /** Whether the package had been committed by an earlier, interrupted run. */
+  alreadyLoaded: boolean;
+}
+
+/** Time spent per step, in milliseconds. */
+export interface StepTimings {
+  /** Extract. */
+  extract: number;
+  /** Normalize. */
+  normalize: number;
+  /** Load. */
+  load: number;
+}
+
+/** Fields of {@linkcode LoadInfo}. */
+export interface LoadInfoInit {
+  /** The pipeline. */
+  pipelineName: string;
+  /** Destination type name. */
+  destinationName: string;
+  /** Where the destination stores data (a file path), when it tells. */
+  destinationLocation?: string;
+  /** Dataset loaded into. */
+  datasetName: string;
+  /** Packages loaded, oldest first. */
+  loadPackages: LoadPackageInfo[];
+  /** Milliseconds per step. */
+  timings: StepTimings;
+  /** When the run started. */
+  startedAt: Date;
+  /** When the run finished. */
+  finishedAt: Date;
+}
+
+/** The result of `pipeline.run()` or `pipeline.load()`. */
+export class LoadInfo implements LoadInfoInit {
+  /** The pipeline. */
+  readonly pipelineName: string;
+  /** Destination type name. */
+  readonly destinationName: string;
+  /** Where the destination stores data, when it tells. */
+  readonly destinationLocation?: string;
+  /** Dataset loaded into. */
+  readonly datasetName: string;
+  /** Packages loaded, oldest first. */
+  readonly loadPackages: LoadPackageInfo[];
+  /** Milliseconds per step. */
+  readonly timings: StepTimings;
+  /** When the run started. */
+  readonly startedAt: Date;
+  /** When the run finished. */
+  readonly finishedAt: Date;
+
+  /** Creates the info from its fields. */
+  constructor(init: LoadInfoInit) {
+    this.pipelineName = init.pipelineName;
+    this.destinationName = init.destinationName;
+    this.destinationLocation = init.destinationLocation;
+    this.datasetName = init.datasetName;
+    this.loadPackages = init.loadPackages;
+    this.timings = init.timings;
+    this.startedAt = init.startedAt;
+    this.finishedAt = init.finishedAt;
+  }
+
+  /** Load ids of the packages loaded. */
+  get loadIds(): string[] {
+    return this.loadPackages.map((p) => p.loadId);
+  }
+
+  /** Rows loaded per table, over all packages. */
+  get rowCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const p of this.loadPackages) {
+      for (const [table, n] of Object.entries(p.rowCounts)) counts[table] = (counts[table] ?? 0) + n;
+    }
+    return counts;
+  }
+
+  /** A human summary, like dlt's. */
+  toString(): string {
+    const seconds = (this.finishedAt.getTime() - this.startedAt.getTime()) / 1000;
+    const lines = [
+      `Pipeline ${this.pipelineName} load step completed in ${seconds.toFixed(2)} seconds`,
+      `${this.loadPackages.length} load package(s) were loaded to destination ${this.destinationName} and into dataset ${this.datasetName}`,
+    ];
+    if (this.destinationLocation) {
+      lines.push(
+        `The ${this.destinationName} destination used ${this.destinationLocation} location to store data`,
+      );
+    }
+    for (const p of this.loadPackages) {
+      const resumed = p.alreadyLoaded ? " (committed by an earlier run)" : "";
+      lines.push(`Load package ${p.loadId} is LOADED and contains no failed jobs${resumed}`);
+    }
+    const counts = Object.entries(this.rowCounts);
+    if (counts.length) {
+      lines.push("Rows loaded:");
+      for (const [table, n] of counts) lines.push(`  ${table}: ${n}`);
+    }
+    const t = this.timings;
+    lines.push(
+      `Timings: extract ${(t.extract / 1000).toFixed(2)} s, normalize ${
+        (t.normalize / 1000).toFixed(2)
+      } s, load ${(t.load / 1000).toFixed(2)} s`,
+    );
+    return lines.join("\n");
+  }
+}

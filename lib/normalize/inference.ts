@@ -1,0 +1,123 @@
+/**
+ * Type inference and coercion of normalized values.
+ *
+ * @module
+ */
+import type { DataType } from "../schema/schema.ts";
+import { BigIntValue, BinaryValue } from "./typed_json.ts";
+
+/** A value as the normalizer sees it after `JSON.parse` and marker decoding. */
+export type NormalizedValue =
+  | string
+  | number
+  | boolean
+  | BigIntValue
+  | BinaryValue
+  | Record<string, unknown>
+  | unknown[];
+
+const ISO_TIMESTAMP =
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Whether `value` is an ISO 8601 date with a time (and optional offset), as dlt detects them. */
+export function isIsoTimestamp(value: string): boolean {
+  return value.length >= 16 && value.length <= 40 && ISO_TIMESTAMP.test(value) &&
+    !Number.isNaN(Date.parse(value.replace(" ", "T")));
+}
+
+function fitsInt64(digits: string): boolean {
+  const n = BigInt(digits);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/** Infers the data type of a non-null value. */
+export function inferDataType(value: NormalizedValue): DataType {
+  switch (typeof value) {
+    case "string":
+      return isIsoTimestamp(value) ? "timestamp" : "text";
+    case "number":
+      return Number.isSafeInteger(value) ? "bigint" : "double";
+    case "boolean":
+      return "bool";
+    default:
+      if (value instanceof BigIntValue) return fitsInt64(value.digits) ? "bigint" : "decimal";
+      if (value instanceof BinaryValue) return "binary";
+      return "json";
+  }
+}
+
+function epochSecondsToIso(seconds: number): string | undefined {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * Converts `value` to `dataType` where that loses nothing; returns `undefined` where it cannot,
+ * and the caller puts the value in a variant column instead.
+ */
+export function coerceValue(
+  value: NormalizedValue,
+  dataType: DataType,
+): NormalizedValue | undefined {
+  switch (typeof value) {
+    case "string":
+      switch (dataType) {
+        case "text":
+          return value;
+        case "timestamp":
+          return isIsoTimestamp(value) ? value : undefined;
+        case "date":
+          return ISO_DATE.test(value) ? value : undefined;
+        case "bigint":
+          return INTEGER.test(value) && fitsInt64(value) ? value : undefined;
+        case "double": {
+          const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+          return Number.isFinite(n) ? n : undefined;
+        }
+        case "decimal":
+          return DECIMAL.test(value.trim()) ? value.trim() : undefined;
+        case "json":
+          return value;
+        default:
+          return undefined;
+      }
+    case "number":
+      switch (dataType) {
+        case "bigint":
+          return Number.isSafeInteger(value) ? value : undefined;
+        case "double":
+        case "json":
+          return value;
+        case "text":
+        case "decimal":
+          return String(value);
+        case "timestamp":
+          return epochSecondsToIso(value);
+        default:
+          return undefined;
+      }
+    case "boolean":
+      return dataType === "bool" || dataType === "json"
+        ? value
+        : dataType === "text"
+        ? String(value)
+        : undefined;
+    default:
+      if (value instanceof BigIntValue) {
+        if (dataType === "bigint") return fitsInt64(value.digits) ? value : undefined;
+        if (dataType === "text" || dataType === "decimal" || dataType === "json") {
+          return value.digits;
+        }
+        return undefined;
+      }
+      if (value instanceof BinaryValue) return dataType === "binary" ? value : undefined;
+      if (dataType === "json") return value;
+      if (dataType === "text") return JSON.stringify(value);
+      return undefined;
+  }
+}

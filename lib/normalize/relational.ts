@@ -1,0 +1,209 @@
+/**
+ * The relational normalizer: turns one nested item into flat rows of a root table and its
+ * nested (child) tables, as dlt does.
+ *
+ * - nested objects flatten into `parent__child` columns;
+ * - lists become child tables `<table>__<field>` whose rows carry `_dlt_parent_id`,
+ *   `_dlt_list_idx` and their own deterministic `_dlt_id`; lists of scalars get a `value`
+ *   column, lists of lists a `<table>__list` table;
+ * - past `maxNesting` levels, objects and lists stay whole as `json` values.
+ *
+ * @module
+ */
+import { DLT } from "../schema/schema.ts";
+import { NormalizeError } from "../errors.ts";
+import type { NamingConvention } from "./naming.ts";
+import { nestedRowId, randomRowId } from "./ids.ts";
+import { decodeMarked } from "./typed_json.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A flat row: normalized column name to value. `null` values are left out. */
+export type FlatRow = Record<string, NormalizedValue>;
+
+/** Receives each row the normalizer produces, parents before their children. */
+export type RowSink = (table: string, parent: string | undefined, row: FlatRow) => void;
+
+/** Options of {@linkcode normalizeItem}. */
+export interface NormalizeItemOptions {
+  /** Naming convention for tables and columns. */
+  naming: NamingConvention;
+  /** Load id stamped on root rows as `_dlt_load_id`. */
+  loadId: string;
+  /** Levels of nesting unpacked into columns and child tables; deeper values become json. */
+  maxNesting: number;
+  /** Whether a column is declared `json` by a hint, so it must not be unpacked. */
+  isJsonColumn?: (table: string, column: string) => boolean;
+  /** Receives the rows. */
+  emit: RowSink;
+}
+
+/** The default cap on nesting, as in dlt. */
+export const DEFAULT_MAX_NESTING = 1000;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Normalizes `item` into rows of `table` (already a normalized name) and its child tables.
+ *
+ * @example
+ * ```ts
+ * import { normalizeItem } from "./relational.ts";
+ * import { snakeCase } from "./naming.ts";
+ * const rows: [string, Record<string, unknown>][] = [];
+ * normalizeItem({ id: 1, user: { name: "a" }, tags: ["x"] }, "items", {
+ *   naming: snakeCase(), loadId: "1", maxNesting: 1000,
+ *   emit: (table, _parent, row) => rows.push([table, row]),
+ * });
+ * if (rows[0][1].user__name !== "a" || rows[1][0] !== "items__tags") throw new Error();
+ * ```
+ */
+export function normalizeItem(item: unknown, table: string, options: NormalizeItemOptions): void {
+  new RelationalNormalizer(options).normalize(item, table);
+}
+
+/**
+ * Normalizes items one after another with the same options; keeps the names it computed, so
+ * use one instance for many items.
+ */
+export class RelationalNormalizer {
+  #options: NormalizeItemOptions;
+  /** Lists found while flattening the current row: child table name and the list. */
+  #lists: [string, unknown[]][] = [];
+  /** Column names by parent path ("" for the row itself) and source key. */
+  #columnNames = new Map<string, Map<string, string>>();
+  /** Child table names by table and column. */
+  #childTables = new Map<string, Map<string, string>>();
+
+  /** Normalizes with `options`. */
+  constructor(options: NormalizeItemOptions) {
+    this.#options = options;
+  }
+
+  /** Normalizes `item` into rows of `table` (a normalized name) and its child tables. */
+  normalize(item: unknown, table: string): void {
+    const root: Record<string, unknown> = isPlainObject(item) ? item : { value: item };
+    const row = this.#flatten(root, table, 0);
+    row[DLT.loadId] = this.#options.loadId;
+    if (typeof row[DLT.id] !== "string") row[DLT.id] = randomRowId();
+    this.#options.emit(table, undefined, row);
+    this.#emitLists(table, row[DLT.id] as string, 0);
+  }
+
+  #columnName(prefix: string, key: string): string {
+    let names = this.#columnNames.get(prefix);
+    if (names === undefined) {
+      names = new Map();
+      this.#columnNames.set(prefix, names);
+    }
+    let column = names.get(key);
+    if (column === undefined) {
+      const { naming } = this.#options;
+      const name = naming.normalizeIdentifier(key);
+      column = prefix === "" ? name : naming.shortenFragments(prefix, name);
+      names.set(key, column);
+    }
+    return column;
+  }
+
+  #childTable(table: string, column: string): string {
+    let names = this.#childTables.get(table);
+    if (names === undefined) {
+      names = new Map();
+      this.#childTables.set(table, names);
+    }
+    let child = names.get(column);
+    if (child === undefined) {
+      child = this.#options.naming.shortenFragments(table, column);
+      names.set(column, child);
+    }
+    return child;
+  }
+
+  #flatten(object: Record<string, unknown>, table: string, level: number): FlatRow {
+    const row: FlatRow = {};
+    this.#flattenInto(row, object, table, "", level);
+    return row;
+  }
+
+  #flattenInto(
+    row: FlatRow,
+    object: Record<string, unknown>,
+    table: string,
+    prefix: string,
+    level: number,
+  ): void {
+    const { maxNesting, isJsonColumn } = this.#options;
+    for (const key in object) {
+      const value = object[key];
+      if (value === null || value === undefined) continue;
+      const column = this.#columnName(prefix, key);
+      if (typeof value === "object") {
+        const nested = level + 1 <= maxNesting && !isJsonColumn?.(table, column);
+        if (nested && Array.isArray(value)) {
+          this.#lists.push([this.#childTable(table, column), value]);
+          continue;
+        }
+        if (nested) {
+          this.#flattenInto(row, value as Record<string, unknown>, table, column, level + 1);
+          continue;
+        }
+      }
+      if (column in row) {
+        throw new NormalizeError(
+          table,
+          column,
+          `key "${key}" collides with another key that normalizes to the same name`,
+        );
+      }
+      row[column] = typeof value === "string" ? decodeMarked(value) : value as NormalizedValue;
+    }
+  }
+
+  /** Emits the rows of the lists collected for the row `parentId` of `table`. */
+  #emitLists(table: string, parentId: string, level: number): void {
+    const lists = this.#lists;
+    this.#lists = [];
+    for (const [childTable, list] of lists) {
+      this.#emitList(childTable, table, list, parentId, level + 1);
+    }
+  }
+
+  #emitList(
+    table: string,
+    parent: string,
+    list: unknown[],
+    parentId: string,
+    level: number,
+  ): void {
+    const { emit, maxNesting } = this.#options;
+    for (let idx = 0; idx < list.length; idx++) {
+      const element = list[idx];
+      const id = nestedRowId(parentId, table, idx);
+      if (Array.isArray(element) && level + 1 <= maxNesting) {
+        // a list inside a list: a linking row here, its elements one table further down
+        const row: FlatRow = { [DLT.parentId]: parentId, [DLT.listIdx]: idx, [DLT.id]: id };
+        emit(table, parent, row);
+        this.#emitList(this.#childTable(table, "list"), table, element, id, level + 1);
+        continue;
+      }
+      let row: FlatRow;
+      if (isPlainObject(element)) {
+        row = this.#flatten(element, table, level);
+      } else {
+        row = {};
+        if (element !== null && element !== undefined) {
+          row.value = typeof element === "string"
+            ? decodeMarked(element)
+            : element as NormalizedValue;
+        }
+      }
+      if (typeof row[DLT.id] !== "string") row[DLT.id] = id;
+      row[DLT.parentId] = parentId;
+      row[DLT.listIdx] = idx;
+      emit(table, parent, row);
+      this.#emitLists(table, row[DLT.id] as string, level);
+    }
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The pipeline: sequences extract → normalize → load, keeps the working folder, the schemas and
+ * the state, and resumes whatever an interrupted run left behind.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { homedir } from "node:os";
+import type { Destination, DestinationClient } from "./destination.ts";
+import { DltResource, resource, type ResourceHints } from "./resource.ts";
+import { DltSource } from "./source.ts";
+import { PackageStore, readJsonFile, writeJsonFile } from "./load/package_store.ts";
+import { extractSource } from "./extract/extract.ts";
+import { normalizePackage } from "./normalize/normalize.ts";
+import { type NamingConvention, snakeCase } from "./normalize/naming.ts";
+import { loadNormalizedPackage } from "./load/load.ts";
+import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
+import { newSchema, type StoredSchema } from "./schema/schema.ts";
+import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
+import { Dataset } from "./dataset.ts";
+import { PipelineStepFailed, type PipelineStep } from "./errors.ts";
+
+/** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
+export type RunData =
+  | DltSource
+  | DltResource
+  | DltResource[]
+  | Iterable<unknown>
+  | AsyncIterable<unknown>;
+
+/** Options of {@linkcode pipeline}. */
+export interface PipelineOptions {
+  /** Name of the pipeline: names its working folder and, by default, its dataset and file. */
+  pipelineName: string;
+  /**
+   * Where data is loaded: a destination name (`"duckdb"`) or a destination object such as
+   * `duckdb({ path })`.
+   * @default {"duckdb"}
+   */
+  destination?: string | Destination;
+  /**
+   * Dataset (database schema) the tables are created in.
+   * @default {`${pipelineName}_dataset`}
+   */
+  datasetName?: string;
+  /**
+   * Folder holding the pipelines' working folders.
+   * @default {"~/.dlt/pipelines"}
+   */
+  pipelinesDir?: string;
+  /**
+   * Start fresh each time the pipeline is created: the dataset name gets a unique suffix and
+   * local state is dropped.
+   * @default {false}
+   */
+  devMode?: boolean;
+}
+
+/** Options of {@linkcode Pipeline.run} and {@linkcode Pipeline.extract}: hints for all resources. */
+export interface RunOptions extends ResourceHints {
+  /** Cancels the run. */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode Pipeline.extract} did. */
+export interface ExtractInfo {
+  /** The package created, when there was anything to load. */
+  loadId?: string;
+  /** Items extracted per table. */
+  itemCounts: Record<string, number>;
+}
+
+/** What {@linkcode Pipeline.normalize} did. */
+export interface NormalizeInfo {
+  /** Packages normalized. */
+  loadIds: string[];
+  /** Rows per table. */
+  rowCounts: Record<string, number>;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+async function resolveDestination(destination: string | Destination): Promise<Destination> {
+  if (typeof destination !== "string") return destination;
+  switch (destination) {
+    case "duckdb": {
+      const { duckdb } = await import("../destinations/duckdb/mod.ts");
+      return duckdb();
+    }
+    default:
+      throw new RangeError(`Unknown destination "${destination}"; available: "duckdb"`);
+  }
+}
+
+/** A data pipeline: use {@linkcode pipeline} to create one. */
+export class Pipeline {
+  /** The pipeline name. */
+  readonly pipelineName: string;
+  /** The dataset loaded into. */
+  readonly datasetName: string;
+  /** The working folder: packages, schemas and state. */
+  readonly workingDir: string;
+  #destinationOption: string | Destination;
+  #destination: Destination | undefined;
+  #store: PackageStore;
+  #devMode: boolean;
+  #state: PipelineState | undefined;
+  #schemas = new Map<string, StoredSchema>();
+  #naming: NamingConvention | undefined;
+  #initialized = false;
+
+  /** Use {@linkcode pipeline} instead. */
+  constructor(options: PipelineOptions) {
+    if (!NAME_PATTERN.test(options.pipelineName ?? "")) {
+      throw new TypeError(
+        `Invalid pipeline name "${options.pipelineName}": use letters, digits, "_", "-" and "."`,
+      );
+    }
+    this.pipelineName = options.pipelineName;
+    this.#devMode = options.devMode ?? false;
+    const baseDataset = options.datasetName ?? `${options.pipelineName}_dataset`;
+    this.datasetName = this.#devMode
+      ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
+      : baseDataset;
+    const pipelinesDir = options.pipelinesDir ?? join(homedir(), ".dlt", "pipelines");
+    this.workingDir = join(pipelinesDir, options.pipelineName);
+    this.#destinationOption = options.destination ?? "duckdb";
+    this.#store = new PackageStore(this.workingDir);
+  }
+
+  /** The pipeline state (read it after a run; resources change it through their context). */
+  get state(): PipelineState {
+    return this.#state ?? newState(this.pipelineName, this.datasetName);
+  }
+
+  /** The schemas known to the pipeline, by name. */
+  get schemas(): ReadonlyMap<string, StoredSchema> {
+    return this.#schemas;
+  }
+
+  /** The destination, resolved from its name on first use. */
+  async destination(): Promise<Destination> {
+    return this.#destination ??= await resolveDestination(this.#destinationOption);
+  }
+
+  async #init(): Promise<void> {
+    if (this.#initialized) return;
+    const destination = await this.destination();
+    this.#naming = snakeCase({ maxLength: destination.capabilities.maxIdentifierLength });
+    if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(this.workingDir, { recursive: true });
+    this.#state = await readLocalState(this.workingDir) ??
+      newState(this.pipelineName, this.datasetName);
+    this.#state.datasetName = this.datasetName;
+    try {
+      for await (const entry of Deno.readDir(join(this.workingDir, "schemas"))) {
+        if (!entry.name.endsWith(".schema.json")) continue;
+        const schema = await readJsonFile<StoredSchema>(join(this.workingDir, "schemas", entry.name));
+        this.#schemas.set(schema.name, schema);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    await this.#store.discardUnfinished();
+    this.#initialized = true;
+  }
+
+  async #step<T>(step: PipelineStep, loadId: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw error instanceof PipelineStepFailed ? error : new PipelineStepFailed(step, loadId, error);
+    }
+  }
+
+  #toSource(data: RunData, options: RunOptions): DltSource {
+    if (data instanceof DltSource) return data;
+    if (data instanceof DltResource) return new DltSource([data], { name: this.pipelineName });
+    if (Array.isArray(data) && data.length > 0 && data.every((d) => d instanceof DltResource)) {
+      return new DltSource(data as DltResource[], { name: this.pipelineName });
+    }
+    if (typeof options.tableName !== "string") {
+      throw new TypeError(
+        "Plain data needs a table name: pass `tableName` in the run options, or wrap it in a resource",
+      );
+    }
+    const r = resource(data as Iterable<unknown>, { name: options.tableName });
+    return new DltSource([r], { name: this.pipelineName });
+  }
+
+  /** Extracts `data` into a new load package (normalized and loaded by the next steps). */
+  async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
+    await this.#init();
+    const source = this.#toSource(data, options);
+    return await this.#step("extract", undefined, async () => {
+      const state = structuredClone(this.#state!);
+      const { signal, ...hints } = options;
+      const result = await extractSource(source, {
+        store: this.#store,
+        naming: this.#naming!,
+        state,
+        hints,
+        signal,
+      });
+      this.#state = state;
+      return { loadId: result.loadId, itemCounts: result.itemCounts };
+    });
+  }
+
+  /** Normalizes every extracted package. */
+  async normalize(): Promise<NormalizeInfo> {
+    await this.#init();
+    const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
+    for (const loadId of await this.#store.list("extracted")) {
+      if ((await this.#store.list("normalized")).includes(loadId)) {
+        // normalized before a crash that left the extracted copy behind
+        await this.#store.remove("extracted", loadId);
+        continue;
+      }
+      await this.#step("normalize", loadId, async () => {
+        const dir = this.#store.dir("extracted", loadId);
+        const manifest = await this.#store.readManifest(dir);
+        const schema = this.#schemas.get(manifest.schemaName) ?? newSchema(manifest.schemaName);
+        const result = await normalizePackage(this.#store, loadId, schema, {
+          naming: this.#naming!,
+        });
+        await this.#saveSchema(result.schema);
+        info.loadIds.push(loadId);
+        for (const [table, n] of Object.entries(result.rowCounts)) {
+          info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
+        }
+      });
+    }
+    return info;
+  }
+
+  async #saveSchema(schema: StoredSchema): Promise<void> {
+    const dir = join(this.workingDir, "schemas");
+    await Deno.mkdir(dir, { recursive: true });
+    await writeJsonFile(join(dir, `${schema.name}.schema.json`), schema);
+    this.#schemas.set(schema.name, schema);
+  }
+
+  /** Loads every normalized package; returns what was loaded. */
+  async load(): Promise<LoadInfo> {
+    const startedAt = new Date();
+    const packages = await this.#loadPending();
+    return await this.#info(packages, startedAt, { extract: 0, normalize: 0, load: Date.now() - startedAt.getTime() });
+  }
+
+  async #loadPending(): Promise<LoadPackageInfo[]> {
+    await this.#init();
+    const pending = await this.#store.list("normalized");
+    if (pending.length === 0) return [];
+    const packages: LoadPackageInfo[] = [];
+    let client: DestinationClient | undefined;
+    try {
+      for (const loadId of pending) {
+        await this.#step("load", loadId, async () => {
+          client ??= await (await this.destination()).client(this.#clientOptions());
+          const manifest = await this.#store.readManifest(this.#store.dir("normalized", loadId));
+          packages.push(await loadNormalizedPackage(this.#store, loadId, client));
+          if (manifest.state !== undefined) await writeLocalState(this.workingDir, manifest.state);
+        });
+      }
+    } finally {
+      await (client as DestinationClient | undefined)?.close();
+    }
+    return packages;
+  }
+
+  #clientOptions() {
+    return { pipelineName: this.pipelineName, datasetName: this.datasetName };
+  }
+
+  async #info(
+    packages: LoadPackageInfo[],
+    startedAt: Date,
+    timings: LoadInfo["timings"],
+  ): Promise<LoadInfo> {
+    const destination = await this.destination();
+    return new LoadInfo({
+      pipelineName: this.pipelineName,
+      destinationName: destination.name,
+      destinationLocation: destination.location?.(this.#clientOptions()),
+      datasetName: this.datasetName,
+      loadPackages: packages,
+      timings,
+      startedAt,
+      finishedAt: new Date(),
+    });
+  }
+
+  /**
+   * Extracts, normalizes and loads `data`. Packages left by an interrupted run are finished
+   * first, so nothing is lost or loaded twice.
+   *
+   * @example
+   * ```ts ignore
+   * import { pipeline, resource } from "./../mod.ts";
+   * const p = pipeline({ pipelineName: "quickstart", destination: "duckdb" });
+   * const info = await p.run(resource([{ id: 1 }], { name: "items" }));
+   * console.log(info.toString());
+   * ```
+   */
+  async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
+    const startedAt = new Date();
+    await this.#init();
+    const timings = { extract: 0, normalize: 0, load: 0 };
+    const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
+      const t0 = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timings[step] += performance.now() - t0;
+      }
+    };
+    // finish what an interrupted run left behind
+    await time("normalize", () => this.normalize());
+    const packages = await time("load", () => this.#loadPending());
+    await time("extract", () => this.extract(data, options));
+    await time("normalize", () => this.normalize());
+    packages.push(...await time("load", () => this.#loadPending()));
+    return await this.#info(packages, startedAt, timings);
+  }
+
+  /** How many packages wait to be normalized (`extracted`) and loaded (`normalized`). */
+  async pendingPackages(): Promise<{ extracted: number; normalized: number }> {
+    await this.#init();
+    return {
+      extracted: (await this.#store.list("extracted")).length,
+      normalized: (await this.#store.list("normalized")).length,
+    };
+  }
+
+  /**
+   * Deletes packages that were extracted or normalized but not loaded, e.g. one that fails to
+   * normalize on every run. The state they carried is dropped with them.
+   */
+  async dropPendingPackages(): Promise<void> {
+    await this.#init();
+    for (const stage of ["extracted", "normalized"] as const) {
+      for (const loadId of await this.#store.list(stage)) await this.#store.remove(stage, loadId);
+    }
+    this.#state = await readLocalState(this.workingDir) ??
+      newState(this.pipelineName, this.datasetName);
+  }
+
+  /** The loaded data, for reading back. */
+  dataset(): Dataset {
+    return new Dataset(
+      async () => (await this.destination()).client(this.#clientOptions()),
+      this.datasetName,
+    );
+  }
+
+  /**
+   * A client for raw SQL against the destination. Close it when done (or use `await using`).
+   *
+   * @example
+   * ```ts ignore
+   * await using client = await p.sqlClient();
+   * const rows = await client.query("SELECT 42 AS answer");
+   * ```
+   */
+  async sqlClient(): Promise<DestinationClient & AsyncDisposable> {
+    const client = await (await this.destination()).client(this.#clientOptions());
+    return Object.assign(client, { [Symbol.asyncDispose]: () => client.close() });
+  }
+}
+
+/**
+ * Creates a pipeline.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from "./pipeline.ts";
+ * const p = pipeline({ pipelineName: "example", pipelinesDir: await Deno.makeTempDir() });
+ * if (p.datasetName !== "example_dataset") throw new Error();
+ * ```
+ */
+export function pipeline(options: PipelineOptions): Pipeline {
+  return new Pipeline(options);
+}

@@ -1,0 +1,332 @@
+/**
+ * Resources: named streams of data items, and transformers that turn one resource's items into
+ * another's.
+ *
+ * @module
+ */
+import type { ColumnHint, WriteDisposition } from "./schema/schema.ts";
+
+/** What a resource function receives. */
+export interface ResourceContext {
+  /** The resource's own state, kept between runs and committed with the data it describes. */
+  state: Record<string, unknown>;
+  /** Aborted when the run is cancelled; pass it to `fetch`. */
+  signal: AbortSignal;
+}
+
+/** Anything a resource function may return: items, pages of items, or a promise of either. */
+export type ResourceData =
+  | Iterable<unknown>
+  | AsyncIterable<unknown>
+  | Promise<Iterable<unknown> | AsyncIterable<unknown>>;
+
+/** A (sync or async) generator function, or any function returning (async) iterable data. */
+export type ResourceFunction = (context: ResourceContext) => ResourceData;
+
+/** A function run on each item of a parent resource; what it returns or yields is its output. */
+export type TransformerFunction<T = unknown> = (
+  item: T,
+  context: ResourceContext,
+) => ResourceData | unknown;
+
+/** The table name, or a function that picks the table for each item. */
+export type TableNameHint = string | ((item: unknown) => string);
+
+/** Hints of the table(s) a resource writes, as in dlt. */
+export interface ResourceHints {
+  /**
+   * Table the items go to; a function of the item routes items to several tables.
+   * @default {the resource name}
+   */
+  tableName?: TableNameHint;
+  /** Column(s) that identify a row. */
+  primaryKey?: string | string[];
+  /**
+   * How rows are written: `append` adds, `replace` swaps the table's content, `skip` extracts
+   * nothing.
+   * @default {"append"}
+   */
+  writeDisposition?: WriteDisposition;
+  /** Hints per column (source column name): data type, nullability, keys. */
+  columns?: Record<string, ColumnHint>;
+  /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
+  maxTableNesting?: number;
+}
+
+/** Options of {@linkcode resource}. */
+export interface ResourceOptions extends ResourceHints {
+  /**
+   * Resource name; also the default table name.
+   * @default {the function's name}
+   */
+  name?: string;
+  /**
+   * Whether the resource is loaded when its source runs.
+   * @default {true}
+   */
+  selected?: boolean;
+}
+
+/** Options of {@linkcode transformer}. */
+export interface TransformerOptions extends ResourceOptions {
+  /** The resource whose items feed this transformer. */
+  dataFrom?: DltResource;
+}
+
+type Step =
+  | { kind: "map"; fn: (item: unknown) => unknown }
+  | { kind: "filter"; fn: (item: unknown) => boolean }
+  | { kind: "limit"; max: number };
+
+type Producer =
+  | { kind: "generator"; fn: ResourceFunction }
+  | { kind: "iterable"; data: Iterable<unknown> | AsyncIterable<unknown> }
+  | { kind: "transformer"; fn: TransformerFunction; parent: DltResource | undefined };
+
+/** A named stream of data items that loads into one table (or several, by item). */
+export class DltResource {
+  /** The resource name. */
+  readonly name: string;
+  /** Table hints. */
+  readonly hints: ResourceHints;
+  /** Whether a source loads this resource. */
+  selected: boolean;
+  #producer: Producer;
+  #steps: Step[] = [];
+  /** Yields counted so far by each limit step in this run. */
+  #limitState = new WeakMap<Step, number>();
+
+  /** Use {@linkcode resource} or {@linkcode transformer} instead. */
+  constructor(name: string, producer: Producer, options: ResourceOptions) {
+    if (!name) throw new TypeError("A resource needs a name: pass the `name` option");
+    this.name = name;
+    this.#producer = producer;
+    const { name: _name, selected, ...hints } = options;
+    this.hints = hints;
+    this.selected = selected ?? true;
+  }
+
+  /** Whether this is a transformer (fed by a parent resource). */
+  get isTransformer(): boolean {
+    return this.#producer.kind === "transformer";
+  }
+
+  /** The resource that feeds this transformer, if it has one. */
+  get parent(): DltResource | undefined {
+    return this.#producer.kind === "transformer" ? this.#producer.parent : undefined;
+  }
+
+  /**
+   * Transforms each item with `fn` (in place; returns this resource).
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const r = resource([1, 2], { name: "n" }).addMap((n) => ({ n }));
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  addMap(fn: (item: any) => unknown): this {
+    this.#steps.push({ kind: "map", fn });
+    return this;
+  }
+
+  /** Keeps only items for which `fn` is true (in place; returns this resource). */
+  // deno-lint-ignore no-explicit-any
+  addFilter(fn: (item: any) => boolean): this {
+    this.#steps.push({ kind: "filter", fn });
+    return this;
+  }
+
+  /**
+   * Stops after `max` yields of the resource function (a yielded page counts once), as dlt's
+   * `add_limit` (in place; returns this resource).
+   */
+  addLimit(max: number): this {
+    if (!Number.isInteger(max) || max < 0) {
+      throw new RangeError(`Limit must be a non-negative integer, got ${max}`);
+    }
+    this.#steps.push({ kind: "limit", max });
+    return this;
+  }
+
+  /** A copy of this resource under another name (and default table name). */
+  withName(name: string): DltResource {
+    const copy = new DltResource(name, this.#producer, { ...this.hints, selected: this.selected });
+    copy.#steps = [...this.#steps];
+    return copy;
+  }
+
+  /** A copy with hints replaced by `hints` where given. */
+  applyHints(hints: ResourceHints): DltResource {
+    const copy = new DltResource(this.name, this.#producer, {
+      ...this.hints,
+      ...hints,
+      selected: this.selected,
+    });
+    copy.#steps = [...this.#steps];
+    return copy;
+  }
+
+  /**
+   * Feeds this resource's items into `transformer`; the result is a resource named after the
+   * transformer that yields the transformer's output.
+   */
+  pipe(next: DltResource): DltResource {
+    if (next.#producer.kind !== "transformer") {
+      throw new TypeError(`Resource "${next.name}" is not a transformer and cannot be piped into`);
+    }
+    const piped = new DltResource(
+      next.name,
+      { kind: "transformer", fn: next.#producer.fn, parent: this },
+      { ...next.hints, selected: next.selected },
+    );
+    piped.#steps = [...next.#steps];
+    return piped;
+  }
+
+  /**
+   * Runs a root resource: yields what its function yields (items or pages), after maps,
+   * filters and limits. Transformers are run with {@linkcode DltResource.transform}.
+   */
+  async *yields(context: ResourceContext): AsyncGenerator<unknown> {
+    const producer = this.#producer;
+    let source: Iterable<unknown> | AsyncIterable<unknown>;
+    if (producer.kind === "generator") {
+      source = await producer.fn(context);
+      if (!isIterable(source)) {
+        throw new TypeError(
+          `Resource "${this.name}" function returned ${describe(source)}, not an iterable`,
+        );
+      }
+    } else if (producer.kind === "iterable") {
+      source = producer.data;
+    } else {
+      throw new TypeError(`Transformer "${this.name}" has no parent resource to feed it`);
+    }
+    yield* this.#applySteps(source);
+  }
+
+  /** Runs this transformer on one unit (item or page) of its parent, after its steps. */
+  transform(unit: unknown, context: ResourceContext): AsyncGenerator<unknown> {
+    const producer = this.#producer;
+    if (producer.kind !== "transformer") {
+      throw new TypeError(`Resource "${this.name}" is not a transformer`);
+    }
+    return this.#applySteps(toIterable(producer.fn(unit, context)));
+  }
+
+  /** Starts a new run: limits count from zero again. */
+  resetLimits(): void {
+    this.#limitState = new WeakMap();
+  }
+
+  async *#applySteps(source: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<unknown> {
+    const steps = this.#steps;
+    outer: for await (const unit of source) {
+      let value: unknown = unit;
+      for (const step of steps) {
+        if (step.kind === "limit") {
+          const seen = this.#limitState.get(step) ?? 0;
+          if (seen >= step.max) break outer;
+          this.#limitState.set(step, seen + 1);
+          continue;
+        }
+        value = Array.isArray(value)
+          ? applyToPage(value, step)
+          : step.kind === "map"
+          ? step.fn(value)
+          : step.fn(value)
+          ? value
+          : SKIP;
+        if (value === SKIP) continue outer;
+      }
+      yield value;
+      if (this.#limitReached()) break;
+    }
+  }
+
+  #limitReached(): boolean {
+    return this.#steps.some((s) => s.kind === "limit" && (this.#limitState.get(s) ?? 0) >= s.max);
+  }
+}
+
+const SKIP = Symbol("skip");
+
+function applyToPage(page: unknown[], step: Step): unknown[] {
+  if (step.kind === "map") return page.map((item) => step.fn(item));
+  if (step.kind === "filter") return page.filter((item) => step.fn(item));
+  return page;
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null &&
+    (Symbol.iterator in value || Symbol.asyncIterator in value) && typeof value !== "string";
+}
+
+async function* toIterable(result: unknown): AsyncGenerator<unknown> {
+  const value = await result;
+  if (value === undefined) return;
+  if (isIterable(value) && !Array.isArray(value)) {
+    yield* value as AsyncIterable<unknown>;
+  } else {
+    yield value;
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
+
+/**
+ * Creates a resource from a (sync or async) generator function, a function returning items, an
+ * array or any (async) iterable.
+ *
+ * @example A resource from an async generator
+ * ```ts
+ * import { resource } from "./resource.ts";
+ * const users = resource(async function* () {
+ *   yield { id: 1, name: "Ada" };
+ *   yield [{ id: 2, name: "Grace" }, { id: 3, name: "Linus" }]; // a page of items
+ * }, { name: "users", primaryKey: "id" });
+ * if (users.name !== "users") throw new Error();
+ * ```
+ */
+export function resource(
+  data: ResourceFunction | Iterable<unknown> | AsyncIterable<unknown>,
+  options: ResourceOptions = {},
+): DltResource {
+  if (typeof data === "function") {
+    return new DltResource(options.name ?? data.name, { kind: "generator", fn: data }, options);
+  }
+  if (!isIterable(data)) {
+    throw new TypeError(`A resource needs a function or an iterable, got ${describe(data)}`);
+  }
+  return new DltResource(options.name ?? "", { kind: "iterable", data }, options);
+}
+
+/**
+ * Creates a transformer: a resource fed by the items of another. Give the parent with
+ * `dataFrom`, or use `parent.pipe(transformer)`.
+ *
+ * @example
+ * ```ts
+ * import { resource, transformer } from "./resource.ts";
+ * const ids = resource([1, 2, 3], { name: "ids" });
+ * const details = transformer(async (id: number) => ({ id, square: id * id }), { name: "details" });
+ * const piped = ids.pipe(details);
+ * if (piped.parent !== ids) throw new Error();
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function transformer<T = any>(
+  fn: TransformerFunction<T>,
+  options: TransformerOptions = {},
+): DltResource {
+  const { dataFrom, ...rest } = options;
+  return new DltResource(
+    options.name ?? fn.name,
+    { kind: "transformer", fn: fn as TransformerFunction, parent: dataFrom },
+    rest,
+  );
+}

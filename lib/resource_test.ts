@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { resource, transformer } from "./resource.ts";
+import { source } from "./source.ts";
+
+const context = () => ({ state: {}, signal: new AbortController().signal });
+
+async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const x of iterable) out.push(x);
+  return out;
+}
+
+Deno.test("resources accept generator functions, async generators, arrays and functions returning arrays", async () => {
+  assert.deepEqual(
+    await collect(resource(function* () {
+      yield 1;
+      yield 2;
+    }, { name: "a" }).yields(context())),
+    [1, 2],
+  );
+  assert.deepEqual(
+    await collect(resource(async function* () {
+      yield [1, 2];
+    }, { name: "b" }).yields(context())),
+    [[1, 2]],
+  );
+  assert.deepEqual(await collect(resource([3, 4], { name: "c" }).yields(context())), [3, 4]);
+  assert.deepEqual(
+    await collect(resource(() => Promise.resolve([5]), { name: "d" }).yields(context())),
+    [5],
+  );
+});
+
+Deno.test("a resource is named after its function unless named", () => {
+  assert.equal(resource(function* users() {}).name, "users");
+  assert.throws(() => resource([1]), TypeError);
+  assert.throws(() => resource(42 as unknown as number[], { name: "x" }), TypeError);
+});
+
+Deno.test("addMap and addFilter apply to each item, also inside pages", async () => {
+  const r = resource(function* () {
+    yield 1;
+    yield [2, 3, 4];
+  }, { name: "n" }).addMap((n: number) => n * 10).addFilter((n: number) => n !== 30);
+  assert.deepEqual(await collect(r.yields(context())), [10, [20, 40]]);
+});
+
+Deno.test("addLimit counts yields and stops the generator early", async () => {
+  let produced = 0;
+  const r = resource(function* () {
+    while (true) {
+      produced++;
+      yield [produced];
+    }
+  }, { name: "endless" }).addLimit(3);
+  assert.deepEqual(await collect(r.yields(context())), [[1], [2], [3]]);
+  assert.equal(produced, 3);
+  r.resetLimits();
+  assert.equal((await collect(r.yields(context()))).length, 3);
+  assert.throws(() => r.addLimit(-1), RangeError);
+});
+
+Deno.test("transformers receive each unit of their parent", async () => {
+  const ids = resource([1, 2], { name: "ids" });
+  const details = transformer(async function* (id: number) {
+    yield { id, double: id * 2 };
+  }, { name: "details" });
+  const piped = ids.pipe(details);
+  assert.equal(piped.name, "details");
+  assert.equal(piped.parent, ids);
+  const out = [];
+  for await (const unit of ids.yields(context())) {
+    out.push(...await collect(piped.transform(unit, context())));
+  }
+  assert.deepEqual(out, [{ id: 1, double: 2 }, { id: 2, double: 4 }]);
+  assert.throws(() => ids.pipe(ids), TypeError);
+});
+
+Deno.test("sources select resources by name and reject duplicates", () => {
+  const a = resource([1], { name: "a" });
+  const b = resource([2], { name: "b" });
+  const s = source([a, b], { name: "s" });
+  assert.deepEqual(s.withResources("b").selectedResources.map((r) => r.name), ["b"]);
+  assert.throws(() => s.withResources("zzz"), RangeError);
+  assert.throws(() => source([a, a], { name: "dup" }), TypeError);
+});

@@ -1,0 +1,192 @@
+/**
+ * The schema: tables, columns and their hints, as the normalizer infers and evolves them.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+/** Data types of columns, as dlt names them. */
+export type DataType =
+  | "text"
+  | "bigint"
+  | "double"
+  | "bool"
+  | "timestamp"
+  | "date"
+  | "decimal"
+  | "binary"
+  | "json";
+
+/** Every {@linkcode DataType}, in a stable order. */
+export const DATA_TYPES: readonly DataType[] = [
+  "text",
+  "bigint",
+  "double",
+  "bool",
+  "timestamp",
+  "date",
+  "decimal",
+  "binary",
+  "json",
+];
+
+/** How a table's rows are written: dlt's write dispositions. */
+export type WriteDisposition = "append" | "replace" | "merge" | "skip";
+
+/** A column and its hints. */
+export interface ColumnSchema {
+  /** Normalized column name. */
+  name: string;
+  /** Data type; a column whose type is not known yet has none. */
+  dataType?: DataType;
+  /** Whether NULL is allowed. @default {true} */
+  nullable?: boolean;
+  /** Part of the table's primary key. */
+  primaryKey?: boolean;
+  /** Holds unique values. */
+  unique?: boolean;
+  /** Part of the merge key. */
+  mergeKey?: boolean;
+  /** Precision of decimals, timestamps and text lengths. */
+  precision?: number;
+  /** Scale of decimals. */
+  scale?: number;
+  /** Whether timestamps keep their time zone. */
+  timezone?: boolean;
+  /** A variant column, holding values that did not fit the column it was split from. */
+  variant?: boolean;
+}
+
+/** A table and its columns, in column order. */
+export interface TableSchema {
+  /** Normalized table name. */
+  name: string;
+  /** The parent table of a child (nested) table. */
+  parent?: string;
+  /** The resource that produced the table (root tables). */
+  resource?: string;
+  /** How rows are written (root tables; children follow their root). */
+  writeDisposition?: WriteDisposition;
+  /** Cap on nesting below this table. */
+  maxTableNesting?: number;
+  /** Columns by normalized name. */
+  columns: Record<string, ColumnSchema>;
+}
+
+/** A schema as stored on disk and in `_dlt_version`. */
+export interface StoredSchema {
+  /** Schema name (the source name). */
+  name: string;
+  /** Incremented whenever tables or columns change. */
+  version: number;
+  /** Hash of the tables, to tell schema versions apart. */
+  versionHash: string;
+  /** Format of this document. */
+  engineVersion: number;
+  /** Naming convention used for identifiers. */
+  naming: string;
+  /** Tables by name, in creation order. */
+  tables: Record<string, TableSchema>;
+}
+
+/** Version of the stored schema document format. */
+export const SCHEMA_ENGINE_VERSION = 1;
+
+/** Names of the system columns and tables dlt adds. */
+export const DLT = {
+  id: "_dlt_id",
+  loadId: "_dlt_load_id",
+  parentId: "_dlt_parent_id",
+  listIdx: "_dlt_list_idx",
+  rootId: "_dlt_root_id",
+  loadsTable: "_dlt_loads",
+  versionTable: "_dlt_version",
+  stateTable: "_dlt_pipeline_state",
+} as const;
+
+/** Creates an empty schema called `name`. */
+export function newSchema(name: string, naming = "snake_case"): StoredSchema {
+  const schema: StoredSchema = {
+    name,
+    version: 0,
+    versionHash: "",
+    engineVersion: SCHEMA_ENGINE_VERSION,
+    naming,
+    tables: {},
+  };
+  schema.versionHash = schemaVersionHash(schema);
+  return schema;
+}
+
+/** A hash of the schema's tables and columns; equal content gives an equal hash. */
+export function schemaVersionHash(schema: StoredSchema): string {
+  return createHash("sha256").update(JSON.stringify([schema.name, schema.tables])).digest(
+    "base64url",
+  ).slice(0, 22);
+}
+
+/** Increments the version if the content changed since the last hash; returns whether it did. */
+export function bumpSchemaVersion(schema: StoredSchema): boolean {
+  const hash = schemaVersionHash(schema);
+  if (hash === schema.versionHash) return false;
+  schema.version += 1;
+  schema.versionHash = hash;
+  return true;
+}
+
+/** The root table of `tableName` (itself when it has no parent). */
+export function rootTableOf(schema: StoredSchema, tableName: string): TableSchema {
+  let table = schema.tables[tableName];
+  if (table === undefined) throw new RangeError(`Unknown table "${tableName}"`);
+  while (table.parent !== undefined) {
+    const parent = schema.tables[table.parent];
+    if (parent === undefined) throw new RangeError(`Unknown table "${table.parent}"`);
+    table = parent;
+  }
+  return table;
+}
+
+/** The write disposition of a table, inherited from its root. */
+export function writeDispositionOf(schema: StoredSchema, tableName: string): WriteDisposition {
+  return rootTableOf(schema, tableName).writeDisposition ?? "append";
+}
+
+/** Tables that hold data (not system tables) and have at least one typed column. */
+export function dataTables(schema: StoredSchema): TableSchema[] {
+  return Object.values(schema.tables).filter((t) =>
+    !t.name.startsWith("_dlt_") && Object.values(t.columns).some((c) => c.dataType !== undefined)
+  );
+}
+
+/** All tables below `tableName`, children before grandchildren. */
+export function nestedTablesOf(schema: StoredSchema, tableName: string): TableSchema[] {
+  const out: TableSchema[] = [];
+  const queue = [tableName];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const t of Object.values(schema.tables)) {
+      if (t.parent === parent) {
+        out.push(t);
+        queue.push(t.name);
+      }
+    }
+  }
+  return out;
+}
+
+/** Hints a user gives for one column (`columns` option of resources and `run`). */
+export type ColumnHint = Omit<ColumnSchema, "name" | "variant">;
+
+/** Hints for the table a resource writes, recorded by extract for normalize. */
+export interface TableHints {
+  /** The resource that produced the table. */
+  resource: string;
+  /** How rows are written. */
+  writeDisposition: WriteDisposition;
+  /** Columns (source names) that form the primary key. */
+  primaryKey?: string[];
+  /** Column hints by source column name. */
+  columns?: Record<string, ColumnHint>;
+  /** Cap on nesting below this table. */
+  maxTableNesting?: number;
+}

@@ -1,0 +1,45 @@
+/**
+ * denodlt — a data load tool for Deno, after Python's dlt: write async generators that yield
+ * records, and one call extracts them, infers and evolves a relational schema, flattens nested
+ * JSON into parent/child tables and loads them into DuckDB (or another destination).
+ *
+ * @example Quick start
+ * ```ts
+ * import { pipeline, resource } from "./mod.ts";
+ *
+ * const items = resource(async function* () {
+ *   for (let i = 0; i < 3; i++) yield { id: i, name: `item-${i}`, tags: ["a", "b"] };
+ * }, { name: "items", primaryKey: "id" });
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = pipeline({
+ *   pipelineName: "quickstart",
+ *   destination: (await import("./destinations/duckdb/mod.ts")).duckdb({ path: `${dir}/quickstart.duckdb` }),
+ *   datasetName: "demo_data",
+ *   pipelinesDir: dir,
+ * });
+ * const info = await p.run(items);
+ * console.log(info.toString());
+ * const rows = await p.dataset().table("items__tags").count();
+ * if (rows !== 6) throw new Error(`expected 6 tag rows, got ${rows}`);
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/pipeline.ts";
+export * from "./lib/resource.ts";
+export * from "./lib/source.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/load_info.ts";
+export * from "./lib/dataset.ts";
+export * from "./lib/destination.ts";
+export * from "./lib/config.ts";
+export type {
+  ColumnHint,
+  ColumnSchema,
+  DataType,
+  StoredSchema,
+  TableSchema,
+  WriteDisposition,
+} from "./lib/schema/schema.ts";
+export type { PipelineState, SourceState } from "./lib/state.ts";

@@ -1,0 +1,38 @@
+/** Shared helpers of the end-to-end tests. */
+import { join } from "node:path";
+import { type Pipeline, pipeline } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+
+/** The recorded third-party fixtures, beside the project (absent for a plain clone). */
+export const SHARED_FIXTURES = new URL("../../shared/fixtures/", import.meta.url);
+
+/** Whether `../shared/fixtures/<relative>` exists. */
+export function hasSharedFixture(relative: string): boolean {
+  try {
+    Deno.statSync(new URL(relative, SHARED_FIXTURES));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a JSON fixture from `../shared/fixtures/`. */
+export async function readSharedFixture<T = unknown>(relative: string): Promise<T> {
+  return JSON.parse(await Deno.readTextFile(new URL(relative, SHARED_FIXTURES))) as T;
+}
+
+/** A pipeline in a fresh temporary folder, loading into `<dir>/<name>.duckdb`. */
+export async function tempPipeline(
+  name: string,
+  dir?: string,
+): Promise<{ p: Pipeline; dir: string; dbPath: string }> {
+  dir ??= await Deno.makeTempDir({ prefix: `denodlt_${name}_` });
+  const dbPath = join(dir, `${name}.duckdb`);
+  const p = pipeline({
+    pipelineName: name,
+    destination: duckdb({ path: dbPath }),
+    datasetName: `${name}_data`,
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  return { p, dir, dbPath };
+}

@@ -1,0 +1,163 @@
+/**
+ * The public API end to end: sources with transformers, dynamic table names, hints, the
+ * separately callable steps, LoadInfo, datasets, SQL and destination configuration.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pipeline, resource, source, transformer } from "../mod.ts";
+import { tempPipeline } from "./_helpers.ts";
+
+Deno.test("a source feeds each transformer from one pass over its parent", async () => {
+  const { p } = await tempPipeline("transformers");
+  let parentRuns = 0;
+  const users = resource(async function* () {
+    parentRuns++;
+    yield [{ id: 1, name: "ada" }, { id: 2, name: "grace" }];
+  }, { name: "users" });
+  const profiles = transformer(async function* (page: { id: number }[]) {
+    for (const user of page) yield { user_id: user.id, bio: `bio of ${user.id}` };
+  }, { name: "profiles", dataFrom: users });
+  const info = await p.run(source([users, profiles], { name: "people" }));
+  assert.equal(parentRuns, 1);
+  assert.deepEqual(info.rowCounts, { users: 2, profiles: 2 });
+  const bios = await p.dataset().table("profiles").orderBy("user_id").rows<{ bio: string }>();
+  assert.deepEqual(bios.map((r) => r.bio), ["bio of 1", "bio of 2"]);
+  assert.ok(p.schemas.has("people"));
+});
+
+Deno.test("an unselected parent still feeds its transformer but is not loaded", async () => {
+  const { p } = await tempPipeline("unselected");
+  const ids = resource([1, 2, 3], { name: "ids", selected: false });
+  const squares = transformer((id: number) => ({ id, square: id * id }), {
+    name: "squares",
+    dataFrom: ids,
+  });
+  const info = await p.run(source([ids, squares], { name: "math" }));
+  assert.deepEqual(info.rowCounts, { squares: 3 });
+  assert.ok(!(await p.dataset().tableNames()).includes("ids"));
+});
+
+Deno.test("pipe chains run without a source, and tableName can route items", async () => {
+  const { p } = await tempPipeline("routing");
+  const events = resource([
+    { type: "PushEvent", id: 1 },
+    { type: "IssuesEvent", id: 2 },
+    { type: "PushEvent", id: 3 },
+  ], { name: "events", tableName: (e) => (e as { type: string }).type });
+  const info = await p.run(events);
+  assert.deepEqual(info.rowCounts, { push_event: 2, issues_event: 1 });
+
+  const doubled = resource([1, 2], { name: "nums" }).pipe(
+    transformer((n: number) => [{ n }, { n: n * 10 }], { name: "fanned" }),
+  );
+  await p.run(doubled);
+  assert.equal(await p.dataset().table("fanned").count(), 4);
+});
+
+Deno.test("columns hints set types and primary keys; plain data needs a table name", async () => {
+  const { p } = await tempPipeline("hints");
+  await p.run([{ id: "1", amount: 5 }], {
+    tableName: "payments",
+    columns: { amount: { dataType: "double" } },
+    primaryKey: "id",
+  });
+  const schema = p.schemas.get("hints")!;
+  assert.equal(schema.tables.payments.columns.amount.dataType, "double");
+  assert.equal(schema.tables.payments.columns.id.primaryKey, true);
+  assert.equal(schema.tables.payments.columns.id.nullable, false);
+  await assert.rejects(p.run([{ id: 1 }]), TypeError);
+});
+
+Deno.test("extract, normalize and load can be called one by one", async () => {
+  const { p } = await tempPipeline("steps");
+  const extracted = await p.extract(resource([{ a: 1 }, { a: 2 }], { name: "t" }));
+  assert.deepEqual(extracted.itemCounts, { t: 2 });
+  assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
+  const normalized = await p.normalize();
+  assert.deepEqual(normalized.rowCounts, { t: 2 });
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 1 });
+  const info = await p.load();
+  assert.deepEqual(info.loadIds, [extracted.loadId]);
+  assert.match(info.toString(), /1 load package\(s\) were loaded to destination duckdb/);
+  assert.match(info.toString(), /t: 2/);
+});
+
+Deno.test("schemas evolve: new columns and tables appear on later runs", async () => {
+  const { p } = await tempPipeline("evolve");
+  await p.run(resource([{ id: 1 }], { name: "things" }));
+  const v1 = p.schemas.get("evolve")!.version;
+  await p.run(resource([{ id: 2, color: "red", parts: [{ n: 1 }] }], { name: "things" }));
+  const v2 = p.schemas.get("evolve")!;
+  assert.ok(v2.version > v1);
+  assert.equal(v2.tables.things__parts.parent, "things");
+  const rows = await p.dataset().table("things").orderBy("id").rows<{ color: string | null }>();
+  assert.deepEqual(rows.map((r) => r.color), [null, "red"]);
+  const versions = await p.dataset().table("_dlt_version").count();
+  assert.equal(versions, 2);
+});
+
+Deno.test("state set by a resource is committed with the load and kept locally", async () => {
+  const { p } = await tempPipeline("state");
+  const counter = resource(function* ({ state }) {
+    const runs = ((state.runs as number | undefined) ?? 0) + 1;
+    state.runs = runs;
+    yield { run: runs };
+  }, { name: "counter" });
+  await p.run(counter);
+  await p.run(counter);
+  const runs = await p.dataset().table("counter").orderBy("run").rows<{ run: number }>();
+  assert.deepEqual(runs.map((r) => r.run), [1, 2]);
+  assert.equal(p.state.sources.state.resources!.counter.runs, 2);
+  const stored = await p.dataset().query<{ state: string }>(
+    `SELECT state FROM state_data._dlt_pipeline_state ORDER BY version DESC LIMIT 1`,
+  );
+  assert.equal(JSON.parse(stored[0].state).sources.state.resources.counter.runs, 2);
+});
+
+Deno.test("sqlClient runs raw SQL against the dataset; datasets give Arrow tables", async () => {
+  const { p } = await tempPipeline("sql");
+  await p.run(resource([{ x: 1 }, { x: 2 }], { name: "xs" }));
+  {
+    await using client = await p.sqlClient();
+    const [row] = await client.query<{ total: number }>(
+      `SELECT sum(x) AS total FROM ${client.qualifiedName("xs")}`,
+    );
+    assert.equal(Number(row.total), 3);
+  }
+  const table = await p.dataset().table("xs").orderBy("x").arrow();
+  assert.equal(table.numRows, 2);
+  assert.deepEqual([...table.getChild("x")!].map(Number), [1, 2]);
+});
+
+Deno.test("DESTINATION__DUCKDB__CREDENTIALS chooses the database file", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "from_env.duckdb");
+  Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", path);
+  try {
+    const p = pipeline({ pipelineName: "env_path", pipelinesDir: join(dir, "pipelines") });
+    const info = await p.run(resource([{ a: 1 }], { name: "t" }));
+    assert.equal(info.destinationLocation, path);
+    assert.ok((await Deno.stat(path)).size > 0);
+  } finally {
+    Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
+  }
+});
+
+Deno.test("devMode gives each instance a fresh dataset", async () => {
+  const dir = await Deno.makeTempDir();
+  const dbPath = join(dir, "dev.duckdb");
+  const { duckdb } = await import("../destinations/duckdb/mod.ts");
+  const make = () =>
+    pipeline({
+      pipelineName: "dev",
+      destination: duckdb({ path: dbPath }),
+      pipelinesDir: dir,
+      devMode: true,
+    });
+  const first = make();
+  await first.run(resource([{ a: 1 }], { name: "t" }));
+  await new Promise((r) => setTimeout(r, 5));
+  const second = make();
+  assert.notEqual(first.datasetName, second.datasetName);
+  assert.match(first.datasetName, /^dev_dataset_\d+$/);
+});

@@ -1,0 +1,65 @@
+/**
+ * A run that dies between stages is completed by the next run, exactly once.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { resource } from "../mod.ts";
+import { tempPipeline } from "./_helpers.ts";
+import { PackageStore } from "../lib/load/package_store.ts";
+import { loadNormalizedPackage } from "../lib/load/load.ts";
+
+const SCRIPT = fileURLToPath(new URL("./_scripts/interrupted_run.ts", import.meta.url));
+const items = (batch: string) =>
+  resource(Array.from({ length: 50 }, (_, i) => ({ id: `${batch}-${i}`, tags: ["a", "b"] })), {
+    name: "items",
+  });
+
+Deno.test("a process killed between normalize and load is completed by the next run exactly once", async () => {
+  const { dir } = await tempPipeline("killed");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, dir, "killed", "first"],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, signal } = await child.output();
+  assert.equal(signal, "SIGKILL", `child exited with code ${code} instead of being killed`);
+
+  const { p } = await tempPipeline("killed", dir);
+  const info = await p.run(items("second"));
+  // the interrupted package is loaded first, then the new one
+  assert.equal(info.loadPackages.length, 2);
+  assert.equal(info.loadPackages[0].rowCounts.items, 50);
+  const ids = await p.dataset().table("items").select("id").rows<{ id: string }>();
+  assert.equal(ids.length, 100);
+  assert.equal(new Set(ids.map((r) => r.id)).size, 100);
+  assert.equal(await p.dataset().table("items__tags").count(), 200);
+
+  // nothing is pending any more: a third run with no data adds no rows
+  const again = await p.run(resource([], { name: "items" }));
+  assert.equal(again.loadPackages.length, 0);
+  assert.equal(await p.dataset().table("items").count(), 100);
+});
+
+Deno.test("a package committed before the process died is not loaded twice", async () => {
+  const { p } = await tempPipeline("committed");
+  await p.extract(items("a"));
+  await p.normalize();
+  // commit the package as load does, then put it back into the normalized stage, as a process
+  // that died right after the commit (before moving the package) leaves it
+  const store = new PackageStore(p.workingDir);
+  const [loadId] = await store.list("normalized");
+  const client = await (await p.destination()).client({
+    pipelineName: p.pipelineName,
+    datasetName: p.datasetName,
+  });
+  await loadNormalizedPackage(store, loadId, client);
+  await client.close();
+  await store.move(loadId, "loaded", "normalized");
+
+  const info = await p.run(items("b"));
+  assert.equal(info.loadPackages.length, 2);
+  assert.equal(info.loadPackages[0].loadId, loadId);
+  assert.equal(info.loadPackages[0].alreadyLoaded, true);
+  assert.equal(await p.dataset().table("items").count(), 100);
+  assert.equal(await p.dataset().table("_dlt_loads").count(), 2);
+});
