@@ -53,8 +53,10 @@ const events = resource(function* () {
 const t0 = performance.now();
 await p.extract(events);
 const t1 = performance.now();
+const peakAfterExtract = peakRssMiB();
 const normalized = await p.normalize();
 const t2 = performance.now();
+const peakAfterNormalize = peakRssMiB();
 await p.load();
 const t3 = performance.now();
 const ourPeak = peakRssMiB();
@@ -78,7 +80,11 @@ line("normalize", t2 - t1, rows, "rows");
 line("load", t3 - t2, rows, "rows");
 line("total", t3 - t0, total, "events");
 const ours = total / ((t3 - t0) / 1000);
-console.log(`  peak RSS   ${ourPeak.toFixed(0)} MiB`);
+console.log(
+  `  peak RSS   ${ourPeak.toFixed(0)} MiB (after extract ${
+    peakAfterExtract.toFixed(0)
+  }, after normalize ${peakAfterNormalize.toFixed(0)})`,
+);
 
 // the reference: native DuckDB reading the same events as NDJSON into one table
 const ndjson = join(dir, "events.ndjson");
@@ -97,11 +103,20 @@ const ndjson = join(dir, "events.ndjson");
   }
 }
 const native = await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", fileURLToPath(new URL("./_native_read_json.ts", import.meta.url)), ndjson, join(dir, "native.duckdb")],
+  args: [
+    "run",
+    "-A",
+    fileURLToPath(new URL("./_native_read_json.ts", import.meta.url)),
+    ndjson,
+    join(dir, "native.duckdb"),
+  ],
   stderr: "inherit",
 }).output();
 if (!native.success) throw new Error("native DuckDB reference failed");
-const reference = JSON.parse(new TextDecoder().decode(native.stdout)) as { seconds: number; rows: number };
+const reference = JSON.parse(new TextDecoder().decode(native.stdout)) as {
+  seconds: number;
+  rows: number;
+};
 const nativeRate = reference.rows / reference.seconds;
 console.log(
   `  native DuckDB read_json_auto: ${reference.seconds.toFixed(2)} s, ${

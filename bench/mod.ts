@@ -5,12 +5,12 @@
  */
 import { fileURLToPath } from "node:url";
 
-const BENCHMARKS = ["end_to_end.ts"];
+const BENCHMARKS = ["end_to_end.ts", "durability.ts"];
 
 for (const name of BENCHMARKS) {
   const script = fileURLToPath(new URL(name, import.meta.url));
   const { success } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...Deno.args],
+    args: ["run", "-A", script],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -1,13 +1,13 @@
 /**
  * Demo: loads the real GitHub webhook payloads shipped in the npm package
  * `@octokit/webhooks-examples` (329 payloads of 58 event types, deeply nested) into DuckDB-WASM,
- * one table per event type with their child tables, then prints the load summary, the tables
- * with their row counts, and a query over them.
+ * then prints the load summary, the tables it created with their row counts, and two queries
+ * over them.
  *
  *     deno task demo            # or: npx -y deno@2.9.6 task demo
  *
- * Writes `github_webhooks.duckdb` in the working directory and its pipeline folder under
- * `~/.dlt/pipelines/` (both replaced on every run).
+ * Writes `github_webhooks.duckdb` in the working directory and the pipeline's working folder
+ * under `~/.dlt/pipelines/`; each run replaces the data of the previous one.
  *
  * @module
  */
@@ -21,16 +21,12 @@ const webhookEvents = resource(function* () {
   for (const event of webhooks as unknown as WebhookDocs) {
     for (const payload of event.examples) yield { event: event.name, ...payload };
   }
-}, {
-  name: "webhook_events",
-  tableName: (payload) => (payload as { event: string }).event,
-  writeDisposition: "replace",
-});
+}, { name: "webhook_events", writeDisposition: "replace" });
 
 const p = pipeline({
   pipelineName: "github_webhooks",
   destination: "duckdb",
-  datasetName: "github_webhooks",
+  datasetName: "webhooks",
 });
 
 const info = await p.run(webhookEvents);
@@ -38,20 +34,27 @@ console.log(info.toString());
 
 const counts = await p.dataset().rowCounts();
 const names = Object.keys(counts);
-const roots = names.filter((n) => !n.includes("__"));
 console.log(
-  `\n${names.length} tables: ${roots.length} event tables and ${
-    names.length - roots.length
-  } child tables`,
+  `\nTables in dataset "${p.datasetName}" (${names.length}: the payloads and their lists):`,
 );
 const width = Math.max(...names.map((n) => n.length));
-for (const name of names) console.log(`  ${name.padEnd(width)} ${String(counts[name]).padStart(5)}`);
+for (const name of names) {
+  console.log(`  ${name.padEnd(width)} ${String(counts[name]).padStart(5)}`);
+}
 
-console.log("\nPull request events by action, with the labels on their pull requests:");
-const rows = await p.dataset().query<{ action: string; events: number; labels: number }>(`
-  SELECT pr.action, count(DISTINCT pr._dlt_id) AS events, count(l._dlt_id) AS labels
-  FROM github_webhooks.pull_request AS pr
-  LEFT JOIN github_webhooks.pull_request__pull_request__labels AS l
-    ON l._dlt_parent_id = pr._dlt_id
-  GROUP BY pr.action ORDER BY events DESC, pr.action`);
-console.table(rows);
+console.log("\nPayloads per event type (top 10):");
+console.table(
+  await p.dataset().query(`
+    SELECT event, count(*) AS payloads, count(DISTINCT action) AS actions
+    FROM webhooks.webhook_events GROUP BY event ORDER BY payloads DESC, event LIMIT 10`),
+);
+
+console.log("Workflow jobs and their steps (a parent table joined to its child table):");
+console.table(
+  await p.dataset().query(`
+    SELECT e.action, e.workflow_job__name AS job, count(s._dlt_id) AS steps,
+           string_agg(s.name, ' > ' ORDER BY s._dlt_list_idx) AS step_names
+    FROM webhooks.webhook_events AS e
+    JOIN webhooks.webhook_events__workflow_job__steps AS s ON s._dlt_parent_id = e._dlt_id
+    GROUP BY e._dlt_id, e.action, e.workflow_job__name ORDER BY steps DESC, e.action`),
+);

@@ -26,6 +26,8 @@ export interface LoadJob {
   table: string;
   /** Columns of the file, in order. */
   columns: readonly string[];
+  /** Rows in the file. */
+  rows: number;
 }
 
 /** A normalized package, ready for {@linkcode DestinationClient.loadPackage}. */
@@ -47,8 +49,8 @@ export interface DestinationClient {
   /** Whether the package `loadId` was already committed. */
   isLoaded(loadId: string): Promise<boolean>;
   /**
-   * Loads every job of `pkg`, the schema version, the state and the `_dlt_loads` row, so that
-   * readers see all of it or none of it.
+   * Loads every job of `pkg`, exactly once even when resumed after a crash, then the schema
+   * version, the state and the `_dlt_loads` row that marks the package complete.
    */
   loadPackage(pkg: LoadPackage): Promise<void>;
   /** Runs SQL and returns plain rows. */

@@ -79,15 +79,18 @@ export class NormalizeError extends DltError {
   readonly tableName: string;
   /** The column (normalized name) concerned, when one is. */
   readonly columnName: string | undefined;
+  /** What is wrong, without the table and column. */
+  readonly reason: string;
 
   /** Creates the error for `tableName` and optionally `columnName`. */
-  constructor(tableName: string, columnName: string | undefined, message: string) {
+  constructor(tableName: string, columnName: string | undefined, reason: string) {
     const where = columnName === undefined
       ? `table "${tableName}"`
       : `table "${tableName}", column "${columnName}"`;
-    super(`Cannot normalize ${where}: ${message}`);
+    super(`Cannot normalize ${where}: ${reason}`);
     this.tableName = tableName;
     this.columnName = columnName;
+    this.reason = reason;
   }
 }
 

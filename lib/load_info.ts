@@ -86,7 +86,9 @@ export class LoadInfo implements LoadInfoInit {
   get rowCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const p of this.loadPackages) {
-      for (const [table, n] of Object.entries(p.rowCounts)) counts[table] = (counts[table] ?? 0) + n;
+      for (const [table, n] of Object.entries(p.rowCounts)) {
+        counts[table] = (counts[table] ?? 0) + n;
+      }
     }
     return counts;
   }
@@ -107,10 +109,10 @@ export class LoadInfo implements LoadInfoInit {
       const resumed = p.alreadyLoaded ? " (committed by an earlier run)" : "";
       lines.push(`Load package ${p.loadId} is LOADED and contains no failed jobs${resumed}`);
     }
-    const counts = Object.entries(this.rowCounts);
+    const counts = Object.values(this.rowCounts);
     if (counts.length) {
-      lines.push("Rows loaded:");
-      for (const [table, n] of counts) lines.push(`  ${table}: ${n}`);
+      const rows = counts.reduce((a, b) => a + b, 0);
+      lines.push(`Rows loaded: ${rows} into ${counts.length} table(s) (see rowCounts)`);
     }
     const t = this.timings;
     lines.push(

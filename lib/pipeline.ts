@@ -18,7 +18,7 @@ import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
 import { newSchema, type StoredSchema } from "./schema/schema.ts";
 import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
 import { Dataset } from "./dataset.ts";
-import { PipelineStepFailed, type PipelineStep } from "./errors.ts";
+import { type PipelineStep, PipelineStepFailed } from "./errors.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -155,7 +155,9 @@ export class Pipeline {
     try {
       for await (const entry of Deno.readDir(join(this.workingDir, "schemas"))) {
         if (!entry.name.endsWith(".schema.json")) continue;
-        const schema = await readJsonFile<StoredSchema>(join(this.workingDir, "schemas", entry.name));
+        const schema = await readJsonFile<StoredSchema>(
+          join(this.workingDir, "schemas", entry.name),
+        );
         this.#schemas.set(schema.name, schema);
       }
     } catch (error) {
@@ -169,7 +171,9 @@ export class Pipeline {
     try {
       return await fn();
     } catch (error) {
-      throw error instanceof PipelineStepFailed ? error : new PipelineStepFailed(step, loadId, error);
+      throw error instanceof PipelineStepFailed
+        ? error
+        : new PipelineStepFailed(step, loadId, error);
     }
   }
 
@@ -245,7 +249,11 @@ export class Pipeline {
   async load(): Promise<LoadInfo> {
     const startedAt = new Date();
     const packages = await this.#loadPending();
-    return await this.#info(packages, startedAt, { extract: 0, normalize: 0, load: Date.now() - startedAt.getTime() });
+    return await this.#info(packages, startedAt, {
+      extract: 0,
+      normalize: 0,
+      load: Date.now() - startedAt.getTime(),
+    });
   }
 
   async #loadPending(): Promise<LoadPackageInfo[]> {

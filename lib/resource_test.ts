@@ -12,16 +12,20 @@ async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
 
 Deno.test("resources accept generator functions, async generators, arrays and functions returning arrays", async () => {
   assert.deepEqual(
-    await collect(resource(function* () {
-      yield 1;
-      yield 2;
-    }, { name: "a" }).yields(context())),
+    await collect(
+      resource(function* () {
+        yield 1;
+        yield 2;
+      }, { name: "a" }).yields(context()),
+    ),
     [1, 2],
   );
   assert.deepEqual(
-    await collect(resource(async function* () {
-      yield [1, 2];
-    }, { name: "b" }).yields(context())),
+    await collect(
+      resource(async function* () {
+        yield [1, 2];
+      }, { name: "b" }).yields(context()),
+    ),
     [[1, 2]],
   );
   assert.deepEqual(await collect(resource([3, 4], { name: "c" }).yields(context())), [3, 4]);

@@ -3,12 +3,7 @@
  * nothing loaded earlier is touched.
  */
 import assert from "node:assert/strict";
-import {
-  NormalizeError,
-  PipelineStepFailed,
-  resource,
-  ResourceExtractionError,
-} from "../mod.ts";
+import { NormalizeError, PipelineStepFailed, resource, ResourceExtractionError } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 
 async function columnTypes(p: Awaited<ReturnType<typeof tempPipeline>>["p"], table: string) {

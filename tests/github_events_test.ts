@@ -29,7 +29,15 @@ Deno.test({
 
     const data = p.dataset();
     const tables = await data.tableNames();
-    for (const t of ["events", "events__payload__commits", "_dlt_loads", "_dlt_version", "_dlt_pipeline_state"]) {
+    for (
+      const t of [
+        "events",
+        "events__payload__commits",
+        "_dlt_loads",
+        "_dlt_version",
+        "_dlt_pipeline_state",
+      ]
+    ) {
       assert.ok(tables.includes(t), `table ${t} missing; have ${tables.join(", ")}`);
     }
     assert.equal(await data.table("events").count(), events.length);
@@ -59,7 +67,10 @@ Deno.test({
       `SELECT actor__login, created_at FROM gh_events_data.events WHERE id = '${events[0].id}'`,
     );
     assert.equal(first.actor__login, (events[0].actor as { login: string }).login);
-    assert.equal(first.created_at.toISOString(), new Date(events[0].created_at as string).toISOString());
+    assert.equal(
+      first.created_at.toISOString(),
+      new Date(events[0].created_at as string).toISOString(),
+    );
 
     // every child row points at an existing parent row
     const [orphans] = await data.query<{ n: number }>(
@@ -79,7 +90,10 @@ Deno.test({
     assert.equal(await data.table("events").count(), 2 * events.length);
     assert.equal(await data.table("events__payload__commits").count(), 2 * commits);
     const loads = await data.table("_dlt_loads").rows<{ load_id: string; status: number }>();
-    assert.deepEqual(loads.map((l) => l.load_id).sort(), [info.loadIds[0], second.loadIds[0]].sort());
+    assert.deepEqual(
+      loads.map((l) => l.load_id).sort(),
+      [info.loadIds[0], second.loadIds[0]].sort(),
+    );
     assert.ok(loads.every((l) => l.status === 0));
     const [perLoad] = await data.query<{ n: number }>(
       `SELECT count(DISTINCT _dlt_load_id) AS n FROM gh_events_data.events`,

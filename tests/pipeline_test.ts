@@ -79,7 +79,7 @@ Deno.test("extract, normalize and load can be called one by one", async () => {
   const info = await p.load();
   assert.deepEqual(info.loadIds, [extracted.loadId]);
   assert.match(info.toString(), /1 load package\(s\) were loaded to destination duckdb/);
-  assert.match(info.toString(), /t: 2/);
+  assert.match(info.toString(), /Rows loaded: 2 into 1 table/);
 });
 
 Deno.test("schemas evolve: new columns and tables appear on later runs", async () => {

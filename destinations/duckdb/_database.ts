@@ -17,6 +17,7 @@ import {
   DuckDBAccessMode,
   type DuckDBBindings,
   type DuckDBConnection,
+  getPlatformFeatures,
   TokenType,
   VoidLogger,
 } from "@duckdb/duckdb-wasm/blocking";
@@ -28,7 +29,11 @@ import { DURABLE_RUNTIME } from "./_runtime.ts";
 export interface DuckDbWasmDatabase {
   /** Absolute path of the database file. */
   readonly path: string;
-  /** Runs SQL (one or more statements) and returns the result of the last statement. */
+  /**
+   * Runs SQL (one or more statements) and returns the result of the last statement. The table
+   * comes from the CommonJS copy of apache-arrow that DuckDB-WASM loads, so `instanceof` checks
+   * against an `apache-arrow` import fail; its methods work.
+   */
   queryArrow(sql: string): Table;
   /**
    * Runs SQL (one or more statements) and returns the rows of the last statement as plain
@@ -48,8 +53,9 @@ export interface DuckDbWasmDatabase {
 /** Options for {@linkcode openDuckDbWasm}. */
 export interface OpenDuckDbWasmOptions {
   /**
-   * DuckDB's `memory_limit`, e.g. `"512MB"`; larger operations spill to disk next to the file.
-   * @default {DuckDB's default: 80% of the memory wasm can address}
+   * DuckDB's `memory_limit`, e.g. `"512MB"`. Sorts and joins beyond it spill to `<path>.tmp`;
+   * inserts write row groups straight to the file and need little memory.
+   * @default {DuckDB's default, 80% of the 4 GiB wasm can address}
    */
   memoryLimit?: string;
   /**
@@ -65,6 +71,8 @@ const REBUILD_SUFFIX = ".rebuild";
 /** A complete rebuild that replaces the database file; the next open finishes the swap. */
 const REBUILT_SUFFIX = ".rebuilt";
 const REBUILD_ALIAS = "dlt_rebuild";
+/** DuckDB's temporary directory, named as native DuckDB names it. */
+const TEMP_SUFFIX = ".tmp";
 
 /** Compiled wasm modules by path, shared by every database of the process. */
 const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
@@ -92,29 +100,28 @@ type InstantiateWasm = (
 
 /** A fresh DuckDB-WASM instance that uses the durable runtime and the process's compiled module. */
 async function instantiate(): Promise<DuckDBBindings> {
-  const ehPath = wasmPath("duckdb-eh.wasm");
+  if (!(await getPlatformFeatures()).wasmExceptions) {
+    throw new Error("Cannot run DuckDB-WASM: WebAssembly exception handling is not available");
+  }
+  const path = wasmPath("duckdb-eh.wasm");
+  // With wasm exceptions available the `eh` bundle is chosen; `mvp` is required by the type only.
+  const bundle = { mainModule: path, mainWorker: "" };
   const bindings = await createDuckDB(
-    {
-      mvp: { mainModule: wasmPath("duckdb-mvp.wasm"), mainWorker: "" },
-      eh: { mainModule: ehPath, mainWorker: "" },
-    },
+    { mvp: bundle, eh: bundle },
     new VoidLogger(),
     DURABLE_RUNTIME,
   );
-  const modulePath = (bindings as unknown as { mainModulePath: string }).mainModulePath;
-  let failed: (error: unknown) => void = () => {};
-  const failure = new Promise<never>((_, reject) => failed = reject);
+  const failure = Promise.withResolvers<never>();
   // Replaces the bindings' hook, which reads and compiles the wasm file for every instance.
   const instantiateWasm: InstantiateWasm = (imports, success) => {
-    const runtime = globalThis as { DUCKDB_RUNTIME?: unknown };
-    runtime.DUCKDB_RUNTIME = DURABLE_RUNTIME;
-    compile(modulePath)
+    (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = DURABLE_RUNTIME;
+    compile(path)
       .then(async (module) => success(await WebAssembly.instantiate(module, imports), module))
-      .catch(failed);
+      .catch(failure.reject);
     return [];
   };
   Object.assign(bindings, { instantiateWasm });
-  await Promise.race([bindings.instantiate(), failure]);
+  await Promise.race([bindings.instantiate(), failure.promise]);
   return bindings;
 }
 
@@ -190,7 +197,7 @@ function converterFor(type: DataType): Converter {
     case Type.Decimal: {
       const scale = (type as Decimal).scale;
       if (scale === 0) {
-        return (value) => integer(util.bigNumToBigInt(value as never));
+        return (value) => integer(BigInt(util.bigNumToString(value as never)));
       }
       return (value) => util.bigNumToNumber(value as never, scale);
     }
@@ -311,12 +318,19 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   // Releases the read-only handle the page buffer keeps from replaying the log.
   bindings.dropFiles();
   const connection = bindings.connect();
-  // Loading an extension would try the network and hang the blocking bundle.
+  // Loading an extension fetches it in a worker thread, which hangs or kills the process without
+  // network. The autoload settings alone do not prevent it (`date_trunc` on a TIMESTAMPTZ still
+  // loads ICU); disabling external access does, and the allowed prefix "/" keeps absolute paths
+  // usable. Relative paths are refused.
   connection.query("SET autoinstall_known_extensions = false");
   connection.query("SET autoload_known_extensions = false");
+  connection.query("SET allowed_directories = ['/']");
+  // DuckDB-WASM disables spilling by default.
+  connection.query(`SET temp_directory = ${quoteString(path + TEMP_SUFFIX)}`);
   if (memoryLimit !== undefined) {
     connection.query(`SET memory_limit = ${quoteString(memoryLimit)}`);
   }
+  connection.query("SET enable_external_access = false");
   return connection;
 }
 
@@ -371,6 +385,8 @@ export async function openDuckDbWasm(
   }
   const absolute = nodePath.resolve(path);
   recoverRebuild(absolute);
+  // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
+  fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
   const bindings = await instantiate();
   let connection = openFile(bindings, absolute, memoryLimit);
   if (pendingLog(connection) !== "0 bytes") {

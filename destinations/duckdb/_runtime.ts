@@ -4,14 +4,15 @@
  * DuckDB-WASM calls back into JavaScript for every file operation through
  * `globalThis.DUCKDB_RUNTIME`. With the package's own `NODE_RUNTIME`, data committed by one process
  * is gone in the next (duckdb/duckdb-wasm issues #2170, #2182, #2004). {@linkcode DURABLE_RUNTIME}
- * replaces its file functions and keeps the rest (directories, glob, UDFs):
+ * replaces its file functions and keeps the rest (glob, UDFs, creating directories):
  *
  * - `openFile` honours the create, truncate and `FILE_FLAGS_NULL_IF_NOT_EXISTS` flags against the
  *   real disk, keeps one descriptor per file and returns the 24-byte `OpenedFile` struct.
  * - `readFile`/`writeFile` loop until every byte is done.
  * - A write to a database header block is surrounded by `fsync` (the blocks it points to are on
  *   disk before it, and it is on disk before the write-ahead log goes); closing a file syncs it.
- * - `moveFile` and `truncateFile` act on the disk.
+ * - `moveFile` and `truncateFile` act on the disk; `removeDirectory` removes the contents too, as
+ *   DuckDB expects when it drops its temporary directory.
  * - DuckDB's `RemoveFile` never reaches JavaScript. The last step of a checkpoint is a
  *   `FileExists` check on the write-ahead log it just closed; when the database header was written
  *   after the log's last write, that check deletes the log.
@@ -25,7 +26,12 @@
  * @module
  */
 import * as fs from "node:fs";
-import { callSRet, type DuckDBModule, NODE_RUNTIME } from "@duckdb/duckdb-wasm/blocking";
+import {
+  callSRet,
+  type DuckDBModule,
+  type DuckDBRuntime,
+  NODE_RUNTIME,
+} from "@duckdb/duckdb-wasm/blocking";
 
 /** The part of the emscripten module the runtime uses. */
 interface WasmModule {
@@ -105,8 +111,13 @@ function fail(mod: WasmModule, message: string): never {
   throw new Error(message);
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Runs file-system calls, turning a thrown error into a DuckDB error that starts with `context`. */
+function attempt<T>(mod: WasmModule, context: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    return fail(mod, `${context}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Asks the wasm side which disk path a file id stands for. */
@@ -137,50 +148,50 @@ function syncIfDirty(file: OpenFile): void {
 }
 
 function openFile(mod: WasmModule, fileId: number, flags: number): number {
-  try {
-    const state = stateOf(mod);
-    const wantsWrite = (flags & FLAG_WRITE) !== 0;
-    let file = state.files.get(fileId);
-    if (file !== undefined && wantsWrite && !file.writable) {
-      // Opened for reading before: reopen read-write, keeping one descriptor.
-      fs.closeSync(file.fd);
-      file.fd = fs.openSync(file.path, "r+");
-      file.writable = true;
+  const state = stateOf(mod);
+  const writable = (flags & FLAG_WRITE) !== 0;
+  let file = state.files.get(fileId);
+  if (file === undefined) {
+    const path = pathOf(mod, fileId);
+    const exists = fs.existsSync(path);
+    if (!exists && (flags & FLAG_NULL_IF_NOT_EXISTS) !== 0) return 0;
+    if (!exists && (flags & (FLAG_CREATE | FLAG_CREATE_NEW)) === 0) {
+      fail(mod, `Cannot open "${path}": no such file`);
     }
-    if (file === undefined) {
-      const path = pathOf(mod, fileId);
-      const exists = fs.existsSync(path);
-      if (!exists && (flags & FLAG_NULL_IF_NOT_EXISTS) !== 0) return 0;
-      if (!exists && (flags & (FLAG_CREATE | FLAG_CREATE_NEW)) === 0) {
-        fail(mod, `File "${path}" does not exist`);
-      }
-      const fd = fs.openSync(path, exists ? (wantsWrite ? "r+" : "r") : "w+");
-      const size = fs.fstatSync(fd).size;
-      file = {
-        path,
-        fd,
-        writable: wantsWrite || !exists,
-        database: false,
-        protectedBytes: path.endsWith(LOG_SUFFIX) ? size : 0,
-        dirty: false,
-      };
-      state.files.set(fileId, file);
-      // A log that is open again is no longer the one a checkpoint just closed.
-      state.closedLogs.delete(path);
-    }
-    // The database file is probed without direct IO before DuckDB opens it with it.
-    if ((flags & FLAG_DIRECT_IO) !== 0) file.database = true;
-    const stat = fs.fstatSync(file.fd);
-    // struct OpenedFile { double file_size; double file_buffer; double file_last_modification; }
-    const opened = mod._malloc(3 * 8);
-    const slot = opened >> 3;
-    mod.HEAPF64[slot] = stat.size;
-    mod.HEAPF64[slot + 1] = 0;
-    mod.HEAPF64[slot + 2] = stat.mtimeMs / 1000;
-    return opened;
-  } catch (error) {
-    return fail(mod, `Cannot open file ${fileId}: ${messageOf(error)}`);
+    const mode = exists ? (writable ? "r+" : "r") : "w+";
+    const fd = attempt(mod, `Cannot open "${path}"`, () => fs.openSync(path, mode));
+    const size = attempt(mod, `Cannot open "${path}"`, () => fs.fstatSync(fd).size);
+    file = {
+      path,
+      fd,
+      writable: mode !== "r",
+      database: false,
+      protectedBytes: path.endsWith(LOG_SUFFIX) ? size : 0,
+      dirty: false,
+    };
+    state.files.set(fileId, file);
+    // A log that is open again is no longer the one a checkpoint just closed.
+    state.closedLogs.delete(path);
+  } else if (writable && !file.writable) {
+    // Opened for reading before: reopen read-write, keeping one descriptor per file.
+    const { fd, path } = file;
+    file.fd = attempt(mod, `Cannot open "${path}"`, () => {
+      fs.closeSync(fd);
+      return fs.openSync(path, "r+");
+    });
+    file.writable = true;
   }
+  // DuckDB probes its database file without direct IO before opening it with direct IO.
+  if ((flags & FLAG_DIRECT_IO) !== 0) file.database = true;
+  const { fd, path } = file;
+  const stat = attempt(mod, `Cannot open "${path}"`, () => fs.fstatSync(fd));
+  // struct OpenedFile { double file_size; double file_buffer; double file_last_modification; }
+  const opened = mod._malloc(3 * 8);
+  const slot = opened >> 3;
+  mod.HEAPF64[slot] = stat.size;
+  mod.HEAPF64[slot + 1] = 0;
+  mod.HEAPF64[slot + 2] = stat.mtimeMs / 1000;
+  return opened;
 }
 
 function readFile(
@@ -190,18 +201,16 @@ function readFile(
   bytes: number,
   location: number,
 ): number {
-  const file = fileOf(mod, fileId);
-  try {
+  const { fd, path } = fileOf(mod, fileId);
+  return attempt(mod, `Cannot read "${path}"`, () => {
     let done = 0;
     while (done < bytes) {
-      const n = fs.readSync(file.fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
+      const n = fs.readSync(fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
       if (n === 0) break;
       done += n;
     }
     return done;
-  } catch (error) {
-    return fail(mod, `Cannot read "${file.path}": ${messageOf(error)}`);
-  }
+  });
 }
 
 function writeFile(
@@ -211,17 +220,17 @@ function writeFile(
   bytes: number,
   location: number,
 ): number {
+  const state = stateOf(mod);
   const file = fileOf(mod, fileId);
   if (location < file.protectedBytes) {
     fail(
       mod,
       `Refusing to overwrite write-ahead log "${file.path}" at offset ${location}: it held ` +
-        `${file.protectedBytes} bytes when opened`,
+        `${file.protectedBytes} bytes when opened and DuckDB-WASM cannot append to it`,
     );
   }
-  try {
-    const state = stateOf(mod);
-    const header = file.database && location < HEADER_END;
+  const header = file.database && location < HEADER_END;
+  attempt(mod, `Cannot write "${file.path}"`, () => {
     // The blocks a header points to must be on disk before it.
     if (header) syncIfDirty(file);
     let done = 0;
@@ -229,61 +238,45 @@ function writeFile(
       done += fs.writeSync(file.fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
     }
     file.dirty = true;
-    state.clock++;
-    if (header) {
-      syncIfDirty(file);
-      state.headerWrites.set(file.path, state.clock);
-    } else if (file.path.endsWith(LOG_SUFFIX)) {
-      state.logWrites.set(file.path, state.clock);
-    }
-    return done;
-  } catch (error) {
-    return fail(mod, `Cannot write "${file.path}": ${messageOf(error)}`);
+    if (header) syncIfDirty(file);
+  });
+  state.clock++;
+  if (header) {
+    state.headerWrites.set(file.path, state.clock);
+  } else if (file.path.endsWith(LOG_SUFFIX)) {
+    state.logWrites.set(file.path, state.clock);
   }
+  return bytes;
 }
 
 function truncateFile(mod: WasmModule, fileId: number, newSize: number): void {
   const file = fileOf(mod, fileId);
-  try {
-    fs.ftruncateSync(file.fd, newSize);
-    file.protectedBytes = Math.min(file.protectedBytes, newSize);
-    file.dirty = true;
-  } catch (error) {
-    fail(mod, `Cannot truncate "${file.path}": ${messageOf(error)}`);
-  }
+  attempt(mod, `Cannot truncate "${file.path}"`, () => fs.ftruncateSync(file.fd, newSize));
+  file.protectedBytes = Math.min(file.protectedBytes, newSize);
+  file.dirty = true;
 }
 
 function syncFile(mod: WasmModule, fileId: number): void {
   const file = fileOf(mod, fileId);
-  try {
-    syncIfDirty(file);
-  } catch (error) {
-    fail(mod, `Cannot sync "${file.path}": ${messageOf(error)}`);
-  }
+  attempt(mod, `Cannot sync "${file.path}"`, () => syncIfDirty(file));
 }
 
 function closeFile(mod: WasmModule, fileId: number): void {
   const state = stateOf(mod);
-  // A file whose opening returned "not found" is closed too.
+  // Files whose opening answered "not found" are closed too.
   const file = state.files.get(fileId);
   if (file === undefined) return;
   state.files.delete(fileId);
-  try {
+  if (state.logWrites.has(file.path)) state.closedLogs.add(file.path);
+  attempt(mod, `Cannot close "${file.path}"`, () => {
     syncIfDirty(file);
     fs.closeSync(file.fd);
-  } catch (error) {
-    fail(mod, `Cannot close "${file.path}": ${messageOf(error)}`);
-  }
-  if (state.logWrites.has(file.path)) state.closedLogs.add(file.path);
+  });
 }
 
 function getLastFileModificationTime(mod: WasmModule, fileId: number): number {
-  const file = fileOf(mod, fileId);
-  try {
-    return fs.fstatSync(file.fd).mtimeMs / 1000;
-  } catch (error) {
-    return fail(mod, `Cannot stat "${file.path}": ${messageOf(error)}`);
-  }
+  const { fd, path } = fileOf(mod, fileId);
+  return attempt(mod, `Cannot stat "${path}"`, () => fs.fstatSync(fd).mtimeMs / 1000);
 }
 
 function moveFile(
@@ -295,48 +288,45 @@ function moveFile(
 ): void {
   const from = readString(mod, fromPointer, fromLength);
   const to = readString(mod, toPointer, toLength);
-  try {
-    fs.renameSync(from, to);
-  } catch (error) {
-    fail(mod, `Cannot move "${from}" to "${to}": ${messageOf(error)}`);
-  }
+  attempt(mod, `Cannot move "${from}" to "${to}"`, () => fs.renameSync(from, to));
   for (const file of stateOf(mod).files.values()) {
     if (file.path === from) file.path = to;
   }
 }
 
 /**
- * Reports whether a file exists. A write-ahead log that was closed after a header of its database
- * was written past its last write has been checkpointed: DuckDB is about to remove it, so it is
- * deleted here and reported missing.
+ * Reports whether a file exists. A write-ahead log closed after its database's header was written
+ * past the log's last write has been checkpointed: DuckDB is about to remove it, which never
+ * reaches JavaScript, so it is deleted here and reported missing.
  */
 function checkFile(mod: WasmModule, pathPointer: number, pathLength: number): boolean {
   const path = readString(mod, pathPointer, pathLength);
   const state = stateOf(mod);
-  try {
-    if (state.closedLogs.has(path)) {
-      const database = path.slice(0, -LOG_SUFFIX.length);
-      const lastLogWrite = state.logWrites.get(path) ?? 0;
-      if ((state.headerWrites.get(database) ?? 0) > lastLogWrite) {
-        state.closedLogs.delete(path);
-        state.logWrites.delete(path);
-        fs.rmSync(path, { force: true });
-        return false;
-      }
+  const lastLogWrite = state.logWrites.get(path);
+  if (state.closedLogs.has(path) && lastLogWrite !== undefined) {
+    const database = path.slice(0, -LOG_SUFFIX.length);
+    if ((state.headerWrites.get(database) ?? 0) > lastLogWrite) {
+      state.closedLogs.delete(path);
+      state.logWrites.delete(path);
+      attempt(mod, `Cannot remove "${path}"`, () => fs.rmSync(path, { force: true }));
+      return false;
     }
-    return fs.existsSync(path);
-  } catch (error) {
-    return fail(mod, `Cannot check "${path}": ${messageOf(error)}`);
   }
+  return attempt(mod, `Cannot check "${path}"`, () => fs.existsSync(path));
 }
 
-function removeFile(mod: WasmModule, pathPointer: number, pathLength: number): void {
+/** Removes a directory with its contents, as DuckDB's `RemoveDirectory` promises. */
+function removeDirectory(mod: WasmModule, pathPointer: number, pathLength: number): void {
   const path = readString(mod, pathPointer, pathLength);
-  try {
-    fs.rmSync(path, { force: true });
-  } catch (error) {
-    fail(mod, `Cannot remove "${path}": ${messageOf(error)}`);
-  }
+  attempt(mod, `Cannot remove "${path}"`, () => fs.rmSync(path, { recursive: true, force: true }));
+}
+
+/**
+ * Reports that a directory cannot be listed: the wasm side exports no way to hand entries back.
+ * Failing instead would abort the process when DuckDB lists its temporary directory on shutdown.
+ */
+function listDirectoryEntries(): boolean {
+  return false;
 }
 
 /**
@@ -344,7 +334,7 @@ function removeFile(mod: WasmModule, pathPointer: number, pathLength: number): v
  * `globalThis.DUCKDB_RUNTIME` before instantiating a DuckDB-WASM module; every function takes the
  * module it serves as first argument.
  */
-export const DURABLE_RUNTIME: typeof NODE_RUNTIME = {
+export const DURABLE_RUNTIME: DuckDBRuntime = {
   ...NODE_RUNTIME,
   openFile,
   readFile,
@@ -355,5 +345,6 @@ export const DURABLE_RUNTIME: typeof NODE_RUNTIME = {
   getLastFileModificationTime,
   moveFile,
   checkFile,
-  removeFile,
-} as unknown as typeof NODE_RUNTIME;
+  removeDirectory,
+  listDirectoryEntries,
+} as unknown as DuckDBRuntime;

@@ -18,9 +18,15 @@ import type {
   DestinationCapabilities,
   DestinationClient,
   DestinationClientOptions,
+  LoadJob,
   LoadPackage,
 } from "../../lib/destination.ts";
-import type { ColumnSchema, DataType, TableSchema } from "../../lib/schema/schema.ts";
+import {
+  type ColumnSchema,
+  type DataType,
+  rootTableOf,
+  type TableSchema,
+} from "../../lib/schema/schema.ts";
 import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
 import { findConfig } from "../../lib/config.ts";
@@ -37,7 +43,7 @@ export interface DuckDbOptions {
   path?: string;
   /**
    * DuckDB memory limit inside WASM.
-   * @default {"1GB"}
+   * @default {"512MB"}
    */
   memoryLimit?: string;
 }
@@ -103,13 +109,46 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "1GB" });
+      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "512MB" });
       return new DuckDbClient(db, clientOptions.datasetName);
     },
     location(clientOptions: DestinationClientOptions): string {
       return resolveDuckDbPath(clientOptions.pipelineName, options.path);
     },
   };
+}
+
+/**
+ * Columns committed without a checkpoint before one is forced: uncheckpointed data stays in
+ * DuckDB's memory, at roughly 25 KiB per column touched whatever the row count.
+ */
+const CHECKPOINT_EVERY_COLUMNS = 2000;
+
+/** A root table with its nested tables, loaded in one transaction. */
+interface TableChain {
+  root: string;
+  tables: TableSchema[];
+  jobs: LoadJob[];
+  replace: string[];
+}
+
+/** Groups the jobs and replaced tables of a package by root table. */
+function tableChains(pkg: LoadPackage): TableChain[] {
+  const chains = new Map<string, TableChain>();
+  const chainOf = (name: string): TableChain => {
+    const root = rootTableOf(pkg.schema, name).name;
+    let chain = chains.get(root);
+    if (chain === undefined) {
+      chain = { root, tables: [], jobs: [], replace: [] };
+      chains.set(root, chain);
+    }
+    const table = pkg.schema.tables[name];
+    if (!chain.tables.includes(table)) chain.tables.push(table);
+    return chain;
+  };
+  for (const name of pkg.replaceTables) chainOf(name).replace.push(name);
+  for (const job of pkg.jobs) chainOf(job.table).jobs.push(job);
+  return [...chains.values()];
 }
 
 function columnDefinition(column: ColumnSchema): string {
@@ -120,14 +159,18 @@ function columnDefinition(column: ColumnSchema): string {
 class DuckDbClient implements DestinationClient {
   #db: DuckDbWasmDatabase;
   #dataset: string;
+  /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
+  #qualifiedDataset: string;
 
   constructor(db: DuckDbWasmDatabase, dataset: string) {
     this.#db = db;
     this.#dataset = dataset;
+    const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
+    this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
   }
 
   qualifiedName(table: string): string {
-    return `${quoteIdentifier(this.#dataset)}.${quoteIdentifier(table)}`;
+    return `${this.#qualifiedDataset}.${quoteIdentifier(table)}`;
   }
 
   query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
@@ -169,46 +212,70 @@ class DuckDbClient implements DestinationClient {
     return Promise.resolve(rows.length ? JSON.parse(rows[0].state) as PipelineState : undefined);
   }
 
+  /**
+   * Loads a package one table chain (a root table and its nested tables) per transaction, so
+   * memory stays bounded by the widest chain; each chain's commit also records it in
+   * `_dlt_load_jobs`, so a package resumed after a crash skips the chains already committed.
+   * The `_dlt_loads` row, schema version and state are committed last.
+   */
   loadPackage(pkg: LoadPackage): Promise<void> {
     const db = this.#db;
-    db.run("BEGIN TRANSACTION");
     try {
-      db.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.#dataset)}`);
-      this.#createSystemTables();
-      const done = db.query(
-        `SELECT 1 FROM ${this.qualifiedName("_dlt_loads")} WHERE load_id = ${
-          quoteLiteral(pkg.loadId)
-        }`,
+      this.#transaction(() => {
+        db.run(`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`);
+        this.#createSystemTables();
+      });
+      const loadId = quoteLiteral(pkg.loadId);
+      const loaded = db.query(
+        `SELECT 1 FROM ${this.qualifiedName("_dlt_loads")} WHERE load_id = ${loadId}`,
       );
-      if (done.length > 0) {
-        db.run("ROLLBACK");
-        return Promise.resolve();
-      }
-      const touched = new Set([...pkg.replaceTables, ...pkg.jobs.map((j) => j.table)]);
-      for (const name of touched) {
-        const table = pkg.schema.tables[name];
-        if (table !== undefined) this.#syncTable(table);
-      }
-      for (const name of pkg.replaceTables) {
-        if (pkg.schema.tables[name] !== undefined && this.#tableExists(name)) {
-          db.run(`DELETE FROM ${this.qualifiedName(name)}`);
+      if (loaded.length > 0) return Promise.resolve();
+      const committed = new Set(
+        db.query<{ table_name: string }>(
+          `SELECT table_name FROM ${
+            this.qualifiedName("_dlt_load_jobs")
+          } WHERE load_id = ${loadId}`,
+        ).map((r) => r.table_name),
+      );
+      let columnsSinceCheckpoint = 0;
+      for (const chain of tableChains(pkg)) {
+        if (committed.has(chain.root)) continue;
+        this.#transaction(() => {
+          for (const table of chain.tables) this.#syncTable(table);
+          for (const name of chain.replace) {
+            if (this.#tableExists(name)) db.run(`DELETE FROM ${this.qualifiedName(name)}`);
+          }
+          let rows = 0;
+          for (const job of chain.jobs) {
+            this.#copyJob(pkg.schema.tables[job.table], job.path, job.columns);
+            rows += job.rows;
+          }
+          db.run(
+            `INSERT INTO ${this.qualifiedName("_dlt_load_jobs")} VALUES (${loadId}, ${
+              quoteLiteral(chain.root)
+            }, ${rows}, now())`,
+          );
+        });
+        columnsSinceCheckpoint += chain.tables.reduce(
+          (n, t) => n + Object.keys(t.columns).length,
+          0,
+        );
+        if (columnsSinceCheckpoint >= CHECKPOINT_EVERY_COLUMNS) {
+          db.checkpoint();
+          columnsSinceCheckpoint = 0;
         }
       }
-      for (const job of pkg.jobs) this.#copyJob(pkg.schema.tables[job.table], job.path, job.columns);
-      this.#recordSchema(pkg);
-      if (pkg.state !== undefined) this.#recordState(pkg.state, pkg.loadId);
-      db.run(
-        `INSERT INTO ${this.qualifiedName("_dlt_loads")} VALUES (${quoteLiteral(pkg.loadId)}, ${
-          quoteLiteral(pkg.schema.name)
-        }, 0, now(), ${quoteLiteral(pkg.schema.versionHash)})`,
-      );
-      db.run("COMMIT");
+      this.#transaction(() => {
+        this.#recordSchema(pkg);
+        if (pkg.state !== undefined) this.#recordState(pkg.state, pkg.loadId);
+        db.run(
+          `INSERT INTO ${this.qualifiedName("_dlt_loads")} VALUES (${loadId}, ${
+            quoteLiteral(pkg.schema.name)
+          }, 0, now(), ${quoteLiteral(pkg.schema.versionHash)})`,
+        );
+      });
+      db.checkpoint();
     } catch (error) {
-      try {
-        db.run("ROLLBACK");
-      } catch {
-        // the transaction may already be aborted by the failing statement
-      }
       throw new DestinationError(
         `Cannot load package "${pkg.loadId}" into dataset "${this.#dataset}": ${
           (error as Error).message
@@ -216,8 +283,23 @@ class DuckDbClient implements DestinationClient {
         { cause: error },
       );
     }
-    db.checkpoint();
     return Promise.resolve();
+  }
+
+  /** Runs `fn` in a transaction: committed when it returns, rolled back when it throws. */
+  #transaction(fn: () => void): void {
+    this.#db.run("BEGIN TRANSACTION");
+    try {
+      fn();
+    } catch (error) {
+      try {
+        this.#db.run("ROLLBACK");
+      } catch {
+        // the failing statement may have aborted the transaction already
+      }
+      throw error;
+    }
+    this.#db.run("COMMIT");
   }
 
   #createSystemTables(): void {
@@ -274,7 +356,7 @@ class DuckDbClient implements DestinationClient {
         columns.map(quoteIdentifier).join(", ")
       }) SELECT ${exprs.join(", ")} FROM read_csv(${
         quoteLiteral(path)
-      }, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, columns = {${
+      }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, columns = {${
         csvColumns.join(", ")
       }})`,
     );
@@ -289,9 +371,11 @@ class DuckDbClient implements DestinationClient {
     );
     if (exists.length > 0) return;
     this.#db.run(
-      `INSERT INTO ${this.qualifiedName("_dlt_version")} VALUES (${schema.version}, ${schema.engineVersion}, now(), ${
-        quoteLiteral(schema.name)
-      }, ${quoteLiteral(schema.versionHash)}, ${quoteLiteral(JSON.stringify(schema))})`,
+      `INSERT INTO ${
+        this.qualifiedName("_dlt_version")
+      } VALUES (${schema.version}, ${schema.engineVersion}, now(), ${quoteLiteral(schema.name)}, ${
+        quoteLiteral(schema.versionHash)
+      }, ${quoteLiteral(JSON.stringify(schema))})`,
     );
   }
 
@@ -303,11 +387,13 @@ class DuckDbClient implements DestinationClient {
     );
     if (exists.length > 0) return;
     this.#db.run(
-      `INSERT INTO ${this.qualifiedName("_dlt_pipeline_state")} VALUES (${state.version}, ${state.engineVersion}, ${
-        quoteLiteral(state.pipelineName)
-      }, ${quoteLiteral(JSON.stringify(state))}, now(), ${quoteLiteral(state.versionHash)}, ${
-        quoteLiteral(loadId)
-      }, ${quoteLiteral(crypto.randomUUID())})`,
+      `INSERT INTO ${
+        this.qualifiedName("_dlt_pipeline_state")
+      } VALUES (${state.version}, ${state.engineVersion}, ${quoteLiteral(state.pipelineName)}, ${
+        quoteLiteral(JSON.stringify(state))
+      }, now(), ${quoteLiteral(state.versionHash)}, ${quoteLiteral(loadId)}, ${
+        quoteLiteral(crypto.randomUUID())
+      })`,
     );
   }
 

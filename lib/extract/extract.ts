@@ -111,7 +111,10 @@ export async function extractSource(
         );
       }
       if (line === undefined) {
-        throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
+        throw new ResourceExtractionError(
+          r.name,
+          `yielded a ${typeof item}, which cannot be loaded`,
+        );
       }
       await writer.write(table, line);
     }
@@ -142,7 +145,9 @@ export async function extractSource(
     for (const r of all) {
       // a replace resource with a fixed table replaces it even when it yields nothing
       const hints = hintsOf(r);
-      if (r.selected && hints.writeDisposition === "replace" && typeof hints.tableName === "string") {
+      if (
+        r.selected && hints.writeDisposition === "replace" && typeof hints.tableName === "string"
+      ) {
         const { tableName, ...tableHints } = hints;
         tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
       }
@@ -170,7 +175,9 @@ export async function extractSource(
       state: structuredClone(options.state),
     });
     await store.move(loadId, "extracting", "extracted");
-    return { loadId, itemCounts: Object.fromEntries(jobs.map((j) => [j.table, j.rows])) };
+    const itemCounts: Record<string, number> = {};
+    for (const job of jobs) itemCounts[job.table] = (itemCounts[job.table] ?? 0) + job.rows;
+    return { loadId, itemCounts };
   } catch (error) {
     await writer.close().catch(() => {});
     await store.remove("extracting", loadId);
@@ -192,11 +199,24 @@ async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGe
 }
 
 const FLUSH_BYTES = 1 << 20;
+/** Size at which a table's file is closed and a new one started, so normalize can spread files over workers. */
+const ROTATE_BYTES = 24 << 20;
 
-/** Writes item lines into one JSONL file per table, buffering about 1 MiB per table. */
+interface OpenFile {
+  file: Deno.FsFile;
+  name: string;
+  lines: string[];
+  size: number;
+  written: number;
+  count: number;
+}
+
+/** Writes item lines into JSONL files per table, buffering about 1 MiB, rotating at 24 MiB. */
 class ItemWriter {
   #dir: string;
-  #files = new Map<string, { file: Deno.FsFile; name: string; lines: string[]; size: number; count: number }>();
+  #open = new Map<string, OpenFile>();
+  #sequence = new Map<string, number>();
+  #jobs: PackageJob[] = [];
   #encoder = new TextEncoder();
 
   constructor(dir: string) {
@@ -204,36 +224,43 @@ class ItemWriter {
   }
 
   async write(table: string, line: string): Promise<void> {
-    let entry = this.#files.get(table);
+    let entry = this.#open.get(table);
     if (entry === undefined) {
-      const name = `${table}.1.jsonl`;
+      const n = (this.#sequence.get(table) ?? 0) + 1;
+      this.#sequence.set(table, n);
+      const name = `${table}.${n}.jsonl`;
       const file = await Deno.open(join(this.#dir, name), { write: true, create: true });
-      entry = { file, name, lines: [], size: 0, count: 0 };
-      this.#files.set(table, entry);
+      entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
+      this.#open.set(table, entry);
     }
     entry.lines.push(line);
     entry.size += line.length + 1;
     entry.count++;
-    if (entry.size >= FLUSH_BYTES) await this.#flush(entry);
+    if (entry.size < FLUSH_BYTES) return;
+    await this.#flush(entry);
+    if (entry.written >= ROTATE_BYTES) await this.#close(table, entry);
   }
 
-  async #flush(entry: { file: Deno.FsFile; lines: string[]; size: number }): Promise<void> {
+  async #flush(entry: OpenFile): Promise<void> {
     if (entry.lines.length === 0) return;
     const bytes = this.#encoder.encode(entry.lines.join("\n") + "\n");
     entry.lines = [];
     entry.size = 0;
     let written = 0;
     while (written < bytes.length) written += await entry.file.write(bytes.subarray(written));
+    entry.written += written;
   }
 
+  async #close(table: string, entry: OpenFile): Promise<void> {
+    await this.#flush(entry);
+    entry.file.close();
+    this.#open.delete(table);
+    this.#jobs.push({ file: entry.name, table, rows: entry.count });
+  }
+
+  /** Closes every file and returns the jobs written. */
   async close(): Promise<PackageJob[]> {
-    const jobs: PackageJob[] = [];
-    for (const [table, entry] of this.#files) {
-      await this.#flush(entry);
-      entry.file.close();
-      jobs.push({ file: entry.name, table, rows: entry.count });
-    }
-    this.#files.clear();
-    return jobs;
+    for (const [table, entry] of this.#open) await this.#close(table, entry);
+    return this.#jobs;
   }
 }

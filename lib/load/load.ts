@@ -48,6 +48,7 @@ export async function loadNormalizedPackage(
         path: join(dir, job.file),
         table: job.table,
         columns: job.columns ?? [],
+        rows: job.rows,
       })),
       replaceTables,
       state: manifest.state,

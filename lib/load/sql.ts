@@ -22,7 +22,10 @@ export interface SystemTable {
   columns: [name: string, type: "text" | "bigint" | "timestamp", nullable: boolean][];
 }
 
-/** dlt's system tables: completed loads, schema versions and pipeline state. */
+/**
+ * dlt's system tables: completed loads, schema versions and pipeline state; plus
+ * `_dlt_load_jobs`, the root tables (with their nested tables) each load committed.
+ */
 export const SYSTEM_TABLES: readonly SystemTable[] = [
   {
     name: "_dlt_loads",
@@ -32,6 +35,15 @@ export const SYSTEM_TABLES: readonly SystemTable[] = [
       ["status", "bigint", false],
       ["inserted_at", "timestamp", false],
       ["schema_version_hash", "text", true],
+    ],
+  },
+  {
+    name: "_dlt_load_jobs",
+    columns: [
+      ["load_id", "text", false],
+      ["table_name", "text", false],
+      ["row_count", "bigint", false],
+      ["inserted_at", "timestamp", false],
     ],
   },
   {

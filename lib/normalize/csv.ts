@@ -1,12 +1,12 @@
 /**
- * CSV encoding of normalized rows: the file format of normalized load jobs. Text-like values
+ * CSV encoding of normalized values: the file format of normalized load jobs. Text-like values
  * are always quoted (so an empty string differs from NULL, which is an empty unquoted field),
  * binary is base64 and json is JSON text.
  *
  * @module
  */
 import type { DataType } from "../schema/schema.ts";
-import { BigIntValue, BinaryValue } from "./typed_json.ts";
+import { BigIntValue, type BinaryValue } from "./typed_json.ts";
 
 function quote(text: string): string {
   return text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
@@ -28,9 +28,4 @@ export function encodeCsvField(value: unknown, dataType: DataType | undefined): 
       if (value instanceof BigIntValue) return quote(value.digits);
       return quote(typeof value === "string" ? value : String(value));
   }
-}
-
-/** Encodes the header line of a CSV job with `columns`. */
-export function encodeCsvHeader(columns: readonly string[]): string {
-  return columns.map(quote).join(",") + "\n";
 }

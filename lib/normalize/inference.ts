@@ -56,6 +56,56 @@ function epochSecondsToIso(seconds: number): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+function coerceString(value: string, dataType: DataType): NormalizedValue | undefined {
+  switch (dataType) {
+    case "text":
+    case "json":
+      return value;
+    case "timestamp":
+      return isIsoTimestamp(value) ? value : undefined;
+    case "date":
+      return ISO_DATE.test(value) ? value : undefined;
+    case "bigint":
+      return INTEGER.test(value) && fitsInt64(value) ? value : undefined;
+    case "double": {
+      const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case "decimal":
+      return DECIMAL.test(value.trim()) ? value.trim() : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function coerceNumber(value: number, dataType: DataType): NormalizedValue | undefined {
+  switch (dataType) {
+    case "bigint":
+      return Number.isSafeInteger(value) ? value : undefined;
+    case "double":
+    case "json":
+      return value;
+    case "text":
+    case "decimal":
+      return String(value);
+    case "timestamp":
+      return epochSecondsToIso(value);
+    default:
+      return undefined;
+  }
+}
+
+function coerceOther(value: NormalizedValue, dataType: DataType): NormalizedValue | undefined {
+  if (value instanceof BigIntValue) {
+    if (dataType === "bigint") return fitsInt64(value.digits) ? value : undefined;
+    const asText = dataType === "text" || dataType === "decimal" || dataType === "json";
+    return asText ? value.digits : undefined;
+  }
+  if (value instanceof BinaryValue) return dataType === "binary" ? value : undefined;
+  if (dataType === "json") return value;
+  return dataType === "text" ? JSON.stringify(value) : undefined;
+}
+
 /**
  * Converts `value` to `dataType` where that loses nothing; returns `undefined` where it cannot,
  * and the caller puts the value in a variant column instead.
@@ -66,58 +116,13 @@ export function coerceValue(
 ): NormalizedValue | undefined {
   switch (typeof value) {
     case "string":
-      switch (dataType) {
-        case "text":
-          return value;
-        case "timestamp":
-          return isIsoTimestamp(value) ? value : undefined;
-        case "date":
-          return ISO_DATE.test(value) ? value : undefined;
-        case "bigint":
-          return INTEGER.test(value) && fitsInt64(value) ? value : undefined;
-        case "double": {
-          const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-          return Number.isFinite(n) ? n : undefined;
-        }
-        case "decimal":
-          return DECIMAL.test(value.trim()) ? value.trim() : undefined;
-        case "json":
-          return value;
-        default:
-          return undefined;
-      }
+      return coerceString(value, dataType);
     case "number":
-      switch (dataType) {
-        case "bigint":
-          return Number.isSafeInteger(value) ? value : undefined;
-        case "double":
-        case "json":
-          return value;
-        case "text":
-        case "decimal":
-          return String(value);
-        case "timestamp":
-          return epochSecondsToIso(value);
-        default:
-          return undefined;
-      }
+      return coerceNumber(value, dataType);
     case "boolean":
-      return dataType === "bool" || dataType === "json"
-        ? value
-        : dataType === "text"
-        ? String(value)
-        : undefined;
+      if (dataType === "bool" || dataType === "json") return value;
+      return dataType === "text" ? String(value) : undefined;
     default:
-      if (value instanceof BigIntValue) {
-        if (dataType === "bigint") return fitsInt64(value.digits) ? value : undefined;
-        if (dataType === "text" || dataType === "decimal" || dataType === "json") {
-          return value.digits;
-        }
-        return undefined;
-      }
-      if (value instanceof BinaryValue) return dataType === "binary" ? value : undefined;
-      if (dataType === "json") return value;
-      if (dataType === "text") return JSON.stringify(value);
-      return undefined;
+      return coerceOther(value, dataType);
   }
 }

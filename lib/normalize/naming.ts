@@ -133,3 +133,12 @@ export function snakeCase(options: SnakeCaseOptions = {}): NamingConvention {
     },
   };
 }
+
+/** Names of the naming conventions {@linkcode namingConvention} knows. */
+export type NamingConventionName = "snake_case";
+
+/** The naming convention called `name`, shortening identifiers to `maxLength`. */
+export function namingConvention(name: string, maxLength?: number): NamingConvention {
+  if (name === "snake_case") return snakeCase({ maxLength });
+  throw new RangeError(`Unknown naming convention "${name}"; available: "snake_case"`);
+}

@@ -16,7 +16,10 @@ function normalize(item: unknown, maxNesting = 1000) {
 }
 
 Deno.test("nested objects flatten into __ columns; root rows get _dlt_id and _dlt_load_id", () => {
-  const [root, ...rest] = normalize({ id: 1, userInfo: { firstName: "Ada", address: { zip: "1" } } });
+  const [root, ...rest] = normalize({
+    id: 1,
+    userInfo: { firstName: "Ada", address: { zip: "1" } },
+  });
   assert.equal(rest.length, 0);
   assert.equal(root.table, "t");
   assert.equal(root.parent, undefined);
@@ -94,7 +97,8 @@ Deno.test("very deep nesting does not overflow and ends as json", () => {
 Deno.test("keys that collide after normalization raise a NormalizeError naming the column", () => {
   assert.throws(
     () => normalize({ userId: 1, user_id: 2 }),
-    (e: unknown) => e instanceof NormalizeError && e.columnName === "user_id" && e.tableName === "t",
+    (e: unknown) =>
+      e instanceof NormalizeError && e.columnName === "user_id" && e.tableName === "t",
   );
 });
 

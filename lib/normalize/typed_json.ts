@@ -51,7 +51,8 @@ function replacer(_key: string, value: unknown): unknown {
       if (value instanceof Uint8Array) return MARK + "b" + toBase64(value);
       if (value instanceof ArrayBuffer) return MARK + "b" + toBase64(new Uint8Array(value));
       if (ArrayBuffer.isView(value)) {
-        return MARK + "b" + toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        return MARK + "b" +
+          toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
       }
       if (value instanceof Map) return Object.fromEntries(value);
       if (value instanceof Set) return [...value];

@@ -5,9 +5,14 @@
  * @module
  */
 import type { NamingConvention } from "../normalize/naming.ts";
-import { coerceValue, inferDataType } from "../normalize/inference.ts";
-import type { FlatRow } from "../normalize/relational.ts";
-import { type ColumnSchema, DLT, type StoredSchema, type TableHints, type TableSchema } from "./schema.ts";
+import { coerceValue, inferDataType, type NormalizedValue } from "../normalize/inference.ts";
+import {
+  type ColumnSchema,
+  DLT,
+  type StoredSchema,
+  type TableHints,
+  type TableSchema,
+} from "./schema.ts";
 
 const NOT_NULL_COLUMNS = new Set<string>([DLT.id, DLT.loadId, DLT.parentId, DLT.listIdx]);
 
@@ -57,32 +62,34 @@ export class SchemaEvolver {
     return table;
   }
 
+  /** The value {@linkcode SchemaEvolver.place} coerced, for the column it returned. */
+  value: NormalizedValue | undefined;
+
   /**
-   * Coerces the values of `row` into the columns of `table` in place: adds columns for new
-   * keys, and moves values that do not fit their column into a variant column.
+   * Finds the column for `value` of source column `name` in `table`: adds the column when it is
+   * new, coerces the value to the column's type, or picks (adding if needed) the variant column
+   * `<name>__v_<type>` when it does not fit. The value to store is left in `this.value`.
    */
-  coerceRow(table: TableSchema, row: FlatRow): void {
+  place(table: TableSchema, name: string, value: NormalizedValue): ColumnSchema {
     const columns = table.columns;
-    for (const name in row) {
-      const value = row[name];
-      const column = columns[name];
-      if (column?.dataType === undefined) {
-        this.#addColumn(table, name, column, inferDataType(value));
-        continue;
-      }
-      const coerced = coerceValue(value, column.dataType);
-      if (coerced !== undefined) {
-        if (coerced !== value) row[name] = coerced;
-        continue;
-      }
-      const dataType = inferDataType(value);
-      const variant = this.#naming.shortenFragments(name, `v_${dataType}`);
-      if (columns[variant] === undefined) {
-        this.#addColumn(table, variant, undefined, dataType).variant = true;
-      }
-      delete row[name];
-      row[variant] = value;
+    const column = columns[name];
+    if (column?.dataType === undefined) {
+      this.value = value;
+      return this.#addColumn(table, name, column, inferDataType(value));
     }
+    const coerced = coerceValue(value, column.dataType);
+    if (coerced !== undefined) {
+      this.value = coerced;
+      return column;
+    }
+    const dataType = inferDataType(value);
+    const variantName = this.#naming.shortenFragments(name, `v_${dataType}`);
+    this.value = value;
+    const variant = columns[variantName];
+    if (variant !== undefined) return variant;
+    const added = this.#addColumn(table, variantName, undefined, dataType);
+    added.variant = true;
+    return added;
   }
 
   #addColumn(

@@ -1,0 +1,275 @@
+/**
+ * Durability of DuckDB-WASM database files across processes, crashes and native DuckDB.
+ *
+ * These tests guard the workarounds in `_runtime.ts` and `_database.ts`, which lean on DuckDB-WASM
+ * internals: they must pass again before `@duckdb/duckdb-wasm` is upgraded.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { openDuckDbWasm } from "./_database.ts";
+
+const CHILD = fileURLToPath(new URL("./_testdata/child.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
+
+interface ChildResult {
+  /** Exit code, or `null` when a signal ended the process. */
+  code: number | null;
+  signal: Deno.Signal | null;
+  /** The last line the child printed. */
+  output: string;
+}
+
+/** Runs `_testdata/child.ts` with `args` in a separate Deno process. */
+async function child(...args: string[]): Promise<ChildResult> {
+  const { code, signal, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "--config", CONFIG, CHILD, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout).trim().split("\n").at(-1) ?? "";
+  const result = { code: signal === null ? code : null, signal, output };
+  if (result.code !== 0 && result.signal !== "SIGKILL") {
+    throw new Error(`Child ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  }
+  return result;
+}
+
+async function readItems(path: string): Promise<{ rows: number; distinct: number; sum: number }> {
+  return JSON.parse((await child(path, "read")).output);
+}
+
+/** Sum of the ids 0 … n - 1. */
+function idSum(n: number): number {
+  return n * (n - 1) / 2;
+}
+
+async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dlt_duckdb_wasm_" });
+  try {
+    await test(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Files next to the database other than the database itself. */
+function leftovers(path: string): string[] {
+  const dir = join(path, "..");
+  const name = path.slice(dir.length + 1);
+  return fs.readdirSync(dir).filter((file) => file.startsWith(name) && file !== name);
+}
+
+Deno.test("a second process reads what the first committed", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "shared.duckdb");
+    const db = await openDuckDbWasm(path);
+    db.run("CREATE TABLE items (id BIGINT, label VARCHAR)");
+    db.run("INSERT INTO items SELECT range, 'item ' || range FROM range(1000)");
+    await db.close();
+    assert.deepEqual(await readItems(path), { rows: 1000, distinct: 1000, sum: idSum(1000) });
+    await child(path, "append", "1000", "500");
+    const reopened = await openDuckDbWasm(path);
+    assert.deepEqual(reopened.query("SELECT count(*) AS n, max(label) AS last FROM items"), [
+      { n: 1500, last: "item 999" },
+    ]);
+    await reopened.close();
+  });
+});
+
+Deno.test("a checkpoint removes the write-ahead log, and so does closing", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "wal.duckdb");
+    const db = await openDuckDbWasm(path);
+    db.run("CREATE TABLE items (id BIGINT, label VARCHAR)");
+    db.run("INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+    assert.ok(fs.existsSync(`${path}.wal`), "a commit writes the write-ahead log");
+    db.checkpoint();
+    assert.deepEqual(leftovers(path), []);
+    db.run("INSERT INTO items VALUES (3, 'three')");
+    assert.ok(fs.statSync(`${path}.wal`).size > 0);
+    await db.close();
+    assert.deepEqual(leftovers(path), []);
+    await child(path, "append", "10", "5");
+    assert.deepEqual(leftovers(path), []);
+  });
+});
+
+Deno.test("a process killed right after a commit loses and duplicates nothing", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "killed.duckdb");
+    await child(path, "append", "0", "100");
+    const killed = await child(path, "append-then-die", "100", "20000");
+    assert.equal(killed.signal, "SIGKILL");
+    assert.ok(fs.statSync(`${path}.wal`).size > 0, "the commit is only in the write-ahead log");
+    // The next process recovers that commit and dies after its own: both must survive.
+    assert.equal((await child(path, "append-then-die", "20100", "10")).signal, "SIGKILL");
+
+    const db = await openDuckDbWasm(path);
+    assert.deepEqual(leftovers(path), [], "the replayed log was rebuilt into the file");
+    const [stats] = db.query(
+      "SELECT count(*) AS rows, count(DISTINCT id) AS distinct, sum(id) AS sum FROM items",
+    );
+    assert.deepEqual(stats, { rows: 20110, distinct: 20110, sum: idSum(20110) });
+    db.run("INSERT INTO items VALUES (20110, 'after the crashes')");
+    await db.close();
+    assert.deepEqual(await readItems(path), { rows: 20111, distinct: 20111, sum: idSum(20111) });
+  });
+});
+
+Deno.test("a write-ahead log DuckDB-WASM cannot append to is never overwritten", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "guarded.duckdb");
+    await child(path, "append", "0", "10");
+    await child(path, "append-then-die", "10", "10");
+    const log = fs.readFileSync(`${path}.wal`);
+    const { output, signal } = await child(path, "overwrite-log");
+    assert.equal(signal, "SIGKILL");
+    assert.match(output, /Refusing to overwrite write-ahead log/);
+    assert.deepEqual(fs.readFileSync(`${path}.wal`), log);
+    assert.deepEqual(await readItems(path), { rows: 20, distinct: 20, sum: idSum(20) });
+  });
+});
+
+Deno.test("a process killed between checkpoint and log removal duplicates nothing", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "checkpointed.duckdb");
+    await child(path, "append", "0", "100");
+    const killed = await child(path, "die-before-log-removal", "100", "100");
+    assert.equal(killed.signal, "SIGKILL");
+    assert.ok(fs.existsSync(`${path}.wal`), "the checkpointed log is left behind");
+    assert.deepEqual(await readItems(path), { rows: 200, distinct: 200, sum: idSum(200) });
+    assert.deepEqual(leftovers(path), []);
+    await child(path, "append", "200", "100");
+    assert.deepEqual(await readItems(path), { rows: 300, distinct: 300, sum: idSum(300) });
+  });
+});
+
+Deno.test("an interrupted rebuild is finished when complete and dropped when not", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "rebuild.duckdb");
+    await child(path, "append", "0", "10");
+    fs.copyFileSync(path, join(dir, "snapshot"));
+    await child(path, "append", "10", "5");
+    // A complete rebuild holding ids 0 … 9 replaces the database, whose log is dropped.
+    fs.renameSync(join(dir, "snapshot"), `${path}.rebuilt`);
+    fs.writeFileSync(`${path}.wal`, "stale");
+    assert.deepEqual(await readItems(path), { rows: 10, distinct: 10, sum: idSum(10) });
+    assert.deepEqual(leftovers(path), []);
+    // An incomplete rebuild is dropped and the database kept.
+    fs.writeFileSync(`${path}.rebuild`, "incomplete");
+    fs.writeFileSync(`${path}.rebuild.wal`, "incomplete");
+    assert.deepEqual(await readItems(path), { rows: 10, distinct: 10, sum: idSum(10) });
+    assert.deepEqual(leftovers(path), []);
+  });
+});
+
+Deno.test("native DuckDB reads the file DuckDB-WASM wrote", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "native.duckdb");
+    await child(path, "append", "0", "1000");
+    const db = await openDuckDbWasm(path);
+    db.run("CREATE TABLE kinds (n HUGEINT, d DECIMAL(10, 2), t TIMESTAMPTZ, b BLOB)");
+    db.run("INSERT INTO kinds VALUES (12, 3.45, '2024-01-02T03:04:05Z', '\\xAA'::BLOB)");
+    await db.close();
+
+    const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+    try {
+      const connection = await instance.connect();
+      const items = await connection.runAndReadAll(
+        "SELECT count(*)::INTEGER, sum(id)::DOUBLE, max(label) FROM items",
+      );
+      assert.deepEqual(items.getRows(), [[1000, idSum(1000), "item 999"]]);
+      const kinds = await connection.runAndReadAll(
+        "SELECT n::VARCHAR, d::VARCHAR, epoch(t)::INTEGER, octet_length(b)::INTEGER FROM kinds",
+      );
+      assert.deepEqual(kinds.getRows(), [["12", "3.45", 1704164645, 1]]);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  });
+});
+
+Deno.test("ten processes appending in turn keep all rows and bounded files", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "cycles.duckdb");
+    const sizes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      // Every third process dies after its commit; the next one recovers it.
+      const action = i % 3 === 1 ? "append-then-die" : "append";
+      await child(path, action, String(i * 2000), "2000");
+      sizes.push(fs.statSync(path).size);
+      const wal = fs.existsSync(`${path}.wal`) ? fs.statSync(`${path}.wal`).size : 0;
+      assert.ok(wal < 1 << 20, `write-ahead log of ${wal} bytes after process ${i}`);
+    }
+    assert.deepEqual(await readItems(path), { rows: 20000, distinct: 20000, sum: idSum(20000) });
+    assert.deepEqual(leftovers(path), []);
+    assert.ok(Math.max(...sizes) < 4 << 20, `database grew to ${Math.max(...sizes)} bytes`);
+  });
+});
+
+Deno.test("a DuckDB error is thrown with its message and the database stays usable", async () => {
+  await withTempDir(async (dir) => {
+    const db = await openDuckDbWasm(join(dir, "errors.duckdb"));
+    db.run("CREATE TABLE items (id BIGINT PRIMARY KEY)");
+    db.run("INSERT INTO items VALUES (1)");
+    assert.throws(() => db.query("SELECT nosuch FROM items"), {
+      name: "Error",
+      message: /Referenced column "nosuch" not found/,
+    });
+    assert.throws(() => db.run("INSERT INTO items VALUES (2), (1)"), /Duplicate key "id: 1"/);
+    const missing = join(dir, "missing.csv");
+    assert.throws(() => db.query(`SELECT * FROM read_csv('${missing}')`), /missing\.csv/);
+    assert.throws(() => db.query("SELECT * FROM read_csv('relative.csv')"), /Permission Error/);
+    assert.deepEqual(db.query("SELECT count(*) AS n FROM items"), [{ n: 1 }]);
+    db.run("INSERT INTO items VALUES (2)");
+    await db.close();
+    assert.throws(() => db.run("SELECT 1"), /is closed/);
+  });
+});
+
+Deno.test("a function that needs an absent extension fails without killing the process", async () => {
+  await withTempDir(async (dir) => {
+    const { output } = await child(join(dir, "icu.duckdb"), "timestamptz-function");
+    assert.match(output, /Extension Autoloading Error.*icu/);
+  });
+});
+
+Deno.test("query converts DuckDB values to plain JS values", async () => {
+  await withTempDir(async (dir) => {
+    const db = await openDuckDbWasm(join(dir, "values.duckdb"));
+    const [row] = db.query(`
+      SELECT 42::BIGINT AS small, 9007199254740993::BIGINT AS big,
+        -170141183460469231731687303715884105727::HUGEINT AS huge, -12.34::DECIMAL(10, 2) AS dec,
+        123456789.123456::DECIMAL(38, 6) AS wide, -7::HUGEINT AS hugeSmall,
+        TIMESTAMP '2024-01-02 03:04:05.678' AS ts, TIMESTAMPTZ '2024-01-02T03:04:05+02:00' AS tstz,
+        DATE '2024-01-02' AS day, '\\x01\\x02'::BLOB AS bytes, [1, 2] AS list,
+        {'a': 1, 'b': 'x'} AS struct, MAP {'k': 2} AS map, 'text' AS text, NULL AS nothing`);
+    assert.deepEqual(row, {
+      small: 42,
+      big: 9007199254740993n,
+      huge: -170141183460469231731687303715884105727n,
+      dec: -12.34,
+      wide: 123456789.123456,
+      hugeSmall: -7,
+      ts: new Date("2024-01-02T03:04:05.678Z"),
+      tstz: new Date("2024-01-02T01:04:05Z"),
+      day: new Date("2024-01-02T00:00:00Z"),
+      bytes: new Uint8Array([1, 2]),
+      list: [1, 2],
+      struct: { a: 1, b: "x" },
+      map: { k: 2 },
+      text: "text",
+      nothing: null,
+    });
+    assert.deepEqual(db.query("CREATE TABLE t (s VARCHAR); SELECT 1 AS one; SELECT ';' AS s;"), [
+      { s: ";" },
+    ]);
+    assert.equal(db.queryArrow("SELECT 2 AS two -- a comment; with a semicolon").numRows, 1);
+    await db.close();
+  });
+});

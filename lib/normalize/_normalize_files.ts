@@ -1,0 +1,101 @@
+/**
+ * The single-threaded core of normalize: items of extracted job files → CSV jobs, evolving a
+ * schema. Runs in the main thread for small packages and in workers for large ones.
+ *
+ * @module
+ */
+import { readLines } from "../load/lines.ts";
+import type { PackageJob } from "../load/package_store.ts";
+import { SchemaEvolver } from "../schema/evolution.ts";
+import type { StoredSchema } from "../schema/schema.ts";
+import { DltError, NormalizeError } from "../errors.ts";
+import type { NamingConvention } from "./naming.ts";
+import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
+import { JobWriter } from "./_job_writer.ts";
+
+/** One extracted file to normalize. */
+export interface ExtractedFile {
+  /** Absolute path of the JSONL file. */
+  path: string;
+  /** Root table its items go to. */
+  table: string;
+}
+
+/** What normalizing some files produced. */
+export interface FilesResult {
+  /** The schema after evolution. */
+  schema: StoredSchema;
+  /** CSV jobs written. */
+  jobs: PackageJob[];
+  /** Rows per table. */
+  rowCounts: Record<string, number>;
+}
+
+/** Normalizes extracted files one after another into CSV jobs, evolving one schema. */
+export class FilesNormalizer {
+  #evolver: SchemaEvolver;
+  #writer: JobWriter;
+  #naming: NamingConvention;
+  #loadId: string;
+
+  /**
+   * Starts from `schema` (modified in place); writes jobs into `outDir` with file names that
+   * start with `prefix`.
+   */
+  constructor(options: {
+    schema: StoredSchema;
+    naming: NamingConvention;
+    loadId: string;
+    outDir: string;
+    prefix: string;
+  }) {
+    this.#evolver = new SchemaEvolver(options.schema, options.naming);
+    this.#writer = new JobWriter(options.outDir, options.prefix, this.#evolver);
+    this.#naming = options.naming;
+    this.#loadId = options.loadId;
+  }
+
+  /** Normalizes every item of `file`. */
+  async normalize(file: ExtractedFile): Promise<void> {
+    const evolver = this.#evolver;
+    const writer = this.#writer;
+    const tables = evolver.schema.tables;
+    const normalizer = new RelationalNormalizer({
+      naming: this.#naming,
+      loadId: this.#loadId,
+      maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
+      isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
+      emit: (table: string, parent: string | undefined, row: FlatRow) =>
+        writer.add(evolver.table(table, parent), row),
+    });
+    let line = 0;
+    for await (const text of readLines(file.path)) {
+      line++;
+      let item: unknown;
+      try {
+        item = JSON.parse(text);
+      } catch (error) {
+        throw new DltError(`Extracted job "${file.path}" line ${line} is not valid JSON`, {
+          cause: error,
+        });
+      }
+      try {
+        normalizer.normalize(item, file.table);
+      } catch (error) {
+        if (error instanceof NormalizeError) throw error;
+        throw new NormalizeError(file.table, undefined, String(error));
+      }
+      if (writer.full) await writer.drain();
+    }
+  }
+
+  /** Writes what is buffered and returns the result. */
+  async finish(): Promise<FilesResult> {
+    await this.#writer.close();
+    return {
+      schema: this.#evolver.schema,
+      jobs: this.#writer.jobs,
+      rowCounts: this.#writer.rowCounts,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/**
+ * A normalize worker: normalizes the extracted files the main thread sends, one at a time,
+ * and returns its evolved schema and jobs when told to finish.
+ *
+ * @module
+ */
+import { type ExtractedFile, FilesNormalizer } from "./_normalize_files.ts";
+import { namingConvention } from "./naming.ts";
+import type { NormalizeWorkerReply, NormalizeWorkerRequest } from "./_normalize_pool.ts";
+import { NormalizeError } from "../errors.ts";
+
+let normalizer: FilesNormalizer | undefined;
+
+function reply(message: NormalizeWorkerReply): void {
+  self.postMessage(message);
+}
+
+async function handle(request: NormalizeWorkerRequest): Promise<void> {
+  switch (request.type) {
+    case "start": {
+      const { naming, maxLength, ...options } = request.options;
+      normalizer = new FilesNormalizer({ ...options, naming: namingConvention(naming, maxLength) });
+      return reply({ type: "ok" });
+    }
+    case "file":
+      await normalizer!.normalize(request.file as ExtractedFile);
+      return reply({ type: "ok" });
+    case "finish":
+      return reply({ type: "result", result: await normalizer!.finish() });
+  }
+}
+
+self.onmessage = (event: MessageEvent<NormalizeWorkerRequest>) => {
+  handle(event.data).catch((error: unknown) => {
+    reply({
+      type: "error",
+      message: error instanceof Error ? error.message : String(error),
+      normalizeError: error instanceof NormalizeError
+        ? { tableName: error.tableName, columnName: error.columnName, reason: error.reason }
+        : undefined,
+    });
+  });
+};

@@ -1,0 +1,70 @@
+/**
+ * Merging schemas that evolved in parallel from one base (normalize workers): new tables and
+ * columns are united; a column two workers typed differently keeps the first type, and the
+ * other worker's values are moved to the variant column `<column>__v_<type>`.
+ *
+ * @module
+ */
+import type { NamingConvention } from "../normalize/naming.ts";
+import type { StoredSchema } from "./schema.ts";
+
+/** The merged schema and, per update, the columns whose values must be moved. */
+export interface MergedSchemas {
+  /** Base plus every update. */
+  schema: StoredSchema;
+  /** For each update (same order): `table` → `column` → column to load its values into. */
+  renames: Map<string, Map<string, string>>[];
+}
+
+/**
+ * Merges `updates` (each `base` evolved separately) into a copy of `base`.
+ *
+ * @example
+ * ```ts
+ * import { mergeSchemas } from "./merge.ts";
+ * import { newSchema } from "./schema.ts";
+ * import { snakeCase } from "../normalize/naming.ts";
+ * const base = newSchema("s");
+ * const a = { ...base, tables: { t: { name: "t", columns: { x: { name: "x", dataType: "bigint" as const } } } } };
+ * const b = { ...base, tables: { t: { name: "t", columns: { x: { name: "x", dataType: "text" as const } } } } };
+ * const { schema, renames } = mergeSchemas(base, [a, b], snakeCase());
+ * if (schema.tables.t.columns.x__v_text?.dataType !== "text") throw new Error();
+ * if (renames[1].get("t")?.get("x") !== "x__v_text") throw new Error();
+ * ```
+ */
+export function mergeSchemas(
+  base: StoredSchema,
+  updates: readonly StoredSchema[],
+  naming: NamingConvention,
+): MergedSchemas {
+  const schema = structuredClone(base);
+  const renames = updates.map((update) => {
+    const moved = new Map<string, Map<string, string>>();
+    for (const table of Object.values(update.tables)) {
+      let target = schema.tables[table.name];
+      if (target === undefined) {
+        target = { ...structuredClone(table), columns: {} };
+        schema.tables[table.name] = target;
+      }
+      for (const column of Object.values(table.columns)) {
+        const existing = target.columns[column.name];
+        if (existing === undefined || existing.dataType === undefined) {
+          target.columns[column.name] = { ...existing, ...structuredClone(column) };
+          continue;
+        }
+        if (column.dataType === undefined || column.dataType === existing.dataType) continue;
+        const variant = naming.shortenFragments(column.name, `v_${column.dataType}`);
+        target.columns[variant] ??= {
+          name: variant,
+          dataType: column.dataType,
+          nullable: true,
+          variant: true,
+        };
+        if (!moved.has(table.name)) moved.set(table.name, new Map());
+        moved.get(table.name)!.set(column.name, variant);
+      }
+    }
+    return moved;
+  });
+  return { schema, renames };
+}
