@@ -75,6 +75,8 @@ export interface Destination {
   readonly capabilities: DestinationCapabilities;
   /** Opens a client for `datasetName` of `pipelineName`. */
   client(options: DestinationClientOptions): Promise<DestinationClient>;
+  /** Warms up (e.g. compiles a driver) in the background while extract and normalize run. */
+  prepare?(): Promise<void>;
   /** Where the data of `pipelineName` is stored (a file path or URL without credentials). */
   location?(options: DestinationClientOptions): string;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { homedir } from "node:os";
 import type { Destination, DestinationClient } from "./destination.ts";
 import { DltResource, resource, type ResourceHints } from "./resource.ts";
@@ -123,7 +123,8 @@ export class Pipeline {
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
     const pipelinesDir = options.pipelinesDir ?? join(homedir(), ".dlt", "pipelines");
-    this.workingDir = join(pipelinesDir, options.pipelineName);
+    // absolute: the destination refuses relative paths to job files
+    this.workingDir = resolve(pipelinesDir, options.pipelineName);
     this.#destinationOption = options.destination ?? "duckdb";
     this.#store = new PackageStore(this.workingDir);
   }
@@ -314,6 +315,8 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
     await this.#init();
+    // errors surface when the destination is opened for loading
+    (await this.destination()).prepare?.().catch(() => {});
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
       const t0 = performance.now();

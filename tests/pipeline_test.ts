@@ -161,3 +161,22 @@ Deno.test("devMode gives each instance a fresh dataset", async () => {
   assert.notEqual(first.datasetName, second.datasetName);
   assert.match(first.datasetName, /^dev_dataset_\d+$/);
 });
+
+Deno.test("a relative pipelinesDir works", async () => {
+  const dir = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    const { duckdb } = await import("../destinations/duckdb/mod.ts");
+    const p = pipeline({
+      pipelineName: "relative",
+      destination: duckdb({ path: "relative.duckdb" }),
+      pipelinesDir: "pipelines",
+    });
+    await p.run(resource([{ a: 1 }], { name: "t" }));
+    assert.equal(await p.dataset().table("t").count(), 1);
+    assert.ok((await Deno.stat(join(dir, "relative.duckdb"))).isFile);
+  } finally {
+    Deno.chdir(cwd);
+  }
+});

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { resource } from "../mod.ts";
+import { PipelineStepFailed, resource, source } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { loadNormalizedPackage } from "../lib/load/load.ts";
@@ -62,4 +62,36 @@ Deno.test("a package committed before the process died is not loaded twice", asy
   assert.equal(info.loadPackages[0].alreadyLoaded, true);
   assert.equal(await p.dataset().table("items").count(), 100);
   assert.equal(await p.dataset().table("_dlt_loads").count(), 2);
+});
+
+Deno.test("a load that fails after some tables committed resumes without duplicating them", async () => {
+  const { p } = await tempPipeline("partial");
+  const data = source([
+    resource([{ id: 1 }, { id: 2 }], { name: "alpha" }),
+    resource([{ id: 3 }], { name: "beta" }),
+  ], { name: "two" });
+  await p.extract(data);
+  await p.normalize();
+  const store = new PackageStore(p.workingDir);
+  const [loadId] = await store.list("normalized");
+  const dir = store.dir("normalized", loadId);
+  const betaJob = (await store.readManifest(dir)).jobs.find((j) => j.table === "beta")!;
+  const original = await Deno.readTextFile(`${dir}/${betaJob.file}`);
+  await Deno.writeTextFile(`${dir}/${betaJob.file}`, '"not a number"\n');
+  await assert.rejects(p.load(), PipelineStepFailed);
+  assert.equal(await p.dataset().table("alpha").count(), 2);
+  assert.equal(await p.dataset().table("_dlt_loads").count(), 0);
+
+  await Deno.writeTextFile(`${dir}/${betaJob.file}`, original);
+  const info = await p.load();
+  assert.deepEqual(info.loadIds, [loadId]);
+  assert.equal(await p.dataset().table("alpha").count(), 2);
+  assert.equal(await p.dataset().table("beta").count(), 1);
+  const jobs = await p.dataset().table("_dlt_load_jobs").orderBy("table_name").rows<
+    { load_id: string; table_name: string; row_count: number }
+  >();
+  assert.deepEqual(jobs.map((j) => [j.load_id, j.table_name, j.row_count]), [
+    [loadId, "alpha", 2],
+    [loadId, "beta", 1],
+  ]);
 });

@@ -73,6 +73,13 @@ const REBUILT_SUFFIX = ".rebuilt";
 const REBUILD_ALIAS = "dlt_rebuild";
 /** DuckDB's temporary directory, named as native DuckDB names it. */
 const TEMP_SUFFIX = ".tmp";
+/**
+ * Block size of the files this module creates. DuckDB's default (256 KiB) makes every column of
+ * a table pin at least one block when rows are appended or checkpointed, so a wide table (the
+ * hundreds of columns of flattened JSON) needs hundreds of MiB; 16 KiB, the smallest DuckDB
+ * accepts, cuts that sixteenfold. Native DuckDB (1.2 and later) reads such files.
+ */
+const BLOCK_SIZE = 16384;
 
 /** Compiled wasm modules by path, shared by every database of the process. */
 const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
@@ -86,6 +93,14 @@ function compile(path: string): Promise<WebAssembly.Module> {
     compiled.catch(() => compiledModules.delete(path));
   }
   return compiled;
+}
+
+/**
+ * Starts compiling the DuckDB-WASM module in the background (once per process), so a later
+ * {@linkcode openDuckDbWasm} does not wait for it.
+ */
+export function preloadDuckDbWasm(): Promise<void> {
+  return compile(wasmPath("duckdb-eh.wasm")).then(() => {});
 }
 
 function wasmPath(name: string): string {
@@ -334,6 +349,19 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   return connection;
 }
 
+/** Creates an empty database file with {@linkcode BLOCK_SIZE} blocks. */
+function createFile(bindings: DuckDBBindings, path: string): void {
+  bindings.open({ path: ":memory:", accessMode: DuckDBAccessMode.READ_WRITE, maximumThreads: 1 });
+  const connection = bindings.connect();
+  connection.query(`ATTACH ${quoteString(path)} AS new_file (BLOCK_SIZE ${BLOCK_SIZE})`);
+  connection.query("DETACH new_file");
+  connection.close();
+  // Opening another in-memory database releases the files the first one touched.
+  bindings.open({ path: ":memory:", accessMode: DuckDBAccessMode.READ_WRITE, maximumThreads: 1 });
+  bindings.reset();
+  fs.rmSync(path + WAL_SUFFIX, { force: true });
+}
+
 /** Size of the replayed, not yet checkpointed write-ahead log, as DuckDB formats it. */
 function pendingLog(connection: DuckDBConnection): string {
   const table = connection.query(
@@ -349,7 +377,14 @@ function pendingLog(connection: DuckDBConnection): string {
 function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: string): void {
   const target = path + REBUILD_SUFFIX;
   const database = String(connection.query("SELECT current_database()").getChildAt(0)?.get(0));
-  connection.query(`ATTACH ${quoteString(target)} AS ${REBUILD_ALIAS}`);
+  const blockSize = Number(
+    connection.query(
+      "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
+    ).getChildAt(0)?.get(0),
+  );
+  connection.query(
+    `ATTACH ${quoteString(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize})`,
+  );
   connection.query(`COPY FROM DATABASE ${quoteIdentifier(database)} TO ${REBUILD_ALIAS}`);
   connection.query(`CHECKPOINT ${REBUILD_ALIAS}`);
   connection.query(`DETACH ${REBUILD_ALIAS}`);
@@ -387,6 +422,8 @@ export async function openDuckDbWasm(
   recoverRebuild(absolute);
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
   fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
+  // a separate instance: one that attached the file keeps it locked after detaching
+  if (!fs.existsSync(absolute)) createFile(await instantiate(), absolute);
   const bindings = await instantiate();
   let connection = openFile(bindings, absolute, memoryLimit);
   if (pendingLog(connection) !== "0 bytes") {

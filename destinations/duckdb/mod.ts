@@ -31,7 +31,7 @@ import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
 import { findConfig } from "../../lib/config.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { type DuckDbWasmDatabase, openDuckDbWasm } from "./_database.ts";
+import { type DuckDbWasmDatabase, openDuckDbWasm, preloadDuckDbWasm } from "./_database.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
@@ -42,8 +42,9 @@ export interface DuckDbOptions {
    */
   path?: string;
   /**
-   * DuckDB memory limit inside WASM.
-   * @default {"512MB"}
+   * DuckDB's memory limit inside WASM; larger sorts and loads spill to `<path>.tmp`. WASM memory
+   * never shrinks, so this bounds the process's footprint.
+   * @default {"256MB"}
    */
   memoryLimit?: string;
 }
@@ -109,9 +110,10 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "512MB" });
+      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "256MB" });
       return new DuckDbClient(db, clientOptions.datasetName);
     },
+    prepare: preloadDuckDbWasm,
     location(clientOptions: DestinationClientOptions): string {
       return resolveDuckDbPath(clientOptions.pipelineName, options.path);
     },

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PackageStore } from "../load/package_store.ts";
+import { newSchema } from "../schema/schema.ts";
+import { snakeCase } from "./naming.ts";
+import { normalizePackage } from "./normalize.ts";
+
+async function extractedPackage(files: Record<string, unknown[]>) {
+  const store = new PackageStore(await Deno.makeTempDir());
+  const loadId = store.newLoadId();
+  const dir = await store.create("extracting", loadId);
+  const jobs = [];
+  for (const [file, items] of Object.entries(files)) {
+    await Deno.writeTextFile(
+      join(dir, file),
+      items.map((i) => JSON.stringify(i)).join("\n") + "\n",
+    );
+    jobs.push({ file, table: "things", rows: items.length });
+  }
+  await store.writeManifest(dir, {
+    loadId,
+    schemaName: "s",
+    createdAt: new Date().toISOString(),
+    tables: { things: { resource: "things", writeDisposition: "append" } },
+    jobs,
+  });
+  await store.move(loadId, "extracting", "extracted");
+  return { store, loadId };
+}
+
+Deno.test("workers normalize files in parallel and their schemas merge, conflicts becoming variants", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1, size: 10, parts: [{ n: 1 }] }, { id: 2, size: 11 }],
+    "things.2.jsonl": [{ id: 3, size: "large", color: "red" }],
+  });
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCase(),
+    workers: 2,
+    parallelMinBytes: 0,
+  });
+  assert.deepEqual(result.rowCounts, { things: 3, things__parts: 1 });
+  const columns = result.schema.tables.things.columns;
+  assert.equal(columns.id.dataType, "bigint");
+  assert.equal(columns.color.dataType, "text");
+  // one worker typed `size` bigint, the other text: the text values are loaded as a variant
+  const sizeTypes = [
+    columns.size.dataType,
+    columns.size__v_text?.dataType ?? columns.size__v_bigint?.dataType,
+  ];
+  assert.deepEqual(sizeTypes.sort(), ["bigint", "text"]);
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  const variant = columns.size__v_text ? "size__v_text" : "size__v_bigint";
+  const renamed = manifest.jobs.filter((j) => j.columns?.includes(variant));
+  assert.equal(renamed.length, 1);
+  assert.ok(!renamed[0].columns!.includes("size"));
+  assert.ok(manifest.jobs.every((j) => /\.w[01]_\d+\.csv$/.test(j.file)));
+  assert.deepEqual(await store.list("extracted"), []);
+});
+
+Deno.test("small packages normalize in the calling thread with the same result", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1, size: 10 }],
+    "things.2.jsonl": [{ id: 2, size: "large" }],
+  });
+  const result = await normalizePackage(store, loadId, newSchema("s"), { naming: snakeCase() });
+  const columns = result.schema.tables.things.columns;
+  assert.equal(columns.size.dataType, "bigint");
+  assert.equal(columns.size__v_text.dataType, "text");
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  assert.ok(manifest.jobs.every((j) => !j.file.includes(".w")));
+  const text = await Deno.readTextFile(
+    join(store.dir("normalized", loadId), manifest.jobs[0].file),
+  );
+  assert.equal(text.split("\n").filter(Boolean).length, 2);
+});
