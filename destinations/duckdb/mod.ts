@@ -42,9 +42,9 @@ export interface DuckDbOptions {
    */
   path?: string;
   /**
-   * DuckDB's memory limit inside WASM; larger sorts and loads spill to `<path>.tmp`. WASM memory
-   * never shrinks, so this bounds the process's footprint.
-   * @default {"256MB"}
+   * DuckDB's memory limit inside WASM; larger sorts spill to `<path>.tmp`. WASM memory never
+   * shrinks, so this bounds the process's footprint. Without it the limit is 256 MB, raised
+   * while loading wide tables (DuckDB needs about 160 KiB per column a load touches).
    */
   memoryLimit?: string;
 }
@@ -110,8 +110,10 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      const db = await openDuckDbWasm(path, { memoryLimit: options.memoryLimit ?? "256MB" });
-      return new DuckDbClient(db, clientOptions.datasetName);
+      const db = await openDuckDbWasm(path, {
+        memoryLimit: options.memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+      });
+      return new DuckDbClient(db, clientOptions.datasetName, options.memoryLimit === undefined);
     },
     prepare: preloadDuckDbWasm,
     location(clientOptions: DestinationClientOptions): string {
@@ -119,6 +121,11 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     },
   };
 }
+
+/** Default memory limit of DuckDB, in MB. */
+const BASE_MEMORY_MB = 256;
+/** Memory DuckDB needs per column a load statement touches (reader, casts, local storage), in KB. */
+const MEMORY_PER_COLUMN_KB = 160;
 
 /**
  * Columns committed without a checkpoint before one is forced: uncheckpointed data stays in
@@ -164,8 +171,13 @@ class DuckDbClient implements DestinationClient {
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   #qualifiedDataset: string;
 
-  constructor(db: DuckDbWasmDatabase, dataset: string) {
+  /** Whether the memory limit follows the width of what is loaded. */
+  #autoMemory: boolean;
+  #memoryMb = BASE_MEMORY_MB;
+
+  constructor(db: DuckDbWasmDatabase, dataset: string, autoMemory: boolean) {
     this.#db = db;
+    this.#autoMemory = autoMemory;
     this.#dataset = dataset;
     const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
     this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
@@ -242,6 +254,7 @@ class DuckDbClient implements DestinationClient {
       let columnsSinceCheckpoint = 0;
       for (const chain of tableChains(pkg)) {
         if (committed.has(chain.root)) continue;
+        this.#fitMemory(chain);
         this.#transaction(() => {
           for (const table of chain.tables) this.#syncTable(table);
           for (const name of chain.replace) {
@@ -286,6 +299,16 @@ class DuckDbClient implements DestinationClient {
       );
     }
     return Promise.resolve();
+  }
+
+  /** Raises DuckDB's memory limit to what loading `chain` needs (never lowers it). */
+  #fitMemory(chain: TableChain): void {
+    if (!this.#autoMemory) return;
+    const columns = chain.tables.reduce((n, t) => n + Object.keys(t.columns).length, 0);
+    const needed = BASE_MEMORY_MB + Math.ceil(columns * MEMORY_PER_COLUMN_KB / 1024);
+    if (needed <= this.#memoryMb) return;
+    this.#db.run(`SET memory_limit = '${needed}MB'`);
+    this.#memoryMb = needed;
   }
 
   /** Runs `fn` in a transaction: committed when it returns, rolled back when it throws. */
