@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import type { Table as ArrowTable } from "apache-arrow";
 import type {
   Destination,
@@ -128,12 +128,12 @@ const BASE_MEMORY_MB = 256;
 const MEMORY_PER_COLUMN_KB = 160;
 
 /**
- * Columns committed without a checkpoint before one is forced: uncheckpointed data stays in
- * DuckDB's memory, at roughly 25 KiB per column touched whatever the row count.
+ * Cells (rows × columns) committed before a checkpoint writes them out of memory. Spilling is
+ * not an option: DuckDB-WASM fails on temporary files (see the note in the README).
  */
-const CHECKPOINT_EVERY_COLUMNS = 2000;
+const CHECKPOINT_EVERY_CELLS = 4_000_000;
 
-/** A root table with its nested tables, loaded in one transaction. */
+/** A root table with its nested tables: created and, for `replace`, emptied together. */
 interface TableChain {
   root: string;
   tables: TableSchema[];
@@ -227,10 +227,10 @@ class DuckDbClient implements DestinationClient {
   }
 
   /**
-   * Loads a package one table chain (a root table and its nested tables) per transaction, so
-   * memory stays bounded by the widest chain; each chain's commit also records it in
-   * `_dlt_load_jobs`, so a package resumed after a crash skips the chains already committed.
-   * The `_dlt_loads` row, schema version and state are committed last.
+   * Loads a package one job file per transaction, so memory stays bounded by a file, not by the
+   * package; each commit also records the file in `_dlt_load_jobs`, so a package resumed after a
+   * crash skips what was already committed. Tables of a replaced root are emptied (once) before
+   * its files load. The `_dlt_loads` row, schema version and state are committed last.
    */
   loadPackage(pkg: LoadPackage): Promise<void> {
     const db = this.#db;
@@ -245,39 +245,44 @@ class DuckDbClient implements DestinationClient {
       );
       if (loaded.length > 0) return Promise.resolve();
       const committed = new Set(
-        db.query<{ table_name: string }>(
-          `SELECT table_name FROM ${
+        db.query<{ table_name: string; file_name: string }>(
+          `SELECT table_name, file_name FROM ${
             this.qualifiedName("_dlt_load_jobs")
           } WHERE load_id = ${loadId}`,
-        ).map((r) => r.table_name),
+        ).map((r) => `${r.table_name}/${r.file_name}`),
       );
-      let columnsSinceCheckpoint = 0;
+      const record = (table: string, file: string, rows: number) =>
+        db.run(
+          `INSERT INTO ${this.qualifiedName("_dlt_load_jobs")} VALUES (${loadId}, ${
+            quoteLiteral(table)
+          }, ${quoteLiteral(file)}, ${rows}, now())`,
+        );
+      let cellsSinceCheckpoint = 0;
       for (const chain of tableChains(pkg)) {
-        if (committed.has(chain.root)) continue;
-        this.#fitMemory(chain);
+        // tables first, and a replaced chain emptied, once
         this.#transaction(() => {
           for (const table of chain.tables) this.#syncTable(table);
+          if (chain.replace.length === 0 || committed.has(`${chain.root}/`)) return;
           for (const name of chain.replace) {
             if (this.#tableExists(name)) db.run(`DELETE FROM ${this.qualifiedName(name)}`);
           }
-          let rows = 0;
-          for (const job of chain.jobs) {
-            this.#copyJob(pkg.schema.tables[job.table], job.path, job.columns);
-            rows += job.rows;
-          }
-          db.run(
-            `INSERT INTO ${this.qualifiedName("_dlt_load_jobs")} VALUES (${loadId}, ${
-              quoteLiteral(chain.root)
-            }, ${rows}, now())`,
-          );
+          record(chain.root, "", 0);
         });
-        columnsSinceCheckpoint += chain.tables.reduce(
-          (n, t) => n + Object.keys(t.columns).length,
-          0,
-        );
-        if (columnsSinceCheckpoint >= CHECKPOINT_EVERY_COLUMNS) {
-          db.checkpoint();
-          columnsSinceCheckpoint = 0;
+        for (const job of chain.jobs) {
+          const file = basename(job.path);
+          if (committed.has(`${job.table}/${file}`)) continue;
+          const table = pkg.schema.tables[job.table];
+          this.#fitMemory(job.columns.length);
+          this.#transaction(() => {
+            this.#copyJob(table, job.path, job.columns);
+            record(job.table, file, job.rows);
+          });
+          // committed rows stay in memory until a checkpoint writes them out
+          cellsSinceCheckpoint += job.rows * job.columns.length;
+          if (cellsSinceCheckpoint >= CHECKPOINT_EVERY_CELLS) {
+            db.checkpoint();
+            cellsSinceCheckpoint = 0;
+          }
         }
       }
       this.#transaction(() => {
@@ -301,10 +306,9 @@ class DuckDbClient implements DestinationClient {
     return Promise.resolve();
   }
 
-  /** Raises DuckDB's memory limit to what loading `chain` needs (never lowers it). */
-  #fitMemory(chain: TableChain): void {
+  /** Raises DuckDB's memory limit to what loading `columns` columns needs (never lowers it). */
+  #fitMemory(columns: number): void {
     if (!this.#autoMemory) return;
-    const columns = chain.tables.reduce((n, t) => n + Object.keys(t.columns).length, 0);
     const needed = BASE_MEMORY_MB + Math.ceil(columns * MEMORY_PER_COLUMN_KB / 1024);
     if (needed <= this.#memoryMb) return;
     this.#db.run(`SET memory_limit = '${needed}MB'`);

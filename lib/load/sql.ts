@@ -24,7 +24,8 @@ export interface SystemTable {
 
 /**
  * dlt's system tables: completed loads, schema versions and pipeline state; plus
- * `_dlt_load_jobs`, the root tables (with their nested tables) each load committed.
+ * `_dlt_load_jobs`, the job files each load committed (an empty file name: the tables of a
+ * replaced root were emptied).
  */
 export const SYSTEM_TABLES: readonly SystemTable[] = [
   {
@@ -42,6 +43,7 @@ export const SYSTEM_TABLES: readonly SystemTable[] = [
     columns: [
       ["load_id", "text", false],
       ["table_name", "text", false],
+      ["file_name", "text", false],
       ["row_count", "bigint", false],
       ["inserted_at", "timestamp", false],
     ],
