@@ -40,6 +40,26 @@ export interface NormalizeItemOptions {
 /** The default cap on nesting, as in dlt. */
 export const DEFAULT_MAX_NESTING = 1000;
 
+/** `cache[outer][inner]`, computed by `compute` the first time. */
+function memoized(
+  cache: Map<string, Map<string, string>>,
+  outer: string,
+  inner: string,
+  compute: () => string,
+): string {
+  let names = cache.get(outer);
+  if (names === undefined) {
+    names = new Map();
+    cache.set(outer, names);
+  }
+  let name = names.get(inner);
+  if (name === undefined) {
+    name = compute();
+    names.set(inner, name);
+  }
+  return name;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -92,33 +112,19 @@ export class RelationalNormalizer {
   }
 
   #columnName(prefix: string, key: string): string {
-    let names = this.#columnNames.get(prefix);
-    if (names === undefined) {
-      names = new Map();
-      this.#columnNames.set(prefix, names);
-    }
-    let column = names.get(key);
-    if (column === undefined) {
-      const { naming } = this.#options;
-      const name = naming.normalizeIdentifier(key);
-      column = prefix === "" ? name : naming.shortenFragments(prefix, name);
-      names.set(key, column);
-    }
-    return column;
+    return memoized(this.#columnNames, prefix, key, () => {
+      const name = this.#options.naming.normalizeIdentifier(key);
+      return prefix === "" ? name : this.#options.naming.shortenFragments(prefix, name);
+    });
   }
 
   #childTable(table: string, column: string): string {
-    let names = this.#childTables.get(table);
-    if (names === undefined) {
-      names = new Map();
-      this.#childTables.set(table, names);
-    }
-    let child = names.get(column);
-    if (child === undefined) {
-      child = this.#options.naming.shortenFragments(table, column);
-      names.set(column, child);
-    }
-    return child;
+    return memoized(
+      this.#childTables,
+      table,
+      column,
+      () => this.#options.naming.shortenFragments(table, column),
+    );
   }
 
   #flatten(object: Record<string, unknown>, table: string, level: number): FlatRow {
