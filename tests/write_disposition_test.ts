@@ -50,3 +50,11 @@ Deno.test("skip extracts nothing into the destination", async () => {
   assert.ok(tables.includes("kept"));
   assert.ok(!tables.includes("skipped"));
 });
+
+Deno.test("run options left undefined keep the resource's own hints", async () => {
+  const { p } = await tempPipeline("undefined_hints");
+  await p.run(orders([1, 2]));
+  await p.run(orders([3]), { writeDisposition: undefined, tableName: undefined });
+  const ids = await p.dataset().table("orders").select("id").rows<{ id: number }>();
+  assert.deepEqual(ids.map((r) => r.id), [3]);
+});

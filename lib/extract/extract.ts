@@ -54,20 +54,20 @@ export async function extractSource(
     state: resourceState(options.state, source.name, r.name),
     signal,
   });
-  const hintsOf = (r: DltResource): TableHints & { tableName: ResourceHints["tableName"] } => {
-    const h = { ...r.hints, ...options.hints };
-    return {
-      tableName: h.tableName ?? r.name,
-      resource: r.name,
-      writeDisposition: h.writeDisposition ?? "append",
-      primaryKey: h.primaryKey === undefined
-        ? undefined
-        : Array.isArray(h.primaryKey)
-        ? h.primaryKey
-        : [h.primaryKey],
-      columns: h.columns,
-      maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
-    };
+  const overrides = Object.fromEntries(
+    Object.entries(options.hints ?? {}).filter(([, value]) => value !== undefined),
+  ) as ResourceHints;
+  const resolvedHints = new Map<
+    DltResource,
+    TableHints & { tableName: ResourceHints["tableName"] }
+  >();
+  const hintsOf = (r: DltResource) => {
+    let resolved = resolvedHints.get(r);
+    if (resolved === undefined) {
+      resolved = resolveHints(r, overrides, source.maxTableNesting);
+      resolvedHints.set(r, resolved);
+    }
+    return resolved;
   };
 
   const all = [...source.resources.values()];
@@ -183,6 +183,27 @@ export async function extractSource(
     await store.remove("extracting", loadId);
     throw error;
   }
+}
+
+/** The table hints of `r`, with `overrides` (the run options) taking precedence. */
+function resolveHints(
+  r: DltResource,
+  overrides: ResourceHints,
+  sourceMaxNesting: number | undefined,
+): TableHints & { tableName: ResourceHints["tableName"] } {
+  const h = { ...r.hints, ...overrides };
+  return {
+    tableName: h.tableName ?? r.name,
+    resource: r.name,
+    writeDisposition: h.writeDisposition ?? "append",
+    primaryKey: h.primaryKey === undefined
+      ? undefined
+      : Array.isArray(h.primaryKey)
+      ? h.primaryKey
+      : [h.primaryKey],
+    columns: h.columns,
+    maxTableNesting: h.maxTableNesting ?? sourceMaxNesting,
+  };
 }
 
 /** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */
