@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
+import { writeAll } from "../lib/load/write_all.ts";
 
 const FIXTURE = new URL(
   "../../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json",
@@ -96,9 +97,7 @@ const ndjson = join(dir, "events.ndjson");
   for (let i = 0; i < total; i++) {
     chunk.push(JSON.stringify(eventAt(i)));
     if (chunk.length === 1000 || i === total - 1) {
-      const bytes = encoder.encode(chunk.join("\n") + "\n");
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await writeAll(file, encoder.encode(chunk.join("\n") + "\n"));
       chunk = [];
     }
   }

@@ -63,6 +63,8 @@ export interface DestinationClient {
   qualifiedName(table: string): string;
   /** The newest state committed for `pipelineName`, if any. */
   storedState(pipelineName: string): Promise<PipelineState | undefined>;
+  /** The newest version of every schema stored in the dataset. */
+  storedSchemas(): Promise<StoredSchema[]>;
   /** Releases the connection. */
   close(): Promise<void>;
 }
@@ -75,6 +77,8 @@ export interface Destination {
   readonly capabilities: DestinationCapabilities;
   /** Opens a client for `datasetName` of `pipelineName`. */
   client(options: DestinationClientOptions): Promise<DestinationClient>;
+  /** Whether the destination may hold data of this dataset (without opening it when it cannot). */
+  hasStoredData?(options: DestinationClientOptions): Promise<boolean>;
   /** Warms up (e.g. compiles a driver) in the background while extract and normalize run. */
   prepare?(): Promise<void>;
   /** Where the data of `pipelineName` is stored (a file path or URL without credentials). */

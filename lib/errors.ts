@@ -30,7 +30,7 @@ export class DltError extends Error {
 }
 
 /** A pipeline step: what {@linkcode PipelineStepFailed} names. */
-export type PipelineStep = "extract" | "normalize" | "load" | "sync";
+export type PipelineStep = "extract" | "normalize" | "load";
 
 /**
  * A pipeline step failed. Names the step and the load package; the original error is the `cause`.

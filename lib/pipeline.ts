@@ -150,9 +150,8 @@ export class Pipeline {
     this.#naming = snakeCase({ maxLength: destination.capabilities.maxIdentifierLength });
     if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
     await Deno.mkdir(this.workingDir, { recursive: true });
-    this.#state = await readLocalState(this.workingDir) ??
-      newState(this.pipelineName, this.datasetName);
-    this.#state.datasetName = this.datasetName;
+    await this.#store.discardUnfinished();
+    let state = await readLocalState(this.workingDir);
     try {
       for await (const entry of Deno.readDir(join(this.workingDir, "schemas"))) {
         if (!entry.name.endsWith(".schema.json")) continue;
@@ -164,8 +163,50 @@ export class Pipeline {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    await this.#store.discardUnfinished();
+    // a process that died between stages leaves pending packages newer than the local files
+    let pending = 0;
+    for (const stage of ["extracted", "normalized"] as const) {
+      for (const loadId of await this.#store.list(stage)) {
+        pending++;
+        const dir = this.#store.dir(stage, loadId);
+        const manifest = await this.#store.readManifest(dir);
+        if (manifest.state && manifest.state.version > (state?.version ?? -1)) {
+          state = manifest.state;
+        }
+        if (stage === "normalized") this.#adoptSchema(await this.#store.readSchema(dir));
+      }
+    }
+    if (state === undefined && this.#schemas.size === 0 && pending === 0) {
+      state = await this.#restoreFromDestination(destination);
+    }
+    this.#state = state ?? newState(this.pipelineName, this.datasetName);
+    this.#state.datasetName = this.datasetName;
     this.#initialized = true;
+  }
+
+  /** Keeps `schema` if it is newer than the one known under its name. */
+  #adoptSchema(schema: StoredSchema): void {
+    const known = this.#schemas.get(schema.name);
+    if (known === undefined || schema.version > known.version) {
+      this.#schemas.set(schema.name, schema);
+    }
+  }
+
+  /**
+   * With an empty working folder (deleted, or a new machine), takes the state and schemas the
+   * destination stored with its last loads, so incremental loading goes on where it stopped.
+   */
+  async #restoreFromDestination(destination: Destination): Promise<PipelineState | undefined> {
+    if (!(await destination.hasStoredData?.(this.#clientOptions()))) return undefined;
+    const client = await destination.client(this.#clientOptions());
+    try {
+      for (const schema of await client.storedSchemas()) await this.#saveSchema(schema);
+      const state = await client.storedState(this.pipelineName);
+      if (state !== undefined) await writeLocalState(this.workingDir, state);
+      return state;
+    } finally {
+      await client.close();
+    }
   }
 
   async #step<T>(step: PipelineStep, loadId: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -216,8 +257,9 @@ export class Pipeline {
   async normalize(): Promise<NormalizeInfo> {
     await this.#init();
     const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
+    const normalized = new Set(await this.#store.list("normalized"));
     for (const loadId of await this.#store.list("extracted")) {
-      if ((await this.#store.list("normalized")).includes(loadId)) {
+      if (normalized.has(loadId)) {
         // normalized before a crash that left the extracted copy behind
         await this.#store.remove("extracted", loadId);
         continue;
@@ -267,9 +309,13 @@ export class Pipeline {
       for (const loadId of pending) {
         await this.#step("load", loadId, async () => {
           client ??= await (await this.destination()).client(this.#clientOptions());
-          const manifest = await this.#store.readManifest(this.#store.dir("normalized", loadId));
-          packages.push(await loadNormalizedPackage(this.#store, loadId, client));
-          if (manifest.state !== undefined) await writeLocalState(this.workingDir, manifest.state);
+          packages.push(
+            await loadNormalizedPackage(this.#store, loadId, client, async (state) => {
+              // written before the package moves to "loaded": a crash in between re-runs this
+              await writeLocalState(this.workingDir, state);
+              if (state.version > this.#state!.version) this.#state = state;
+            }),
+          );
         });
       }
     } finally {

@@ -1,6 +1,6 @@
 /** Shared helpers of the end-to-end tests. */
 import { join } from "node:path";
-import { type Pipeline, pipeline } from "../mod.ts";
+import { type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
@@ -35,4 +35,13 @@ export async function tempPipeline(
     pipelinesDir: join(dir, "pipelines"),
   });
   return { p, dir, dbPath };
+}
+
+/** A resource that counts its runs in its state and yields the run number. */
+export function counterResource(): DltResource {
+  return resource(function* ({ state }) {
+    const run = ((state.runs as number | undefined) ?? 0) + 1;
+    state.runs = run;
+    yield { run };
+  }, { name: "counter" });
 }

@@ -144,3 +144,38 @@ Deno.test("a value that does not fit its column goes to a variant column", async
     [null, null, "n/a"],
   ]);
 });
+
+Deno.test("integers too long for a decimal column load as text, also inside json", async () => {
+  const { p } = await tempPipeline("huge_ints");
+  const huge = 2n ** 100n;
+  await p.run(resource([{ huge, nested: { deep: { big: huge, small: 5n } } }], {
+    name: "ints",
+    maxTableNesting: 1,
+  }));
+  const types = await columnTypes(p, "ints");
+  assert.equal(types.huge, "VARCHAR");
+  const [row] = await p.dataset().table("ints").rows<{ huge: string; nested__deep: string }>();
+  assert.equal(row.huge, huge.toString());
+  assert.deepEqual(row.nested__deep, `{"big":${huge},"small":5}`);
+});
+
+Deno.test("lists whose keys collide after normalization are an error naming them", async () => {
+  const { p } = await tempPipeline("list_collide");
+  await assert.rejects(
+    p.run(resource([{ a_b: [1, 2], aB: [3] }], { name: "lists" })),
+    (e: unknown) =>
+      e instanceof PipelineStepFailed && e.cause instanceof NormalizeError &&
+      e.cause.columnName === "a_b",
+  );
+});
+
+Deno.test("a row without its primary key is an error naming table and column", async () => {
+  const { p } = await tempPipeline("no_pk");
+  await assert.rejects(
+    p.run(resource([{ id: 1 }, { name: "no id" }], { name: "users", primaryKey: "id" })),
+    (e: unknown) =>
+      e instanceof PipelineStepFailed && e.step === "normalize" &&
+      e.cause instanceof NormalizeError && e.cause.tableName === "users" &&
+      e.cause.columnName === "id",
+  );
+});

@@ -180,3 +180,21 @@ Deno.test("a relative pipelinesDir works", async () => {
     Deno.chdir(cwd);
   }
 });
+
+Deno.test("a piped parent runs once per run, feeds every transformer, and its limit resets", async () => {
+  const { p } = await tempPipeline("shared_parent");
+  let parentRuns = 0;
+  const ids = resource(function* () {
+    parentRuns++;
+    for (let i = 1; i <= 5; i++) yield i;
+  }, { name: "ids" }).addLimit(2);
+  const a = ids.pipe(transformer((id: number) => ({ id }), { name: "a" }));
+  const b = ids.pipe(transformer((id: number) => ({ id }), { name: "b" }));
+  const first = await p.run(source([a, b], { name: "pair" }));
+  assert.equal(parentRuns, 1);
+  assert.deepEqual(first.rowCounts, { a: 2, b: 2 });
+  const second = await p.run(source([a, b], { name: "pair" }));
+  assert.equal(parentRuns, 2);
+  assert.deepEqual(second.rowCounts, { a: 2, b: 2 });
+  assert.ok(!(await p.dataset().tableNames()).includes("ids"));
+});

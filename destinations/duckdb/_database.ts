@@ -24,6 +24,7 @@ import {
 import { type Table, Type, util } from "apache-arrow";
 import type { DataType, Decimal, Field } from "apache-arrow";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
+import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -138,14 +139,6 @@ async function instantiate(): Promise<DuckDBBindings> {
   Object.assign(bindings, { instantiateWasm });
   await Promise.race([bindings.instantiate(), failure.promise]);
   return bindings;
-}
-
-function quoteString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-function quoteIdentifier(value: string): string {
-  return `"${value.replaceAll('"', '""')}"`;
 }
 
 function fsyncDirectory(path: string): void {
@@ -341,9 +334,9 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   connection.query("SET autoload_known_extensions = false");
   connection.query("SET allowed_directories = ['/']");
   // DuckDB-WASM disables spilling by default.
-  connection.query(`SET temp_directory = ${quoteString(path + TEMP_SUFFIX)}`);
+  connection.query(`SET temp_directory = ${quoteLiteral(path + TEMP_SUFFIX)}`);
   if (memoryLimit !== undefined) {
-    connection.query(`SET memory_limit = ${quoteString(memoryLimit)}`);
+    connection.query(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
   }
   connection.query("SET enable_external_access = false");
   return connection;
@@ -353,7 +346,7 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
 function createFile(bindings: DuckDBBindings, path: string): void {
   bindings.open({ path: ":memory:", accessMode: DuckDBAccessMode.READ_WRITE, maximumThreads: 1 });
   const connection = bindings.connect();
-  connection.query(`ATTACH ${quoteString(path)} AS new_file (BLOCK_SIZE ${BLOCK_SIZE})`);
+  connection.query(`ATTACH ${quoteLiteral(path)} AS new_file (BLOCK_SIZE ${BLOCK_SIZE})`);
   connection.query("DETACH new_file");
   connection.close();
   // Opening another in-memory database releases the files the first one touched.
@@ -383,7 +376,7 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
     ).getChildAt(0)?.get(0),
   );
   connection.query(
-    `ATTACH ${quoteString(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize})`,
+    `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize})`,
   );
   connection.query(`COPY FROM DATABASE ${quoteIdentifier(database)} TO ${REBUILD_ALIAS}`);
   connection.query(`CHECKPOINT ${REBUILD_ALIAS}`);

@@ -25,6 +25,7 @@ import {
   type ColumnSchema,
   type DataType,
   rootTableOf,
+  type StoredSchema,
   type TableSchema,
 } from "../../lib/schema/schema.ts";
 import type { PipelineState } from "../../lib/state.ts";
@@ -110,12 +111,14 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      const db = await openDuckDbWasm(path, {
-        memoryLimit: options.memoryLimit ?? `${BASE_MEMORY_MB}MB`,
-      });
-      return new DuckDbClient(db, clientOptions.datasetName, options.memoryLimit === undefined);
+      const shared = await acquireDatabase(path, options.memoryLimit);
+      return new DuckDbClient(shared, clientOptions.datasetName);
     },
     prepare: preloadDuckDbWasm,
+    async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
+      const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
+      return await Deno.stat(path).then(() => true, () => false);
+    },
     location(clientOptions: DestinationClientOptions): string {
       return resolveDuckDbPath(clientOptions.pipelineName, options.path);
     },
@@ -160,6 +163,48 @@ function tableChains(pkg: LoadPackage): TableChain[] {
   return [...chains.values()];
 }
 
+/** A database file opened once per process and shared by every client of that file. */
+interface SharedDatabase {
+  path: string;
+  db: DuckDbWasmDatabase;
+  refs: number;
+  /** Whether the memory limit follows the width of what is loaded, and its current value. */
+  autoMemory: boolean;
+  memoryMb: number;
+}
+
+/**
+ * Open databases by path. Two DuckDB-WASM instances on one file would each overwrite the
+ * other's commits, so every client of a file in this process shares one instance.
+ */
+const openDatabases = new Map<string, Promise<SharedDatabase>>();
+
+async function acquireDatabase(path: string, memoryLimit: string | undefined) {
+  let opening = openDatabases.get(path);
+  if (opening === undefined) {
+    opening = openDuckDbWasm(path, { memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB` }).then(
+      (db) => ({
+        path,
+        db,
+        refs: 0,
+        autoMemory: memoryLimit === undefined,
+        memoryMb: BASE_MEMORY_MB,
+      }),
+    );
+    openDatabases.set(path, opening);
+    opening.catch(() => openDatabases.delete(path));
+  }
+  const shared = await opening;
+  shared.refs++;
+  return shared;
+}
+
+async function releaseDatabase(shared: SharedDatabase): Promise<void> {
+  if (--shared.refs > 0) return;
+  openDatabases.delete(shared.path);
+  await shared.db.close();
+}
+
 function columnDefinition(column: ColumnSchema): string {
   const notNull = column.nullable === false ? " NOT NULL" : "";
   return `${quoteIdentifier(column.name)} ${SQL_TYPES[column.dataType!]}${notNull}`;
@@ -171,13 +216,12 @@ class DuckDbClient implements DestinationClient {
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   #qualifiedDataset: string;
 
-  /** Whether the memory limit follows the width of what is loaded. */
-  #autoMemory: boolean;
-  #memoryMb = BASE_MEMORY_MB;
+  #shared: SharedDatabase | undefined;
 
-  constructor(db: DuckDbWasmDatabase, dataset: string, autoMemory: boolean) {
+  constructor(shared: SharedDatabase, dataset: string) {
+    const db = shared.db;
+    this.#shared = shared;
     this.#db = db;
-    this.#autoMemory = autoMemory;
     this.#dataset = dataset;
     const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
     this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
@@ -224,6 +268,16 @@ class DuckDbClient implements DestinationClient {
       } ORDER BY version DESC, created_at DESC LIMIT 1`,
     );
     return Promise.resolve(rows.length ? JSON.parse(rows[0].state) as PipelineState : undefined);
+  }
+
+  storedSchemas(): Promise<StoredSchema[]> {
+    if (!this.#tableExists("_dlt_version")) return Promise.resolve([]);
+    const rows = this.#db.query<{ schema: string }>(
+      `SELECT schema FROM ${
+        this.qualifiedName("_dlt_version")
+      } QUALIFY row_number() OVER (PARTITION BY schema_name ORDER BY version DESC, inserted_at DESC) = 1`,
+    );
+    return Promise.resolve(rows.map((r) => JSON.parse(r.schema) as StoredSchema));
   }
 
   /**
@@ -273,10 +327,19 @@ class DuckDbClient implements DestinationClient {
           if (committed.has(`${job.table}/${file}`)) continue;
           const table = pkg.schema.tables[job.table];
           this.#fitMemory(job.columns.length);
-          this.#transaction(() => {
-            this.#copyJob(table, job.path, job.columns);
-            record(job.table, file, job.rows);
-          });
+          try {
+            this.#transaction(() => {
+              this.#copyJob(table, job.path, job.columns);
+              record(job.table, file, job.rows);
+            });
+          } catch (error) {
+            throw new DestinationError(
+              `Cannot load job file "${file}" into table "${job.table}": ${
+                (error as Error).message
+              }`,
+              { cause: error },
+            );
+          }
           // committed rows stay in memory until a checkpoint writes them out
           cellsSinceCheckpoint += job.rows * job.columns.length;
           if (cellsSinceCheckpoint >= CHECKPOINT_EVERY_CELLS) {
@@ -308,11 +371,12 @@ class DuckDbClient implements DestinationClient {
 
   /** Raises DuckDB's memory limit to what loading `columns` columns needs (never lowers it). */
   #fitMemory(columns: number): void {
-    if (!this.#autoMemory) return;
+    const shared = this.#shared!;
+    if (!shared.autoMemory) return;
     const needed = BASE_MEMORY_MB + Math.ceil(columns * MEMORY_PER_COLUMN_KB / 1024);
-    if (needed <= this.#memoryMb) return;
+    if (needed <= shared.memoryMb) return;
     this.#db.run(`SET memory_limit = '${needed}MB'`);
-    this.#memoryMb = needed;
+    shared.memoryMb = needed;
   }
 
   /** Runs `fn` in a transaction: committed when it returns, rolled back when it throws. */
@@ -426,7 +490,9 @@ class DuckDbClient implements DestinationClient {
     );
   }
 
-  close(): Promise<void> {
-    return this.#db.close();
+  async close(): Promise<void> {
+    const shared = this.#shared;
+    this.#shared = undefined;
+    if (shared !== undefined) await releaseDatabase(shared);
   }
 }

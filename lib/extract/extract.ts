@@ -13,6 +13,7 @@ import type { TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
+import { writeAll } from "../load/write_all.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -70,18 +71,23 @@ export async function extractSource(
     return resolved;
   };
 
-  const all = [...source.resources.values()];
-  const inSource = new Set(all);
+  // the source's resources plus the parents they are piped from: each runs once per extract
+  // and feeds all its transformers; only selected resources of the source are written
+  const all: DltResource[] = [];
+  const addWithParents = (r: DltResource) => {
+    if (all.includes(r)) return;
+    if (r.parent !== undefined) addWithParents(r.parent);
+    all.push(r);
+  };
+  for (const r of source.resources.values()) addWithParents(r);
+  const loaded = (r: DltResource) => r.selected && source.resources.get(r.name) === r;
   const children = new Map<DltResource, DltResource[]>();
   for (const r of all) {
     r.resetLimits();
-    const parent = r.parent;
-    if (parent !== undefined && inSource.has(parent)) {
-      children.set(parent, [...(children.get(parent) ?? []), r]);
-    }
+    if (r.parent !== undefined) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   }
   const needed = (r: DltResource): boolean =>
-    r.selected || (children.get(r) ?? []).some((c) => needed(c));
+    loaded(r) || (children.get(r) ?? []).some((c) => needed(c));
 
   const write = async (r: DltResource, unit: unknown) => {
     const hints = hintsOf(r);
@@ -121,7 +127,7 @@ export async function extractSource(
   };
 
   const deliver = async (r: DltResource, unit: unknown): Promise<void> => {
-    if (r.selected) await write(r, unit);
+    if (loaded(r)) await write(r, unit);
     for (const child of children.get(r) ?? []) {
       if (!needed(child)) continue;
       for await (const out of guard(child, child.transform(unit, contextOf(child)))) {
@@ -130,32 +136,21 @@ export async function extractSource(
     }
   };
 
-  const pull = (r: DltResource): AsyncIterable<unknown> => {
-    const parent = r.parent;
-    if (!r.isTransformer) return guard(r, r.yields(contextOf(r)));
-    if (parent === undefined) return guard(r, r.yields(contextOf(r)));
-    return (async function* () {
-      for await (const unit of pull(parent)) {
-        yield* guard(r, r.transform(unit, contextOf(r)));
-      }
-    })();
-  };
-
   try {
     for (const r of all) {
       // a replace resource with a fixed table replaces it even when it yields nothing
       const hints = hintsOf(r);
       if (
-        r.selected && hints.writeDisposition === "replace" && typeof hints.tableName === "string"
+        loaded(r) && hints.writeDisposition === "replace" && typeof hints.tableName === "string"
       ) {
         const { tableName, ...tableHints } = hints;
         tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
       }
     }
     for (const r of all) {
-      const fedInSource = r.parent !== undefined && inSource.has(r.parent);
-      if (fedInSource || !needed(r)) continue;
-      for await (const unit of pull(r)) {
+      // transformers run when their parent yields; one without a parent fails in `yields`
+      if (r.parent !== undefined || !needed(r)) continue;
+      for await (const unit of guard(r, r.yields(contextOf(r)))) {
         signal.throwIfAborted();
         await deliver(r, unit);
       }
@@ -213,7 +208,7 @@ async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGe
   } catch (error) {
     if (error instanceof ResourceExtractionError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new ResourceExtractionError(r.name, `failed in step "extract": ${message}`, {
+    throw new ResourceExtractionError(r.name, `raised an error: ${message}`, {
       cause: error,
     });
   }
@@ -267,9 +262,7 @@ class ItemWriter {
     const bytes = this.#encoder.encode(entry.lines.join("\n") + "\n");
     entry.lines = [];
     entry.size = 0;
-    let written = 0;
-    while (written < bytes.length) written += await entry.file.write(bytes.subarray(written));
-    entry.written += written;
+    entry.written += await writeAll(entry.file, bytes);
   }
 
   async #close(table: string, entry: OpenFile): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { DestinationClient } from "../destination.ts";
 import { nestedTablesOf } from "../schema/schema.ts";
 import type { PackageStore } from "./package_store.ts";
+import type { PipelineState } from "../state.ts";
 
 /** What loading one package did. */
 export interface LoadPackageResult {
@@ -23,11 +24,13 @@ export interface LoadPackageResult {
 /**
  * Loads the normalized package `loadId` through `client` and moves it to the loaded stage. A
  * package the destination already committed (the process died before moving it) is only moved.
+ * `onCommitted` receives the package's state once the destination has it, before the move.
  */
 export async function loadNormalizedPackage(
   store: PackageStore,
   loadId: string,
   client: DestinationClient,
+  onCommitted?: (state: PipelineState) => Promise<void>,
 ): Promise<LoadPackageResult> {
   const dir = store.dir("normalized", loadId);
   const manifest = await store.readManifest(dir);
@@ -54,6 +57,7 @@ export async function loadNormalizedPackage(
       state: manifest.state,
     });
   }
+  if (manifest.state !== undefined) await onCommitted?.(manifest.state);
   await store.move(loadId, "normalized", "loaded");
   return { loadId, schemaName: manifest.schemaName, rowCounts, alreadyLoaded };
 }

@@ -14,6 +14,7 @@ import type { SchemaEvolver } from "../schema/evolution.ts";
 import type { TableSchema } from "../schema/schema.ts";
 import type { FlatRow } from "./relational.ts";
 import { encodeCsvField } from "./csv.ts";
+import { writeAll } from "../load/write_all.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
@@ -117,9 +118,7 @@ export class JobWriter {
       file.file ??= await Deno.open(join(this.#dir, file.name), { write: true, create: true });
       const bytes = this.#encoder.encode(file.pending.join(""));
       file.pending = [];
-      let written = 0;
-      while (written < bytes.length) written += await file.file.write(bytes.subarray(written));
-      file.written += written;
+      file.written += await writeAll(file.file, bytes);
       if (file.written >= ROTATE_BYTES) this.#close(file);
     }
     this.#pendingBytes = 0;

@@ -7,7 +7,7 @@
 import { readLines } from "../load/lines.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
-import type { StoredSchema } from "../schema/schema.ts";
+import type { StoredSchema, TableSchema } from "../schema/schema.ts";
 import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
@@ -65,8 +65,11 @@ export class FilesNormalizer {
       loadId: this.#loadId,
       maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
-      emit: (table: string, parent: string | undefined, row: FlatRow) =>
-        writer.add(evolver.table(table, parent), row),
+      emit: (table: string, parent: string | undefined, row: FlatRow) => {
+        const schema = evolver.table(table, parent);
+        if (parent === undefined) this.#checkPrimaryKey(schema, row);
+        writer.add(schema, row);
+      },
     });
     let line = 0;
     for await (const text of readLines(file.path)) {
@@ -86,6 +89,22 @@ export class FilesNormalizer {
         throw new NormalizeError(file.table, undefined, String(error));
       }
       if (writer.full) await writer.drain();
+    }
+  }
+
+  #primaryKeys = new Map<string, string[]>();
+
+  /** A root row must have every primary key column: the destination refuses NULL there. */
+  #checkPrimaryKey(table: TableSchema, row: FlatRow): void {
+    let keys = this.#primaryKeys.get(table.name);
+    if (keys === undefined) {
+      keys = Object.values(table.columns).filter((c) => c.primaryKey).map((c) => c.name);
+      this.#primaryKeys.set(table.name, keys);
+    }
+    for (const key of keys) {
+      if (row[key] === undefined) {
+        throw new NormalizeError(table.name, key, "primary key column has no value in a row");
+      }
     }
   }
 

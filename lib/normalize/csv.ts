@@ -12,6 +12,18 @@ function quote(text: string): string {
   return text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
 }
 
+const MARKED_IN_JSON = /"\uE000([nbs])((?:[^"\\]|\\.)*)"/g;
+
+/** JSON text of a json value, with extract's markers turned back into numbers and strings. */
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!text.includes("\uE000")) return text;
+  return text.replace(
+    MARKED_IN_JSON,
+    (_, tag: string, body: string) => tag === "n" ? body : `"${body}"`,
+  );
+}
+
 /** Encodes one non-null value of a column of `dataType` as a CSV field. */
 export function encodeCsvField(value: unknown, dataType: DataType | undefined): string {
   switch (dataType) {
@@ -23,7 +35,7 @@ export function encodeCsvField(value: unknown, dataType: DataType | undefined): 
     case "binary":
       return quote((value as BinaryValue).base64);
     case "json":
-      return quote(JSON.stringify(value));
+      return quote(jsonText(value));
     default:
       if (value instanceof BigIntValue) return quote(value.digits);
       return quote(typeof value === "string" ? value : String(value));

@@ -30,6 +30,13 @@ export function isIsoTimestamp(value: string): boolean {
     !Number.isNaN(Date.parse(value.replace(" ", "T")));
 }
 
+/** Integer digits a `decimal` column (DECIMAL(38,9)) holds. */
+const DECIMAL_INTEGER_DIGITS = 29;
+
+function fitsDecimal(digits: string): boolean {
+  return digits.replace(/^[+-]/, "").length <= DECIMAL_INTEGER_DIGITS;
+}
+
 function fitsInt64(digits: string): boolean {
   const n = BigInt(digits);
   return n >= INT64_MIN && n <= INT64_MAX;
@@ -45,7 +52,10 @@ export function inferDataType(value: NormalizedValue): DataType {
     case "boolean":
       return "bool";
     default:
-      if (value instanceof BigIntValue) return fitsInt64(value.digits) ? "bigint" : "decimal";
+      if (value instanceof BigIntValue) {
+        if (fitsInt64(value.digits)) return "bigint";
+        return fitsDecimal(value.digits) ? "decimal" : "text";
+      }
       if (value instanceof BinaryValue) return "binary";
       return "json";
   }
@@ -72,7 +82,9 @@ function coerceString(value: string, dataType: DataType): NormalizedValue | unde
       return Number.isFinite(n) ? n : undefined;
     }
     case "decimal":
-      return DECIMAL.test(value.trim()) ? value.trim() : undefined;
+      return DECIMAL.test(value.trim()) && fitsDecimal(value.trim().split(".")[0])
+        ? value.trim()
+        : undefined;
     default:
       return undefined;
   }
@@ -98,8 +110,8 @@ function coerceNumber(value: number, dataType: DataType): NormalizedValue | unde
 function coerceOther(value: NormalizedValue, dataType: DataType): NormalizedValue | undefined {
   if (value instanceof BigIntValue) {
     if (dataType === "bigint") return fitsInt64(value.digits) ? value : undefined;
-    const asText = dataType === "text" || dataType === "decimal" || dataType === "json";
-    return asText ? value.digits : undefined;
+    if (dataType === "decimal") return fitsDecimal(value.digits) ? value.digits : undefined;
+    return dataType === "text" || dataType === "json" ? value.digits : undefined;
   }
   if (value instanceof BinaryValue) return dataType === "binary" ? value : undefined;
   if (dataType === "json") return value;

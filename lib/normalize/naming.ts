@@ -11,8 +11,6 @@ export interface NamingConvention {
   readonly name: string;
   /** Longest identifier the destination accepts; longer ones are shortened with a hash tag. */
   readonly maxLength: number | undefined;
-  /** Separator of nested path fragments (`__`). */
-  readonly pathSeparator: string;
   /** Normalizes one identifier (a key, a table name). */
   normalizeIdentifier(identifier: string): string;
   /** Joins already normalized fragments into a path and shortens it when too long. */
@@ -103,7 +101,6 @@ export function snakeCase(options: SnakeCaseOptions = {}): NamingConvention {
   return {
     name: "snake_case",
     maxLength,
-    pathSeparator: "__",
     normalizeIdentifier(identifier: string): string {
       let out = cache.get(identifier);
       if (out === undefined) {
@@ -133,9 +130,6 @@ export function snakeCase(options: SnakeCaseOptions = {}): NamingConvention {
     },
   };
 }
-
-/** Names of the naming conventions {@linkcode namingConvention} knows. */
-export type NamingConventionName = "snake_case";
 
 /** The naming convention called `name`, shortening identifiers to `maxLength`. */
 export function namingConvention(name: string, maxLength?: number): NamingConvention {

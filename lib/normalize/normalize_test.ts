@@ -73,3 +73,19 @@ Deno.test("small packages normalize in the calling thread with the same result",
   );
   assert.equal(text.split("\n").filter(Boolean).length, 2);
 });
+
+Deno.test("parallel workers that type a column bigint and double, or number and text, agree without variants", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ v: 1.5, s: "a" }],
+    "things.2.jsonl": [{ v: 2, s: 7 }],
+  });
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCase(),
+    workers: 2,
+    parallelMinBytes: 0,
+  });
+  const names = Object.keys(result.schema.tables.things.columns).filter((c) =>
+    !c.startsWith("_dlt")
+  );
+  assert.deepEqual(names.sort(), ["s", "v"]);
+});

@@ -148,7 +148,15 @@ export class RelationalNormalizer {
       if (typeof value === "object") {
         const nested = level + 1 <= maxNesting && !isJsonColumn?.(table, column);
         if (nested && Array.isArray(value)) {
-          this.#lists.push([this.#childTable(table, column), value]);
+          const child = this.#childTable(table, column);
+          if (this.#lists.some(([name]) => name === child)) {
+            throw new NormalizeError(
+              table,
+              column,
+              `list "${key}" collides with another list that normalizes to the same name`,
+            );
+          }
+          this.#lists.push([child, value]);
           continue;
         }
         if (nested) {

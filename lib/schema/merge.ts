@@ -1,12 +1,13 @@
 /**
  * Merging schemas that evolved in parallel from one base (normalize workers): new tables and
  * columns are united; a column two workers typed differently keeps the first type, and the
- * other worker's values are moved to the variant column `<column>__v_<type>`.
+ * other worker's values either load into it (when they widen losslessly, e.g. bigint into
+ * double or anything into text) or move to the variant column `<column>__v_<type>`.
  *
  * @module
  */
 import type { NamingConvention } from "../normalize/naming.ts";
-import type { StoredSchema } from "./schema.ts";
+import type { DataType, StoredSchema } from "./schema.ts";
 
 /** The merged schema and, per update, the columns whose values must be moved. */
 export interface MergedSchemas {
@@ -14,6 +15,17 @@ export interface MergedSchemas {
   schema: StoredSchema;
   /** For each update (same order): `table` → `column` → column to load its values into. */
   renames: Map<string, Map<string, string>>[];
+}
+
+/**
+ * Whether values written for a column of type `from` load without loss into a column of type
+ * `to`, as the normalizer would have coerced them had it seen the `to` values first.
+ */
+function widens(from: DataType, to: DataType | undefined): boolean {
+  if (from === to) return true;
+  if (to === "text") return from !== "binary";
+  if (from === "bigint") return to === "double" || to === "decimal";
+  return from === "double" && to === "decimal";
 }
 
 /**
@@ -52,7 +64,7 @@ export function mergeSchemas(
           target.columns[column.name] = { ...existing, ...structuredClone(column) };
           continue;
         }
-        if (column.dataType === undefined || column.dataType === existing.dataType) continue;
+        if (column.dataType === undefined || widens(column.dataType, existing.dataType)) continue;
         const variant = naming.shortenFragments(column.name, `v_${column.dataType}`);
         target.columns[variant] ??= {
           name: variant,

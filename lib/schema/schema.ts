@@ -17,19 +17,6 @@ export type DataType =
   | "binary"
   | "json";
 
-/** Every {@linkcode DataType}, in a stable order. */
-export const DATA_TYPES: readonly DataType[] = [
-  "text",
-  "bigint",
-  "double",
-  "bool",
-  "timestamp",
-  "date",
-  "decimal",
-  "binary",
-  "json",
-];
-
 /** How a table's rows are written: dlt's write dispositions. */
 export type WriteDisposition = "append" | "replace" | "merge" | "skip";
 
@@ -98,7 +85,6 @@ export const DLT = {
   loadId: "_dlt_load_id",
   parentId: "_dlt_parent_id",
   listIdx: "_dlt_list_idx",
-  rootId: "_dlt_root_id",
   loadsTable: "_dlt_loads",
   versionTable: "_dlt_version",
   stateTable: "_dlt_pipeline_state",
@@ -144,18 +130,6 @@ export function rootTableOf(schema: StoredSchema, tableName: string): TableSchem
     table = parent;
   }
   return table;
-}
-
-/** The write disposition of a table, inherited from its root. */
-export function writeDispositionOf(schema: StoredSchema, tableName: string): WriteDisposition {
-  return rootTableOf(schema, tableName).writeDisposition ?? "append";
-}
-
-/** Tables that hold data (not system tables) and have at least one typed column. */
-export function dataTables(schema: StoredSchema): TableSchema[] {
-  return Object.values(schema.tables).filter((t) =>
-    !t.name.startsWith("_dlt_") && Object.values(t.columns).some((c) => c.dataType !== undefined)
-  );
 }
 
 /** All tables below `tableName`, children before grandchildren. */
