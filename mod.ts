@@ -22,6 +22,7 @@
  * console.log(info.toString());
  * const rows = await p.dataset().table("items__tags").count();
  * if (rows !== 6) throw new Error(`expected 6 tag rows, got ${rows}`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

@@ -432,7 +432,7 @@ export class Pipeline {
  * @example
  * ```ts
  * import { pipeline } from "./pipeline.ts";
- * const p = pipeline({ pipelineName: "example", pipelinesDir: await Deno.makeTempDir() });
+ * const p = pipeline({ pipelineName: "example" }); // nothing is written until it runs
  * if (p.datasetName !== "example_dataset") throw new Error();
  * ```
  */

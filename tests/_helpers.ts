@@ -21,12 +21,25 @@ export async function readSharedFixture<T = unknown>(relative: string): Promise<
   return JSON.parse(await Deno.readTextFile(new URL(relative, SHARED_FIXTURES))) as T;
 }
 
+/** Folder of this test module's temporary folders, made on first use, removed at the end. */
+let tempRoot: string | undefined;
+
+/** A new temporary folder, removed with the others when the test module finishes. */
+export function tempDir(prefix = "t"): Promise<string> {
+  if (tempRoot === undefined) {
+    const root = Deno.makeTempDirSync({ prefix: "denodlt_tests_" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+    tempRoot = root;
+  }
+  return Deno.makeTempDir({ dir: tempRoot, prefix: `${prefix}_` });
+}
+
 /** A pipeline in a fresh temporary folder, loading into `<dir>/<name>.duckdb`. */
 export async function tempPipeline(
   name: string,
   dir?: string,
 ): Promise<{ p: Pipeline; dir: string; dbPath: string }> {
-  dir ??= await Deno.makeTempDir({ prefix: `denodlt_${name}_` });
+  dir ??= await tempDir(name);
   const dbPath = join(dir, `${name}.duckdb`);
   const p = pipeline({
     pipelineName: name,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pipeline, resource, source, transformer } from "../mod.ts";
-import { tempPipeline } from "./_helpers.ts";
+import { tempDir, tempPipeline } from "./_helpers.ts";
 
 Deno.test("a source feeds each transformer from one pass over its parent", async () => {
   const { p } = await tempPipeline("transformers");
@@ -130,7 +130,7 @@ Deno.test("sqlClient runs raw SQL against the dataset; datasets give Arrow table
 });
 
 Deno.test("DESTINATION__DUCKDB__CREDENTIALS chooses the database file", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = join(dir, "from_env.duckdb");
   Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", path);
   try {
@@ -144,7 +144,7 @@ Deno.test("DESTINATION__DUCKDB__CREDENTIALS chooses the database file", async ()
 });
 
 Deno.test("devMode gives each instance a fresh dataset", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const dbPath = join(dir, "dev.duckdb");
   const { duckdb } = await import("../destinations/duckdb/mod.ts");
   const make = () =>
@@ -163,7 +163,7 @@ Deno.test("devMode gives each instance a fresh dataset", async () => {
 });
 
 Deno.test("a relative pipelinesDir works", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cwd = Deno.cwd();
   Deno.chdir(dir);
   try {

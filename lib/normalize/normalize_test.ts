@@ -5,8 +5,11 @@ import { newSchema } from "../schema/schema.ts";
 import { snakeCase } from "./naming.ts";
 import { normalizePackage } from "./normalize.ts";
 
+const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_normalize_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
+
 async function extractedPackage(files: Record<string, unknown[]>) {
-  const store = new PackageStore(await Deno.makeTempDir());
+  const store = new PackageStore(await Deno.makeTempDir({ dir: TEMP_ROOT }));
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
   const jobs = [];
