@@ -44,7 +44,7 @@ export interface DuckDbOptions {
   path?: string;
   /**
    * DuckDB's memory limit inside WASM; larger sorts spill to `<path>.tmp`. WASM memory never
-   * shrinks, so this bounds the process's footprint. Without it the limit is 256 MB, raised
+   * shrinks, so this bounds the process's footprint. Without it the limit is 192 MB, raised
    * while loading wide tables (DuckDB needs about 160 KiB per column a load touches).
    */
   memoryLimit?: string;
@@ -126,7 +126,7 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
 }
 
 /** Default memory limit of DuckDB, in MB. */
-const BASE_MEMORY_MB = 256;
+const BASE_MEMORY_MB = 192;
 /** Memory DuckDB needs per column a load statement touches (reader, casts, local storage), in KB. */
 const MEMORY_PER_COLUMN_KB = 160;
 
