@@ -157,15 +157,22 @@ export class DltResource {
     return copy;
   }
 
-  /** A copy with hints replaced by `hints` where given. */
-  applyHints(hints: ResourceHints): DltResource {
-    const copy = new DltResource(this.name, this.#producer, {
-      ...this.hints,
-      ...hints,
-      selected: this.selected,
-    });
-    copy.#steps = [...this.#steps];
-    return copy;
+  /**
+   * Replaces the hints given in `hints` (in place; returns this resource), as dlt's
+   * `apply_hints`; hints left `undefined` are kept.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const users = resource([{ id: 1 }], { name: "users" }).applyHints({ primaryKey: "id" });
+   * if (users.hints.primaryKey !== "id") throw new Error();
+   * ```
+   */
+  applyHints(hints: ResourceHints): this {
+    for (const [key, value] of Object.entries(hints)) {
+      if (value !== undefined) (this.hints as Record<string, unknown>)[key] = value;
+    }
+    return this;
   }
 
   /**

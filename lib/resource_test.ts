@@ -88,3 +88,18 @@ Deno.test("sources select resources by name and reject duplicates", () => {
   assert.throws(() => s.withResources("zzz"), RangeError);
   assert.throws(() => source([a, a], { name: "dup" }), TypeError);
 });
+
+Deno.test("withName copies a resource under a new name; applyHints changes hints in place", async () => {
+  const original = resource([1, 2], { name: "a", writeDisposition: "replace" }).addMap((
+    n: number,
+  ) => n * 2);
+  const renamed = original.withName("b");
+  assert.equal(renamed.name, "b");
+  assert.equal(original.name, "a");
+  assert.equal(renamed.hints.writeDisposition, "replace");
+  assert.deepEqual(await collect(renamed.yields(context())), [2, 4]);
+  assert.equal(original.applyHints({ primaryKey: "id", writeDisposition: undefined }), original);
+  assert.equal(original.hints.primaryKey, "id");
+  assert.equal(original.hints.writeDisposition, "replace");
+  assert.equal(renamed.hints.primaryKey, undefined);
+});
