@@ -5,7 +5,6 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { homedir } from "node:os";
 import type { Destination, DestinationClient } from "./destination.ts";
 import { DltResource, resource, type ResourceHints } from "./resource.ts";
 import { DltSource } from "./source.ts";
@@ -122,7 +121,8 @@ export class Pipeline {
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
-    const pipelinesDir = options.pipelinesDir ?? join(homedir(), ".dlt", "pipelines");
+    const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
+    const pipelinesDir = options.pipelinesDir ?? join(home, ".dlt", "pipelines");
     // absolute: the destination refuses relative paths to job files
     this.workingDir = resolve(pipelinesDir, options.pipelineName);
     this.#destinationOption = options.destination ?? "duckdb";

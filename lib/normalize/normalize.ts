@@ -22,7 +22,7 @@ export interface NormalizePackageOptions {
   /**
    * Workers for packages of several files totalling at least `parallelMinBytes`; 0 or 1
    * normalizes in the calling thread.
-   * @default {Math.min(2, navigator.hardwareConcurrency)}
+   * @default {2, or 1 on a single core}
    */
   workers?: number;
   /**
@@ -38,6 +38,12 @@ export interface NormalizeResult {
   rowCounts: Record<string, number>;
   /** The evolved schema (also stored in the package). */
   schema: StoredSchema;
+}
+
+/** CPU cores, when the sys permission allows asking (without prompting); else 2. */
+function availableCores(): number {
+  const granted = Deno.permissions.querySync({ name: "sys", kind: "cpus" }).state === "granted";
+  return granted ? navigator.hardwareConcurrency : 2;
 }
 
 /**
@@ -66,7 +72,7 @@ export async function normalizePackage(
   }));
   let bytes = 0;
   for (const file of files) bytes += (await Deno.stat(file.path)).size;
-  const workers = options.workers ?? Math.min(2, navigator.hardwareConcurrency);
+  const workers = options.workers ?? Math.min(2, availableCores());
   let results: FilesResult[];
   if (workers > 1 && files.length > 1 && bytes >= (options.parallelMinBytes ?? 32_000_000)) {
     results = await normalizeInWorkers(files, Math.min(workers, files.length), {
