@@ -65,3 +65,22 @@ Deno.test("a client left open during a run sees the load, and its own work keeps
   assert.equal(await p.dataset().table("_dlt_loads").count(), 2);
   assert.ok((await p.dataset().tableNames()).includes("extra"));
 });
+
+Deno.test("a client closing while another is being opened does not close the database under it", async () => {
+  const { p } = await tempPipeline("concurrent_clients");
+  await p.run(resource([{ n: 1 }, { n: 2 }], { name: "t" }));
+  const destination = await p.destination();
+  const options = { pipelineName: p.pipelineName, datasetName: p.datasetName };
+  const first = await destination.client(options);
+  const opening = destination.client(options);
+  await first.close();
+  const second = await opening;
+  try {
+    const [row] = await second.query<{ c: number }>(
+      `SELECT count(*) AS c FROM ${second.qualifiedName("t")}`,
+    );
+    assert.equal(Number(row.c), 2);
+  } finally {
+    await second.close();
+  }
+});

@@ -106,22 +106,20 @@ export function resolveDuckDbPath(pipelineName: string, path?: string): string {
  * ```
  */
 export function duckdb(options: DuckDbOptions = {}): Destination {
+  const pathOf = (clientOptions: DestinationClientOptions) =>
+    resolveDuckDbPath(clientOptions.pipelineName, options.path);
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
-      const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      const shared = await acquireDatabase(path, options.memoryLimit);
+      const shared = await acquireDatabase(pathOf(clientOptions), options.memoryLimit);
       return new DuckDbClient(shared, clientOptions.datasetName);
     },
     prepare: preloadDuckDbWasm,
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
-      const path = resolveDuckDbPath(clientOptions.pipelineName, options.path);
-      return await Deno.stat(path).then(() => true, () => false);
+      return await Deno.stat(pathOf(clientOptions)).then(() => true, () => false);
     },
-    location(clientOptions: DestinationClientOptions): string {
-      return resolveDuckDbPath(clientOptions.pipelineName, options.path);
-    },
+    location: pathOf,
   };
 }
 
@@ -167,40 +165,48 @@ function tableChains(pkg: LoadPackage): TableChain[] {
 interface SharedDatabase {
   path: string;
   db: DuckDbWasmDatabase;
-  refs: number;
   /** Whether the memory limit follows the width of what is loaded, and its current value. */
   autoMemory: boolean;
   memoryMb: number;
 }
 
 /**
- * Open databases by path. Two DuckDB-WASM instances on one file would each overwrite the
- * other's commits, so every client of a file in this process shares one instance.
+ * Open databases by path, with the number of clients using each. Two DuckDB-WASM instances on
+ * one file would each overwrite the other's commits, so every client of a file in this process
+ * shares one instance.
  */
-const openDatabases = new Map<string, Promise<SharedDatabase>>();
+const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
 
-async function acquireDatabase(path: string, memoryLimit: string | undefined) {
-  let opening = openDatabases.get(path);
-  if (opening === undefined) {
-    opening = openDuckDbWasm(path, { memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB` }).then(
-      (db) => ({
-        path,
-        db,
-        refs: 0,
-        autoMemory: memoryLimit === undefined,
-        memoryMb: BASE_MEMORY_MB,
-      }),
-    );
-    openDatabases.set(path, opening);
-    opening.catch(() => openDatabases.delete(path));
+async function acquireDatabase(
+  path: string,
+  memoryLimit: string | undefined,
+): Promise<SharedDatabase> {
+  let entry = openDatabases.get(path);
+  if (entry === undefined) {
+    const shared = openDuckDbWasm(path, {
+      memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+    }).then((db) => ({
+      path,
+      db,
+      autoMemory: memoryLimit === undefined,
+      memoryMb: BASE_MEMORY_MB,
+    }));
+    entry = { shared, refs: 0 };
+    openDatabases.set(path, entry);
   }
-  const shared = await opening;
-  shared.refs++;
-  return shared;
+  // counted before waiting: a client closing meanwhile must not close the database under us
+  entry.refs++;
+  try {
+    return await entry.shared;
+  } catch (error) {
+    if (--entry.refs === 0) openDatabases.delete(path);
+    throw error;
+  }
 }
 
 async function releaseDatabase(shared: SharedDatabase): Promise<void> {
-  if (--shared.refs > 0) return;
+  const entry = openDatabases.get(shared.path);
+  if (entry === undefined || --entry.refs > 0) return;
   openDatabases.delete(shared.path);
   await shared.db.close();
 }
