@@ -21,8 +21,13 @@ export interface ResolveConfigOptions {
   env?: (name: string) => string | undefined;
 }
 
+/** The user's home folder, from `HOME` (or `USERPROFILE` on Windows). */
+export function homeDir(): string | undefined {
+  return Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+}
+
 function defaultConfigDirs(): string[] {
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  const home = homeDir();
   return home === undefined ? [".dlt"] : [".dlt", join(home, ".dlt")];
 }
 

@@ -17,6 +17,7 @@ import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
 import { newSchema, type StoredSchema } from "./schema/schema.ts";
 import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
 import { Dataset } from "./dataset.ts";
+import { homeDir } from "./config.ts";
 import { type PipelineStep, PipelineStepFailed } from "./errors.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
@@ -121,8 +122,7 @@ export class Pipeline {
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
-    const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
-    const pipelinesDir = options.pipelinesDir ?? join(home, ".dlt", "pipelines");
+    const pipelinesDir = options.pipelinesDir ?? join(homeDir() ?? ".", ".dlt", "pipelines");
     // absolute: the destination refuses relative paths to job files
     this.workingDir = resolve(pipelinesDir, options.pipelineName);
     this.#destinationOption = options.destination ?? "duckdb";

@@ -79,15 +79,12 @@ export interface StoredSchema {
 /** Version of the stored schema document format. */
 export const SCHEMA_ENGINE_VERSION = 1;
 
-/** Names of the system columns and tables dlt adds. */
+/** Names of the system columns dlt adds (system tables: `SYSTEM_TABLES` in `load/sql.ts`). */
 export const DLT = {
   id: "_dlt_id",
   loadId: "_dlt_load_id",
   parentId: "_dlt_parent_id",
   listIdx: "_dlt_list_idx",
-  loadsTable: "_dlt_loads",
-  versionTable: "_dlt_version",
-  stateTable: "_dlt_pipeline_state",
 } as const;
 
 /** Creates an empty schema called `name`. */
