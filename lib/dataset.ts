@@ -103,7 +103,7 @@ export class Dataset {
     return new Relation(this.#open, name);
   }
 
-  /** Runs SQL against the destination; table names may be qualified with the dataset name. */
+  /** Runs SQL against the destination; unqualified table names resolve in this dataset. */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
     return withClient(this.#open, (c) => c.query<T>(sql));
   }

@@ -28,6 +28,8 @@ export interface LoadJob {
   columns: readonly string[];
   /** Rows in the file. */
   rows: number;
+  /** Bytes of the longest line of the file, newline included (0 when unknown). */
+  longestLine: number;
 }
 
 /** A normalized package, ready for {@linkcode DestinationClient.loadPackage}. */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pipeline, resource, source, transformer } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
 
 Deno.test("a source feeds each transformer from one pass over its parent", async () => {
@@ -127,6 +128,24 @@ Deno.test("sqlClient runs raw SQL against the dataset; datasets give Arrow table
   const table = await p.dataset().table("xs").orderBy("x").arrow();
   assert.equal(table.numRows, 2);
   assert.deepEqual([...table.getChild("x")!].map(Number), [1, 2]);
+});
+
+Deno.test("unqualified table names resolve in each client's own dataset", async () => {
+  const { p: first, dir, dbPath } = await tempPipeline("first");
+  // a second pipeline with its own dataset in the same file: both share one connection
+  const second = pipeline({
+    pipelineName: "second",
+    destination: duckdb({ path: dbPath }),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  await first.run(resource([{ x: 1 }], { name: "xs" }));
+  await second.run(resource([{ x: 2 }, { x: 3 }], { name: "xs" }));
+  assert.deepEqual(await first.dataset().query("SELECT x FROM xs"), [{ x: 1 }]);
+  assert.deepEqual(await second.dataset().query("SELECT x FROM xs ORDER BY x"), [{ x: 2 }, {
+    x: 3,
+  }]);
+  await using client = await first.sqlClient();
+  assert.deepEqual(await client.query("SELECT count(*)::INT AS n FROM xs"), [{ n: 1 }]);
 });
 
 Deno.test("DESTINATION__DUCKDB__CREDENTIALS chooses the database file", async () => {

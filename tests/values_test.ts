@@ -52,3 +52,12 @@ Deno.test("numbers, booleans and timestamps with offsets keep their values", asy
   assert.equal(rows[0].t.toISOString(), "2024-03-09T19:32:03.000Z");
   assert.equal(rows[1].t.toISOString(), "2024-03-10T01:02:03.456Z");
 });
+
+Deno.test("a value of several megabytes loads (longer than DuckDB's default CSV line)", async () => {
+  const { p } = await tempPipeline("long_line");
+  const body = "é".repeat(1_500_000) + '\n,"end';
+  await p.run(resource([{ id: 1, body }, { id: 2, body: "short" }], { name: "documents" }));
+  const rows = await p.dataset().table("documents").orderBy("id").rows<{ body: string }>();
+  assert.equal(rows[0].body, body);
+  assert.equal(rows[1].body, "short");
+});

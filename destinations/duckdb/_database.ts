@@ -81,6 +81,14 @@ const TEMP_SUFFIX = ".tmp";
  * accepts, cuts that sixteenfold. Native DuckDB (1.2 and later) reads such files.
  */
 const BLOCK_SIZE = 16384;
+/**
+ * Rows per row group. A transaction writes each full row group of its inserts straight to the
+ * file, so an insert holds about one row group per table in memory, whatever its size; DuckDB's
+ * default (122,880 rows) is far too much for a table of hundreds of columns. Committing appends
+ * the last, partial row group, and a checkpoint rewrites a partial row group whole, so they stay
+ * small too.
+ */
+const ROW_GROUP_SIZE = 8192;
 
 /** Compiled wasm modules by path, shared by every database of the process. */
 const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
@@ -315,17 +323,37 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 }
 
-/** Opens `path` in `bindings` the way the durable runtime needs it. */
+/**
+ * The catalog name DuckDB infers for a file (its name without extension), or a variant of it
+ * where that name is taken by one of DuckDB's own catalogs.
+ */
+function catalogName(path: string): string {
+  const name = nodePath.basename(path).replace(/\.[^.]*$/, "") || "database";
+  return ["memory", "system", "temp", "main"].includes(name.toLowerCase()) ? `${name}_db` : name;
+}
+
+/**
+ * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
+ * database, so that storage options apply (a new file gets {@linkcode BLOCK_SIZE} blocks, and
+ * every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ */
 function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string): DuckDBConnection {
+  const exists = fs.existsSync(path);
   bindings.open({
-    path,
+    path: ":memory:",
     accessMode: DuckDBAccessMode.READ_WRITE,
     maximumThreads: 1,
     useDirectIO: true,
   });
+  const connection = bindings.connect();
+  const catalog = quoteIdentifier(catalogName(path));
+  const blockSize = exists ? "" : `BLOCK_SIZE ${BLOCK_SIZE}, `;
+  connection.query(
+    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+  );
+  connection.query(`USE ${catalog}`);
   // Releases the read-only handle the page buffer keeps from replaying the log.
   bindings.dropFiles();
-  const connection = bindings.connect();
   // Loading an extension fetches it in a worker thread, which hangs or kills the process without
   // network. The autoload settings alone do not prevent it (`date_trunc` on a TIMESTAMPTZ still
   // loads ICU); disabling external access does, and the allowed prefix "/" keeps absolute paths
@@ -340,19 +368,6 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   }
   connection.query("SET enable_external_access = false");
   return connection;
-}
-
-/** Creates an empty database file with {@linkcode BLOCK_SIZE} blocks. */
-function createFile(bindings: DuckDBBindings, path: string): void {
-  bindings.open({ path: ":memory:", accessMode: DuckDBAccessMode.READ_WRITE, maximumThreads: 1 });
-  const connection = bindings.connect();
-  connection.query(`ATTACH ${quoteLiteral(path)} AS new_file (BLOCK_SIZE ${BLOCK_SIZE})`);
-  connection.query("DETACH new_file");
-  connection.close();
-  // Opening another in-memory database releases the files the first one touched.
-  bindings.open({ path: ":memory:", accessMode: DuckDBAccessMode.READ_WRITE, maximumThreads: 1 });
-  bindings.reset();
-  fs.rmSync(path + WAL_SUFFIX, { force: true });
 }
 
 /** Size of the replayed, not yet checkpointed write-ahead log, as DuckDB formats it. */
@@ -415,8 +430,6 @@ export async function openDuckDbWasm(
   recoverRebuild(absolute);
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
   fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
-  // a separate instance: one that attached the file keeps it locked after detaching
-  if (!fs.existsSync(absolute)) createFile(await instantiate(), absolute);
   const bindings = await instantiate();
   let connection = openFile(bindings, absolute, memoryLimit);
   if (pendingLog(connection) !== "0 bytes") {

@@ -208,6 +208,24 @@ Deno.test("native DuckDB reads the file DuckDB-WASM wrote", async () => {
   });
 });
 
+Deno.test("new files get small blocks, and a large insert small row groups", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "layout.duckdb");
+    await append(path, 0, 50_000);
+    const db = await openDuckDbWasm(path);
+    const [{ block_size }] = db.query<{ block_size: number }>(
+      "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
+    );
+    const [{ row_groups }] = db.query<{ row_groups: number }>(
+      "SELECT count(DISTINCT row_group_id)::INT AS row_groups FROM pragma_storage_info('items')",
+    );
+    await db.close();
+    assert.equal(block_size, 16384);
+    // 50,000 rows in groups of 8,192, not in one group of DuckDB's default 122,880
+    assert.equal(row_groups, 7);
+  });
+});
+
 Deno.test("ten processes appending in turn keep all rows and bounded files", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "cycles.duckdb");

@@ -128,11 +128,20 @@ const BASE_MEMORY_MB = 192;
 /** Memory DuckDB needs per column a load statement touches (reader, casts, local storage), in KB. */
 const MEMORY_PER_COLUMN_KB = 160;
 
-/**
- * Cells (rows × columns) committed before a checkpoint writes them out of memory. Spilling is
- * not an option: DuckDB-WASM fails on temporary files (see the note in the README).
- */
-const CHECKPOINT_EVERY_CELLS = 4_000_000;
+/** Longest CSV line DuckDB reads without being told, in bytes. */
+const DEFAULT_MAX_LINE_BYTES = 2_000_000;
+
+/** Longest line of a DuckDB error message kept in ours (DuckDB quotes whole CSV lines). */
+const ERROR_LINE_CHARS = 500;
+
+/** `message` with its long lines cut, so an error never carries megabytes of quoted data. */
+function excerpt(message: string): string {
+  return message.split("\n").map((line) =>
+    line.length > ERROR_LINE_CHARS
+      ? `${line.slice(0, ERROR_LINE_CHARS)}… (${line.length} characters)`
+      : line
+  ).join("\n");
+}
 
 /** A root table with its nested tables: created and, for `replace`, emptied together. */
 interface TableChain {
@@ -238,16 +247,32 @@ class DuckDbClient implements DestinationClient {
   }
 
   query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    this.#useDataset();
     return Promise.resolve(this.#db.query<T>(sql));
   }
 
   queryArrow(sql: string): Promise<ArrowTable> {
+    this.#useDataset();
     return Promise.resolve(this.#db.queryArrow(sql));
   }
 
   execute(sql: string): Promise<void> {
+    this.#useDataset();
     this.#db.run(sql);
     return Promise.resolve();
+  }
+
+  /**
+   * Resolves unqualified table names in this client's dataset (once it exists), as dlt's SQL
+   * client does. Set before every statement: clients of other datasets share the connection.
+   */
+  #useDataset(): void {
+    try {
+      this.#db.run(`SET search_path = ${quoteLiteral(this.#qualifiedDataset)}`);
+    } catch {
+      // the dataset is not created yet
+      this.#db.run("RESET search_path");
+    }
   }
 
   #tableExists(table: string): boolean {
@@ -287,10 +312,12 @@ class DuckDbClient implements DestinationClient {
   }
 
   /**
-   * Loads a package one job file per transaction, so memory stays bounded by a file, not by the
-   * package; each commit also records the file in `_dlt_load_jobs`, so a package resumed after a
-   * crash skips what was already committed. Tables of a replaced root are emptied (once) before
-   * its files load. The `_dlt_loads` row, schema version and state are committed last.
+   * Loads a package one table chain (a root table with its nested tables) per transaction:
+   * readers see a chain's new rows all at once, and a `replace` never shows them an empty table.
+   * Memory stays bounded by a row group per table, not by the package, as DuckDB writes full row
+   * groups to the file while the transaction runs. Each job file is recorded in `_dlt_load_jobs`
+   * in the transaction that loads it, so a package resumed after a crash skips what was already
+   * committed. The `_dlt_loads` row, schema version and state are committed last.
    */
   loadPackage(pkg: LoadPackage): Promise<void> {
     const db = this.#db;
@@ -305,11 +332,11 @@ class DuckDbClient implements DestinationClient {
       );
       if (loaded.length > 0) return Promise.resolve();
       const committed = new Set(
-        db.query<{ table_name: string; file_name: string }>(
-          `SELECT table_name, file_name FROM ${
+        db.query<{ table_name: string }>(
+          `SELECT DISTINCT table_name FROM ${
             this.qualifiedName("_dlt_load_jobs")
           } WHERE load_id = ${loadId}`,
-        ).map((r) => `${r.table_name}/${r.file_name}`),
+        ).map((r) => r.table_name),
       );
       const record = (table: string, file: string, rows: number) =>
         db.run(
@@ -317,42 +344,33 @@ class DuckDbClient implements DestinationClient {
             quoteLiteral(table)
           }, ${quoteLiteral(file)}, ${rows}, now())`,
         );
-      let cellsSinceCheckpoint = 0;
       for (const chain of tableChains(pkg)) {
-        // tables first, and a replaced chain emptied, once
+        // a chain is committed whole: one recorded table means all of it is in
+        const names = [chain.root, ...chain.replace, ...chain.jobs.map((job) => job.table)];
+        if (names.some((name) => committed.has(name))) continue;
         this.#transaction(() => {
           for (const table of chain.tables) this.#syncTable(table);
-          if (chain.replace.length === 0 || committed.has(`${chain.root}/`)) return;
           for (const name of chain.replace) {
             if (this.#tableExists(name)) db.run(`DELETE FROM ${this.qualifiedName(name)}`);
           }
-          record(chain.root, "", 0);
+          // a replace that brings no rows is recorded too
+          if (chain.replace.length > 0) record(chain.root, "", 0);
+          for (const job of chain.jobs) {
+            const file = basename(job.path);
+            this.#fitMemory(job.columns.length);
+            try {
+              this.#copyJob(pkg.schema.tables[job.table], job);
+            } catch (error) {
+              throw new DestinationError(
+                `Cannot load job file "${file}" into table "${job.table}": ${
+                  excerpt((error as Error).message)
+                }`,
+                { cause: error },
+              );
+            }
+            record(job.table, file, job.rows);
+          }
         });
-        for (const job of chain.jobs) {
-          const file = basename(job.path);
-          if (committed.has(`${job.table}/${file}`)) continue;
-          const table = pkg.schema.tables[job.table];
-          this.#fitMemory(job.columns.length);
-          try {
-            this.#transaction(() => {
-              this.#copyJob(table, job.path, job.columns);
-              record(job.table, file, job.rows);
-            });
-          } catch (error) {
-            throw new DestinationError(
-              `Cannot load job file "${file}" into table "${job.table}": ${
-                (error as Error).message
-              }`,
-              { cause: error },
-            );
-          }
-          // committed rows stay in memory until a checkpoint writes them out
-          cellsSinceCheckpoint += job.rows * job.columns.length;
-          if (cellsSinceCheckpoint >= CHECKPOINT_EVERY_CELLS) {
-            db.checkpoint();
-            cellsSinceCheckpoint = 0;
-          }
-        }
       }
       this.#transaction(() => {
         this.#recordSchema(pkg);
@@ -442,20 +460,24 @@ class DuckDbClient implements DestinationClient {
     }
   }
 
-  #copyJob(table: TableSchema, path: string, columns: readonly string[]): void {
+  #copyJob(table: TableSchema, job: LoadJob): void {
     const csvColumns: string[] = [];
     const exprs: string[] = [];
-    for (const name of columns) {
+    for (const name of job.columns) {
       const read = CSV_READ[table.columns[name].dataType!];
       csvColumns.push(`${quoteLiteral(name)}: ${quoteLiteral(read.csvType)}`);
       exprs.push(read.expr(quoteIdentifier(name)));
     }
+    // DuckDB refuses lines longer than its default limit unless told their size
+    const longLines = job.longestLine > DEFAULT_MAX_LINE_BYTES
+      ? `, max_line_size = ${job.longestLine + 1}, buffer_size = ${job.longestLine + 1}`
+      : "";
     this.#db.run(
       `INSERT INTO ${this.qualifiedName(table.name)} (${
-        columns.map(quoteIdentifier).join(", ")
+        job.columns.map(quoteIdentifier).join(", ")
       }) SELECT ${exprs.join(", ")} FROM read_csv(${
-        quoteLiteral(path)
-      }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, columns = {${
+        quoteLiteral(job.path)
+      }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false${longLines}, columns = {${
         csvColumns.join(", ")
       }})`,
     );

@@ -52,6 +52,7 @@ export async function loadNormalizedPackage(
         table: job.table,
         columns: job.columns ?? [],
         rows: job.rows,
+        longestLine: job.longestLine ?? 0,
       })),
       replaceTables,
       state: manifest.state,

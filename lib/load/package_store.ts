@@ -29,6 +29,8 @@ export interface PackageJob {
   rows: number;
   /** Columns of the file, in order (normalized jobs). */
   columns?: string[];
+  /** Bytes of the longest line, newline included (normalized jobs). */
+  longestLine?: number;
 }
 
 /** The manifest of a package, `package.json` in its folder. */

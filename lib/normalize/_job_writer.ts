@@ -35,6 +35,7 @@ interface TableFile {
   pending: string[];
   written: number;
   rows: number;
+  longestLine: number;
 }
 
 /** Encodes rows as CSV lines and streams them into one file per table. */
@@ -102,11 +103,24 @@ export class JobWriter {
     let file = this.#files.get(table.name);
     if (file === undefined) {
       const name = `${table.name}.${this.#prefix}${++this.#fileSeq}.csv`;
-      file = { table: table.name, name, file: undefined, pending: [], written: 0, rows: 0 };
+      file = {
+        table: table.name,
+        name,
+        file: undefined,
+        pending: [],
+        written: 0,
+        rows: 0,
+        longestLine: 0,
+      };
       this.#files.set(table.name, file);
     }
     file.pending.push(line);
     file.rows++;
+    // UTF-8 takes at most three bytes per UTF-16 unit: count exactly only where it may matter
+    if (line.length * 3 > file.longestLine) {
+      const bytes = line.length < 4096 ? line.length * 3 : this.#encoder.encode(line).length;
+      if (bytes > file.longestLine) file.longestLine = bytes;
+    }
     this.#pendingBytes += line.length;
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
   }
@@ -128,7 +142,13 @@ export class JobWriter {
     file.file?.close();
     this.#files.delete(file.table);
     const columns = this.#columns.get(file.table)!.names;
-    this.jobs.push({ file: file.name, table: file.table, rows: file.rows, columns: [...columns] });
+    this.jobs.push({
+      file: file.name,
+      table: file.table,
+      rows: file.rows,
+      columns: [...columns],
+      longestLine: file.longestLine,
+    });
   }
 
   /** Writes everything and closes all files. */
