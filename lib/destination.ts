@@ -28,7 +28,7 @@ export interface LoadJob {
   columns: readonly string[];
   /** Rows in the file. */
   rows: number;
-  /** Bytes of the longest line of the file, newline included (0 when unknown). */
+  /** At least the bytes of the longest line of the file, newline included (0 when unknown). */
   longestLine: number;
 }
 

@@ -366,6 +366,9 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   if (memoryLimit !== undefined) {
     connection.query(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
   }
+  // FSST string compression took a third of the time of loading the GitHub events and saved 2%
+  // of the file next to dictionary compression; what is written without it stays readable.
+  connection.query("SET disabled_compression_methods = 'fsst'");
   connection.query("SET enable_external_access = false");
   return connection;
 }

@@ -126,10 +126,10 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
 /** Default memory limit of DuckDB, in MB. */
 const BASE_MEMORY_MB = 192;
 /** Memory DuckDB needs per column a load statement touches (reader, casts, local storage), in KB. */
-const MEMORY_PER_COLUMN_KB = 160;
+const MEMORY_PER_COLUMN_KB = 384;
 
-/** Longest CSV line DuckDB reads without being told, in bytes. */
-const DEFAULT_MAX_LINE_BYTES = 2_000_000;
+/** Longest CSV line DuckDB reads unless a file has longer ones (DuckDB's default), in bytes. */
+const MAX_LINE_BYTES = 2_000_000;
 
 /** Longest line of a DuckDB error message kept in ours (DuckDB quotes whole CSV lines). */
 const ERROR_LINE_CHARS = 500;
@@ -468,16 +468,15 @@ class DuckDbClient implements DestinationClient {
       csvColumns.push(`${quoteLiteral(name)}: ${quoteLiteral(read.csvType)}`);
       exprs.push(read.expr(quoteIdentifier(name)));
     }
-    // DuckDB refuses lines longer than its default limit unless told their size
-    const longLines = job.longestLine > DEFAULT_MAX_LINE_BYTES
-      ? `, max_line_size = ${job.longestLine + 1}, buffer_size = ${job.longestLine + 1}`
-      : "";
+    // DuckDB refuses lines longer than its limit, and reads files in buffers of that size at
+    // least; its default buffer (16 lines) cost a hundred MiB of memory that WASM never returns
+    const lineBytes = Math.max(MAX_LINE_BYTES, job.longestLine + 1);
     this.#db.run(
       `INSERT INTO ${this.qualifiedName(table.name)} (${
         job.columns.map(quoteIdentifier).join(", ")
       }) SELECT ${exprs.join(", ")} FROM read_csv(${
         quoteLiteral(job.path)
-      }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false${longLines}, columns = {${
+      }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
         csvColumns.join(", ")
       }})`,
     );

@@ -13,7 +13,7 @@ import type { TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
-import { writeAll } from "../load/write_all.ts";
+import { TextWriter } from "../load/write_all.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -233,7 +233,7 @@ class ItemWriter {
   #open = new Map<string, OpenFile>();
   #sequence = new Map<string, number>();
   #jobs: PackageJob[] = [];
-  #encoder = new TextEncoder();
+  #writer = new TextWriter();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -259,10 +259,10 @@ class ItemWriter {
 
   async #flush(entry: OpenFile): Promise<void> {
     if (entry.lines.length === 0) return;
-    const bytes = this.#encoder.encode(entry.lines.join("\n") + "\n");
+    const text = entry.lines.join("\n") + "\n";
     entry.lines = [];
     entry.size = 0;
-    entry.written += await writeAll(entry.file, bytes);
+    entry.written += await this.#writer.write(entry.file, text);
   }
 
   async #close(table: string, entry: OpenFile): Promise<void> {

@@ -29,7 +29,7 @@ export interface PackageJob {
   rows: number;
   /** Columns of the file, in order (normalized jobs). */
   columns?: string[];
-  /** Bytes of the longest line, newline included (normalized jobs). */
+  /** At least the bytes of the longest line, newline included (normalized jobs). */
   longestLine?: number;
 }
 

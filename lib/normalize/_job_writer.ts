@@ -14,17 +14,22 @@ import type { SchemaEvolver } from "../schema/evolution.ts";
 import type { TableSchema } from "../schema/schema.ts";
 import type { FlatRow } from "./relational.ts";
 import { encodeCsvField } from "./csv.ts";
-import { writeAll } from "../load/write_all.ts";
+import { TextWriter } from "../load/write_all.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
 /** Size at which a table's file is closed and the next one started. */
 const ROTATE_BYTES = 64 << 20;
 
+/** Lines that may be longer than this many bytes are measured exactly; shorter ones estimated. */
+const EXACT_LINE_BYTES = 1 << 20;
+
 /** Columns of one table, in order of first appearance. */
 interface TableColumns {
   names: string[];
   index: Map<string, number>;
+  /** The CSV fields of the row being encoded, by column position; empty for NULL. */
+  fields: string[];
 }
 
 /** The file a table is being written to. */
@@ -35,6 +40,7 @@ interface TableFile {
   pending: string[];
   written: number;
   rows: number;
+  /** At least the bytes of the longest line (exact for lines of a megabyte or more). */
   longestLine: number;
 }
 
@@ -51,8 +57,10 @@ export class JobWriter {
   #files = new Map<string, TableFile>();
   #pendingBytes = 0;
   #fileSeq = 0;
-  #fields: [number, string][] = [];
+  /** Positions filled in the row being encoded. */
+  #filled: number[] = [];
   #encoder = new TextEncoder();
+  #writer = new TextWriter();
 
   /**
    * Writes into `dir`, file names starting with `prefix`; `evolver` places each value in its
@@ -73,33 +81,29 @@ export class JobWriter {
   add(table: TableSchema, row: FlatRow): void {
     let columns = this.#columns.get(table.name);
     if (columns === undefined) {
-      columns = { names: [], index: new Map() };
+      columns = { names: [], index: new Map(), fields: [] };
       this.#columns.set(table.name, columns);
     }
-    const { names, index } = columns;
+    const { names, index, fields } = columns;
     const evolver = this.#evolver;
-    const fields = this.#fields;
-    fields.length = 0;
-    let sorted = true;
+    const filled = this.#filled;
+    filled.length = 0;
+    let last = -1;
     for (const key in row) {
       const column = evolver.place(table, key, row[key]);
       let at = index.get(column.name);
       if (at === undefined) {
         at = names.push(column.name) - 1;
         index.set(column.name, at);
+        fields.push("");
       }
-      if (fields.length > 0 && fields[fields.length - 1][0] > at) sorted = false;
-      fields.push([at, encodeCsvField(evolver.value, column.dataType)]);
+      fields[at] = encodeCsvField(evolver.value, column.dataType);
+      filled.push(at);
+      if (at > last) last = at;
     }
-    if (!sorted) fields.sort((a, b) => a[0] - b[0]);
-    let line = "";
-    let previous = 0;
-    for (let i = 0; i < fields.length; i++) {
-      const [at, text] = fields[i];
-      line += ",".repeat(at - previous) + text;
-      previous = at;
-    }
-    line += "\n";
+    // columns after the last value are left out: the loader pads them with NULL
+    const line = (last + 1 === fields.length ? fields : fields.slice(0, last + 1)).join(",") + "\n";
+    for (let i = 0; i < filled.length; i++) fields[filled[i]] = "";
     let file = this.#files.get(table.name);
     if (file === undefined) {
       const name = `${table.name}.${this.#prefix}${++this.#fileSeq}.csv`;
@@ -116,9 +120,10 @@ export class JobWriter {
     }
     file.pending.push(line);
     file.rows++;
-    // UTF-8 takes at most three bytes per UTF-16 unit: count exactly only where it may matter
-    if (line.length * 3 > file.longestLine) {
-      const bytes = line.length < 4096 ? line.length * 3 : this.#encoder.encode(line).length;
+    // UTF-8 takes at most three bytes per UTF-16 unit: lines count exactly only when long
+    const atMost = line.length * 3;
+    if (atMost > file.longestLine) {
+      const bytes = atMost < EXACT_LINE_BYTES ? atMost : this.#encoder.encode(line).length;
       if (bytes > file.longestLine) file.longestLine = bytes;
     }
     this.#pendingBytes += line.length;
@@ -130,9 +135,9 @@ export class JobWriter {
     for (const file of this.#files.values()) {
       if (file.pending.length === 0) continue;
       file.file ??= await Deno.open(join(this.#dir, file.name), { write: true, create: true });
-      const bytes = this.#encoder.encode(file.pending.join(""));
+      const text = file.pending.join("");
       file.pending = [];
-      file.written += await writeAll(file.file, bytes);
+      file.written += await this.#writer.write(file.file, text);
       if (file.written >= ROTATE_BYTES) this.#close(file);
     }
     this.#pendingBytes = 0;

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { TextWriter } from "./write_all.ts";
+
+Deno.test("TextWriter writes texts longer than its buffer, characters split at no boundary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "text.txt");
+    // 3- and 4-byte characters at every offset around the 4 MiB buffer's end
+    const text = "a" + "€😀".repeat(1_100_000) + "end";
+    const writer = new TextWriter();
+    using file = await Deno.open(path, { write: true, create: true });
+    const written = await writer.write(file, text);
+    await writer.write(file, "\nsecond");
+    const expected = text + "\nsecond";
+    assert.equal(written, new TextEncoder().encode(text).length);
+    assert.equal(await Deno.readTextFile(path), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
