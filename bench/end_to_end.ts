@@ -52,7 +52,8 @@ const events = resource(function* () {
 }, { name: "events" });
 
 const t0 = performance.now();
-(await p.destination()).prepare?.(); // as run() does: compile the driver while extracting
+// as run() does: load the driver while extracting
+(await p.destination()).prepare?.({ pipelineName: p.pipelineName, datasetName: p.datasetName });
 await p.extract(events);
 const t1 = performance.now();
 const peakAfterExtract = peakRssMiB();

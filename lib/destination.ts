@@ -81,8 +81,11 @@ export interface Destination {
   client(options: DestinationClientOptions): Promise<DestinationClient>;
   /** Whether the destination may hold data of this dataset (without opening it when it cannot). */
   hasStoredData?(options: DestinationClientOptions): Promise<boolean>;
-  /** Warms up (e.g. compiles a driver) in the background while extract and normalize run. */
-  prepare?(): Promise<void>;
+  /**
+   * Warms up (e.g. compiles a driver) in the background while extract and normalize run, for
+   * a client of `options` to open quickly later.
+   */
+  prepare?(options: DestinationClientOptions): Promise<void>;
   /** Where the data of `pipelineName` is stored (a file path or URL without credentials). */
   location?(options: DestinationClientOptions): string;
 }

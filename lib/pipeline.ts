@@ -362,7 +362,7 @@ export class Pipeline {
     const startedAt = new Date();
     await this.#init();
     // errors surface when the destination is opened for loading
-    (await this.destination()).prepare?.().catch(() => {});
+    (await this.destination()).prepare?.(this.#clientOptions()).catch(() => {});
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
       const t0 = performance.now();

@@ -104,12 +104,30 @@ function compile(path: string): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/** An instance made ahead of time by {@linkcode preloadDuckDbWasm}, for the next open. */
+let spareInstance: Promise<DuckDBBindings> | undefined;
+
 /**
- * Starts compiling the DuckDB-WASM module in the background (once per process), so a later
- * {@linkcode openDuckDbWasm} does not wait for it.
+ * Starts compiling the DuckDB-WASM module and instantiating it in the background (once per
+ * process), so a later {@linkcode openDuckDbWasm} does not wait for either.
  */
 export function preloadDuckDbWasm(): Promise<void> {
-  return compile(wasmPath("duckdb-eh.wasm")).then(() => {});
+  if (spareInstance === undefined) {
+    const instance = instantiate();
+    spareInstance = instance;
+    // a failed instance is not kept: the next open tries again
+    instance.catch(() => {
+      if (spareInstance === instance) spareInstance = undefined;
+    });
+  }
+  return spareInstance.then(() => {});
+}
+
+/** The spare instance if there is one, else a new instance. */
+function takeInstance(): Promise<DuckDBBindings> {
+  const instance = spareInstance ?? instantiate();
+  spareInstance = undefined;
+  return instance;
 }
 
 function wasmPath(name: string): string {
@@ -433,7 +451,7 @@ export async function openDuckDbWasm(
   recoverRebuild(absolute);
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
   fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
-  const bindings = await instantiate();
+  const bindings = await takeInstance();
   let connection = openFile(bindings, absolute, memoryLimit);
   if (pendingLog(connection) !== "0 bytes") {
     rebuild(bindings, connection, absolute);

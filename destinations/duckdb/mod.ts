@@ -115,7 +115,11 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
       const shared = await acquireDatabase(pathOf(clientOptions), options.memoryLimit);
       return new DuckDbClient(shared, clientOptions.datasetName);
     },
-    prepare: preloadDuckDbWasm,
+    prepare(clientOptions: DestinationClientOptions): Promise<void> {
+      // an open database is shared: nothing to prepare for it
+      if (openDatabases.has(pathOf(clientOptions))) return Promise.resolve();
+      return preloadDuckDbWasm();
+    },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
       return await Deno.stat(pathOf(clientOptions)).then(() => true, () => false);
     },
