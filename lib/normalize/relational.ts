@@ -212,10 +212,13 @@ export class RelationalNormalizer {
             ? decodeMarked(element)
             : element as NormalizedValue;
         }
+        // dlt's column order for values: value, own id, then the link to the parent
+        row[DLT.id] = id;
       }
-      if (typeof row[DLT.id] !== "string") row[DLT.id] = id;
+      // dlt's column order for objects: the link to the parent, then the row's own id
       row[DLT.parentId] = parentId;
       row[DLT.listIdx] = idx;
+      if (typeof row[DLT.id] !== "string") row[DLT.id] = id;
       emit(table, parent, row);
       this.#emitLists(table, row[DLT.id] as string, level);
     }
