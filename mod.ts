@@ -44,3 +44,10 @@ export type {
   WriteDisposition,
 } from "./lib/schema/schema.ts";
 export type { PipelineState, SourceState } from "./lib/state.ts";
+export type {
+  ExpandedSchemaContract,
+  SchemaContract,
+  SchemaContractMode,
+  SchemaContractSettings,
+  SchemaEntity,
+} from "./lib/schema/contract.ts";

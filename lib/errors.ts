@@ -94,6 +94,62 @@ export class NormalizeError extends DltError {
   }
 }
 
+/** Data broke a schema contract in `freeze` mode: nothing of its package is loaded. */
+export class DataValidationError extends DltError {
+  /** The schema (source) concerned. */
+  readonly schemaName: string;
+  /** The table concerned. */
+  readonly tableName: string;
+  /** The column concerned, when the change is to a column. */
+  readonly columnName: string | undefined;
+  /** What the data would have changed. */
+  readonly schemaEntity: "tables" | "columns" | "data_type";
+  /** The mode of the contract that was broken. */
+  readonly contractMode: string;
+  /** The offending value (for `tables`, the row). */
+  readonly value: unknown;
+  /** What the data would have changed, e.g. "a new column". */
+  readonly reason: string;
+
+  /** Creates the error; `value` is shown shortened in the message. */
+  constructor(details: {
+    schemaName: string;
+    tableName: string;
+    columnName?: string;
+    schemaEntity: "tables" | "columns" | "data_type";
+    contractMode: string;
+    value: unknown;
+    reason: string;
+  }) {
+    const column = details.columnName === undefined ? "" : `, column "${details.columnName}"`;
+    super(
+      `Schema contract of table "${details.tableName}"${column} (${details.schemaEntity}: ${details.contractMode}) forbids ${details.reason}; value: ${
+        excerpt(details.value)
+      }`,
+    );
+    this.schemaName = details.schemaName;
+    this.tableName = details.tableName;
+    this.columnName = details.columnName;
+    this.schemaEntity = details.schemaEntity;
+    this.contractMode = details.contractMode;
+    this.value = details.value;
+    this.reason = details.reason;
+  }
+}
+
+/** A short text of `value` for messages. */
+function excerpt(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string"
+      ? JSON.stringify(value)
+      : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** A configuration value is missing or invalid. */
 export class ConfigError extends DltError {
   /** The config keys (and environment variables) that were looked up. */

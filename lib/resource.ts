@@ -5,6 +5,7 @@
  * @module
  */
 import type { ColumnHint, WriteDisposition } from "./schema/schema.ts";
+import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
 
 /** What a resource function receives. */
 export interface ResourceContext {
@@ -51,6 +52,11 @@ export interface ResourceHints {
   columns?: Record<string, ColumnHint>;
   /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
   maxTableNesting?: number;
+  /**
+   * What happens when data would add a table or column or not fit a column's type: `evolve`
+   * (default), `freeze`, `discard_row` or `discard_value`, for all or per entity.
+   */
+  schemaContract?: SchemaContract;
 }
 
 /** Options of {@linkcode resource}. */
@@ -102,6 +108,7 @@ export class DltResource {
     this.name = name;
     this.#producer = producer;
     const { name: _name, selected, ...hints } = options;
+    expandSchemaContract(hints.schemaContract, `Resource "${name}"`);
     this.hints = hints;
     this.selected = selected ?? true;
   }
@@ -169,6 +176,7 @@ export class DltResource {
    * ```
    */
   applyHints(hints: ResourceHints): this {
+    expandSchemaContract(hints.schemaContract, `Resource "${this.name}"`);
     for (const [key, value] of Object.entries(hints)) {
       if (value !== undefined) (this.hints as Record<string, unknown>)[key] = value;
     }

@@ -4,6 +4,7 @@
  * @module
  */
 import { DltResource } from "./resource.ts";
+import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
 
 /** Options of {@linkcode source}. */
 export interface SourceOptions {
@@ -11,6 +12,8 @@ export interface SourceOptions {
   name: string;
   /** Levels of nesting unpacked for every resource that does not set its own. */
   maxTableNesting?: number;
+  /** The schema contract of every resource, which a resource's own contract overrides. */
+  schemaContract?: SchemaContract;
 }
 
 /** A named group of resources, loaded together under one schema. */
@@ -19,6 +22,8 @@ export class DltSource {
   readonly name: string;
   /** Nesting cap for resources that do not set their own. */
   readonly maxTableNesting: number | undefined;
+  /** The schema contract resources start from. */
+  schemaContract: SchemaContract | undefined;
   #resources: Map<string, DltResource>;
 
   /** Use {@linkcode source} instead. */
@@ -26,6 +31,8 @@ export class DltSource {
     if (!options.name) throw new TypeError("A source needs a name: pass the `name` option");
     this.name = options.name;
     this.maxTableNesting = options.maxTableNesting;
+    expandSchemaContract(options.schemaContract, `Source "${this.name}"`);
+    this.schemaContract = options.schemaContract;
     this.#resources = new Map();
     for (const r of resources) {
       if (!(r instanceof DltResource)) {

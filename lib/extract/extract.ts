@@ -14,6 +14,7 @@ import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
 import { TextWriter } from "../load/write_all.ts";
+import { evolvesAll, expandSchemaContract } from "../schema/contract.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -65,7 +66,7 @@ export async function extractSource(
   const hintsOf = (r: DltResource) => {
     let resolved = resolvedHints.get(r);
     if (resolved === undefined) {
-      resolved = resolveHints(r, overrides, source.maxTableNesting);
+      resolved = resolveHints(r, overrides, source);
       resolvedHints.set(r, resolved);
     }
     return resolved;
@@ -184,9 +185,13 @@ export async function extractSource(
 function resolveHints(
   r: DltResource,
   overrides: ResourceHints,
-  sourceMaxNesting: number | undefined,
+  source: DltSource,
 ): TableHints & { tableName: ResourceHints["tableName"] } {
   const h = { ...r.hints, ...overrides };
+  // per entity: the source's contract, then the resource's, then the run's
+  let contract = expandSchemaContract(source.schemaContract, `Source "${source.name}"`);
+  contract = expandSchemaContract(r.hints.schemaContract, `Resource "${r.name}"`, contract);
+  contract = expandSchemaContract(overrides.schemaContract, "The run options", contract);
   return {
     tableName: h.tableName ?? r.name,
     resource: r.name,
@@ -197,7 +202,8 @@ function resolveHints(
       ? h.primaryKey
       : [h.primaryKey],
     columns: h.columns,
-    maxTableNesting: h.maxTableNesting ?? sourceMaxNesting,
+    maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
+    schemaContract: evolvesAll(contract) ? undefined : contract,
   };
 }
 

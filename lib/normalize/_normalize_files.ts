@@ -66,9 +66,12 @@ export class FilesNormalizer {
       maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
       emit: (table: string, parent: string | undefined, row: FlatRow) => {
+        if (!evolver.admitTable(table, parent, row)) return false;
         const schema = evolver.table(table, parent);
         if (parent === undefined) this.#checkPrimaryKey(schema, row);
+        if (!evolver.screen(schema, row)) return false;
         writer.add(schema, row);
+        return true;
       },
     });
     let line = 0;
@@ -85,7 +88,7 @@ export class FilesNormalizer {
       try {
         normalizer.normalize(item, file.table);
       } catch (error) {
-        if (error instanceof NormalizeError) throw error;
+        if (error instanceof DltError) throw error;
         throw new NormalizeError(file.table, undefined, String(error));
       }
       if (writer.full) await writer.drain();

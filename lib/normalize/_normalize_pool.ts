@@ -6,7 +6,7 @@
  */
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
 import type { StoredSchema } from "../schema/schema.ts";
-import { DltError, NormalizeError } from "../errors.ts";
+import { DataValidationError, DltError, NormalizeError } from "../errors.ts";
 
 /** Options a worker starts with. */
 export interface WorkerStartOptions {
@@ -32,6 +32,8 @@ export type NormalizeWorkerReply =
     type: "error";
     message: string;
     normalizeError?: { tableName: string; columnName: string | undefined; reason: string };
+    /** The details of a {@linkcode DataValidationError}. */
+    validationError?: ConstructorParameters<typeof DataValidationError>[0];
   };
 
 class PoolWorker {
@@ -59,6 +61,9 @@ class PoolWorker {
     });
     if (reply.type === "error") {
       const n = reply.normalizeError;
+      if (reply.validationError !== undefined) {
+        throw new DataValidationError(reply.validationError);
+      }
       throw n === undefined
         ? new DltError(`Normalize worker failed: ${reply.message}`)
         : new NormalizeError(n.tableName, n.columnName, n.reason);

@@ -9,7 +9,7 @@
 import { type ExtractedFile, FilesNormalizer } from "./_normalize_files.ts";
 import { namingConvention } from "./naming.ts";
 import type { NormalizeWorkerReply, NormalizeWorkerRequest } from "./_normalize_pool.ts";
-import { NormalizeError } from "../errors.ts";
+import { DataValidationError, NormalizeError } from "../errors.ts";
 
 let normalizer: FilesNormalizer | undefined;
 
@@ -39,6 +39,17 @@ self.onmessage = (event: MessageEvent<NormalizeWorkerRequest>) => {
       message: error instanceof Error ? error.message : String(error),
       normalizeError: error instanceof NormalizeError
         ? { tableName: error.tableName, columnName: error.columnName, reason: error.reason }
+        : undefined,
+      validationError: error instanceof DataValidationError
+        ? {
+          schemaName: error.schemaName,
+          tableName: error.tableName,
+          columnName: error.columnName,
+          schemaEntity: error.schemaEntity,
+          contractMode: error.contractMode,
+          value: error.value,
+          reason: error.reason,
+        }
         : undefined,
     });
   });

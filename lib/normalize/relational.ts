@@ -20,8 +20,11 @@ import type { NormalizedValue } from "./inference.ts";
 /** A flat row: normalized column name to value. `null` values are left out. */
 export type FlatRow = Record<string, NormalizedValue>;
 
-/** Receives each row the normalizer produces, parents before their children. */
-export type RowSink = (table: string, parent: string | undefined, row: FlatRow) => void;
+/**
+ * Receives each row the normalizer produces, parents before their children; returning `false`
+ * discards the row's nested rows as well.
+ */
+export type RowSink = (table: string, parent: string | undefined, row: FlatRow) => unknown;
 
 /** Options of {@linkcode normalizeItem}. */
 export interface NormalizeItemOptions {
@@ -107,7 +110,10 @@ export class RelationalNormalizer {
     const row = this.#flatten(root, table, 0);
     row[DLT.loadId] = this.#options.loadId;
     if (typeof row[DLT.id] !== "string") row[DLT.id] = randomRowId();
-    this.#options.emit(table, undefined, row);
+    if (this.#options.emit(table, undefined, row) === false) {
+      this.#lists = [];
+      return;
+    }
     this.#emitLists(table, row[DLT.id] as string, 0);
   }
 
@@ -198,7 +204,7 @@ export class RelationalNormalizer {
       if (Array.isArray(element) && level + 1 <= maxNesting) {
         // a list inside a list: a linking row here, its elements one table further down
         const row: FlatRow = { [DLT.parentId]: parentId, [DLT.listIdx]: idx, [DLT.id]: id };
-        emit(table, parent, row);
+        if (emit(table, parent, row) === false) continue;
         this.#emitList(this.#childTable(table, "list"), table, element, id, level + 1);
         continue;
       }
@@ -219,7 +225,10 @@ export class RelationalNormalizer {
       row[DLT.parentId] = parentId;
       row[DLT.listIdx] = idx;
       if (typeof row[DLT.id] !== "string") row[DLT.id] = id;
-      emit(table, parent, row);
+      if (emit(table, parent, row) === false) {
+        this.#lists = [];
+        continue;
+      }
       this.#emitLists(table, row[DLT.id] as string, level);
     }
   }

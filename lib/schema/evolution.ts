@@ -13,6 +13,9 @@ import {
   type TableHints,
   type TableSchema,
 } from "./schema.ts";
+import type { ExpandedSchemaContract, SchemaContractMode, SchemaEntity } from "./contract.ts";
+import { DataValidationError } from "../errors.ts";
+import type { FlatRow } from "../normalize/relational.ts";
 
 const NOT_NULL_COLUMNS = new Set<string>([DLT.id, DLT.loadId, DLT.parentId, DLT.listIdx]);
 
@@ -21,10 +24,23 @@ export class SchemaEvolver {
   #schema: StoredSchema;
   #naming: NamingConvention;
 
+  /**
+   * Tables that existed (with a column of known type) when evolution started: only their columns
+   * are held to the `columns` contract, as in dlt, where a new table first infers its columns.
+   */
+  #existing: Set<string>;
+  /** New tables the `tables` contract let in, or (`false`) discards the rows of. */
+  #admitted = new Map<string, boolean>();
+
   /** Evolves `schema`, naming variant columns with `naming`. */
   constructor(schema: StoredSchema, naming: NamingConvention) {
     this.#schema = schema;
     this.#naming = naming;
+    this.#existing = new Set(
+      Object.values(schema.tables).filter((t) =>
+        Object.values(t.columns).some((c) => c.dataType !== undefined)
+      ).map((t) => t.name),
+    );
   }
 
   /** The schema being evolved. */
@@ -38,6 +54,8 @@ export class SchemaEvolver {
     table.resource = hints.resource;
     table.writeDisposition = hints.writeDisposition;
     if (hints.maxTableNesting !== undefined) table.maxTableNesting = hints.maxTableNesting;
+    if (hints.schemaContract === undefined) delete table.schemaContract;
+    else table.schemaContract = hints.schemaContract;
     for (const [source, hint] of Object.entries(hints.columns ?? {})) {
       const column = this.#naming.normalizeIdentifier(source);
       const existing = table.columns[column] ?? { name: column };
@@ -49,6 +67,88 @@ export class SchemaEvolver {
       table.columns[column] = { ...existing, primaryKey: true, nullable: false };
     }
     return table;
+  }
+
+  /** The contract of table `name` (a child of `parent`): its root table's. */
+  contractOf(name: string, parent?: string): ExpandedSchemaContract | undefined {
+    const tables = this.#schema.tables;
+    let table = tables[parent ?? name];
+    while (table?.parent !== undefined) table = tables[table.parent];
+    return table?.schemaContract;
+  }
+
+  /**
+   * Applies the `tables` contract to a row of table `name` (a child of `parent`): whether the row
+   * may go in. Throws a {@linkcode DataValidationError} when the contract freezes a new table.
+   */
+  admitTable(name: string, parent: string | undefined, row: FlatRow): boolean {
+    if (this.#existing.has(name)) return true;
+    const admitted = this.#admitted.get(name);
+    if (admitted !== undefined) return admitted;
+    const mode = this.contractOf(name, parent)?.tables ?? "evolve";
+    if (mode === "freeze") {
+      this.#violation(name, undefined, "tables", mode, row, "a new table");
+    }
+    this.#admitted.set(name, mode === "evolve");
+    return mode === "evolve";
+  }
+
+  /**
+   * Applies the `columns` and `data_type` contracts to `row` of `table`: drops the values a
+   * `discard_value` contract refuses, and returns `false` when a `discard_row` contract refuses
+   * the row. Throws a {@linkcode DataValidationError} on what a `freeze` contract refuses.
+   */
+  screen(table: TableSchema, row: FlatRow): boolean {
+    const contract = this.contractOf(table.name);
+    if (contract === undefined) return true;
+    const columnsMode = this.#existing.has(table.name) ? contract.columns : "evolve";
+    const typeMode = contract.data_type;
+    if (columnsMode === "evolve" && typeMode === "evolve") return true;
+    for (const key in row) {
+      const value = row[key];
+      const column = table.columns[key];
+      let entity: SchemaEntity;
+      let mode: SchemaContractMode;
+      let reason: string;
+      if (column === undefined) {
+        if (columnsMode === "evolve") continue;
+        [entity, mode, reason] = ["columns", columnsMode, "a new column"];
+      } else {
+        if (typeMode === "evolve" || column.dataType === undefined) continue;
+        if (coerceValue(value, column.dataType) !== undefined) continue;
+        // a variant column that exists already is no change to the schema
+        const dataType = inferDataType(value);
+        if (table.columns[this.#naming.shortenFragments(key, `v_${dataType}`)]) continue;
+        [entity, mode, reason] = [
+          "data_type",
+          typeMode,
+          `a ${dataType} value in a ${column.dataType} column`,
+        ];
+      }
+      if (mode === "freeze") this.#violation(table.name, key, entity, mode, value, reason);
+      if (mode === "discard_row") return false;
+      delete row[key];
+    }
+    return true;
+  }
+
+  #violation(
+    tableName: string,
+    columnName: string | undefined,
+    schemaEntity: SchemaEntity,
+    contractMode: SchemaContractMode,
+    value: unknown,
+    reason: string,
+  ): never {
+    throw new DataValidationError({
+      schemaName: this.#schema.name,
+      tableName,
+      columnName,
+      schemaEntity,
+      contractMode,
+      value,
+      reason,
+    });
   }
 
   /** The table `name`, created as a child of `parent` when it does not exist. */

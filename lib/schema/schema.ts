@@ -4,6 +4,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import type { ExpandedSchemaContract } from "./contract.ts";
 
 /** Data types of columns, as dlt names them. */
 export type DataType =
@@ -56,6 +57,8 @@ export interface TableSchema {
   writeDisposition?: WriteDisposition;
   /** Cap on nesting below this table. */
   maxTableNesting?: number;
+  /** The schema contract of this table and its nested tables (root tables; none: evolve). */
+  schemaContract?: ExpandedSchemaContract;
   /** Columns by normalized name. */
   columns: Record<string, ColumnSchema>;
 }
@@ -160,4 +163,6 @@ export interface TableHints {
   columns?: Record<string, ColumnHint>;
   /** Cap on nesting below this table. */
   maxTableNesting?: number;
+  /** The schema contract (none: everything evolves). */
+  schemaContract?: ExpandedSchemaContract;
 }
