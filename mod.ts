@@ -44,6 +44,7 @@ export type {
   WriteDisposition,
 } from "./lib/schema/schema.ts";
 export type { PipelineState, SourceState } from "./lib/state.ts";
+export type { NamingConventionName } from "./lib/normalize/naming.ts";
 export type {
   ExpandedSchemaContract,
   SchemaContract,

@@ -11,7 +11,11 @@ import { DltSource } from "./source.ts";
 import { PackageStore, readJsonFile, writeJsonFile } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
-import { type NamingConvention, snakeCase } from "./normalize/naming.ts";
+import {
+  type NamingConvention,
+  namingConvention,
+  type NamingConventionName,
+} from "./normalize/naming.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
 import { newSchema, type StoredSchema } from "./schema/schema.ts";
@@ -54,6 +58,12 @@ export interface PipelineOptions {
    * @default {false}
    */
   devMode?: boolean;
+  /**
+   * The naming convention of new schemas: `snake_case` (dlt's default), `direct` (names kept)
+   * or `duck_case` (case-sensitive). A schema keeps the convention it was created with.
+   * @default {"snake_case"}
+   */
+  naming?: NamingConventionName;
 }
 
 /** Options of {@linkcode Pipeline.run} and {@linkcode Pipeline.extract}: hints for all resources. */
@@ -104,6 +114,7 @@ export class Pipeline {
   #destination: Destination | undefined;
   #store: PackageStore;
   #devMode: boolean;
+  #namingName: NamingConventionName;
   #state: PipelineState | undefined;
   #schemas = new Map<string, StoredSchema>();
   #naming: NamingConvention | undefined;
@@ -118,6 +129,8 @@ export class Pipeline {
     }
     this.pipelineName = options.pipelineName;
     this.#devMode = options.devMode ?? false;
+    this.#namingName = options.naming ?? "snake_case";
+    namingConvention(this.#namingName); // an unknown name fails here
     const baseDataset = options.datasetName ?? `${options.pipelineName}_dataset`;
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
@@ -147,7 +160,10 @@ export class Pipeline {
   async #init(): Promise<void> {
     if (this.#initialized) return;
     const destination = await this.destination();
-    this.#naming = snakeCase({ maxLength: destination.capabilities.maxIdentifierLength });
+    this.#naming = namingConvention(
+      this.#namingName,
+      destination.capabilities.maxIdentifierLength,
+    );
     if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
     await Deno.mkdir(this.workingDir, { recursive: true });
     await this.#store.discardUnfinished();
@@ -243,7 +259,9 @@ export class Pipeline {
       const { signal, ...hints } = options;
       const result = await extractSource(source, {
         store: this.#store,
-        naming: this.#naming!,
+        naming: this.#namingOf(
+          this.#schemas.get(source.name) ?? newSchema(source.name, this.#naming!.name),
+        ),
         state,
         hints,
         signal,
@@ -267,9 +285,10 @@ export class Pipeline {
       await this.#step("normalize", loadId, async () => {
         const dir = this.#store.dir("extracted", loadId);
         const manifest = await this.#store.readManifest(dir);
-        const schema = this.#schemas.get(manifest.schemaName) ?? newSchema(manifest.schemaName);
+        const schema = this.#schemas.get(manifest.schemaName) ??
+          newSchema(manifest.schemaName, this.#naming!.name);
         const result = await normalizePackage(this.#store, loadId, schema, {
-          naming: this.#naming!,
+          naming: this.#namingOf(schema),
         });
         await this.#saveSchema(result.schema);
         info.loadIds.push(loadId);
@@ -279,6 +298,14 @@ export class Pipeline {
       });
     }
     return info;
+  }
+
+  /** The naming convention `schema` was created with. */
+  #namingOf(schema: StoredSchema): NamingConvention {
+    const naming = this.#naming!;
+    return schema.naming === naming.name
+      ? naming
+      : namingConvention(schema.naming, naming.maxLength);
   }
 
   async #saveSchema(schema: StoredSchema): Promise<void> {

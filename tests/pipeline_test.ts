@@ -217,3 +217,31 @@ Deno.test("a piped parent runs once per run, feeds every transformer, and its li
   assert.deepEqual(second.rowCounts, { a: 2, b: 2 });
   assert.ok(!(await p.dataset().tableNames()).includes("ids"));
 });
+
+Deno.test("the naming option picks direct or duck_case names for a pipeline's schemas", async () => {
+  const dir = await tempDir("naming");
+  for (
+    const [naming, table, column, child] of [
+      ["direct", "Orders", "Total Amount", "Orders▶Line Items"],
+      ["duck_case", "Orders", "totalAmount", "Orders__lineItems"],
+    ] as const
+  ) {
+    const p = pipeline({
+      pipelineName: `naming_${naming}`,
+      destination: duckdb({ path: join(dir, `${naming}.duckdb`) }),
+      pipelinesDir: join(dir, "pipelines"),
+      naming,
+    });
+    const key = naming === "direct" ? "Total Amount" : "totalAmount";
+    const list = naming === "direct" ? "Line Items" : "lineItems";
+    await p.run(resource([{ [key]: 5, [list]: [{ sku: "a" }] }], { name: "Orders" }));
+    const schema = [...p.schemas.values()][0];
+    assert.equal(schema.naming, naming);
+    assert.equal(schema.tables[table].columns[column].dataType, "bigint");
+    assert.equal(await p.dataset().table(child).count(), 1);
+  }
+  assert.throws(
+    () => pipeline({ pipelineName: "bad", naming: "camel" as "direct" }),
+    /Unknown naming convention "camel"/,
+  );
+});

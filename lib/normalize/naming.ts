@@ -131,8 +131,90 @@ export function snakeCase(options: SnakeCaseOptions = {}): NamingConvention {
   };
 }
 
+/** A convention that cleans identifiers with `clean` and joins paths with `separator`. */
+function convention(
+  name: string,
+  maxLength: number | undefined,
+  separator: string,
+  clean: (identifier: string) => string,
+): NamingConvention {
+  const cache = new Map<string, string>();
+  return {
+    name,
+    maxLength,
+    normalizeIdentifier(identifier: string): string {
+      let out = cache.get(identifier);
+      if (out === undefined) {
+        const trimmed = identifier.trim();
+        out = trimmed === ""
+          ? EMPTY_KEY_IDENTIFIER
+          : shortenIdentifier(clean(trimmed), trimmed, maxLength);
+        cache.set(identifier, out);
+      }
+      return out;
+    },
+    shortenFragments(...fragments: string[]): string {
+      const path = fragments.filter((f) => f !== "").join(separator);
+      return shortenIdentifier(path, path, maxLength);
+    },
+  };
+}
+
+const DIRECT_CLEANUP = /[.\n\r'"\u25B6]/g;
+
+/**
+ * dlt's `direct` naming convention: identifiers kept as they are (case, spaces, Unicode), only
+ * `.`, quotes, line breaks and `▶` replaced by `_`; nested paths joined with `▶`.
+ *
+ * @example
+ * ```ts
+ * import { directNaming } from "./naming.ts";
+ * if (directNaming().normalizeIdentifier("Created At") !== "Created At") throw new Error();
+ * ```
+ */
+export function directNaming(options: SnakeCaseOptions = {}): NamingConvention {
+  return convention("direct", options.maxLength, "\u25B6", (id) => id.replace(DIRECT_CLEANUP, "_"));
+}
+
+const DUCK_CLEANUP = /[\n\r"]/g;
+
+/**
+ * dlt's `duck_case` naming convention: case-sensitive, any characters but quotes and line breaks
+ * (replaced by `_`), runs of `_` collapsed; nested paths joined with `__`.
+ *
+ * @example
+ * ```ts
+ * import { duckCase } from "./naming.ts";
+ * if (duckCase().normalizeIdentifier("createdAt") !== "createdAt") throw new Error();
+ * ```
+ */
+export function duckCase(options: SnakeCaseOptions = {}): NamingConvention {
+  return convention(
+    "duck_case",
+    options.maxLength,
+    "__",
+    (id) => id.replace(DUCK_CLEANUP, "_").replace(MULTI_UNDERSCORES, "_"),
+  );
+}
+
+/** Names of the naming conventions available. */
+export const NAMING_CONVENTIONS = ["snake_case", "direct", "duck_case"] as const;
+
+/** The name of a naming convention. */
+export type NamingConventionName = typeof NAMING_CONVENTIONS[number];
+
 /** The naming convention called `name`, shortening identifiers to `maxLength`. */
 export function namingConvention(name: string, maxLength?: number): NamingConvention {
-  if (name === "snake_case") return snakeCase({ maxLength });
-  throw new RangeError(`Unknown naming convention "${name}"; available: "snake_case"`);
+  switch (name) {
+    case "snake_case":
+      return snakeCase({ maxLength });
+    case "direct":
+      return directNaming({ maxLength });
+    case "duck_case":
+      return duckCase({ maxLength });
+    default:
+      throw new RangeError(
+        `Unknown naming convention "${name}"; available: ${NAMING_CONVENTIONS.join(", ")}`,
+      );
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EMPTY_KEY_IDENTIFIER, shortenIdentifier, snakeCase } from "./naming.ts";
+import { EMPTY_KEY_IDENTIFIER, namingConvention, shortenIdentifier, snakeCase } from "./naming.ts";
 
 Deno.test("snake_case splits camelCase and lower-cases", () => {
   const n = snakeCase();
@@ -51,4 +51,20 @@ Deno.test("paths join with __ and skip empty fragments", () => {
   assert.equal(n.shortenFragments("issues", "", "labels"), "issues__labels");
   const tiny = snakeCase({ maxLength: 12 });
   assert.equal(tiny.shortenFragments("parent_table", "child_table").length, 12);
+});
+
+Deno.test("direct keeps names, cleaning only dots, quotes and line breaks; paths join with ▶", () => {
+  const naming = namingConvention("direct");
+  assert.equal(naming.normalizeIdentifier("Created At"), "Created At");
+  assert.equal(naming.normalizeIdentifier(" a.b\"c'\n "), "a_b_c_");
+  assert.equal(naming.shortenFragments("Orders", "Line Items"), "Orders▶Line Items");
+});
+
+Deno.test("duck_case is case-sensitive and keeps any character but quotes and line breaks", () => {
+  const naming = namingConvention("duck_case");
+  assert.equal(naming.normalizeIdentifier("createdAt"), "createdAt");
+  assert.equal(naming.normalizeIdentifier("Ünïcode Ключ"), "Ünïcode Ключ");
+  assert.equal(naming.normalizeIdentifier('a"b\r\nc'), "a_b_c");
+  assert.equal(naming.shortenFragments("Orders", "lineItems"), "Orders__lineItems");
+  assert.throws(() => namingConvention("camelCase"), /available: snake_case, direct, duck_case/);
 });
