@@ -18,11 +18,19 @@ import {
 } from "./normalize/naming.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
-import { newSchema, type StoredSchema } from "./schema/schema.ts";
+import { bumpSchemaVersion, newSchema, type StoredSchema } from "./schema/schema.ts";
+import {
+  applyImportedSchema,
+  parseSchemaFile,
+  readSchemaFileText,
+  schemaFileName,
+  writeSchemaFile,
+} from "./schema/schema_file.ts";
+import { createHash } from "node:crypto";
 import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
 import { Dataset } from "./dataset.ts";
 import { homeDir } from "./config.ts";
-import { type PipelineStep, PipelineStepFailed } from "./errors.ts";
+import { DltError, type PipelineStep, PipelineStepFailed } from "./errors.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -64,6 +72,14 @@ export interface PipelineOptions {
    * @default {"snake_case"}
    */
   naming?: NamingConventionName;
+  /**
+   * A folder of schema files (`<schema>.schema.yaml`, dlt's format) to take hints from: when a
+   * file changes, its tables and column hints apply to the schema on the next run (hints a
+   * resource sets itself still win). A missing file is created from the schema, to be edited.
+   */
+  importSchemaPath?: string;
+  /** A folder the schemas are written to as `<schema>.schema.yaml` after each change. */
+  exportSchemaPath?: string;
 }
 
 /** Options of {@linkcode Pipeline.run} and {@linkcode Pipeline.extract}: hints for all resources. */
@@ -115,6 +131,8 @@ export class Pipeline {
   #store: PackageStore;
   #devMode: boolean;
   #namingName: NamingConventionName;
+  #importSchemaPath: string | undefined;
+  #exportSchemaPath: string | undefined;
   #state: PipelineState | undefined;
   #schemas = new Map<string, StoredSchema>();
   #naming: NamingConvention | undefined;
@@ -140,6 +158,12 @@ export class Pipeline {
     this.workingDir = resolve(pipelinesDir, options.pipelineName);
     this.#destinationOption = options.destination ?? "duckdb";
     this.#store = new PackageStore(this.workingDir);
+    if (options.importSchemaPath !== undefined) {
+      this.#importSchemaPath = resolve(options.importSchemaPath);
+    }
+    if (options.exportSchemaPath !== undefined) {
+      this.#exportSchemaPath = resolve(options.exportSchemaPath);
+    }
   }
 
   /** The pipeline state (read it after a run; resources change it through their context). */
@@ -255,6 +279,7 @@ export class Pipeline {
     await this.#init();
     const source = this.#toSource(data, options);
     return await this.#step("extract", undefined, async () => {
+      await this.#importSchema(source.name);
       const state = structuredClone(this.#state!);
       const { signal, ...hints } = options;
       const result = await extractSource(source, {
@@ -313,6 +338,37 @@ export class Pipeline {
     await Deno.mkdir(dir, { recursive: true });
     await writeJsonFile(join(dir, `${schema.name}.schema.json`), schema);
     this.#schemas.set(schema.name, schema);
+    if (this.#exportSchemaPath !== undefined) {
+      await writeSchemaFile(this.#exportSchemaPath, schema);
+    }
+    const importDir = this.#importSchemaPath;
+    if (importDir !== undefined && await readSchemaFileText(importDir, schema.name) === undefined) {
+      await writeSchemaFile(importDir, schema);
+    }
+  }
+
+  /**
+   * Applies the import folder's file of schema `name` when it changed since it was last applied.
+   */
+  async #importSchema(name: string): Promise<void> {
+    const dir = this.#importSchemaPath;
+    if (dir === undefined) return;
+    const text = await readSchemaFileText(dir, name);
+    if (text === undefined) return;
+    const hash = createHash("sha256").update(text).digest("base64url");
+    const known = this.#schemas.get(name);
+    if (known?.importedHash === hash) return;
+    const file = join(dir, schemaFileName(name));
+    const imported = parseSchemaFile(text, file);
+    if (imported.name !== name) {
+      throw new DltError(`Schema file "${file}" holds schema "${imported.name}", not "${name}"`);
+    }
+    const schema = known ?? newSchema(name, imported.naming);
+    namingConvention(schema.naming); // an unknown convention fails here
+    applyImportedSchema(schema, imported);
+    schema.importedHash = hash;
+    bumpSchemaVersion(schema);
+    await this.#saveSchema(schema);
   }
 
   /** Loads every normalized package; returns what was loaded. */

@@ -108,8 +108,10 @@ Deno.test("data_type contracts: freeze, discard_value and discard_row instead of
   ]);
   const columns = () => Object.keys(schemaOf(p).tables.items.columns);
   assert.deepEqual(columns().filter((c) => c.includes("__v_")), []);
-  // evolve (the default) opens the variant column
+  // a contract stays on the table until code sets another; evolve opens the variant column
   await p.run(items([{ id: "nine", name: "i" }]));
+  assert.deepEqual(columns().filter((c) => c.includes("__v_")), []);
+  await p.run(items([{ id: "ten", name: "j" }], "evolve"));
   assert.ok(columns().includes("id__v_text"));
 });
 

@@ -14,7 +14,7 @@ import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
 import { TextWriter } from "../load/write_all.ts";
-import { evolvesAll, expandSchemaContract } from "../schema/contract.ts";
+import { expandSchemaContract } from "../schema/contract.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -203,7 +203,11 @@ function resolveHints(
       : [h.primaryKey],
     columns: h.columns,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
-    schemaContract: evolvesAll(contract) ? undefined : contract,
+    // a contract given in code replaces the table's; none keeps what the schema has
+    schemaContract: source.schemaContract !== undefined || r.hints.schemaContract !== undefined ||
+        overrides.schemaContract !== undefined
+      ? contract
+      : undefined,
   };
 }
 

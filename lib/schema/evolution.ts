@@ -13,7 +13,12 @@ import {
   type TableHints,
   type TableSchema,
 } from "./schema.ts";
-import type { ExpandedSchemaContract, SchemaContractMode, SchemaEntity } from "./contract.ts";
+import {
+  evolvesAll,
+  type ExpandedSchemaContract,
+  type SchemaContractMode,
+  type SchemaEntity,
+} from "./contract.ts";
 import { DataValidationError } from "../errors.ts";
 import type { FlatRow } from "../normalize/relational.ts";
 
@@ -54,8 +59,12 @@ export class SchemaEvolver {
     table.resource = hints.resource;
     table.writeDisposition = hints.writeDisposition;
     if (hints.maxTableNesting !== undefined) table.maxTableNesting = hints.maxTableNesting;
-    if (hints.schemaContract === undefined) delete table.schemaContract;
-    else table.schemaContract = hints.schemaContract;
+    // a contract given in code replaces the table's; without one, the schema's (perhaps from
+    // an imported schema file) stays
+    if (hints.schemaContract !== undefined) {
+      if (evolvesAll(hints.schemaContract)) delete table.schemaContract;
+      else table.schemaContract = hints.schemaContract;
+    }
     for (const [source, hint] of Object.entries(hints.columns ?? {})) {
       const column = this.#naming.normalizeIdentifier(source);
       const existing = table.columns[column] ?? { name: column };

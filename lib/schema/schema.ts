@@ -77,6 +77,8 @@ export interface StoredSchema {
   naming: string;
   /** Tables by name, in creation order. */
   tables: Record<string, TableSchema>;
+  /** Hash of the schema file last applied from the import folder. */
+  importedHash?: string;
 }
 
 /** Version of the stored schema document format. */
@@ -163,6 +165,6 @@ export interface TableHints {
   columns?: Record<string, ColumnHint>;
   /** Cap on nesting below this table. */
   maxTableNesting?: number;
-  /** The schema contract (none: everything evolves). */
+  /** The schema contract given in code; none keeps the table's (none there: evolve). */
   schemaContract?: ExpandedSchemaContract;
 }

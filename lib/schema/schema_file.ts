@@ -1,0 +1,228 @@
+/**
+ * Schema files: a schema as a YAML document in dlt's format (`<name>.schema.yaml`), which a user
+ * can read and edit, and which dlt's own tools recognise (`data_type`, `write_disposition`,
+ * `primary_key`, `schema_contract`, …).
+ *
+ * @module
+ */
+import { parse, stringify } from "yaml";
+import { join } from "node:path";
+import { DltError } from "../errors.ts";
+import type {
+  ColumnSchema,
+  DataType,
+  StoredSchema,
+  TableSchema,
+  WriteDisposition,
+} from "./schema.ts";
+import { expandSchemaContract } from "./contract.ts";
+
+const DATA_TYPES: readonly string[] = [
+  "text",
+  "bigint",
+  "double",
+  "bool",
+  "timestamp",
+  "date",
+  "decimal",
+  "binary",
+  "json",
+];
+const WRITE_DISPOSITIONS: readonly string[] = ["append", "replace", "merge", "skip"];
+
+/** Column properties: ours and dlt's spelling. */
+const COLUMN_KEYS = [
+  ["dataType", "data_type"],
+  ["nullable", "nullable"],
+  ["primaryKey", "primary_key"],
+  ["unique", "unique"],
+  ["mergeKey", "merge_key"],
+  ["precision", "precision"],
+  ["scale", "scale"],
+  ["timezone", "timezone"],
+  ["variant", "variant"],
+] as const;
+
+/** The file name of schema `name` in a schema folder. */
+export function schemaFileName(name: string): string {
+  return `${name}.schema.yaml`;
+}
+
+/** `schema` as a document in dlt's schema format. */
+export function toDltDocument(schema: StoredSchema): Record<string, unknown> {
+  const tables: Record<string, unknown> = {};
+  for (const table of Object.values(schema.tables)) {
+    const columns: Record<string, unknown> = {};
+    for (const column of Object.values(table.columns)) {
+      const out: Record<string, unknown> = { name: column.name };
+      for (const [ours, theirs] of COLUMN_KEYS) {
+        if (column[ours] !== undefined) out[theirs] = column[ours];
+      }
+      columns[column.name] = out;
+    }
+    const out: Record<string, unknown> = { name: table.name, columns };
+    if (table.parent !== undefined) out.parent = table.parent;
+    if (table.resource !== undefined) out.resource = table.resource;
+    if (table.writeDisposition !== undefined) out.write_disposition = table.writeDisposition;
+    if (table.schemaContract !== undefined) out.schema_contract = { ...table.schemaContract };
+    if (table.maxTableNesting !== undefined) {
+      out["x-normalizer"] = { max_nesting: table.maxTableNesting };
+    }
+    tables[table.name] = out;
+  }
+  return {
+    version: schema.version,
+    version_hash: schema.versionHash,
+    engine_version: schema.engineVersion,
+    name: schema.name,
+    tables,
+    normalizers: { names: schema.naming },
+  };
+}
+
+function fail(where: string, message: string): never {
+  throw new DltError(`Schema file ${where}: ${message}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readColumn(where: string, name: string, raw: unknown): ColumnSchema {
+  if (!isObject(raw)) fail(where, "is not a mapping of column properties");
+  const column: ColumnSchema = { name };
+  for (const [ours, theirs] of COLUMN_KEYS) {
+    const value = raw[theirs] ?? raw[ours];
+    if (value === undefined || value === null) continue;
+    if (ours === "dataType") {
+      // dlt's older name for json
+      const type = value === "complex" ? "json" : value;
+      if (typeof type !== "string" || !DATA_TYPES.includes(type)) {
+        fail(where, `data_type ${JSON.stringify(value)} is not one of ${DATA_TYPES.join(", ")}`);
+      }
+      column.dataType = type as DataType;
+    } else if (ours === "precision" || ours === "scale") {
+      if (!Number.isInteger(value)) fail(where, `${theirs} must be an integer`);
+      column[ours] = value as number;
+    } else {
+      if (typeof value !== "boolean") fail(where, `${theirs} must be true or false`);
+      column[ours] = value;
+    }
+  }
+  return column;
+}
+
+function readTable(where: string, name: string, raw: unknown): TableSchema {
+  if (!isObject(raw)) fail(where, "is not a mapping of table properties");
+  const table: TableSchema = { name, columns: {} };
+  const columns = raw.columns ?? {};
+  if (!isObject(columns)) fail(where, "columns is not a mapping");
+  for (const [column, value] of Object.entries(columns)) {
+    table.columns[column] = readColumn(`${where}, column "${column}"`, column, value);
+  }
+  if (typeof raw.parent === "string") table.parent = raw.parent;
+  if (typeof raw.resource === "string") table.resource = raw.resource;
+  const disposition = raw.write_disposition ?? raw.writeDisposition;
+  if (disposition !== undefined && disposition !== null) {
+    if (typeof disposition !== "string" || !WRITE_DISPOSITIONS.includes(disposition)) {
+      fail(
+        where,
+        `write_disposition ${JSON.stringify(disposition)} is not one of ${
+          WRITE_DISPOSITIONS.join(", ")
+        }`,
+      );
+    }
+    table.writeDisposition = disposition as WriteDisposition;
+  }
+  const contract = raw.schema_contract ?? raw.schemaContract;
+  if (contract !== undefined && contract !== null) {
+    try {
+      table.schemaContract = expandSchemaContract(contract as never, where);
+    } catch (error) {
+      fail(where, (error as Error).message.replace(`${where}: `, ""));
+    }
+  }
+  const normalizer = raw["x-normalizer"];
+  if (isObject(normalizer) && Number.isInteger(normalizer.max_nesting)) {
+    table.maxTableNesting = normalizer.max_nesting as number;
+  }
+  return table;
+}
+
+/**
+ * Reads a schema document in dlt's format (as {@linkcode toDltDocument} writes it). Throws a
+ * {@linkcode DltError} naming the file, table and column of anything it cannot take.
+ */
+export function fromDltDocument(document: unknown, file: string): StoredSchema {
+  if (!isObject(document)) fail(`"${file}"`, "is not a mapping");
+  if (typeof document.name !== "string" || document.name === "") {
+    fail(`"${file}"`, "has no name");
+  }
+  const tables = document.tables ?? {};
+  if (!isObject(tables)) fail(`"${file}"`, "tables is not a mapping");
+  const schema: StoredSchema = {
+    name: document.name,
+    version: Number.isInteger(document.version) ? document.version as number : 0,
+    versionHash: typeof document.version_hash === "string" ? document.version_hash : "",
+    engineVersion: 1,
+    naming: isObject(document.normalizers) && typeof document.normalizers.names === "string"
+      ? document.normalizers.names
+      : "snake_case",
+    tables: {},
+  };
+  for (const [name, raw] of Object.entries(tables)) {
+    if (name.startsWith("_dlt_")) continue; // dlt's system tables: the destination keeps its own
+    schema.tables[name] = readTable(`"${file}", table "${name}"`, name, raw);
+  }
+  return schema;
+}
+
+/** Writes `schema` to `<dir>/<name>.schema.yaml`; returns the file's path. */
+export async function writeSchemaFile(dir: string, schema: StoredSchema): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, schemaFileName(schema.name));
+  const temporary = `${path}.tmp`;
+  await Deno.writeTextFile(temporary, stringify(toDltDocument(schema), { lineWidth: 0 }));
+  await Deno.rename(temporary, path);
+  return path;
+}
+
+/** The text of `<dir>/<name>.schema.yaml`, or `undefined` when there is no such file. */
+export async function readSchemaFileText(dir: string, name: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(join(dir, schemaFileName(name)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Parses the YAML `text` of schema file `file`. */
+export function parseSchemaFile(text: string, file: string): StoredSchema {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    fail(`"${file}"`, `is not valid YAML: ${(error as Error).message}`);
+  }
+  return fromDltDocument(document, file);
+}
+
+/**
+ * Applies the tables and column hints of `imported` to `schema` (in place): tables it lacks are
+ * added, and every property the imported file sets overrides the schema's.
+ */
+export function applyImportedSchema(schema: StoredSchema, imported: StoredSchema): void {
+  for (const table of Object.values(imported.tables)) {
+    const existing = schema.tables[table.name];
+    if (existing === undefined) {
+      schema.tables[table.name] = structuredClone(table);
+      continue;
+    }
+    const { columns, name: _name, ...properties } = table;
+    Object.assign(existing, properties);
+    for (const column of Object.values(columns)) {
+      existing.columns[column.name] = { ...existing.columns[column.name], ...column };
+    }
+  }
+}
