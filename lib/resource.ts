@@ -57,6 +57,11 @@ export interface ResourceHints {
    * (default), `freeze`, `discard_row` or `discard_value`, for all or per entity.
    */
   schemaContract?: SchemaContract;
+  /**
+   * Give nested rows `_dlt_root_id`, the `_dlt_id` of their root row (dlt's root key), so they
+   * can be found from the root table in one join.
+   */
+  rootKey?: boolean;
 }
 
 /** Options of {@linkcode resource}. */

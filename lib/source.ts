@@ -14,6 +14,8 @@ export interface SourceOptions {
   maxTableNesting?: number;
   /** The schema contract of every resource, which a resource's own contract overrides. */
   schemaContract?: SchemaContract;
+  /** Give the nested rows of every resource `_dlt_root_id` (dlt's `root_key`). */
+  rootKey?: boolean;
 }
 
 /** A named group of resources, loaded together under one schema. */
@@ -24,6 +26,8 @@ export class DltSource {
   readonly maxTableNesting: number | undefined;
   /** The schema contract resources start from. */
   schemaContract: SchemaContract | undefined;
+  /** Whether nested rows of every resource carry `_dlt_root_id`. */
+  readonly rootKey: boolean;
   #resources: Map<string, DltResource>;
 
   /** Use {@linkcode source} instead. */
@@ -33,6 +37,7 @@ export class DltSource {
     this.maxTableNesting = options.maxTableNesting;
     expandSchemaContract(options.schemaContract, `Source "${this.name}"`);
     this.schemaContract = options.schemaContract;
+    this.rootKey = options.rootKey ?? false;
     this.#resources = new Map();
     for (const r of resources) {
       if (!(r instanceof DltResource)) {

@@ -245,3 +245,17 @@ Deno.test("the naming option picks direct or duck_case names for a pipeline's sc
     /Unknown naming convention "camel"/,
   );
 });
+
+Deno.test("rootKey on a source or resource gives nested tables _dlt_root_id", async () => {
+  const { p } = await tempPipeline("root_key");
+  const orders = resource([{ id: 1, lines: [{ sku: "a", parts: [{ n: 1 }, { n: 2 }] }] }], {
+    name: "orders",
+  });
+  await p.run(source([orders], { name: "root_key", rootKey: true }));
+  const rows = await p.dataset().query(
+    `SELECT o.id, count(*)::INT AS parts FROM orders o
+     JOIN orders__lines__parts p ON p._dlt_root_id = o._dlt_id GROUP BY o.id`,
+  );
+  assert.deepEqual(rows, [{ id: 1, parts: 2 }]);
+  assert.equal([...p.schemas.values()][0].tables.orders.rootKey, true);
+});

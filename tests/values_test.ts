@@ -61,3 +61,28 @@ Deno.test("a value of several megabytes loads (longer than DuckDB's default CSV 
   assert.equal(rows[0].body, body);
   assert.equal(rows[1].body, "short");
 });
+
+Deno.test("precision, scale and time zone hints choose the column types", async () => {
+  const { p } = await tempPipeline("type_hints");
+  await p.run(resource([{ small: 7, price: "12.345", sold_at: "2024-05-06T07:08:09.123+02:00" }], {
+    name: "hinted",
+    columns: {
+      small: { dataType: "bigint", precision: 16 },
+      price: { dataType: "decimal", precision: 10, scale: 2 },
+      sold_at: { dataType: "timestamp", timezone: false, precision: 3 },
+    },
+  }));
+  const types = await p.dataset().query<{ column_name: string; data_type: string }>(
+    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'hinted' AND column_name NOT LIKE '_dlt%' ORDER BY ordinal_position",
+  );
+  assert.deepEqual(types.map((t) => [t.column_name, t.data_type]), [
+    ["small", "SMALLINT"],
+    ["price", "DECIMAL(10,2)"],
+    ["sold_at", "TIMESTAMP_MS"],
+  ]);
+  const [row] = await p.dataset().query(
+    "SELECT small, price::VARCHAR AS price, strftime(sold_at, '%Y-%m-%d %H:%M:%S.%g') AS sold_at FROM hinted",
+  );
+  // the offset is applied: naive timestamps hold UTC
+  assert.deepEqual(row, { small: 7, price: "12.35", sold_at: "2024-05-06 05:08:09.123" });
+});

@@ -23,7 +23,6 @@ import type {
 } from "../../lib/destination.ts";
 import {
   type ColumnSchema,
-  type DataType,
   rootTableOf,
   type StoredSchema,
   type TableSchema,
@@ -57,30 +56,78 @@ export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
   supportsTransactions: true,
 };
 
-const SQL_TYPES: Record<DataType, string> = {
-  text: "VARCHAR",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  bool: "BOOLEAN",
-  timestamp: "TIMESTAMP WITH TIME ZONE",
-  date: "DATE",
-  decimal: "DECIMAL(38,9)",
-  binary: "BLOB",
-  json: "VARCHAR",
+/** Integer types by the bits a `bigint` column's precision asks for, as dlt maps them. */
+const INTEGER_TYPES: [bits: number, type: string][] = [
+  [8, "TINYINT"],
+  [16, "SMALLINT"],
+  [32, "INTEGER"],
+  [64, "BIGINT"],
+];
+/** Timestamp types without time zone by fractional digits (DuckDB's with time zone has 6). */
+const TIMESTAMP_TYPES: Record<number, string> = {
+  0: "TIMESTAMP_S",
+  3: "TIMESTAMP_MS",
+  6: "TIMESTAMP",
+  9: "TIMESTAMP_NS",
 };
+/** dlt's default precision and scale of decimals on DuckDB. */
+const DECIMAL_DEFAULT = { precision: 38, scale: 9 };
 
-/** How a CSV field of each type is read (`read_csv` type) and turned into the column's value. */
-const CSV_READ: Record<DataType, { csvType: string; expr: (column: string) => string }> = {
-  text: { csvType: "VARCHAR", expr: (c) => c },
-  bigint: { csvType: "BIGINT", expr: (c) => c },
-  double: { csvType: "DOUBLE", expr: (c) => c },
-  bool: { csvType: "BOOLEAN", expr: (c) => c },
-  timestamp: { csvType: "VARCHAR", expr: (c) => `CAST(${c} AS TIMESTAMP WITH TIME ZONE)` },
-  date: { csvType: "DATE", expr: (c) => c },
-  decimal: { csvType: "VARCHAR", expr: (c) => `CAST(${c} AS DECIMAL(38,9))` },
-  binary: { csvType: "VARCHAR", expr: (c) => `from_base64(${c})` },
-  json: { csvType: "VARCHAR", expr: (c) => c },
-};
+/** The SQL type of `column`, following its precision, scale and time zone hints. */
+function sqlType(column: ColumnSchema): string {
+  switch (column.dataType!) {
+    case "text":
+    case "json":
+      return "VARCHAR";
+    case "bigint": {
+      if (column.precision === undefined) return "BIGINT";
+      return INTEGER_TYPES.find(([bits]) => column.precision! <= bits)?.[1] ?? "HUGEINT";
+    }
+    case "double":
+      return "DOUBLE";
+    case "bool":
+      return "BOOLEAN";
+    case "timestamp":
+      if (column.timezone !== false) return "TIMESTAMP WITH TIME ZONE";
+      return TIMESTAMP_TYPES[column.precision ?? 6] ?? "TIMESTAMP";
+    case "date":
+      return "DATE";
+    case "decimal": {
+      const precision = column.precision ?? DECIMAL_DEFAULT.precision;
+      const scale = column.scale ?? (column.precision === undefined ? DECIMAL_DEFAULT.scale : 0);
+      return `DECIMAL(${precision},${scale})`;
+    }
+    case "binary":
+      return "BLOB";
+  }
+}
+
+/** How a CSV field of `column` is read (`read_csv` type) and turned into the column's value. */
+function csvRead(column: ColumnSchema): { csvType: string; expr: (field: string) => string } {
+  switch (column.dataType!) {
+    case "timestamp": {
+      // through TIMESTAMPTZ, which applies the offset: a timestamp without time zone holds UTC
+      const type = sqlType(column);
+      const utc = (field: string) => `CAST(${field} AS TIMESTAMP WITH TIME ZONE)`;
+      if (type === "TIMESTAMP WITH TIME ZONE") return { csvType: "VARCHAR", expr: utc };
+      // DuckDB casts TIMESTAMPTZ (UTC without the ICU extension) only to plain TIMESTAMP
+      const naive = (field: string) => `CAST(${utc(field)} AS TIMESTAMP)`;
+      return {
+        csvType: "VARCHAR",
+        expr: type === "TIMESTAMP" ? naive : (field) => `CAST(${naive(field)} AS ${type})`,
+      };
+    }
+    case "decimal":
+      return { csvType: "VARCHAR", expr: (field) => `CAST(${field} AS ${sqlType(column)})` };
+    case "binary":
+      return { csvType: "VARCHAR", expr: (field) => `from_base64(${field})` };
+    case "text":
+    case "json":
+      return { csvType: "VARCHAR", expr: (field) => field };
+    default:
+      return { csvType: sqlType(column), expr: (field) => field };
+  }
+}
 
 /** Resolves the database file of a pipeline: option, then config, then `<pipelineName>.duckdb`. */
 export function resolveDuckDbPath(pipelineName: string, path?: string): string {
@@ -226,7 +273,7 @@ async function releaseDatabase(shared: SharedDatabase): Promise<void> {
 
 function columnDefinition(column: ColumnSchema): string {
   const notNull = column.nullable === false ? " NOT NULL" : "";
-  return `${quoteIdentifier(column.name)} ${SQL_TYPES[column.dataType!]}${notNull}`;
+  return `${quoteIdentifier(column.name)} ${sqlType(column)}${notNull}`;
 }
 
 class DuckDbClient implements DestinationClient {
@@ -426,7 +473,9 @@ class DuckDbClient implements DestinationClient {
   #createSystemTables(): void {
     for (const table of SYSTEM_TABLES) {
       const columns = table.columns.map(([name, type, nullable]) =>
-        `${quoteIdentifier(name)} ${SQL_TYPES[type]}${nullable ? "" : " NOT NULL"}`
+        `${quoteIdentifier(name)} ${sqlType({ name, dataType: type })}${
+          nullable ? "" : " NOT NULL"
+        }`
       );
       this.#db.run(
         `CREATE TABLE IF NOT EXISTS ${this.qualifiedName(table.name)} (${columns.join(", ")})`,
@@ -468,7 +517,7 @@ class DuckDbClient implements DestinationClient {
     const csvColumns: string[] = [];
     const exprs: string[] = [];
     for (const name of job.columns) {
-      const read = CSV_READ[table.columns[name].dataType!];
+      const read = csvRead(table.columns[name]);
       csvColumns.push(`${quoteLiteral(name)}: ${quoteLiteral(read.csvType)}`);
       exprs.push(read.expr(quoteIdentifier(name)));
     }

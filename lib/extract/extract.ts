@@ -203,6 +203,7 @@ function resolveHints(
       : [h.primaryKey],
     columns: h.columns,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
+    rootKey: h.rootKey ?? source.rootKey ? true : undefined,
     // a contract given in code replaces the table's; none keeps what the schema has
     schemaContract: source.schemaContract !== undefined || r.hints.schemaContract !== undefined ||
         overrides.schemaContract !== undefined

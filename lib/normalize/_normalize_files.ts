@@ -64,6 +64,7 @@ export class FilesNormalizer {
       naming: this.#naming,
       loadId: this.#loadId,
       maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
+      rootKey: tables[file.table]?.rootKey === true,
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
       emit: (table: string, parent: string | undefined, row: FlatRow) => {
         if (!evolver.admitTable(table, parent, row)) return false;

@@ -36,6 +36,8 @@ export interface NormalizeItemOptions {
   maxNesting: number;
   /** Whether a column is declared `json` by a hint, so it must not be unpacked. */
   isJsonColumn?: (table: string, column: string) => boolean;
+  /** Whether nested rows get `_dlt_root_id`, the `_dlt_id` of their root row. */
+  rootKey?: boolean;
   /** Receives the rows. */
   emit: RowSink;
 }
@@ -114,8 +116,12 @@ export class RelationalNormalizer {
       this.#lists = [];
       return;
     }
+    this.#rootId = this.#options.rootKey ? row[DLT.id] as string : undefined;
     this.#emitLists(table, row[DLT.id] as string, 0);
   }
+
+  /** `_dlt_id` of the root row whose nested rows are being emitted, when they carry it. */
+  #rootId: string | undefined;
 
   #columnName(prefix: string, key: string): string {
     return memoized(this.#columnNames, prefix, key, () => {
@@ -203,7 +209,11 @@ export class RelationalNormalizer {
       const id = nestedRowId(parentId, table, idx);
       if (Array.isArray(element) && level + 1 <= maxNesting) {
         // a list inside a list: a linking row here, its elements one table further down
-        const row: FlatRow = { [DLT.parentId]: parentId, [DLT.listIdx]: idx, [DLT.id]: id };
+        const row: FlatRow = {};
+        if (this.#rootId !== undefined) row[DLT.rootId] = this.#rootId;
+        row[DLT.parentId] = parentId;
+        row[DLT.listIdx] = idx;
+        row[DLT.id] = id;
         if (emit(table, parent, row) === false) continue;
         this.#emitList(this.#childTable(table, "list"), table, element, id, level + 1);
         continue;
@@ -222,6 +232,7 @@ export class RelationalNormalizer {
         row[DLT.id] = id;
       }
       // dlt's column order for objects: the link to the parent, then the row's own id
+      if (this.#rootId !== undefined) row[DLT.rootId] = this.#rootId;
       row[DLT.parentId] = parentId;
       row[DLT.listIdx] = idx;
       if (typeof row[DLT.id] !== "string") row[DLT.id] = id;

@@ -111,3 +111,33 @@ Deno.test("bigint and binary survive extract encoding", () => {
   assert.equal((root.row.bytes as BinaryValue).base64, btoa(String.fromCharCode(1, 2, 255)));
   assert.equal(root.row.s, "\uE000x");
 });
+
+Deno.test("with rootKey, nested rows at any depth carry their root row's _dlt_id", () => {
+  const rows: { table: string; row: FlatRow }[] = [];
+  normalizeItem({ id: 1, orders: [{ lines: [{ sku: "a" }], tags: ["x"] }], grid: [[1]] }, "t", {
+    naming: snakeCase(),
+    loadId: "123.4",
+    maxNesting: 1000,
+    rootKey: true,
+    emit: (table, _parent, row) => rows.push({ table, row }),
+  });
+  const rootId = rows[0].row._dlt_id;
+  assert.equal(rows[0].row._dlt_root_id, undefined);
+  const nested = rows.slice(1);
+  assert.deepEqual(nested.map((r) => r.table), [
+    "t__orders",
+    "t__orders__lines",
+    "t__orders__tags",
+    "t__grid",
+    "t__grid__list",
+  ]);
+  for (const { row } of nested) assert.equal(row._dlt_root_id, rootId);
+  // dlt's column order for nested objects: data, root id, link to the parent, own id
+  assert.deepEqual(Object.keys(nested[1].row), [
+    "sku",
+    "_dlt_root_id",
+    "_dlt_parent_id",
+    "_dlt_list_idx",
+    "_dlt_id",
+  ]);
+});

@@ -22,7 +22,13 @@ import {
 import { DataValidationError } from "../errors.ts";
 import type { FlatRow } from "../normalize/relational.ts";
 
-const NOT_NULL_COLUMNS = new Set<string>([DLT.id, DLT.loadId, DLT.parentId, DLT.listIdx]);
+const NOT_NULL_COLUMNS = new Set<string>([
+  DLT.id,
+  DLT.loadId,
+  DLT.parentId,
+  DLT.listIdx,
+  DLT.rootId,
+]);
 
 /** Evolves `schema` in place as rows are coerced into it. */
 export class SchemaEvolver {
@@ -59,6 +65,7 @@ export class SchemaEvolver {
     table.resource = hints.resource;
     table.writeDisposition = hints.writeDisposition;
     if (hints.maxTableNesting !== undefined) table.maxTableNesting = hints.maxTableNesting;
+    if (hints.rootKey) table.rootKey = true;
     // a contract given in code replaces the table's; without one, the schema's (perhaps from
     // an imported schema file) stays
     if (hints.schemaContract !== undefined) {

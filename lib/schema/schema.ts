@@ -59,6 +59,8 @@ export interface TableSchema {
   maxTableNesting?: number;
   /** The schema contract of this table and its nested tables (root tables; none: evolve). */
   schemaContract?: ExpandedSchemaContract;
+  /** Whether nested rows carry `_dlt_root_id`, their root row's `_dlt_id` (root tables). */
+  rootKey?: boolean;
   /** Columns by normalized name. */
   columns: Record<string, ColumnSchema>;
 }
@@ -90,6 +92,7 @@ export const DLT = {
   loadId: "_dlt_load_id",
   parentId: "_dlt_parent_id",
   listIdx: "_dlt_list_idx",
+  rootId: "_dlt_root_id",
 } as const;
 
 /** Creates an empty schema called `name`. */
@@ -167,4 +170,6 @@ export interface TableHints {
   maxTableNesting?: number;
   /** The schema contract given in code; none keeps the table's (none there: evolve). */
   schemaContract?: ExpandedSchemaContract;
+  /** Whether nested rows carry `_dlt_root_id`. */
+  rootKey?: boolean;
 }

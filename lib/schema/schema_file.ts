@@ -65,8 +65,11 @@ export function toDltDocument(schema: StoredSchema): Record<string, unknown> {
     if (table.resource !== undefined) out.resource = table.resource;
     if (table.writeDisposition !== undefined) out.write_disposition = table.writeDisposition;
     if (table.schemaContract !== undefined) out.schema_contract = { ...table.schemaContract };
-    if (table.maxTableNesting !== undefined) {
-      out["x-normalizer"] = { max_nesting: table.maxTableNesting };
+    if (table.maxTableNesting !== undefined || table.rootKey) {
+      out["x-normalizer"] = {
+        ...(table.maxTableNesting === undefined ? {} : { max_nesting: table.maxTableNesting }),
+        ...(table.rootKey ? { root_key: true } : {}),
+      };
     }
     tables[table.name] = out;
   }
@@ -146,6 +149,7 @@ function readTable(where: string, name: string, raw: unknown): TableSchema {
   if (isObject(normalizer) && Number.isInteger(normalizer.max_nesting)) {
     table.maxTableNesting = normalizer.max_nesting as number;
   }
+  if (isObject(normalizer) && normalizer.root_key === true) table.rootKey = true;
   return table;
 }
 
