@@ -35,6 +35,7 @@ export * from "./lib/load_info.ts";
 export * from "./lib/dataset.ts";
 export * from "./lib/destination.ts";
 export * from "./lib/config.ts";
+export * from "./lib/json.ts";
 export type {
   ColumnHint,
   ColumnSchema,

@@ -284,9 +284,7 @@ export class Pipeline {
       const { signal, ...hints } = options;
       const result = await extractSource(source, {
         store: this.#store,
-        naming: this.#namingOf(
-          this.#schemas.get(source.name) ?? newSchema(source.name, this.#naming!.name),
-        ),
+        naming: this.#namingOf(await this.#schemaOf(source)),
         state,
         hints,
         signal,
@@ -325,6 +323,25 @@ export class Pipeline {
     return info;
   }
 
+  /**
+   * The schema of `source`, created (and saved, so normalize finds its naming convention) when
+   * new. A source asking for another naming convention than its schema's is an error.
+   */
+  async #schemaOf(source: DltSource): Promise<StoredSchema> {
+    const known = this.#schemas.get(source.name);
+    if (known === undefined) {
+      const schema = newSchema(source.name, source.naming ?? this.#naming!.name);
+      await this.#saveSchema(schema);
+      return schema;
+    }
+    if (source.naming !== undefined && source.naming !== known.naming) {
+      throw new DltError(
+        `Source "${source.name}" asks for naming convention "${source.naming}", but its schema uses "${known.naming}"; load it with a new pipeline (or devMode) to change conventions`,
+      );
+    }
+    return known;
+  }
+
   /** The naming convention `schema` was created with. */
   #namingOf(schema: StoredSchema): NamingConvention {
     const naming = this.#naming!;
@@ -341,8 +358,12 @@ export class Pipeline {
     if (this.#exportSchemaPath !== undefined) {
       await writeSchemaFile(this.#exportSchemaPath, schema);
     }
+    // a file to edit, once there are tables in it
     const importDir = this.#importSchemaPath;
-    if (importDir !== undefined && await readSchemaFileText(importDir, schema.name) === undefined) {
+    if (
+      importDir !== undefined && Object.keys(schema.tables).length > 0 &&
+      await readSchemaFileText(importDir, schema.name) === undefined
+    ) {
       await writeSchemaFile(importDir, schema);
     }
   }

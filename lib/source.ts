@@ -5,6 +5,7 @@
  */
 import { DltResource } from "./resource.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
+import { namingConvention, type NamingConventionName } from "./normalize/naming.ts";
 
 /** Options of {@linkcode source}. */
 export interface SourceOptions {
@@ -16,6 +17,11 @@ export interface SourceOptions {
   schemaContract?: SchemaContract;
   /** Give the nested rows of every resource `_dlt_root_id` (dlt's `root_key`). */
   rootKey?: boolean;
+  /**
+   * The naming convention of this source's schema, when it is created: `snake_case`, `direct`
+   * or `duck_case`. @default {the pipeline's}
+   */
+  naming?: NamingConventionName;
 }
 
 /** A named group of resources, loaded together under one schema. */
@@ -28,6 +34,8 @@ export class DltSource {
   schemaContract: SchemaContract | undefined;
   /** Whether nested rows of every resource carry `_dlt_root_id`. */
   readonly rootKey: boolean;
+  /** The naming convention asked for this source's schema. */
+  readonly naming: NamingConventionName | undefined;
   #resources: Map<string, DltResource>;
 
   /** Use {@linkcode source} instead. */
@@ -38,6 +46,8 @@ export class DltSource {
     expandSchemaContract(options.schemaContract, `Source "${this.name}"`);
     this.schemaContract = options.schemaContract;
     this.rootKey = options.rootKey ?? false;
+    if (options.naming !== undefined) namingConvention(options.naming); // unknown names fail here
+    this.naming = options.naming;
     this.#resources = new Map();
     for (const r of resources) {
       if (!(r instanceof DltResource)) {

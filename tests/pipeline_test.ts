@@ -259,3 +259,16 @@ Deno.test("rootKey on a source or resource gives nested tables _dlt_root_id", as
   assert.deepEqual(rows, [{ id: 1, parts: 2 }]);
   assert.equal([...p.schemas.values()][0].tables.orders.rootKey, true);
 });
+
+Deno.test("a source can pick its schema's naming convention, which then stays", async () => {
+  const { p } = await tempPipeline("source_naming");
+  const data = (naming?: "direct" | "snake_case") =>
+    source([resource([{ "Order Id": 1 }], { name: "Orders" })], { name: "shop", naming });
+  await p.run(data("direct"));
+  assert.equal(p.schemas.get("shop")!.naming, "direct");
+  assert.deepEqual(await p.dataset().query('SELECT "Order Id" AS id FROM "Orders"'), [{ id: 1 }]);
+  // the schema keeps its convention when the source does not ask for one
+  await p.run(data());
+  assert.equal(await p.dataset().table("Orders").count(), 2);
+  await assert.rejects(p.run(data("snake_case")), /asks for naming convention "snake_case"/);
+});

@@ -14,7 +14,7 @@ import { DLT } from "../schema/schema.ts";
 import { NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { nestedRowId, randomRowId } from "./ids.ts";
-import { decodeMarked } from "./typed_json.ts";
+import { BigIntValue, BinaryValue, decodeMarked } from "./typed_json.ts";
 import type { NormalizedValue } from "./inference.ts";
 
 /** A flat row: normalized column name to value. `null` values are left out. */
@@ -40,6 +40,14 @@ export interface NormalizeItemOptions {
   rootKey?: boolean;
   /** Receives the rows. */
   emit: RowSink;
+}
+
+/** Whether two normalized values are the same value. */
+function sameValue(a: NormalizedValue, b: NormalizedValue): boolean {
+  if (a === b) return true;
+  if (a instanceof BigIntValue && b instanceof BigIntValue) return a.digits === b.digits;
+  if (a instanceof BinaryValue && b instanceof BinaryValue) return a.base64 === b.base64;
+  return false;
 }
 
 /** The default cap on nesting, as in dlt. */
@@ -176,14 +184,17 @@ export class RelationalNormalizer {
           continue;
         }
       }
+      const normalized = typeof value === "string" ? decodeMarked(value) : value as NormalizedValue;
       if (column in row) {
+        // the same value twice (as `blockHash` and `block_hash`) loses nothing
+        if (sameValue(row[column], normalized)) continue;
         throw new NormalizeError(
           table,
           column,
           `key "${key}" collides with another key that normalizes to the same name`,
         );
       }
-      row[column] = typeof value === "string" ? decodeMarked(value) : value as NormalizedValue;
+      row[column] = normalized;
     }
   }
 

@@ -100,6 +100,9 @@ Deno.test("keys that collide after normalization raise a NormalizeError naming t
     (e: unknown) =>
       e instanceof NormalizeError && e.columnName === "user_id" && e.tableName === "t",
   );
+  // the same value under both keys loses nothing: one column
+  const [root] = normalize({ blockHash: "0x1", block_hash: "0x1", big: 1n, Big: 1n });
+  assert.equal(root.row.block_hash, "0x1");
 });
 
 Deno.test("bigint and binary survive extract encoding", () => {
