@@ -6,7 +6,7 @@
  *
  * With contracts, the events table exists already and its contract discards new columns, and
  * one event in ten carries a value that opens (or fills) a variant column. Prints rows/s of both
- * runs and their ratio. Needs `../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json`.
+ * (the faster of two runs each) and their ratio. Needs `../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json`.
  */
 import { join } from "node:path";
 import { pipeline, resource, type SchemaContract } from "../mod.ts";
@@ -66,12 +66,18 @@ async function normalizeRun(name: string, contract: SchemaContract | undefined, 
   return { seconds, rows, variantColumns: variantColumns.map((c) => c.name) };
 }
 
-const plain = await normalizeRun("plain", undefined, false);
-const contracted = await normalizeRun(
-  "contracted",
-  { tables: "evolve", columns: "discard_value", data_type: "evolve" },
-  true,
-);
+// alternating runs, the faster of two each: this machine's speed wanders from run to run
+const CONTRACT: SchemaContract = {
+  tables: "evolve",
+  columns: "discard_value",
+  data_type: "evolve",
+};
+type Run = Awaited<ReturnType<typeof normalizeRun>>;
+const faster = (a: Run, b: Run) => a.seconds <= b.seconds ? a : b;
+let plain = await normalizeRun("plain_1", undefined, false);
+let contracted = await normalizeRun("contracted_1", CONTRACT, true);
+plain = faster(plain, await normalizeRun("plain_2", undefined, false));
+contracted = faster(contracted, await normalizeRun("contracted_2", CONTRACT, true));
 const rate = (r: { rows: number; seconds: number }) => r.rows / r.seconds;
 const line = (label: string, r: typeof plain) =>
   console.log(

@@ -91,6 +91,8 @@ export class JobWriter {
     let last = -1;
     for (const key in row) {
       const column = evolver.place(table, key, row[key]);
+      // a value the schema contract discards
+      if (column === undefined) continue;
       let at = index.get(column.name);
       if (at === undefined) {
         at = names.push(column.name) - 1;

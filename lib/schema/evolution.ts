@@ -110,42 +110,51 @@ export class SchemaEvolver {
   }
 
   /**
-   * Applies the `columns` and `data_type` contracts to `row` of `table`: drops the values a
-   * `discard_value` contract refuses, and returns `false` when a `discard_row` contract refuses
-   * the row. Throws a {@linkcode DataValidationError} on what a `freeze` contract refuses.
+   * Applies `discard_row` contracts to `row` of `table`: whether the row may go in (it may not
+   * when a value would add a column or open a variant column the contract refuses). The other
+   * modes apply value by value in {@linkcode SchemaEvolver.place}.
    */
   screen(table: TableSchema, row: FlatRow): boolean {
     const contract = this.contractOf(table.name);
     if (contract === undefined) return true;
-    const columnsMode = this.#existing.has(table.name) ? contract.columns : "evolve";
-    const typeMode = contract.data_type;
-    if (columnsMode === "evolve" && typeMode === "evolve") return true;
+    const newColumns = this.#existing.has(table.name) && contract.columns === "discard_row";
+    const variants = contract.data_type === "discard_row";
+    if (!newColumns && !variants) return true;
     for (const key in row) {
-      const value = row[key];
       const column = table.columns[key];
-      let entity: SchemaEntity;
-      let mode: SchemaContractMode;
-      let reason: string;
       if (column === undefined) {
-        if (columnsMode === "evolve") continue;
-        [entity, mode, reason] = ["columns", columnsMode, "a new column"];
-      } else {
-        if (typeMode === "evolve" || column.dataType === undefined) continue;
+        if (newColumns) return false;
+      } else if (variants && column.dataType !== undefined) {
+        const value = row[key];
         if (coerceValue(value, column.dataType) !== undefined) continue;
         // a variant column that exists already is no change to the schema
-        const dataType = inferDataType(value);
-        if (table.columns[this.#naming.shortenFragments(key, `v_${dataType}`)]) continue;
-        [entity, mode, reason] = [
-          "data_type",
-          typeMode,
-          `a ${dataType} value in a ${column.dataType} column`,
-        ];
+        const variant = this.#naming.shortenFragments(key, `v_${inferDataType(value)}`);
+        if (table.columns[variant] === undefined) return false;
       }
-      if (mode === "freeze") this.#violation(table.name, key, entity, mode, value, reason);
-      if (mode === "discard_row") return false;
-      delete row[key];
     }
     return true;
+  }
+
+  /**
+   * Whether the contract of `table` lets `entity` change: `freeze` throws a
+   * {@linkcode DataValidationError}, `discard_value` says no (`discard_row` rows never get here:
+   * {@linkcode SchemaEvolver.screen} drops them first).
+   */
+  #allows(
+    table: TableSchema,
+    entity: "columns" | "data_type",
+    column: string,
+    value: unknown,
+    reason: string,
+  ): boolean {
+    const contract = this.contractOf(table.name);
+    if (contract === undefined) return true;
+    // a new table infers its columns freely, as in dlt
+    if (entity === "columns" && !this.#existing.has(table.name)) return true;
+    const mode = contract[entity];
+    if (mode === "evolve") return true;
+    if (mode === "freeze") this.#violation(table.name, column, entity, mode, value, reason);
+    return false;
   }
 
   #violation(
@@ -184,12 +193,17 @@ export class SchemaEvolver {
   /**
    * Finds the column for `value` of source column `name` in `table`: adds the column when it is
    * new, coerces the value to the column's type, or picks (adding if needed) the variant column
-   * `<name>__v_<type>` when it does not fit. The value to store is left in `this.value`.
+   * `<name>__v_<type>` when it does not fit. The value to store is left in `this.value`. Where
+   * the table's schema contract refuses the change, `freeze` throws a
+   * {@linkcode DataValidationError} and `discard_value` returns `undefined` (drop the value).
    */
-  place(table: TableSchema, name: string, value: NormalizedValue): ColumnSchema {
+  place(table: TableSchema, name: string, value: NormalizedValue): ColumnSchema | undefined {
     const columns = table.columns;
     const column = columns[name];
     if (column?.dataType === undefined) {
+      if (column === undefined && !this.#allows(table, "columns", name, value, "a new column")) {
+        return undefined;
+      }
       this.value = value;
       return this.#addColumn(table, name, column, inferDataType(value));
     }
@@ -203,6 +217,8 @@ export class SchemaEvolver {
     this.value = value;
     const variant = columns[variantName];
     if (variant !== undefined) return variant;
+    const reason = `a ${dataType} value in a ${column.dataType} column`;
+    if (!this.#allows(table, "data_type", name, value, reason)) return undefined;
     const added = this.#addColumn(table, variantName, undefined, dataType);
     added.variant = true;
     return added;
