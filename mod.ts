@@ -36,6 +36,7 @@ export * from "./lib/dataset.ts";
 export * from "./lib/destination.ts";
 export * from "./lib/config.ts";
 export * from "./lib/json.ts";
+export * from "./lib/incremental.ts";
 export type {
   ColumnHint,
   ColumnSchema,

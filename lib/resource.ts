@@ -6,11 +6,17 @@
  */
 import type { ColumnHint, WriteDisposition } from "./schema/schema.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
+import type { Incremental, IncrementalRun } from "./incremental.ts";
 
 /** What a resource function receives. */
 export interface ResourceContext {
   /** The resource's own state, kept between runs and committed with the data it describes. */
   state: Record<string, unknown>;
+  /**
+   * The resource's incremental cursor for this run, when it has one: pass `startValue` (and
+   * `endValue`) to the API so it sends only what is new.
+   */
+  incremental?: IncrementalRun;
   /** Aborted when the run is cancelled; pass it to `fetch`. */
   signal: AbortSignal;
 }
@@ -76,6 +82,8 @@ export interface ResourceOptions extends ResourceHints {
    * @default {true}
    */
   selected?: boolean;
+  /** An incremental cursor: only items past the last run's cursor are loaded. */
+  incremental?: Incremental;
 }
 
 /** Options of {@linkcode transformer}. */
@@ -102,6 +110,8 @@ export class DltResource {
   readonly hints: ResourceHints;
   /** Whether a source loads this resource. */
   selected: boolean;
+  /** The incremental cursor, if the resource has one. */
+  incremental: Incremental | undefined;
   #producer: Producer;
   #steps: Step[] = [];
   /** Yields counted so far by each limit step in this run. */
@@ -112,10 +122,11 @@ export class DltResource {
     if (!name) throw new TypeError("A resource needs a name: pass the `name` option");
     this.name = name;
     this.#producer = producer;
-    const { name: _name, selected, ...hints } = options;
+    const { name: _name, selected, incremental, ...hints } = options;
     expandSchemaContract(hints.schemaContract, `Resource "${name}"`);
     this.hints = hints;
     this.selected = selected ?? true;
+    this.incremental = incremental;
   }
 
   /** Whether this is a transformer (fed by a parent resource). */
@@ -164,7 +175,11 @@ export class DltResource {
 
   /** A copy of this resource under another name (and default table name). */
   withName(name: string): DltResource {
-    const copy = new DltResource(name, this.#producer, { ...this.hints, selected: this.selected });
+    const copy = new DltResource(name, this.#producer, {
+      ...this.hints,
+      selected: this.selected,
+      incremental: this.incremental,
+    });
     copy.#steps = [...this.#steps];
     return copy;
   }
@@ -199,7 +214,7 @@ export class DltResource {
     const piped = new DltResource(
       next.name,
       { kind: "transformer", fn: next.#producer.fn, parent: this },
-      { ...next.hints, selected: next.selected },
+      { ...next.hints, selected: next.selected, incremental: next.incremental },
     );
     piped.#steps = [...next.#steps];
     return piped;
@@ -224,7 +239,7 @@ export class DltResource {
     } else {
       throw new TypeError(`Transformer "${this.name}" has no parent resource to feed it`);
     }
-    yield* this.#applySteps(source);
+    yield* this.#applySteps(source, context.incremental);
   }
 
   /** Runs this transformer on one unit (item or page) of its parent, after its steps. */
@@ -233,7 +248,7 @@ export class DltResource {
     if (producer.kind !== "transformer") {
       throw new TypeError(`Resource "${this.name}" is not a transformer`);
     }
-    return this.#applySteps(toIterable(producer.fn(unit, context)));
+    return this.#applySteps(toIterable(producer.fn(unit, context)), context.incremental);
   }
 
   /** Starts a new run: limits count from zero again. */
@@ -241,10 +256,32 @@ export class DltResource {
     this.#limitState = new WeakMap();
   }
 
-  async *#applySteps(source: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  async *#applySteps(
+    source: Iterable<unknown> | AsyncIterable<unknown>,
+    cursor?: IncrementalRun,
+  ): AsyncGenerator<unknown> {
     const steps = this.#steps;
     outer: for await (const unit of source) {
       let value: unknown = unit;
+      let stop = false;
+      // the cursor sees items as the function yields them, before maps and filters, as in dlt
+      if (cursor !== undefined) {
+        const items = Array.isArray(unit) ? unit : [unit];
+        const kept: unknown[] = [];
+        for (const item of items) {
+          const decision = cursor.decide(item);
+          if (decision === "stop") {
+            stop = true;
+            break;
+          }
+          if (decision === "keep") kept.push(item);
+        }
+        if (kept.length === 0) {
+          if (stop) break;
+          continue;
+        }
+        value = Array.isArray(unit) ? kept : kept[0];
+      }
       for (const step of steps) {
         if (step.kind === "limit") {
           const seen = this.#limitState.get(step) ?? 0;
@@ -259,10 +296,13 @@ export class DltResource {
           : step.fn(value)
           ? value
           : SKIP;
-        if (value === SKIP) continue outer;
+        if (value === SKIP) {
+          if (stop) break outer;
+          continue outer;
+        }
       }
       yield value;
-      if (this.#limitReached()) break;
+      if (stop || this.#limitReached()) break;
     }
   }
 

@@ -14,6 +14,7 @@ import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
 import { TextWriter } from "../load/write_all.ts";
+import { IncrementalRun } from "../incremental.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
 
 /** Options of {@linkcode extractSource}. */
@@ -52,10 +53,17 @@ export async function extractSource(
   const writer = new ItemWriter(dir);
   const tables: Record<string, TableHints> = {};
   const signal = options.signal ?? new AbortController().signal;
-  const contextOf = (r: DltResource): ResourceContext => ({
-    state: resourceState(options.state, source.name, r.name),
-    signal,
-  });
+  // one incremental cursor per resource and run, committed to the state once all went well
+  const cursors = new Map<DltResource, IncrementalRun>();
+  const contextOf = (r: DltResource): ResourceContext => {
+    const state = resourceState(options.state, source.name, r.name);
+    let cursor = cursors.get(r);
+    if (cursor === undefined && r.incremental !== undefined) {
+      cursor = new IncrementalRun(r.incremental, r.name, state, r.hints.primaryKey);
+      cursors.set(r, cursor);
+    }
+    return { state, signal, incremental: cursor };
+  };
   const overrides = Object.fromEntries(
     Object.entries(options.hints ?? {}).filter(([, value]) => value !== undefined),
   ) as ResourceHints;
@@ -157,6 +165,7 @@ export async function extractSource(
       }
     }
     const jobs = await writer.close();
+    for (const cursor of cursors.values()) cursor.commit();
     const stateChanged = bumpStateVersion(options.state);
     if (jobs.length === 0 && Object.keys(tables).length === 0 && !stateChanged) {
       await store.remove("extracting", loadId);
