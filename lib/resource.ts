@@ -49,7 +49,13 @@ export interface ResourceHints {
   /** Column(s) that identify a row. */
   primaryKey?: string | string[];
   /**
-   * How rows are written: `append` adds, `replace` swaps the table's content, `skip` extracts
+   * Column(s) whose values `merge` replaces as a whole: rows sharing a merge key value with the
+   * new rows are deleted first (a partition reloaded).
+   */
+  mergeKey?: string | string[];
+  /**
+   * How rows are written: `append` adds, `replace` swaps the table's content, `merge` updates
+   * rows by primary key (and replaces rows by merge key; dlt's `delete-insert`), `skip` extracts
    * nothing.
    * @default {"append"}
    */

@@ -23,6 +23,8 @@ import type {
 } from "../../lib/destination.ts";
 import {
   type ColumnSchema,
+  DLT,
+  nestedTablesOf,
   rootTableOf,
   type StoredSchema,
   type TableSchema,
@@ -399,6 +401,10 @@ class DuckDbClient implements DestinationClient {
         // a chain is committed whole: one recorded table means all of it is in
         const names = [chain.root, ...chain.replace, ...chain.jobs.map((job) => job.table)];
         if (names.some((name) => committed.has(name))) continue;
+        const root = pkg.schema.tables[chain.root];
+        // merge without a primary or merge key appends, as in dlt
+        const merge = root.writeDisposition === "merge" &&
+          Object.values(root.columns).some((c) => c.primaryKey || c.mergeKey);
         this.#transaction(() => {
           for (const table of chain.tables) this.#syncTable(table);
           for (const name of chain.replace) {
@@ -406,11 +412,13 @@ class DuckDbClient implements DestinationClient {
           }
           // a replace that brings no rows is recorded too
           if (chain.replace.length > 0) record(chain.root, "", 0);
+          if (merge) this.#createStaging(chain.tables);
           for (const job of chain.jobs) {
             const file = basename(job.path);
             this.#fitMemory(job.columns.length);
             try {
-              this.#copyJob(pkg.schema.tables[job.table], job);
+              const into = merge ? this.#stagingName(job.table) : this.qualifiedName(job.table);
+              this.#copyJob(pkg.schema.tables[job.table], job, into);
             } catch (error) {
               throw new DestinationError(
                 `Cannot load job file "${file}" into table "${job.table}": ${
@@ -421,6 +429,7 @@ class DuckDbClient implements DestinationClient {
             }
             record(job.table, file, job.rows);
           }
+          if (merge) this.#mergeChain(pkg, root, chain.tables);
         });
       }
       this.#transaction(() => {
@@ -513,7 +522,86 @@ class DuckDbClient implements DestinationClient {
     }
   }
 
-  #copyJob(table: TableSchema, job: LoadJob): void {
+  /** `"catalog"."<dataset>_staging"."table"`: where `merge` stages incoming rows, as dlt does. */
+  #stagingName(table: string): string {
+    return `${this.#stagingDataset}.${quoteIdentifier(table)}`;
+  }
+
+  get #stagingDataset(): string {
+    return this.#qualifiedDataset.replace(/"$/, `_staging"`);
+  }
+
+  /** Empty staging copies of `tables` (created in the transaction, dropped after the merge). */
+  #createStaging(tables: TableSchema[]): void {
+    this.#db.run(`CREATE SCHEMA IF NOT EXISTS ${this.#stagingDataset}`);
+    for (const table of tables) {
+      if (!this.#tableExists(table.name)) continue;
+      this.#db.run(
+        `CREATE OR REPLACE TABLE ${this.#stagingName(table.name)} AS SELECT * FROM ${
+          this.qualifiedName(table.name)
+        } LIMIT 0`,
+      );
+    }
+  }
+
+  /**
+   * dlt's `delete-insert` merge of the staged rows of `root`'s chain: rows (and their nested
+   * rows) sharing a primary key or merge key with incoming rows are deleted; incoming rows are
+   * deduplicated by primary key (`dedupSort`, else the last one wins), hard-deleted ones dropped,
+   * and the rest inserted with their nested rows.
+   */
+  #mergeChain(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
+    const db = this.#db;
+    const columns = Object.values(root.columns).filter((c) => c.dataType !== undefined);
+    const list = (cs: ColumnSchema[]) => cs.map((c) => quoteIdentifier(c.name)).join(", ");
+    const primaryKey = columns.filter((c) => c.primaryKey);
+    const mergeKey = columns.filter((c) => c.mergeKey);
+    const stage = this.#stagingName(root.name);
+    const target = this.qualifiedName(root.name);
+    const match = [primaryKey, mergeKey].filter((key) => key.length > 0).map((key) =>
+      `(${list(key)}) IN (SELECT ${list(key)} FROM ${stage})`
+    ).join(" OR ");
+    for (const nested of nestedTablesOf(pkg.schema, root.name)) {
+      if (!this.#tableExists(nested.name)) continue;
+      db.run(
+        `DELETE FROM ${this.qualifiedName(nested.name)} WHERE ${
+          quoteIdentifier(DLT.rootId)
+        } IN (SELECT ${quoteIdentifier(DLT.id)} FROM ${target} WHERE ${match})`,
+      );
+    }
+    db.run(`DELETE FROM ${target} WHERE ${match}`);
+    const kept = columns.filter((c) => c.hardDelete).map((c) =>
+      c.dataType === "bool"
+        ? `NOT coalesce(${quoteIdentifier(c.name)}, false)`
+        : `${quoteIdentifier(c.name)} IS NULL`
+    );
+    const sort = columns.find((c) => c.dedupSort !== undefined);
+    const order = sort === undefined
+      ? "rowid DESC"
+      : `${quoteIdentifier(sort.name)} ${sort.dedupSort === "desc" ? "DESC" : "ASC"}`;
+    const dedup = primaryKey.length === 0
+      ? ""
+      : ` QUALIFY row_number() OVER (PARTITION BY ${list(primaryKey)} ORDER BY ${order}) = 1`;
+    db.run(
+      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${
+        kept.length ? ` WHERE ${kept.join(" AND ")}` : ""
+      }${dedup}`,
+    );
+    const inserted = `SELECT ${quoteIdentifier(DLT.id)} FROM ${target} WHERE ${
+      quoteIdentifier(DLT.loadId)
+    } = ${quoteLiteral(pkg.loadId)}`;
+    for (const nested of staged) {
+      if (nested.name === root.name) continue;
+      db.run(
+        `INSERT INTO ${this.qualifiedName(nested.name)} BY NAME SELECT * FROM ${
+          this.#stagingName(nested.name)
+        } WHERE ${quoteIdentifier(DLT.rootId)} IN (${inserted})`,
+      );
+    }
+    for (const table of staged) db.run(`DROP TABLE IF EXISTS ${this.#stagingName(table.name)}`);
+  }
+
+  #copyJob(table: TableSchema, job: LoadJob, into: string): void {
     const csvColumns: string[] = [];
     const exprs: string[] = [];
     for (const name of job.columns) {
@@ -525,9 +613,9 @@ class DuckDbClient implements DestinationClient {
     // least; its default buffer (16 lines) cost a hundred MiB of memory that WASM never returns
     const lineBytes = Math.max(MAX_LINE_BYTES, job.longestLine + 1);
     this.#db.run(
-      `INSERT INTO ${this.qualifiedName(table.name)} (${
-        job.columns.map(quoteIdentifier).join(", ")
-      }) SELECT ${exprs.join(", ")} FROM read_csv(${
+      `INSERT INTO ${into} (${job.columns.map(quoteIdentifier).join(", ")}) SELECT ${
+        exprs.join(", ")
+      } FROM read_csv(${
         quoteLiteral(job.path)
       }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
         csvColumns.join(", ")

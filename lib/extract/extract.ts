@@ -210,9 +210,15 @@ function resolveHints(
       : Array.isArray(h.primaryKey)
       ? h.primaryKey
       : [h.primaryKey],
+    mergeKey: h.mergeKey === undefined
+      ? undefined
+      : Array.isArray(h.mergeKey)
+      ? h.mergeKey
+      : [h.mergeKey],
     columns: h.columns,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
-    rootKey: h.rootKey ?? source.rootKey ? true : undefined,
+    // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
+    rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,
     // a contract given in code replaces the table's; none keeps what the schema has
     schemaContract: source.schemaContract !== undefined || r.hints.schemaContract !== undefined ||
         overrides.schemaContract !== undefined

@@ -82,6 +82,11 @@ export class SchemaEvolver {
       const existing = table.columns[column] ?? { name: column };
       table.columns[column] = { ...existing, primaryKey: true, nullable: false };
     }
+    for (const source of hints.mergeKey ?? []) {
+      const column = this.#naming.normalizeIdentifier(source);
+      const existing = table.columns[column] ?? { name: column };
+      table.columns[column] = { ...existing, mergeKey: true };
+    }
     return table;
   }
 

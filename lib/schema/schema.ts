@@ -33,8 +33,12 @@ export interface ColumnSchema {
   primaryKey?: boolean;
   /** Holds unique values. */
   unique?: boolean;
-  /** Part of the merge key. */
+  /** Part of the merge key: `merge` replaces every row sharing a merge key with the new ones. */
   mergeKey?: boolean;
+  /** `merge`: a row whose value here is `true` (or, for other types, not null) is deleted. */
+  hardDelete?: boolean;
+  /** `merge`: of incoming rows sharing a primary key, the one sorting first here is kept. */
+  dedupSort?: "asc" | "desc";
   /** Precision of decimals, timestamps and text lengths. */
   precision?: number;
   /** Scale of decimals. */
@@ -164,6 +168,8 @@ export interface TableHints {
   writeDisposition: WriteDisposition;
   /** Columns (source names) that form the primary key. */
   primaryKey?: string[];
+  /** Columns (source names) that form the merge key. */
+  mergeKey?: string[];
   /** Column hints by source column name. */
   columns?: Record<string, ColumnHint>;
   /** Cap on nesting below this table. */

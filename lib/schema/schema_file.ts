@@ -37,6 +37,8 @@ const COLUMN_KEYS = [
   ["primaryKey", "primary_key"],
   ["unique", "unique"],
   ["mergeKey", "merge_key"],
+  ["hardDelete", "hard_delete"],
+  ["dedupSort", "dedup_sort"],
   ["precision", "precision"],
   ["scale", "scale"],
   ["timezone", "timezone"],
@@ -104,12 +106,15 @@ function readColumn(where: string, name: string, raw: unknown): ColumnSchema {
         fail(where, `data_type ${JSON.stringify(value)} is not one of ${DATA_TYPES.join(", ")}`);
       }
       column.dataType = type as DataType;
+    } else if (ours === "dedupSort") {
+      if (value !== "asc" && value !== "desc") fail(where, `dedup_sort must be "asc" or "desc"`);
+      column.dedupSort = value;
     } else if (ours === "precision" || ours === "scale") {
       if (!Number.isInteger(value)) fail(where, `${theirs} must be an integer`);
       column[ours] = value as number;
     } else {
       if (typeof value !== "boolean") fail(where, `${theirs} must be true or false`);
-      column[ours] = value;
+      column[ours as "nullable"] = value;
     }
   }
   return column;
