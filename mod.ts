@@ -41,6 +41,7 @@ export type {
   ColumnHint,
   ColumnSchema,
   DataType,
+  MergeStrategy,
   StoredSchema,
   TableSchema,
   WriteDisposition,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ColumnHint, WriteDisposition } from "./schema/schema.ts";
+import type { ColumnHint, MergeStrategy, WriteDisposition } from "./schema/schema.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
 import type { Incremental, IncrementalRun } from "./incremental.ts";
 
@@ -60,6 +60,14 @@ export interface ResourceHints {
    * @default {"append"}
    */
   writeDisposition?: WriteDisposition;
+  /**
+   * How `merge` merges: `delete-insert` (default), `upsert` (rows updated by primary key, their
+   * `_dlt_id` a hash of it) or `scd2` (every version kept, with `_dlt_valid_from` and
+   * `_dlt_valid_to`; a row missing from a full extract is retired).
+   */
+  mergeStrategy?: MergeStrategy;
+  /** `scd2`: names of the valid-from and valid-to columns. @default {["_dlt_valid_from", "_dlt_valid_to"]} */
+  validityColumnNames?: [string, string];
   /** Hints per column (source column name): data type, nullability, keys. */
   columns?: Record<string, ColumnHint>;
   /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */

@@ -404,7 +404,8 @@ class DuckDbClient implements DestinationClient {
         const root = pkg.schema.tables[chain.root];
         // merge without a primary or merge key appends, as in dlt
         const merge = root.writeDisposition === "merge" &&
-          Object.values(root.columns).some((c) => c.primaryKey || c.mergeKey);
+          (root.mergeStrategy === "scd2" ||
+            Object.values(root.columns).some((c) => c.primaryKey || c.mergeKey));
         this.#transaction(() => {
           for (const table of chain.tables) this.#syncTable(table);
           for (const name of chain.replace) {
@@ -551,11 +552,26 @@ class DuckDbClient implements DestinationClient {
    * and the rest inserted with their nested rows.
    */
   #mergeChain(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
+    if (root.mergeStrategy === "scd2") {
+      this.#mergeScd2(pkg, root, staged);
+    } else {
+      this.#deleteInsert(pkg, root, staged);
+    }
+    for (const table of staged) {
+      this.#db.run(`DROP TABLE IF EXISTS ${this.#stagingName(table.name)}`);
+    }
+  }
+
+  /**
+   * `delete-insert` and `upsert` (whose root ids are hashes of the primary key, so an updated
+   * row keeps its `_dlt_id`; it matches by primary key only).
+   */
+  #deleteInsert(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
     const db = this.#db;
     const columns = Object.values(root.columns).filter((c) => c.dataType !== undefined);
     const list = (cs: ColumnSchema[]) => cs.map((c) => quoteIdentifier(c.name)).join(", ");
     const primaryKey = columns.filter((c) => c.primaryKey);
-    const mergeKey = columns.filter((c) => c.mergeKey);
+    const mergeKey = root.mergeStrategy === "upsert" ? [] : columns.filter((c) => c.mergeKey);
     const stage = this.#stagingName(root.name);
     const target = this.qualifiedName(root.name);
     const match = [primaryKey, mergeKey].filter((key) => key.length > 0).map((key) =>
@@ -587,18 +603,51 @@ class DuckDbClient implements DestinationClient {
         kept.length ? ` WHERE ${kept.join(" AND ")}` : ""
       }${dedup}`,
     );
-    const inserted = `SELECT ${quoteIdentifier(DLT.id)} FROM ${target} WHERE ${
-      quoteIdentifier(DLT.loadId)
-    } = ${quoteLiteral(pkg.loadId)}`;
+    this.#insertNested(pkg, root, staged);
+  }
+
+  /** Inserts the staged nested rows of the root rows this package inserted. */
+  #insertNested(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
+    const inserted = `SELECT ${quoteIdentifier(DLT.id)} FROM ${
+      this.qualifiedName(root.name)
+    } WHERE ${quoteIdentifier(DLT.loadId)} = ${quoteLiteral(pkg.loadId)}`;
     for (const nested of staged) {
       if (nested.name === root.name) continue;
-      db.run(
+      this.#db.run(
         `INSERT INTO ${this.qualifiedName(nested.name)} BY NAME SELECT * FROM ${
           this.#stagingName(nested.name)
         } WHERE ${quoteIdentifier(DLT.rootId)} IN (${inserted})`,
       );
     }
-    for (const table of staged) db.run(`DROP TABLE IF EXISTS ${this.#stagingName(table.name)}`);
+  }
+
+  /**
+   * dlt's `scd2`: root ids are hashes of the row's content. Current rows (valid-to NULL) that
+   * the extract no longer has are retired (valid-to set to the load's time; with a merge key,
+   * only in the partitions that arrived); incoming rows not current yet are inserted, valid from
+   * the load's time, with their nested rows.
+   */
+  #mergeScd2(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
+    const db = this.#db;
+    const [from, to] = (root.validityColumns ?? ["_dlt_valid_from", "_dlt_valid_to"]).map(
+      quoteIdentifier,
+    );
+    const id = quoteIdentifier(DLT.id);
+    const stage = this.#stagingName(root.name);
+    const target = this.qualifiedName(root.name);
+    const at = `to_timestamp(${Number(pkg.loadId)})`;
+    const mergeKey = Object.values(root.columns).filter((c) => c.mergeKey && c.dataType);
+    const keys = mergeKey.map((c) => quoteIdentifier(c.name)).join(", ");
+    const partition = mergeKey.length === 0
+      ? ""
+      : ` AND (${keys}) IN (SELECT ${keys} FROM ${stage})`;
+    db.run(
+      `UPDATE ${target} SET ${to} = ${at} WHERE ${to} IS NULL AND ${id} NOT IN (SELECT ${id} FROM ${stage})${partition}`,
+    );
+    db.run(
+      `INSERT INTO ${target} BY NAME SELECT * REPLACE (${at} AS ${from}, NULL AS ${to}) FROM ${stage} WHERE ${id} NOT IN (SELECT ${id} FROM ${target} WHERE ${to} IS NULL) QUALIFY row_number() OVER (PARTITION BY ${id}) = 1`,
+    );
+    this.#insertNested(pkg, root, staged);
   }
 
   #copyJob(table: TableSchema, job: LoadJob, into: string): void {

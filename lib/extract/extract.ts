@@ -216,6 +216,8 @@ function resolveHints(
       ? h.mergeKey
       : [h.mergeKey],
     columns: h.columns,
+    mergeStrategy: h.writeDisposition === "merge" ? h.mergeStrategy : undefined,
+    validityColumns: h.mergeStrategy === "scd2" ? h.validityColumnNames : undefined,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
     // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
     rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,

@@ -12,6 +12,7 @@ import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
 import { JobWriter } from "./_job_writer.ts";
+import { contentRowId } from "./ids.ts";
 
 /** One extracted file to normalize. */
 export interface ExtractedFile {
@@ -29,6 +30,28 @@ export interface FilesResult {
   jobs: PackageJob[];
   /** Rows per table. */
   rowCounts: Record<string, number>;
+}
+
+/**
+ * How root rows of `table` get their `_dlt_id`: `upsert` hashes the primary key (an updated row
+ * keeps its id), `scd2` the row's content (a changed row is a new version); else random.
+ */
+function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) | undefined {
+  if (table?.writeDisposition !== "merge") return undefined;
+  if (table.mergeStrategy === "upsert") {
+    const key = Object.values(table.columns).filter((c) => c.primaryKey).map((c) => c.name);
+    if (key.length === 0) return undefined;
+    return (row) => contentRowId(JSON.stringify(key.map((k) => row[k] ?? null)));
+  }
+  if (table.mergeStrategy === "scd2") {
+    return (row) =>
+      contentRowId(
+        JSON.stringify(
+          Object.keys(row).filter((k) => !k.startsWith("_dlt_")).sort().map((k) => [k, row[k]]),
+        ),
+      );
+  }
+  return undefined;
 }
 
 /** Normalizes extracted files one after another into CSV jobs, evolving one schema. */
@@ -65,6 +88,7 @@ export class FilesNormalizer {
       loadId: this.#loadId,
       maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
       rootKey: tables[file.table]?.rootKey === true,
+      rootId: rootIdFor(tables[file.table]),
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
       emit: (table: string, parent: string | undefined, row: FlatRow) => {
         if (!evolver.admitTable(table, parent, row)) return false;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const POOL_SIZE = 16 * 1024;
 let pool = new Uint8Array(0);
@@ -31,6 +33,11 @@ export function randomRowId(): string {
   const id = encode80(pool, poolOffset);
   poolOffset += 10;
   return id;
+}
+
+/** A row id that is a hash of `text`: the same content always gets the same id. */
+export function contentRowId(text: string): string {
+  return encode80(createHash("sha256").update(text).digest(), 0);
 }
 
 const hashBytes = new Uint8Array(10);

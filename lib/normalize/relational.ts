@@ -38,6 +38,8 @@ export interface NormalizeItemOptions {
   isJsonColumn?: (table: string, column: string) => boolean;
   /** Whether nested rows get `_dlt_root_id`, the `_dlt_id` of their root row. */
   rootKey?: boolean;
+  /** The `_dlt_id` of a root row (`upsert`, `scd2`: a hash); random when absent. */
+  rootId?: (row: FlatRow) => string;
   /** Receives the rows. */
   emit: RowSink;
 }
@@ -118,8 +120,11 @@ export class RelationalNormalizer {
   normalize(item: unknown, table: string): void {
     const root: Record<string, unknown> = isPlainObject(item) ? item : { value: item };
     const row = this.#flatten(root, table, 0);
+    const id = typeof row[DLT.id] === "string"
+      ? undefined
+      : this.#options.rootId?.(row) ?? randomRowId();
     row[DLT.loadId] = this.#options.loadId;
-    if (typeof row[DLT.id] !== "string") row[DLT.id] = randomRowId();
+    if (id !== undefined) row[DLT.id] = id;
     if (this.#options.emit(table, undefined, row) === false) {
       this.#lists = [];
       return;

@@ -9,6 +9,7 @@ import { coerceValue, inferDataType, type NormalizedValue } from "../normalize/i
 import {
   type ColumnSchema,
   DLT,
+  SCD2_COLUMNS,
   type StoredSchema,
   type TableHints,
   type TableSchema,
@@ -66,6 +67,15 @@ export class SchemaEvolver {
     table.writeDisposition = hints.writeDisposition;
     if (hints.maxTableNesting !== undefined) table.maxTableNesting = hints.maxTableNesting;
     if (hints.rootKey) table.rootKey = true;
+    if (hints.mergeStrategy === undefined) delete table.mergeStrategy;
+    else table.mergeStrategy = hints.mergeStrategy;
+    if (hints.mergeStrategy === "scd2") {
+      const names = hints.validityColumns ?? SCD2_COLUMNS;
+      table.validityColumns = [names[0], names[1]];
+      for (const name of names) {
+        table.columns[name] ??= { name, dataType: "timestamp", nullable: true };
+      }
+    }
     // a contract given in code replaces the table's; without one, the schema's (perhaps from
     // an imported schema file) stays
     if (hints.schemaContract !== undefined) {

@@ -21,6 +21,16 @@ export type DataType =
 /** How a table's rows are written: dlt's write dispositions. */
 export type WriteDisposition = "append" | "replace" | "merge" | "skip";
 
+/**
+ * How `merge` merges, as in dlt: `delete-insert` (default) replaces rows by primary or merge
+ * key, `upsert` updates rows by primary key keeping their ids, `scd2` keeps every version of a
+ * row with validity columns.
+ */
+export type MergeStrategy = "delete-insert" | "upsert" | "scd2";
+
+/** dlt's default names of the `scd2` validity columns. */
+export const SCD2_COLUMNS = ["_dlt_valid_from", "_dlt_valid_to"] as const;
+
 /** A column and its hints. */
 export interface ColumnSchema {
   /** Normalized column name. */
@@ -65,6 +75,10 @@ export interface TableSchema {
   schemaContract?: ExpandedSchemaContract;
   /** Whether nested rows carry `_dlt_root_id`, their root row's `_dlt_id` (root tables). */
   rootKey?: boolean;
+  /** How `merge` merges (root tables). @default {"delete-insert"} */
+  mergeStrategy?: MergeStrategy;
+  /** `scd2`: the names of the valid-from and valid-to columns. */
+  validityColumns?: [string, string];
   /** Columns by normalized name. */
   columns: Record<string, ColumnSchema>;
 }
@@ -178,4 +192,8 @@ export interface TableHints {
   schemaContract?: ExpandedSchemaContract;
   /** Whether nested rows carry `_dlt_root_id`. */
   rootKey?: boolean;
+  /** How `merge` merges. */
+  mergeStrategy?: MergeStrategy;
+  /** `scd2`: the names of the valid-from and valid-to columns. */
+  validityColumns?: [string, string];
 }
