@@ -42,6 +42,8 @@ export interface LoadPackage {
   jobs: readonly LoadJob[];
   /** Tables whose rows are replaced by this package (root tables and their nested tables). */
   replaceTables: readonly string[];
+  /** Tables dropped before anything loads (they may be created again by the package's jobs). */
+  dropTables: readonly string[];
   /** Pipeline state to commit with the data, when it changed. */
   state?: PipelineState;
 }

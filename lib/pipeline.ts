@@ -18,7 +18,12 @@ import {
 } from "./normalize/naming.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
-import { bumpSchemaVersion, newSchema, type StoredSchema } from "./schema/schema.ts";
+import {
+  bumpSchemaVersion,
+  nestedTablesOf,
+  newSchema,
+  type StoredSchema,
+} from "./schema/schema.ts";
 import {
   applyImportedSchema,
   parseSchemaFile,
@@ -86,6 +91,40 @@ export interface PipelineOptions {
 export interface RunOptions extends ResourceHints {
   /** Cancels the run. */
   signal?: AbortSignal;
+  /**
+   * Start over before extracting, as dlt's `refresh`: `drop_sources` drops every table of the
+   * source's schema and resets the source's state; `drop_resources` drops the tables and state of
+   * the resources that run; `drop_data` empties their tables and resets their state, keeping the
+   * schema. Done in the load of this run's package, so a failed run changes nothing.
+   */
+  refresh?: "drop_sources" | "drop_resources" | "drop_data";
+}
+
+/**
+ * The tables a refresh drops or empties, with the state it resets (in `state`, in place): all of
+ * the source's for `drop_sources`, the running resources' otherwise.
+ */
+function refreshTables(
+  schema: StoredSchema,
+  source: DltSource,
+  refresh: NonNullable<RunOptions["refresh"]>,
+  state: PipelineState,
+): { drop: string[]; truncate: string[] } {
+  const running = [...source.resources.values()].filter((r) => r.selected).map((r) => r.name);
+  const roots = Object.values(schema.tables).filter((t) =>
+    t.parent === undefined &&
+    (refresh === "drop_sources" || (t.resource !== undefined && running.includes(t.resource)))
+  );
+  const tables = roots.flatMap((
+    t,
+  ) => [t.name, ...nestedTablesOf(schema, t.name).map((n) => n.name)]);
+  const sourceState = state.sources[source.name];
+  if (refresh === "drop_sources") {
+    delete state.sources[source.name];
+  } else if (sourceState?.resources !== undefined) {
+    for (const name of running) delete sourceState.resources[name];
+  }
+  return refresh === "drop_data" ? { drop: [], truncate: tables } : { drop: tables, truncate: [] };
 }
 
 /** What {@linkcode Pipeline.extract} did. */
@@ -281,14 +320,26 @@ export class Pipeline {
     return await this.#step("extract", undefined, async () => {
       await this.#importSchema(source.name);
       const state = structuredClone(this.#state!);
-      const { signal, ...hints } = options;
+      const { signal, refresh, ...hints } = options;
+      const schema = await this.#schemaOf(source);
+      const refreshed = refresh === undefined
+        ? { drop: [], truncate: [] }
+        : refreshTables(schema, source, refresh, state);
       const result = await extractSource(source, {
         store: this.#store,
-        naming: this.#namingOf(await this.#schemaOf(source)),
+        naming: this.#namingOf(schema),
         state,
         hints,
         signal,
+        dropTables: refreshed.drop,
+        truncateTables: refreshed.truncate,
       });
+      if (refreshed.drop.length > 0) {
+        // the dropped tables start over in the schema as well
+        for (const name of refreshed.drop) delete schema.tables[name];
+        bumpSchemaVersion(schema);
+        await this.#saveSchema(schema);
+      }
       this.#state = state;
       return { loadId: result.loadId, itemCounts: result.itemCounts };
     });

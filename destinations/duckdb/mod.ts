@@ -196,6 +196,9 @@ function excerpt(message: string): string {
   ).join("\n");
 }
 
+/** The `_dlt_load_jobs` table name that records a package's refresh drops. */
+const DROPPED_MARKER = "_dlt_dropped_tables";
+
 /** A root table with its nested tables: created and, for `replace`, emptied together. */
 interface TableChain {
   root: string;
@@ -397,6 +400,15 @@ class DuckDbClient implements DestinationClient {
             quoteLiteral(table)
           }, ${quoteLiteral(file)}, ${rows}, now())`,
         );
+      // a refresh drops tables first, once: a resumed package must not drop what it loaded
+      if (pkg.dropTables.length > 0 && !committed.has(DROPPED_MARKER)) {
+        this.#transaction(() => {
+          for (const name of pkg.dropTables) {
+            db.run(`DROP TABLE IF EXISTS ${this.qualifiedName(name)}`);
+          }
+          record(DROPPED_MARKER, "", 0);
+        });
+      }
       for (const chain of tableChains(pkg)) {
         // a chain is committed whole: one recorded table means all of it is in
         const names = [chain.root, ...chain.replace, ...chain.jobs.map((job) => job.table)];

@@ -29,6 +29,10 @@ export interface ExtractOptions {
   hints?: ResourceHints;
   /** Cancels extraction. */
   signal?: AbortSignal;
+  /** Tables the package drops (refresh), recorded in its manifest. */
+  dropTables?: string[];
+  /** Tables the package empties (refresh), recorded in its manifest. */
+  truncateTables?: string[];
 }
 
 /** What extract produced. */
@@ -167,7 +171,8 @@ export async function extractSource(
     const jobs = await writer.close();
     for (const cursor of cursors.values()) cursor.commit();
     const stateChanged = bumpStateVersion(options.state);
-    if (jobs.length === 0 && Object.keys(tables).length === 0 && !stateChanged) {
+    const refreshes = (options.dropTables?.length ?? 0) + (options.truncateTables?.length ?? 0);
+    if (jobs.length === 0 && Object.keys(tables).length === 0 && !stateChanged && !refreshes) {
       await store.remove("extracting", loadId);
       return { itemCounts: {} };
     }
@@ -178,6 +183,8 @@ export async function extractSource(
       tables,
       jobs,
       state: structuredClone(options.state),
+      ...(options.dropTables?.length ? { dropTables: options.dropTables } : {}),
+      ...(options.truncateTables?.length ? { truncateTables: options.truncateTables } : {}),
     });
     await store.move(loadId, "extracting", "extracted");
     const itemCounts: Record<string, number> = {};

@@ -44,6 +44,12 @@ export async function loadNormalizedPackage(
       if (hints.writeDisposition !== "replace" || schema.tables[name] === undefined) continue;
       replaceTables.push(name, ...nestedTablesOf(schema, name).map((t) => t.name));
     }
+    // refresh "drop_data": emptied like a replace
+    for (const name of manifest.truncateTables ?? []) {
+      if (schema.tables[name] !== undefined && !replaceTables.includes(name)) {
+        replaceTables.push(name);
+      }
+    }
     await client.loadPackage({
       loadId,
       schema,
@@ -55,6 +61,7 @@ export async function loadNormalizedPackage(
         longestLine: job.longestLine ?? 0,
       })),
       replaceTables,
+      dropTables: manifest.dropTables ?? [],
       state: manifest.state,
     });
   }

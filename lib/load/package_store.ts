@@ -47,6 +47,10 @@ export interface PackageManifest {
   jobs: PackageJob[];
   /** Pipeline state after this package's extract, committed with its data. */
   state?: PipelineState;
+  /** Tables to drop before loading (`refresh`: `drop_sources`, `drop_resources`). */
+  dropTables?: string[];
+  /** Tables to empty before loading (`refresh: "drop_data"`). */
+  truncateTables?: string[];
 }
 
 /** Package folders of one pipeline. */
