@@ -558,6 +558,34 @@ export class Pipeline {
       newState(this.pipelineName, this.datasetName);
   }
 
+  /**
+   * Drops, as dlt does. With `resources`: their tables (nested ones included) in the destination
+   * and in the schema, and their state, committed like a load (dlt's `drop` command). Without:
+   * the local working folder (state, schemas, pending packages); the next run takes state and
+   * schemas back from the destination.
+   *
+   * @example
+   * ```ts ignore
+   * await p.drop({ resources: ["issues"] }); // the issues tables and cursor start over
+   * ```
+   */
+  async drop(
+    options: { resources?: string[]; schemaName?: string } = {},
+  ): Promise<LoadInfo | undefined> {
+    if (options.resources === undefined) {
+      await Deno.remove(this.workingDir, { recursive: true }).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      this.#initialized = false;
+      this.#state = undefined;
+      this.#schemas.clear();
+      return undefined;
+    }
+    const empty = options.resources.map((name) => resource([], { name }));
+    const target = new DltSource(empty, { name: options.schemaName ?? this.pipelineName });
+    return await this.run(target, { refresh: "drop_resources" });
+  }
+
   /** The loaded data, for reading back. */
   dataset(): Dataset {
     return new Dataset(

@@ -67,3 +67,22 @@ Deno.test("drop_sources drops every table of the source and its whole state", as
   await p.run(source([events([1, 2])], { name: "refresh_sources" }));
   assert.equal(await p.dataset().table("events").count(), 2);
 });
+
+Deno.test("drop() drops resources' tables and state, or the whole working folder", async () => {
+  const { p } = await tempPipeline("drop_resources_api");
+  await p.run(source([users([{ id: 1 }]), events([1, 2])], { name: "drop_resources_api" }));
+  await p.drop({ resources: ["events"] });
+  const tables = await p.dataset().tableNames();
+  assert.ok(!tables.includes("events") && !tables.includes("events__tags"));
+  assert.ok(tables.includes("users"));
+  assert.equal(p.schemas.get("drop_resources_api")!.tables.events, undefined);
+  // the cursor is gone with the table
+  await p.run(source([events([1, 2])], { name: "drop_resources_api" }));
+  assert.equal(await p.dataset().table("events").count(), 2);
+
+  await p.drop();
+  assert.equal(await Deno.stat(p.workingDir).then(() => true, () => false), false);
+  // the next run restores state and schema from the destination and goes on incrementally
+  await p.run(source([events([1, 2, 3])], { name: "drop_resources_api" }));
+  assert.equal(await p.dataset().table("events").count(), 3);
+});

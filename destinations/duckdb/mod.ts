@@ -705,7 +705,7 @@ class DuckDbClient implements DestinationClient {
     const exists = this.#db.query(
       `SELECT 1 FROM ${this.qualifiedName("_dlt_pipeline_state")} WHERE pipeline_name = ${
         quoteLiteral(state.pipelineName)
-      } AND version_hash = ${quoteLiteral(state.versionHash)}`,
+      } AND version = ${state.version} AND version_hash = ${quoteLiteral(state.versionHash)}`,
     );
     if (exists.length > 0) return;
     this.#db.run(
