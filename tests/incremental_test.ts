@@ -3,6 +3,7 @@
  * deduplication, start/end values, row order, missing cursors, lag and cursor types.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   incremental,
   IncrementalCursorError,
@@ -153,4 +154,32 @@ Deno.test("a cursor of another type than the stored one is an error naming resou
   );
   // nothing was loaded and the cursor did not move
   assert.deepEqual(await ids(p), [1, 2]);
+});
+
+Deno.test("a failed load does not advance the cursor: resumed, or dropped and extracted again", async () => {
+  const { p } = await tempPipeline("incremental_failed_load");
+  await p.run(issues(rows(1, 2)));
+  // the next package's job file is broken before it loads
+  await p.extract(issues(rows(1, 2, 3, 4)));
+  await p.normalize();
+  const store = join(p.workingDir, "load", "normalized");
+  const [loadId] = [...Deno.readDirSync(store)].map((e) => e.name);
+  const job = [...Deno.readDirSync(join(store, loadId))].find((e) => e.name.startsWith("issues."))!;
+  await Deno.writeTextFile(join(store, loadId, job.name), '"not a number"\n');
+  await assert.rejects(p.load());
+  // the destination still holds the old cursor
+  const restoredState = async () => {
+    const [row] = await p.dataset().query<{ state: string }>(
+      "SELECT state FROM _dlt_pipeline_state ORDER BY version DESC LIMIT 1",
+    );
+    const state = JSON.parse(row.state);
+    return state.sources.incremental_failed_load.resources.issues.incremental.updated_at
+      .last_value;
+  };
+  assert.equal(await restoredState(), at(2));
+  // dropping the broken package falls back to the last loaded cursor: 3 and 4 come again
+  await p.dropPendingPackages();
+  await p.run(issues(rows(1, 2, 3, 4)));
+  assert.deepEqual(await ids(p), [1, 2, 3, 4]);
+  assert.equal(await restoredState(), at(4));
 });

@@ -105,3 +105,17 @@ Deno.test("merge without a primary or merge key appends, as in dlt", async () =>
   await p.run(items([{ x: 1 }]));
   assert.equal(await p.dataset().table("items").count(), 2);
 });
+
+Deno.test("a primary key changed between runs re-keys the table: merge follows the new key", async () => {
+  const { p } = await tempPipeline("merge_rekey");
+  const rows = (key: string, data: unknown[]) =>
+    resource(data, { name: "accounts", primaryKey: key, writeDisposition: "merge" });
+  await p.run(rows("id", [{ id: 1, email: "a@x", plan: "free" }]));
+  await p.run(rows("email", [{ id: 2, email: "a@x", plan: "pro" }]));
+  const columns = [...p.schemas.values()][0].tables.accounts.columns;
+  assert.equal(columns.id.primaryKey, undefined);
+  assert.equal(columns.email.primaryKey, true);
+  assert.deepEqual(await p.dataset().query("SELECT id, email, plan FROM accounts"), [
+    { id: 2, email: "a@x", plan: "pro" },
+  ]);
+});

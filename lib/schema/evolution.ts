@@ -87,6 +87,15 @@ export class SchemaEvolver {
       const existing = table.columns[column] ?? { name: column };
       table.columns[column] = { ...existing, ...hint, name: column };
     }
+    if (hints.primaryKey !== undefined) {
+      // a resource's primary key replaces the table's: a changed key re-keys the table
+      const key = new Set(
+        hints.primaryKey.map((source) => this.#naming.normalizeIdentifier(source)),
+      );
+      for (const column of Object.values(table.columns)) {
+        if (column.primaryKey && !key.has(column.name)) delete column.primaryKey;
+      }
+    }
     for (const source of hints.primaryKey ?? []) {
       const column = this.#naming.normalizeIdentifier(source);
       const existing = table.columns[column] ?? { name: column };
