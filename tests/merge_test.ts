@@ -118,4 +118,7 @@ Deno.test("a primary key changed between runs re-keys the table: merge follows t
   assert.deepEqual(await p.dataset().query("SELECT id, email, plan FROM accounts"), [
     { id: 2, email: "a@x", plan: "pro" },
   ]);
+  // the old key column may now be empty
+  await p.run(rows("email", [{ email: "b@x", plan: "free" }]));
+  assert.equal(await p.dataset().table("accounts").count(), 2);
 });

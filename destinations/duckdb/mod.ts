@@ -509,13 +509,14 @@ class DuckDbClient implements DestinationClient {
   #syncTable(table: TableSchema): void {
     const columns = Object.values(table.columns).filter((c) => c.dataType !== undefined);
     if (columns.length === 0) return;
-    const existing = new Set(
-      this.#db.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns WHERE table_schema = ${
+    const notNull = new Map(
+      this.#db.query<{ column_name: string; is_nullable: string }>(
+        `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
           quoteLiteral(this.#dataset)
         } AND table_name = ${quoteLiteral(table.name)}`,
-      ).map((r) => r.column_name),
+      ).map((r) => [r.column_name, r.is_nullable === "NO"]),
     );
+    const existing = new Set(notNull.keys());
     if (existing.size === 0) {
       this.#db.run(
         `CREATE TABLE ${this.qualifiedName(table.name)} (${
@@ -525,7 +526,17 @@ class DuckDbClient implements DestinationClient {
       return;
     }
     for (const column of columns) {
-      if (existing.has(column.name)) continue;
+      if (existing.has(column.name)) {
+        // a column that is no longer required (a primary key changed) accepts NULL from now on
+        if (notNull.get(column.name) && column.nullable !== false) {
+          this.#db.run(
+            `ALTER TABLE ${this.qualifiedName(table.name)} ALTER COLUMN ${
+              quoteIdentifier(column.name)
+            } DROP NOT NULL`,
+          );
+        }
+        continue;
+      }
       // a column added to existing rows cannot be NOT NULL
       this.#db.run(
         `ALTER TABLE ${this.qualifiedName(table.name)} ADD COLUMN ${

@@ -82,19 +82,22 @@ export class SchemaEvolver {
       if (evolvesAll(hints.schemaContract)) delete table.schemaContract;
       else table.schemaContract = hints.schemaContract;
     }
-    for (const [source, hint] of Object.entries(hints.columns ?? {})) {
-      const column = this.#naming.normalizeIdentifier(source);
-      const existing = table.columns[column] ?? { name: column };
-      table.columns[column] = { ...existing, ...hint, name: column };
-    }
     if (hints.primaryKey !== undefined) {
       // a resource's primary key replaces the table's: a changed key re-keys the table
       const key = new Set(
         hints.primaryKey.map((source) => this.#naming.normalizeIdentifier(source)),
       );
       for (const column of Object.values(table.columns)) {
-        if (column.primaryKey && !key.has(column.name)) delete column.primaryKey;
+        if (column.primaryKey && !key.has(column.name)) {
+          delete column.primaryKey;
+          column.nullable = true;
+        }
       }
+    }
+    for (const [source, hint] of Object.entries(hints.columns ?? {})) {
+      const column = this.#naming.normalizeIdentifier(source);
+      const existing = table.columns[column] ?? { name: column };
+      table.columns[column] = { ...existing, ...hint, name: column };
     }
     for (const source of hints.primaryKey ?? []) {
       const column = this.#naming.normalizeIdentifier(source);
