@@ -85,3 +85,21 @@ Deno.test("scd2 with a merge key retires rows only in the partitions that arrive
     "a3:true",
   ]);
 });
+
+Deno.test("scd2 with a hardDelete column retires the flagged records within their partition", async () => {
+  const { p } = await tempPipeline("scd2_delete");
+  const stock = (data: unknown[]) =>
+    resource(data, {
+      name: "stock",
+      writeDisposition: "merge",
+      mergeStrategy: "scd2",
+      mergeKey: "sku",
+      columns: { gone: { dataType: "bool", hardDelete: true } },
+    });
+  await p.run(stock([{ sku: 1, qty: 5 }, { sku: 2, qty: 7 }]));
+  await p.run(stock([{ sku: 1, qty: 5, gone: true }]));
+  const rows = await p.dataset().query<{ sku: number; current: boolean }>(
+    "SELECT sku, _dlt_valid_to IS NULL AS current FROM stock ORDER BY sku, _dlt_valid_from",
+  );
+  assert.deepEqual(rows.map((r) => `${r.sku}:${r.current}`), ["1:false", "2:true"]);
+});

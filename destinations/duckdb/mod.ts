@@ -196,6 +196,18 @@ function excerpt(message: string): string {
   ).join("\n");
 }
 
+/**
+ * The SQL condition that keeps rows a `hardDelete` column of `table` does not flag (`true`, or
+ * not null for other types); empty when it has none.
+ */
+function hardDeleteFilter(table: TableSchema): string {
+  return Object.values(table.columns).filter((c) => c.hardDelete && c.dataType).map((c) =>
+    c.dataType === "bool"
+      ? `NOT coalesce(${quoteIdentifier(c.name)}, false)`
+      : `${quoteIdentifier(c.name)} IS NULL`
+  ).join(" AND ");
+}
+
 /** The `_dlt_load_jobs` table name that records a package's refresh drops. */
 const DROPPED_MARKER = "_dlt_dropped_tables";
 
@@ -609,11 +621,7 @@ class DuckDbClient implements DestinationClient {
       );
     }
     db.run(`DELETE FROM ${target} WHERE ${match}`);
-    const kept = columns.filter((c) => c.hardDelete).map((c) =>
-      c.dataType === "bool"
-        ? `NOT coalesce(${quoteIdentifier(c.name)}, false)`
-        : `${quoteIdentifier(c.name)} IS NULL`
-    );
+    const live = hardDeleteFilter(root);
     const sort = columns.find((c) => c.dedupSort !== undefined);
     const order = sort === undefined
       ? "rowid DESC"
@@ -622,9 +630,7 @@ class DuckDbClient implements DestinationClient {
       ? ""
       : ` QUALIFY row_number() OVER (PARTITION BY ${list(primaryKey)} ORDER BY ${order}) = 1`;
     db.run(
-      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${
-        kept.length ? ` WHERE ${kept.join(" AND ")}` : ""
-      }${dedup}`,
+      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${live ? ` WHERE ${live}` : ""}${dedup}`,
     );
     this.#insertNested(pkg, root, staged);
   }
@@ -664,11 +670,14 @@ class DuckDbClient implements DestinationClient {
     const partition = mergeKey.length === 0
       ? ""
       : ` AND (${keys}) IN (SELECT ${keys} FROM ${stage})`;
+    // rows flagged by a hardDelete column retire their record and are not inserted, as in dlt
+    const live = hardDeleteFilter(root);
+    const liveStage = `(SELECT * FROM ${stage}${live ? ` WHERE ${live}` : ""})`;
     db.run(
-      `UPDATE ${target} SET ${to} = ${at} WHERE ${to} IS NULL AND ${id} NOT IN (SELECT ${id} FROM ${stage})${partition}`,
+      `UPDATE ${target} SET ${to} = ${at} WHERE ${to} IS NULL AND ${id} NOT IN (SELECT ${id} FROM ${liveStage})${partition}`,
     );
     db.run(
-      `INSERT INTO ${target} BY NAME SELECT * REPLACE (${at} AS ${from}, NULL AS ${to}) FROM ${stage} WHERE ${id} NOT IN (SELECT ${id} FROM ${target} WHERE ${to} IS NULL) QUALIFY row_number() OVER (PARTITION BY ${id}) = 1`,
+      `INSERT INTO ${target} BY NAME SELECT * REPLACE (${at} AS ${from}, NULL AS ${to}) FROM ${liveStage} WHERE ${id} NOT IN (SELECT ${id} FROM ${target} WHERE ${to} IS NULL) QUALIFY row_number() OVER (PARTITION BY ${id}) = 1`,
     );
     this.#insertNested(pkg, root, staged);
   }
