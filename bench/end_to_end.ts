@@ -13,11 +13,8 @@ import { fileURLToPath } from "node:url";
 import { pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { writeAll } from "../lib/load/write_all.ts";
+import { eventCopy, recordedEvents } from "./_github_events.ts";
 
-const FIXTURE = new URL(
-  "../../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json",
-  import.meta.url,
-);
 const total = Number(Deno.args[0] ?? 50_000);
 
 function peakRssMiB(): number {
@@ -26,18 +23,8 @@ function peakRssMiB(): number {
   return kib / 1024;
 }
 
-let fixture: Record<string, unknown>[];
-try {
-  fixture = JSON.parse(await Deno.readTextFile(FIXTURE));
-} catch {
-  console.log("end_to_end: skipped, ../shared/fixtures/dlt-cases is not there");
-  Deno.exit(0);
-}
-
-/** The i-th generated event: a copy of a fixture event with a fresh id. */
-function eventAt(i: number): Record<string, unknown> {
-  return { ...fixture[i % fixture.length], id: String(30_000_000_000 + i) };
-}
+const fixture = await recordedEvents("end_to_end");
+const eventAt = (i: number) => eventCopy(fixture, i);
 const bytesPerCycle = fixture.reduce((n, e) => n + JSON.stringify(e).length, 0);
 const megabytes = (bytesPerCycle * total / fixture.length) / 1e6;
 

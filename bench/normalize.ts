@@ -11,27 +11,15 @@
 import { join } from "node:path";
 import { pipeline, resource, type SchemaContract } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
+import { eventCopy, recordedEvents } from "./_github_events.ts";
 
-const FIXTURE = new URL(
-  "../../shared/fixtures/dlt-cases/github.events.load_page_1_duck.json",
-  import.meta.url,
-);
 const total = Number(Deno.args[0] ?? 50_000);
 
-let fixture: Record<string, unknown>[];
-try {
-  fixture = JSON.parse(await Deno.readTextFile(FIXTURE));
-} catch {
-  console.log("normalize: skipped, ../shared/fixtures/dlt-cases is not there");
-  Deno.exit(0);
-}
+const fixture = await recordedEvents("normalize");
 
 /** The i-th event; with `variants`, one in ten has a text where a bool and an id are expected. */
 function eventAt(i: number, variants: boolean): Record<string, unknown> {
-  const event: Record<string, unknown> = {
-    ...fixture[i % fixture.length],
-    id: String(30_000_000_000 + i),
-  };
+  const event = eventCopy(fixture, i);
   if (variants && i % 10 === 0) {
     event.public = "yes";
     event.actor = { ...(event.actor as object), id: `actor-${i}` };

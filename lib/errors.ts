@@ -141,9 +141,7 @@ export class DataValidationError extends DltError {
 function excerpt(value: unknown): string {
   let text: string;
   try {
-    text = typeof value === "string"
-      ? JSON.stringify(value)
-      : JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }

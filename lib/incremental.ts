@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { ResourceExtractionError } from "./errors.ts";
+import { keyColumns } from "./resource.ts";
 
 /** A cursor value: an ISO 8601 string, a `Date`, a number or a bigint. */
 export type CursorValue = string | number | bigint | Date;
@@ -245,8 +246,7 @@ export class IncrementalRun {
     this.#state = state;
     this.cursorPath = cursorPath;
     this.#func = lastValueFunction(options.lastValueFunc);
-    const key = options.primaryKey ?? resourcePrimaryKey;
-    this.#primaryKey = key === undefined ? undefined : Array.isArray(key) ? key : [key];
+    this.#primaryKey = keyColumns(options.primaryKey ?? resourcePrimaryKey);
     this.initialValue = options.initialValue;
     this.endValue = options.endValue;
     const all = state.incremental as Record<string, StoredCursor> | undefined;

@@ -84,6 +84,11 @@ export interface ResourceHints {
   rootKey?: boolean;
 }
 
+/** A key hint (`"id"` or `["a", "b"]`) as a list of columns; `undefined` stays undefined. */
+export function keyColumns(key: string | string[] | undefined): string[] | undefined {
+  return key === undefined ? undefined : Array.isArray(key) ? key : [key];
+}
+
 /** Options of {@linkcode resource}. */
 export interface ResourceOptions extends ResourceHints {
   /**

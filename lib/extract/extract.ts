@@ -5,7 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { DltResource, ResourceContext, ResourceHints } from "../resource.ts";
+import {
+  type DltResource,
+  keyColumns,
+  type ResourceContext,
+  type ResourceHints,
+} from "../resource.ts";
 import type { DltSource } from "../source.ts";
 import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
@@ -212,16 +217,8 @@ function resolveHints(
     tableName: h.tableName ?? r.name,
     resource: r.name,
     writeDisposition: h.writeDisposition ?? "append",
-    primaryKey: h.primaryKey === undefined
-      ? undefined
-      : Array.isArray(h.primaryKey)
-      ? h.primaryKey
-      : [h.primaryKey],
-    mergeKey: h.mergeKey === undefined
-      ? undefined
-      : Array.isArray(h.mergeKey)
-      ? h.mergeKey
-      : [h.mergeKey],
+    primaryKey: keyColumns(h.primaryKey),
+    mergeKey: keyColumns(h.mergeKey),
     columns: h.columns,
     mergeStrategy: h.writeDisposition === "merge" ? h.mergeStrategy : undefined,
     validityColumns: h.mergeStrategy === "scd2" ? h.validityColumnNames : undefined,

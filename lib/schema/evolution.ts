@@ -95,30 +95,35 @@ export class SchemaEvolver {
       }
     }
     for (const [source, hint] of Object.entries(hints.columns ?? {})) {
-      const column = this.#naming.normalizeIdentifier(source);
-      const existing = table.columns[column] ?? { name: column };
-      table.columns[column] = { ...existing, ...hint, name: column };
+      this.#hintColumn(table, source, hint);
     }
     for (const source of hints.primaryKey ?? []) {
-      const column = this.#naming.normalizeIdentifier(source);
-      const existing = table.columns[column] ?? { name: column };
-      table.columns[column] = { ...existing, primaryKey: true, nullable: false };
+      this.#hintColumn(table, source, { primaryKey: true, nullable: false });
     }
-    for (const source of hints.mergeKey ?? []) {
-      const column = this.#naming.normalizeIdentifier(source);
-      const existing = table.columns[column] ?? { name: column };
-      table.columns[column] = { ...existing, mergeKey: true };
-    }
+    for (const source of hints.mergeKey ?? []) this.#hintColumn(table, source, { mergeKey: true });
     return table;
+  }
+
+  /** Merges `hint` into the column of `table` that source column `source` names. */
+  #hintColumn(table: TableSchema, source: string, hint: Omit<ColumnSchema, "name">): void {
+    const name = this.#naming.normalizeIdentifier(source);
+    table.columns[name] = { ...table.columns[name] ?? { name }, ...hint, name };
   }
 
   /** The contract of table `name` (a child of `parent`): its root table's. */
   contractOf(name: string, parent?: string): ExpandedSchemaContract | undefined {
+    // asked for every row: the root's contract does not change while rows are placed
+    if (this.#contracts.has(name)) return this.#contracts.get(name);
     const tables = this.#schema.tables;
     let table = tables[parent ?? name];
     while (table?.parent !== undefined) table = tables[table.parent];
-    return table?.schemaContract;
+    const contract = table?.schemaContract;
+    if (tables[name] !== undefined) this.#contracts.set(name, contract);
+    return contract;
   }
+
+  /** Contracts by table, once looked up. */
+  #contracts = new Map<string, ExpandedSchemaContract | undefined>();
 
   /**
    * Applies the `tables` contract to a row of table `name` (a child of `parent`): whether the row
