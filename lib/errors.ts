@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { redact } from "./redact.ts";
 
 /** Options shared by all {@linkcode DltError}s. */
 export interface DltErrorOptions {
@@ -16,14 +17,15 @@ export interface DltErrorOptions {
   transient?: boolean;
 }
 
-/** Base class of every error raised by the pipeline on purpose. */
+/** Base class of every error raised by the pipeline on purpose. Its message is redacted. */
 export class DltError extends Error {
   /** Whether retrying the same step may succeed. */
   readonly transient: boolean;
 
   /** Creates the error with a message and options. */
   constructor(message: string, options: DltErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // secrets never reach a message, whatever was interpolated into it
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.transient = options.transient ?? false;
   }

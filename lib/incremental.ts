@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { ResourceExtractionError } from "./errors.ts";
+import { type JsonPath, parseJsonPath, valueAtPath } from "./json_path.ts";
 import { keyColumns } from "./resource.ts";
 
 /** A cursor value: an ISO 8601 string, a `Date`, a number or a bigint. */
@@ -81,7 +82,7 @@ export class Incremental {
   /** The options. */
   readonly options: Readonly<IncrementalOptions>;
   /** The path split into keys and indexes. */
-  readonly path: readonly (string | number)[];
+  readonly path: JsonPath;
 
   /** Use {@linkcode incremental} instead. */
   constructor(cursorPath: string, options: IncrementalOptions = {}) {
@@ -114,18 +115,13 @@ export function incremental(cursorPath: string, options: IncrementalOptions = {}
 }
 
 /** Splits `a.b[0].c` (optionally `$.`-prefixed) into keys and indexes. */
-function parseCursorPath(path: string): (string | number)[] {
-  const body = path.startsWith("$.") ? path.slice(2) : path;
-  const parts: (string | number)[] = [];
-  for (const segment of body.split(".")) {
-    const match = /^([^[\]]*)((?:\[\d+\])*)$/.exec(segment);
-    if (match === null || (match[1] === "" && match[2] === "")) {
-      throw new RangeError(`Invalid incremental cursor path "${path}"`);
-    }
-    if (match[1] !== "") parts.push(match[1]);
-    for (const index of match[2].matchAll(/\[(\d+)\]/g)) parts.push(Number(index[1]));
-  }
-  return parts;
+function parseCursorPath(path: string): JsonPath {
+  let parsed: JsonPath = [];
+  try {
+    parsed = parseJsonPath(path);
+  } catch { /* reported below */ }
+  if (parsed.length === 0) throw new RangeError(`Invalid incremental cursor path "${path}"`);
+  return parsed;
 }
 
 function show(value: unknown): string {
@@ -369,11 +365,7 @@ export class IncrementalRun {
   }
 
   #cursorOf(item: unknown): CursorValue | undefined {
-    let value: unknown = item;
-    for (const key of this.#definition.path) {
-      if (value === null || typeof value !== "object") return undefined;
-      value = (value as Record<string | number, unknown>)[key];
-    }
+    const value = valueAtPath(item, this.#definition.path);
     if (value === null || value === undefined) return undefined;
     if (
       typeof value === "string" || typeof value === "number" || typeof value === "bigint" ||
