@@ -1,13 +1,24 @@
 /**
- * Configuration and secrets, as in dlt: environment variables first, then
- * `.dlt/secrets.toml` and `.dlt/config.toml` in the working directory, then in `~/.dlt/`.
- * A key is looked up under the pipeline name's section first, then without it.
+ * Configuration and secrets, as in dlt: environment variables, then `.dlt/secrets.toml`, then
+ * `.dlt/config.toml` (each file in the working directory before `~/.dlt/`).
+ *
+ * Sources and resources declare what they need with {@linkcode config} and {@linkcode secret}
+ * (dlt's `dlt.config.value` and `dlt.secrets.value`), and {@linkcode resolveConfigSpec} fills
+ * the declarations in. {@linkcode findConfig} and {@linkcode resolveConfig} look up one key.
+ *
+ * The lookup order is dlt's (its `resolve.py`): when a pipeline name is given, every candidate
+ * key is first looked up under the pipeline name's section, in each provider in turn, and only
+ * then without it. Inside that, providers come first: a provider is asked for every candidate
+ * (most specific first) before the next provider is asked. So `<pipeline>.token` in config.toml
+ * wins over `TOKEN` in the environment, and `SOURCES__TOKEN` in the environment wins over
+ * `sources.github.token` in secrets.toml.
  *
  * @module
  */
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { ConfigError } from "./errors.ts";
+import { registerSecret } from "./redact.ts";
 
 type TomlTable = Record<string, unknown>;
 
@@ -15,7 +26,10 @@ type TomlTable = Record<string, unknown>;
 export interface ResolveConfigOptions {
   /** Pipeline name: `<pipeline>.<key>` is looked up before `<key>`. */
   pipelineName?: string;
-  /** Folders holding `config.toml` and `secrets.toml`, in lookup order. @default {[".dlt", "~/.dlt"]} */
+  /**
+   * Folders holding `config.toml` and `secrets.toml`, in lookup order.
+   * @default {[".dlt", "~/.dlt"]}
+   */
   configDirs?: string[];
   /** Environment lookup. @default {Deno.env.get} */
   env?: (name: string) => string | undefined;
@@ -31,6 +45,7 @@ function defaultConfigDirs(): string[] {
   return home === undefined ? [".dlt"] : [".dlt", join(home, ".dlt")];
 }
 
+// files are read once per process: tests that write config files use fresh folders
 const tomlCache = new Map<string, TomlTable | undefined>();
 
 function readToml(path: string): TomlTable | undefined {
@@ -62,40 +77,430 @@ export function envVarName(key: string): string {
 }
 
 /**
- * Looks up `key` (dotted, e.g. `destination.duckdb.credentials`); returns `undefined` when no
- * provider has it.
+ * Looks up `key` (dotted, e.g. `destination.duckdb.credentials`) as it is, without type
+ * conversion; returns `undefined` when no provider has it.
+ *
+ * @example
+ * ```ts
+ * import { findConfig } from "./config.ts";
+ * const env = (name: string) => name === "RUNTIME__LOG_LEVEL" ? "INFO" : undefined;
+ * if (findConfig("runtime.log_level", { env, configDirs: [] }) !== "INFO") throw new Error();
+ * ```
  */
 export function findConfig(key: string, options: ResolveConfigOptions = {}): unknown {
-  return lookupConfig(key, options).value;
+  return lookupConfig(key, [key.split(".")], false, options).found?.value;
 }
 
-/** Looks up `key` like {@linkcode findConfig}, and throws a `ConfigError` listing every place tried when missing. */
+/**
+ * Looks up `key` like {@linkcode findConfig}, and throws a {@linkcode MissingConfigError}
+ * listing every place tried when missing.
+ */
 export function resolveConfig(key: string, options: ResolveConfigOptions = {}): unknown {
-  const { value, tried } = lookupConfig(key, options);
-  if (value === undefined) throw new ConfigError(`Missing config value "${key}"`, tried);
-  return value;
+  const { found, tried } = lookupConfig(key, [key.split(".")], false, options);
+  if (found === undefined) throw new MissingConfigError([{ name: key, isSecret: false, tried }]);
+  return found.value;
 }
 
-function lookupConfig(key: string, options: ResolveConfigOptions) {
-  const env = options.env ?? ((name: string) => Deno.env.get(name));
-  const keys = options.pipelineName ? [`${options.pipelineName}.${key}`, key] : [key];
-  const tried: string[] = [];
-  for (const k of keys) {
-    const name = envVarName(k);
-    tried.push(name);
-    const value = env(name);
-    if (value !== undefined) return { value, tried };
+/** What a configured value is converted to (environment variables are always text). */
+export type ConfigValueType = "string" | "number" | "integer" | "boolean" | "json";
+
+/**
+ * The {@linkcode ConfigValueType}s a value of type `T` may be declared with: `json` for any,
+ * `number` or `integer` for numbers, and so on. A declared type that cannot give a `T` does not
+ * compile: `config({ type: "integer" })` must be written `config<number>({ type: "integer" })`.
+ */
+export type ConfigValueTypeFor<T> = [T] extends [string | undefined] ? "string" | "json"
+  : [T] extends [number | undefined] ? "number" | "integer" | "json"
+  : [T] extends [boolean | undefined] ? "boolean" | "json"
+  : ConfigValueType;
+
+/** Options of {@linkcode config} and {@linkcode secret}. */
+export interface ConfigValueOptions<T> {
+  /**
+   * The value when no provider has one. A declaration with a `default` (even `undefined`) is
+   * optional: it is never reported missing.
+   */
+  default?: T;
+  /**
+   * What the value is converted to: text (from environment variables, or TOML strings) is
+   * parsed; other TOML values must already be of this type. `json` takes any TOML value and
+   * parses text as JSON.
+   * @default {the type of `default` ("json" for objects), else "string"}
+   */
+  type?: ConfigValueTypeFor<T>;
+}
+
+/**
+ * A declared config value or secret, resolved by {@linkcode resolveConfigSpec}. Made by
+ * {@linkcode config} and {@linkcode secret}.
+ */
+export class ConfigValue<T = string> {
+  /** The dotted key looked up as it is; without one, the field name is looked up in sections. */
+  readonly key: string | undefined;
+  /** Whether the value is a secret: never read from config.toml, and redacted once resolved. */
+  readonly isSecret: boolean;
+  /** The value when no provider has one. */
+  readonly default: T | undefined;
+  /** Whether a default was given: an optional value is never missing. */
+  readonly optional: boolean;
+  /** What the value is converted to. */
+  readonly type: ConfigValueType;
+
+  /** Declares a value; `key`, when given, is a dotted key such as `sources.github.token`. */
+  constructor(key: string | undefined, isSecret: boolean, options: ConfigValueOptions<T> = {}) {
+    if (key !== undefined && key.split(".").some((part) => part === "")) {
+      throw new TypeError(`Invalid config key "${key}"`);
+    }
+    this.key = key;
+    this.isSecret = isSecret;
+    this.default = options.default;
+    this.optional = "default" in options;
+    this.type = options.type ?? typeOf(options.default);
   }
-  for (const dir of options.configDirs ?? defaultConfigDirs()) {
-    for (const file of ["secrets.toml", "config.toml"]) {
-      const path = join(dir, file);
-      const table = readToml(path);
-      for (const k of keys) {
-        tried.push(`${k} in ${path}`);
-        const value = lookup(table, k.split("."));
-        if (value !== undefined) return { value, tried };
+}
+
+function typeOf(value: unknown): ConfigValueType {
+  switch (typeof value) {
+    case "undefined":
+    case "string":
+      return "string";
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    default:
+      return "json";
+  }
+}
+
+/**
+ * Declares a config value, as dlt's `dlt.config.value` (no key) or `dlt.config["key"]`.
+ * Without a key, the name of the spec field it is placed in (in snake_case) is looked up in the
+ * spec's sections.
+ *
+ * @example Declaring and resolving config values
+ * ```ts
+ * import { config, resolveConfigSpec } from "./config.ts";
+ * const spec = { repository: config(), perPage: config({ default: 100 }) };
+ * const variables = new Map([["SOURCES__GITHUB__REPOSITORY", "denoland/deno"]]);
+ * const resolved = resolveConfigSpec(spec, {
+ *   sections: ["sources", "github"],
+ *   env: (name) => variables.get(name),
+ *   configDirs: [], // no files, for the example
+ * });
+ * if (resolved.repository !== "denoland/deno" || resolved.perPage !== 100) throw new Error();
+ * ```
+ */
+export function config<T = string>(options: ConfigValueOptions<T>): ConfigValue<T>;
+/** Declares a config value looked up as the dotted `key` (or, without one, by field name). */
+export function config<T = string>(key?: string, options?: ConfigValueOptions<T>): ConfigValue<T>;
+export function config<T>(
+  keyOrOptions?: string | ConfigValueOptions<T>,
+  options?: ConfigValueOptions<T>,
+): ConfigValue<T> {
+  return typeof keyOrOptions === "object"
+    ? new ConfigValue(undefined, false, keyOrOptions)
+    : new ConfigValue(keyOrOptions, false, options);
+}
+
+/**
+ * Declares a secret, as dlt's `dlt.secrets.value` (no key) or `dlt.secrets["key"]`. Secrets
+ * come from environment variables and secrets.toml only (one found in config.toml is an error,
+ * as in dlt), and every resolved secret is redacted from messages from then on.
+ *
+ * @example Resolving a secret, which is then redacted
+ * ```ts
+ * import { resolveConfigSpec, secret } from "./config.ts";
+ * import { redact } from "./redact.ts";
+ * const { token } = resolveConfigSpec({ token: secret() }, {
+ *   sections: ["sources", "github", "events"],
+ *   env: (name) => name === "SOURCES__GITHUB__TOKEN" ? "ghp_doc_example" : undefined,
+ *   configDirs: [],
+ * });
+ * if (token !== "ghp_doc_example") throw new Error();
+ * if (redact(`Bearer ${token}`) !== "Bearer ***") throw new Error();
+ * ```
+ */
+export function secret<T = string>(options: ConfigValueOptions<T>): ConfigValue<T>;
+/** Declares a secret looked up as the dotted `key` (or, without one, by field name). */
+export function secret<T = string>(key?: string, options?: ConfigValueOptions<T>): ConfigValue<T>;
+export function secret<T>(
+  keyOrOptions?: string | ConfigValueOptions<T>,
+  options?: ConfigValueOptions<T>,
+): ConfigValue<T> {
+  return typeof keyOrOptions === "object"
+    ? new ConfigValue(undefined, true, keyOrOptions)
+    : new ConfigValue(keyOrOptions, true, options);
+}
+
+/** Options of {@linkcode resolveConfigSpec}. */
+export interface ResolveConfigSpecOptions<S> extends ResolveConfigOptions {
+  /**
+   * Sections the fields declared without a key are looked up in, outermost first, e.g.
+   * `["sources", "github", "events"]`: a field is looked up in all of them, then in fewer and
+   * fewer (dropped from the right), then at the top level.
+   * @default {[]}
+   */
+  sections?: string[];
+  /** Values given by the caller: those that are not `undefined` are used as they are. */
+  explicit?: Partial<Record<keyof S, unknown>>;
+}
+
+/** A spec with its declarations resolved: `ConfigValue<T>` fields become `T`. */
+export type ResolvedConfig<S> = {
+  [K in keyof S]: S[K] extends ConfigValue<infer T> ? T : S[K];
+};
+
+/**
+ * Resolves every {@linkcode ConfigValue} field of `spec`; other fields are passed through. A
+ * value in `options.explicit` wins over providers; then come providers in dlt's order (see the
+ * module doc); then the declaration's default.
+ *
+ * A field declared without a key is looked up by its name in snake_case, as dlt's keys are
+ * (`pageSize` as `page_size`); with sections `["sources", "github", "events"]`, as
+ * `sources.github.events.page_size`, `sources.github.page_size`, `sources.page_size`, then
+ * `page_size` (environment variables `SOURCES__GITHUB__EVENTS__PAGE_SIZE` …). A declaration
+ * with a key is looked up only as that key. With a pipeline name, `<pipeline>.`-prefixed keys
+ * come first.
+ *
+ * Throws a {@linkcode MissingConfigError} naming every missing field, and a `ConfigError` when
+ * a value does not convert to its declared type, or a secret is found in config.toml.
+ *
+ * @example Types are converted; every missing value is reported at once
+ * ```ts
+ * import { config, MissingConfigError, resolveConfigSpec, secret } from "./config.ts";
+ * const spec = { pageSize: config<number>({ type: "integer" }), token: secret(), name: "events" };
+ * const env = (name: string) => name === "SOURCES__PAGE_SIZE" ? "50" : undefined;
+ * const resolved = resolveConfigSpec(spec, {
+ *   sections: ["sources", "github"],
+ *   env,
+ *   configDirs: [],
+ *   explicit: { token: "ghp_explicit" },
+ * });
+ * if (resolved.pageSize !== 50 || resolved.name !== "events") throw new Error();
+ * try {
+ *   resolveConfigSpec(spec, { env: () => undefined, configDirs: [] });
+ *   throw new Error("unreachable");
+ * } catch (error) {
+ *   if (!(error instanceof MissingConfigError)) throw error;
+ *   if (error.missing.join() !== "pageSize,token") throw error;
+ * }
+ * ```
+ */
+export function resolveConfigSpec<S extends Record<string, unknown>>(
+  spec: S,
+  options: ResolveConfigSpecOptions<S> = {},
+): ResolvedConfig<S> {
+  const resolved: Record<string, unknown> = {};
+  const missing: MissingConfigValue[] = [];
+  for (const [field, declared] of Object.entries(spec)) {
+    const explicit = options.explicit?.[field];
+    if (explicit !== undefined) {
+      if (declared instanceof ConfigValue && declared.isSecret) registerSecretLeaves(explicit);
+      resolved[field] = explicit;
+    } else if (!(declared instanceof ConfigValue)) {
+      resolved[field] = declared;
+    } else {
+      const paths = declared.key === undefined
+        ? sectionPaths(options.sections ?? [], snakeCase(field))
+        : [declared.key.split(".")];
+      const { found, tried } = lookupConfig(field, paths, declared.isSecret, options);
+      if (found !== undefined) {
+        resolved[field] = convert(field, found, declared);
+        if (declared.isSecret) {
+          registerSecretLeaves(found.value);
+          registerSecretLeaves(resolved[field]);
+        }
+      } else if (declared.optional) {
+        resolved[field] = declared.default;
+      } else {
+        missing.push({ name: field, isSecret: declared.isSecret, tried });
       }
     }
   }
-  return { value: undefined, tried };
+  if (missing.length > 0) throw new MissingConfigError(missing);
+  return resolved as ResolvedConfig<S>;
+}
+
+/** A value missing from every provider, as reported by {@linkcode MissingConfigError}. */
+export interface MissingConfigValue {
+  /** The field (or, for {@linkcode resolveConfig}, the key) that is missing. */
+  name: string;
+  /** Whether it is a secret. */
+  isSecret: boolean;
+  /** Every environment variable and `key in file` looked up, in lookup order. */
+  tried: readonly string[];
+}
+
+/**
+ * Config values are missing: one error for all the values of a spec, naming each with every
+ * environment variable and file key that was tried.
+ *
+ * @example
+ * ```ts
+ * import { MissingConfigError } from "./config.ts";
+ * const error = new MissingConfigError([{ name: "token", isSecret: true, tried: ["TOKEN"] }]);
+ * if (error.message !== "Missing config value: token (secret) — tried TOKEN") throw error;
+ * ```
+ */
+export class MissingConfigError extends ConfigError {
+  /** The names of the missing values. */
+  readonly missing: readonly string[];
+  /** Where each missing value was looked up, by name. */
+  readonly tried: Readonly<Record<string, readonly string[]>>;
+  /** Every place looked up, for all missing values. */
+  override readonly triedKeys: readonly string[];
+
+  /** Creates the error for the `missing` values. */
+  constructor(missing: readonly MissingConfigValue[]) {
+    const values = missing.map(({ name, isSecret, tried }) =>
+      `${name}${isSecret ? " (secret)" : ""} — tried ${tried.join(", ")}`
+    );
+    super(`Missing config value${missing.length === 1 ? "" : "s"}: ${values.join("; ")}`);
+    this.missing = missing.map((value) => value.name);
+    this.tried = Object.fromEntries(missing.map((value) => [value.name, value.tried]));
+    this.triedKeys = missing.flatMap((value) => value.tried);
+  }
+}
+
+/** A field's config key in dlt's snake_case: `pageSize` → `page_size`, `APIKey` → `api_key`. */
+function snakeCase(field: string): string {
+  return field.replace(/([a-z\d])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/** Candidate key paths of `field`, most specific first: sections are dropped from the right. */
+function sectionPaths(sections: readonly string[], field: string): string[][] {
+  const paths: string[][] = [];
+  for (let n = sections.length; n >= 0; n--) paths.push([...sections.slice(0, n), field]);
+  return paths;
+}
+
+/** A value found by a provider, and where: an environment variable or `key in file`. */
+interface Found {
+  value: unknown;
+  where: string;
+}
+
+/**
+ * Looks up the candidate `paths` of `name` in dlt's order: with the pipeline prefix, then
+ * without; in each, environment variables, then secrets.toml, then config.toml (skipped for
+ * secrets, where a value found is an error); each provider is asked for every candidate, most
+ * specific first, before the next; a file in an earlier config folder wins over a later one.
+ */
+function lookupConfig(
+  name: string,
+  paths: readonly string[][],
+  isSecret: boolean,
+  options: ResolveConfigOptions,
+): { found: Found | undefined; tried: string[] } {
+  const env = options.env ?? ((variable: string) => Deno.env.get(variable));
+  const dirs = options.configDirs ?? defaultConfigDirs();
+  const prefixes = options.pipelineName === undefined ? [[]] : [[options.pipelineName], []];
+  const tried: string[] = [];
+  for (const prefix of prefixes) {
+    const keys = paths.map((path) => [...prefix, ...path]);
+    for (const key of keys) {
+      const variable = envVarName(key.join("."));
+      tried.push(variable);
+      const value = env(variable);
+      if (value !== undefined) return { found: { value, where: variable }, tried };
+    }
+    for (const file of ["secrets.toml", "config.toml"]) {
+      const holdsSecrets = file === "secrets.toml";
+      for (const key of keys) {
+        for (const dir of dirs) {
+          const path = join(dir, file);
+          const where = `${key.join(".")} in ${path}`;
+          const value = lookup(readToml(path), key);
+          if (isSecret && !holdsSecrets) {
+            if (value !== undefined) {
+              throw new ConfigError(
+                `Secret "${name}" is in ${where}, but config.toml cannot hold secrets: ` +
+                  "move it to secrets.toml or an environment variable",
+              );
+            }
+            continue;
+          }
+          tried.push(where);
+          if (value !== undefined) return { found: { value: copyTable(value), where }, tried };
+        }
+      }
+    }
+  }
+  return { found: undefined, tried };
+}
+
+/**
+ * A table or array read from a file, copied: callers may change it without changing the cached
+ * file, and get plain objects (the TOML parser's tables have no prototype). Dates in it become
+ * plain `Date`s.
+ */
+function copyTable(value: unknown): unknown {
+  return typeof value === "object" && !(value instanceof Date) ? structuredClone(value) : value;
+}
+
+const TYPE_NAMES: Record<ConfigValueType, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "a boolean",
+  json: "JSON",
+};
+
+/** `found.value` converted to the declared type; a `ConfigError` when it does not convert. */
+function convert(name: string, found: Found, declared: ConfigValue<unknown>): unknown {
+  const { value } = found;
+  const { type } = declared;
+  const converted = typeof value === "string" ? parseText(value, type) : value;
+  if (
+    converted !== undefined && (
+      type === "json" ||
+      (type === "string" && typeof converted === "string") ||
+      (type === "number" && typeof converted === "number") ||
+      (type === "integer" && Number.isInteger(converted)) ||
+      (type === "boolean" && typeof converted === "boolean")
+    )
+  ) {
+    return converted;
+  }
+  const what = declared.isSecret ? `Secret "${name}"` : `Config value "${name}"`;
+  const shown = declared.isSecret ? "" : `: ${showValue(value)}`;
+  throw new ConfigError(`${what} in ${found.where} is not ${TYPE_NAMES[type]}${shown}`);
+}
+
+/** `text` parsed as `type`, or `undefined` when it is not one. */
+function parseText(text: string, type: ConfigValueType): unknown {
+  const trimmed = text.trim();
+  switch (type) {
+    case "string":
+      return text;
+    case "json":
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    case "boolean":
+      if (/^(true|1)$/i.test(trimmed)) return true;
+      return /^(false|0)$/i.test(trimmed) ? false : undefined;
+    case "number":
+    case "integer": {
+      const number = trimmed === "" ? NaN : Number(trimmed);
+      return Number.isFinite(number) ? number : undefined;
+    }
+  }
+}
+
+function showValue(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? String(value);
+}
+
+/** Registers `value` as a secret: a string, or every string inside an array or object. */
+function registerSecretLeaves(value: unknown): void {
+  if (typeof value === "string") {
+    registerSecret(value);
+  } else if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) registerSecretLeaves(item);
+  }
 }

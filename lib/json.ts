@@ -33,5 +33,7 @@ function keepBigIntegers(_key: string, value: unknown, context?: ReviverContext)
  * ```
  */
 export function parseJson(text: string): unknown {
+  // an integer beyond 2^53 has at least 16 digits; without such a run no value needs the reviver
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
   return (JSON.parse as (text: string, reviver: Reviver) => unknown)(text, keepBigIntegers);
 }

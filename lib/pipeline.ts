@@ -331,6 +331,7 @@ export class Pipeline {
         state,
         hints,
         signal,
+        pipelineName: this.pipelineName,
         dropTables: refreshed.drop,
         truncateTables: refreshed.truncate,
       });

@@ -66,11 +66,12 @@ export function redactUrl(url: string | URL): string {
   parsed.password = "";
   let query = "";
   if (parsed.search !== "") {
-    query = "?" + [...parsed.searchParams].map(([name, value]) =>
-      `${encodeURIComponent(name)}=${
-        SECRET_PARAM.test(name) ? REDACTED : encodeURIComponent(value)
-      }`
-    ).join("&");
+    query = "?" +
+      [...parsed.searchParams].map(([name, value]) =>
+        `${encodeURIComponent(name)}=${
+          SECRET_PARAM.test(name) ? REDACTED : encodeURIComponent(value)
+        }`
+      ).join("&");
   }
   return redact(`${parsed.origin}${parsed.pathname}${query}${parsed.hash}`);
 }

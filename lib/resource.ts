@@ -19,6 +19,8 @@ export interface ResourceContext {
   incremental?: IncrementalRun;
   /** Aborted when the run is cancelled; pass it to `fetch`. */
   signal: AbortSignal;
+  /** The resource's `config` spec, resolved (empty without one). */
+  config: Record<string, unknown>;
 }
 
 /** Anything a resource function may return: items, pages of items, or a promise of either. */
@@ -103,6 +105,13 @@ export interface ResourceOptions extends ResourceHints {
   selected?: boolean;
   /** An incremental cursor: only items past the last run's cursor are loaded. */
   incremental?: Incremental;
+  /**
+   * Config and secrets the resource needs, e.g. `{ token: secret(), pageSize: config<number>({
+   * default: 100 }) }`: resolved when the run starts (under `sources.<source>.<resource>`,
+   * then `sources.<source>`, then `sources`, as in dlt) and passed as `context.config`. A
+   * missing value stops the run before anything is extracted.
+   */
+  config?: Record<string, unknown>;
 }
 
 /** Options of {@linkcode transformer}. */
@@ -131,6 +140,8 @@ export class DltResource {
   selected: boolean;
   /** The incremental cursor, if the resource has one. */
   incremental: Incremental | undefined;
+  /** The config spec, resolved into `context.config` when a run starts. */
+  readonly configSpec: Record<string, unknown> | undefined;
   #producer: Producer;
   #steps: Step[] = [];
   /** Yields counted so far by each limit step in this run. */
@@ -141,11 +152,12 @@ export class DltResource {
     if (!name) throw new TypeError("A resource needs a name: pass the `name` option");
     this.name = name;
     this.#producer = producer;
-    const { name: _name, selected, incremental, ...hints } = options;
+    const { name: _name, selected, incremental, config, ...hints } = options;
     expandSchemaContract(hints.schemaContract, `Resource "${name}"`);
     this.hints = hints;
     this.selected = selected ?? true;
     this.incremental = incremental;
+    this.configSpec = config;
   }
 
   /** Whether this is a transformer (fed by a parent resource). */

@@ -20,6 +20,7 @@ import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
 import { TextWriter } from "../load/write_all.ts";
 import { IncrementalRun } from "../incremental.ts";
+import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
 
 /** Options of {@linkcode extractSource}. */
@@ -34,6 +35,8 @@ export interface ExtractOptions {
   hints?: ResourceHints;
   /** Cancels extraction. */
   signal?: AbortSignal;
+  /** The pipeline's name: config is looked up under it first. */
+  pipelineName?: string;
   /** Tables the package drops (refresh), recorded in its manifest. */
   dropTables?: string[];
   /** Tables the package empties (refresh), recorded in its manifest. */
@@ -71,8 +74,9 @@ export async function extractSource(
       cursor = new IncrementalRun(r.incremental, r.name, state, r.hints.primaryKey);
       cursors.set(r, cursor);
     }
-    return { state, signal, incremental: cursor };
+    return { state, signal, incremental: cursor, config: configs.get(r) ?? {} };
   };
+  const configs = new Map<DltResource, Record<string, unknown>>();
   const overrides = Object.fromEntries(
     Object.entries(options.hints ?? {}).filter(([, value]) => value !== undefined),
   ) as ResourceHints;
@@ -155,6 +159,17 @@ export async function extractSource(
   };
 
   try {
+    // config first: a missing value stops the run before any resource starts
+    for (const r of all) {
+      if (r.configSpec === undefined || !needed(r)) continue;
+      configs.set(
+        r,
+        resolveConfigSpec(r.configSpec, {
+          sections: ["sources", source.name, r.name],
+          pipelineName: options.pipelineName,
+        }),
+      );
+    }
     for (const r of all) {
       // a replace resource with a fixed table replaces it even when it yields nothing
       const hints = hintsOf(r);

@@ -1,0 +1,56 @@
+/**
+ * Bounded concurrency for async work whose outputs are streamed in input order.
+ *
+ * @module
+ */
+
+/**
+ * Runs `fn` on each of `inputs`, at most `limit` at a time, and yields the outputs of each
+ * input in input order (an input's outputs are collected while later ones run). When one fails,
+ * the others are aborted through the signal passed to `fn`, and the error is thrown.
+ *
+ * @example
+ * ```ts
+ * import { concurrentFlatMap } from "./concurrent.ts";
+ * const out: number[] = [];
+ * for await (const n of concurrentFlatMap([1, 2, 3], 2, async function* (x) { yield x * 10; })) {
+ *   out.push(n);
+ * }
+ * if (out.join() !== "10,20,30") throw new Error();
+ * ```
+ */
+export async function* concurrentFlatMap<T, R>(
+  inputs: readonly T[],
+  limit: number,
+  fn: (input: T, signal: AbortSignal) => AsyncIterable<R>,
+  signal?: AbortSignal,
+): AsyncGenerator<R> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", abort, { once: true });
+  const collect = async (input: T) => {
+    const outputs: R[] = [];
+    for await (const output of fn(input, controller.signal)) outputs.push(output);
+    return outputs;
+  };
+  const running: Promise<R[]>[] = [];
+  let next = 0;
+  const startUpTo = (count: number) => {
+    while (next < inputs.length && running.length < count) {
+      const task = collect(inputs[next++]);
+      task.catch(() => {}); // awaited below; a failure of one aborts the rest
+      running.push(task);
+    }
+  };
+  try {
+    startUpTo(Math.max(1, limit));
+    while (running.length > 0) {
+      const outputs = await running.shift()!;
+      startUpTo(Math.max(1, limit));
+      yield* outputs;
+    }
+  } finally {
+    controller.abort();
+    signal?.removeEventListener("abort", abort);
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * `RESTClient`: requests to one API with its auth, retries, timeouts and pagination, as dlt's
+ * `RESTClient`. Built on `fetch`.
+ *
+ * @module
+ */
+import { parseJson } from "../json.ts";
+import { log } from "../log.ts";
+import { redactUrl } from "../redact.ts";
+import { selectItems } from "./data_selector.ts";
+import { HttpError, ResponseFormatError } from "./errors.ts";
+import { AutoPaginator } from "./paginators/auto.ts";
+import { retryDelay, type RetryOptions, type RetryPolicy, retryPolicy, sleep } from "./retry.ts";
+import type { Auth, Paginator, RequestSpec } from "./types.ts";
+
+/** A query parameter value; `undefined` and `null` leave the parameter out, lists repeat it. */
+export type QueryValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | readonly (
+    | string
+    | number
+    | bigint
+    | boolean
+  )[];
+
+/** Options of {@linkcode RESTClient}. */
+export interface RESTClientOptions {
+  /** Prepended to every relative path. */
+  baseUrl?: string | URL;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Adds credentials to every request. */
+  auth?: Auth;
+  /** How `paginate` moves through pages. @default {new AutoPaginator()} */
+  paginator?: Paginator;
+  /** JSON path of the items in a page; found by looking at the page when not given. */
+  dataSelector?: string;
+  /** Retries of 429, 5xx, network errors and timeouts. */
+  retry?: RetryOptions;
+  /** Timeout of one request (each attempt), body included. @default {60000} */
+  timeoutMs?: number;
+  /** Pages after which a pagination stops with a warning. @default {Infinity} */
+  maxPages?: number;
+  /**
+   * Hosts a pagination may follow next-page links to besides the host of its first request.
+   * A next page elsewhere is refused: it may be an attempt to send credentials to another host.
+   */
+  allowedHosts?: readonly string[];
+  /** The `fetch` to use. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** HTTP method. @default {"GET"} */
+  method?: string;
+  /** Query parameters, added to those in the path. */
+  params?: Record<string, QueryValue>;
+  /** JSON body. */
+  json?: unknown;
+  /** Headers on top of the client's. */
+  headers?: Record<string, string>;
+  /** Auth for this request instead of the client's; `null` sends none. */
+  auth?: Auth | null;
+  /** Aborts the request (and its retries). */
+  signal?: AbortSignal;
+}
+
+/** What a response hook sees: the response with its body already read. */
+export interface ResponseContext {
+  /** The response (its body is in `text`). */
+  response: Response;
+  /** The body. */
+  text: string;
+  /** The request as sent, without credentials. */
+  request: RequestSpec;
+  /** The page of the pagination, from 1. */
+  pageNumber: number;
+}
+
+/**
+ * Called with every response of a pagination before its status is checked. Returning `"ignore"`
+ * ends the pagination without this page (e.g. a 404 for a deleted parent); throwing fails it.
+ */
+export type ResponseHook = (
+  context: ResponseContext,
+) => "ignore" | void | Promise<"ignore" | void>;
+
+/** Options of {@linkcode RESTClient.paginate}. */
+export interface PaginateOptions extends RequestOptions {
+  /** Paginator for this call instead of the client's. */
+  paginator?: Paginator;
+  /** Data selector for this call instead of the client's. */
+  dataSelector?: string;
+  /** Page limit for this call instead of the client's. */
+  maxPages?: number;
+  /** Response hooks, as in dlt. */
+  hooks?: { response?: readonly ResponseHook[] };
+}
+
+/** A page of items, with the response and request that produced it. */
+export type Page<T = unknown> = T[] & {
+  /** The response (its body has been read). */
+  readonly response: Response;
+  /** The request of this page, without credentials. */
+  readonly request: RequestSpec;
+  /** The page's number in its pagination, from 1. */
+  readonly pageNumber: number;
+};
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * A client for one REST API.
+ *
+ * @example Reading every page of a paginated endpoint
+ * ```ts ignore
+ * import { RESTClient, BearerTokenAuth, HeaderLinkPaginator } from "@denodlt/dlt";
+ * const github = new RESTClient({
+ *   baseUrl: "https://api.github.com",
+ *   auth: new BearerTokenAuth({ token: Deno.env.get("GITHUB_TOKEN")! }),
+ *   paginator: new HeaderLinkPaginator(),
+ * });
+ * for await (const page of github.paginate("/repos/denoland/deno/issues", { params: { per_page: 100 } })) {
+ *   console.log(page.pageNumber, page.length);
+ * }
+ * ```
+ */
+export class RESTClient {
+  /** The base URL of relative paths. */
+  readonly baseUrl: string | undefined;
+  /** Default headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Default auth. */
+  readonly auth: Auth | undefined;
+  /** Default paginator. */
+  readonly paginator: Paginator | undefined;
+  /** Default data selector. */
+  readonly dataSelector: string | undefined;
+  readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
+  readonly #maxPages: number;
+  readonly #allowedHosts: ReadonlySet<string>;
+  readonly #fetch: typeof fetch;
+
+  /** Creates a client; nothing is requested yet. */
+  constructor(options: RESTClientOptions = {}) {
+    this.baseUrl = options.baseUrl === undefined ? undefined : String(options.baseUrl);
+    this.headers = { ...options.headers };
+    this.auth = options.auth;
+    this.paginator = options.paginator;
+    this.dataSelector = options.dataSelector;
+    this.#retry = retryPolicy(options.retry);
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#maxPages = options.maxPages ?? Infinity;
+    this.#allowedHosts = new Set(options.allowedHosts ?? []);
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** Sends a GET request (with retries); the returned response's body has been received. */
+  get(path: string, options: Omit<RequestOptions, "method"> = {}): Promise<Response> {
+    return this.request(path, { ...options, method: "GET" });
+  }
+
+  /** Sends a POST request with `json` as its body (with retries). */
+  post(path: string, options: Omit<RequestOptions, "method"> = {}): Promise<Response> {
+    return this.request(path, { ...options, method: "POST" });
+  }
+
+  /**
+   * Sends one request, retrying 429, 5xx, network errors and timeouts. Error statuses are
+   * returned, not thrown: check `response.ok`.
+   */
+  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+    const request = this.#newRequest(path, options);
+    const { response, text } = await this.#send(request, options, undefined);
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }
+
+  /**
+   * Requests `path` page after page, as the paginator says, and yields each page's items.
+   * Stops with a warning when a request would repeat one already sent (a paginator that does
+   * not advance) or after `maxPages`. A 4xx or 5xx (after retries) throws an
+   * {@linkcode HttpError}; a body that is not JSON, or has no items where they should be, a
+   * {@linkcode ResponseFormatError}.
+   */
+  async *paginate<T = unknown>(
+    path: string,
+    options: PaginateOptions = {},
+  ): AsyncGenerator<Page<T>, void, undefined> {
+    const paginator = (options.paginator ?? this.paginator ?? new AutoPaginator()).fresh();
+    const dataSelector = options.dataSelector ?? this.dataSelector;
+    const maxPages = options.maxPages ?? this.#maxPages;
+    const request = this.#newRequest(path, options);
+    paginator.initRequest(request);
+    const firstHost = request.url.host;
+    const sent = new Set<string>();
+    for (let pageNumber = 1;; pageNumber++) {
+      const fingerprint = requestFingerprint(request);
+      if (sent.has(fingerprint)) {
+        log.warn(
+          `Pagination of ${
+            redactUrl(request.url)
+          } stopped at page ${pageNumber}: the ${paginator.type} paginator asked for a page already fetched`,
+        );
+        return;
+      }
+      sent.add(fingerprint);
+      if (request.url.host !== firstHost && !this.#allowedHosts.has(request.url.host)) {
+        throw new HttpError(
+          `Refused to follow the next page to another host (${request.url.host}); add it to allowedHosts to allow it`,
+          { method: request.method, url: request.url, pageNumber },
+        );
+      }
+      const { response, text } = await this.#send(request, options, pageNumber);
+      const shown = snapshot(request);
+      for (const hook of options.hooks?.response ?? []) {
+        const action = await hook({ response, text, request: shown, pageNumber });
+        if (action === "ignore") return;
+      }
+      if (!response.ok) {
+        throw new HttpError(`HTTP ${response.status} ${response.statusText}`.trim(), {
+          method: request.method,
+          url: request.url,
+          pageNumber,
+          status: response.status,
+          body: text,
+        });
+      }
+      const body = parseBody(text, response, request, pageNumber);
+      const formatError = (reason: string) =>
+        new ResponseFormatError(reason, {
+          method: request.method,
+          url: request.url,
+          pageNumber,
+          status: response.status,
+          body: text,
+        });
+      let items: unknown[] = [];
+      let single = false;
+      if (body !== undefined && body !== null) {
+        const selection = selectItems(body, dataSelector);
+        if (selection.kind === "missing") {
+          throw formatError(`No data at dataSelector "${selection.path}"`);
+        }
+        single = selection.kind === "object";
+        items = selection.kind === "list" ? selection.items : [selection.item];
+      }
+      paginator.updateState({ response, body, items, request: shown });
+      if (single && dataSelector === undefined && paginator.hasNextPage) {
+        throw formatError(
+          "The page is an object where a list of items was expected; set dataSelector",
+        );
+      }
+      yield Object.assign(items as T[], { response, request: shown, pageNumber });
+      if (!paginator.hasNextPage) return;
+      if (pageNumber >= maxPages) {
+        log.warn(
+          `Pagination of ${redactUrl(request.url)} stopped after ${maxPages} pages (maxPages)`,
+        );
+        return;
+      }
+      paginator.updateRequest(request);
+    }
+  }
+
+  #newRequest(path: string, options: RequestOptions): RequestSpec {
+    const url = new URL(this.#resolve(path));
+    for (const [name, value] of Object.entries(options.params ?? {})) {
+      if (value === undefined || value === null) continue;
+      url.searchParams.delete(name);
+      for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(name, `${v}`);
+    }
+    return {
+      url,
+      method: (options.method ?? "GET").toUpperCase(),
+      headers: new Headers({ ...this.headers, ...options.headers }),
+      json: options.json,
+    };
+  }
+
+  #resolve(path: string): string {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+    if (this.baseUrl === undefined) {
+      throw new TypeError(`"${path}" is not an absolute URL and the client has no baseUrl`);
+    }
+    return `${this.baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+  }
+
+  /** Sends `request` with auth, timeout and retries; returns the final response and its body. */
+  async #send(
+    request: RequestSpec,
+    options: RequestOptions,
+    pageNumber: number | undefined,
+  ): Promise<{ response: Response; text: string }> {
+    const auth = options.auth === null ? undefined : options.auth ?? this.auth;
+    const where = { method: request.method, url: request.url, pageNumber };
+    let refreshed = false;
+    for (let attempt = 1;; attempt++) {
+      options.signal?.throwIfAborted();
+      const outgoing = snapshot(request);
+      await auth?.authenticate(outgoing, { fetch: this.#fetch, signal: options.signal });
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.#fetch(outgoing.url, fetchInit(outgoing, signal));
+        text = await response.text();
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const reason = timeout.aborted
+          ? `Timed out after ${this.#timeoutMs} ms`
+          : `Request failed (${(error as Error).message})`;
+        if (attempt >= this.#retry.maxAttempts) {
+          throw new HttpError(`${reason}, ${attempt} attempt(s)`, { ...where, cause: error });
+        }
+        const wait = retryDelay(this.#retry, attempt);
+        log.info(`${reason}: ${request.method} ${redactUrl(request.url)}; retrying in ${wait} ms`);
+        await sleep(wait, options.signal);
+        continue;
+      }
+      if (response.status === 401 && !refreshed && auth?.refresh?.()) {
+        refreshed = true;
+        continue;
+      }
+      if (this.#retry.statuses.includes(response.status) && attempt < this.#retry.maxAttempts) {
+        const wait = retryDelay(this.#retry, attempt, response.headers);
+        log.info(
+          `HTTP ${response.status}: ${request.method} ${
+            redactUrl(request.url)
+          }; retrying in ${wait} ms`,
+        );
+        await sleep(wait, options.signal);
+        continue;
+      }
+      return { response, text };
+    }
+  }
+}
+
+function fetchInit(request: RequestSpec, signal: AbortSignal): RequestInit {
+  if (request.json === undefined) {
+    return { method: request.method, headers: request.headers, signal };
+  }
+  const headers = new Headers(request.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return { method: request.method, headers, body: stringifyJson(request.json), signal };
+}
+
+function stringifyJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => typeof v === "bigint" ? v.toString() : v);
+}
+
+/** A copy of `request` that later edits of either do not affect. */
+function snapshot(request: RequestSpec): RequestSpec {
+  return {
+    url: new URL(request.url),
+    method: request.method,
+    headers: new Headers(request.headers),
+    json: request.json === undefined ? undefined : structuredClone(request.json),
+  };
+}
+
+function requestFingerprint(request: RequestSpec): string {
+  return `${request.method} ${request.url.href} ${
+    request.json === undefined ? "" : stringifyJson(request.json)
+  }`;
+}
+
+function parseBody(
+  text: string,
+  response: Response,
+  request: RequestSpec,
+  pageNumber: number,
+): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return parseJson(text);
+  } catch (error) {
+    const type = response.headers.get("content-type") ?? "no content type";
+    const what = /html/i.test(type) ? "an HTML page" : `not valid JSON (${type})`;
+    throw new ResponseFormatError(`The response is ${what}: ${(error as Error).message}`, {
+      method: request.method,
+      url: request.url,
+      pageNumber,
+      status: response.status,
+      body: text,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,813 @@
+/**
+ * A declarative source for REST APIs, as dlt's `rest_api_source`: describe the client and the
+ * endpoints, get a source with one resource per endpoint. Child endpoints are filled in from
+ * their parent's items, incremental cursors are sent as query parameters, and configs written
+ * for Python dlt (snake_case keys) work unchanged.
+ *
+ * @example
+ * ```ts ignore
+ * import { pipeline } from "@denodlt/dlt";
+ * import { restApiSource } from "@denodlt/dlt/sources/rest_api";
+ *
+ * const github = restApiSource({
+ *   client: { baseUrl: "https://api.github.com/repos/denoland/deno/", paginator: "header_link" },
+ *   resourceDefaults: { primaryKey: "id", endpoint: { params: { per_page: 100 } } },
+ *   resources: [
+ *     {
+ *       name: "issues",
+ *       writeDisposition: "merge",
+ *       endpoint: {
+ *         path: "issues",
+ *         params: { state: "all", since: "{incremental.start_value}" },
+ *         incremental: { cursorPath: "updated_at", initialValue: "2024-01-01T00:00:00Z" },
+ *       },
+ *     },
+ *     {
+ *       name: "issue_comments",
+ *       endpoint: { path: "issues/{resources.issues.number}/comments" },
+ *       includeFromParent: ["id"],
+ *     },
+ *   ],
+ * });
+ * await pipeline({ pipelineName: "github" }).run(github);
+ * ```
+ *
+ * @module
+ */
+import { DltError } from "../lib/errors.ts";
+import { concurrentFlatMap } from "../lib/concurrent.ts";
+import { type CursorValue, incremental, type IncrementalOptions } from "../lib/incremental.ts";
+import { parseJsonPath, valueAtPath } from "../lib/json_path.ts";
+import {
+  type DltResource,
+  resource,
+  type ResourceContext,
+  type ResourceHints,
+  transformer,
+} from "../lib/resource.ts";
+import { type DltSource, source, type SourceOptions } from "../lib/source.ts";
+import type { MergeStrategy, WriteDisposition } from "../lib/schema/schema.ts";
+import { type AuthSpec, createAuth } from "../lib/http/auth.ts";
+import {
+  type QueryValue,
+  type ResponseContext,
+  type ResponseHook,
+  RESTClient,
+  type RESTClientOptions,
+} from "../lib/http/client.ts";
+import { HttpError } from "../lib/http/errors.ts";
+import { createPaginator, type PaginatorSpec } from "../lib/http/paginators/mod.ts";
+import type { Auth, Paginator } from "../lib/http/types.ts";
+
+/** The API client of a {@linkcode RestApiConfig}. */
+export interface ClientConfig extends
+  Pick<
+    RESTClientOptions,
+    "headers" | "retry" | "timeoutMs" | "maxPages" | "allowedHosts" | "fetch"
+  > {
+  /** Base URL of every endpoint path. */
+  baseUrl: string;
+  /** Credentials: an authenticator or dlt's `{ type: "bearer", token }`-style config. */
+  auth?: Auth | AuthSpec;
+  /** Default paginator: an instance, dlt's type name (`"header_link"`) or `{ type, ...options }`. */
+  paginator?: Paginator | PaginatorSpec;
+}
+
+/** An endpoint's incremental cursor: dlt's `incremental` of an endpoint. */
+export interface IncrementalConfig extends IncrementalOptions {
+  /** Path of the cursor in each item, e.g. `updated_at`. */
+  cursorPath: string;
+  /** Query parameter that receives the start value, e.g. `since`. */
+  startParam?: string;
+  /** Query parameter that receives the end value. */
+  endParam?: string;
+  /** Turns the cursor value into the parameter's value (e.g. a date into epoch seconds). */
+  convert?: (value: CursorValue) => unknown;
+}
+
+/** What to do with responses that match, e.g. `{ statusCode: 404, action: "ignore" }`. */
+export interface ResponseActionConfig {
+  /** Matches responses with this status. */
+  statusCode?: number;
+  /** Matches responses whose body contains this text. */
+  content?: string;
+  /**
+   * `ignore` ends the endpoint's pagination without this response (no error), `raise` fails
+   * with the response's status, URL and body, a function decides itself (return `"ignore"`,
+   * throw, or return nothing to go on).
+   */
+  action: "ignore" | "raise" | ResponseHook;
+}
+
+/** One endpoint: dlt's `endpoint` of a resource. */
+export interface EndpointConfig {
+  /** Path below the base URL. May hold `{resources.<parent>.<field>}` placeholders. @default {the resource name} */
+  path?: string;
+  /** HTTP method. @default {"GET"} */
+  method?: "GET" | "POST";
+  /** Query parameters; values may hold placeholders (`{incremental.start_value}`). */
+  params?: Record<string, unknown>;
+  /** JSON body; strings in it may hold placeholders. */
+  json?: unknown;
+  /** Paginator of this endpoint instead of the client's. */
+  paginator?: Paginator | PaginatorSpec;
+  /** JSON path of the items in a response; found by looking when not given. */
+  dataSelector?: string;
+  /** Incremental cursor bound to query parameters. */
+  incremental?: IncrementalConfig;
+  /** Responses handled specially (ignored, or raised although 200). */
+  responseActions?: ResponseActionConfig[];
+  /** Headers of this endpoint on top of the client's. */
+  headers?: Record<string, string>;
+  /** Credentials of this endpoint instead of the client's. */
+  auth?: Auth | AuthSpec;
+  /** Pages after which this endpoint's pagination stops with a warning. */
+  maxPages?: number;
+}
+
+/** A resource of a {@linkcode RestApiConfig}: its endpoint and its table hints. */
+export interface EndpointResourceConfig extends Omit<ResourceHints, "writeDisposition"> {
+  /** Resource name, also the default table name and endpoint path. */
+  name: string;
+  /** The endpoint, or just its path. */
+  endpoint?: string | EndpointConfig;
+  /** `append`, `replace`, `merge`, `skip`, or dlt's `{ disposition, strategy }`. */
+  writeDisposition?: WriteDisposition | { disposition: WriteDisposition; strategy?: MergeStrategy };
+  /** Fields of the parent item copied into each child item, as `_<parent>_<field>`. */
+  includeFromParent?: string[];
+  /** Whether the resource is loaded. @default {true} */
+  selected?: boolean;
+  /** Filters and maps applied to the items, in order. */
+  // deno-lint-ignore no-explicit-any
+  processingSteps?: ({ filter: (item: any) => boolean } | { map: (item: any) => unknown })[];
+}
+
+/** The whole configuration of {@linkcode restApiSource}, as dlt's `RESTAPIConfig`. */
+export interface RestApiConfig {
+  /** The API client. */
+  client: ClientConfig;
+  /** Defaults merged into every resource (endpoint and params merged key by key). */
+  resourceDefaults?: Partial<EndpointResourceConfig>;
+  /** The resources: configs, or just names (the name is also the path). */
+  resources: (string | EndpointResourceConfig)[];
+}
+
+/** Options of {@linkcode restApiSource}. */
+export interface RestApiSourceOptions extends Partial<SourceOptions> {
+  /**
+   * Requests of a child resource that run at once (one per parent item). `1` is sequential.
+   * @default {5}
+   */
+  maxConcurrency?: number;
+}
+
+/** A configuration error, found before any request; names the resource and the key. */
+export class RestApiConfigError extends DltError {
+  /** The resource concerned, when one is. */
+  readonly resourceName: string | undefined;
+  /** The config key concerned, e.g. `endpoint.paginator`. */
+  readonly key: string;
+
+  /** Creates the error. */
+  constructor(resourceName: string | undefined, key: string, reason: string) {
+    const where = resourceName === undefined ? "" : `resource "${resourceName}", `;
+    super(`rest_api config: ${where}${key}: ${reason}`);
+    this.resourceName = resourceName;
+    this.key = key;
+  }
+}
+
+/**
+ * Builds a source from `config`. Everything is checked here, before any request: unknown keys,
+ * paginators, auth, and that every placeholder can be filled.
+ */
+export function restApiSource(
+  config: RestApiConfig | Record<string, unknown>,
+  options: RestApiSourceOptions = {},
+): DltSource {
+  const { name = "rest_api", maxConcurrency = 5, ...sourceOptions } = options;
+  const top = readKeys(config, TOP_KEYS, undefined, "");
+  if (top.client === undefined) throw new RestApiConfigError(undefined, "client", "is missing");
+  if (!Array.isArray(top.resources) || top.resources.length === 0) {
+    throw new RestApiConfigError(undefined, "resources", "must be a non-empty list");
+  }
+  const client = readClient(top.client);
+  const defaults = top.resourceDefaults === undefined
+    ? {}
+    : readKeys(top.resourceDefaults, RESOURCE_KEYS, undefined, "resourceDefaults");
+  const plans = new Map<string, ResourcePlan>();
+  for (const [i, entry] of (top.resources as unknown[]).entries()) {
+    const plan = planResource(entry, defaults, i);
+    if (plans.has(plan.name)) {
+      throw new RestApiConfigError(plan.name, "name", "two resources have this name");
+    }
+    plans.set(plan.name, plan);
+  }
+  for (const plan of plans.values()) {
+    if (plan.parent !== undefined && !plans.has(plan.parent)) {
+      throw new RestApiConfigError(
+        plan.name,
+        "endpoint",
+        `refers to resource "${plan.parent}", which is not in the config`,
+      );
+    }
+  }
+  const built = new Map<string, DltResource>();
+  const build = (plan: ResourcePlan, chain: string[]): DltResource => {
+    const done = built.get(plan.name);
+    if (done !== undefined) return done;
+    if (chain.includes(plan.name)) {
+      throw new RestApiConfigError(
+        plan.name,
+        "endpoint",
+        `parent cycle: ${[...chain, plan.name].join(" → ")}`,
+      );
+    }
+    const parent = plan.parent === undefined
+      ? undefined
+      : build(plans.get(plan.parent)!, [...chain, plan.name]);
+    const r = buildResource(plan, client, parent, maxConcurrency);
+    built.set(plan.name, r);
+    return r;
+  };
+  for (const plan of plans.values()) build(plan, []);
+  return source([...built.values()], { name, ...sourceOptions });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the config: camelCase or snake_case keys, unknown keys refused
+
+/** Accepted keys: camelCase name → dlt's snake_case spelling (the same when one word). */
+type KeySpec = Record<string, string>;
+
+const keys = (...names: string[]): KeySpec =>
+  Object.fromEntries(names.map((n) => [n, n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]));
+
+const TOP_KEYS = keys("client", "resourceDefaults", "resources");
+const CLIENT_KEYS = keys(
+  "baseUrl",
+  "headers",
+  "auth",
+  "paginator",
+  "retry",
+  "timeoutMs",
+  "maxPages",
+  "allowedHosts",
+  "fetch",
+);
+const RESOURCE_KEYS = keys(
+  "name",
+  "endpoint",
+  "tableName",
+  "primaryKey",
+  "mergeKey",
+  "writeDisposition",
+  "mergeStrategy",
+  "validityColumnNames",
+  "columns",
+  "maxTableNesting",
+  "schemaContract",
+  "rootKey",
+  "includeFromParent",
+  "selected",
+  "processingSteps",
+  "parallelized",
+);
+const ENDPOINT_KEYS = keys(
+  "path",
+  "method",
+  "params",
+  "json",
+  "paginator",
+  "dataSelector",
+  "incremental",
+  "responseActions",
+  "headers",
+  "auth",
+  "maxPages",
+);
+const INCREMENTAL_KEYS = keys(
+  "cursorPath",
+  "startParam",
+  "endParam",
+  "initialValue",
+  "endValue",
+  "rowOrder",
+  "lastValueFunc",
+  "primaryKey",
+  "onCursorValueMissing",
+  "lag",
+  "convert",
+);
+const RESPONSE_ACTION_KEYS = keys("statusCode", "content", "action");
+
+type Loose = Record<string, unknown>;
+
+/** `value`'s keys in camelCase; unknown keys, and one key in both spellings, are errors. */
+function readKeys(
+  value: unknown,
+  spec: KeySpec,
+  resource: string | undefined,
+  where: string,
+): Loose {
+  const prefix = where === "" ? "" : `${where}.`;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new RestApiConfigError(resource, where || "config", "must be an object");
+  }
+  const bySnake = new Map(Object.entries(spec).map(([camel, snake]) => [snake, camel]));
+  const out: Loose = {};
+  for (const [key, v] of Object.entries(value)) {
+    const camel = key in spec ? key : bySnake.get(key);
+    if (camel === undefined) {
+      throw new RestApiConfigError(
+        resource,
+        `${prefix}${key}`,
+        `unknown key; expected one of ${Object.keys(spec).join(", ")}`,
+      );
+    }
+    if (camel in out) {
+      throw new RestApiConfigError(
+        resource,
+        `${prefix}${key}`,
+        "given twice (camelCase and snake_case)",
+      );
+    }
+    if (v !== undefined) out[camel] = v;
+  }
+  return out;
+}
+
+function readClient(value: unknown): RESTClientOptions & { baseUrl: string } {
+  const c = readKeys(value, CLIENT_KEYS, undefined, "client");
+  if (typeof c.baseUrl !== "string" || c.baseUrl === "") {
+    throw new RestApiConfigError(undefined, "client.baseUrl", "is missing");
+  }
+  try {
+    new URL(c.baseUrl);
+  } catch {
+    throw new RestApiConfigError(undefined, "client.baseUrl", `"${c.baseUrl}" is not a URL`);
+  }
+  return {
+    ...c,
+    baseUrl: c.baseUrl,
+    auth: checked(undefined, "client.auth", () => createAuth(c.auth as AuthSpec)),
+    paginator: checked(
+      undefined,
+      "client.paginator",
+      () => createPaginator(c.paginator as PaginatorSpec),
+    ),
+  } as RESTClientOptions & { baseUrl: string };
+}
+
+/** Runs `make`, turning its errors into {@linkcode RestApiConfigError}s naming `key`. */
+function checked<T>(resource: string | undefined, key: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof RestApiConfigError) throw error;
+    throw new RestApiConfigError(resource, key, (error as Error).message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning a resource: its endpoint, placeholders and parent
+
+/** A placeholder in a path, param or JSON string. */
+type Placeholder =
+  | { kind: "parent"; field: string }
+  | { kind: "incremental"; which: "start_value" | "end_value" };
+
+interface ResourcePlan {
+  name: string;
+  hints: ResourceHints & { selected?: boolean };
+  endpoint: Loose;
+  path: string;
+  params: Loose;
+  json: unknown;
+  parent: string | undefined;
+  includeFromParent: string[];
+  incremental: IncrementalConfig | undefined;
+  paginator: Paginator | undefined;
+  auth: Auth | undefined;
+  responseActions: ResponseActionConfig[];
+  processingSteps: EndpointResourceConfig["processingSteps"];
+}
+
+function planResource(entry: unknown, defaults: Loose, index: number): ResourcePlan {
+  const given = typeof entry === "string"
+    ? { name: entry }
+    : readKeys(entry, RESOURCE_KEYS, nameOf(entry, index), `resources[${index}]`);
+  const name = given.name;
+  if (typeof name !== "string" || name === "") {
+    throw new RestApiConfigError(undefined, `resources[${index}].name`, "is missing");
+  }
+  const r: Loose = { ...defaults, ...given };
+  const endpoint = mergeEndpoints(
+    readEndpoint(defaults.endpoint, name, "resourceDefaults.endpoint"),
+    readEndpoint(given.endpoint, name, "endpoint"),
+  );
+  const path = typeof endpoint.path === "string" ? endpoint.path : name;
+  const params: Loose = { ...(endpoint.params as Loose | undefined) };
+  let incrementalConfig = endpoint.incremental === undefined
+    ? undefined
+    : readIncremental(endpoint.incremental, name, "endpoint.incremental");
+  let parent: string | undefined;
+  const pathParams = new Map<string, string>(); // legacy `{name}` in the path ← resolved param
+  const setParent = (candidate: string, key: string) => {
+    if (parent !== undefined && parent !== candidate) {
+      throw new RestApiConfigError(
+        name,
+        key,
+        `refers to resource "${candidate}", but this resource already depends on "${parent}"; a resource has one parent`,
+      );
+    }
+    parent = candidate;
+  };
+  // dlt's older forms: `{ type: "resolve", resource, field }` and `{ type: "incremental", … }`
+  for (const [param, value] of Object.entries(params)) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
+    const typed = value as Loose;
+    if (typed.type === "resolve") {
+      if (typeof typed.resource !== "string" || typeof typed.field !== "string") {
+        throw new RestApiConfigError(
+          name,
+          `endpoint.params.${param}`,
+          "resolve needs `resource` and `field`",
+        );
+      }
+      setParent(typed.resource, `endpoint.params.${param}`);
+      const placeholder = `{resources.${typed.resource}.${typed.field}}`;
+      if (path.includes(`{${param}}`)) {
+        pathParams.set(param, placeholder);
+        delete params[param];
+      } else params[param] = placeholder;
+    } else if (typed.type === "incremental") {
+      const { type: _type, ...rest } = typed;
+      if (incrementalConfig !== undefined) {
+        throw new RestApiConfigError(
+          name,
+          `endpoint.params.${param}`,
+          "a second incremental; an endpoint has one",
+        );
+      }
+      incrementalConfig = {
+        ...readIncremental(rest, name, `endpoint.params.${param}`),
+        startParam: param,
+      };
+      delete params[param];
+    }
+  }
+  let resolvedPath = path;
+  for (const [param, placeholder] of pathParams) {
+    resolvedPath = resolvedPath.replaceAll(`{${param}}`, placeholder);
+  }
+  // every placeholder must be one we can fill
+  const check = (text: string, key: string, strict: boolean) => {
+    for (const p of placeholdersIn(text, strict, name, key)) {
+      if (p.kind === "parent") setParent(p.resource, key);
+      else if (incrementalConfig === undefined) {
+        throw new RestApiConfigError(
+          name,
+          key,
+          `{incremental.${p.which}} needs endpoint.incremental`,
+        );
+      }
+    }
+  };
+  check(resolvedPath, "endpoint.path", true);
+  for (const [param, value] of Object.entries(params)) {
+    if (typeof value === "string") check(value, `endpoint.params.${param}`, false);
+  }
+  walkStrings(endpoint.json, (text, where) => check(text, `endpoint.json${where}`, false));
+
+  const includeFromParent = (r.includeFromParent as string[] | undefined) ?? [];
+  if (!Array.isArray(includeFromParent) || includeFromParent.some((f) => typeof f !== "string")) {
+    throw new RestApiConfigError(name, "includeFromParent", "must be a list of field names");
+  }
+  if (includeFromParent.length > 0 && parent === undefined) {
+    throw new RestApiConfigError(name, "includeFromParent", "the resource has no parent resource");
+  }
+  const responseActions = ((endpoint.responseActions as unknown[] | undefined) ?? []).map((a, i) =>
+    readResponseAction(a, name, `endpoint.responseActions[${i}]`)
+  );
+  const singleEntity = /\{[^{}]+\}$/.test(resolvedPath);
+  const paginator = checked(name, "endpoint.paginator", () =>
+    createPaginator(
+      (endpoint.paginator ?? (singleEntity ? "single_page" : undefined)) as PaginatorSpec,
+    ));
+  const auth = checked(name, "endpoint.auth", () => createAuth(endpoint.auth as AuthSpec));
+  if (
+    endpoint.method !== undefined &&
+    !["GET", "POST"].includes(String(endpoint.method).toUpperCase())
+  ) {
+    throw new RestApiConfigError(
+      name,
+      "endpoint.method",
+      `"${endpoint.method}" is not GET or POST`,
+    );
+  }
+  if (singleEntity && endpoint.dataSelector === undefined) endpoint.dataSelector = "$";
+  return {
+    name,
+    hints: resourceHints(r, name),
+    endpoint,
+    path: resolvedPath,
+    params,
+    json: endpoint.json,
+    parent,
+    includeFromParent,
+    incremental: incrementalConfig,
+    paginator,
+    auth,
+    responseActions,
+    processingSteps: r.processingSteps as EndpointResourceConfig["processingSteps"],
+  };
+}
+
+function nameOf(entry: unknown, index: number): string {
+  const name = (entry as Loose | null)?.name;
+  return typeof name === "string" ? name : `#${index}`;
+}
+
+function readEndpoint(value: unknown, resource: string, where: string): Loose {
+  if (value === undefined) return {};
+  if (typeof value === "string") return { path: value };
+  return readKeys(value, ENDPOINT_KEYS, resource, where);
+}
+
+/** A resource's endpoint over the defaults' one; `params` and `headers` merge key by key. */
+function mergeEndpoints(defaults: Loose, own: Loose): Loose {
+  const merged: Loose = { ...defaults, ...own };
+  for (const key of ["params", "headers"]) {
+    if (defaults[key] !== undefined || own[key] !== undefined) {
+      merged[key] = { ...(defaults[key] as Loose), ...(own[key] as Loose) };
+    }
+  }
+  return merged;
+}
+
+function readIncremental(value: unknown, resource: string, where: string): IncrementalConfig {
+  const inc = readKeys(value, INCREMENTAL_KEYS, resource, where);
+  if (typeof inc.cursorPath !== "string" || inc.cursorPath === "") {
+    throw new RestApiConfigError(resource, `${where}.cursorPath`, "is missing");
+  }
+  if (inc.convert !== undefined && typeof inc.convert !== "function") {
+    throw new RestApiConfigError(resource, `${where}.convert`, "must be a function");
+  }
+  return inc as unknown as IncrementalConfig;
+}
+
+function readResponseAction(value: unknown, resource: string, where: string): ResponseActionConfig {
+  const a = readKeys(value, RESPONSE_ACTION_KEYS, resource, where);
+  if (a.action !== "ignore" && a.action !== "raise" && typeof a.action !== "function") {
+    throw new RestApiConfigError(
+      resource,
+      `${where}.action`,
+      `must be "ignore", "raise" or a function`,
+    );
+  }
+  if (a.statusCode === undefined && a.content === undefined) {
+    throw new RestApiConfigError(resource, where, "needs statusCode or content to match responses");
+  }
+  return a as unknown as ResponseActionConfig;
+}
+
+function resourceHints(r: Loose, name: string): ResourceHints & { selected?: boolean } {
+  let writeDisposition = r.writeDisposition as EndpointResourceConfig["writeDisposition"];
+  let mergeStrategy = r.mergeStrategy as MergeStrategy | undefined;
+  if (writeDisposition !== undefined && typeof writeDisposition === "object") {
+    const wd = readKeys(
+      writeDisposition,
+      keys("disposition", "strategy"),
+      name,
+      "writeDisposition",
+    );
+    writeDisposition = wd.disposition as WriteDisposition;
+    mergeStrategy = (wd.strategy as MergeStrategy | undefined) ?? mergeStrategy;
+  }
+  return {
+    tableName: r.tableName as string | undefined,
+    primaryKey: r.primaryKey as string | string[] | undefined,
+    mergeKey: r.mergeKey as string | string[] | undefined,
+    writeDisposition,
+    mergeStrategy,
+    validityColumnNames: r.validityColumnNames as [string, string] | undefined,
+    columns: r.columns as ResourceHints["columns"],
+    maxTableNesting: r.maxTableNesting as number | undefined,
+    schemaContract: r.schemaContract as ResourceHints["schemaContract"],
+    rootKey: r.rootKey as boolean | undefined,
+    selected: r.selected as boolean | undefined,
+  };
+}
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+
+/**
+ * The placeholders in `text`. `strict` (paths): every `{…}` must be a placeholder. Otherwise
+ * (params, JSON) only `{resources.…}` and `{incremental.…}` are, so other braces stay text.
+ */
+function placeholdersIn(
+  text: string,
+  strict: boolean,
+  resource: string,
+  key: string,
+): ({ kind: "parent"; resource: string; field: string } | {
+  kind: "incremental";
+  which: "start_value" | "end_value";
+})[] {
+  const found = [];
+  for (const [, inner] of text.matchAll(PLACEHOLDER)) {
+    const parts = inner.split(".");
+    if (parts[0] === "resources" && parts.length >= 3 && parts.every((p) => p !== "")) {
+      const field = parts.slice(2).join(".");
+      checked(resource, key, () => parseJsonPath(field));
+      found.push({ kind: "parent" as const, resource: parts[1], field });
+    } else if (parts[0] === "incremental" && parts.length === 2) {
+      if (parts[1] !== "start_value" && parts[1] !== "end_value") {
+        throw new RestApiConfigError(
+          resource,
+          key,
+          `unknown placeholder {${inner}}; use {incremental.start_value} or {incremental.end_value}`,
+        );
+      }
+      found.push({ kind: "incremental" as const, which: parts[1] as "start_value" | "end_value" });
+    } else if (strict) {
+      throw new RestApiConfigError(
+        resource,
+        key,
+        `cannot resolve the placeholder {${inner}}; use {resources.<parent>.<field>} or {incremental.start_value}`,
+      );
+    }
+  }
+  return found;
+}
+
+function walkStrings(
+  value: unknown,
+  visit: (text: string, where: string) => void,
+  where = "",
+): void {
+  if (typeof value === "string") visit(value, where);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, visit, `${where}[${i}]`));
+  else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) walkStrings(v, visit, `${where}.${k}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the resources
+
+/** What placeholders are filled from: the parent item and the incremental cursor. */
+interface Bindings {
+  parentName?: string;
+  parentItem?: unknown;
+  startValue?: unknown;
+  endValue?: unknown;
+}
+
+function fill(text: string, bindings: Bindings, encode: boolean, resource: string): unknown {
+  const value = (inner: string): unknown => {
+    const parts = inner.split(".");
+    if (parts[0] === "incremental") {
+      return parts[1] === "start_value" ? bindings.startValue : bindings.endValue;
+    }
+    const field = parts.slice(2).join(".");
+    const found = valueAtPath(bindings.parentItem, parseJsonPath(field));
+    if (found === undefined || found === null) {
+      throw new DltError(
+        `Resource "${resource}": the item of parent resource "${bindings.parentName}" has no field "${field}" for {${inner}}`,
+      );
+    }
+    return found;
+  };
+  const whole = /^\{([^{}]*)\}$/.exec(text);
+  if (whole !== null && isPlaceholder(whole[1]) && !encode) return value(whole[1]);
+  return text.replace(PLACEHOLDER, (match, inner: string) => {
+    if (!isPlaceholder(inner)) return match;
+    const v = value(inner);
+    return encode ? encodeURIComponent(String(v)) : String(v);
+  });
+}
+
+function isPlaceholder(inner: string): boolean {
+  return inner.startsWith("resources.") || inner.startsWith("incremental.");
+}
+
+function fillDeep(value: unknown, bindings: Bindings, resource: string): unknown {
+  if (typeof value === "string") return fill(value, bindings, false, resource);
+  if (Array.isArray(value)) return value.map((v) => fillDeep(v, bindings, resource));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, fillDeep(v, bindings, resource)]),
+    );
+  }
+  return value;
+}
+
+function responseHooks(actions: ResponseActionConfig[]): ResponseHook[] {
+  return actions.map((a) => (context: ResponseContext) => {
+    const { response, text, request, pageNumber } = context;
+    if (a.statusCode !== undefined && response.status !== a.statusCode) return;
+    if (a.content !== undefined && !text.includes(a.content)) return;
+    if (a.action === "ignore") return "ignore";
+    if (a.action === "raise") {
+      throw new HttpError(`Response action "raise" matched (HTTP ${response.status})`, {
+        method: request.method,
+        url: request.url,
+        pageNumber,
+        status: response.status,
+        body: text,
+      });
+    }
+    return a.action(context);
+  });
+}
+
+function buildResource(
+  plan: ResourcePlan,
+  clientOptions: RESTClientOptions,
+  parent: DltResource | undefined,
+  maxConcurrency: number,
+): DltResource {
+  const client = new RESTClient({
+    ...clientOptions,
+    ...(plan.paginator ? { paginator: plan.paginator } : {}),
+    ...(plan.auth ? { auth: plan.auth } : {}),
+    ...(plan.endpoint.maxPages !== undefined ? { maxPages: plan.endpoint.maxPages as number } : {}),
+  });
+  const inc = plan.incremental;
+  const hooks = { response: responseHooks(plan.responseActions) };
+  const { selected, ...hints } = plan.hints;
+  const incrementalHint = inc === undefined ? undefined : incremental(inc.cursorPath, {
+    initialValue: inc.initialValue,
+    endValue: inc.endValue,
+    lastValueFunc: inc.lastValueFunc,
+    rowOrder: inc.rowOrder,
+    primaryKey: inc.primaryKey,
+    onCursorValueMissing: inc.onCursorValueMissing,
+    lag: inc.lag,
+  });
+  const convert = (v: CursorValue | undefined) =>
+    v === undefined
+      ? undefined
+      : inc?.convert
+      ? inc.convert(v)
+      : v instanceof Date
+      ? v.toISOString()
+      : v;
+
+  const pages = (bindings: Bindings, signal: AbortSignal) => {
+    const params: Record<string, QueryValue> = {};
+    for (const [key, value] of Object.entries(plan.params)) {
+      params[key] = fillDeep(value, bindings, plan.name) as QueryValue;
+    }
+    if (inc?.startParam) params[inc.startParam] = bindings.startValue as QueryValue;
+    if (inc?.endParam) params[inc.endParam] = bindings.endValue as QueryValue;
+    return client.paginate(fill(plan.path, bindings, true, plan.name) as string, {
+      method: (plan.endpoint.method as string | undefined) ?? "GET",
+      params,
+      json: fillDeep(plan.json, bindings, plan.name),
+      headers: plan.endpoint.headers as Record<string, string> | undefined,
+      dataSelector: plan.endpoint.dataSelector as string | undefined,
+      hooks,
+      signal,
+    });
+  };
+  const cursorBindings = (ctx: ResourceContext): Bindings => ({
+    startValue: convert(ctx.incremental?.startValue),
+    endValue: convert(ctx.incremental?.endValue),
+  });
+
+  let r: DltResource;
+  if (parent === undefined) {
+    r = resource(async function* (ctx) {
+      yield* pages(cursorBindings(ctx), ctx.signal);
+    }, { name: plan.name, ...hints, incremental: incrementalHint, selected });
+  } else {
+    const parentName = parent.name;
+    r = transformer(async function* (unit: unknown, ctx: ResourceContext) {
+      const items = Array.isArray(unit) ? unit : [unit];
+      yield* concurrentFlatMap(items, maxConcurrency, async function* (item, signal) {
+        const bindings = { ...cursorBindings(ctx), parentName, parentItem: item };
+        for await (const page of pages(bindings, signal)) {
+          if (plan.includeFromParent.length === 0) {
+            yield page;
+            continue;
+          }
+          const extra: Loose = {};
+          for (const field of plan.includeFromParent) {
+            extra[`_${parentName}_${field}`] = valueAtPath(item, parseJsonPath(field));
+          }
+          yield page.map((child) =>
+            child !== null && typeof child === "object" ? { ...child, ...extra } : child
+          );
+        }
+      }, ctx.signal);
+    }, { name: plan.name, ...hints, incremental: incrementalHint, selected, dataFrom: parent });
+  }
+  for (const step of plan.processingSteps ?? []) {
+    if ("filter" in step) r.addFilter(step.filter);
+    else if ("map" in step) r.addMap(step.map);
+  }
+  return r;
+}
