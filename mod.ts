@@ -37,6 +37,14 @@ export * from "./lib/destination.ts";
 export * from "./lib/config.ts";
 export * from "./lib/json.ts";
 export * from "./lib/incremental.ts";
+export * from "./lib/http/client.ts";
+export * from "./lib/http/errors.ts";
+export * from "./lib/http/auth.ts";
+export * from "./lib/http/paginators/mod.ts";
+export type { AuthContext } from "./lib/http/types.ts";
+export type { RetryOptions } from "./lib/http/retry.ts";
+export { log, type LogLevel, type LogRecord, onLog, setLogLevel } from "./lib/log.ts";
+export { redact, redactUrl, registerSecret } from "./lib/redact.ts";
 export type {
   ColumnHint,
   ColumnSchema,

@@ -5,7 +5,13 @@
  */
 import { fileURLToPath } from "node:url";
 
-const BENCHMARKS = ["end_to_end.ts", "normalize.ts", "incremental_merge.ts", "durability.ts"];
+const BENCHMARKS = [
+  "end_to_end.ts",
+  "normalize.ts",
+  "incremental_merge.ts",
+  "durability.ts",
+  "rest_api.ts",
+];
 
 for (const name of BENCHMARKS) {
   const script = fileURLToPath(new URL(name, import.meta.url));

@@ -299,13 +299,12 @@ export class DltResource {
       if (cursor !== undefined) {
         const items = Array.isArray(unit) ? unit : [unit];
         const kept: unknown[] = [];
+        // an item past the range ends extraction after its page, as in dlt: the rest of the
+        // page is still filtered, since APIs order pages only roughly (GitHub events)
         for (const item of items) {
           const decision = cursor.decide(item);
-          if (decision === "stop") {
-            stop = true;
-            break;
-          }
-          if (decision === "keep") kept.push(item);
+          if (decision === "stop") stop = true;
+          else if (decision === "keep") kept.push(item);
         }
         if (kept.length === 0) {
           if (stop) break;

@@ -68,6 +68,9 @@ export class AutoPaginator implements Paginator {
   }
 }
 
+/** Endpoints (ids in the path left out) already warned about having no paginator. */
+const warnedEndpoints = new Set<string>();
+
 /** The paginator for the endpoint of `page`, its state updated with `page`. */
 function choose(page: PageResponse): Paginator {
   const where = page.request.url.pathname;
@@ -84,8 +87,12 @@ function choose(page: PageResponse): Paginator {
     byBody.updateState(page);
     return byBody;
   }
-  // dlt warns when a list came back without a sign of further pages: data may be missing
-  const report = page.items.length > 1 ? log.warn : log.info;
+  // dlt warns when a list came back without a sign of further pages: data may be missing;
+  // once per endpoint shape, not once per request of a child resource
+  const shape = `${page.request.url.host}${where.replace(/\/[^/]*\d[^/]*(?=\/|$)/g, "/{}")}`;
+  const warn = page.items.length > 1 && !warnedEndpoints.has(shape);
+  if (warn) warnedEndpoints.add(shape);
+  const report = warn ? log.warn : log.info;
   report(`No paginator detected for ${where}: single_page; configure a paginator if it has more`);
   const single = new SinglePagePaginator();
   single.updateState(page);
