@@ -34,7 +34,8 @@
  *
  * @module
  */
-import { DltError } from "../lib/errors.ts";
+import { log } from "../lib/log.ts";
+import { DltError, ResourceExtractionError } from "../lib/errors.ts";
 import { concurrentFlatMap } from "../lib/concurrent.ts";
 import { type CursorValue, incremental, type IncrementalOptions } from "../lib/incremental.ts";
 import { parseJsonPath, valueAtPath } from "../lib/json_path.ts";
@@ -137,6 +138,15 @@ export interface EndpointResourceConfig extends Omit<ResourceHints, "writeDispos
   includeFromParent?: string[];
   /** Whether the resource is loaded. @default {true} */
   selected?: boolean;
+  /**
+   * Load the pages fetched before an HTTP or response error instead of failing the run (the
+   * error is logged as a warning; for a child, the other parent items go on). Off by default:
+   * a failed run loads nothing of its pages. Mind an incremental cursor: it moves to the newest
+   * item loaded.
+   */
+  keepPagesOnError?: boolean;
+  /** Accepted for dlt configs; child requests always run concurrently (`maxConcurrency`). */
+  parallelized?: boolean;
   /** Filters and maps applied to the items, in order. */
   // deno-lint-ignore no-explicit-any
   processingSteps?: ({ filter: (item: any) => boolean } | { map: (item: any) => unknown })[];
@@ -207,7 +217,7 @@ export function restApiSource(
     if (plan.parent !== undefined && !plans.has(plan.parent)) {
       throw new RestApiConfigError(
         plan.name,
-        "endpoint",
+        plan.parentKey!,
         `refers to resource "${plan.parent}", which is not in the config`,
       );
     }
@@ -271,6 +281,7 @@ const RESOURCE_KEYS = keys(
   "includeFromParent",
   "selected",
   "processingSteps",
+  "keepPagesOnError",
   "parallelized",
 );
 const ENDPOINT_KEYS = keys(
@@ -385,12 +396,15 @@ interface ResourcePlan {
   params: Loose;
   json: unknown;
   parent: string | undefined;
+  /** The key that names the parent, e.g. `endpoint.path`. */
+  parentKey: string | undefined;
   includeFromParent: string[];
   incremental: IncrementalConfig | undefined;
   paginator: Paginator | undefined;
   auth: Auth | undefined;
   responseActions: ResponseActionConfig[];
   processingSteps: EndpointResourceConfig["processingSteps"];
+  keepPagesOnError: boolean;
 }
 
 function planResource(entry: unknown, defaults: Loose, index: number): ResourcePlan {
@@ -412,6 +426,7 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
     ? undefined
     : readIncremental(endpoint.incremental, name, "endpoint.incremental");
   let parent: string | undefined;
+  let parentKey: string | undefined;
   const pathParams = new Map<string, string>(); // legacy `{name}` in the path ← resolved param
   const setParent = (candidate: string, key: string) => {
     if (parent !== undefined && parent !== candidate) {
@@ -422,6 +437,7 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
       );
     }
     parent = candidate;
+    parentKey ??= key;
   };
   // dlt's older forms: `{ type: "resolve", resource, field }` and `{ type: "incremental", … }`
   for (const [param, value] of Object.entries(params)) {
@@ -490,7 +506,8 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
   const responseActions = ((endpoint.responseActions as unknown[] | undefined) ?? []).map((a, i) =>
     readResponseAction(a, name, `endpoint.responseActions[${i}]`)
   );
-  const singleEntity = /\{[^{}]+\}$/.test(resolvedPath);
+  // as dlt: a placeholder in the last path segment (a trailing slash aside) means one object
+  const singleEntity = /\{[^{}]+\}[^/{}]*\/?$/.test(resolvedPath);
   const paginator = checked(name, "endpoint.paginator", () =>
     createPaginator(
       (endpoint.paginator ?? (singleEntity ? "single_page" : undefined)) as PaginatorSpec,
@@ -515,12 +532,14 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
     params,
     json: endpoint.json,
     parent,
+    parentKey,
     includeFromParent,
     incremental: incrementalConfig,
     paginator,
     auth,
     responseActions,
     processingSteps: r.processingSteps as EndpointResourceConfig["processingSteps"],
+    keepPagesOnError: r.keepPagesOnError === true,
   };
 }
 
@@ -674,8 +693,10 @@ function fill(text: string, bindings: Bindings, encode: boolean, resource: strin
     const field = parts.slice(2).join(".");
     const found = valueAtPath(bindings.parentItem, parseJsonPath(field));
     if (found === undefined || found === null) {
-      throw new DltError(
-        `Resource "${resource}": the item of parent resource "${bindings.parentName}" has no field "${field}" for {${inner}}`,
+      // a ResourceExtractionError already names the resource: extract does not wrap it again
+      throw new ResourceExtractionError(
+        resource,
+        `the item of parent resource "${bindings.parentName}" has no field "${field}" for {${inner}}`,
       );
     }
     return found;
@@ -723,6 +744,21 @@ function responseHooks(actions: ResponseActionConfig[]): ResponseHook[] {
   });
 }
 
+/**
+ * `pages`, ending quietly (with a warning) at an HTTP or response error, so the pages before it
+ * are loaded: a resource's `keepPagesOnError`.
+ */
+async function* keepPages<T>(pages: AsyncIterable<T>, resourceName: string): AsyncGenerator<T> {
+  try {
+    yield* pages;
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    log.warn(
+      `Resource "${resourceName}": ${error.message}; the pages fetched before it are kept (keepPagesOnError)`,
+    );
+  }
+}
+
 function buildResource(
   plan: ResourcePlan,
   clientOptions: RESTClientOptions,
@@ -757,6 +793,10 @@ function buildResource(
       : v;
 
   const pages = (bindings: Bindings, signal: AbortSignal) => {
+    const paginated = request(bindings, signal);
+    return plan.keepPagesOnError ? keepPages(paginated, plan.name) : paginated;
+  };
+  const request = (bindings: Bindings, signal: AbortSignal) => {
     const params: Record<string, QueryValue> = {};
     for (const [key, value] of Object.entries(plan.params)) {
       params[key] = fillDeep(value, bindings, plan.name) as QueryValue;

@@ -5,7 +5,7 @@
  * that load nothing, bounded concurrency of child requests, and a replay of PokeAPI.
  */
 import assert from "node:assert/strict";
-import { PipelineStepFailed } from "../mod.ts";
+import { onLog, PipelineStepFailed } from "../mod.ts";
 import {
   type ClientConfig,
   type EndpointConfig,
@@ -525,11 +525,16 @@ Deno.test("rest_api: a parent item without the placeholder's field fails naming 
   const { p } = await tempPipeline("rest_api_missing_field");
   await assert.rejects(() => p.run(restApiSource(config)), (error: Error) => {
     assert.ok(error instanceof PipelineStepFailed);
-    assert.match(error.message, /Resource "comments"/);
-    assert.match(error.message, /parent resource "posts" has no field "author_id"/);
+    assert.match(
+      error.message,
+      /: Resource "comments": the item of parent resource "posts" has no field "author_id"/,
+    );
+    assert.equal(error.message.split('Resource "comments"').length, 2, error.message);
     return true;
   });
-  assert.ok(!api.requests.some((r) => r.includes("comments")));
+  // found at run time, on the parent's first item: no child request was sent
+  assert.deepEqual(api.requests, ["/posts"]);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
 });
 
 Deno.test("rest_api: a page failing after retries fails the run and loads nothing of it", async () => {
@@ -567,6 +572,35 @@ Deno.test("rest_api: a page failing after retries fails the run and loads nothin
   assert.deepEqual(await posts(p), firstPosts);
   assert.deepEqual(await comments(p), firstComments);
   assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+});
+
+Deno.test("rest_api: with keepPagesOnError the pages before a failing one are loaded", async () => {
+  const blog = sampleBlog();
+  await using api = blogApi(blog, (url) => {
+    const failing = (url.pathname === "/posts" && url.searchParams.get("page") === "2") ||
+      url.pathname === "/posts/2/comments";
+    return failing ? Response.json({ error: "boom" }, { status: 500 }) : undefined;
+  });
+  const config = blogConfig(api.url, {}, { retry: { maxAttempts: 1 } });
+  config.resources = config.resources.map((r) =>
+    typeof r === "string" ? { name: r, keepPagesOnError: true } : { ...r, keepPagesOnError: true }
+  );
+  const warnings: string[] = [];
+  const stop = onLog((record) => record.level === "WARNING" && warnings.push(record.message));
+  const { p } = await tempPipeline("rest_api_keep_pages");
+  try {
+    await p.run(restApiSource(config));
+  } finally {
+    stop();
+  }
+  // page 1 of posts (posts 1 and 2) is loaded, and the comments of post 1 but not of post 2
+  assert.deepEqual(await posts(p), blog.posts.slice(0, 2));
+  assert.deepEqual(await comments(p), expectedComments(blog, [1]));
+  assert.equal(warnings.length, 2);
+  assert.ok(
+    warnings.every((w) => /HTTP 500/.test(w) && /keepPagesOnError/.test(w)),
+    warnings.join("\n"),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,12 @@
  * guards, auth and secrets, and the single-request methods.
  */
 import assert from "node:assert/strict";
-import { ApiKeyAuth, BearerTokenAuth, OAuth2ClientCredentials } from "../lib/http/auth.ts";
+import {
+  ApiKeyAuth,
+  AuthError,
+  BearerTokenAuth,
+  OAuth2ClientCredentials,
+} from "../lib/http/auth.ts";
 import { type Page, RESTClient } from "../lib/http/client.ts";
 import { HttpError, ResponseFormatError } from "../lib/http/errors.ts";
 import {
@@ -647,10 +652,15 @@ Deno.test("a bearer token arrives with every page", async () => {
 Deno.test("an API key in the query is sent, but shows as *** in the error of a failing request", async () => {
   const key = "query-key-0123456789";
   await using server = serve(({ url }) =>
-    // the API echoes the key, once well inside the excerpt and once across its end
-    new Response(`Key ${url.searchParams.get("k")} is revoked. ${"-".repeat(250)} ${url.href}`, {
-      status: 403,
-    })
+    // the API echoes the key: once well inside the excerpt of 300 characters, once across its end
+    new Response(
+      `Key ${url.searchParams.get("k")} is revoked. ${"-".repeat(250)} key=${
+        url.searchParams.get("k")
+      }`,
+      {
+        status: 403,
+      },
+    )
   );
   const client = new RESTClient({
     baseUrl: server.url,
@@ -721,6 +731,41 @@ Deno.test("OAuth2 client credentials: a 401 that persists after one refresh is a
   assert.equal(error.status, 401);
   assert.equal(tokens, 2);
   assert.equal(server.received.filter((r) => r.url.pathname === "/items").length, 2);
+});
+
+Deno.test("OAuth2: a token endpoint that never answers times out like a request", async () => {
+  await using server = serve(noAnswer);
+  const client = new RESTClient({
+    baseUrl: server.url,
+    timeoutMs: 200,
+    retry: { ...FAST_RETRY, maxAttempts: 2 },
+    auth: new OAuth2ClientCredentials({
+      accessTokenUrl: `${server.url}/token`,
+      clientId: "client-e2e",
+      clientSecret: "client-secret-e2e",
+    }),
+  });
+  const error = await failure(collect(client.paginate("/items")), HttpError);
+  assert.match(error.message, /^Timed out after 200 ms, 2 attempt\(s\): GET /);
+  assert.equal(error.transient, true);
+  assert.deepEqual(server.received.map((r) => r.url.pathname), ["/token", "/token"]);
+});
+
+Deno.test("OAuth2: a token endpoint refusing the client is an AuthError, not retried", async () => {
+  await using server = serve(() => Response.json({ error: "invalid_client" }, { status: 401 }));
+  const client = new RESTClient({
+    baseUrl: server.url,
+    retry: FAST_RETRY,
+    auth: new OAuth2ClientCredentials({
+      accessTokenUrl: `${server.url}/token`,
+      clientId: "client-e2e",
+      clientSecret: "client-secret-e2e",
+    }),
+  });
+  const error = await failure(collect(client.paginate("/items")), AuthError);
+  assert.equal(error.status, 401);
+  assert.match(error.message, /invalid_client/);
+  assert.deepEqual(server.received.map((r) => r.url.pathname), ["/token"]);
 });
 
 // ---- 7. get, post, request ----------------------------------------------------------------------

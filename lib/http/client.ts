@@ -42,13 +42,17 @@ export interface RESTClientOptions {
   dataSelector?: string;
   /** Retries of 429, 5xx, network errors and timeouts. */
   retry?: RetryOptions;
-  /** Timeout of one request (each attempt), body included. @default {60000} */
+  /**
+   * Timeout of one request (each attempt), the auth's token request and the body included.
+   * @default {60000}
+   */
   timeoutMs?: number;
   /** Pages after which a pagination stops with a warning. @default {Infinity} */
   maxPages?: number;
   /**
-   * Hosts a pagination may follow next-page links to besides the host of its first request.
-   * A next page elsewhere is refused: it may be an attempt to send credentials to another host.
+   * Hosts (`api.example.com`, or with a port) a pagination may follow next-page links to
+   * besides the host of its first request. A next page elsewhere is refused: it may be an
+   * attempt to send credentials to another host. So is a next page leaving https for http.
    */
   allowedHosts?: readonly string[];
   /** The `fetch` to use. @default {globalThis.fetch} */
@@ -202,7 +206,7 @@ export class RESTClient {
     const maxPages = options.maxPages ?? this.#maxPages;
     const request = this.#newRequest(path, options);
     paginator.initRequest(request);
-    const firstHost = request.url.host;
+    const first = new URL(request.url);
     const sent = new Set<string>();
     for (let pageNumber = 1;; pageNumber++) {
       const fingerprint = requestFingerprint(request);
@@ -215,11 +219,9 @@ export class RESTClient {
         return;
       }
       sent.add(fingerprint);
-      if (request.url.host !== firstHost && !this.#allowedHosts.has(request.url.host)) {
-        throw new HttpError(
-          `Refused to follow the next page to another host (${request.url.host}); add it to allowedHosts to allow it`,
-          { method: request.method, url: request.url, pageNumber },
-        );
+      const refusal = this.#refusal(first, request.url);
+      if (refusal !== undefined) {
+        throw new HttpError(refusal, { method: request.method, url: request.url, pageNumber });
       }
       const { response, text } = await this.#send(request, options, pageNumber);
       const shown = snapshot(request);
@@ -253,7 +255,8 @@ export class RESTClient {
           throw formatError(`No data at dataSelector "${selection.path}"`);
         }
         single = selection.kind === "object";
-        items = selection.kind === "list" ? selection.items : [selection.item];
+        if (selection.kind === "list") items = selection.items;
+        else if (selection.item !== null) items = [selection.item];
       }
       paginator.updateState({ response, body, items, request: shown });
       if (single && dataSelector === undefined && paginator.hasNextPage) {
@@ -271,6 +274,21 @@ export class RESTClient {
       }
       paginator.updateRequest(request);
     }
+  }
+
+  /**
+   * Why a next page at `next` must not be fetched, after a first page at `first`: another host
+   * (unless allowed) might receive the credentials; leaving https for http would expose them.
+   */
+  #refusal(first: URL, next: URL): string | undefined {
+    if (first.protocol === "https:" && next.protocol !== "https:") {
+      return "Refused to follow the next page from https to an insecure URL";
+    }
+    const allowed = next.host === first.host || this.#allowedHosts.has(next.host) ||
+      this.#allowedHosts.has(next.hostname);
+    return allowed
+      ? undefined
+      : `Refused to follow the next page to another host (${next.host}); add it to allowedHosts to allow it`;
   }
 
   #newRequest(path: string, options: RequestOptions): RequestSpec {
@@ -308,16 +326,21 @@ export class RESTClient {
     for (let attempt = 1;; attempt++) {
       options.signal?.throwIfAborted();
       const outgoing = snapshot(request);
-      await auth?.authenticate(outgoing, { fetch: this.#fetch, signal: options.signal });
       const timeout = AbortSignal.timeout(this.#timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
       let text: string;
+      let authenticated = false;
       try {
+        // the timeout covers fetching credentials too: a token endpoint may hang as well
+        await auth?.authenticate(outgoing, { fetch: this.#fetch, signal });
+        authenticated = true;
         response = await this.#fetch(outgoing.url, fetchInit(outgoing, signal));
         text = await response.text();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
+        // an authenticator's own failure (e.g. a token endpoint refusing the client) is its error
+        if (!authenticated && !timeout.aborted) throw error;
         const reason = timeout.aborted
           ? `Timed out after ${this.#timeoutMs} ms`
           : `Request failed (${(error as Error).message})`;

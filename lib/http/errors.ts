@@ -4,7 +4,7 @@
  * @module
  */
 import { DltError } from "../errors.ts";
-import { redactUrl } from "../redact.ts";
+import { redact, redactUrl } from "../redact.ts";
 
 /** How much of a response body an error shows. */
 const EXCERPT_LENGTH = 300;
@@ -25,7 +25,7 @@ export interface HttpErrorDetails {
   pageNumber?: number;
   /** HTTP status, when a response arrived. */
   status?: number;
-  /** The response body (only an excerpt is kept). */
+  /** The response body (only an excerpt is kept, secrets redacted). */
   body?: string;
   /** The error that caused this one. */
   cause?: unknown;
@@ -53,16 +53,17 @@ export class HttpError extends DltError {
   readonly url: string;
   /** The page of a pagination, counted from 1, when the request was one. */
   readonly pageNumber: number | undefined;
-  /** The start of the response body. */
+  /** The start of the response body, secrets redacted. */
   readonly bodyExcerpt: string | undefined;
 
   /** Creates the error; `reason` says what went wrong, the details say where. */
   constructor(reason: string, details: HttpErrorDetails) {
     const url = redactUrl(details.url);
     const page = details.pageNumber === undefined ? "" : ` (page ${details.pageNumber})`;
+    // redacted before it is cut: a secret across the cut would leave its start in the excerpt
     const excerpt = details.body === undefined || details.body === ""
       ? undefined
-      : bodyExcerpt(details.body);
+      : bodyExcerpt(redact(details.body));
     const status = details.status;
     super(
       `${reason}: ${details.method} ${url}${page}${excerpt === undefined ? "" : ` — ${excerpt}`}`,

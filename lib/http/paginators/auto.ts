@@ -37,6 +37,13 @@ export class AutoPaginator implements Paginator {
   /** dlt's name of this paginator. */
   readonly type = "auto";
   #chosen: Paginator | undefined;
+  /** Endpoints (ids in the path left out) already warned about; shared with fresh copies. */
+  readonly #warned: Set<string>;
+
+  /** Creates a paginator that chooses on the first response. */
+  constructor(warned: Set<string> = new Set()) {
+    this.#warned = warned;
+  }
 
   /** The paginator chosen from the first response; `undefined` before it. */
   get chosen(): Paginator | undefined {
@@ -48,9 +55,12 @@ export class AutoPaginator implements Paginator {
     return this.#chosen?.hasNextPage ?? true;
   }
 
-  /** A paginator that has not chosen yet. */
+  /**
+   * A paginator that has not chosen yet. It shares this one's warnings, so a child endpoint
+   * requested once per parent item warns once.
+   */
   fresh(): AutoPaginator {
-    return new AutoPaginator();
+    return new AutoPaginator(this.#warned);
   }
 
   /** Leaves the first request as it is. */
@@ -58,7 +68,7 @@ export class AutoPaginator implements Paginator {
 
   /** Chooses a paginator from the first page; hands every page to it. */
   updateState(page: PageResponse): void {
-    if (this.#chosen === undefined) this.#chosen = choose(page);
+    if (this.#chosen === undefined) this.#chosen = choose(page, this.#warned);
     else this.#chosen.updateState(page);
   }
 
@@ -68,11 +78,8 @@ export class AutoPaginator implements Paginator {
   }
 }
 
-/** Endpoints (ids in the path left out) already warned about having no paginator. */
-const warnedEndpoints = new Set<string>();
-
 /** The paginator for the endpoint of `page`, its state updated with `page`. */
-function choose(page: PageResponse): Paginator {
+function choose(page: PageResponse, warned: Set<string>): Paginator {
   const where = page.request.url.pathname;
   const byHeader = new HeaderLinkPaginator();
   byHeader.updateState(page);
@@ -90,8 +97,8 @@ function choose(page: PageResponse): Paginator {
   // dlt warns when a list came back without a sign of further pages: data may be missing;
   // once per endpoint shape, not once per request of a child resource
   const shape = `${page.request.url.host}${where.replace(/\/[^/]*\d[^/]*(?=\/|$)/g, "/{}")}`;
-  const warn = page.items.length > 1 && !warnedEndpoints.has(shape);
-  if (warn) warnedEndpoints.add(shape);
+  const warn = page.items.length > 1 && !warned.has(shape);
+  if (warn) warned.add(shape);
   const report = warn ? log.warn : log.info;
   report(`No paginator detected for ${where}: single_page; configure a paginator if it has more`);
   const single = new SinglePagePaginator();
