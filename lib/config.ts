@@ -16,7 +16,10 @@
  * @module
  */
 import { join } from "node:path";
-import { parse } from "smol-toml";
+// a full specifier, not the import map's: sources (and the config they need) must work when
+// imported by URL, where this package's import map does not apply
+// deno-lint-ignore no-import-prefix
+import { parse } from "npm:smol-toml@1.9.1";
 import { ConfigError } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 

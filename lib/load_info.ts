@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { redact, redactUrl } from "./redact.ts";
 
 /** One load package of a run. */
 export interface LoadPackageInfo {
@@ -69,7 +70,10 @@ export class LoadInfo implements LoadInfoInit {
   constructor(init: LoadInfoInit) {
     this.pipelineName = init.pipelineName;
     this.destinationName = init.destinationName;
-    this.destinationLocation = init.destinationLocation;
+    // a location may hold credentials (a connection string): never show them
+    this.destinationLocation = init.destinationLocation === undefined
+      ? undefined
+      : redactUrl(init.destinationLocation);
     this.datasetName = init.datasetName;
     this.loadPackages = init.loadPackages;
     this.timings = init.timings;
@@ -120,6 +124,6 @@ export class LoadInfo implements LoadInfoInit {
         (t.normalize / 1000).toFixed(2)
       } s, load ${(t.load / 1000).toFixed(2)} s`,
     );
-    return lines.join("\n");
+    return redact(lines.join("\n"));
   }
 }

@@ -73,5 +73,7 @@ export function redactUrl(url: string | URL): string {
         }`
       ).join("&");
   }
-  return redact(`${parsed.origin}${parsed.pathname}${query}${parsed.hash}`);
+  // `origin` is "null" for schemes such as postgresql:, so the parts are put together here
+  const authority = parsed.href.startsWith(`${parsed.protocol}//`) ? `//${parsed.host}` : "";
+  return redact(`${parsed.protocol}${authority}${parsed.pathname}${query}${parsed.hash}`);
 }

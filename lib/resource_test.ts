@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { resource, transformer } from "./resource.ts";
 import { source } from "./source.ts";
 
-const context = () => ({ state: {}, signal: new AbortController().signal });
+const context = () => ({ state: {}, signal: new AbortController().signal, config: {} });
 
 async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
   const out: unknown[] = [];

@@ -219,3 +219,27 @@ Deno.test("github source: repository and token come from config; the token never
     }
   }
 });
+
+Deno.test("the sources import nothing through the import map, so they load by URL", async () => {
+  for (const file of ["../sources/github.ts", "../sources/rest_api.ts"]) {
+    // without the project's config a bare specifier does not resolve, as for a URL import
+    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", "--no-config", new URL(file, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assert.ok(success, `deno info ${file}`);
+    const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+      modules: {
+        specifier: string;
+        dependencies?: { specifier: string; code?: { error?: string } }[];
+      }[];
+    };
+    const unresolved = graph.modules.flatMap((m) =>
+      (m.dependencies ?? []).filter((d) => d.code?.error !== undefined)
+        .map((d) => `${m.specifier}: ${d.specifier}`)
+    );
+    assert.deepEqual(unresolved, []);
+    assert.ok(graph.modules.some((m) => m.specifier.endsWith("/lib/config.ts")));
+  }
+});
