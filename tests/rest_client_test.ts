@@ -548,6 +548,39 @@ Deno.test("an object page where a list was expected, with a next page: ResponseF
   assert.deepEqual(pages.flat(), [{ id: 1, next: null }]);
 });
 
+Deno.test("a page the paginator cannot read fails naming the paginator, URL and page", async () => {
+  // page 2 says there is more but carries no cursor; the offset API sends no total
+  await using server = serve(({ url }) =>
+    url.pathname === "/cursor"
+      ? Response.json(
+        url.searchParams.has("cursor")
+          ? { items: [2], has_more: true }
+          : { items: [1], has_more: true, next: "c2" },
+      )
+      : Response.json({ items: [1, 2] })
+  );
+  const client = new RESTClient({ baseUrl: server.url, dataSelector: "items" });
+  const cursor = new JsonResponseCursorPaginator({ cursorPath: "next", hasMorePath: "has_more" });
+  const error = await failure(
+    collect(client.paginate("/cursor", { paginator: cursor })),
+    ResponseFormatError,
+  );
+  assert.match(
+    error.message,
+    /^cursor paginator: .*"has_more" says there are more pages, but there is no cursor at "next"/,
+  );
+  assert.equal(error.pageNumber, 2);
+  assert.ok(error.url.endsWith("/cursor?cursor=c2"), error.url);
+
+  const offset = new OffsetPaginator({ limit: 2, stopAfterEmptyPage: false });
+  const noTotal = await failure(
+    collect(client.paginate("/offset", { paginator: offset })),
+    ResponseFormatError,
+  );
+  assert.match(noTotal.message, /^offset paginator: .*total/);
+  assert.equal(noTotal.pageNumber, 1);
+});
+
 Deno.test("a 204 or an empty body is an empty page", async () => {
   await using server = serve(({ url }) =>
     url.pathname === "/no-content" ? new Response(null, { status: 204 }) : new Response("")

@@ -239,13 +239,14 @@ export class RESTClient {
         });
       }
       const body = parseBody(text, response, request, pageNumber);
-      const formatError = (reason: string) =>
+      const formatError = (reason: string, cause?: unknown) =>
         new ResponseFormatError(reason, {
           method: request.method,
           url: request.url,
           pageNumber,
           status: response.status,
           body: text,
+          cause,
         });
       let items: unknown[] = [];
       let single = false;
@@ -258,7 +259,13 @@ export class RESTClient {
         if (selection.kind === "list") items = selection.items;
         else if (selection.item !== null) items = [selection.item];
       }
-      paginator.updateState({ response, body, items, request: shown });
+      try {
+        paginator.updateState({ response, body, items, request: shown });
+      } catch (error) {
+        // the paginator cannot read the page (no total, a malformed cursor): say where
+        if (error instanceof HttpError) throw error;
+        throw formatError(`${paginator.type} paginator: ${(error as Error).message}`, error);
+      }
       if (single && dataSelector === undefined && paginator.hasNextPage) {
         throw formatError(
           "The page is an object where a list of items was expected; set dataSelector",

@@ -100,13 +100,25 @@ export class JsonResponseCursorPaginator implements Paginator {
   /** Leaves the first request as it is. */
   initRequest(_request: RequestSpec): void {}
 
-  /** Reads the cursor; a cursor that is neither a string nor a number is a DltError. */
+  /**
+   * Reads the cursor; a cursor that is neither a string nor a number, or none where
+   * `hasMorePath` says there are more pages, is a DltError.
+   */
   updateState({ body, items }: PageResponse): void {
     this.#cursor = readCursor(this.#cursorPath, body);
+    const hasMore = this.#hasMorePath === undefined
+      ? undefined
+      : readHasMore("JsonResponseCursorPaginator", this.#hasMorePath, body);
+    if (hasMore === true && this.#cursor === undefined) {
+      // the API says there is more but gives no way to get it: stopping would lose data quietly
+      throw new DltError(
+        `JsonResponseCursorPaginator: "${
+          this.#hasMorePath!.text
+        }" says there are more pages, but there is no cursor at "${this.#cursorPath.text}"`,
+      );
+    }
     this.#hasNextPage = this.#cursor !== undefined &&
-      !(this.#options.stopAfterEmptyPage && items.length === 0) &&
-      (this.#hasMorePath === undefined ||
-        readHasMore("JsonResponseCursorPaginator", this.#hasMorePath, body));
+      !(this.#options.stopAfterEmptyPage && items.length === 0) && hasMore !== false;
   }
 
   /** Puts the cursor into `request`. */
