@@ -40,6 +40,7 @@ export * from "./lib/incremental.ts";
 export * from "./lib/http/client.ts";
 export * from "./lib/http/errors.ts";
 export * from "./lib/http/auth.ts";
+export * from "./lib/http/auth_config.ts";
 export * from "./lib/http/paginators/mod.ts";
 export type { AuthContext } from "./lib/http/types.ts";
 export type { RetryOptions } from "./lib/http/retry.ts";

@@ -6,8 +6,9 @@
 
 /**
  * Runs `fn` on each of `inputs`, at most `limit` at a time, and yields the outputs of each
- * input in input order (an input's outputs are collected while later ones run). When one fails,
- * the others are aborted through the signal passed to `fn`, and the error is thrown.
+ * input in input order (an input's outputs are collected in memory while later ones run). When
+ * one fails, the others are aborted at once through the signal passed to `fn`, and the first
+ * error is thrown.
  *
  * @example
  * ```ts
@@ -28,9 +29,19 @@ export async function* concurrentFlatMap<T, R>(
   const controller = new AbortController();
   const abort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", abort, { once: true });
+  let failure: { error: unknown } | undefined;
   const collect = async (input: T) => {
     const outputs: R[] = [];
-    for await (const output of fn(input, controller.signal)) outputs.push(output);
+    try {
+      for await (const output of fn(input, controller.signal)) outputs.push(output);
+    } catch (error) {
+      // the first failure stops the others at once; theirs (aborts) are not the story
+      if (failure === undefined) {
+        failure = { error };
+        controller.abort();
+      }
+      throw error;
+    }
     return outputs;
   };
   const running: Promise<R[]>[] = [];
@@ -45,7 +56,12 @@ export async function* concurrentFlatMap<T, R>(
   try {
     startUpTo(Math.max(1, limit));
     while (running.length > 0) {
-      const outputs = await running.shift()!;
+      let outputs: R[];
+      try {
+        outputs = await running.shift()!;
+      } catch (error) {
+        throw failure === undefined ? error : failure.error;
+      }
       startUpTo(Math.max(1, limit));
       yield* outputs;
     }

@@ -19,8 +19,10 @@ import { join } from "node:path";
 // a full specifier, not the import map's: sources (and the config they need) must work when
 // imported by URL, where this package's import map does not apply
 // deno-lint-ignore no-import-prefix
-import { parse } from "npm:smol-toml@1.9.1";
+import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { ConfigError } from "./errors.ts";
+import { valueAtPath } from "./json_path.ts";
+import { describeValue, snakeCase } from "./options.ts";
 import { registerSecret } from "./redact.ts";
 
 type TomlTable = Record<string, unknown>;
@@ -58,20 +60,22 @@ function readToml(path: string): TomlTable | undefined {
     table = parse(Deno.readTextFileSync(path)) as TomlTable;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
-      throw new ConfigError(`Cannot read config file "${path}": ${(error as Error).message}`);
+      throw new ConfigError(`Cannot read config file "${path}": ${readFailure(error)}`);
     }
   }
   tomlCache.set(path, table);
   return table;
 }
 
-function lookup(table: TomlTable | undefined, path: string[]): unknown {
-  let node: unknown = table;
-  for (const part of path) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as TomlTable)[part];
+/**
+ * Why a config file could not be read. A TOML syntax error is told by its line and column only:
+ * the parser's message quotes the offending line, which may hold a secret not registered yet.
+ */
+function readFailure(error: unknown): string {
+  if (error instanceof TomlError) {
+    return `invalid TOML at line ${error.line}, column ${error.column}`;
   }
-  return node;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The environment variable name of a config key: `a.b.c` → `A__B__C`. */
@@ -366,12 +370,6 @@ export class MissingConfigError extends ConfigError {
   }
 }
 
-/** A field's config key in dlt's snake_case: `pageSize` → `page_size`, `APIKey` → `api_key`. */
-function snakeCase(field: string): string {
-  return field.replace(/([a-z\d])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
-    .toLowerCase();
-}
-
 /** Candidate key paths of `field`, most specific first: sections are dropped from the right. */
 function sectionPaths(sections: readonly string[], field: string): string[][] {
   const paths: string[][] = [];
@@ -415,7 +413,7 @@ function lookupConfig(
         for (const dir of dirs) {
           const path = join(dir, file);
           const where = `${key.join(".")} in ${path}`;
-          const value = lookup(readToml(path), key);
+          const value = valueAtPath(readToml(path), key);
           if (isSecret && !holdsSecrets) {
             if (value !== undefined) {
               throw new ConfigError(
@@ -468,7 +466,7 @@ function convert(name: string, found: Found, declared: ConfigValue<unknown>): un
     return converted;
   }
   const what = declared.isSecret ? `Secret "${name}"` : `Config value "${name}"`;
-  const shown = declared.isSecret ? "" : `: ${showValue(value)}`;
+  const shown = declared.isSecret ? "" : `: ${describeValue(value)}`;
   throw new ConfigError(`${what} in ${found.where} is not ${TYPE_NAMES[type]}${shown}`);
 }
 
@@ -493,10 +491,6 @@ function parseText(text: string, type: ConfigValueType): unknown {
       return Number.isFinite(number) ? number : undefined;
     }
   }
-}
-
-function showValue(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? String(value);
 }
 
 /** Registers `value` as a secret: a string, or every string inside an array or object. */

@@ -364,6 +364,24 @@ Deno.test("a TOML file that does not parse is an error naming the file", () => {
   assert.equal(resolveConfigSpec({ token: config() }, { env, configDirs: [dir] }).token, "t");
 });
 
+Deno.test("a TOML syntax error names the file and line, never the text of the line", () => {
+  const dir = configDir({
+    "secrets.toml": '[sources.github]\ntoken = "ghp_supersecret123\nrepo = "x"\n',
+  });
+  const file = join(dir, "secrets.toml");
+  assert.throws(
+    () => resolveConfigSpec({ token: secret() }, { env: fakeEnv(), configDirs: [dir] }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError && error.cause === undefined);
+      assert.ok(error.message.startsWith(`Cannot read config file "${file}": invalid TOML`));
+      assert.match(error.message, /invalid TOML at line 2, column \d+$/);
+      assert.ok(!error.message.includes("ghp_") && !error.message.includes("token"));
+      return true;
+    },
+  );
+  assert.equal(redact("ghp_supersecret123"), "ghp_supersecret123", "the secret was not registered");
+});
+
 Deno.test("findConfig and resolveConfig look up one key as it is", () => {
   const dir = configDir({ "config.toml": '[destination.duckdb]\ncredentials = "x.duckdb"\n' });
   const options = { env: fakeEnv(), configDirs: [dir], pipelineName: "p" };

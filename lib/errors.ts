@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { redact } from "./redact.ts";
+import { redact, redactError } from "./redact.ts";
 
 /** Options shared by all {@linkcode DltError}s. */
 export interface DltErrorOptions {
@@ -25,7 +25,10 @@ export class DltError extends Error {
   /** Creates the error with a message and options. */
   constructor(message: string, options: DltErrorOptions = {}) {
     // secrets never reach a message, whatever was interpolated into it
-    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redact(message),
+      options.cause === undefined ? undefined : { cause: redactError(options.cause) },
+    );
     this.name = new.target.name;
     this.transient = options.transient ?? false;
   }

@@ -45,6 +45,23 @@ export function redact(text: string): string {
 }
 
 /**
+ * `error` fit to keep as the cause of another error: itself when it shows no registered secret,
+ * else a plain `Error` of the same name whose message, stack and causes are redacted (e.g. a
+ * network error quoting a URL with an API key in it).
+ */
+export function redactError(error: unknown): unknown {
+  if (!(error instanceof Error) || secrets.size === 0) return error;
+  const cause = "cause" in error ? redactError(error.cause) : undefined;
+  const message = redact(error.message);
+  const stack = error.stack === undefined ? undefined : redact(error.stack);
+  if (message === error.message && stack === error.stack && cause === error.cause) return error;
+  const copy = new Error(message, cause === undefined ? undefined : { cause });
+  copy.name = error.name;
+  copy.stack = stack;
+  return copy;
+}
+
+/**
  * `url` fit to show: user and password removed, values of query parameters that look secret
  * (`token`, `api_key`, `client_secret`, …) replaced, and registered secrets redacted.
  *
@@ -60,7 +77,8 @@ export function redactUrl(url: string | URL): string {
   try {
     parsed = new URL(url);
   } catch {
-    return redact(String(url));
+    // not a URL to the parser (e.g. a password with "/" in a connection string): still no user info
+    return redact(String(url).replace(/\/\/[^\s@]*@/, "//"));
   }
   parsed.username = "";
   parsed.password = "";

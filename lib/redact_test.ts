@@ -46,3 +46,19 @@ Deno.test("LoadInfo never shows credentials of the destination's location", () =
   assert.ok(!info.toString().includes("hunter2"), info.toString());
   assert.ok(info.toString().includes("db.test:5432/warehouse"));
 });
+
+Deno.test("a cause quoting a secret is kept redacted, name and chain included", () => {
+  const secret = "appid-sekrit-key-123";
+  registerSecret(secret);
+  const network = new TypeError(`error sending request for url (http://h.test/?appid=${secret})`, {
+    cause: new Error(`inner ${secret}`),
+  });
+  const error = new DltError("request failed", { cause: network });
+  const shown = Deno.inspect(error);
+  assert.ok(!shown.includes(secret), shown);
+  assert.equal((error.cause as Error).name, "TypeError");
+  assert.match(((error.cause as Error).cause as Error).message, /^inner \*\*\*$/);
+  // a cause without secrets is kept as it is
+  const clean = new RangeError("nothing to hide");
+  assert.equal(new DltError("x", { cause: clean }).cause, clean);
+});

@@ -210,6 +210,7 @@ export class DltResource {
       ...this.hints,
       selected: this.selected,
       incremental: this.incremental,
+      config: this.configSpec,
     });
     copy.#steps = [...this.#steps];
     return copy;
@@ -245,7 +246,12 @@ export class DltResource {
     const piped = new DltResource(
       next.name,
       { kind: "transformer", fn: next.#producer.fn, parent: this },
-      { ...next.hints, selected: next.selected, incremental: next.incremental },
+      {
+        ...next.hints,
+        selected: next.selected,
+        incremental: next.incremental,
+        config: next.configSpec,
+      },
     );
     piped.#steps = [...next.#steps];
     return piped;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { resource, transformer } from "./resource.ts";
 import { source } from "./source.ts";
+import { secret } from "./config.ts";
 
 const context = () => ({ state: {}, signal: new AbortController().signal, config: {} });
 
@@ -102,4 +103,12 @@ Deno.test("withName copies a resource under a new name; applyHints changes hints
   assert.equal(original.hints.primaryKey, "id");
   assert.equal(original.hints.writeDisposition, "replace");
   assert.equal(renamed.hints.primaryKey, undefined);
+});
+
+Deno.test("withName and pipe keep the resource's config spec", () => {
+  const spec = { token: secret() };
+  const named = resource([1], { name: "a", config: spec }).withName("b");
+  assert.equal(named.configSpec, spec);
+  const child = transformer((n: number) => ({ n }), { name: "t", config: spec });
+  assert.equal(resource([1], { name: "p" }).pipe(child).configSpec, spec);
 });

@@ -35,10 +35,16 @@
  * @module
  */
 import { log } from "../lib/log.ts";
+import { OptionKeyError, readOptions } from "../lib/options.ts";
 import { DltError, ResourceExtractionError } from "../lib/errors.ts";
 import { concurrentFlatMap } from "../lib/concurrent.ts";
-import { type CursorValue, incremental, type IncrementalOptions } from "../lib/incremental.ts";
-import { parseJsonPath, valueAtPath } from "../lib/json_path.ts";
+import {
+  type CursorValue,
+  type Incremental,
+  incremental,
+  type IncrementalOptions,
+} from "../lib/incremental.ts";
+import { type JsonPath, parseJsonPath, valueAtPath } from "../lib/json_path.ts";
 import {
   type DltResource,
   resource,
@@ -48,7 +54,7 @@ import {
 } from "../lib/resource.ts";
 import { type DltSource, source, type SourceOptions } from "../lib/source.ts";
 import type { MergeStrategy, WriteDisposition } from "../lib/schema/schema.ts";
-import { type AuthSpec, createAuth } from "../lib/http/auth.ts";
+import { type AuthSpec, createAuth } from "../lib/http/auth_config.ts";
 import {
   type QueryValue,
   type ResponseContext,
@@ -86,7 +92,10 @@ export interface IncrementalConfig extends IncrementalOptions {
   convert?: (value: CursorValue) => unknown;
 }
 
-/** What to do with responses that match, e.g. `{ statusCode: 404, action: "ignore" }`. */
+/**
+ * What to do with responses that match, e.g. `{ statusCode: 404, action: "ignore" }`; without
+ * `statusCode` and `content` it matches every response.
+ */
 export interface ResponseActionConfig {
   /** Matches responses with this status. */
   statusCode?: number;
@@ -117,7 +126,7 @@ export interface EndpointConfig {
   /** Incremental cursor bound to query parameters. */
   incremental?: IncrementalConfig;
   /** Responses handled specially (ignored, or raised although 200). */
-  responseActions?: ResponseActionConfig[];
+  responseActions?: (ResponseActionConfig | ResponseHook)[];
   /** Headers of this endpoint on top of the client's. */
   headers?: Record<string, string>;
   /** Credentials of this endpoint instead of the client's. */
@@ -247,14 +256,8 @@ export function restApiSource(
 // ---------------------------------------------------------------------------------------------
 // Reading the config: camelCase or snake_case keys, unknown keys refused
 
-/** Accepted keys: camelCase name → dlt's snake_case spelling (the same when one word). */
-type KeySpec = Record<string, string>;
-
-const keys = (...names: string[]): KeySpec =>
-  Object.fromEntries(names.map((n) => [n, n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]));
-
-const TOP_KEYS = keys("client", "resourceDefaults", "resources");
-const CLIENT_KEYS = keys(
+const TOP_KEYS = ["client", "resourceDefaults", "resources"];
+const CLIENT_KEYS = [
   "baseUrl",
   "headers",
   "auth",
@@ -264,8 +267,8 @@ const CLIENT_KEYS = keys(
   "maxPages",
   "allowedHosts",
   "fetch",
-);
-const RESOURCE_KEYS = keys(
+];
+const RESOURCE_KEYS = [
   "name",
   "endpoint",
   "tableName",
@@ -283,8 +286,8 @@ const RESOURCE_KEYS = keys(
   "processingSteps",
   "keepPagesOnError",
   "parallelized",
-);
-const ENDPOINT_KEYS = keys(
+];
+const ENDPOINT_KEYS = [
   "path",
   "method",
   "params",
@@ -296,8 +299,8 @@ const ENDPOINT_KEYS = keys(
   "headers",
   "auth",
   "maxPages",
-);
-const INCREMENTAL_KEYS = keys(
+];
+const INCREMENTAL_KEYS = [
   "cursorPath",
   "startParam",
   "endParam",
@@ -309,43 +312,30 @@ const INCREMENTAL_KEYS = keys(
   "onCursorValueMissing",
   "lag",
   "convert",
-);
-const RESPONSE_ACTION_KEYS = keys("statusCode", "content", "action");
+];
+const RESPONSE_ACTION_KEYS = ["statusCode", "content", "action"];
 
 type Loose = Record<string, unknown>;
 
-/** `value`'s keys in camelCase; unknown keys, and one key in both spellings, are errors. */
+/**
+ * `value`'s keys in camelCase (dlt's snake_case accepted); an unknown key, or one given in both
+ * spellings, is an error naming it.
+ */
 function readKeys(
   value: unknown,
-  spec: KeySpec,
+  known: readonly string[],
   resource: string | undefined,
   where: string,
 ): Loose {
-  const prefix = where === "" ? "" : `${where}.`;
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  try {
+    return readOptions(value, known, where || "the config");
+  } catch (error) {
+    if (error instanceof OptionKeyError) {
+      const key = where === "" ? error.key : `${where}.${error.key}`;
+      throw new RestApiConfigError(resource, key, error.message);
+    }
     throw new RestApiConfigError(resource, where || "config", "must be an object");
   }
-  const bySnake = new Map(Object.entries(spec).map(([camel, snake]) => [snake, camel]));
-  const out: Loose = {};
-  for (const [key, v] of Object.entries(value)) {
-    const camel = key in spec ? key : bySnake.get(key);
-    if (camel === undefined) {
-      throw new RestApiConfigError(
-        resource,
-        `${prefix}${key}`,
-        `unknown key; expected one of ${Object.keys(spec).join(", ")}`,
-      );
-    }
-    if (camel in out) {
-      throw new RestApiConfigError(
-        resource,
-        `${prefix}${key}`,
-        "given twice (camelCase and snake_case)",
-      );
-    }
-    if (v !== undefined) out[camel] = v;
-  }
-  return out;
 }
 
 function readClient(value: unknown): RESTClientOptions & { baseUrl: string } {
@@ -383,11 +373,6 @@ function checked<T>(resource: string | undefined, key: string, make: () => T): T
 // ---------------------------------------------------------------------------------------------
 // Planning a resource: its endpoint, placeholders and parent
 
-/** A placeholder in a path, param or JSON string. */
-type Placeholder =
-  | { kind: "parent"; field: string }
-  | { kind: "incremental"; which: "start_value" | "end_value" };
-
 interface ResourcePlan {
   name: string;
   hints: ResourceHints & { selected?: boolean };
@@ -398,8 +383,10 @@ interface ResourcePlan {
   parent: string | undefined;
   /** The key that names the parent, e.g. `endpoint.path`. */
   parentKey: string | undefined;
-  includeFromParent: string[];
+  includeFromParent: { column: string; path: JsonPath; field: string }[];
   incremental: IncrementalConfig | undefined;
+  /** The resource's cursor, built from `incremental` (so its options are checked early). */
+  cursor: Incremental | undefined;
   paginator: Paginator | undefined;
   auth: Auth | undefined;
   responseActions: ResponseActionConfig[];
@@ -495,13 +482,28 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
     if (typeof value === "string") check(value, `endpoint.params.${param}`, false);
   }
   walkStrings(endpoint.json, (text, where) => check(text, `endpoint.json${where}`, false));
+  walkStrings(endpoint.headers, (text, where) => check(text, `endpoint.headers${where}`, false));
 
-  const includeFromParent = (r.includeFromParent as string[] | undefined) ?? [];
-  if (!Array.isArray(includeFromParent) || includeFromParent.some((f) => typeof f !== "string")) {
+  const includeFields = (r.includeFromParent as string[] | undefined) ?? [];
+  if (!Array.isArray(includeFields) || includeFields.some((f) => typeof f !== "string")) {
     throw new RestApiConfigError(name, "includeFromParent", "must be a list of field names");
   }
-  if (includeFromParent.length > 0 && parent === undefined) {
+  if (includeFields.length > 0 && parent === undefined) {
     throw new RestApiConfigError(name, "includeFromParent", "the resource has no parent resource");
+  }
+  const includeFromParent = includeFields.map((field) => ({
+    field,
+    path: checked(name, "includeFromParent", () => parseJsonPath(field)),
+    column: `_${parent}_${field}`,
+  }));
+  const cursor = incrementalConfig === undefined
+    ? undefined
+    : checked(name, "endpoint.incremental", () => cursorOf(incrementalConfig!));
+  if (endpoint.dataSelector !== undefined) {
+    checked(name, "endpoint.dataSelector", () => parseJsonPath(String(endpoint.dataSelector)));
+  }
+  if (endpoint.json !== undefined && String(endpoint.method ?? "GET").toUpperCase() === "GET") {
+    throw new RestApiConfigError(name, "endpoint.json", "a JSON body needs method POST");
   }
   const responseActions = ((endpoint.responseActions as unknown[] | undefined) ?? []).map((a, i) =>
     readResponseAction(a, name, `endpoint.responseActions[${i}]`)
@@ -535,6 +537,7 @@ function planResource(entry: unknown, defaults: Loose, index: number): ResourceP
     parentKey,
     includeFromParent,
     incremental: incrementalConfig,
+    cursor,
     paginator,
     auth,
     responseActions,
@@ -554,16 +557,35 @@ function readEndpoint(value: unknown, resource: string, where: string): Loose {
   return readKeys(value, ENDPOINT_KEYS, resource, where);
 }
 
-/** A resource's endpoint over the defaults' one; `params` and `headers` merge key by key. */
+/** A resource's endpoint over the defaults' one; `params`, `json` and `headers` merge key by key. */
 function mergeEndpoints(defaults: Loose, own: Loose): Loose {
   const merged: Loose = { ...defaults, ...own };
-  for (const key of ["params", "headers"]) {
-    if (defaults[key] !== undefined || own[key] !== undefined) {
+  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  for (const key of ["params", "json", "headers"]) {
+    if (isObject(defaults[key]) && isObject(own[key])) {
       merged[key] = { ...(defaults[key] as Loose), ...(own[key] as Loose) };
     }
   }
   return merged;
 }
+
+/** The {@linkcode Incremental} of an endpoint's incremental config. */
+function cursorOf(inc: IncrementalConfig): Incremental {
+  return incremental(inc.cursorPath, {
+    initialValue: inc.initialValue,
+    endValue: inc.endValue,
+    lastValueFunc: inc.lastValueFunc,
+    rowOrder: inc.rowOrder,
+    primaryKey: inc.primaryKey,
+    onCursorValueMissing: inc.onCursorValueMissing,
+    lag: inc.lag,
+  });
+}
+
+const CHOICES: Record<string, readonly unknown[]> = {
+  rowOrder: ["asc", "desc"],
+  onCursorValueMissing: ["raise", "include", "exclude"],
+};
 
 function readIncremental(value: unknown, resource: string, where: string): IncrementalConfig {
   const inc = readKeys(value, INCREMENTAL_KEYS, resource, where);
@@ -573,10 +595,32 @@ function readIncremental(value: unknown, resource: string, where: string): Incre
   if (inc.convert !== undefined && typeof inc.convert !== "function") {
     throw new RestApiConfigError(resource, `${where}.convert`, "must be a function");
   }
+  for (const [key, choices] of Object.entries(CHOICES)) {
+    if (inc[key] !== undefined && !choices.includes(inc[key])) {
+      throw new RestApiConfigError(
+        resource,
+        `${where}.${key}`,
+        `${JSON.stringify(inc[key])} is not one of ${choices.map((c) => `"${c}"`).join(", ")}`,
+      );
+    }
+  }
+  const func = inc.lastValueFunc;
+  if (func !== undefined && func !== "max" && func !== "min" && typeof func !== "function") {
+    throw new RestApiConfigError(
+      resource,
+      `${where}.lastValueFunc`,
+      `must be "max", "min" or a function`,
+    );
+  }
   return inc as unknown as IncrementalConfig;
 }
 
+/**
+ * One response action. As in dlt, a bare function is a hook called with every response, and an
+ * action without `statusCode` and `content` matches every response.
+ */
 function readResponseAction(value: unknown, resource: string, where: string): ResponseActionConfig {
+  if (typeof value === "function") return { action: value as ResponseHook };
   const a = readKeys(value, RESPONSE_ACTION_KEYS, resource, where);
   if (a.action !== "ignore" && a.action !== "raise" && typeof a.action !== "function") {
     throw new RestApiConfigError(
@@ -585,8 +629,19 @@ function readResponseAction(value: unknown, resource: string, where: string): Re
       `must be "ignore", "raise" or a function`,
     );
   }
-  if (a.statusCode === undefined && a.content === undefined) {
-    throw new RestApiConfigError(resource, where, "needs statusCode or content to match responses");
+  if (a.statusCode !== undefined) {
+    const status = Number(a.statusCode);
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      throw new RestApiConfigError(
+        resource,
+        `${where}.statusCode`,
+        `${a.statusCode} is no HTTP status`,
+      );
+    }
+    a.statusCode = status;
+  }
+  if (a.content !== undefined && typeof a.content !== "string") {
+    throw new RestApiConfigError(resource, `${where}.content`, "must be a string");
   }
   return a as unknown as ResponseActionConfig;
 }
@@ -597,7 +652,7 @@ function resourceHints(r: Loose, name: string): ResourceHints & { selected?: boo
   if (writeDisposition !== undefined && typeof writeDisposition === "object") {
     const wd = readKeys(
       writeDisposition,
-      keys("disposition", "strategy"),
+      ["disposition", "strategy"],
       name,
       "writeDisposition",
     );
@@ -621,36 +676,57 @@ function resourceHints(r: Loose, name: string): ResourceHints & { selected?: boo
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 
+/** The incremental values a placeholder can name, as in dlt. */
+const INCREMENTAL_VALUES = ["start_value", "end_value", "initial_value", "last_value"] as const;
+type IncrementalValue = typeof INCREMENTAL_VALUES[number];
+
+/** A placeholder: `{resources.<parent>.<field path>}` or `{incremental.<value>}`. */
+type Placeholder =
+  | { kind: "parent"; resource: string; field: string; path: JsonPath }
+  | { kind: "incremental"; which: IncrementalValue };
+
+/**
+ * What `{inner}` stands for; `undefined` when it is none of ours (other braces in params and
+ * JSON stay text). A malformed `{resources.…}` or `{incremental.…}` is a RangeError.
+ */
+function parsePlaceholder(inner: string): Placeholder | undefined {
+  const [head, ...rest] = inner.split(".");
+  if (head === "resources") {
+    if (rest.length < 2 || rest.some((part) => part === "")) {
+      throw new RangeError(`{${inner}} is not {resources.<parent>.<field>}`);
+    }
+    const field = rest.slice(1).join(".");
+    return { kind: "parent", resource: rest[0], field, path: parseJsonPath(field) };
+  }
+  if (head === "incremental") {
+    const which = rest.join(".") as IncrementalValue;
+    if (!INCREMENTAL_VALUES.includes(which)) {
+      throw new RangeError(
+        `unknown placeholder {${inner}}; use {incremental.${
+          INCREMENTAL_VALUES.join("}, {incremental.")
+        }}`,
+      );
+    }
+    return { kind: "incremental", which };
+  }
+  return undefined;
+}
+
 /**
  * The placeholders in `text`. `strict` (paths): every `{…}` must be a placeholder. Otherwise
- * (params, JSON) only `{resources.…}` and `{incremental.…}` are, so other braces stay text.
+ * (params, JSON, headers) only `{resources.…}` and `{incremental.…}` are.
  */
 function placeholdersIn(
   text: string,
   strict: boolean,
   resource: string,
   key: string,
-): ({ kind: "parent"; resource: string; field: string } | {
-  kind: "incremental";
-  which: "start_value" | "end_value";
-})[] {
-  const found = [];
+): Placeholder[] {
+  const found: Placeholder[] = [];
   for (const [, inner] of text.matchAll(PLACEHOLDER)) {
-    const parts = inner.split(".");
-    if (parts[0] === "resources" && parts.length >= 3 && parts.every((p) => p !== "")) {
-      const field = parts.slice(2).join(".");
-      checked(resource, key, () => parseJsonPath(field));
-      found.push({ kind: "parent" as const, resource: parts[1], field });
-    } else if (parts[0] === "incremental" && parts.length === 2) {
-      if (parts[1] !== "start_value" && parts[1] !== "end_value") {
-        throw new RestApiConfigError(
-          resource,
-          key,
-          `unknown placeholder {${inner}}; use {incremental.start_value} or {incremental.end_value}`,
-        );
-      }
-      found.push({ kind: "incremental" as const, which: parts[1] as "start_value" | "end_value" });
-    } else if (strict) {
+    const placeholder = checked(resource, key, () => parsePlaceholder(inner));
+    if (placeholder !== undefined) found.push(placeholder);
+    else if (strict) {
       throw new RestApiConfigError(
         resource,
         key,
@@ -680,38 +756,43 @@ function walkStrings(
 interface Bindings {
   parentName?: string;
   parentItem?: unknown;
-  startValue?: unknown;
-  endValue?: unknown;
+  incremental: Partial<Record<IncrementalValue, unknown>>;
 }
 
-function fill(text: string, bindings: Bindings, encode: boolean, resource: string): unknown {
-  const value = (inner: string): unknown => {
-    const parts = inner.split(".");
-    if (parts[0] === "incremental") {
-      return parts[1] === "start_value" ? bindings.startValue : bindings.endValue;
-    }
-    const field = parts.slice(2).join(".");
-    const found = valueAtPath(bindings.parentItem, parseJsonPath(field));
+/**
+ * `text` with its placeholders filled. In a path values are URL-encoded (slashes kept, as in
+ * dlt's paths such as `{resources.repos.full_name}`); a param or JSON string that is one
+ * placeholder becomes the value itself (`undefined` leaves the param out).
+ */
+function fill(text: string, bindings: Bindings, inPath: boolean, resource: string): unknown {
+  const valueOf = (placeholder: Placeholder, inner: string): unknown => {
+    if (placeholder.kind === "incremental") return bindings.incremental[placeholder.which];
+    const found = valueAtPath(bindings.parentItem, placeholder.path);
     if (found === undefined || found === null) {
       // a ResourceExtractionError already names the resource: extract does not wrap it again
       throw new ResourceExtractionError(
         resource,
-        `the item of parent resource "${bindings.parentName}" has no field "${field}" for {${inner}}`,
+        `the item of parent resource "${bindings.parentName}" has no field "${placeholder.field}" for {${inner}}`,
       );
     }
     return found;
   };
   const whole = /^\{([^{}]*)\}$/.exec(text);
-  if (whole !== null && isPlaceholder(whole[1]) && !encode) return value(whole[1]);
+  const single = whole === null ? undefined : parsePlaceholder(whole[1]);
+  if (single !== undefined && !inPath) return valueOf(single, whole![1]);
   return text.replace(PLACEHOLDER, (match, inner: string) => {
-    if (!isPlaceholder(inner)) return match;
-    const v = value(inner);
-    return encode ? encodeURIComponent(String(v)) : String(v);
+    const placeholder = parsePlaceholder(inner);
+    if (placeholder === undefined) return match;
+    const value = valueOf(placeholder, inner);
+    if (value === undefined) {
+      throw new ResourceExtractionError(
+        resource,
+        `{${inner}} has no value in this run; give the incremental an initialValue`,
+      );
+    }
+    const text = value instanceof Date ? value.toISOString() : String(value);
+    return inPath ? encodeURIComponent(text).replaceAll("%2F", "/") : text;
   });
-}
-
-function isPlaceholder(inner: string): boolean {
-  return inner.startsWith("resources.") || inner.startsWith("incremental.");
 }
 
 function fillDeep(value: unknown, bindings: Bindings, resource: string): unknown {
@@ -774,15 +855,7 @@ function buildResource(
   const inc = plan.incremental;
   const hooks = { response: responseHooks(plan.responseActions) };
   const { selected, ...hints } = plan.hints;
-  const incrementalHint = inc === undefined ? undefined : incremental(inc.cursorPath, {
-    initialValue: inc.initialValue,
-    endValue: inc.endValue,
-    lastValueFunc: inc.lastValueFunc,
-    rowOrder: inc.rowOrder,
-    primaryKey: inc.primaryKey,
-    onCursorValueMissing: inc.onCursorValueMissing,
-    lag: inc.lag,
-  });
+  const incrementalHint = plan.cursor;
   const convert = (v: CursorValue | undefined) =>
     v === undefined
       ? undefined
@@ -801,21 +874,27 @@ function buildResource(
     for (const [key, value] of Object.entries(plan.params)) {
       params[key] = fillDeep(value, bindings, plan.name) as QueryValue;
     }
-    if (inc?.startParam) params[inc.startParam] = bindings.startValue as QueryValue;
-    if (inc?.endParam) params[inc.endParam] = bindings.endValue as QueryValue;
+    if (inc?.startParam) params[inc.startParam] = bindings.incremental.start_value as QueryValue;
+    if (inc?.endParam) params[inc.endParam] = bindings.incremental.end_value as QueryValue;
     return client.paginate(fill(plan.path, bindings, true, plan.name) as string, {
       method: (plan.endpoint.method as string | undefined) ?? "GET",
       params,
       json: fillDeep(plan.json, bindings, plan.name),
-      headers: plan.endpoint.headers as Record<string, string> | undefined,
+      headers: fillDeep(plan.endpoint.headers, bindings, plan.name) as
+        | Record<string, string>
+        | undefined,
       dataSelector: plan.endpoint.dataSelector as string | undefined,
       hooks,
       signal,
     });
   };
   const cursorBindings = (ctx: ResourceContext): Bindings => ({
-    startValue: convert(ctx.incremental?.startValue),
-    endValue: convert(ctx.incremental?.endValue),
+    incremental: {
+      start_value: convert(ctx.incremental?.startValue),
+      end_value: convert(ctx.incremental?.endValue),
+      initial_value: convert(ctx.incremental?.initialValue),
+      last_value: convert(ctx.incremental?.lastValue),
+    },
   });
 
   let r: DltResource;
@@ -835,8 +914,15 @@ function buildResource(
             continue;
           }
           const extra: Loose = {};
-          for (const field of plan.includeFromParent) {
-            extra[`_${parentName}_${field}`] = valueAtPath(item, parseJsonPath(field));
+          for (const { field, path, column } of plan.includeFromParent) {
+            const value = valueAtPath(item, path);
+            if (value === undefined) {
+              throw new ResourceExtractionError(
+                plan.name,
+                `includeFromParent: the item of parent resource "${parentName}" has no field "${field}"`,
+              );
+            }
+            extra[column] = value;
           }
           yield page.map((child) =>
             child !== null && typeof child === "object" ? { ...child, ...extra } : child

@@ -434,13 +434,13 @@ Deno.test("rest_api: configuration errors are found before any request", async (
     () => restApiSource(child({ path }, { primaryKy: "id" })),
     "comments",
     "resources[1].primaryKy",
-    /unknown key/,
+    /Unknown option/,
   );
   assertConfigError(
     () => restApiSource(child({ path, data_selecter: "data" })),
     "comments",
     "endpoint.data_selecter",
-    /unknown key/,
+    /Unknown option/,
   );
   // paginators and auth
   assertConfigError(
@@ -501,6 +501,58 @@ Deno.test("rest_api: configuration errors are found before any request", async (
     "posts",
     "includeFromParent",
     /no parent/,
+  );
+  assertConfigError(
+    () => restApiSource(child({ path, params: { parent: "{resources.posts}" } })),
+    "comments",
+    "endpoint.params.parent",
+    /is not \{resources.<parent>.<field>\}/,
+  );
+  assertConfigError(
+    () => restApiSource(child({ path, headers: { "x-since": "{incremental.someday}" } })),
+    "comments",
+    "endpoint.headers.x-since",
+    /unknown placeholder \{incremental.someday\}/,
+  );
+  // incremental options, data selectors, bodies
+  const inc = (incremental: Record<string, unknown>) =>
+    restApiSource(child({ path, incremental: { cursorPath: "updated_at", ...incremental } }));
+  assertConfigError(
+    () => inc({ rowOrder: "sideways" }),
+    "comments",
+    "endpoint.incremental.rowOrder",
+    /"sideways" is not one of "asc", "desc"/,
+  );
+  assertConfigError(
+    () => inc({ cursorPath: "a..b" }),
+    "comments",
+    "endpoint.incremental",
+    /cursor path "a..b"/,
+  );
+  assertConfigError(
+    () => inc({ initialValue: 10, endValue: 5 }),
+    "comments",
+    "endpoint.incremental",
+    /comes before initialValue/,
+  );
+  assertConfigError(
+    () => restApiSource(child({ path, dataSelector: "data[x]" })),
+    "comments",
+    "endpoint.dataSelector",
+    /Invalid JSON path/,
+  );
+  assertConfigError(
+    () => restApiSource(child({ path, json: { query: "x" } })),
+    "comments",
+    "endpoint.json",
+    /needs method POST/,
+  );
+  assertConfigError(
+    () =>
+      restApiSource(child({ path, responseActions: [{ statusCode: "4o4", action: "ignore" }] })),
+    "comments",
+    "endpoint.responseActions[0].statusCode",
+    /no HTTP status/,
   );
   // the client and the resource list
   assertConfigError(
@@ -600,6 +652,89 @@ Deno.test("rest_api: with keepPagesOnError the pages before a failing one are lo
   assert.ok(
     warnings.every((w) => /HTTP 500/.test(w) && /keepPagesOnError/.test(w)),
     warnings.join("\n"),
+  );
+});
+
+Deno.test("rest_api: placeholders fill paths (slashes kept), params, headers and incremental values", async () => {
+  const seen: { path: string; since: string | null; header: string | null }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const url = new URL(request.url);
+    seen.push({
+      path: url.pathname,
+      since: url.searchParams.get("q"),
+      header: request.headers.get("x-last"),
+    });
+    if (url.pathname === "/repos") {
+      return Response.json([{ full_name: "acme/widgets", updated_at: "2024-05-01T00:00:00Z" }]);
+    }
+    return Response.json([{ id: 1, tag: "v1" }]);
+  });
+  try {
+    const config = {
+      client: { baseUrl: `http://127.0.0.1:${server.addr.port}`, paginator: "single_page" },
+      resources: [
+        {
+          name: "repos",
+          endpoint: {
+            path: "repos",
+            params: { q: "updated>{incremental.start_value}" },
+            headers: { "x-last": "{incremental.last_value}" },
+            incremental: { cursorPath: "updated_at", initialValue: "2024-01-01T00:00:00Z" },
+          },
+        },
+        {
+          name: "tags",
+          endpoint: {
+            path: "repos/{resources.repos.full_name}/tags",
+            responseActions: [
+              (context: { response: Response }) => void context.response.status,
+              { statusCode: "404", action: "ignore" },
+            ],
+          },
+          includeFromParent: ["full_name"],
+        },
+      ],
+    };
+    const { p } = await tempPipeline("rest_api_placeholders");
+    await p.run(restApiSource(config));
+    assert.deepEqual(seen, [
+      { path: "/repos", since: "updated>2024-01-01T00:00:00Z", header: "2024-01-01T00:00:00Z" },
+      { path: "/repos/acme/widgets/tags", since: null, header: null },
+    ]);
+    assert.deepEqual(
+      await p.dataset().query("SELECT id, tag, _repos_full_name FROM tags"),
+      [{ id: 1, tag: "v1", _repos_full_name: "acme/widgets" }],
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("rest_api: a placeholder without a value, or a parent field missing, fails naming it", async () => {
+  await using api = blogApi(sampleBlog());
+  const { p } = await tempPipeline("rest_api_no_value");
+  const noStart = restApiSource({
+    client: { baseUrl: api.url },
+    resources: [{
+      name: "posts",
+      endpoint: {
+        path: "posts",
+        params: { q: "after:{incremental.start_value}" },
+        incremental: { cursorPath: "id" },
+      },
+    }],
+  });
+  await assert.rejects(
+    () => p.run(noStart),
+    /\{incremental.start_value\} has no value in this run/,
+  );
+  assert.deepEqual(api.requests, []);
+
+  const config = blogConfig(api.url);
+  (config.resources[1] as { includeFromParent: string[] }).includeFromParent = ["author"];
+  await assert.rejects(
+    () => p.run(restApiSource(config)),
+    /Resource "comments": includeFromParent: the item of parent resource "posts" has no field "author"/,
   );
 });
 
@@ -712,9 +847,9 @@ Deno.test({
       n,
       docs.flatMap((d) => d.moves.flatMap((m) => m.version_group_details)).length,
     );
-    assert.deepEqual(api.requests.map((r) => r.path), [
-      "/api/v2/pokemon/?offset=0&limit=100",
-      ...wanted.map((id) => `/api/v2/pokemon/${id}/`),
-    ]);
+    // the list first, then the details, requested concurrently (in any order)
+    const [list, ...details] = api.requests.map((r) => r.path);
+    assert.equal(list, "/api/v2/pokemon/?offset=0&limit=100");
+    assert.deepEqual(details.sort(), wanted.map((id) => `/api/v2/pokemon/${id}/`).sort());
   },
 });

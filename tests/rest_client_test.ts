@@ -612,7 +612,7 @@ Deno.test("a next link that always points at the same URL stops with a warning",
 });
 
 Deno.test("a cursor that never changes stops with a warning", async () => {
-  await using server = serve(() => Response.json({ items: [1], cursor: "same" }));
+  await using server = serve(({ url }) => Response.json({ items: [url.search], cursor: "same" }));
   const client = new RESTClient({
     baseUrl: server.url,
     paginator: new JsonResponseCursorPaginator({ cursorPath: "cursor" }),
@@ -623,6 +623,21 @@ Deno.test("a cursor that never changes stops with a warning", async () => {
   assert.deepEqual(server.received.map((r) => r.url.search), ["", "?cursor=same"]);
   assert.equal(warnings.messages.length, 1);
   assert.match(warnings.messages[0], /the cursor paginator asked for a page already fetched/);
+});
+
+Deno.test("an API that ignores the paginator's parameters stops with a warning", async () => {
+  // the offset moves on, but every page is the first one again
+  await using server = serve(() => Response.json({ items: [1, 2], total: 1000 }));
+  const client = new RESTClient({
+    baseUrl: server.url,
+    paginator: new OffsetPaginator({ limit: 2 }),
+  });
+  using warnings = captureLog();
+  const pages = await collect(client.paginate("/items"));
+  assert.equal(pages.length, 1);
+  assert.equal(server.received.length, 2);
+  assert.equal(warnings.messages.length, 1);
+  assert.match(warnings.messages[0], /stopped at page 2: it is the same as the page before/);
 });
 
 Deno.test("maxPages stops an endless pagination with a warning", async () => {
@@ -662,6 +677,63 @@ Deno.test("a next link to another host is refused unless allowedHosts has it", a
 });
 
 // ---- 6. auth and secrets ------------------------------------------------------------------------
+
+Deno.test("redirects on the same host are followed with credentials; to another host refused", async () => {
+  await using other = serve(() => Response.json([{ stolen: true }]));
+  await using server = serve(({ url }) =>
+    url.pathname === "/old"
+      ? new Response(null, { status: 301, headers: { location: "/new" } })
+      : url.pathname === "/away"
+      ? new Response(null, { status: 302, headers: { location: `${other.url}/x` } })
+      : Response.json([{ at: url.pathname }])
+  );
+  const client = new RESTClient({
+    baseUrl: server.url,
+    auth: new ApiKeyAuth({ name: "x-api-key", apiKey: "key-redirect-123" }),
+  });
+  const pages = await collect(client.paginate("/old"));
+  assert.deepEqual(pages.flat(), [{ at: "/new" }]);
+  assert.deepEqual(
+    server.received.map((r) => [r.url.pathname, r.headers.get("x-api-key")]),
+    [["/old", "key-redirect-123"], ["/new", "key-redirect-123"]],
+  );
+
+  const error = await failure(collect(client.paginate("/away")), HttpError);
+  assert.match(error.message, /Refused to follow a redirect to another host/);
+  assert.equal(error.transient, false);
+  assert.equal(other.received.length, 0, "the key never went to the other host");
+});
+
+Deno.test("a 303 after a POST is followed with a GET", async () => {
+  await using server = serve(({ url, method }) =>
+    url.pathname === "/jobs"
+      ? new Response(null, { status: 303, headers: { location: "/jobs/1" } })
+      : Response.json({ id: 1, method })
+  );
+  const client = new RESTClient({ baseUrl: server.url });
+  const response = await client.post("/jobs", { json: { name: "x" } });
+  assert.deepEqual(await response.json(), { id: 1, method: "GET" });
+});
+
+Deno.test("a JSON body on a GET is refused at once, not retried", async () => {
+  await using server = serve(() => Response.json([]));
+  const client = new RESTClient({ baseUrl: server.url });
+  await assert.rejects(() => client.get("/x", { json: { a: 1 } }), /cannot have a JSON body/);
+  assert.equal(server.received.length, 0);
+});
+
+Deno.test("an authenticator's unexpected failure is an AuthError without the credential", async () => {
+  await using server = serve(() => Response.json([]));
+  // a header value with a newline is refused by Headers, quoting the value
+  const client = new RESTClient({
+    baseUrl: server.url,
+    auth: new ApiKeyAuth({ name: "x-key", apiKey: "bad\nkey-with-newline" }),
+  });
+  const error = await failure(collect(client.paginate("/x")), AuthError);
+  assert.ok(!error.message.includes("key-with-newline"), error.message);
+  assert.ok(!Deno.inspect(error).includes("key-with-newline"), Deno.inspect(error));
+  assert.equal(server.received.length, 0);
+});
 
 Deno.test("a bearer token arrives with every page", async () => {
   await using server = serve(linkedPages(2));

@@ -1,7 +1,7 @@
 /**
  * The authenticators of the REST client, after dlt's `rest_client.auth`: a bearer token, an API
- * key (header, query parameter or cookie), HTTP basic auth and OAuth2 client credentials, and
- * {@linkcode createAuth}, which builds one from the `auth` of a rest_api config.
+ * key (header, query parameter or cookie), HTTP basic auth and OAuth2 client credentials.
+ * `auth_config.ts` builds them from the `auth` of a rest_api config.
  *
  * Every secret an authenticator holds (and every access token it fetches) is registered with
  * `registerSecret`, so it is redacted from every error and log line. Authenticating the same
@@ -11,7 +11,9 @@
  */
 import { ConfigError, DltError, type DltErrorOptions } from "../errors.ts";
 import { parseJson } from "../json.ts";
-import { redactUrl, registerSecret } from "../redact.ts";
+import { describeValue, isPlainObject } from "../options.ts";
+import { redact, redactUrl, registerSecret } from "../redact.ts";
+import { bodyExcerpt } from "./errors.ts";
 import type { Auth, AuthContext, RequestSpec } from "./types.ts";
 
 /** A token endpoint refused credentials or answered with something that is not a token. */
@@ -105,11 +107,13 @@ export class ApiKeyAuth implements Auth {
   constructor(options: ApiKeyAuthOptions) {
     const { name = "Authorization", location = "header" } = options;
     if (typeof name !== "string" || name === "") {
-      throw new RangeError(`ApiKeyAuth: name must be a non-empty string, got ${show(name)}`);
+      throw new RangeError(
+        `ApiKeyAuth: name must be a non-empty string, got ${describeValue(name)}`,
+      );
     }
     if (!API_KEY_LOCATIONS.includes(location)) {
       throw new RangeError(
-        `ApiKeyAuth: unknown location ${show(location)}; valid locations: ${
+        `ApiKeyAuth: unknown location ${describeValue(location)}; valid locations: ${
           API_KEY_LOCATIONS.join(", ")
         }`,
       );
@@ -287,29 +291,31 @@ export class OAuth2ClientCredentials implements Auth {
    */
   constructor(options: OAuth2ClientCredentialsOptions) {
     const owner = "OAuth2ClientCredentials";
+    this.#clientId = credential(owner, "clientId", options.clientId);
+    this.#clientSecret = credential(owner, "clientSecret", options.clientSecret);
+    registerSecret(this.#clientSecret);
     const url = options.accessTokenUrl instanceof URL
       ? options.accessTokenUrl.href
       : credential(owner, "accessTokenUrl", options.accessTokenUrl);
     if (!URL.canParse(url)) {
-      throw new ConfigError(`${owner}: accessTokenUrl "${url}" is not an absolute URL`);
+      // shown without its query, which may hold a credential
+      const shown = url.replace(/[?#].*/s, "");
+      throw new ConfigError(`${owner}: accessTokenUrl "${shown}" is not an absolute URL`);
     }
     this.#url = new URL(url);
-    this.#clientId = credential(owner, "clientId", options.clientId);
-    this.#clientSecret = credential(owner, "clientSecret", options.clientSecret);
-    registerSecret(this.#clientSecret);
     this.#requestData = formFields(options.accessTokenRequestData);
     const { defaultTokenExpiration = 3600, clientAuth = "body", scope } = options;
     if (typeof defaultTokenExpiration !== "number" || !(defaultTokenExpiration > 0)) {
       throw new RangeError(
         `${owner}: defaultTokenExpiration must be a number of seconds > 0, got ${
-          show(defaultTokenExpiration)
+          describeValue(defaultTokenExpiration)
         }`,
       );
     }
     this.#defaultExpirationS = defaultTokenExpiration;
     if (clientAuth !== "body" && clientAuth !== "basic") {
       throw new RangeError(
-        `${owner}: unknown clientAuth ${show(clientAuth)}; valid values: body, basic`,
+        `${owner}: unknown clientAuth ${describeValue(clientAuth)}; valid values: body, basic`,
       );
     }
     if (clientAuth === "basic") {
@@ -375,7 +381,9 @@ export class OAuth2ClientCredentials implements Auth {
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new AuthError(`Token request to ${shown} failed: ${reason(error)}`, undefined, {
+      // the network error may quote the URL as given, with its user, password and query
+      const why = reason(error).replaceAll(this.#url.href, redactUrl(this.#url));
+      throw new AuthError(`Token request to ${shown} failed: ${why}`, undefined, {
         cause: error,
         transient: true,
       });
@@ -384,7 +392,8 @@ export class OAuth2ClientCredentials implements Auth {
     if (!response.ok) {
       const transient = response.status === 408 || response.status === 429 ||
         response.status >= 500;
-      const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+      // redacted before it is cut: a secret across the cut would leave its start in the excerpt
+      const excerpt = bodyExcerpt(redact(text));
       throw new AuthError(
         `Token request to ${shown} failed: ${status}${excerpt ? `: ${excerpt}` : ""}`,
         response.status,
@@ -402,10 +411,10 @@ export class OAuth2ClientCredentials implements Auth {
         { cause: error },
       );
     }
-    const fields: Record<string, unknown> = isRecord(body) ? body : {};
+    const fields: Record<string, unknown> = isPlainObject(body) ? body : {};
     const token = fields.access_token;
     if (typeof token !== "string" || token === "") {
-      const keys = isRecord(body)
+      const keys = isPlainObject(body)
         ? `keys: ${Object.keys(body).join(", ") || "none"}`
         : "not an object";
       throw new AuthError(
@@ -427,127 +436,6 @@ export class OAuth2ClientCredentials implements Auth {
   }
 }
 
-/** The `auth` of a rest_api config for a bearer token; `type` may be left out. */
-export type BearerAuthSpec = { type?: "bearer" } & BearerTokenAuthOptions;
-
-/** The `auth` of a rest_api config for an API key; `api_key` may stand for `apiKey`. */
-export type ApiKeyAuthSpec =
-  & { type: "api_key"; api_key?: string }
-  & Partial<ApiKeyAuthOptions>;
-
-/** The `auth` of a rest_api config for HTTP basic auth. */
-export type HttpBasicAuthSpec = { type: "http_basic" } & HttpBasicAuthOptions;
-
-/**
- * The `auth` of a rest_api config for OAuth2 client credentials; every option may also be given
- * in snake case, as in dlt (`access_token_url`, `client_id`, …).
- */
-export type OAuth2ClientCredentialsSpec =
-  & {
-    type: "oauth2_client_credentials";
-    access_token_url?: string;
-    client_id?: string;
-    client_secret?: string;
-    access_token_request_data?: Record<string, string | number | boolean>;
-    default_token_expiration?: number;
-    client_auth?: OAuth2ClientAuth;
-  }
-  & Partial<Omit<OAuth2ClientCredentialsOptions, "now">>;
-
-/** The `auth` of a rest_api config, in dlt's shapes. */
-export type AuthSpec =
-  | BearerAuthSpec
-  | ApiKeyAuthSpec
-  | HttpBasicAuthSpec
-  | OAuth2ClientCredentialsSpec;
-
-interface AuthType {
-  /** The options, camel case; their snake case forms are accepted too. */
-  options: readonly string[];
-  create(options: Record<string, unknown>): Auth;
-}
-
-const AUTH_TYPES: Record<string, AuthType> = {
-  bearer: {
-    options: ["token"],
-    create: (options) => new BearerTokenAuth(options as unknown as BearerTokenAuthOptions),
-  },
-  api_key: {
-    options: ["name", "apiKey", "location"],
-    create: (options) => new ApiKeyAuth(options as unknown as ApiKeyAuthOptions),
-  },
-  http_basic: {
-    options: ["username", "password"],
-    create: (options) => new HttpBasicAuth(options as unknown as HttpBasicAuthOptions),
-  },
-  oauth2_client_credentials: {
-    options: [
-      "accessTokenUrl",
-      "clientId",
-      "clientSecret",
-      "accessTokenRequestData",
-      "defaultTokenExpiration",
-      "scope",
-      "clientAuth",
-    ],
-    create: (options) =>
-      new OAuth2ClientCredentials(options as unknown as OAuth2ClientCredentialsOptions),
-  },
-};
-
-/**
- * Builds an authenticator from the `auth` of a rest_api config: `bearer` (the type when none is
- * given), `api_key`, `http_basic` or `oauth2_client_credentials`, with options in camel or snake
- * case. An authenticator is returned as is, `undefined` as `undefined`. An unknown type or key is
- * a `RangeError` that lists the valid ones; a missing credential a `ConfigError`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { createAuth } from "./auth.ts";
- *
- * const auth = createAuth({ type: "api_key", name: "X-Api-Key", api_key: "example-key" });
- * const request = { url: new URL("https://api.example.com/x"), method: "GET", headers: new Headers() };
- * await auth?.authenticate(request, { fetch });
- * assert.equal(request.headers.get("X-Api-Key"), "example-key");
- * ```
- */
-export function createAuth(spec: AuthSpec | Auth | undefined): Auth | undefined {
-  if (spec === undefined) return undefined;
-  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new TypeError(`Auth must be an object or an authenticator, got ${show(spec)}`);
-  }
-  if (typeof (spec as Partial<Auth>).authenticate === "function") return spec as Auth;
-  const { type = "bearer", ...given } = spec as Record<string, unknown>;
-  const kind = typeof type === "string" && Object.hasOwn(AUTH_TYPES, type)
-    ? AUTH_TYPES[type]
-    : undefined;
-  if (kind === undefined) {
-    throw new RangeError(
-      `Unknown auth type ${show(type)}; valid types: ${Object.keys(AUTH_TYPES).join(", ")}`,
-    );
-  }
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
-    const option = kind.options.find((name) => name === key || snakeCase(name) === key);
-    if (option === undefined) {
-      const valid = kind.options.flatMap((name) =>
-        snakeCase(name) === name ? [name] : [name, snakeCase(name)]
-      );
-      throw new RangeError(
-        `Unknown key "${key}" in auth of type "${type}"; valid keys: type, ${valid.join(", ")}`,
-      );
-    }
-    if (Object.hasOwn(options, option)) {
-      throw new RangeError(
-        `Auth of type "${type}" gives both "${option}" and "${snakeCase(option)}"`,
-      );
-    }
-    options[option] = value;
-  }
-  return kind.create(options);
-}
-
 /** `value` checked as a credential named `option` of `owner`; empty only when `allowEmpty`. */
 function credential(owner: string, option: string, value: unknown, allowEmpty = false): string {
   if (value === undefined || value === null) {
@@ -563,9 +451,11 @@ function credential(owner: string, option: string, value: unknown, allowEmpty = 
 /** The form fields of `data` as strings; values of secret-looking fields are registered. */
 function formFields(data: unknown): Record<string, string> {
   if (data === undefined) return {};
-  if (!isRecord(data)) {
+  if (!isPlainObject(data)) {
     throw new TypeError(
-      `OAuth2ClientCredentials: accessTokenRequestData must be an object, got ${show(data)}`,
+      `OAuth2ClientCredentials: accessTokenRequestData must be an object, got ${
+        describeValue(data)
+      }`,
     );
   }
   const fields: Record<string, string> = {};
@@ -595,19 +485,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
     signal.addEventListener("abort", abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-/** A setting's value for a message (never used for credentials). */
-function show(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : String(value);
 }
 
 function reason(error: unknown): string {

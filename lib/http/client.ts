@@ -8,6 +8,8 @@ import { parseJson } from "../json.ts";
 import { log } from "../log.ts";
 import { redactUrl } from "../redact.ts";
 import { selectItems } from "./data_selector.ts";
+import { DltError } from "../errors.ts";
+import { AuthError } from "./auth.ts";
 import { HttpError, ResponseFormatError } from "./errors.ts";
 import { AutoPaginator } from "./paginators/auto.ts";
 import { retryDelay, type RetryOptions, type RetryPolicy, retryPolicy, sleep } from "./retry.ts";
@@ -151,6 +153,8 @@ export class RESTClient {
   readonly #maxPages: number;
   readonly #allowedHosts: ReadonlySet<string>;
   readonly #fetch: typeof fetch;
+  /** The paginator used when none is given; one per client, so it warns once per endpoint. */
+  readonly #autoPaginator = new AutoPaginator();
 
   /** Creates a client; nothing is requested yet. */
   constructor(options: RESTClientOptions = {}) {
@@ -201,13 +205,14 @@ export class RESTClient {
     path: string,
     options: PaginateOptions = {},
   ): AsyncGenerator<Page<T>, void, undefined> {
-    const paginator = (options.paginator ?? this.paginator ?? new AutoPaginator()).fresh();
+    const paginator = (options.paginator ?? this.paginator ?? this.#autoPaginator).fresh();
     const dataSelector = options.dataSelector ?? this.dataSelector;
     const maxPages = options.maxPages ?? this.#maxPages;
     const request = this.#newRequest(path, options);
     paginator.initRequest(request);
     const first = new URL(request.url);
     const sent = new Set<string>();
+    let previousText: string | undefined;
     for (let pageNumber = 1;; pageNumber++) {
       const fingerprint = requestFingerprint(request);
       if (sent.has(fingerprint)) {
@@ -219,9 +224,14 @@ export class RESTClient {
         return;
       }
       sent.add(fingerprint);
-      const refusal = this.#refusal(first, request.url);
+      const refusal = this.#refusal(first, request.url, "the next page");
       if (refusal !== undefined) {
-        throw new HttpError(refusal, { method: request.method, url: request.url, pageNumber });
+        throw new HttpError(refusal, {
+          method: request.method,
+          url: request.url,
+          pageNumber,
+          transient: false,
+        });
       }
       const { response, text } = await this.#send(request, options, pageNumber);
       const shown = snapshot(request);
@@ -238,6 +248,15 @@ export class RESTClient {
           body: text,
         });
       }
+      if (text === previousText && text.trim() !== "") {
+        log.warn(
+          `Pagination of ${
+            redactUrl(request.url)
+          } stopped at page ${pageNumber}: it is the same as the page before (does the API ignore the ${paginator.type} paginator's parameters?)`,
+        );
+        return;
+      }
+      previousText = text;
       const body = parseBody(text, response, request, pageNumber);
       const formatError = (reason: string, cause?: unknown) =>
         new ResponseFormatError(reason, {
@@ -287,15 +306,15 @@ export class RESTClient {
    * Why a next page at `next` must not be fetched, after a first page at `first`: another host
    * (unless allowed) might receive the credentials; leaving https for http would expose them.
    */
-  #refusal(first: URL, next: URL): string | undefined {
+  #refusal(first: URL, next: URL, what: string): string | undefined {
     if (first.protocol === "https:" && next.protocol !== "https:") {
-      return "Refused to follow the next page from https to an insecure URL";
+      return `Refused to follow ${what} from https to an insecure URL`;
     }
     const allowed = next.host === first.host || this.#allowedHosts.has(next.host) ||
       this.#allowedHosts.has(next.hostname);
     return allowed
       ? undefined
-      : `Refused to follow the next page to another host (${next.host}); add it to allowedHosts to allow it`;
+      : `Refused to follow ${what} to another host (${next.host}); add it to allowedHosts to allow it`;
   }
 
   #newRequest(path: string, options: RequestOptions): RequestSpec {
@@ -329,25 +348,23 @@ export class RESTClient {
   ): Promise<{ response: Response; text: string }> {
     const auth = options.auth === null ? undefined : options.auth ?? this.auth;
     const where = { method: request.method, url: request.url, pageNumber };
+    if (request.json !== undefined && (request.method === "GET" || request.method === "HEAD")) {
+      throw new TypeError(`A ${request.method} request cannot have a JSON body; use POST`);
+    }
     let refreshed = false;
     for (let attempt = 1;; attempt++) {
       options.signal?.throwIfAborted();
-      const outgoing = snapshot(request);
       const timeout = AbortSignal.timeout(this.#timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
       let text: string;
-      let authenticated = false;
       try {
-        // the timeout covers fetching credentials too: a token endpoint may hang as well
-        await auth?.authenticate(outgoing, { fetch: this.#fetch, signal });
-        authenticated = true;
-        response = await this.#fetch(outgoing.url, fetchInit(outgoing, signal));
+        response = await this.#fetchFollowing(request, auth, signal, pageNumber);
         text = await response.text();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        // an authenticator's own failure (e.g. a token endpoint refusing the client) is its error
-        if (!authenticated && !timeout.aborted) throw error;
+        // refusals and an authenticator's own failures are not worth retrying
+        if (error instanceof DltError && !timeout.aborted) throw error;
         const reason = timeout.aborted
           ? `Timed out after ${this.#timeoutMs} ms`
           : `Request failed (${(error as Error).message})`;
@@ -376,7 +393,65 @@ export class RESTClient {
       return { response, text };
     }
   }
+
+  /**
+   * Authenticates and sends `request`, following redirects itself so that credentials go only
+   * where a next page may go: the same host (or an allowed one), never from https to http.
+   */
+  async #fetchFollowing(
+    request: RequestSpec,
+    auth: Auth | undefined,
+    signal: AbortSignal,
+    pageNumber: number | undefined,
+  ): Promise<Response> {
+    let current = snapshot(request);
+    for (let redirects = 0;; redirects++) {
+      await this.#authenticate(auth, current, signal);
+      const response = await this.#fetch(current.url, {
+        ...fetchInit(current, signal),
+        redirect: "manual",
+      });
+      const location = response.headers.get("location");
+      if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+      await response.body?.cancel();
+      const next = new URL(location, current.url);
+      const where = { method: current.method, url: next, pageNumber, transient: false };
+      if (redirects >= MAX_REDIRECTS) {
+        throw new HttpError(`More than ${MAX_REDIRECTS} redirects`, where);
+      }
+      const refusal = this.#refusal(current.url, next, "a redirect");
+      if (refusal !== undefined) throw new HttpError(refusal, where);
+      // 303 (and 301/302 after a POST, as browsers do) turn the request into a GET
+      const toGet = response.status === 303 ||
+        (current.method === "POST" && (response.status === 301 || response.status === 302));
+      current = {
+        url: next,
+        method: toGet ? "GET" : current.method,
+        headers: new Headers(request.headers),
+        json: toGet ? undefined : current.json,
+      };
+    }
+  }
+
+  /** Lets `auth` add credentials; its unexpected failures become {@linkcode AuthError}s. */
+  async #authenticate(auth: Auth | undefined, request: RequestSpec, signal: AbortSignal) {
+    try {
+      await auth?.authenticate(request, { fetch: this.#fetch, signal });
+    } catch (error) {
+      if (error instanceof DltError || signal.aborted) throw error;
+      throw new AuthError(
+        `Could not authenticate the request: ${(error as Error).message}`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
 }
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
 
 function fetchInit(request: RequestSpec, signal: AbortSignal): RequestInit {
   if (request.json === undefined) {

@@ -29,6 +29,8 @@ export interface HttpErrorDetails {
   body?: string;
   /** The error that caused this one. */
   cause?: unknown;
+  /** Whether trying again later may succeed. @default {no status, 429 or 5xx} */
+  transient?: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export class HttpError extends DltError {
       `${reason}: ${details.method} ${url}${page}${excerpt === undefined ? "" : ` — ${excerpt}`}`,
       {
         cause: details.cause,
-        transient: status === undefined || status === 429 || status >= 500,
+        transient: details.transient ?? (status === undefined || status === 429 || status >= 500),
       },
     );
     this.status = status;

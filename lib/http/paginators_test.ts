@@ -620,7 +620,10 @@ Deno.test("createPaginator: an unknown option is named with the valid ones", () 
   );
   assert.throws(
     () => createPaginator({ type: "json_link", nextUrlPath: "a", next_url_path: "b" }),
-    /got option "nextUrlPath" twice/,
+    new RangeError(
+      'Option "nextUrlPath" for paginator "json_link" is given twice, ' +
+        'as "nextUrlPath" and as "next_url_path"',
+    ),
   );
 });
 

@@ -13,9 +13,11 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Longest wait, for backoff and for `Retry-After`. @default {60000} */
   maxDelayMs?: number;
-  /** Statuses worth retrying. @default {[429, 500, 502, 503, 504]} */
+  /** Statuses worth retrying. @default {429 and 500–599, as dlt} */
   statuses?: readonly number[];
 }
+
+const RETRY_STATUSES: readonly number[] = [429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 
 /** {@linkcode RetryOptions} with every default filled in. */
 export type RetryPolicy = Required<RetryOptions>;
@@ -26,7 +28,7 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
     maxAttempts: options.maxAttempts ?? 5,
     baseDelayMs: options.baseDelayMs ?? 1000,
     maxDelayMs: options.maxDelayMs ?? 60_000,
-    statuses: options.statuses ?? [429, 500, 502, 503, 504],
+    statuses: options.statuses ?? RETRY_STATUSES,
   };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be an integer ≥ 1, got ${policy.maxAttempts}`);

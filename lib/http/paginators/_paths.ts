@@ -6,6 +6,7 @@
  */
 import { DltError } from "../../errors.ts";
 import { type JsonPath, parseJsonPath, valueAtPath } from "../../json_path.ts";
+import { describeValue } from "../../options.ts";
 import type { RequestSpec } from "../types.ts";
 
 /** A parsed path option with the text it was given as, for messages. */
@@ -89,15 +90,7 @@ export function readHasMore(owner: string, hasMorePath: NamedPath, body: unknown
   if (word !== undefined && FALSE_WORDS.includes(word)) return false;
   throw new DltError(
     `${owner} expected a boolean at "${hasMorePath.text}" in the response, found ${
-      describe(value)
+      describeValue(value)
     }`,
   );
-}
-
-/** A short description of a value found in a response, for error messages. */
-export function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (value !== null && typeof value === "object") return "an object";
-  return JSON.stringify(value);
 }

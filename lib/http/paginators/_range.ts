@@ -7,8 +7,9 @@
 import { DltError } from "../../errors.ts";
 import { valueAtPath } from "../../json_path.ts";
 import { log } from "../../log.ts";
+import { describeValue } from "../../options.ts";
 import type { PageResponse } from "../types.ts";
-import { compilePath, describe, type NamedPath, readHasMore } from "./_paths.ts";
+import { compilePath, type NamedPath, readHasMore } from "./_paths.ts";
 
 /** How a range starts, grows and ends. */
 export interface RangeSettings {
@@ -105,7 +106,7 @@ export class PageRange {
     if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
     throw new DltError(
       `${owner} expected an integer total ${counted} at "${text}" in the response, found ${
-        describe(value)
+        describeValue(value)
       }`,
     );
   }

@@ -4,6 +4,7 @@
  * @module
  */
 import { log } from "../../log.ts";
+import { isPlainObject } from "../../options.ts";
 import type { PageResponse, Paginator, RequestSpec } from "../types.ts";
 import { HeaderLinkPaginator } from "./header_link.ts";
 import { JsonLinkPaginator } from "./json_link.ts";
@@ -111,12 +112,12 @@ function choose(page: PageResponse, warned: Set<string>): Paginator {
  * (or the value of its sub-key starting with `href` or `url`) is a URL.
  */
 function findNextUrlPath(value: unknown, prefix = ""): string | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   for (const [key, child] of Object.entries(value)) {
     const path = prefix + key;
     if (key.toLowerCase().startsWith("next")) {
       if (isUrl(child)) return path;
-      const urlKey = isObject(child)
+      const urlKey = isPlainObject(child)
         ? Object.keys(child).find((sub) => /^(href|url)/i.test(sub) && isUrl(child[sub]))
         : undefined;
       if (urlKey !== undefined) return `${path}.${urlKey}`;
@@ -125,10 +126,6 @@ function findNextUrlPath(value: unknown, prefix = ""): string | undefined {
     if (found !== undefined) return found;
   }
   return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Whether `value` is an absolute or a root-relative URL, as dlt's detector takes it. */

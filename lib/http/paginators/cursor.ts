@@ -5,11 +5,11 @@
  */
 import { DltError } from "../../errors.ts";
 import { valueAtPath } from "../../json_path.ts";
+import { describeValue } from "../../options.ts";
 import type { PageResponse, Paginator, RequestSpec } from "../types.ts";
 import {
   chooseTarget,
   compilePath,
-  describe,
   type NamedPath,
   putValue,
   readHasMore,
@@ -134,7 +134,7 @@ function readCursor(cursorPath: NamedPath, body: unknown): string | number | und
   if (typeof cursor === "string" || typeof cursor === "number") return cursor;
   throw new DltError(
     `JsonResponseCursorPaginator expected a cursor at "${cursorPath.text}" in the response, found ${
-      describe(cursor)
+      describeValue(cursor)
     }`,
   );
 }

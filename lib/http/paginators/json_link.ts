@@ -5,8 +5,9 @@
  */
 import { DltError } from "../../errors.ts";
 import { valueAtPath } from "../../json_path.ts";
+import { describeValue } from "../../options.ts";
 import type { PageResponse, Paginator, RequestSpec } from "../types.ts";
-import { compilePath, describe, type NamedPath } from "./_paths.ts";
+import { compilePath, type NamedPath } from "./_paths.ts";
 
 /** Options of {@linkcode JsonLinkPaginator}. */
 export interface JsonLinkPaginatorOptions {
@@ -72,7 +73,7 @@ export class JsonLinkPaginator implements Paginator {
     if (next !== undefined && next !== null && typeof next !== "string") {
       throw new DltError(
         `JsonLinkPaginator expected a URL at "${this.#path.text}" in the response, found ${
-          describe(next)
+          describeValue(next)
         }`,
       );
     }

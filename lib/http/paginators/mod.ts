@@ -21,6 +21,7 @@
  */
 import type { Paginator } from "../types.ts";
 import { parseJsonPath } from "../../json_path.ts";
+import { describeValue, readOptions, snakeCase } from "../../options.ts";
 import { AutoPaginator } from "./auto.ts";
 import { JsonResponseCursorPaginator, type JsonResponseCursorPaginatorOptions } from "./cursor.ts";
 import { HeaderCursorPaginator, type HeaderCursorPaginatorOptions } from "./header_cursor.ts";
@@ -172,7 +173,7 @@ export function createPaginator(
   if (typeof spec !== "object" || spec === null) {
     throw new RangeError(
       `A paginator is a type name, an object with a type and options, or a Paginator; got ${
-        JSON.stringify(spec)
+        describeValue(spec)
       }`,
     );
   }
@@ -184,27 +185,15 @@ export function createPaginator(
 function build(type: unknown, given: Record<string, unknown>): Paginator {
   if (typeof type !== "string" || !Object.hasOwn(KINDS, type)) {
     throw new RangeError(
-      `Unknown paginator type ${JSON.stringify(type)}; valid types: ${
+      `Unknown paginator type ${describeValue(type)}; valid types: ${
         Object.keys(KINDS).join(", ")
       }`,
     );
   }
   const { options: kinds, required, create } = KINDS[type as PaginatorType];
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
-    const name = Object.keys(kinds).find((option) => option === key || snakeCase(option) === key);
-    if (name === undefined) {
-      const valid = Object.keys(kinds).length === 0
-        ? "it takes none"
-        : `valid options: ${Object.keys(kinds).join(", ")} (or in snake_case)`;
-      throw new RangeError(`Unknown option "${key}" for paginator "${type}"; ${valid}`);
-    }
-    if (Object.hasOwn(options, name)) {
-      throw new RangeError(
-        `Paginator "${type}" got option "${name}" twice (camelCase and snake_case)`,
-      );
-    }
-    options[name] = checkValue(type, key, kinds[name], value);
+  const options = readOptions(given, Object.keys(kinds), `paginator "${type}"`);
+  for (const [name, value] of Object.entries(options)) {
+    options[name] = checkValue(type, spelling(given, name), kinds[name], value);
   }
   const missing = required.find((name) => options[name] === undefined);
   if (missing !== undefined) {
@@ -213,9 +202,14 @@ function build(type: unknown, given: Record<string, unknown>): Paginator {
   return create(options);
 }
 
+/** How option `name` is spelled in `given`: as it is, or in snake_case. */
+function spelling(given: Record<string, unknown>, name: string): string {
+  return given[name] !== undefined ? name : snakeCase(name);
+}
+
 /** `value` as the option takes it (`null` means "not given" unless the option takes `null`). */
 function checkValue(type: string, key: string, kind: OptionKind, value: unknown): unknown {
-  if (value === undefined || value === null) return kind === "path or null" ? value : undefined;
+  if (value === null) return kind === "path or null" ? value : undefined;
   const fits = kind === "integer"
     ? Number.isInteger(value)
     : kind === "boolean"
@@ -232,7 +226,7 @@ function checkValue(type: string, key: string, kind: OptionKind, value: unknown)
       ? "a non-empty string"
       : 'a JSON path such as "data.next"';
     throw new RangeError(
-      `Paginator "${type}": option "${key}" must be ${wanted}, got ${JSON.stringify(value)}`,
+      `Paginator "${type}": option "${key}" must be ${wanted}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -245,8 +239,4 @@ function isPath(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { describeValue } from "../../options.ts";
 import type { PageResponse, Paginator, RequestSpec } from "../types.ts";
 import { chooseTarget, putValue, type Target } from "./_paths.ts";
 import { PageRange } from "./_range.ts";
@@ -80,7 +81,7 @@ export class OffsetPaginator implements Paginator {
     const { limit } = options;
     if (!Number.isInteger(limit) || limit <= 0) {
       throw new RangeError(
-        `OffsetPaginator needs "limit", a positive integer; got ${JSON.stringify(limit)}`,
+        `OffsetPaginator needs "limit", a positive integer; got ${describeValue(limit)}`,
       );
     }
     this.#options = options;
