@@ -24,7 +24,7 @@ export function snakeCase(name: string): string {
     .toLowerCase();
 }
 
-/** An unknown option, or one given in both spellings: names the offending `key`. */
+/** An unknown option, or one given in both spellings (a `RangeError` by name too): names the `key`. */
 export class OptionKeyError extends RangeError {
   /** The key as it was written. */
   readonly key: string;
@@ -32,7 +32,6 @@ export class OptionKeyError extends RangeError {
   /** Creates the error for `key`. */
   constructor(key: string, message: string) {
     super(message);
-    this.name = "OptionKeyError";
     this.key = key;
   }
 }
