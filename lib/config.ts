@@ -29,7 +29,10 @@ type TomlTable = Record<string, unknown>;
 
 /** Options of {@linkcode resolveConfig}. */
 export interface ResolveConfigOptions {
-  /** Pipeline name: `<pipeline>.<key>` is looked up before `<key>`. */
+  /**
+   * Pipeline name: `<pipeline>.<key>` is looked up before `<key>`.
+   * @default {the active pipeline's name (see activatePipeline)}
+   */
   pipelineName?: string;
   /**
    * Folders holding `config.toml` and `secrets.toml`, in lookup order.
@@ -38,6 +41,17 @@ export interface ResolveConfigOptions {
   configDirs?: string[];
   /** Environment lookup. @default {Deno.env.get} */
   env?: (name: string) => string | undefined;
+}
+
+let activePipelineName: string | undefined;
+
+/**
+ * Makes `name` the active pipeline, as dlt's: lookups that name no pipeline try its section
+ * first. `pipeline()` calls this, so a source created after its pipeline (`githubSource()`)
+ * finds `<pipeline>.sources.github.token` too.
+ */
+export function activatePipeline(name: string | undefined): void {
+  activePipelineName = name;
 }
 
 /** The user's home folder, from `HOME` (or `USERPROFILE` on Windows). */
@@ -397,7 +411,8 @@ function lookupConfig(
 ): { found: Found | undefined; tried: string[] } {
   const env = options.env ?? ((variable: string) => Deno.env.get(variable));
   const dirs = options.configDirs ?? defaultConfigDirs();
-  const prefixes = options.pipelineName === undefined ? [[]] : [[options.pipelineName], []];
+  const pipelineName = options.pipelineName ?? activePipelineName;
+  const prefixes = pipelineName === undefined ? [[]] : [[pipelineName], []];
   const tried: string[] = [];
   for (const prefix of prefixes) {
     const keys = paths.map((path) => [...prefix, ...path]);

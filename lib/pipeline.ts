@@ -34,7 +34,7 @@ import {
 import { createHash } from "node:crypto";
 import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
 import { Dataset } from "./dataset.ts";
-import { homeDir } from "./config.ts";
+import { activatePipeline, homeDir } from "./config.ts";
 import { DltError, type PipelineStep, PipelineStepFailed } from "./errors.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
@@ -185,6 +185,7 @@ export class Pipeline {
       );
     }
     this.pipelineName = options.pipelineName;
+    activatePipeline(this.pipelineName);
     this.#devMode = options.devMode ?? false;
     this.#namingName = options.naming ?? "snake_case";
     namingConvention(this.#namingName); // an unknown name fails here

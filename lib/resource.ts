@@ -7,9 +7,10 @@
 import type { ColumnHint, MergeStrategy, WriteDisposition } from "./schema/schema.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
 import type { Incremental, IncrementalRun } from "./incremental.ts";
+import type { ResolvedConfig } from "./config.ts";
 
-/** What a resource function receives. */
-export interface ResourceContext {
+/** What a resource function receives; `C` is the type of its resolved `config`. */
+export interface ResourceContext<C = Record<string, unknown>> {
   /** The resource's own state, kept between runs and committed with the data it describes. */
   state: Record<string, unknown>;
   /**
@@ -20,7 +21,7 @@ export interface ResourceContext {
   /** Aborted when the run is cancelled; pass it to `fetch`. */
   signal: AbortSignal;
   /** The resource's `config` spec, resolved (empty without one). */
-  config: Record<string, unknown>;
+  config: C;
 }
 
 /** Anything a resource function may return: items, pages of items, or a promise of either. */
@@ -30,7 +31,9 @@ export type ResourceData =
   | Promise<Iterable<unknown> | AsyncIterable<unknown>>;
 
 /** A (sync or async) generator function, or any function returning (async) iterable data. */
-export type ResourceFunction = (context: ResourceContext) => ResourceData;
+export type ResourceFunction<C = Record<string, unknown>> = (
+  context: ResourceContext<C>,
+) => ResourceData;
 
 /** A function run on each item of a parent resource; what it returns or yields is its output. */
 export type TransformerFunction<T = unknown> = (
@@ -387,13 +390,25 @@ function describe(value: unknown): string {
  * }, { name: "users", primaryKey: "id" });
  * if (users.name !== "users") throw new Error();
  * ```
+ *
+ * @example Config and secrets, resolved and typed in `context.config`
+ * ```ts
+ * import { config, secret } from "./config.ts";
+ * import { resource } from "./resource.ts";
+ * const issues = resource(async function* ({ config }) {
+ *   const pages: number = config.pageSize; // typed from the spec
+ *   yield { pages, authorized: config.token.length > 0 };
+ * }, { name: "issues", config: { token: secret(), pageSize: config<number>({ default: 100 }) } });
+ * if (issues.configSpec === undefined) throw new Error();
+ * ```
  */
-export function resource(
-  data: ResourceFunction | Iterable<unknown> | AsyncIterable<unknown>,
-  options: ResourceOptions = {},
+export function resource<C extends Record<string, unknown> = Record<string, unknown>>(
+  data: ResourceFunction<ResolvedConfig<C>> | Iterable<unknown> | AsyncIterable<unknown>,
+  options: ResourceOptions & { config?: C } = {},
 ): DltResource {
   if (typeof data === "function") {
-    return new DltResource(options.name ?? data.name, { kind: "generator", fn: data }, options);
+    const fn = data as ResourceFunction;
+    return new DltResource(options.name ?? data.name, { kind: "generator", fn }, options);
   }
   if (!isIterable(data)) {
     throw new TypeError(`A resource needs a function or an iterable, got ${describe(data)}`);

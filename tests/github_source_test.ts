@@ -243,3 +243,27 @@ Deno.test("the sources import nothing through the import map, so they load by UR
     assert.ok(graph.modules.some((m) => m.specifier.endsWith("/lib/config.ts")));
   }
 });
+
+Deno.test("github source: config under the active pipeline's name wins, as in dlt", async () => {
+  const names = ["GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "SOURCES__GITHUB__REPOSITORY"];
+  const saved = names.map((name) => Deno.env.get(name));
+  const paths: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    paths.push(new URL(request.url).pathname);
+    return Response.json([]);
+  });
+  try {
+    Deno.env.set("SOURCES__GITHUB__REPOSITORY", "acme/plain");
+    Deno.env.set("GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "acme/prefixed");
+    const { p } = await tempPipeline("gh_active"); // the pipeline made last is the active one
+    const source = githubSource({ baseUrl: `http://127.0.0.1:${server.addr.port}` })
+      .withResources("events");
+    await p.run(source);
+    assert.deepEqual(paths, ["/repos/acme/prefixed/events"]);
+  } finally {
+    await server.shutdown();
+    names.forEach((name, i) =>
+      saved[i] === undefined ? Deno.env.delete(name) : Deno.env.set(name, saved[i]!)
+    );
+  }
+});
