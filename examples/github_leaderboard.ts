@@ -32,6 +32,22 @@ interface RecordedEvent {
 }
 
 /**
+ * The page of `items` that `url` asks for as GitHub pages lists: `per_page` items (default
+ * 30) of page `page` (from 1), with a `Link` header to the next page when there is one.
+ */
+export function githubPage(url: URL, items: readonly unknown[]): Response {
+  const perPage = Number(url.searchParams.get("per_page") ?? 30);
+  const page = Number(url.searchParams.get("page") ?? 1);
+  const headers = new Headers();
+  if (page * perPage < items.length) {
+    const next = new URL(url);
+    next.searchParams.set("page", String(page + 1));
+    headers.set("link", `<${next}>; rel="next"`);
+  }
+  return Response.json(items.slice((page - 1) * perPage, page * perPage), { headers });
+}
+
+/**
  * Serves `events` as GitHub's `GET /repos/<owner>/<name>/events` does: newest first, `per_page`
  * at a time, with a `Link` header to the next page (events added to the list later are served
  * too). Returns the base URL, the repository and the requests seen.
@@ -45,16 +61,10 @@ export function replayGithubEvents(events: RecordedEvent[]) {
     if (url.pathname !== `/repos/${repository}/events`) {
       return Response.json({ message: "Not Found" }, { status: 404 });
     }
-    const sorted = events.toSorted((a, b) => b.created_at.localeCompare(a.created_at));
-    const perPage = Number(url.searchParams.get("per_page") ?? 30);
-    const page = Number(url.searchParams.get("page") ?? 1);
-    const headers = new Headers();
-    if (page * perPage < sorted.length) {
-      const next = new URL(url);
-      next.searchParams.set("page", String(page + 1));
-      headers.set("link", `<${next}>; rel="next"`);
-    }
-    return Response.json(sorted.slice((page - 1) * perPage, page * perPage), { headers });
+    return githubPage(
+      url,
+      events.toSorted((a, b) => b.created_at.localeCompare(a.created_at)),
+    );
   });
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}`,

@@ -45,16 +45,17 @@ export async function* concurrentFlatMap<T, R>(
     return outputs;
   };
   const running: Promise<R[]>[] = [];
+  const width = Math.max(1, limit);
   let next = 0;
-  const startUpTo = (count: number) => {
-    while (next < inputs.length && running.length < count) {
+  const startMore = () => {
+    while (next < inputs.length && running.length < width) {
       const task = collect(inputs[next++]);
       task.catch(() => {}); // awaited below; a failure of one aborts the rest
       running.push(task);
     }
   };
   try {
-    startUpTo(Math.max(1, limit));
+    startMore();
     while (running.length > 0) {
       let outputs: R[];
       try {
@@ -62,7 +63,7 @@ export async function* concurrentFlatMap<T, R>(
       } catch (error) {
         throw failure === undefined ? error : failure.error;
       }
-      startUpTo(Math.max(1, limit));
+      startMore();
       yield* outputs;
     }
   } finally {

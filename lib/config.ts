@@ -219,9 +219,7 @@ export function config<T>(
   keyOrOptions?: string | ConfigValueOptions<T>,
   options?: ConfigValueOptions<T>,
 ): ConfigValue<T> {
-  return typeof keyOrOptions === "object"
-    ? new ConfigValue(undefined, false, keyOrOptions)
-    : new ConfigValue(keyOrOptions, false, options);
+  return declare(false, keyOrOptions, options);
 }
 
 /**
@@ -249,9 +247,18 @@ export function secret<T>(
   keyOrOptions?: string | ConfigValueOptions<T>,
   options?: ConfigValueOptions<T>,
 ): ConfigValue<T> {
+  return declare(true, keyOrOptions, options);
+}
+
+/** The declaration of {@linkcode config} and {@linkcode secret}: a key, options, or both. */
+function declare<T>(
+  isSecret: boolean,
+  keyOrOptions: string | ConfigValueOptions<T> | undefined,
+  options: ConfigValueOptions<T> | undefined,
+): ConfigValue<T> {
   return typeof keyOrOptions === "object"
-    ? new ConfigValue(undefined, true, keyOrOptions)
-    : new ConfigValue(keyOrOptions, true, options);
+    ? new ConfigValue(undefined, isSecret, keyOrOptions)
+    : new ConfigValue(keyOrOptions, isSecret, options);
 }
 
 /** Options of {@linkcode resolveConfigSpec}. */

@@ -35,7 +35,7 @@
  * @module
  */
 import { log } from "../lib/log.ts";
-import { OptionKeyError, readOptions } from "../lib/options.ts";
+import { isPlainObject, OptionKeyError, readOptions } from "../lib/options.ts";
 import { DltError, ResourceExtractionError } from "../lib/errors.ts";
 import { concurrentFlatMap } from "../lib/concurrent.ts";
 import {
@@ -560,9 +560,8 @@ function readEndpoint(value: unknown, resource: string, where: string): Loose {
 /** A resource's endpoint over the defaults' one; `params`, `json` and `headers` merge key by key. */
 function mergeEndpoints(defaults: Loose, own: Loose): Loose {
   const merged: Loose = { ...defaults, ...own };
-  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
   for (const key of ["params", "json", "headers"]) {
-    if (isObject(defaults[key]) && isObject(own[key])) {
+    if (isPlainObject(defaults[key]) && isPlainObject(own[key])) {
       merged[key] = { ...(defaults[key] as Loose), ...(own[key] as Loose) };
     }
   }

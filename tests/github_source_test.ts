@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { MissingConfigError } from "../mod.ts";
 import { githubSource } from "../sources/github.ts";
-import { replayGithubEvents, runLeaderboard } from "../examples/github_leaderboard.ts";
+import { githubPage, replayGithubEvents, runLeaderboard } from "../examples/github_leaderboard.ts";
 import { hasSharedFixture, readSharedFixture, tempDir, tempPipeline } from "./_helpers.ts";
 
 const EVENTS = "dlt-cases/github.events.load_page_1_duck.json";
@@ -107,17 +107,11 @@ function githubIssuesApi(issues: Issue[], repository: string) {
       return Response.json({ message: "Not Found" }, { status: 404 });
     }
     const since = url.searchParams.get("since") ?? "";
-    const perPage = Number(url.searchParams.get("per_page"));
-    const page = Number(url.searchParams.get("page") ?? 1);
-    const matching = issues.filter((i) => i.updated_at >= since)
-      .toSorted((a, b) => a.updated_at.localeCompare(b.updated_at));
-    const headers = new Headers();
-    if (page * perPage < matching.length) {
-      const next = new URL(url);
-      next.searchParams.set("page", String(page + 1));
-      headers.set("link", `<${next}>; rel="next"`);
-    }
-    return Response.json(matching.slice((page - 1) * perPage, page * perPage), { headers });
+    return githubPage(
+      url,
+      issues.filter((i) => i.updated_at >= since)
+        .toSorted((a, b) => a.updated_at.localeCompare(b.updated_at)),
+    );
   });
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}`,

@@ -10,7 +10,7 @@ import {
   BearerTokenAuth,
   OAuth2ClientCredentials,
 } from "../lib/http/auth.ts";
-import { type Page, RESTClient } from "../lib/http/client.ts";
+import { type Page, RESTClient, type RESTClientOptions } from "../lib/http/client.ts";
 import { HttpError, ResponseFormatError } from "../lib/http/errors.ts";
 import {
   HeaderLinkPaginator,
@@ -783,6 +783,19 @@ Deno.test("an API key in the query is sent, but shows as *** in the error of a f
   }
 });
 
+/** A client of `server` that gets OAuth2 client-credentials tokens from `<server>/token`. */
+function oauthClient(server: TestServer, options: RESTClientOptions = {}): RESTClient {
+  return new RESTClient({
+    baseUrl: server.url,
+    ...options,
+    auth: new OAuth2ClientCredentials({
+      accessTokenUrl: `${server.url}/token`,
+      clientId: "client-e2e",
+      clientSecret: "client-secret-e2e",
+    }),
+  });
+}
+
 Deno.test("OAuth2 client credentials: a 401 refreshes the token once and the retry succeeds", async () => {
   let tokens = 0;
   await using server = serve(({ url, headers }) => {
@@ -794,14 +807,7 @@ Deno.test("OAuth2 client credentials: a 401 refreshes the token once and the ret
       ? Response.json({ message: "token revoked" }, { status: 401 })
       : Response.json([{ id: 1 }]);
   });
-  const client = new RESTClient({
-    baseUrl: server.url,
-    auth: new OAuth2ClientCredentials({
-      accessTokenUrl: `${server.url}/token`,
-      clientId: "client-e2e",
-      clientSecret: "client-secret-e2e",
-    }),
-  });
+  const client = oauthClient(server);
   const pages = await collect(client.paginate("/items"));
   assert.deepEqual(pages.flat(), [{ id: 1 }]);
   assert.deepEqual(server.received.map((r) => [r.url.pathname, r.headers.get("authorization")]), [
@@ -823,15 +829,7 @@ Deno.test("OAuth2 client credentials: a 401 that persists after one refresh is a
     tokens++;
     return Response.json({ access_token: `access-${tokens}` });
   });
-  const client = new RESTClient({
-    baseUrl: server.url,
-    retry: FAST_RETRY,
-    auth: new OAuth2ClientCredentials({
-      accessTokenUrl: `${server.url}/token`,
-      clientId: "client-e2e",
-      clientSecret: "client-secret-e2e",
-    }),
-  });
+  const client = oauthClient(server, { retry: FAST_RETRY });
   const error = await failure(collect(client.paginate("/items")), HttpError);
   assert.equal(error.status, 401);
   assert.equal(tokens, 2);
@@ -840,16 +838,7 @@ Deno.test("OAuth2 client credentials: a 401 that persists after one refresh is a
 
 Deno.test("OAuth2: a token endpoint that never answers times out like a request", async () => {
   await using server = serve(noAnswer);
-  const client = new RESTClient({
-    baseUrl: server.url,
-    timeoutMs: 200,
-    retry: { ...FAST_RETRY, maxAttempts: 2 },
-    auth: new OAuth2ClientCredentials({
-      accessTokenUrl: `${server.url}/token`,
-      clientId: "client-e2e",
-      clientSecret: "client-secret-e2e",
-    }),
-  });
+  const client = oauthClient(server, { timeoutMs: 200, retry: { ...FAST_RETRY, maxAttempts: 2 } });
   const error = await failure(collect(client.paginate("/items")), HttpError);
   assert.match(error.message, /^Timed out after 200 ms, 2 attempt\(s\): GET /);
   assert.equal(error.transient, true);
@@ -858,15 +847,7 @@ Deno.test("OAuth2: a token endpoint that never answers times out like a request"
 
 Deno.test("OAuth2: a token endpoint refusing the client is an AuthError, not retried", async () => {
   await using server = serve(() => Response.json({ error: "invalid_client" }, { status: 401 }));
-  const client = new RESTClient({
-    baseUrl: server.url,
-    retry: FAST_RETRY,
-    auth: new OAuth2ClientCredentials({
-      accessTokenUrl: `${server.url}/token`,
-      clientId: "client-e2e",
-      clientSecret: "client-secret-e2e",
-    }),
-  });
+  const client = oauthClient(server, { retry: FAST_RETRY });
   const error = await failure(collect(client.paginate("/items")), AuthError);
   assert.equal(error.status, 401);
   assert.match(error.message, /invalid_client/);

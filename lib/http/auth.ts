@@ -12,7 +12,7 @@
 import { ConfigError, DltError, type DltErrorOptions } from "../errors.ts";
 import { parseJson } from "../json.ts";
 import { describeValue, isPlainObject } from "../options.ts";
-import { redact, redactUrl, registerSecret } from "../redact.ts";
+import { redactUrl, registerSecret } from "../redact.ts";
 import { bodyExcerpt } from "./errors.ts";
 import type { Auth, AuthContext, RequestSpec } from "./types.ts";
 
@@ -392,8 +392,7 @@ export class OAuth2ClientCredentials implements Auth {
     if (!response.ok) {
       const transient = response.status === 408 || response.status === 429 ||
         response.status >= 500;
-      // redacted before it is cut: a secret across the cut would leave its start in the excerpt
-      const excerpt = bodyExcerpt(redact(text));
+      const excerpt = bodyExcerpt(text);
       throw new AuthError(
         `Token request to ${shown} failed: ${status}${excerpt ? `: ${excerpt}` : ""}`,
         response.status,

@@ -9,9 +9,12 @@ import { redact, redactUrl } from "../redact.ts";
 /** How much of a response body an error shows. */
 const EXCERPT_LENGTH = 300;
 
-/** The first characters of a response body, on one line, for messages. */
+/**
+ * The first characters of a response body, on one line, for messages. Secrets are redacted
+ * before the text is cut: a secret across the cut would leave its start in the excerpt.
+ */
 export function bodyExcerpt(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
+  const line = redact(text).replace(/\s+/g, " ").trim();
   return line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}…` : line;
 }
 
@@ -62,10 +65,9 @@ export class HttpError extends DltError {
   constructor(reason: string, details: HttpErrorDetails) {
     const url = redactUrl(details.url);
     const page = details.pageNumber === undefined ? "" : ` (page ${details.pageNumber})`;
-    // redacted before it is cut: a secret across the cut would leave its start in the excerpt
     const excerpt = details.body === undefined || details.body === ""
       ? undefined
-      : bodyExcerpt(redact(details.body));
+      : bodyExcerpt(details.body);
     const status = details.status;
     super(
       `${reason}: ${details.method} ${url}${page}${excerpt === undefined ? "" : ` — ${excerpt}`}`,
