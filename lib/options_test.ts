@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { describeValue, isPlainObject, readOptions, snakeCase } from "./options.ts";
+import {
+  camelCase,
+  checkOptions,
+  columnNames,
+  describeValue,
+  func,
+  integer,
+  isPlainObject,
+  oneOf,
+  OptionKeyError,
+  readOptions,
+  snakeCase,
+} from "./options.ts";
 import { registerSecret } from "./redact.ts";
 
 Deno.test("snakeCase keeps acronyms together", () => {
@@ -42,8 +54,8 @@ Deno.test("readOptions names the place and the key of an unknown option, with th
   assert.throws(
     () => readOptions({ limit: 1, offset_parm: "skip" }, KNOWN, 'paginator "offset"'),
     new RangeError(
-      'Unknown option "offset_parm" for paginator "offset"; valid options: limit, offsetParam, ' +
-        "APIKey (or in snake_case)",
+      'Unknown option "offset_parm" for paginator "offset" (did you mean "offset_param"?); ' +
+        "valid options: limit, offsetParam, APIKey (or in snake_case)",
     ),
   );
   assert.throws(
@@ -130,4 +142,89 @@ Deno.test("describeValue redacts registered secrets before it cuts", () => {
   assert.equal(text, `"${"x".repeat(50)}***"`);
   const cut = describeValue(`${"x".repeat(55)}options-secret-4f2a and more`);
   assert.ok(!cut.includes("opt") && cut.endsWith("…"), cut);
+});
+
+Deno.test("options in code: dlt's snake_case names the camelCase option to write", () => {
+  const known = ["writeDisposition", "primaryKey", "maxTableNesting", "name"];
+  const settings = { snakeCase: "refuse" } as const;
+  for (
+    const [key, camel] of [["write_disposition", "writeDisposition"], [
+      "max_table_nesting",
+      "maxTableNesting",
+    ]]
+  ) {
+    assert.throws(
+      () => readOptions({ [key]: 1 }, known, 'resource "users"', settings),
+      (e: unknown) =>
+        e instanceof OptionKeyError && e instanceof RangeError && e.key === key &&
+        e.message === `Unknown option "${key}" for resource "users": write "${camel}" ` +
+            "(options are camelCase here)",
+    );
+  }
+  assert.equal(camelCase("pipelines_dir"), "pipelinesDir");
+});
+
+Deno.test("unknown options: near misses are named, far ones only listed", () => {
+  const known = ["datasetName", "pipelinesDir", "devMode"];
+  const settings = { snakeCase: "refuse" } as const;
+  const cases: [string, string | undefined][] = [
+    ["datasetname", "datasetName"],
+    ["dataset-name", "datasetName"],
+    ["pipelineDir", "pipelinesDir"],
+    ["devMod", "devMode"],
+    ["destination", undefined],
+  ];
+  for (const [key, meant] of cases) {
+    assert.throws(() => readOptions({ [key]: 1 }, known, "pipeline()", settings), (e: unknown) => {
+      const message = (e as Error).message;
+      const hint = meant === undefined ? !message.includes("did you mean") : message.includes(
+        `(did you mean "${meant}"?)`,
+      );
+      return hint && message.endsWith("valid options: datasetName, pipelinesDir, devMode");
+    }, key);
+  }
+});
+
+Deno.test("options dlt has and this function does not say what to do instead", () => {
+  const settings = {
+    snakeCase: "refuse",
+    unsupported: { stagingDestination: "use none" },
+  } as const;
+  for (const key of ["staging_destination", "stagingDestination"]) {
+    assert.throws(
+      () => readOptions({ [key]: 1 }, ["name"], "pipeline()", settings),
+      new OptionKeyError(key, `Option "${key}" is not supported by pipeline(): use none`),
+    );
+  }
+});
+
+Deno.test("checkOptions checks each value, naming the function, the option and the allowed values", () => {
+  const spec = {
+    order: oneOf(["asc", "desc"]),
+    limit: integer({ min: 0 }),
+    key: columnNames(),
+    map: func<(x: unknown) => unknown>(),
+  };
+  const fn = (x: unknown) => x;
+  assert.deepEqual(checkOptions({ order: "desc", limit: 0, key: ["a"], map: fn }, spec, "f()"), {
+    order: "desc",
+    limit: 0,
+    key: ["a"],
+    map: fn,
+  });
+  const cases: [Record<string, unknown>, ErrorConstructor, string][] = [
+    [{ order: "up" }, RangeError, 'Option "order" of f() must be one of "asc", "desc"; got "up"'],
+    [{ limit: -1 }, RangeError, 'Option "limit" of f() must be an integer ≥ 0; got -1'],
+    [{ limit: 1.5 }, TypeError, 'Option "limit" of f() must be an integer ≥ 0; got 1.5'],
+    [
+      { key: [""] },
+      TypeError,
+      'Option "key" of f() must be a column name or a list of column ' +
+      "names; got a list of 1 item",
+    ],
+    [{ map: "x" }, TypeError, 'Option "map" of f() must be a function; got "x"'],
+  ];
+  for (const [given, type, message] of cases) {
+    assert.throws(() => checkOptions(given, spec, "f()"), new type(message));
+  }
 });
