@@ -7,7 +7,17 @@
 import { createHash } from "node:crypto";
 import { ResourceExtractionError } from "./errors.ts";
 import { type JsonPath, parseJsonPath, valueAtPath } from "./json_path.ts";
-import { keyColumns } from "./resource.ts";
+import { keyColumns } from "./resource_hints.ts";
+import {
+  checkOptions,
+  checkValue,
+  invalidValue,
+  number,
+  oneOf,
+  type OptionCheck,
+  type OptionSpec,
+  text,
+} from "./options.ts";
 
 /** A cursor value: an ISO 8601 string, a `Date`, a number or a bigint. */
 export type CursorValue = string | number | bigint | Date;
@@ -86,6 +96,16 @@ export class Incremental {
 
   /** Use {@linkcode incremental} instead. */
   constructor(cursorPath: string, options: IncrementalOptions = {}) {
+    checkValue(text(), cursorPath, "The cursor path of incremental()");
+    const where = `incremental("${cursorPath}")`;
+    options = checkOptions(options, INCREMENTAL_SPEC, where, {
+      snakeCase: "refuse",
+      unsupported: {
+        rangeStart: 'initialValue is inclusive ("closed"), as dlt\'s default',
+        rangeEnd: 'endValue is exclusive ("open"), as dlt\'s default',
+        allowExternalSchedulers: "external schedulers (Airflow) are not supported",
+      },
+    });
     this.cursorPath = cursorPath;
     this.options = options;
     this.path = parseCursorPath(cursorPath);
@@ -103,11 +123,35 @@ export class Incremental {
         );
       }
     }
-    if (options.lag !== undefined && !(options.lag >= 0)) {
-      throw new RangeError(`Incremental cursor "${cursorPath}": lag must be a number ≥ 0`);
-    }
   }
 }
+
+/** A cursor value: an ISO 8601 string, a valid `Date`, a number or a bigint. */
+function cursorValue(): OptionCheck<CursorValue> {
+  return (value) =>
+    typeof value === "string" || typeof value === "bigint" ||
+      (typeof value === "number" && !Number.isNaN(value)) ||
+      (value instanceof Date && !Number.isNaN(value.getTime()))
+      ? value as CursorValue
+      : invalidValue("a string, number, bigint or valid Date");
+}
+
+const INCREMENTAL_SPEC: OptionSpec<IncrementalOptions> = {
+  initialValue: cursorValue(),
+  endValue: cursorValue(),
+  lastValueFunc: (value) =>
+    typeof value === "function" ? value as LastValueFunc : oneOf(["max", "min"])(value),
+  rowOrder: oneOf(["asc", "desc"]),
+  primaryKey: (value) =>
+    // [] turns deduplication off
+    Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
+      ? value as string[]
+      : typeof value === "string" && value !== ""
+      ? value
+      : invalidValue("a column name or a list of column names ([] for none)"),
+  onCursorValueMissing: oneOf(["raise", "include", "exclude"]),
+  lag: number({ min: 0 }),
+};
 
 /** Creates an incremental cursor on `cursorPath`. See {@linkcode Incremental}. */
 export function incremental(cursorPath: string, options: IncrementalOptions = {}): Incremental {

@@ -30,5 +30,8 @@ Deno.test("the state holds the last value with its type and the boundary hashes"
 
 Deno.test("cursor paths are checked when the cursor is defined", () => {
   assert.throws(() => incremental("a..b"), /Invalid incremental cursor path "a..b"/);
-  assert.throws(() => incremental("n", { lag: -1 }), /lag must be a number/);
+  assert.throws(
+    () => incremental("n", { lag: -1 }),
+    new RangeError('Option "lag" of incremental("n") must be a number ≥ 0; got -1'),
+  );
 });

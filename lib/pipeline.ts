@@ -6,16 +6,26 @@
  */
 import { join, resolve } from "node:path";
 import type { Destination, DestinationClient } from "./destination.ts";
-import { DltResource, resource, type ResourceHints } from "./resource.ts";
+import { DltResource, resource } from "./resource.ts";
+import {
+  type DropOptions,
+  type NormalizeOptions,
+  type PipelineOptions,
+  readDropOptions,
+  readLoadOptions,
+  readNormalizeOptions,
+  readPipelineOptions,
+  readRunOptions,
+  type RefreshMode,
+  type RunOptions,
+} from "./pipeline_options.ts";
+import type { Normalized } from "./resource_hints.ts";
 import { DltSource } from "./source.ts";
 import { PackageStore, readJsonFile, writeJsonFile } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
-import {
-  type NamingConvention,
-  namingConvention,
-  type NamingConventionName,
-} from "./normalize/naming.ts";
+import type { NamingConvention } from "./normalize/naming.ts";
+import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
 import {
@@ -45,60 +55,13 @@ export type RunData =
   | Iterable<unknown>
   | AsyncIterable<unknown>;
 
-/** Options of {@linkcode pipeline}. */
-export interface PipelineOptions {
-  /** Name of the pipeline: names its working folder and, by default, its dataset and file. */
-  pipelineName: string;
-  /**
-   * Where data is loaded: a destination name (`"duckdb"`) or a destination object such as
-   * `duckdb({ path })`.
-   * @default {"duckdb"}
-   */
-  destination?: string | Destination;
-  /**
-   * Dataset (database schema) the tables are created in.
-   * @default {`${pipelineName}_dataset`}
-   */
-  datasetName?: string;
-  /**
-   * Folder holding the pipelines' working folders.
-   * @default {"~/.dlt/pipelines"}
-   */
-  pipelinesDir?: string;
-  /**
-   * Start fresh each time the pipeline is created: the dataset name gets a unique suffix and
-   * local state is dropped.
-   * @default {false}
-   */
-  devMode?: boolean;
-  /**
-   * The naming convention of new schemas: `snake_case` (dlt's default), `direct` (names kept)
-   * or `duck_case` (case-sensitive). A schema keeps the convention it was created with.
-   * @default {"snake_case"}
-   */
-  naming?: NamingConventionName;
-  /**
-   * A folder of schema files (`<schema>.schema.yaml`, dlt's format) to take hints from: when a
-   * file changes, its tables and column hints apply to the schema on the next run (hints a
-   * resource sets itself still win). A missing file is created from the schema, to be edited.
-   */
-  importSchemaPath?: string;
-  /** A folder the schemas are written to as `<schema>.schema.yaml` after each change. */
-  exportSchemaPath?: string;
-}
-
-/** Options of {@linkcode Pipeline.run} and {@linkcode Pipeline.extract}: hints for all resources. */
-export interface RunOptions extends ResourceHints {
-  /** Cancels the run. */
-  signal?: AbortSignal;
-  /**
-   * Start over before extracting, as dlt's `refresh`: `drop_sources` drops every table of the
-   * source's schema and resets the source's state; `drop_resources` drops the tables and state of
-   * the resources that run; `drop_data` empties their tables and resets their state, keeping the
-   * schema. Done in the load of this run's package, so a failed run changes nothing.
-   */
-  refresh?: "drop_sources" | "drop_resources" | "drop_data";
-}
+export type {
+  DropOptions,
+  NormalizeOptions,
+  PipelineOptions,
+  RefreshMode,
+  RunOptions,
+} from "./pipeline_options.ts";
 
 /**
  * The tables a refresh drops or empties, with the state it resets (in `state`, in place): all of
@@ -107,7 +70,7 @@ export interface RunOptions extends ResourceHints {
 function refreshTables(
   schema: StoredSchema,
   source: DltSource,
-  refresh: NonNullable<RunOptions["refresh"]>,
+  refresh: RefreshMode,
   state: PipelineState,
 ): { drop: string[]; truncate: string[] } {
   const running = [...source.resources.values()].filter((r) => r.selected).map((r) => r.name);
@@ -169,16 +132,18 @@ export class Pipeline {
   #destination: Destination | undefined;
   #store: PackageStore;
   #devMode: boolean;
-  #namingName: NamingConventionName;
+  #namingOption: NamingOption;
   #importSchemaPath: string | undefined;
   #exportSchemaPath: string | undefined;
+  #refresh: RefreshMode | undefined;
   #state: PipelineState | undefined;
   #schemas = new Map<string, StoredSchema>();
-  #naming: NamingConvention | undefined;
+  #conventions: NamingConventions | undefined;
   #initialized = false;
 
   /** Use {@linkcode pipeline} instead. */
   constructor(options: PipelineOptions) {
+    options = readPipelineOptions(options);
     if (!NAME_PATTERN.test(options.pipelineName ?? "")) {
       throw new TypeError(
         `Invalid pipeline name "${options.pipelineName}": use letters, digits, "_", "-" and "."`,
@@ -187,8 +152,8 @@ export class Pipeline {
     this.pipelineName = options.pipelineName;
     activatePipeline(this.pipelineName);
     this.#devMode = options.devMode ?? false;
-    this.#namingName = options.naming ?? "snake_case";
-    namingConvention(this.#namingName); // an unknown name fails here
+    this.#namingOption = options.naming ?? "snake_case";
+    this.#refresh = options.refresh;
     const baseDataset = options.datasetName ?? `${options.pipelineName}_dataset`;
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
@@ -224,8 +189,8 @@ export class Pipeline {
   async #init(): Promise<void> {
     if (this.#initialized) return;
     const destination = await this.destination();
-    this.#naming = namingConvention(
-      this.#namingName,
+    this.#conventions ??= new NamingConventions(
+      this.#namingOption,
       destination.capabilities.maxIdentifierLength,
     );
     if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
@@ -299,7 +264,7 @@ export class Pipeline {
     }
   }
 
-  #toSource(data: RunData, options: RunOptions): DltSource {
+  #toSource(data: RunData, options: Normalized<RunOptions>): DltSource {
     if (data instanceof DltSource) return data;
     if (data instanceof DltResource) return new DltSource([data], { name: this.pipelineName });
     if (Array.isArray(data) && data.length > 0 && data.every((d) => d instanceof DltResource)) {
@@ -316,12 +281,16 @@ export class Pipeline {
 
   /** Extracts `data` into a new load package (normalized and loaded by the next steps). */
   async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
+    return await this.#extract(data, readRunOptions(options, "extract()"));
+  }
+
+  async #extract(data: RunData, options: Normalized<RunOptions>): Promise<ExtractInfo> {
     await this.#init();
     const source = this.#toSource(data, options);
     return await this.#step("extract", undefined, async () => {
       await this.#importSchema(source.name);
       const state = structuredClone(this.#state!);
-      const { signal, refresh, ...hints } = options;
+      const { signal, refresh = this.#refresh, ...hints } = options;
       const schema = await this.#schemaOf(source);
       const refreshed = refresh === undefined
         ? { drop: [], truncate: [] }
@@ -348,7 +317,8 @@ export class Pipeline {
   }
 
   /** Normalizes every extracted package. */
-  async normalize(): Promise<NormalizeInfo> {
+  async normalize(options: NormalizeOptions = {}): Promise<NormalizeInfo> {
+    const { workers } = readNormalizeOptions(options);
     await this.#init();
     const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
     const normalized = new Set(await this.#store.list("normalized"));
@@ -362,9 +332,10 @@ export class Pipeline {
         const dir = this.#store.dir("extracted", loadId);
         const manifest = await this.#store.readManifest(dir);
         const schema = this.#schemas.get(manifest.schemaName) ??
-          newSchema(manifest.schemaName, this.#naming!.name);
+          newSchema(manifest.schemaName, this.#conventions!.defaultName);
         const result = await normalizePackage(this.#store, loadId, schema, {
           naming: this.#namingOf(schema),
+          workers,
         });
         await this.#saveSchema(result.schema);
         info.loadIds.push(loadId);
@@ -382,14 +353,16 @@ export class Pipeline {
    */
   async #schemaOf(source: DltSource): Promise<StoredSchema> {
     const known = this.#schemas.get(source.name);
+    const conventions = this.#conventions!;
+    const asked = source.naming === undefined ? undefined : conventions.nameOf(source.naming);
     if (known === undefined) {
-      const schema = newSchema(source.name, source.naming ?? this.#naming!.name);
+      const schema = newSchema(source.name, asked ?? conventions.defaultName);
       await this.#saveSchema(schema);
       return schema;
     }
-    if (source.naming !== undefined && source.naming !== known.naming) {
+    if (asked !== undefined && asked !== known.naming) {
       throw new DltError(
-        `Source "${source.name}" asks for naming convention "${source.naming}", but its schema uses "${known.naming}"; load it with a new pipeline (or devMode) to change conventions`,
+        `Source "${source.name}" asks for naming convention "${asked}", but its schema uses "${known.naming}"; load it with a new pipeline (or devMode) to change conventions`,
       );
     }
     return known;
@@ -397,10 +370,7 @@ export class Pipeline {
 
   /** The naming convention `schema` was created with. */
   #namingOf(schema: StoredSchema): NamingConvention {
-    const naming = this.#naming!;
-    return schema.naming === naming.name
-      ? naming
-      : namingConvention(schema.naming, naming.maxLength);
+    return this.#conventions!.get(schema.naming);
   }
 
   async #saveSchema(schema: StoredSchema): Promise<void> {
@@ -438,7 +408,7 @@ export class Pipeline {
       throw new DltError(`Schema file "${file}" holds schema "${imported.name}", not "${name}"`);
     }
     const schema = known ?? newSchema(name, imported.naming);
-    namingConvention(schema.naming); // an unknown convention fails here
+    this.#namingOf(schema); // an unknown convention fails here
     applyImportedSchema(schema, imported);
     schema.importedHash = hash;
     bumpSchemaVersion(schema);
@@ -446,7 +416,8 @@ export class Pipeline {
   }
 
   /** Loads every normalized package; returns what was loaded. */
-  async load(): Promise<LoadInfo> {
+  async load(options: Record<never, never> = {}): Promise<LoadInfo> {
+    readLoadOptions(options);
     const startedAt = new Date();
     const packages = await this.#loadPending();
     return await this.#info(packages, startedAt, {
@@ -517,6 +488,7 @@ export class Pipeline {
    */
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
+    const read = readRunOptions(options, "run()");
     await this.#init();
     // errors surface when the destination is opened for loading
     (await this.destination()).prepare?.(this.#clientOptions()).catch(() => {});
@@ -532,7 +504,7 @@ export class Pipeline {
     // finish what an interrupted run left behind
     await time("normalize", () => this.normalize());
     const packages = await time("load", () => this.#loadPending());
-    await time("extract", () => this.extract(data, options));
+    await time("extract", () => this.#extract(data, read));
     await time("normalize", () => this.normalize());
     packages.push(...await time("load", () => this.#loadPending()));
     return await this.#info(packages, startedAt, timings);
@@ -571,9 +543,8 @@ export class Pipeline {
    * await p.drop({ resources: ["issues"] }); // the issues tables and cursor start over
    * ```
    */
-  async drop(
-    options: { resources?: string[]; schemaName?: string } = {},
-  ): Promise<LoadInfo | undefined> {
+  async drop(options: DropOptions = {}): Promise<LoadInfo | undefined> {
+    options = readDropOptions(options);
     if (options.resources === undefined) {
       await Deno.remove(this.workingDir, { recursive: true }).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;

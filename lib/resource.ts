@@ -4,10 +4,40 @@
  *
  * @module
  */
-import type { ColumnHint, MergeStrategy, WriteDisposition } from "./schema/schema.ts";
-import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
-import type { Incremental, IncrementalRun } from "./incremental.ts";
+import { Incremental, type IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
+import {
+  boolean,
+  checkOptions,
+  checkValue,
+  describeValue,
+  func,
+  instanceOf,
+  integer,
+  invalidValue,
+  isPlainObject,
+  number,
+  type OptionCheck,
+  type OptionSpec,
+  text,
+} from "./options.ts";
+import {
+  MERGE_HINTS,
+  type Normalized,
+  type NormalizedHints,
+  normalizeHints,
+  readHintOptions,
+  RESOURCE_HINTS_SPEC,
+  type ResourceHints,
+} from "./resource_hints.ts";
+
+export { keyColumns } from "./resource_hints.ts";
+export type {
+  NormalizedHints,
+  ResourceHints,
+  TableNameHint,
+  WriteDispositionConfig,
+} from "./resource_hints.ts";
 
 /** What a resource function receives; `C` is the type of its resolved `config`. */
 export interface ResourceContext<C = Record<string, unknown>> {
@@ -41,59 +71,6 @@ export type TransformerFunction<T = unknown> = (
   context: ResourceContext,
 ) => ResourceData | unknown;
 
-/** The table name, or a function that picks the table for each item. */
-export type TableNameHint = string | ((item: unknown) => string);
-
-/** Hints of the table(s) a resource writes, as in dlt. */
-export interface ResourceHints {
-  /**
-   * Table the items go to; a function of the item routes items to several tables.
-   * @default {the resource name}
-   */
-  tableName?: TableNameHint;
-  /** Column(s) that identify a row. */
-  primaryKey?: string | string[];
-  /**
-   * Column(s) whose values `merge` replaces as a whole: rows sharing a merge key value with the
-   * new rows are deleted first (a partition reloaded).
-   */
-  mergeKey?: string | string[];
-  /**
-   * How rows are written: `append` adds, `replace` swaps the table's content, `merge` updates
-   * rows by primary key (and replaces rows by merge key; dlt's `delete-insert`), `skip` extracts
-   * nothing.
-   * @default {"append"}
-   */
-  writeDisposition?: WriteDisposition;
-  /**
-   * How `merge` merges: `delete-insert` (default), `upsert` (rows updated by primary key, their
-   * `_dlt_id` a hash of it) or `scd2` (every version kept, with `_dlt_valid_from` and
-   * `_dlt_valid_to`; a row missing from a full extract is retired).
-   */
-  mergeStrategy?: MergeStrategy;
-  /** `scd2`: names of the valid-from and valid-to columns. @default {["_dlt_valid_from", "_dlt_valid_to"]} */
-  validityColumnNames?: [string, string];
-  /** Hints per column (source column name): data type, nullability, keys. */
-  columns?: Record<string, ColumnHint>;
-  /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
-  maxTableNesting?: number;
-  /**
-   * What happens when data would add a table or column or not fit a column's type: `evolve`
-   * (default), `freeze`, `discard_row` or `discard_value`, for all or per entity.
-   */
-  schemaContract?: SchemaContract;
-  /**
-   * Give nested rows `_dlt_root_id`, the `_dlt_id` of their root row (dlt's root key), so they
-   * can be found from the root table in one join.
-   */
-  rootKey?: boolean;
-}
-
-/** A key hint (`"id"` or `["a", "b"]`) as a list of columns; `undefined` stays undefined. */
-export function keyColumns(key: string | string[] | undefined): string[] | undefined {
-  return key === undefined ? undefined : Array.isArray(key) ? key : [key];
-}
-
 /** Options of {@linkcode resource}. */
 export interface ResourceOptions extends ResourceHints {
   /**
@@ -123,22 +100,78 @@ export interface TransformerOptions extends ResourceOptions {
   dataFrom?: DltResource;
 }
 
+/** Options of {@linkcode DltResource.applyHints}: the hints, and the incremental cursor. */
+export interface ApplyHintsOptions extends ResourceHints {
+  /** An incremental cursor, replacing the resource's. */
+  incremental?: Incremental;
+}
+
+/** Options of {@linkcode DltResource.addLimit}, as dlt's `add_limit`. */
+export interface AddLimitOptions {
+  /** Stop once the resource has run this many seconds (checked at each yield). */
+  maxTime?: number;
+  /**
+   * Count rows instead of yields: a page of 100 items counts 100 (the page that reaches the
+   * limit is loaded whole).
+   * @default {false}
+   */
+  countRows?: boolean;
+}
+
+function incrementalCursor(): OptionCheck<Incremental> {
+  return instanceOf(Incremental, "an incremental() cursor");
+}
+
+const RESOURCE_SPEC: OptionSpec<ResourceOptions> = {
+  ...RESOURCE_HINTS_SPEC,
+  name: text(),
+  selected: boolean(),
+  incremental: incrementalCursor(),
+  config: (value) =>
+    isPlainObject(value) ? value : invalidValue("an object of config() and secret() values"),
+};
+
+const APPLY_HINTS_SPEC: OptionSpec<ApplyHintsOptions> = {
+  ...RESOURCE_HINTS_SPEC,
+  incremental: incrementalCursor(),
+};
+
+const ADD_LIMIT_SPEC: OptionSpec<AddLimitOptions> = {
+  maxTime: number({ min: 0 }),
+  countRows: boolean(),
+};
+
+/** How a function names itself in errors: `resource "users"` when the name is known. */
+function describeCall(kind: string, options: unknown): string {
+  const name = isPlainObject(options) ? options.name : undefined;
+  return typeof name === "string" && name !== "" ? `${kind} "${name}"` : `${kind}()`;
+}
+
 type Step =
   | { kind: "map"; fn: (item: unknown) => unknown }
-  | { kind: "filter"; fn: (item: unknown) => boolean }
-  | { kind: "limit"; max: number };
+  | { kind: "filter"; fn: (item: unknown) => boolean };
+
+/** A limit set by {@linkcode DltResource.addLimit}. */
+interface Limit {
+  maxItems: number | undefined;
+  maxTime: number | undefined;
+  countRows: boolean;
+}
 
 type Producer =
   | { kind: "generator"; fn: ResourceFunction }
   | { kind: "iterable"; data: Iterable<unknown> | AsyncIterable<unknown> }
   | { kind: "transformer"; fn: TransformerFunction; parent: DltResource | undefined };
 
+/** Options as the constructor takes them: read and checked, hints normalized. */
+type CheckedOptions = Omit<Normalized<ResourceOptions>, "name">;
+
 /** A named stream of data items that loads into one table (or several, by item). */
 export class DltResource {
   /** The resource name. */
   readonly name: string;
-  /** Table hints. */
-  readonly hints: ResourceHints;
+  /** Table hints, normalized: the write disposition a name, merge settings flat, columns a record. */
+  readonly hints: NormalizedHints;
   /** Whether a source loads this resource. */
   selected: boolean;
   /** The incremental cursor, if the resource has one. */
@@ -147,16 +180,16 @@ export class DltResource {
   readonly configSpec: Record<string, unknown> | undefined;
   #producer: Producer;
   #steps: Step[] = [];
-  /** Yields counted so far by each limit step in this run. */
-  #limitState = new WeakMap<Step, number>();
+  #limit: Limit | undefined;
+  /** What the limit counted in this run, and when the run started. */
+  #limitRun = { count: 0, startedAt: 0 };
 
   /** Use {@linkcode resource} or {@linkcode transformer} instead. */
-  constructor(name: string, producer: Producer, options: ResourceOptions) {
+  constructor(name: string, producer: Producer, options: CheckedOptions) {
     if (!name) throw new TypeError("A resource needs a name: pass the `name` option");
     this.name = name;
     this.#producer = producer;
-    const { name: _name, selected, incremental, config, ...hints } = options;
-    expandSchemaContract(hints.schemaContract, `Resource "${name}"`);
+    const { selected, incremental, config, ...hints } = options;
     this.hints = hints;
     this.selected = selected ?? true;
     this.incremental = incremental;
@@ -184,31 +217,50 @@ export class DltResource {
    */
   // deno-lint-ignore no-explicit-any
   addMap(fn: (item: any) => unknown): this {
-    this.#steps.push({ kind: "map", fn });
+    this.#steps.push({ kind: "map", fn: checkValue(func(), fn, `The function of addMap()`) });
     return this;
   }
 
   /** Keeps only items for which `fn` is true (in place; returns this resource). */
   // deno-lint-ignore no-explicit-any
   addFilter(fn: (item: any) => boolean): this {
-    this.#steps.push({ kind: "filter", fn });
+    this.#steps.push({ kind: "filter", fn: checkValue(func(), fn, `The function of addFilter()`) });
     return this;
   }
 
   /**
-   * Stops after `max` yields of the resource function (a yielded page counts once), as dlt's
-   * `add_limit` (in place; returns this resource).
+   * Stops the resource after `maxItems` yields of its function (a yielded page counts once;
+   * `countRows` counts rows), after `maxTime` seconds, or whichever comes first, as dlt's
+   * `add_limit` (in place; returns this resource). `null`, `undefined` or `-1` mean no limit on
+   * the count; a second call replaces the first. The limit counts what is left after maps,
+   * filters and the incremental cursor, and applies to resources, not to transformers.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const sample = resource(function* () {
+   *   for (let page = 0; ; page++) yield [page];
+   * }, { name: "pages" }).addLimit(10); // ten pages
+   * sample.addLimit(null, { maxTime: 5 }); // replaced: as many as 5 seconds give
+   * ```
    */
-  addLimit(max: number): this {
-    if (!Number.isInteger(max) || max < 0) {
-      throw new RangeError(`Limit must be a non-negative integer, got ${max}`);
+  addLimit(maxItems?: number | null, options: AddLimitOptions = {}): this {
+    if (this.isTransformer) {
+      throw new TypeError(
+        `addLimit() has no effect on transformer "${this.name}": set it on the resource that feeds it`,
+      );
     }
-    this.#steps.push({ kind: "limit", max });
+    const max = maxItems === null || maxItems === undefined || maxItems === -1
+      ? undefined
+      : checkValue(integer({ min: 0 }), maxItems, "The limit of addLimit()");
+    const read = checkOptions(options, ADD_LIMIT_SPEC, "addLimit()", { snakeCase: "refuse" });
+    this.#limit = { maxItems: max, maxTime: read.maxTime, countRows: read.countRows ?? false };
     return this;
   }
 
   /** A copy of this resource under another name (and default table name). */
   withName(name: string): DltResource {
+    checkValue(text(), name, "The name of withName()");
     const copy = new DltResource(name, this.#producer, {
       ...this.hints,
       selected: this.selected,
@@ -216,12 +268,14 @@ export class DltResource {
       config: this.configSpec,
     });
     copy.#steps = [...this.#steps];
+    copy.#limit = this.#limit;
     return copy;
   }
 
   /**
    * Replaces the hints given in `hints` (in place; returns this resource), as dlt's
-   * `apply_hints`; hints left `undefined` are kept.
+   * `apply_hints`; hints left `undefined` are kept. A new `writeDisposition` replaces the merge
+   * settings of the old one (dlt's dict is one value).
    *
    * @example
    * ```ts
@@ -230,11 +284,18 @@ export class DltResource {
    * if (users.hints.primaryKey !== "id") throw new Error();
    * ```
    */
-  applyHints(hints: ResourceHints): this {
-    expandSchemaContract(hints.schemaContract, `Resource "${this.name}"`);
-    for (const [key, value] of Object.entries(hints)) {
-      if (value !== undefined) (this.hints as Record<string, unknown>)[key] = value;
+  applyHints(hints: ApplyHintsOptions): this {
+    const where = `applyHints() of resource "${this.name}"`;
+    const { incremental, ...given } = readHintOptions(hints, APPLY_HINTS_SPEC, where);
+    const merged: Record<string, unknown> = { ...this.hints };
+    if (given.writeDisposition !== undefined) {
+      for (const key of MERGE_HINTS) delete merged[key];
     }
+    Object.assign(merged, given);
+    const checked = normalizeHints(merged as NormalizedHints, where);
+    for (const key of Object.keys(this.hints)) delete (this.hints as Record<string, unknown>)[key];
+    Object.assign(this.hints, checked);
+    if (incremental !== undefined) this.incremental = incremental;
     return this;
   }
 
@@ -243,8 +304,12 @@ export class DltResource {
    * transformer that yields the transformer's output.
    */
   pipe(next: DltResource): DltResource {
-    if (next.#producer.kind !== "transformer") {
-      throw new TypeError(`Resource "${next.name}" is not a transformer and cannot be piped into`);
+    if (!(next instanceof DltResource) || next.#producer.kind !== "transformer") {
+      throw new TypeError(
+        `${
+          next instanceof DltResource ? `Resource "${next.name}"` : describeValue(next)
+        } is not a transformer and cannot be piped into`,
+      );
     }
     const piped = new DltResource(
       next.name,
@@ -291,9 +356,9 @@ export class DltResource {
     return this.#applySteps(toIterable(producer.fn(unit, context)), context.incremental);
   }
 
-  /** Starts a new run: limits count from zero again. */
+  /** Starts a new run: the limit counts from zero again. */
   resetLimits(): void {
-    this.#limitState = new WeakMap();
+    this.#limitRun = { count: 0, startedAt: performance.now() };
   }
 
   async *#applySteps(
@@ -301,6 +366,7 @@ export class DltResource {
     cursor?: IncrementalRun,
   ): AsyncGenerator<unknown> {
     const steps = this.#steps;
+    if (this.#limit?.maxItems === 0) return;
     outer: for await (const unit of source) {
       let value: unknown = unit;
       let stop = false;
@@ -322,12 +388,6 @@ export class DltResource {
         value = Array.isArray(unit) ? kept : kept[0];
       }
       for (const step of steps) {
-        if (step.kind === "limit") {
-          const seen = this.#limitState.get(step) ?? 0;
-          if (seen >= step.max) break outer;
-          this.#limitState.set(step, seen + 1);
-          continue;
-        }
         value = Array.isArray(value)
           ? applyToPage(value, step)
           : step.kind === "map"
@@ -341,21 +401,33 @@ export class DltResource {
         }
       }
       yield value;
-      if (stop || this.#limitReached()) break;
+      if (stop || this.#limitReached(value)) break;
     }
   }
 
-  #limitReached(): boolean {
-    return this.#steps.some((s) => s.kind === "limit" && (this.#limitState.get(s) ?? 0) >= s.max);
+  /** Counts `value` against the limit; whether the resource must stop now. */
+  #limitReached(value: unknown): boolean {
+    const limit = this.#limit;
+    if (limit === undefined) return false;
+    const run = this.#limitRun;
+    run.count += limit.countRows && Array.isArray(value) ? value.length : 1;
+    if (limit.maxItems !== undefined && run.count >= limit.maxItems) return true;
+    return limit.maxTime !== undefined &&
+      (performance.now() - run.startedAt) / 1000 >= limit.maxTime;
   }
 }
+
+const TRANSFORMER_SPEC: OptionSpec<TransformerOptions> = {
+  ...RESOURCE_SPEC,
+  dataFrom: instanceOf(DltResource, "a resource"),
+};
 
 const SKIP = Symbol("skip");
 
 function applyToPage(page: unknown[], step: Step): unknown[] {
-  if (step.kind === "map") return page.map((item) => step.fn(item));
-  if (step.kind === "filter") return page.filter((item) => step.fn(item));
-  return page;
+  return step.kind === "map"
+    ? page.map((item) => step.fn(item))
+    : page.filter((item) => step.fn(item));
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
@@ -379,7 +451,8 @@ function describe(value: unknown): string {
 
 /**
  * Creates a resource from a (sync or async) generator function, a function returning items, an
- * array or any (async) iterable.
+ * array or any (async) iterable. Its options are checked: an unknown one (dlt's snake_case
+ * `write_disposition`, a typo) or a bad value is a `TypeError`/`RangeError` naming it.
  *
  * @example A resource from an async generator
  * ```ts
@@ -389,6 +462,17 @@ function describe(value: unknown): string {
  *   yield [{ id: 2, name: "Grace" }, { id: 3, name: "Linus" }]; // a page of items
  * }, { name: "users", primaryKey: "id" });
  * if (users.name !== "users") throw new Error();
+ * ```
+ *
+ * @example dlt's dict write disposition
+ * ```ts
+ * import { resource } from "./resource.ts";
+ * const events = resource([{ id: 1 }], {
+ *   name: "events",
+ *   primaryKey: "id",
+ *   writeDisposition: { disposition: "merge", strategy: "insert-only" },
+ * });
+ * if (events.hints.mergeStrategy !== "insert-only") throw new Error();
  * ```
  *
  * @example Config and secrets, resolved and typed in `context.config`
@@ -406,14 +490,19 @@ export function resource<C extends Record<string, unknown> = Record<string, unkn
   data: ResourceFunction<ResolvedConfig<C>> | Iterable<unknown> | AsyncIterable<unknown>,
   options: ResourceOptions & { config?: C } = {},
 ): DltResource {
+  const { name, ...checked } = readHintOptions(
+    options,
+    RESOURCE_SPEC,
+    describeCall("resource", options),
+  );
   if (typeof data === "function") {
     const fn = data as ResourceFunction;
-    return new DltResource(options.name ?? data.name, { kind: "generator", fn }, options);
+    return new DltResource(name ?? data.name, { kind: "generator", fn }, checked);
   }
   if (!isIterable(data)) {
-    throw new TypeError(`A resource needs a function or an iterable, got ${describe(data)}`);
+    throw new TypeError(`A resource needs a function or an iterable, got ${describeValue(data)}`);
   }
-  return new DltResource(options.name ?? "", { kind: "iterable", data }, options);
+  return new DltResource(name ?? "", { kind: "iterable", data }, checked);
 }
 
 /**
@@ -434,10 +523,12 @@ export function transformer<T = any>(
   fn: TransformerFunction<T>,
   options: TransformerOptions = {},
 ): DltResource {
-  const { dataFrom, ...rest } = options;
+  const where = describeCall("transformer", options);
+  checkValue(func(), fn, `The function of ${where}`);
+  const { name, dataFrom, ...checked } = readHintOptions(options, TRANSFORMER_SPEC, where);
   return new DltResource(
-    options.name ?? fn.name,
+    name ?? fn.name,
     { kind: "transformer", fn: fn as TransformerFunction, parent: dataFrom },
-    rest,
+    checked,
   );
 }

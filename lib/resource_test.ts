@@ -62,7 +62,53 @@ Deno.test("addLimit counts yields and stops the generator early", async () => {
   assert.equal(produced, 3);
   r.resetLimits();
   assert.equal((await collect(r.yields(context()))).length, 3);
-  assert.throws(() => r.addLimit(-1), RangeError);
+  assert.throws(
+    () => r.addLimit(-2),
+    new RangeError("The limit of addLimit() must be an integer ≥ 0; got -2"),
+  );
+  assert.throws(() => r.addLimit(1.5), TypeError);
+});
+
+Deno.test("addLimit as dlt's add_limit: -1 and null mean none, a second call replaces the first", async () => {
+  const pages = () =>
+    resource(function* () {
+      for (let i = 0; i < 10; i++) yield [i, i];
+    }, { name: "pages" });
+  const run = async (r: ReturnType<typeof pages>) => {
+    r.resetLimits();
+    return (await collect(r.yields(context()))).length;
+  };
+  assert.equal(await run(pages().addLimit(3).addLimit(5)), 5);
+  assert.equal(await run(pages().addLimit(3).addLimit(-1)), 10);
+  assert.equal(await run(pages().addLimit(3).addLimit(null)), 10);
+  assert.equal(await run(pages().addLimit(0)), 0);
+  // rows instead of yields: the page reaching the limit comes whole
+  assert.equal(await run(pages().addLimit(5, { countRows: true })), 3);
+  // the limit counts what filters leave (an emptied page still counts, as in dlt)
+  assert.equal(await run(pages().addFilter((n: number) => n >= 6).addLimit(2)), 2);
+  const items = resource(function* () {
+    for (let i = 0; i < 10; i++) yield i;
+  }, { name: "items" }).addFilter((n: number) => n >= 6).addLimit(2);
+  items.resetLimits();
+  assert.deepEqual(await collect(items.yields(context())), [6, 7]);
+  assert.throws(
+    () => pages().addLimit(1, { count_rows: true } as never),
+    /Unknown option "count_rows" for addLimit\(\): write "countRows"/,
+  );
+  assert.throws(() => transformer((n: number) => n, { name: "t" }).addLimit(1), TypeError);
+});
+
+Deno.test("addLimit stops a resource after maxTime seconds", async () => {
+  let yielded = 0;
+  const r = resource(async function* () {
+    while (true) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      yield ++yielded;
+    }
+  }, { name: "slow" }).addLimit(null, { maxTime: 0.1 });
+  r.resetLimits();
+  const out = await collect(r.yields(context()));
+  assert.ok(out.length >= 2 && out.length <= 10, `${out.length} items`);
 });
 
 Deno.test("transformers receive each unit of their parent", async () => {

@@ -4,8 +4,17 @@
  * @module
  */
 import { DltResource } from "./resource.ts";
-import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
-import { namingConvention, type NamingConventionName } from "./normalize/naming.ts";
+import type { SchemaContract } from "./schema/contract.ts";
+import { type NamingOption, namingOption } from "./normalize/conventions.ts";
+import {
+  boolean,
+  checkOptions,
+  describeValue,
+  integer,
+  type OptionSpec,
+  text,
+} from "./options.ts";
+import { RESOURCE_HINTS_SPEC, UNSUPPORTED_HINTS } from "./resource_hints.ts";
 
 /** Options of {@linkcode source}. */
 export interface SourceOptions {
@@ -18,10 +27,10 @@ export interface SourceOptions {
   /** Give the nested rows of every resource `_dlt_root_id` (dlt's `root_key`). */
   rootKey?: boolean;
   /**
-   * The naming convention of this source's schema, when it is created: `snake_case`, `direct`
-   * or `duck_case`. @default {the pipeline's}
+   * The naming convention of this source's schema, when it is created: `snake_case`, `direct`,
+   * `duck_case` or a custom one (see `PipelineOptions.naming`). @default {the pipeline's}
    */
-  naming?: NamingConventionName;
+  naming?: NamingOption;
 }
 
 /** A named group of resources, loaded together under one schema. */
@@ -35,23 +44,39 @@ export class DltSource {
   /** Whether nested rows of every resource carry `_dlt_root_id`. */
   readonly rootKey: boolean;
   /** The naming convention asked for this source's schema. */
-  readonly naming: NamingConventionName | undefined;
+  readonly naming: NamingOption | undefined;
   #resources: Map<string, DltResource>;
 
   /** Use {@linkcode source} instead. */
   constructor(resources: DltResource[], options: SourceOptions) {
+    const name = typeof options?.name === "string" && options.name !== "" ? options.name : "";
+    const where = name ? `source "${name}"` : "source()";
+    options = checkOptions(options, SOURCE_SPEC, where, {
+      snakeCase: "refuse",
+      unsupported: {
+        section: UNSUPPORTED_HINTS.section,
+        schema: UNSUPPORTED_HINTS.schema,
+        spec: UNSUPPORTED_HINTS.spec,
+        parallelized: UNSUPPORTED_HINTS.parallelized,
+      },
+    });
     if (!options.name) throw new TypeError("A source needs a name: pass the `name` option");
     this.name = options.name;
     this.maxTableNesting = options.maxTableNesting;
-    expandSchemaContract(options.schemaContract, `Source "${this.name}"`);
     this.schemaContract = options.schemaContract;
     this.rootKey = options.rootKey ?? false;
-    if (options.naming !== undefined) namingConvention(options.naming); // unknown names fail here
     this.naming = options.naming;
     this.#resources = new Map();
+    if (!Array.isArray(resources)) {
+      throw new TypeError(
+        `Source "${this.name}" takes a list of resources, got ${describeValue(resources)}`,
+      );
+    }
     for (const r of resources) {
       if (!(r instanceof DltResource)) {
-        throw new TypeError(`Source "${this.name}" got something that is not a resource`);
+        throw new TypeError(
+          `Source "${this.name}" got ${describeValue(r)} where a resource belongs`,
+        );
       }
       if (this.#resources.has(r.name)) {
         throw new TypeError(`Source "${this.name}" has two resources named "${r.name}"`);
@@ -93,6 +118,14 @@ export class DltSource {
     return this;
   }
 }
+
+const SOURCE_SPEC: OptionSpec<SourceOptions> = {
+  name: text(),
+  maxTableNesting: integer({ min: 0 }),
+  schemaContract: RESOURCE_HINTS_SPEC.schemaContract,
+  rootKey: boolean(),
+  naming: namingOption(),
+};
 
 /**
  * Groups resources into a source.

@@ -242,7 +242,44 @@ Deno.test("the naming option picks direct or duck_case names for a pipeline's sc
   }
   assert.throws(
     () => pipeline({ pipelineName: "bad", naming: "camel" as "direct" }),
-    /Unknown naming convention "camel"/,
+    new RangeError(
+      'Option "naming" of pipeline "bad" must be one of "snake_case", "direct", "duck_case"; ' +
+        'got "camel"',
+    ),
+  );
+});
+
+Deno.test("a custom naming convention, as dlt allows one: used, stored, needed again", async () => {
+  const dir = await tempDir("custom_naming");
+  const upper = (options: { maxLength?: number }) => {
+    const base = snakeCase(options);
+    return {
+      name: "upper_snake",
+      maxLength: options.maxLength,
+      normalizeIdentifier: (id: string) => base.normalizeIdentifier(id).toUpperCase(),
+      shortenFragments: (...parts: string[]) => base.shortenFragments(...parts),
+    };
+  };
+  const make = (naming?: typeof upper) =>
+    pipeline({
+      pipelineName: "upper",
+      pipelinesDir: dir,
+      destination: duckdb({ path: join(dir, "upper.duckdb") }),
+      naming,
+    });
+  const items = () => resource([{ itemId: 1, tags: ["a"] }], { name: "items" });
+  await make(upper).run(items());
+  const tables = await make(upper).dataset().tableNames();
+  assert.ok(tables.includes("ITEMS") && tables.includes("ITEMS__TAGS"), tables.join());
+  assert.equal(make(upper).schemas.size, 0); // schemas load with the first step
+  // the schema remembers the convention by name: a pipeline without it cannot go on
+  await assert.rejects(
+    make().run(items()),
+    /naming convention "upper_snake", which is not built in: pass its factory/,
+  );
+  assert.throws(
+    () => make((() => ({ name: "snake_case" })) as never).run(items()),
+    TypeError,
   );
 });
 

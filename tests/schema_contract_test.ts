@@ -177,10 +177,13 @@ Deno.test("the run's contract overrides the resource's, which overrides the sour
 Deno.test("an unknown contract mode or entity is an error naming the resource or source", () => {
   assert.throws(
     () => resource([], { name: "r", schemaContract: "lenient" as SchemaContract }),
-    /Resource "r": schema contract mode "lenient"/,
+    new RangeError(
+      'Option "schemaContract" of resource "r" must be a mode (evolve, freeze, discard_row, ' +
+        'discard_value) or modes by entity (tables, columns, data_type); got "lenient"',
+    ),
   );
   assert.throws(
     () => source([], { name: "s", schemaContract: { rows: "freeze" } as SchemaContract }),
-    /Source "s": schema contract entity "rows"/,
+    /Option "schemaContract" of source "s" must be .*; got an object with keys rows/,
   );
 });

@@ -598,73 +598,95 @@ class DuckDbClient implements DestinationClient {
   }
 
   /**
-   * `delete-insert` and `upsert` (whose root ids are hashes of the primary key, so an updated
-   * row keeps its `_dlt_id`; it matches by primary key only).
+   * `delete-insert`, `upsert` (whose root ids are hashes of the primary key, so an updated row
+   * keeps its `_dlt_id`; it matches by primary key only) and `insert-only` (rows whose primary key
+   * is in the table already are left alone; nothing is deleted).
    */
   #deleteInsert(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
     const db = this.#db;
     const columns = Object.values(root.columns).filter((c) => c.dataType !== undefined);
     const list = (cs: ColumnSchema[]) => cs.map((c) => quoteIdentifier(c.name)).join(", ");
     const primaryKey = columns.filter((c) => c.primaryKey);
-    const mergeKey = root.mergeStrategy === "upsert" ? [] : columns.filter((c) => c.mergeKey);
+    const keyed = root.mergeStrategy === "upsert" || root.mergeStrategy === "insert-only";
+    const mergeKey = keyed ? [] : columns.filter((c) => c.mergeKey);
     const stage = this.#stagingName(root.name);
     const target = this.qualifiedName(root.name);
-    const match = [primaryKey, mergeKey].filter((key) => key.length > 0).map((key) =>
-      `(${list(key)}) IN (SELECT ${list(key)} FROM ${stage})`
-    ).join(" OR ");
-    for (const nested of nestedTablesOf(pkg.schema, root.name)) {
-      if (!this.#tableExists(nested.name)) continue;
-      db.run(
-        `DELETE FROM ${this.qualifiedName(nested.name)} WHERE ${
-          quoteIdentifier(DLT.rootId)
-        } IN (SELECT ${quoteIdentifier(DLT.id)} FROM ${target} WHERE ${match})`,
-      );
+    const conditions = [hardDeleteFilter(root)];
+    if (root.mergeStrategy === "insert-only") {
+      conditions.push(`(${list(primaryKey)}) NOT IN (SELECT ${list(primaryKey)} FROM ${target})`);
+    } else {
+      const match = [primaryKey, mergeKey].filter((key) => key.length > 0).map((key) =>
+        `(${list(key)}) IN (SELECT ${list(key)} FROM ${stage})`
+      ).join(" OR ");
+      for (const nested of nestedTablesOf(pkg.schema, root.name)) {
+        if (!this.#tableExists(nested.name)) continue;
+        db.run(
+          `DELETE FROM ${this.qualifiedName(nested.name)} WHERE ${
+            quoteIdentifier(DLT.rootId)
+          } IN (SELECT ${quoteIdentifier(DLT.id)} FROM ${target} WHERE ${match})`,
+        );
+      }
+      db.run(`DELETE FROM ${target} WHERE ${match}`);
     }
-    db.run(`DELETE FROM ${target} WHERE ${match}`);
-    const live = hardDeleteFilter(root);
+    const where = conditions.filter((c) => c !== "").join(" AND ");
     const sort = columns.find((c) => c.dedupSort !== undefined);
     const order = sort === undefined
       ? "rowid DESC"
       : `${quoteIdentifier(sort.name)} ${sort.dedupSort === "desc" ? "DESC" : "ASC"}`;
-    const dedup = primaryKey.length === 0
+    const dedup = primaryKey.length === 0 || root.deduplicated
       ? ""
       : ` QUALIFY row_number() OVER (PARTITION BY ${list(primaryKey)} ORDER BY ${order}) = 1`;
     db.run(
-      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${live ? ` WHERE ${live}` : ""}${dedup}`,
+      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${where ? ` WHERE ${where}` : ""}${dedup}`,
     );
-    this.#insertNested(pkg, root, staged);
+    // rows sharing a primary key share their (hashed) root id, so their nested rows share ids too
+    this.#insertNested(pkg, root, staged, keyed);
   }
 
-  /** Inserts the staged nested rows of the root rows this package inserted. */
-  #insertNested(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
+  /**
+   * Inserts the staged nested rows of the root rows this package inserted; `unique` keeps one
+   * row per `_dlt_id` (the last staged), for root ids that incoming duplicates share.
+   */
+  #insertNested(pkg: LoadPackage, root: TableSchema, staged: TableSchema[], unique = false): void {
     const inserted = `SELECT ${quoteIdentifier(DLT.id)} FROM ${
       this.qualifiedName(root.name)
     } WHERE ${quoteIdentifier(DLT.loadId)} = ${quoteLiteral(pkg.loadId)}`;
+    const dedup = unique
+      ? ` QUALIFY row_number() OVER (PARTITION BY ${quoteIdentifier(DLT.id)} ORDER BY rowid DESC) = 1`
+      : "";
     for (const nested of staged) {
       if (nested.name === root.name) continue;
       this.#db.run(
         `INSERT INTO ${this.qualifiedName(nested.name)} BY NAME SELECT * FROM ${
           this.#stagingName(nested.name)
-        } WHERE ${quoteIdentifier(DLT.rootId)} IN (${inserted})`,
+        } WHERE ${quoteIdentifier(DLT.rootId)} IN (${inserted})${dedup}`,
       );
     }
   }
 
   /**
-   * dlt's `scd2`: root ids are hashes of the row's content. Current rows (valid-to NULL) that
-   * the extract no longer has are retired (valid-to set to the load's time; with a merge key,
-   * only in the partitions that arrived); incoming rows not current yet are inserted, valid from
-   * the load's time, with their nested rows.
+   * dlt's `scd2`: root ids are hashes of the row's content (or a row version column identifies
+   * versions). Current rows (valid-to NULL, or the active record timestamp) that the extract no
+   * longer has are retired (valid-to set to the boundary: the load's time unless a boundary
+   * timestamp is given; with a merge key, only in the partitions that arrived); incoming rows not
+   * current yet are inserted, valid from the boundary, with their nested rows.
    */
   #mergeScd2(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): void {
     const db = this.#db;
     const [from, to] = (root.validityColumns ?? ["_dlt_valid_from", "_dlt_valid_to"]).map(
       quoteIdentifier,
     );
-    const id = quoteIdentifier(DLT.id);
+    const version = quoteIdentifier(root.rowVersionColumn ?? DLT.id);
     const stage = this.#stagingName(root.name);
     const target = this.qualifiedName(root.name);
-    const at = `to_timestamp(${Number(pkg.loadId)})`;
+    const timestamp = (iso: string) => `CAST(${quoteLiteral(iso)} AS TIMESTAMP WITH TIME ZONE)`;
+    const at = root.boundaryTimestamp === undefined
+      ? `to_timestamp(${Number(pkg.loadId)})`
+      : timestamp(root.boundaryTimestamp);
+    const active = root.activeRecordTimestamp === undefined
+      ? "NULL"
+      : timestamp(root.activeRecordTimestamp);
+    const current = active === "NULL" ? `${to} IS NULL` : `${to} = ${active}`;
     const mergeKey = Object.values(root.columns).filter((c) => c.mergeKey && c.dataType);
     const keys = mergeKey.map((c) => quoteIdentifier(c.name)).join(", ");
     const partition = mergeKey.length === 0
@@ -674,10 +696,10 @@ class DuckDbClient implements DestinationClient {
     const live = hardDeleteFilter(root);
     const liveStage = `(SELECT * FROM ${stage}${live ? ` WHERE ${live}` : ""})`;
     db.run(
-      `UPDATE ${target} SET ${to} = ${at} WHERE ${to} IS NULL AND ${id} NOT IN (SELECT ${id} FROM ${liveStage})${partition}`,
+      `UPDATE ${target} SET ${to} = ${at} WHERE ${current} AND ${version} NOT IN (SELECT ${version} FROM ${liveStage})${partition}`,
     );
     db.run(
-      `INSERT INTO ${target} BY NAME SELECT * REPLACE (${at} AS ${from}, NULL AS ${to}) FROM ${liveStage} WHERE ${id} NOT IN (SELECT ${id} FROM ${target} WHERE ${to} IS NULL) QUALIFY row_number() OVER (PARTITION BY ${id}) = 1`,
+      `INSERT INTO ${target} BY NAME SELECT * REPLACE (${at} AS ${from}, ${active} AS ${to}) FROM ${liveStage} WHERE ${version} NOT IN (SELECT ${version} FROM ${target} WHERE ${current}) QUALIFY row_number() OVER (PARTITION BY ${version}) = 1`,
     );
     this.#insertNested(pkg, root, staged);
   }

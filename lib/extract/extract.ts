@@ -5,12 +5,13 @@
  * @module
  */
 import { join } from "node:path";
+import type { DltResource, ResourceContext } from "../resource.ts";
 import {
-  type DltResource,
   keyColumns,
-  type ResourceContext,
+  MERGE_HINTS,
+  type NormalizedHints,
   type ResourceHints,
-} from "../resource.ts";
+} from "../resource_hints.ts";
 import type { DltSource } from "../source.ts";
 import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
@@ -32,7 +33,7 @@ export interface ExtractOptions {
   /** Pipeline state; resources read and change their part of it (its version is bumped when they do). */
   state: PipelineState;
   /** Hints that override every resource's own (the `run` options). */
-  hints?: ResourceHints;
+  hints?: NormalizedHints;
   /** Cancels extraction. */
   signal?: AbortSignal;
   /** The pipeline's name: config is looked up under it first. */
@@ -79,7 +80,7 @@ export async function extractSource(
   const configs = new Map<DltResource, Record<string, unknown>>();
   const overrides = Object.fromEntries(
     Object.entries(options.hints ?? {}).filter(([, value]) => value !== undefined),
-  ) as ResourceHints;
+  ) as NormalizedHints;
   const resolvedHints = new Map<
     DltResource,
     TableHints & { tableName: ResourceHints["tableName"] }
@@ -220,14 +221,23 @@ export async function extractSource(
 /** The table hints of `r`, with `overrides` (the run options) taking precedence. */
 function resolveHints(
   r: DltResource,
-  overrides: ResourceHints,
+  overrides: NormalizedHints,
   source: DltSource,
 ): TableHints & { tableName: ResourceHints["tableName"] } {
-  const h = { ...r.hints, ...overrides };
+  const own: NormalizedHints = { ...r.hints };
+  // a write disposition given to run() replaces the resource's merge settings (dlt's dict is one
+  // value), as applyHints() does
+  if (overrides.writeDisposition !== undefined) {
+    for (const key of MERGE_HINTS) delete own[key];
+  }
+  const h = { ...own, ...overrides };
+  const strategy = h.writeDisposition === "merge" ? h.mergeStrategy : undefined;
+  if (strategy === "upsert" || strategy === "insert-only") checkKeyedStrategy(r, h, strategy);
   // per entity: the source's contract, then the resource's, then the run's
   let contract = expandSchemaContract(source.schemaContract, `Source "${source.name}"`);
   contract = expandSchemaContract(r.hints.schemaContract, `Resource "${r.name}"`, contract);
   contract = expandSchemaContract(overrides.schemaContract, "The run options", contract);
+  const scd2 = strategy === "scd2";
   return {
     tableName: h.tableName ?? r.name,
     resource: r.name,
@@ -235,8 +245,15 @@ function resolveHints(
     primaryKey: keyColumns(h.primaryKey),
     mergeKey: keyColumns(h.mergeKey),
     columns: h.columns,
-    mergeStrategy: h.writeDisposition === "merge" ? h.mergeStrategy : undefined,
-    validityColumns: h.mergeStrategy === "scd2" ? h.validityColumnNames : undefined,
+    mergeStrategy: strategy,
+    validityColumns: scd2 ? h.validityColumnNames : undefined,
+    activeRecordTimestamp: scd2 ? isoTimestamp(h.activeRecordTimestamp) : undefined,
+    boundaryTimestamp: scd2 ? isoTimestamp(h.boundaryTimestamp) : undefined,
+    rowVersionColumn: scd2 ? h.rowVersionColumnName : undefined,
+    deduplicated:
+      h.writeDisposition === "merge" && (strategy ?? "delete-insert") === "delete-insert"
+        ? h.deduplicated
+        : undefined,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
     // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
     rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,
@@ -246,6 +263,29 @@ function resolveHints(
       ? contract
       : undefined,
   };
+}
+
+/** `upsert` and `insert-only` match rows by primary key only, as in dlt. */
+function checkKeyedStrategy(r: DltResource, h: NormalizedHints, strategy: string): void {
+  const keyed = h.primaryKey !== undefined ||
+    Object.values(h.columns ?? {}).some((column) => column.primaryKey);
+  if (!keyed) {
+    throw new ResourceExtractionError(
+      r.name,
+      `merge strategy "${strategy}" needs a primaryKey (rows are matched by it)`,
+    );
+  }
+  if (h.mergeKey !== undefined) {
+    throw new ResourceExtractionError(
+      r.name,
+      `merge strategy "${strategy}" matches rows by primaryKey only and takes no mergeKey, as in dlt; use "delete-insert" to replace partitions`,
+    );
+  }
+}
+
+/** A timestamp hint as ISO 8601 text. */
+function isoTimestamp(value: string | Date | undefined): string | undefined {
+  return value === undefined ? undefined : new Date(value).toISOString();
 }
 
 /** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */

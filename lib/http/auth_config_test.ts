@@ -97,8 +97,8 @@ Deno.test("createAuth rejects unknown types and options, listing the valid ones"
   assert.throws(
     bad({ type: "api_key", apikey: "x" }),
     new RangeError(
-      'Unknown option "apikey" for auth of type "api_key"; valid options: name, apiKey, location ' +
-        "(or in snake_case)",
+      'Unknown option "apikey" for auth of type "api_key" (did you mean "apiKey"?); valid ' +
+        "options: name, apiKey, location (or in snake_case)",
     ),
   );
   assert.throws(

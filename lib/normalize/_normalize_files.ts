@@ -33,17 +33,18 @@ export interface FilesResult {
 }
 
 /**
- * How root rows of `table` get their `_dlt_id`: `upsert` hashes the primary key (an updated row
- * keeps its id), `scd2` the row's content (a changed row is a new version); else random.
+ * How root rows of `table` get their `_dlt_id`: `upsert` and `insert-only` hash the primary key
+ * (an updated row keeps its id), `scd2` the row's content (a changed row is a new version) unless
+ * a row version column identifies versions; else random.
  */
 function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) | undefined {
   if (table?.writeDisposition !== "merge") return undefined;
-  if (table.mergeStrategy === "upsert") {
+  if (table.mergeStrategy === "upsert" || table.mergeStrategy === "insert-only") {
     const key = Object.values(table.columns).filter((c) => c.primaryKey).map((c) => c.name);
     if (key.length === 0) return undefined;
     return (row) => contentRowId(JSON.stringify(key.map((k) => row[k] ?? null)));
   }
-  if (table.mergeStrategy === "scd2") {
+  if (table.mergeStrategy === "scd2" && table.rowVersionColumn === undefined) {
     return (row) =>
       contentRowId(
         JSON.stringify(

@@ -12,6 +12,7 @@ import { bumpSchemaVersion, type StoredSchema } from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { mergeSchemas } from "../schema/merge.ts";
 import type { NamingConvention } from "./naming.ts";
+import { isBuiltInNaming } from "./conventions.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import { normalizeInWorkers } from "./_normalize_pool.ts";
 
@@ -72,7 +73,10 @@ export async function normalizePackage(
   }));
   let bytes = 0;
   for (const file of files) bytes += (await Deno.stat(file.path)).size;
-  const workers = options.workers ?? Math.min(2, availableCores());
+  // workers make the convention again by its name: a custom one normalizes here
+  const workers = isBuiltInNaming(naming.name)
+    ? options.workers ?? Math.min(2, availableCores())
+    : 1;
   let results: FilesResult[];
   if (workers > 1 && files.length > 1 && bytes >= (options.parallelMinBytes ?? 32_000_000)) {
     results = await normalizeInWorkers(files, Math.min(workers, files.length), {

@@ -69,11 +69,19 @@ export class SchemaEvolver {
     if (hints.rootKey) table.rootKey = true;
     if (hints.mergeStrategy === undefined) delete table.mergeStrategy;
     else table.mergeStrategy = hints.mergeStrategy;
+    for (const key of ["activeRecordTimestamp", "boundaryTimestamp", "deduplicated"] as const) {
+      if (hints[key] === undefined) delete table[key];
+      else (table as Record<typeof key, unknown>)[key] = hints[key];
+    }
+    delete table.rowVersionColumn;
     if (hints.mergeStrategy === "scd2") {
       const names = hints.validityColumns ?? SCD2_COLUMNS;
       table.validityColumns = [names[0], names[1]];
       for (const name of names) {
         table.columns[name] ??= { name, dataType: "timestamp", nullable: true };
+      }
+      if (hints.rowVersionColumn !== undefined) {
+        table.rowVersionColumn = this.#naming.normalizeIdentifier(hints.rowVersionColumn);
       }
     }
     // a contract given in code replaces the table's; without one, the schema's (perhaps from

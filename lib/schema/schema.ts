@@ -6,27 +6,38 @@
 import { createHash } from "node:crypto";
 import type { ExpandedSchemaContract } from "./contract.ts";
 
+/** The data types of columns, as dlt names them. */
+export const DATA_TYPES = [
+  "text",
+  "bigint",
+  "double",
+  "bool",
+  "timestamp",
+  "date",
+  "decimal",
+  "binary",
+  "json",
+] as const;
+
 /** Data types of columns, as dlt names them. */
-export type DataType =
-  | "text"
-  | "bigint"
-  | "double"
-  | "bool"
-  | "timestamp"
-  | "date"
-  | "decimal"
-  | "binary"
-  | "json";
+export type DataType = typeof DATA_TYPES[number];
+
+/** dlt's write dispositions. */
+export const WRITE_DISPOSITIONS = ["append", "replace", "merge", "skip"] as const;
 
 /** How a table's rows are written: dlt's write dispositions. */
-export type WriteDisposition = "append" | "replace" | "merge" | "skip";
+export type WriteDisposition = typeof WRITE_DISPOSITIONS[number];
+
+/** dlt's merge strategies. */
+export const MERGE_STRATEGIES = ["delete-insert", "upsert", "insert-only", "scd2"] as const;
 
 /**
  * How `merge` merges, as in dlt: `delete-insert` (default) replaces rows by primary or merge
- * key, `upsert` updates rows by primary key keeping their ids, `scd2` keeps every version of a
- * row with validity columns.
+ * key, `upsert` updates rows by primary key keeping their ids, `insert-only` inserts rows whose
+ * primary key is not in the table yet and leaves the others alone, `scd2` keeps every version of
+ * a row with validity columns.
  */
-export type MergeStrategy = "delete-insert" | "upsert" | "scd2";
+export type MergeStrategy = typeof MERGE_STRATEGIES[number];
 
 /** dlt's default names of the `scd2` validity columns. */
 export const SCD2_COLUMNS = ["_dlt_valid_from", "_dlt_valid_to"] as const;
@@ -79,6 +90,14 @@ export interface TableSchema {
   mergeStrategy?: MergeStrategy;
   /** `scd2`: the names of the valid-from and valid-to columns. */
   validityColumns?: [string, string];
+  /** `scd2`: the valid-to value of current rows (ISO 8601); none: NULL. */
+  activeRecordTimestamp?: string;
+  /** `scd2`: the time new versions become valid and retired ones end (ISO 8601); none: the load's. */
+  boundaryTimestamp?: string;
+  /** `scd2`: the column identifying a row's version; none: `_dlt_id`, a hash of the row. */
+  rowVersionColumn?: string;
+  /** `delete-insert`: incoming rows are unique by primary key, so they are not deduplicated. */
+  deduplicated?: boolean;
   /** Columns by normalized name. */
   columns: Record<string, ColumnSchema>;
 }
@@ -196,4 +215,12 @@ export interface TableHints {
   mergeStrategy?: MergeStrategy;
   /** `scd2`: the names of the valid-from and valid-to columns. */
   validityColumns?: [string, string];
+  /** `scd2`: the valid-to value of current rows (ISO 8601). */
+  activeRecordTimestamp?: string;
+  /** `scd2`: the boundary of validity windows (ISO 8601). */
+  boundaryTimestamp?: string;
+  /** `scd2`: the column (source name) identifying a row's version. */
+  rowVersionColumn?: string;
+  /** `delete-insert`: incoming rows need no deduplication. */
+  deduplicated?: boolean;
 }

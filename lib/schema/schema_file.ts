@@ -8,27 +8,16 @@
 import { parse, stringify } from "yaml";
 import { join } from "node:path";
 import { DltError } from "../errors.ts";
-import type {
-  ColumnSchema,
-  DataType,
-  StoredSchema,
-  TableSchema,
-  WriteDisposition,
+import {
+  type ColumnSchema,
+  DATA_TYPES,
+  type DataType,
+  type StoredSchema,
+  type TableSchema,
+  WRITE_DISPOSITIONS,
+  type WriteDisposition,
 } from "./schema.ts";
 import { expandSchemaContract } from "./contract.ts";
-
-const DATA_TYPES: readonly string[] = [
-  "text",
-  "bigint",
-  "double",
-  "bool",
-  "timestamp",
-  "date",
-  "decimal",
-  "binary",
-  "json",
-];
-const WRITE_DISPOSITIONS: readonly string[] = ["append", "replace", "merge", "skip"];
 
 /** Column properties: ours and dlt's spelling. */
 const COLUMN_KEYS = [
@@ -102,7 +91,7 @@ function readColumn(where: string, name: string, raw: unknown): ColumnSchema {
     if (ours === "dataType") {
       // dlt's older name for json
       const type = value === "complex" ? "json" : value;
-      if (typeof type !== "string" || !DATA_TYPES.includes(type)) {
+      if (typeof type !== "string" || !(DATA_TYPES as readonly string[]).includes(type)) {
         fail(where, `data_type ${JSON.stringify(value)} is not one of ${DATA_TYPES.join(", ")}`);
       }
       column.dataType = type as DataType;
@@ -132,7 +121,10 @@ function readTable(where: string, name: string, raw: unknown): TableSchema {
   if (typeof raw.resource === "string") table.resource = raw.resource;
   const disposition = raw.write_disposition ?? raw.writeDisposition;
   if (disposition !== undefined && disposition !== null) {
-    if (typeof disposition !== "string" || !WRITE_DISPOSITIONS.includes(disposition)) {
+    if (
+      typeof disposition !== "string" ||
+      !(WRITE_DISPOSITIONS as readonly string[]).includes(disposition)
+    ) {
       fail(
         where,
         `write_disposition ${JSON.stringify(disposition)} is not one of ${

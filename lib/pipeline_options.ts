@@ -1,0 +1,220 @@
+/**
+ * The options of `pipeline()` and of its steps (`run`, `extract`, `normalize`, `load`, `drop`),
+ * checked when given: an unknown option (dlt's snake_case spelling, a typo, an option dlt has and
+ * this port does not) or a bad value is a `TypeError`/`RangeError` that names the function, the
+ * option and what to write instead.
+ *
+ * @module
+ */
+import type { Destination } from "./destination.ts";
+import { type NamingOption, namingOption } from "./normalize/conventions.ts";
+import {
+  abortSignal,
+  boolean,
+  checkOptions,
+  integer,
+  invalidValue,
+  isPlainObject,
+  oneOf,
+  type OptionCheck,
+  type OptionSpec,
+  text,
+} from "./options.ts";
+import {
+  type Normalized,
+  readHintOptions,
+  RESOURCE_HINTS_SPEC,
+  type ResourceHints,
+  UNSUPPORTED_HINTS,
+} from "./resource_hints.ts";
+
+/** dlt's refresh modes. */
+export const REFRESH_MODES = ["drop_sources", "drop_resources", "drop_data"] as const;
+
+/**
+ * Start over before extracting, as dlt's `refresh`: `drop_sources` drops every table of the
+ * source's schema and resets the source's state; `drop_resources` drops the tables and state of
+ * the resources that run; `drop_data` empties their tables and resets their state, keeping the
+ * schema.
+ */
+export type RefreshMode = typeof REFRESH_MODES[number];
+
+/** Options of `pipeline()`. */
+export interface PipelineOptions {
+  /** Name of the pipeline: names its working folder and, by default, its dataset and file. */
+  pipelineName: string;
+  /**
+   * Where data is loaded: a destination name (`"duckdb"`) or a destination object such as
+   * `duckdb({ path })`.
+   * @default {"duckdb"}
+   */
+  destination?: string | Destination;
+  /**
+   * Dataset (database schema) the tables are created in.
+   * @default {`${pipelineName}_dataset`}
+   */
+  datasetName?: string;
+  /**
+   * Folder holding the pipelines' working folders.
+   * @default {"~/.dlt/pipelines"}
+   */
+  pipelinesDir?: string;
+  /**
+   * Start fresh each time the pipeline is created: the dataset name gets a unique suffix and
+   * local state is dropped.
+   * @default {false}
+   */
+  devMode?: boolean;
+  /**
+   * The naming convention of new schemas: `snake_case` (dlt's default), `direct` (names kept),
+   * `duck_case` (case-sensitive), or a custom one: a function making a `NamingConvention` for the
+   * destination's longest identifier, as `snakeCase` does. A schema keeps the convention it was
+   * created with (a custom one must be given again on later runs).
+   * @default {"snake_case"}
+   */
+  naming?: NamingOption;
+  /**
+   * A folder of schema files (`<schema>.schema.yaml`, dlt's format) to take hints from: when a
+   * file changes, its tables and column hints apply to the schema on the next run (hints a
+   * resource sets itself still win). A missing file is created from the schema, to be edited.
+   */
+  importSchemaPath?: string;
+  /** A folder the schemas are written to as `<schema>.schema.yaml` after each change. */
+  exportSchemaPath?: string;
+  /**
+   * A refresh applied to every run that gives none of its own, as dlt's `pipeline(refresh=…)`
+   * (see {@linkcode RunOptions.refresh}).
+   */
+  refresh?: RefreshMode;
+}
+
+/** Options of `Pipeline.run` and `Pipeline.extract`: hints for all resources. */
+export interface RunOptions extends ResourceHints {
+  /** Cancels the run. */
+  signal?: AbortSignal;
+  /**
+   * Start over before extracting (see {@linkcode RefreshMode}). Done in the load of this run's
+   * package, so a failed run changes nothing.
+   * @default {the pipeline's refresh, else none}
+   */
+  refresh?: RefreshMode;
+}
+
+/** Options of `Pipeline.normalize`. */
+export interface NormalizeOptions {
+  /**
+   * Workers that normalize a large package in parallel; 1 normalizes in the calling thread.
+   * @default {2, or 1 on a single core}
+   */
+  workers?: number;
+}
+
+/** Options of `Pipeline.drop`. */
+export interface DropOptions {
+  /**
+   * Resources whose tables (nested ones included) and state are dropped, committed like a load;
+   * without them the local working folder is deleted.
+   */
+  resources?: string[];
+  /** The schema (source) the resources belong to. @default {the pipeline name} */
+  schemaName?: string;
+}
+
+/** A destination: a registered name or an object made by a destination factory. */
+function destination(): OptionCheck<string | Destination> {
+  return (value) => {
+    if (typeof value === "string" && value !== "") return value;
+    if (
+      isPlainObject(value) && typeof value.name === "string" &&
+      typeof (value as Partial<Destination>).client === "function"
+    ) {
+      return value as unknown as Destination;
+    }
+    return invalidValue('a destination name such as "duckdb", or a destination such as duckdb()');
+  };
+}
+
+const PIPELINE_SPEC: OptionSpec<PipelineOptions> = {
+  pipelineName: text(),
+  destination: destination(),
+  datasetName: text(),
+  pipelinesDir: text(),
+  devMode: boolean(),
+  naming: namingOption(),
+  importSchemaPath: text(),
+  exportSchemaPath: text(),
+  refresh: oneOf(REFRESH_MODES),
+};
+
+/** dlt's `pipeline()` arguments this port does not have, with what to do instead. */
+const PIPELINE_UNSUPPORTED = {
+  fullRefresh: "dlt's older name of dev_mode: write devMode",
+  pipelineSalt: "not needed: the state is not encrypted",
+  staging: "staging destinations are not supported yet",
+  progress: "progress reporting is not supported yet",
+  credentials: "give credentials to the destination, e.g. duckdb({ credentials }), or in config",
+};
+
+/** Reads the options of `pipeline()`. */
+export function readPipelineOptions(options: unknown): PipelineOptions {
+  const name = isPlainObject(options) ? options.pipelineName : undefined;
+  const where = typeof name === "string" && name !== "" ? `pipeline "${name}"` : "pipeline()";
+  return checkOptions(options, PIPELINE_SPEC, where, {
+    snakeCase: "refuse",
+    unsupported: PIPELINE_UNSUPPORTED,
+  });
+}
+
+const RUN_SPEC: OptionSpec<RunOptions> = {
+  ...RESOURCE_HINTS_SPEC,
+  signal: abortSignal(),
+  refresh: oneOf(REFRESH_MODES),
+};
+
+/** dlt's `run()` arguments this port takes elsewhere. */
+const RUN_UNSUPPORTED = {
+  ...UNSUPPORTED_HINTS,
+  destination: "give the destination to pipeline({ destination })",
+  datasetName: "give the dataset to pipeline({ datasetName })",
+  credentials: "give credentials to the destination, e.g. duckdb({ credentials }), or in config",
+};
+
+/** Reads the options of `run()` or `extract()` (`where`): hints for all resources, normalized. */
+export function readRunOptions(options: unknown, where: string): Normalized<RunOptions> {
+  return readHintOptions(options, RUN_SPEC, where, RUN_UNSUPPORTED);
+}
+
+const NORMALIZE_SPEC: OptionSpec<NormalizeOptions> = { workers: integer({ min: 1 }) };
+
+/** Reads the options of `normalize()`. */
+export function readNormalizeOptions(options: unknown): NormalizeOptions {
+  return checkOptions(options, NORMALIZE_SPEC, "normalize()", {
+    snakeCase: "refuse",
+    unsupported: { loaderFileFormat: UNSUPPORTED_HINTS.loaderFileFormat },
+  });
+}
+
+/** Reads the options of `load()`: it takes none (dlt's are given elsewhere). */
+export function readLoadOptions(options: unknown): Record<never, never> {
+  return checkOptions(options, {}, "load()", {
+    snakeCase: "refuse",
+    unsupported: {
+      ...RUN_UNSUPPORTED,
+      workers: "a load commits one table chain at a time",
+      raiseOnFailedJobs: "a failed load always raises",
+    },
+  });
+}
+
+const DROP_SPEC: OptionSpec<DropOptions> = {
+  resources: (value) =>
+    Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
+      ? value as string[]
+      : invalidValue("a list of resource names"),
+  schemaName: text(),
+};
+
+/** Reads the options of `drop()`. */
+export function readDropOptions(options: unknown): DropOptions {
+  return checkOptions(options, DROP_SPEC, "drop()", { snakeCase: "refuse" });
+}

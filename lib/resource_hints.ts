@@ -1,0 +1,433 @@
+/**
+ * Resource hints: what a user says about the tables a resource fills (`resource()`,
+ * `applyHints()`, `run()` options), checked when they are given and kept in one normalized form.
+ *
+ * dlt's forms work as in dlt: the write disposition as a name or as dlt's dict
+ * (`{ disposition: "merge", strategy: "scd2", validity_column_names: [...] }`, keys in camelCase
+ * or snake_case), and `columns` as a record by column name or as a list of columns with a `name`.
+ * In the normalized form the write disposition is a name, the merge settings are flat hints and
+ * `columns` is a record.
+ *
+ * @module
+ */
+import {
+  boolean,
+  checkOptions,
+  columnNames,
+  integer,
+  invalidValue,
+  isPlainObject,
+  oneOf,
+  type OptionCheck,
+  type OptionSpec,
+  type ReadOptionsSettings,
+  text,
+} from "./options.ts";
+import {
+  type ColumnHint,
+  DATA_TYPES,
+  type DataType,
+  MERGE_STRATEGIES,
+  type MergeStrategy,
+  WRITE_DISPOSITIONS,
+  type WriteDisposition,
+} from "./schema/schema.ts";
+import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
+
+/** The table name, or a function that picks the table for each item. */
+export type TableNameHint = string | ((item: unknown) => string);
+
+/**
+ * dlt's dict form of a write disposition, e.g. `{ disposition: "merge", strategy: "upsert" }`:
+ * the same as giving `writeDisposition` and the merge hints flat. Keys may also be written in
+ * dlt's snake_case (`validity_column_names`).
+ */
+export interface WriteDispositionConfig {
+  /** The write disposition. */
+  disposition: WriteDisposition;
+  /** `merge`: how rows are merged. @default {"delete-insert"} */
+  strategy?: MergeStrategy;
+  /** `scd2`: names of the valid-from and valid-to columns. */
+  validityColumnNames?: [string, string];
+  /** `scd2`: the valid-to value of current rows. @default {NULL} */
+  activeRecordTimestamp?: string | Date;
+  /** `scd2`: the time new versions become valid and retired ones end. @default {the load's time} */
+  boundaryTimestamp?: string | Date;
+  /** `scd2`: a column of the data identifying a row's version, instead of a hash of the row. */
+  rowVersionColumnName?: string;
+  /** `delete-insert`: the incoming rows are known to be unique by primary key: no deduplication. */
+  deduplicated?: boolean;
+}
+
+/** Hints of the table(s) a resource writes, as in dlt. */
+export interface ResourceHints {
+  /**
+   * Table the items go to; a function of the item routes items to several tables.
+   * @default {the resource name}
+   */
+  tableName?: TableNameHint;
+  /** Column(s) that identify a row. */
+  primaryKey?: string | string[];
+  /**
+   * Column(s) whose values `merge` replaces as a whole: rows sharing a merge key value with the
+   * new rows are deleted first (a partition reloaded).
+   */
+  mergeKey?: string | string[];
+  /**
+   * How rows are written: `append` adds, `replace` swaps the table's content, `merge` updates
+   * rows by primary key (and replaces rows by merge key; dlt's `delete-insert`), `skip` extracts
+   * nothing. dlt's dict form (`{ disposition: "merge", strategy: "scd2", … }`) sets the merge
+   * hints below as well.
+   * @default {"append"}
+   */
+  writeDisposition?: WriteDisposition | WriteDispositionConfig;
+  /**
+   * How `merge` merges: `delete-insert` (default), `upsert` (rows updated by primary key, their
+   * `_dlt_id` a hash of it), `insert-only` (rows whose primary key is in the table already are
+   * skipped) or `scd2` (every version kept, with `_dlt_valid_from` and `_dlt_valid_to`; a row
+   * missing from a full extract is retired).
+   */
+  mergeStrategy?: MergeStrategy;
+  /** `scd2`: names of the valid-from and valid-to columns. @default {["_dlt_valid_from", "_dlt_valid_to"]} */
+  validityColumnNames?: [string, string];
+  /** `scd2`: the valid-to value of current rows (e.g. `"9999-12-31"`). @default {NULL} */
+  activeRecordTimestamp?: string | Date;
+  /** `scd2`: the time new versions become valid and retired ones end. @default {the load's time} */
+  boundaryTimestamp?: string | Date;
+  /** `scd2`: a column of the data identifying a row's version, instead of a hash of the row. */
+  rowVersionColumnName?: string;
+  /** `delete-insert`: the incoming rows are known to be unique by primary key: no deduplication. */
+  deduplicated?: boolean;
+  /**
+   * Hints per column, by source column name (data type, nullability, keys), or dlt's list of
+   * columns with a `name` each.
+   */
+  columns?: Record<string, ColumnHint> | (ColumnHint & { name: string })[];
+  /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
+  maxTableNesting?: number;
+  /**
+   * What happens when data would add a table or column or not fit a column's type: `evolve`
+   * (default), `freeze`, `discard_row` or `discard_value`, for all or per entity.
+   */
+  schemaContract?: SchemaContract;
+  /**
+   * Give nested rows `_dlt_root_id`, the `_dlt_id` of their root row (dlt's root key), so they
+   * can be found from the root table in one join.
+   */
+  rootKey?: boolean;
+}
+
+/** A key hint (`"id"` or `["a", "b"]`) as a list of columns; `undefined` stays undefined. */
+export function keyColumns(key: string | string[] | undefined): string[] | undefined {
+  return key === undefined ? undefined : Array.isArray(key) ? key : [key];
+}
+
+/**
+ * Hints in their normalized form (what {@linkcode normalizeHints} returns and
+ * `DltResource.hints` holds): the write disposition a name, `columns` a record.
+ */
+export interface NormalizedHints extends Omit<ResourceHints, "writeDisposition" | "columns"> {
+  /** How rows are written. */
+  writeDisposition?: WriteDisposition;
+  /** Hints per column, by source column name. */
+  columns?: Record<string, ColumnHint>;
+}
+
+/** `H` in its normalized form. */
+export type Normalized<H extends ResourceHints> =
+  & Omit<H, "writeDisposition" | "columns">
+  & NormalizedHints;
+
+/** The hints that only `merge` uses: they need `writeDisposition: "merge"`. */
+export const MERGE_HINTS = [
+  "mergeStrategy",
+  "validityColumnNames",
+  "activeRecordTimestamp",
+  "boundaryTimestamp",
+  "rowVersionColumnName",
+  "deduplicated",
+] as const;
+
+/** The merge hints that only one strategy uses, with that strategy. */
+const STRATEGY_HINTS: Partial<Record<typeof MERGE_HINTS[number], MergeStrategy>> = {
+  validityColumnNames: "scd2",
+  activeRecordTimestamp: "scd2",
+  boundaryTimestamp: "scd2",
+  rowVersionColumnName: "scd2",
+  deduplicated: "delete-insert",
+};
+
+/** A timestamp: an ISO 8601 string or a valid `Date`. */
+function timestamp(): OptionCheck<string | Date> {
+  return (value) => {
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+    if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return value;
+    return invalidValue("an ISO 8601 date or timestamp, or a valid Date");
+  };
+}
+
+/** Two column names: valid-from and valid-to. */
+function validityColumns(): OptionCheck<[string, string]> {
+  return (value) =>
+    Array.isArray(value) && value.length === 2 &&
+      value.every((v) => typeof v === "string" && v !== "")
+      ? [value[0], value[1]]
+      : invalidValue("a list of two column names (valid from, valid to)");
+}
+
+const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
+  disposition: oneOf(WRITE_DISPOSITIONS),
+  strategy: oneOf(MERGE_STRATEGIES),
+  validityColumnNames: validityColumns(),
+  activeRecordTimestamp: timestamp(),
+  boundaryTimestamp: timestamp(),
+  rowVersionColumnName: text(),
+  deduplicated: boolean(),
+};
+
+/** dlt's dict keys this port does not have, with what to do instead. */
+const DISPOSITION_UNSUPPORTED = {
+  retireAbsentRows: "scd2 retires rows missing from a full extract; with a mergeKey only within " +
+    "the partitions that arrived",
+};
+
+/** A write disposition name, or dlt's dict form (kept as given; see `normalizeHints`). */
+function writeDisposition(): OptionCheck<WriteDisposition | WriteDispositionConfig> {
+  const name = oneOf(WRITE_DISPOSITIONS);
+  return (value) => {
+    if (typeof value === "string") return name(value);
+    if (!isPlainObject(value)) {
+      return invalidValue(
+        `one of ${WRITE_DISPOSITIONS.map((d) => JSON.stringify(d)).join(", ")}, or dlt's dict ` +
+          '{ disposition: "merge", strategy: … }',
+      );
+    }
+    return value as unknown as WriteDispositionConfig;
+  };
+}
+
+/** The table name: a non-empty string or a function of the item. */
+function tableName(): OptionCheck<TableNameHint> {
+  const name = text();
+  return (value) =>
+    typeof value === "function"
+      ? value as (item: unknown) => string
+      : typeof value === "string"
+      ? name(value)
+      : invalidValue("a table name or a function of the item that returns one");
+}
+
+/** A schema contract: a mode, or modes per entity. */
+function schemaContract(): OptionCheck<SchemaContract> {
+  return (value) => {
+    try {
+      expandSchemaContract(value as SchemaContract, "");
+    } catch {
+      return invalidValue(
+        "a mode (evolve, freeze, discard_row, discard_value) or modes by entity (tables, " +
+          "columns, data_type)",
+        true,
+      );
+    }
+    return value as SchemaContract;
+  };
+}
+
+/** Column hints: a record by column name or dlt's list of columns with a `name`. */
+function columns(): OptionCheck<ResourceHints["columns"]> {
+  return (value) =>
+    Array.isArray(value) || isPlainObject(value)
+      ? value as ResourceHints["columns"]
+      : invalidValue("a record of column hints by column name, or a list of columns with a name");
+}
+
+/** The checks of every hint. */
+export const RESOURCE_HINTS_SPEC: OptionSpec<ResourceHints> = {
+  tableName: tableName(),
+  primaryKey: columnNames(),
+  mergeKey: columnNames(),
+  writeDisposition: writeDisposition(),
+  mergeStrategy: oneOf(MERGE_STRATEGIES),
+  validityColumnNames: validityColumns(),
+  activeRecordTimestamp: timestamp(),
+  boundaryTimestamp: timestamp(),
+  rowVersionColumnName: text(),
+  deduplicated: boolean(),
+  columns: columns(),
+  maxTableNesting: integer({ min: 0 }),
+  schemaContract: schemaContract(),
+  rootKey: boolean(),
+};
+
+/** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
+export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
+  tableFormat: "table formats (delta, iceberg) are not supported yet",
+  fileFormat: "the loader file format follows the destination (csv for DuckDB)",
+  loaderFileFormat: "the loader file format follows the destination (csv for DuckDB)",
+  references: "table references are not supported yet",
+  nestedHints: "hints for nested tables are not supported yet; they follow their root table",
+  parallelized: "concurrent extraction is not supported yet",
+  spec: "declare config with the `config` option and config()/secret()",
+  section: "config sections follow the source and resource names",
+  standalone: "a resource is a plain value here: call a factory function to parameterize it",
+  schema: "schemas come from the source name; use pipeline({ importSchemaPath })",
+};
+
+const COLUMN_HINT_SPEC: OptionSpec<ColumnHint & { name?: string }> = {
+  name: text(),
+  dataType: dataType(),
+  nullable: boolean(),
+  primaryKey: boolean(),
+  unique: boolean(),
+  mergeKey: boolean(),
+  hardDelete: boolean(),
+  dedupSort: oneOf(["asc", "desc"]),
+  precision: integer({ min: 0 }),
+  scale: integer({ min: 0 }),
+  timezone: boolean(),
+};
+
+/** dlt's column hints this port does not have. */
+const UNSUPPORTED_COLUMN_HINTS = {
+  partition: "no destination here partitions tables yet",
+  cluster: "no destination here clusters tables yet",
+  sort: "no destination here sorts tables yet",
+  description: "column descriptions are not stored yet",
+  rowKey: "_dlt_id is the row key",
+  parentKey: "_dlt_parent_id is the parent key",
+  rootKey: "give rootKey: true to the resource or source",
+  variant: "variant columns are made by normalize",
+  incremental: "give the resource an incremental() cursor",
+};
+
+/** A data type of dlt's (`complex`, its older name of `json`, is taken as `json`). */
+function dataType(): OptionCheck<DataType> {
+  const known = oneOf(DATA_TYPES);
+  return (value) => {
+    if (value === "complex") return "json";
+    if (value === "time" || value === "wei") {
+      return invalidValue(
+        `one of ${DATA_TYPES.join(", ")} (dlt's "${value}" is not supported yet)`,
+        true,
+      );
+    }
+    return known(value);
+  };
+}
+
+/** Reads one column's hints (dlt's snake_case keys accepted, as in its column dicts). */
+function readColumnHint(value: unknown, where: string): ColumnHint & { name?: string } {
+  return checkOptions(value, COLUMN_HINT_SPEC, where, {
+    unsupported: UNSUPPORTED_COLUMN_HINTS,
+  });
+}
+
+/**
+ * Reads a hints object: every option of `spec` (the hints plus the caller's own options) checked,
+ * then the hints normalized (see {@linkcode normalizeHints}). `where` names the function in
+ * errors (`resource "users"`, `run()`).
+ */
+export function readHintOptions<O extends ResourceHints>(
+  value: unknown,
+  spec: OptionSpec<O>,
+  where: string,
+  unsupported: Readonly<Record<string, string>> = UNSUPPORTED_HINTS,
+): Normalized<O> {
+  const settings: ReadOptionsSettings = { snakeCase: "refuse", unsupported };
+  return normalizeHints(checkOptions(value, spec, where, settings), where);
+}
+
+/**
+ * `hints` in their normalized form: the dict write disposition expanded into `writeDisposition`
+ * and the flat merge hints, `columns` as a record of checked hints. Merge hints with another write
+ * disposition in the same hints, hints of another strategy, or a hint given both flat and in the
+ * dict are `TypeError`s naming `where`.
+ */
+export function normalizeHints<H extends ResourceHints>(hints: H, where: string): Normalized<H> {
+  const out = { ...hints } as Record<string, unknown> & ResourceHints;
+  const disposition = hints.writeDisposition;
+  if (typeof disposition === "object") {
+    const config = checkOptions(disposition, DISPOSITION_SPEC, `writeDisposition of ${where}`, {
+      unsupported: DISPOSITION_UNSUPPORTED,
+    });
+    if (config.disposition === undefined) {
+      throw new TypeError(
+        `The writeDisposition of ${where} needs a "disposition" (e.g. { disposition: "merge", strategy: "upsert" })`,
+      );
+    }
+    out.writeDisposition = config.disposition;
+    const { disposition: _, strategy, ...rest } = config;
+    const merge: Partial<ResourceHints> = { ...rest, mergeStrategy: strategy };
+    for (const [key, value] of Object.entries(merge)) {
+      if (value === undefined) continue;
+      const flat = (hints as Record<string, unknown>)[key];
+      if (flat !== undefined && flat !== value) {
+        throw new TypeError(
+          `${capitalize(where)} gives "${key}" twice, in writeDisposition and as a hint`,
+        );
+      }
+      out[key] = value;
+    }
+  }
+  checkMergeHints(out, where);
+  if (out.columns !== undefined) out.columns = readColumns(out.columns, where);
+  return out as Normalized<H>;
+}
+
+/** Merge hints need `merge`, and strategy-specific hints their strategy. */
+function checkMergeHints(hints: ResourceHints, where: string): void {
+  const given = MERGE_HINTS.filter((key) => hints[key] !== undefined);
+  if (given.length === 0) return;
+  if (hints.writeDisposition !== undefined && hints.writeDisposition !== "merge") {
+    throw new TypeError(
+      `${capitalize(where)} gives "${given[0]}", which needs writeDisposition "merge", not ${
+        JSON.stringify(hints.writeDisposition)
+      }`,
+    );
+  }
+  const strategy = hints.mergeStrategy ?? "delete-insert";
+  for (const key of given) {
+    const needs = STRATEGY_HINTS[key];
+    if (needs !== undefined && needs !== strategy) {
+      throw new TypeError(
+        `${
+          capitalize(where)
+        } gives "${key}", which needs mergeStrategy "${needs}", not "${strategy}"`,
+      );
+    }
+  }
+}
+
+/** Column hints as a record by column name, each checked. */
+function readColumns(
+  given: NonNullable<ResourceHints["columns"]>,
+  where: string,
+): Record<string, ColumnHint> {
+  const record: Record<string, ColumnHint> = {};
+  if (Array.isArray(given)) {
+    given.forEach((column, i) => {
+      const { name, ...hint } = readColumnHint(column, `column ${i} of ${where}`);
+      if (name === undefined) {
+        throw new TypeError(`Column ${i} of ${where} has no "name"`);
+      }
+      if (Object.hasOwn(record, name)) {
+        throw new TypeError(`Column "${name}" of ${where} is given twice`);
+      }
+      record[name] = hint;
+    });
+    return record;
+  }
+  for (const [name, column] of Object.entries(given)) {
+    if (column === undefined) continue;
+    const { name: inner, ...hint } = readColumnHint(column, `column "${name}" of ${where}`);
+    if (inner !== undefined && inner !== name) {
+      throw new TypeError(`Column "${name}" of ${where} is named "${inner}" inside`);
+    }
+    record[name] = hint;
+  }
+  return record;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
