@@ -6,7 +6,7 @@
  */
 import type { ColumnHint, MergeStrategy, WriteDisposition } from "./schema/schema.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
-import type { Incremental, IncrementalRun } from "./incremental.ts";
+import type { BoundIncremental, Incremental, IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
 
 /** What a resource function receives; `C` is the type of its resolved `config`. */
@@ -17,7 +17,7 @@ export interface ResourceContext<C = Record<string, unknown>> {
    * The resource's incremental cursor for this run, when it has one: pass `startValue` (and
    * `endValue`) to the API so it sends only what is new.
    */
-  incremental?: IncrementalRun;
+  incremental?: BoundIncremental;
   /** Aborted when the run is cancelled; pass it to `fetch`. */
   signal: AbortSignal;
   /** The resource's `config` spec, resolved (empty without one). */
@@ -279,7 +279,7 @@ export class DltResource {
     } else {
       throw new TypeError(`Transformer "${this.name}" has no parent resource to feed it`);
     }
-    yield* this.#applySteps(source, context.incremental);
+    yield* this.#applySteps(source, cursorOf(context));
   }
 
   /** Runs this transformer on one unit (item or page) of its parent, after its steps. */
@@ -288,7 +288,7 @@ export class DltResource {
     if (producer.kind !== "transformer") {
       throw new TypeError(`Resource "${this.name}" is not a transformer`);
     }
-    return this.#applySteps(toIterable(producer.fn(unit, context)), context.incremental);
+    return this.#applySteps(toIterable(producer.fn(unit, context)), cursorOf(context));
   }
 
   /** Starts a new run: limits count from zero again. */
@@ -351,6 +351,11 @@ export class DltResource {
 }
 
 const SKIP = Symbol("skip");
+
+/** The cursor of a run's context: extract binds an `IncrementalRun`, which filters the items. */
+function cursorOf(context: ResourceContext): IncrementalRun | undefined {
+  return context.incremental as IncrementalRun | undefined;
+}
 
 function applyToPage(page: unknown[], step: Step): unknown[] {
   if (step.kind === "map") return page.map((item) => step.fn(item));
