@@ -3,9 +3,20 @@
  * records, and one call extracts them, infers and evolves a relational schema, flattens nested
  * JSON into parent/child tables and loads them into DuckDB (or another destination).
  *
+ * - {@linkcode pipeline} makes a {@linkcode Pipeline}; its `run()` extracts, normalizes and
+ *   loads, and returns a {@linkcode LoadInfo}; `dataset()` reads the data back.
+ * - {@linkcode resource}, {@linkcode transformer} and {@linkcode source} describe the data;
+ *   {@linkcode incremental} loads only what is new; {@linkcode config} and {@linkcode secret}
+ *   declare what a source needs from `.dlt/*.toml` or the environment.
+ * - Sub-modules: `@denodlt/dlt/destinations/duckdb` (the default destination, with options),
+ *   `@denodlt/dlt/http` (the REST client, paginators and auth), `@denodlt/dlt/sources/rest_api`
+ *   (declarative REST API sources) and `@denodlt/dlt/sources/github`.
+ *
  * @example Quick start
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pipeline, resource } from "./mod.ts";
+ * import { duckdb } from "./destinations/duckdb/mod.ts";
  *
  * const items = resource(async function* () {
  *   for (let i = 0; i < 3; i++) yield { id: i, name: `item-${i}`, tags: ["a", "b"] };
@@ -14,38 +25,110 @@
  * const dir = await Deno.makeTempDir();
  * const p = pipeline({
  *   pipelineName: "quickstart",
- *   destination: (await import("./destinations/duckdb/mod.ts")).duckdb({ path: `${dir}/quickstart.duckdb` }),
+ *   destination: duckdb({ path: `${dir}/quickstart.duckdb` }),
  *   datasetName: "demo_data",
  *   pipelinesDir: dir,
  * });
  * const info = await p.run(items);
- * console.log(info.toString());
- * const rows = await p.dataset().table("items__tags").count();
- * if (rows !== 6) throw new Error(`expected 6 tag rows, got ${rows}`);
+ * console.log(info); // the same summary as info.toString()
+ * assert.deepEqual(info.rowCounts, { items: 3, items__tags: 6 });
+ * assert.equal(await p.dataset().table("items__tags").count(), 6);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
  */
-export * from "./lib/pipeline.ts";
-export * from "./lib/resource.ts";
-export * from "./lib/source.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/load_info.ts";
-export * from "./lib/dataset.ts";
-export * from "./lib/destination.ts";
-export * from "./lib/config.ts";
-export * from "./lib/json.ts";
-export * from "./lib/incremental.ts";
-export * from "./lib/http/client.ts";
-export * from "./lib/http/errors.ts";
-export * from "./lib/http/auth.ts";
-export * from "./lib/http/auth_config.ts";
-export * from "./lib/http/paginators/mod.ts";
-export type { AuthContext } from "./lib/http/types.ts";
-export type { RetryOptions } from "./lib/http/retry.ts";
-export { log, type LogLevel, type LogRecord, onLog, setLogLevel } from "./lib/log.ts";
-export { redact, redactUrl, registerSecret } from "./lib/redact.ts";
+export {
+  type DropOptions,
+  type ExtractInfo,
+  type NormalizeInfo,
+  type NormalizeOptions,
+  Pipeline,
+  pipeline,
+  type PipelineOptions,
+  type RefreshMode,
+  type RunData,
+  type RunOptions,
+} from "./lib/pipeline.ts";
+export {
+  type AddLimitOptions,
+  type ApplyHintsOptions,
+  DltResource,
+  type NormalizedHints,
+  resource,
+  type ResourceContext,
+  type ResourceData,
+  type ResourceFunction,
+  type ResourceHints,
+  type ResourceOptions,
+  type TableNameHint,
+  transformer,
+  type TransformerFunction,
+  type TransformerOptions,
+  type WriteDispositionConfig,
+} from "./lib/resource.ts";
+export { DltSource, source, type SourceOptions } from "./lib/source.ts";
+export {
+  type BoundIncremental,
+  type CursorValue,
+  Incremental,
+  incremental,
+  IncrementalCursorError,
+  type IncrementalOptions,
+  type LastValueFunc,
+} from "./lib/incremental.ts";
+export {
+  config,
+  ConfigValue,
+  type ConfigValueOptions,
+  type ConfigValueType,
+  type ConfigValueTypeFor,
+  findConfig,
+  MissingConfigError,
+  type MissingConfigValue,
+  resolveConfig,
+  type ResolveConfigOptions,
+  resolveConfigSpec,
+  type ResolveConfigSpecOptions,
+  type ResolvedConfig,
+  secret,
+} from "./lib/config.ts";
+export {
+  ConfigError,
+  DataValidationError,
+  DestinationError,
+  DltError,
+  type DltErrorOptions,
+  LoadPackageError,
+  NormalizeError,
+  type PipelineStep,
+  PipelineStepFailed,
+  ResourceExtractionError,
+} from "./lib/errors.ts";
+export {
+  LoadInfo,
+  type LoadInfoInit,
+  type LoadPackageInfo,
+  type StepTimings,
+} from "./lib/load_info.ts";
+export { type ClientOpener, Dataset, Relation } from "./lib/dataset.ts";
+export type {
+  Destination,
+  DestinationCapabilities,
+  DestinationClient,
+  DestinationClientOptions,
+  LoadJob,
+  LoadPackage,
+} from "./lib/destination.ts";
+export type { NamingConventionFactory, NamingOption } from "./lib/normalize/conventions.ts";
+export {
+  directNaming,
+  duckCaseNaming,
+  type NamingConvention,
+  type NamingConventionName,
+  type NamingConventionOptions,
+  snakeCaseNaming,
+} from "./lib/normalize/naming.ts";
 export type {
   ColumnHint,
   ColumnSchema,
@@ -55,8 +138,6 @@ export type {
   TableSchema,
   WriteDisposition,
 } from "./lib/schema/schema.ts";
-export type { PipelineState, SourceState } from "./lib/state.ts";
-export type { NamingConventionName } from "./lib/normalize/naming.ts";
 export type {
   ExpandedSchemaContract,
   SchemaContract,
@@ -64,3 +145,7 @@ export type {
   SchemaContractSettings,
   SchemaEntity,
 } from "./lib/schema/contract.ts";
+export type { PipelineState, SourceState } from "./lib/state.ts";
+export { parseJson } from "./lib/json.ts";
+export { log, type LogLevel, type LogRecord, onLog, setLogLevel } from "./lib/log.ts";
+export { redact, redactUrl, registerSecret } from "./lib/redact.ts";

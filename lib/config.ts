@@ -16,10 +16,7 @@
  * @module
  */
 import { join } from "node:path";
-// a full specifier, not the import map's: sources (and the config they need) must work when
-// imported by URL, where this package's import map does not apply
-// deno-lint-ignore no-import-prefix
-import { parse, TomlError } from "npm:smol-toml@1.9.1";
+import { parse, TomlError } from "./deps/smol_toml.ts";
 import { ConfigError } from "./errors.ts";
 import { valueAtPath } from "./json_path.ts";
 import { describeValue, snakeCase } from "./options.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Table as ArrowTable } from "apache-arrow";
+import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
 import type { DestinationClient } from "./destination.ts";
 import { quoteIdentifier } from "./load/sql.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Table as ArrowTable } from "apache-arrow";
+import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
 import type { StoredSchema } from "./schema/schema.ts";
 import type { PipelineState } from "./state.ts";
 

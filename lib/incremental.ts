@@ -91,8 +91,6 @@ export class Incremental {
   readonly cursorPath: string;
   /** The options. */
   readonly options: Readonly<IncrementalOptions>;
-  /** The path split into keys and indexes. */
-  readonly path: JsonPath;
 
   /** Use {@linkcode incremental} instead. */
   constructor(cursorPath: string, options: IncrementalOptions = {}) {
@@ -106,9 +104,9 @@ export class Incremental {
         allowExternalSchedulers: "external schedulers (Airflow) are not supported",
       },
     });
+    parseCursorPath(cursorPath); // an invalid path fails here
     this.cursorPath = cursorPath;
     this.options = options;
-    this.path = parseCursorPath(cursorPath);
     const { initialValue, endValue } = options;
     if (initialValue !== undefined && endValue !== undefined) {
       const func = lastValueFunction(options.lastValueFunc);
@@ -248,10 +246,28 @@ function revive(value: unknown, type: StoredCursor["value_type"]): CursorValue {
 export type CursorDecision = "keep" | "skip" | "stop";
 
 /**
+ * An {@linkcode Incremental} bound to a resource for one run, as the resource function sees it
+ * (`context.incremental`): pass `startValue` (and `endValue`) to the API so it sends only what is
+ * new.
+ */
+export interface BoundIncremental {
+  /** The cursor's path. */
+  readonly cursorPath: string;
+  /** The initial value (first run's start). */
+  readonly initialValue: CursorValue | undefined;
+  /** Where this run starts (inclusive): the stored last value (minus the lag), else the initial value. */
+  readonly startValue: CursorValue | undefined;
+  /** Where this run ends (exclusive), if it is a backfill window. */
+  readonly endValue: CursorValue | undefined;
+  /** The last (by `lastValueFunc`) cursor value seen so far, the stored one included. */
+  readonly lastValue: CursorValue | undefined;
+}
+
+/**
  * An {@linkcode Incremental} bound to one resource for one run: the values the resource function
  * reads (`startValue`, `lastValue`, `endValue`), and the filter its items go through.
  */
-export class IncrementalRun {
+export class IncrementalRun implements BoundIncremental {
   /** The cursor's path. */
   readonly cursorPath: string;
   /** The initial value (first run's start). */
@@ -261,6 +277,7 @@ export class IncrementalRun {
   /** Where this run ends (exclusive), if it is a backfill window. */
   readonly endValue: CursorValue | undefined;
   #definition: Incremental;
+  #path: JsonPath;
   #resourceName: string;
   #state: Record<string, unknown>;
   #func: (values: CursorValue[]) => CursorValue;
@@ -282,6 +299,7 @@ export class IncrementalRun {
   ) {
     const { options, cursorPath } = definition;
     this.#definition = definition;
+    this.#path = parseCursorPath(cursorPath);
     this.#resourceName = resourceName;
     this.#state = state;
     this.cursorPath = cursorPath;
@@ -409,7 +427,7 @@ export class IncrementalRun {
   }
 
   #cursorOf(item: unknown): CursorValue | undefined {
-    const value = valueAtPath(item, this.#definition.path);
+    const value = valueAtPath(item, this.#path);
     if (value === null || value === undefined) return undefined;
     if (
       typeof value === "string" || typeof value === "number" || typeof value === "bigint" ||

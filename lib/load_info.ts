@@ -47,7 +47,10 @@ export interface LoadInfoInit {
   finishedAt: Date;
 }
 
-/** The result of `pipeline.run()` or `pipeline.load()`. */
+/**
+ * The result of `pipeline.run()` or `pipeline.load()`. `console.log(info)` prints the same
+ * summary as `info.toString()`, as `print(load_info)` does in dlt.
+ */
 export class LoadInfo implements LoadInfoInit {
   /** The pipeline. */
   readonly pipelineName: string;
@@ -125,5 +128,15 @@ export class LoadInfo implements LoadInfoInit {
       } s, load ${(t.load / 1000).toFixed(2)} s`,
     );
     return redact(lines.join("\n"));
+  }
+
+  /** The summary, for `console.log` and `Deno.inspect`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** The summary, for Node's `util.inspect` (and `console.log` in Node). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 }

@@ -28,16 +28,16 @@ import {
   UNSUPPORTED_HINTS,
 } from "./resource_hints.ts";
 
-/** dlt's refresh modes. */
-export const REFRESH_MODES = ["drop_sources", "drop_resources", "drop_data"] as const;
-
 /**
  * Start over before extracting, as dlt's `refresh`: `drop_sources` drops every table of the
  * source's schema and resets the source's state; `drop_resources` drops the tables and state of
  * the resources that run; `drop_data` empties their tables and resets their state, keeping the
  * schema.
  */
-export type RefreshMode = typeof REFRESH_MODES[number];
+export type RefreshMode = "drop_sources" | "drop_resources" | "drop_data";
+
+/** dlt's refresh modes. */
+const REFRESH_MODES: readonly RefreshMode[] = ["drop_sources", "drop_resources", "drop_data"];
 
 /** Options of `pipeline()`. */
 export interface PipelineOptions {

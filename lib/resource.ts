@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Incremental, type IncrementalRun } from "./incremental.ts";
+import { type BoundIncremental, Incremental, type IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
 import {
   boolean,
@@ -47,7 +47,7 @@ export interface ResourceContext<C = Record<string, unknown>> {
    * The resource's incremental cursor for this run, when it has one: pass `startValue` (and
    * `endValue`) to the API so it sends only what is new.
    */
-  incremental?: IncrementalRun;
+  incremental?: BoundIncremental;
   /** Aborted when the run is cancelled; pass it to `fetch`. */
   signal: AbortSignal;
   /** The resource's `config` spec, resolved (empty without one). */
@@ -344,7 +344,7 @@ export class DltResource {
     } else {
       throw new TypeError(`Transformer "${this.name}" has no parent resource to feed it`);
     }
-    yield* this.#applySteps(source, context.incremental);
+    yield* this.#applySteps(source, cursorOf(context));
   }
 
   /** Runs this transformer on one unit (item or page) of its parent, after its steps. */
@@ -353,7 +353,7 @@ export class DltResource {
     if (producer.kind !== "transformer") {
       throw new TypeError(`Resource "${this.name}" is not a transformer`);
     }
-    return this.#applySteps(toIterable(producer.fn(unit, context)), context.incremental);
+    return this.#applySteps(toIterable(producer.fn(unit, context)), cursorOf(context));
   }
 
   /** Starts a new run: the limit counts from zero again. */
@@ -423,6 +423,11 @@ const TRANSFORMER_SPEC: OptionSpec<TransformerOptions> = {
 };
 
 const SKIP = Symbol("skip");
+
+/** The cursor of a run's context: extract binds an `IncrementalRun`, which filters the items. */
+function cursorOf(context: ResourceContext): IncrementalRun | undefined {
+  return context.incremental as IncrementalRun | undefined;
+}
 
 function applyToPage(page: unknown[], step: Step): unknown[] {
   return step.kind === "map"

@@ -6,14 +6,7 @@
 import { DltResource } from "./resource.ts";
 import type { SchemaContract } from "./schema/contract.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
-import {
-  boolean,
-  checkOptions,
-  describeValue,
-  integer,
-  type OptionSpec,
-  text,
-} from "./options.ts";
+import { boolean, checkOptions, describeValue, integer, type OptionSpec, text } from "./options.ts";
 import { RESOURCE_HINTS_SPEC, UNSUPPORTED_HINTS } from "./resource_hints.ts";
 
 /** Options of {@linkcode source}. */

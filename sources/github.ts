@@ -28,7 +28,7 @@
  */
 import { config, resolveConfigSpec, secret } from "../lib/config.ts";
 import { RestApiConfigError, restApiSource } from "./rest_api.ts";
-import type { RESTClientOptions } from "../lib/http/client.ts";
+import type { RESTClientOptions } from "../lib/http/mod.ts";
 import type { DltSource } from "../lib/source.ts";
 
 /** Options of {@linkcode githubSource}. */

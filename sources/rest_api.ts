@@ -54,17 +54,20 @@ import {
 } from "../lib/resource.ts";
 import { type DltSource, source, type SourceOptions } from "../lib/source.ts";
 import type { MergeStrategy, WriteDisposition } from "../lib/schema/schema.ts";
-import { type AuthSpec, createAuth } from "../lib/http/auth_config.ts";
 import {
+  type Auth,
+  type AuthSpec,
+  createAuth,
+  createPaginator,
+  HttpError,
+  type Paginator,
+  type PaginatorSpec,
   type QueryValue,
   type ResponseContext,
   type ResponseHook,
   RESTClient,
   type RESTClientOptions,
-} from "../lib/http/client.ts";
-import { HttpError } from "../lib/http/errors.ts";
-import { createPaginator, type PaginatorSpec } from "../lib/http/paginators/mod.ts";
-import type { Auth, Paginator } from "../lib/http/types.ts";
+} from "../lib/http/mod.ts";
 
 /** The API client of a {@linkcode RestApiConfig}. */
 export interface ClientConfig extends

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pipeline, resource, source, transformer } from "../mod.ts";
+import { pipeline, resource, snakeCaseNaming, source, transformer } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
 
@@ -252,7 +252,7 @@ Deno.test("the naming option picks direct or duck_case names for a pipeline's sc
 Deno.test("a custom naming convention, as dlt allows one: used, stored, needed again", async () => {
   const dir = await tempDir("custom_naming");
   const upper = (options: { maxLength?: number }) => {
-    const base = snakeCase(options);
+    const base = snakeCaseNaming(options);
     return {
       name: "upper_snake",
       maxLength: options.maxLength,

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of the REST client (`lib/http/client.ts`) on 127.0.0.1: replays of real API
+ * End-to-end tests of the REST client (`@denodlt/dlt/http`) on 127.0.0.1: replays of real API
  * traffic (GitHub, Slack, Notion, PokeAPI), error bodies, retries and timeouts, bad bodies, loop
  * guards, auth and secrets, and the single-request methods.
  */
@@ -8,17 +8,18 @@ import {
   ApiKeyAuth,
   AuthError,
   BearerTokenAuth,
-  OAuth2ClientCredentials,
-} from "../lib/http/auth.ts";
-import { type Page, RESTClient, type RESTClientOptions } from "../lib/http/client.ts";
-import { HttpError, ResponseFormatError } from "../lib/http/errors.ts";
-import {
   HeaderLinkPaginator,
+  HttpError,
   JsonLinkPaginator,
   JsonResponseCursorPaginator,
+  OAuth2ClientCredentials,
   OffsetPaginator,
-} from "../lib/http/paginators/mod.ts";
-import { type LogRecord, onLog, setLogLevel } from "../lib/log.ts";
+  type Page,
+  ResponseFormatError,
+  RESTClient,
+  type RESTClientOptions,
+} from "../lib/http/mod.ts";
+import { type LogRecord, onLog, setLogLevel } from "../mod.ts";
 import { hasSharedFixture } from "./_helpers.ts";
 import { notionMock, octokitScenarioMock, pokeapiMock, slackMock } from "./_mock_apis.ts";
 

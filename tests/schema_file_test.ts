@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { parse, stringify } from "../lib/deps/yaml.ts";
 import { DataValidationError, pipeline, PipelineStepFailed, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { tempDir } from "./_helpers.ts";

@@ -1,28 +1,26 @@
 /**
  * Durable DuckDB-WASM database files for the duckdb destination.
  *
- * Uses the synchronous `duckdb-node-blocking` bundle of the pinned `@duckdb/duckdb-wasm` with the
- * {@linkcode DURABLE_RUNTIME} from `_runtime.ts`. The wasm files are located with
- * `import.meta.resolve`, which in Deno yields a `file:` URL inside the npm package whether it sits
- * in a `node_modules/` folder (`nodeModulesDir: auto`) or in Deno's global npm cache (a consumer of
- * the package from JSR); the package is always present because this module imports it.
+ * Uses the synchronous `duckdb-node-blocking` bundle of the pinned `@duckdb/duckdb-wasm`
+ * (`lib/deps/duckdb_wasm.ts`) with the {@linkcode DURABLE_RUNTIME} from `_runtime.ts`. The wasm
+ * file is read from the npm package, wherever Deno keeps it (its npm cache, or `node_modules/`).
  *
  * @module
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   createDuckDB,
   DuckDBAccessMode,
   type DuckDBBindings,
   type DuckDBConnection,
+  duckDbWasmFile,
   getPlatformFeatures,
   TokenType,
   VoidLogger,
-} from "@duckdb/duckdb-wasm/blocking";
-import { type Table, Type, util } from "apache-arrow";
-import type { DataType, Decimal, Field } from "apache-arrow";
+} from "../../lib/deps/duckdb_wasm.ts";
+import { type Table, Type, util } from "../../lib/deps/apache_arrow.ts";
+import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 
@@ -130,10 +128,6 @@ function takeInstance(): Promise<DuckDBBindings> {
   return instance;
 }
 
-function wasmPath(name: string): string {
-  return fileURLToPath(import.meta.resolve(`@duckdb/duckdb-wasm/dist/${name}`));
-}
-
 /** The emscripten hook the node bindings use to instantiate the wasm module. */
 type InstantiateWasm = (
   imports: WebAssembly.Imports,
@@ -145,7 +139,7 @@ async function instantiate(): Promise<DuckDBBindings> {
   if (!(await getPlatformFeatures()).wasmExceptions) {
     throw new Error("Cannot run DuckDB-WASM: WebAssembly exception handling is not available");
   }
-  const path = wasmPath("duckdb-eh.wasm");
+  const path = duckDbWasmFile("duckdb-eh.wasm");
   // With wasm exceptions available the `eh` bundle is chosen; `mvp` is required by the type only.
   const bundle = { mainModule: path, mainWorker: "" };
   const bindings = await createDuckDB(

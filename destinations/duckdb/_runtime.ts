@@ -31,7 +31,7 @@ import {
   type DuckDBModule,
   type DuckDBRuntime,
   NODE_RUNTIME,
-} from "@duckdb/duckdb-wasm/blocking";
+} from "../../lib/deps/duckdb_wasm.ts";
 
 /** The part of the emscripten module the runtime uses. */
 interface WasmModule {

@@ -12,7 +12,7 @@
  * @module
  */
 import { basename, resolve } from "node:path";
-import type { Table as ArrowTable } from "apache-arrow";
+import type { Table as ArrowTable } from "../../lib/deps/apache_arrow.ts";
 import type {
   Destination,
   DestinationCapabilities,

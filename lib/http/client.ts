@@ -126,7 +126,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  *
  * @example Reading every page of a paginated endpoint
  * ```ts ignore
- * import { RESTClient, BearerTokenAuth, HeaderLinkPaginator } from "@denodlt/dlt";
+ * import { BearerTokenAuth, HeaderLinkPaginator, RESTClient } from "@denodlt/dlt/http";
  * const github = new RESTClient({
  *   baseUrl: "https://api.github.com",
  *   auth: new BearerTokenAuth({ token: Deno.env.get("GITHUB_TOKEN")! }),

@@ -75,8 +75,8 @@ function toSnakeCase(identifier: string): string {
   return out.replace(MULTI_UNDERSCORES, "_");
 }
 
-/** Options of {@linkcode snakeCase}. */
-export interface SnakeCaseOptions {
+/** Options of {@linkcode snakeCaseNaming}, {@linkcode directNaming} and {@linkcode duckCaseNaming}. */
+export interface NamingConventionOptions {
   /** Longest identifier the destination accepts. @default {undefined} (no limit) */
   maxLength?: number;
 }
@@ -88,13 +88,13 @@ export interface SnakeCaseOptions {
  *
  * @example
  * ```ts
- * import { snakeCase } from "./naming.ts";
- * const naming = snakeCase();
+ * import { snakeCaseNaming } from "./naming.ts";
+ * const naming = snakeCaseNaming();
  * if (naming.normalizeIdentifier("createdAt") !== "created_at") throw new Error();
  * if (naming.normalizeIdentifier("1st Place!") !== "_1st_placex") throw new Error();
  * ```
  */
-export function snakeCase(options: SnakeCaseOptions = {}): NamingConvention {
+export function snakeCaseNaming(options: NamingConventionOptions = {}): NamingConvention {
   const { maxLength } = options;
   const cache = new Map<string, string>();
   const shortened = new Map<string, string>();
@@ -172,7 +172,7 @@ const DIRECT_CLEANUP = /[.\n\r'"\u25B6]/g;
  * if (directNaming().normalizeIdentifier("Created At") !== "Created At") throw new Error();
  * ```
  */
-export function directNaming(options: SnakeCaseOptions = {}): NamingConvention {
+export function directNaming(options: NamingConventionOptions = {}): NamingConvention {
   return convention("direct", options.maxLength, "\u25B6", (id) => id.replace(DIRECT_CLEANUP, "_"));
 }
 
@@ -184,11 +184,11 @@ const DUCK_CLEANUP = /[\n\r"]/g;
  *
  * @example
  * ```ts
- * import { duckCase } from "./naming.ts";
- * if (duckCase().normalizeIdentifier("createdAt") !== "createdAt") throw new Error();
+ * import { duckCaseNaming } from "./naming.ts";
+ * if (duckCaseNaming().normalizeIdentifier("createdAt") !== "createdAt") throw new Error();
  * ```
  */
-export function duckCase(options: SnakeCaseOptions = {}): NamingConvention {
+export function duckCaseNaming(options: NamingConventionOptions = {}): NamingConvention {
   return convention(
     "duck_case",
     options.maxLength,
@@ -197,21 +197,25 @@ export function duckCase(options: SnakeCaseOptions = {}): NamingConvention {
   );
 }
 
-/** Names of the naming conventions available. */
-export const NAMING_CONVENTIONS = ["snake_case", "direct", "duck_case"] as const;
+/** The name of a built-in naming convention, as dlt names it. */
+export type NamingConventionName = "snake_case" | "direct" | "duck_case";
 
-/** The name of a naming convention. */
-export type NamingConventionName = typeof NAMING_CONVENTIONS[number];
+/** Names of the naming conventions available. */
+export const NAMING_CONVENTIONS: readonly NamingConventionName[] = [
+  "snake_case",
+  "direct",
+  "duck_case",
+];
 
 /** The naming convention called `name`, shortening identifiers to `maxLength`. */
 export function namingConvention(name: string, maxLength?: number): NamingConvention {
   switch (name) {
     case "snake_case":
-      return snakeCase({ maxLength });
+      return snakeCaseNaming({ maxLength });
     case "direct":
       return directNaming({ maxLength });
     case "duck_case":
-      return duckCase({ maxLength });
+      return duckCaseNaming({ maxLength });
     default:
       throw new RangeError(
         `Unknown naming convention "${name}"; available: ${NAMING_CONVENTIONS.join(", ")}`,

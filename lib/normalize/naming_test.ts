@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
-import { EMPTY_KEY_IDENTIFIER, namingConvention, shortenIdentifier, snakeCase } from "./naming.ts";
+import {
+  EMPTY_KEY_IDENTIFIER,
+  namingConvention,
+  shortenIdentifier,
+  snakeCaseNaming,
+} from "./naming.ts";
 
 Deno.test("snake_case splits camelCase and lower-cases", () => {
-  const n = snakeCase();
+  const n = snakeCaseNaming();
   assert.equal(n.normalizeIdentifier("createdAt"), "created_at");
   assert.equal(n.normalizeIdentifier("HTTPResponseCode"), "http_response_code");
   assert.equal(n.normalizeIdentifier("URLValue"), "url_value");
@@ -10,7 +15,7 @@ Deno.test("snake_case splits camelCase and lower-cases", () => {
 });
 
 Deno.test("snake_case reduces the alphabet and cleans up underscores", () => {
-  const n = snakeCase();
+  const n = snakeCaseNaming();
   assert.equal(n.normalizeIdentifier("a+b"), "axb");
   assert.equal(n.normalizeIdentifier("a-b"), "a_b");
   assert.equal(n.normalizeIdentifier("a*b"), "axb");
@@ -25,7 +30,7 @@ Deno.test("snake_case reduces the alphabet and cleans up underscores", () => {
 });
 
 Deno.test("snake_case names empty keys and is idempotent", () => {
-  const n = snakeCase();
+  const n = snakeCaseNaming();
   assert.equal(n.normalizeIdentifier(""), EMPTY_KEY_IDENTIFIER);
   assert.equal(n.normalizeIdentifier("   "), EMPTY_KEY_IDENTIFIER);
   for (const raw of ["createdAt", "1st Place!", "a-b+c", "HTTPServer", "x__y__z"]) {
@@ -35,7 +40,7 @@ Deno.test("snake_case names empty keys and is idempotent", () => {
 });
 
 Deno.test("over-long identifiers are shortened with a stable tag", () => {
-  const n = snakeCase({ maxLength: 20 });
+  const n = snakeCaseNaming({ maxLength: 20 });
   const long = "aVeryLongIdentifierNameThatGoesOnAndOn";
   const short = n.normalizeIdentifier(long);
   assert.equal(short.length, 20);
@@ -46,10 +51,10 @@ Deno.test("over-long identifiers are shortened with a stable tag", () => {
 });
 
 Deno.test("paths join with __ and skip empty fragments", () => {
-  const n = snakeCase();
+  const n = snakeCaseNaming();
   assert.equal(n.shortenFragments("issues", "labels"), "issues__labels");
   assert.equal(n.shortenFragments("issues", "", "labels"), "issues__labels");
-  const tiny = snakeCase({ maxLength: 12 });
+  const tiny = snakeCaseNaming({ maxLength: 12 });
   assert.equal(tiny.shortenFragments("parent_table", "child_table").length, 12);
 });
 

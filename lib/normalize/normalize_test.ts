@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PackageStore } from "../load/package_store.ts";
 import { newSchema } from "../schema/schema.ts";
-import { snakeCase } from "./naming.ts";
+import { snakeCaseNaming } from "./naming.ts";
 import { normalizePackage } from "./normalize.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_normalize_test_" });
@@ -37,7 +37,7 @@ Deno.test("workers normalize files in parallel and their schemas merge, conflict
     "things.2.jsonl": [{ id: 3, size: "large", color: "red" }],
   });
   const result = await normalizePackage(store, loadId, newSchema("s"), {
-    naming: snakeCase(),
+    naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
   });
@@ -65,7 +65,9 @@ Deno.test("small packages normalize in the calling thread with the same result",
     "things.1.jsonl": [{ id: 1, size: 10 }],
     "things.2.jsonl": [{ id: 2, size: "large" }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), { naming: snakeCase() });
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCaseNaming(),
+  });
   const columns = result.schema.tables.things.columns;
   assert.equal(columns.size.dataType, "bigint");
   assert.equal(columns.size__v_text.dataType, "text");
@@ -83,7 +85,7 @@ Deno.test("parallel workers that type a column bigint and double, or number and 
     "things.2.jsonl": [{ v: 2, s: 7 }],
   });
   const result = await normalizePackage(store, loadId, newSchema("s"), {
-    naming: snakeCase(),
+    naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
   });

@@ -85,10 +85,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * @example
  * ```ts
  * import { normalizeItem } from "./relational.ts";
- * import { snakeCase } from "./naming.ts";
+ * import { snakeCaseNaming } from "./naming.ts";
  * const rows: [string, Record<string, unknown>][] = [];
  * normalizeItem({ id: 1, user: { name: "a" }, tags: ["x"] }, "items", {
- *   naming: snakeCase(), loadId: "1", maxNesting: 1000,
+ *   naming: snakeCaseNaming(), loadId: "1", maxNesting: 1000,
  *   emit: (table, _parent, row) => rows.push([table, row]),
  * });
  * if (rows[0][1].user__name !== "a" || rows[1][0] !== "items__tags") throw new Error();

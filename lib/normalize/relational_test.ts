@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { type FlatRow, normalizeItem } from "./relational.ts";
-import { snakeCase } from "./naming.ts";
+import { snakeCaseNaming } from "./naming.ts";
 import { NormalizeError } from "../errors.ts";
 import { BigIntValue, BinaryValue, stringifyItem } from "./typed_json.ts";
 
 function normalize(item: unknown, maxNesting = 1000) {
   const rows: { table: string; parent: string | undefined; row: FlatRow }[] = [];
   normalizeItem(item, "t", {
-    naming: snakeCase(),
+    naming: snakeCaseNaming(),
     loadId: "123.4",
     maxNesting,
     emit: (table, parent, row) => rows.push({ table, parent, row }),
@@ -118,7 +118,7 @@ Deno.test("bigint and binary survive extract encoding", () => {
 Deno.test("with rootKey, nested rows at any depth carry their root row's _dlt_id", () => {
   const rows: { table: string; row: FlatRow }[] = [];
   normalizeItem({ id: 1, orders: [{ lines: [{ sku: "a" }], tags: ["x"] }], grid: [[1]] }, "t", {
-    naming: snakeCase(),
+    naming: snakeCaseNaming(),
     loadId: "123.4",
     maxNesting: 1000,
     rootKey: true,

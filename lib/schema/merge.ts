@@ -35,11 +35,11 @@ function widens(from: DataType, to: DataType | undefined): boolean {
  * ```ts
  * import { mergeSchemas } from "./merge.ts";
  * import { newSchema } from "./schema.ts";
- * import { snakeCase } from "../normalize/naming.ts";
+ * import { snakeCaseNaming } from "../normalize/naming.ts";
  * const base = newSchema("s");
  * const a = { ...base, tables: { t: { name: "t", columns: { x: { name: "x", dataType: "bigint" as const } } } } };
  * const b = { ...base, tables: { t: { name: "t", columns: { x: { name: "x", dataType: "text" as const } } } } };
- * const { schema, renames } = mergeSchemas(base, [a, b], snakeCase());
+ * const { schema, renames } = mergeSchemas(base, [a, b], snakeCaseNaming());
  * if (schema.tables.t.columns.x__v_text?.dataType !== "text") throw new Error();
  * if (renames[1].get("t")?.get("x") !== "x__v_text") throw new Error();
  * ```

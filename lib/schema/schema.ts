@@ -6,8 +6,20 @@
 import { createHash } from "node:crypto";
 import type { ExpandedSchemaContract } from "./contract.ts";
 
+/** Data types of columns, as dlt names them. */
+export type DataType =
+  | "text"
+  | "bigint"
+  | "double"
+  | "bool"
+  | "timestamp"
+  | "date"
+  | "decimal"
+  | "binary"
+  | "json";
+
 /** The data types of columns, as dlt names them. */
-export const DATA_TYPES = [
+export const DATA_TYPES: readonly DataType[] = [
   "text",
   "bigint",
   "double",
@@ -17,19 +29,18 @@ export const DATA_TYPES = [
   "decimal",
   "binary",
   "json",
-] as const;
-
-/** Data types of columns, as dlt names them. */
-export type DataType = typeof DATA_TYPES[number];
-
-/** dlt's write dispositions. */
-export const WRITE_DISPOSITIONS = ["append", "replace", "merge", "skip"] as const;
+];
 
 /** How a table's rows are written: dlt's write dispositions. */
-export type WriteDisposition = typeof WRITE_DISPOSITIONS[number];
+export type WriteDisposition = "append" | "replace" | "merge" | "skip";
 
-/** dlt's merge strategies. */
-export const MERGE_STRATEGIES = ["delete-insert", "upsert", "insert-only", "scd2"] as const;
+/** dlt's write dispositions. */
+export const WRITE_DISPOSITIONS: readonly WriteDisposition[] = [
+  "append",
+  "replace",
+  "merge",
+  "skip",
+];
 
 /**
  * How `merge` merges, as in dlt: `delete-insert` (default) replaces rows by primary or merge
@@ -37,7 +48,15 @@ export const MERGE_STRATEGIES = ["delete-insert", "upsert", "insert-only", "scd2
  * primary key is not in the table yet and leaves the others alone, `scd2` keeps every version of
  * a row with validity columns.
  */
-export type MergeStrategy = typeof MERGE_STRATEGIES[number];
+export type MergeStrategy = "delete-insert" | "upsert" | "insert-only" | "scd2";
+
+/** dlt's merge strategies. */
+export const MERGE_STRATEGIES: readonly MergeStrategy[] = [
+  "delete-insert",
+  "upsert",
+  "insert-only",
+  "scd2",
+];
 
 /** dlt's default names of the `scd2` validity columns. */
 export const SCD2_COLUMNS = ["_dlt_valid_from", "_dlt_valid_to"] as const;

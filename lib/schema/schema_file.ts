@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parse, stringify } from "yaml";
+import { parse, stringify } from "../deps/yaml.ts";
 import { join } from "node:path";
 import { DltError } from "../errors.ts";
 import {

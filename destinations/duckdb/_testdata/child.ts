@@ -14,8 +14,12 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { createDuckDB, DuckDBAccessMode, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
+import {
+  createDuckDB,
+  DuckDBAccessMode,
+  duckDbWasmFile,
+  VoidLogger,
+} from "../../../lib/deps/duckdb_wasm.ts";
 import { type DuckDbWasmDatabase, openDuckDbWasm } from "../_database.ts";
 import { DURABLE_RUNTIME } from "../_runtime.ts";
 
@@ -52,7 +56,7 @@ function dieAtLogCheck(path: string): void {
 }
 
 async function overwriteLog(path: string): Promise<never> {
-  const wasm = fileURLToPath(import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm"));
+  const wasm = duckDbWasmFile("duckdb-eh.wasm");
   const bundle = { mainModule: wasm, mainWorker: "" };
   const raw = await createDuckDB({ mvp: bundle, eh: bundle }, new VoidLogger(), DURABLE_RUNTIME);
   await raw.instantiate();
