@@ -637,7 +637,9 @@ class DuckDbClient implements DestinationClient {
       ? ""
       : ` QUALIFY row_number() OVER (PARTITION BY ${list(primaryKey)} ORDER BY ${order}) = 1`;
     db.run(
-      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${where ? ` WHERE ${where}` : ""}${dedup}`,
+      `INSERT INTO ${target} BY NAME SELECT * FROM ${stage}${
+        where ? ` WHERE ${where}` : ""
+      }${dedup}`,
     );
     // rows sharing a primary key share their (hashed) root id, so their nested rows share ids too
     this.#insertNested(pkg, root, staged, keyed);
@@ -652,7 +654,9 @@ class DuckDbClient implements DestinationClient {
       this.qualifiedName(root.name)
     } WHERE ${quoteIdentifier(DLT.loadId)} = ${quoteLiteral(pkg.loadId)}`;
     const dedup = unique
-      ? ` QUALIFY row_number() OVER (PARTITION BY ${quoteIdentifier(DLT.id)} ORDER BY rowid DESC) = 1`
+      ? ` QUALIFY row_number() OVER (PARTITION BY ${
+        quoteIdentifier(DLT.id)
+      } ORDER BY rowid DESC) = 1`
       : "";
     for (const nested of staged) {
       if (nested.name === root.name) continue;
