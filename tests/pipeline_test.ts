@@ -243,8 +243,8 @@ Deno.test("the naming option picks direct or duck_case names for a pipeline's sc
   assert.throws(
     () => pipeline({ pipelineName: "bad", naming: "camel" as "direct" }),
     new RangeError(
-      'Option "naming" of pipeline "bad" must be one of "snake_case", "direct", "duck_case"; ' +
-        'got "camel"',
+      'Option "naming" of pipeline "bad" must be one of "snake_case", "direct", "duck_case", or a ' +
+        'function making a NamingConvention (like snakeCaseNaming); got "camel"',
     ),
   );
 });
@@ -277,9 +277,13 @@ Deno.test("a custom naming convention, as dlt allows one: used, stored, needed a
     make().run(items()),
     /naming convention "upper_snake", which is not built in: pass its factory/,
   );
-  assert.throws(
-    () => make((() => ({ name: "snake_case" })) as never).run(items()),
-    TypeError,
+  await assert.rejects(
+    make((() => ({ name: "mine" })) as never).run(items()),
+    /A naming convention factory must return a NamingConvention/,
+  );
+  await assert.rejects(
+    make(((o: { maxLength?: number }) => snakeCaseNaming(o)) as never).run(items()),
+    /A custom naming convention cannot be called "snake_case"/,
   );
 });
 

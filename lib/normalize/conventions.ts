@@ -34,7 +34,7 @@ export function namingOption(): OptionCheck<NamingOption> {
     return invalidValue(
       `one of ${
         NAMING_CONVENTIONS.map((n) => JSON.stringify(n)).join(", ")
-      }, or a function making a NamingConvention (like snakeCase)`,
+      }, or a function making a NamingConvention (like snakeCaseNaming)`,
       typeof value === "string",
     );
   };
