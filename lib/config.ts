@@ -358,14 +358,22 @@ export interface MissingConfigValue {
 }
 
 /**
- * Config values are missing: one error for all the values of a spec, naming each with every
- * environment variable and file key that was tried.
+ * Config values are missing: one error for all the values of a spec. Its first line names them;
+ * then, for each, every environment variable and file key that was tried, one per line, in
+ * lookup order.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MissingConfigError } from "./config.ts";
- * const error = new MissingConfigError([{ name: "token", isSecret: true, tried: ["TOKEN"] }]);
- * if (error.message !== "Missing config value: token (secret) — tried TOKEN") throw error;
+ * const error = new MissingConfigError([
+ *   { name: "token", isSecret: true, tried: ["SOURCES__TOKEN", "TOKEN"] },
+ * ]);
+ * assert.equal(
+ *   error.message,
+ *   "Missing config value: token (secret)\n" +
+ *     "token (secret), looked up in this order:\n  SOURCES__TOKEN\n  TOKEN",
+ * );
  * ```
  */
 export class MissingConfigError extends ConfigError {
@@ -378,10 +386,16 @@ export class MissingConfigError extends ConfigError {
 
   /** Creates the error for the `missing` values. */
   constructor(missing: readonly MissingConfigValue[]) {
-    const values = missing.map(({ name, isSecret, tried }) =>
-      `${name}${isSecret ? " (secret)" : ""} — tried ${tried.join(", ")}`
-    );
-    super(`Missing config value${missing.length === 1 ? "" : "s"}: ${values.join("; ")}`);
+    const label = ({ name, isSecret }: MissingConfigValue) =>
+      `${name}${isSecret ? " (secret)" : ""}`;
+    const lines = [
+      `Missing config value${missing.length === 1 ? "" : "s"}: ${missing.map(label).join(", ")}`,
+      ...missing.flatMap((value) => [
+        `${label(value)}, looked up in this order:`,
+        ...value.tried.map((where) => `  ${where}`),
+      ]),
+    ];
+    super(lines.join("\n"));
     this.missing = missing.map((value) => value.name);
     this.tried = Object.fromEntries(missing.map((value) => [value.name, value.tried]));
     this.triedKeys = missing.flatMap((value) => value.tried);

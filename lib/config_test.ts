@@ -304,13 +304,26 @@ Deno.test("one error lists every missing value with every place tried", () => {
   assert.deepEqual(error.missing, ["token", "repository"]);
   assert.equal(
     error.message,
-    "Missing config values: token (secret) — tried SOURCES__GITHUB__TOKEN, SOURCES__TOKEN, " +
-      `TOKEN, sources.github.token in ${secrets}, sources.token in ${secrets}, ` +
-      `token in ${secrets}; repository — tried SOURCES__GITHUB__REPOSITORY, ` +
-      `SOURCES__REPOSITORY, REPOSITORY, sources.github.repository in ${secrets}, ` +
-      `sources.repository in ${secrets}, repository in ${secrets}, ` +
-      `sources.github.repository in ${configToml}, sources.repository in ${configToml}, ` +
-      `repository in ${configToml}`,
+    [
+      "Missing config values: token (secret), repository",
+      "token (secret), looked up in this order:",
+      "  SOURCES__GITHUB__TOKEN",
+      "  SOURCES__TOKEN",
+      "  TOKEN",
+      `  sources.github.token in ${secrets}`,
+      `  sources.token in ${secrets}`,
+      `  token in ${secrets}`,
+      "repository, looked up in this order:",
+      "  SOURCES__GITHUB__REPOSITORY",
+      "  SOURCES__REPOSITORY",
+      "  REPOSITORY",
+      `  sources.github.repository in ${secrets}`,
+      `  sources.repository in ${secrets}`,
+      `  repository in ${secrets}`,
+      `  sources.github.repository in ${configToml}`,
+      `  sources.repository in ${configToml}`,
+      `  repository in ${configToml}`,
+    ].join("\n"),
   );
   assert.deepEqual(error.triedKeys, [...error.tried.token, ...error.tried.repository]);
 });
@@ -390,7 +403,7 @@ Deno.test("findConfig and resolveConfig look up one key as it is", () => {
   const error = missingError(() => resolveConfig("runtime.level", options));
   assert.deepEqual(error.missing, ["runtime.level"]);
   assert.equal(error.triedKeys[0], "P__RUNTIME__LEVEL");
-  assert.ok(error.message.startsWith("Missing config value: runtime.level — tried"));
+  assert.ok(error.message.startsWith("Missing config value: runtime.level\nruntime.level, looked"));
 });
 
 Deno.test("declarations say what they are", () => {

@@ -53,9 +53,15 @@ export class PipelineStepFailed extends DltError {
   /** The load package the step worked on, when there was one. */
   readonly loadId: string | undefined;
 
-  /** Wraps `cause`, the error raised in `step`. */
+  /**
+   * Wraps `cause`, the error raised in `step`. The message takes the first line of the cause's;
+   * the rest (a list of config keys tried, a quoted SQL statement) stays in the cause, which is
+   * printed with this error, so nothing is shown twice.
+   */
   constructor(step: PipelineStep, loadId: string | undefined, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const [first, ...rest] = message.split("\n");
+    const reason = rest.length === 0 ? first : `${first} (more in the cause)`;
     const where = loadId === undefined ? "" : ` (load package "${loadId}")`;
     super(`Pipeline step "${step}" failed${where}: ${reason}`, {
       cause,

@@ -3,7 +3,16 @@
  * nothing loaded earlier is touched.
  */
 import assert from "node:assert/strict";
-import { NormalizeError, PipelineStepFailed, resource, ResourceExtractionError } from "../mod.ts";
+import {
+  config,
+  MissingConfigError,
+  NormalizeError,
+  PipelineStepFailed,
+  resource,
+  ResourceExtractionError,
+  secret,
+  source,
+} from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 
 async function columnTypes(p: Awaited<ReturnType<typeof tempPipeline>>["p"], table: string) {
@@ -178,4 +187,32 @@ Deno.test("a row without its primary key is an error naming table and column", a
       e.cause instanceof NormalizeError && e.cause.tableName === "users" &&
       e.cause.columnName === "id",
   );
+});
+
+Deno.test("missing config: every key tried, one per line, and shown once with the step error", async () => {
+  const { p } = await tempPipeline("missing_config");
+  const issues = resource(function* () {
+    yield { a: 1 };
+  }, {
+    name: "issues",
+    config: { token: secret(), pageSize: config<number>({ type: "integer" }) },
+  });
+  const error = await p.run(source([issues], { name: "tracker" })).then(
+    () => assert.fail("ran without config"),
+    (e: unknown) => e as PipelineStepFailed,
+  );
+  assert.ok(error instanceof PipelineStepFailed && error.cause instanceof MissingConfigError);
+  assert.equal(
+    error.message,
+    'Pipeline step "extract" failed: Missing config values: token (secret), pageSize ' +
+      "(more in the cause)",
+  );
+  const lines = error.cause.message.split("\n");
+  assert.equal(lines[1], "token (secret), looked up in this order:");
+  assert.equal(lines[2], "  MISSING_CONFIG__SOURCES__TRACKER__ISSUES__TOKEN");
+  assert.ok(lines.includes("  SOURCES__TRACKER__ISSUES__PAGE_SIZE"));
+  assert.ok(lines.every((line) => line.length < 200), "a line per key");
+  // printed as Deno prints an uncaught error: each key once
+  const printed = Deno.inspect(error);
+  assert.equal(printed.split(" SOURCES__TRACKER__ISSUES__PAGE_SIZE\n").length, 2);
 });
