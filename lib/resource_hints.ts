@@ -175,22 +175,6 @@ function validityColumns(): OptionCheck<[string, string]> {
       : invalidValue("a list of two column names (valid from, valid to)");
 }
 
-const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
-  disposition: oneOf(WRITE_DISPOSITIONS),
-  strategy: oneOf(MERGE_STRATEGIES),
-  validityColumnNames: validityColumns(),
-  activeRecordTimestamp: timestamp(),
-  boundaryTimestamp: timestamp(),
-  rowVersionColumnName: text(),
-  deduplicated: boolean(),
-};
-
-/** dlt's dict keys this port does not have, with what to do instead. */
-const DISPOSITION_UNSUPPORTED = {
-  retireAbsentRows: "scd2 retires rows missing from a full extract; with a mergeKey only within " +
-    "the partitions that arrived",
-};
-
 /** A write disposition name, or dlt's dict form (kept as given; see `normalizeHints`). */
 function writeDisposition(): OptionCheck<WriteDisposition | WriteDispositionConfig> {
   const name = oneOf(WRITE_DISPOSITIONS);
@@ -257,6 +241,17 @@ export const RESOURCE_HINTS_SPEC: OptionSpec<ResourceHints> = {
   maxTableNesting: integer({ min: 0 }),
   schemaContract: schemaContract(),
   rootKey: boolean(),
+};
+
+/** dlt's dict form of the write disposition: the merge hints under their dict names. */
+const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
+  disposition: oneOf(WRITE_DISPOSITIONS),
+  strategy: RESOURCE_HINTS_SPEC.mergeStrategy as OptionCheck<MergeStrategy>,
+  validityColumnNames: RESOURCE_HINTS_SPEC.validityColumnNames,
+  activeRecordTimestamp: RESOURCE_HINTS_SPEC.activeRecordTimestamp,
+  boundaryTimestamp: RESOURCE_HINTS_SPEC.boundaryTimestamp,
+  rowVersionColumnName: RESOURCE_HINTS_SPEC.rowVersionColumnName,
+  deduplicated: RESOURCE_HINTS_SPEC.deduplicated,
 };
 
 /** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
@@ -347,9 +342,7 @@ export function normalizeHints<H extends ResourceHints>(hints: H, where: string)
   const out = { ...hints } as Record<string, unknown> & ResourceHints;
   const disposition = hints.writeDisposition;
   if (typeof disposition === "object") {
-    const config = checkOptions(disposition, DISPOSITION_SPEC, `writeDisposition of ${where}`, {
-      unsupported: DISPOSITION_UNSUPPORTED,
-    });
+    const config = checkOptions(disposition, DISPOSITION_SPEC, `writeDisposition of ${where}`);
     if (config.disposition === undefined) {
       throw new TypeError(
         `The writeDisposition of ${where} needs a "disposition" (e.g. { disposition: "merge", strategy: "upsert" })`,
