@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import {
   type DltResource,
   keyColumns,
@@ -12,13 +11,13 @@ import {
   type ResourceHints,
 } from "../resource.ts";
 import type { DltSource } from "../source.ts";
-import type { PackageJob, PackageStore } from "../load/package_store.ts";
+import type { PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
 import type { TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem } from "../normalize/typed_json.ts";
-import { TextWriter } from "../load/write_all.ts";
+import { ItemWriter } from "./_item_writer.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
@@ -258,70 +257,5 @@ async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGe
     throw new ResourceExtractionError(r.name, `raised an error: ${message}`, {
       cause: error,
     });
-  }
-}
-
-const FLUSH_BYTES = 1 << 20;
-/** Size at which a table's file is closed and a new one started, so normalize can spread files over workers. */
-const ROTATE_BYTES = 24 << 20;
-
-interface OpenFile {
-  file: Deno.FsFile;
-  name: string;
-  lines: string[];
-  size: number;
-  written: number;
-  count: number;
-}
-
-/** Writes item lines into JSONL files per table, buffering about 1 MiB, rotating at 24 MiB. */
-class ItemWriter {
-  #dir: string;
-  #open = new Map<string, OpenFile>();
-  #sequence = new Map<string, number>();
-  #jobs: PackageJob[] = [];
-  #writer = new TextWriter();
-
-  constructor(dir: string) {
-    this.#dir = dir;
-  }
-
-  async write(table: string, line: string): Promise<void> {
-    let entry = this.#open.get(table);
-    if (entry === undefined) {
-      const n = (this.#sequence.get(table) ?? 0) + 1;
-      this.#sequence.set(table, n);
-      const name = `${table}.${n}.jsonl`;
-      const file = await Deno.open(join(this.#dir, name), { write: true, create: true });
-      entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
-      this.#open.set(table, entry);
-    }
-    entry.lines.push(line);
-    entry.size += line.length + 1;
-    entry.count++;
-    if (entry.size < FLUSH_BYTES) return;
-    await this.#flush(entry);
-    if (entry.written >= ROTATE_BYTES) await this.#close(table, entry);
-  }
-
-  async #flush(entry: OpenFile): Promise<void> {
-    if (entry.lines.length === 0) return;
-    const text = entry.lines.join("\n") + "\n";
-    entry.lines = [];
-    entry.size = 0;
-    entry.written += await this.#writer.write(entry.file, text);
-  }
-
-  async #close(table: string, entry: OpenFile): Promise<void> {
-    await this.#flush(entry);
-    entry.file.close();
-    this.#open.delete(table);
-    this.#jobs.push({ file: entry.name, table, rows: entry.count });
-  }
-
-  /** Closes every file and returns the jobs written. */
-  async close(): Promise<PackageJob[]> {
-    for (const [table, entry] of this.#open) await this.#close(table, entry);
-    return this.#jobs;
   }
 }

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import type { PackageStore } from "../load/package_store.ts";
 import { writeJsonFile } from "../load/package_store.ts";
+import { checkJobFile } from "../load/job_files.ts";
 import { bumpSchemaVersion, type StoredSchema } from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { mergeSchemas } from "../schema/merge.ts";
@@ -71,7 +72,10 @@ export async function normalizePackage(
     table: j.table,
   }));
   let bytes = 0;
-  for (const file of files) bytes += (await Deno.stat(file.path)).size;
+  for (const [i, job] of manifest.jobs.entries()) {
+    // a file cut after extract wrote it fails here, naming the package, file and line
+    bytes += await checkJobFile(loadId, files[i].path, job.bytes);
+  }
   const workers = options.workers ?? Math.min(2, availableCores());
   let results: FilesResult[];
   if (workers > 1 && files.length > 1 && bytes >= (options.parallelMinBytes ?? 32_000_000)) {
@@ -90,8 +94,13 @@ export async function normalizePackage(
       outDir,
       prefix: "",
     });
-    for (const file of files) await normalizer.normalize(file);
-    results = [await normalizer.finish()];
+    try {
+      for (const file of files) await normalizer.normalize(file);
+      results = [await normalizer.finish()];
+    } catch (error) {
+      normalizer.abort();
+      throw error;
+    }
   }
 
   const { schema: evolved, renames } = mergeSchemas(base, results.map((r) => r.schema), naming);
