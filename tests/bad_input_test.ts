@@ -187,6 +187,46 @@ Deno.test("a row without its primary key is an error naming table and column", a
   );
 });
 
+Deno.test("values that are not data are an error naming the resource and the field", async () => {
+  const { p } = await tempPipeline("not_data");
+  await p.run(resource([{ id: 1 }], { name: "events" }));
+  const cases: [unknown, RegExp][] = [
+    [
+      { id: 2, meta: { headers: new Headers() } },
+      /field "meta\.headers" holds an instance of Headers/,
+    ],
+    [{ id: 3, at: [new Date("not a date")] }, /field "at\[0\]" holds an invalid Date/],
+    [
+      { id: 4, byCode: new Map([[404, "missing"]]) },
+      /field "byCode" holds a Map with a number key/,
+    ],
+    [{ id: 5, later: Promise.resolve(1) }, /field "later" holds an instance of Promise/],
+    [new (class Opaque {})(), /"events": yielded an instance of Opaque/],
+  ];
+  for (const [item, message] of cases) {
+    await assert.rejects(p.run(resource([item], { name: "events" })), (e: unknown) => {
+      assert.ok(e instanceof PipelineStepFailed && e.step === "extract");
+      assert.ok(e.cause instanceof ResourceExtractionError);
+      assert.equal(e.cause.resourceName, "events");
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  // nothing of the failed runs was loaded, nothing is left pending
+  assert.equal(await p.dataset().table("events").count(), 1);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+});
+
+Deno.test("a symbol yielded as an item is an error naming the resource", async () => {
+  const { p } = await tempPipeline("symbol_item");
+  await assert.rejects(
+    p.run(resource([Symbol("s")], { name: "symbols" })),
+    (e: unknown) =>
+      e instanceof PipelineStepFailed && e.cause instanceof ResourceExtractionError &&
+      e.cause.resourceName === "symbols" && /yielded a symbol/.test(e.message),
+  );
+});
+
 Deno.test("a list nested 200 deep loads: job file names stay short whatever the table name", async () => {
   const { p } = await tempPipeline("deep_lists");
   let deep: unknown = [7];

@@ -16,7 +16,7 @@ import type { NamingConvention } from "../normalize/naming.ts";
 import type { TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
-import { stringifyItem } from "../normalize/typed_json.ts";
+import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
 import { ItemWriter } from "./_item_writer.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
@@ -115,7 +115,8 @@ export async function extractSource(
     if (hints.writeDisposition === "skip") return;
     const items = Array.isArray(unit) ? unit : [unit];
     for (const item of items) {
-      if (item === undefined) continue;
+      // dlt skips `None` items
+      if (item === undefined || item === null) continue;
       const rawName = typeof hints.tableName === "function"
         ? hints.tableName(item)
         : hints.tableName;
@@ -127,23 +128,7 @@ export async function extractSource(
         const { tableName: _t, ...tableHints } = hints;
         tables[table] = tableHints;
       }
-      let line: string | undefined;
-      try {
-        line = stringifyItem(item);
-      } catch (error) {
-        throw new ResourceExtractionError(
-          r.name,
-          `an item cannot be serialized: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      if (line === undefined) {
-        throw new ResourceExtractionError(
-          r.name,
-          `yielded a ${typeof item}, which cannot be loaded`,
-        );
-      }
-      await writer.write(table, line);
+      await writer.write(table, itemLine(r, item));
     }
   };
 
@@ -245,6 +230,25 @@ function resolveHints(
       ? contract
       : undefined,
   };
+}
+
+/** `item` as one JSON line; a value that cannot be loaded is an error naming `r` and the field. */
+function itemLine(r: DltResource, item: unknown): string {
+  let line: string | undefined;
+  try {
+    line = stringifyItem(item);
+  } catch (error) {
+    const message = !(error instanceof UnsupportedValueError)
+      ? `an item cannot be serialized: ${(error as Error).message}`
+      : error.path === ""
+      ? `yielded ${error.reason}, which cannot be loaded`
+      : `field "${error.path}" holds ${error.reason}, which cannot be loaded`;
+    throw new ResourceExtractionError(r.name, message, { cause: error });
+  }
+  if (line === undefined) {
+    throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
+  }
+  return line;
 }
 
 /** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */
