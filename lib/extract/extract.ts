@@ -13,11 +13,12 @@ import {
 import type { DltSource } from "../source.ts";
 import type { PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
-import type { TableHints } from "../schema/schema.ts";
+import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
 import { ItemWriter } from "./_item_writer.ts";
+import { arrowColumnHints, type ArrowData, arrowRows, isArrowData } from "./arrow.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
@@ -127,6 +128,12 @@ export async function extractSource(
       if (!(table in tables)) {
         const { tableName: _t, ...tableHints } = hints;
         tables[table] = tableHints;
+      }
+      if (isArrowData(item)) {
+        // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
+        addArrowHints(r, tables[table], item);
+        for (const row of arrowRowsOf(r, item)) await writer.write(table, itemLine(r, row));
+        continue;
       }
       await writer.write(table, itemLine(r, item));
     }
@@ -249,6 +256,37 @@ function itemLine(r: DltResource, item: unknown): string {
     throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
   }
   return line;
+}
+
+/**
+ * Adds the column types of Arrow `data`'s schema to `hints`: they win over inference, the
+ * resource's own column hints win over them, and the first Arrow table of a table wins over
+ * later ones (as in dlt).
+ */
+function addArrowHints(r: DltResource, hints: TableHints, data: ArrowData): void {
+  let arrow: Record<string, ColumnHint>;
+  try {
+    arrow = arrowColumnHints(data);
+  } catch (error) {
+    throw new ResourceExtractionError(r.name, (error as Error).message, { cause: error });
+  }
+  const own = hints.columns ?? {};
+  const columns: Record<string, ColumnHint> = {};
+  for (const [name, hint] of Object.entries(arrow)) columns[name] = { ...hint, ...own[name] };
+  hints.columns = { ...columns, ...own, ...columns };
+}
+
+/** The rows of Arrow `data`; a value that cannot be converted is an error naming `r`. */
+function* arrowRowsOf(r: DltResource, data: ArrowData): Generator<Record<string, unknown>> {
+  try {
+    yield* arrowRows(data);
+  } catch (error) {
+    throw new ResourceExtractionError(
+      r.name,
+      `an Arrow row cannot be read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */
