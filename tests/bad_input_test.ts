@@ -3,8 +3,10 @@
  * nothing loaded earlier is touched.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   config,
+  LoadPackageError,
   MissingConfigError,
   NormalizeError,
   PipelineStepFailed,
@@ -215,4 +217,127 @@ Deno.test("missing config: every key tried, one per line, and shown once with th
   // printed as Deno prints an uncaught error: each key once
   const printed = Deno.inspect(error);
   assert.equal(printed.split(" SOURCES__TRACKER__ISSUES__PAGE_SIZE\n").length, 2);
+});
+
+Deno.test("values that are not data are an error naming the resource and the field", async () => {
+  const { p } = await tempPipeline("not_data");
+  await p.run(resource([{ id: 1 }], { name: "events" }));
+  const cases: [unknown, RegExp][] = [
+    [
+      { id: 2, meta: { headers: new Headers() } },
+      /field "meta\.headers" holds an instance of Headers/,
+    ],
+    [{ id: 3, at: [new Date("not a date")] }, /field "at\[0\]" holds an invalid Date/],
+    [
+      { id: 4, byCode: new Map([[404, "missing"]]) },
+      /field "byCode" holds a Map with a number key/,
+    ],
+    [{ id: 5, later: Promise.resolve(1) }, /field "later" holds an instance of Promise/],
+    [new (class Opaque {})(), /"events": yielded an instance of Opaque/],
+  ];
+  for (const [item, message] of cases) {
+    await assert.rejects(p.run(resource([item], { name: "events" })), (e: unknown) => {
+      assert.ok(e instanceof PipelineStepFailed && e.step === "extract");
+      assert.ok(e.cause instanceof ResourceExtractionError);
+      assert.equal(e.cause.resourceName, "events");
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  // nothing of the failed runs was loaded, nothing is left pending
+  assert.equal(await p.dataset().table("events").count(), 1);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+});
+
+Deno.test("a symbol yielded as an item is an error naming the resource", async () => {
+  const { p } = await tempPipeline("symbol_item");
+  await assert.rejects(
+    p.run(resource([Symbol("s")], { name: "symbols" })),
+    (e: unknown) =>
+      e instanceof PipelineStepFailed && e.cause instanceof ResourceExtractionError &&
+      e.cause.resourceName === "symbols" && /yielded a symbol/.test(e.message),
+  );
+});
+
+Deno.test("a list nested 200 deep loads: job file names stay short whatever the table name", async () => {
+  const { p } = await tempPipeline("deep_lists");
+  let deep: unknown = [7];
+  for (let i = 1; i < 200; i++) deep = [deep];
+  await p.extract(resource([{ id: 1, deep }], { name: "nested" }));
+  const [loadId] = await Array.fromAsync(Deno.readDir(join(p.workingDir, "normalize/extracted")));
+  const extracted = join(p.workingDir, "normalize/extracted", loadId.name);
+  const names = async (dir: string) =>
+    (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
+      n !== "package.json"
+    );
+  for (const name of await names(extracted)) assert.ok(name.length <= 80, name);
+  await p.normalize();
+  const normalized = join(p.workingDir, "load/normalized", loadId.name);
+  const files = await names(normalized);
+  assert.ok(files.length > 200);
+  for (const name of files) assert.ok(name.length <= 80, name);
+  await p.load();
+  // the deepest table holds the value, 200 list levels down
+  const deepest = "nested__deep" + "__list".repeat(199);
+  const [row] = await p.dataset().query<{ value: number }>(
+    `SELECT value FROM ${p.datasetName}."${deepest}"`,
+  );
+  assert.equal(row.value, 7);
+});
+
+/** The one package folder in `stage` of `p`, and its job files (not the manifest or schema). */
+async function packageFiles(p: Awaited<ReturnType<typeof tempPipeline>>["p"], stage: string) {
+  const root = join(p.workingDir, stage);
+  const [entry] = await Array.fromAsync(Deno.readDir(root));
+  const dir = join(root, entry.name);
+  const files = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
+    .filter((n) => !n.endsWith(".json"));
+  return { loadId: entry.name, dir, files };
+}
+
+Deno.test("a normalized job cut mid-row fails the load naming package, file and line", async () => {
+  const { p } = await tempPipeline("cut_csv");
+  await p.run(resource([{ id: 0, name: "kept" }], { name: "items" }));
+  await p.extract(resource([1, 2, 3].map((id) => ({ id, name: `item ${id}` })), { name: "items" }));
+  await p.normalize();
+  const { loadId, dir, files } = await packageFiles(p, "load/normalized");
+  const [job] = files;
+  const path = join(dir, job);
+  const size = (await Deno.stat(path)).size;
+  await Deno.truncate(path, size - 4);
+  await assert.rejects(p.load(), (e: unknown) => {
+    assert.ok(e instanceof PipelineStepFailed && e.step === "load");
+    assert.ok(e.cause instanceof LoadPackageError);
+    assert.equal(
+      e.cause.message,
+      `Load package "${loadId}": job file "${path}" is cut at line 3 (${
+        size - 4
+      } of ${size} bytes)`,
+    );
+    return true;
+  });
+  // nothing of the package was loaded, what was loaded before is there, the package waits
+  assert.equal(await p.dataset().table("items").count(), 1);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 1 });
+});
+
+Deno.test("an extracted job cut at a line's end fails normalize naming package, file and line", async () => {
+  const { p } = await tempPipeline("cut_jsonl");
+  await p.extract(resource([1, 2, 3].map((id) => ({ id })), { name: "items" }));
+  const { loadId, dir, files } = await packageFiles(p, "normalize/extracted");
+  const path = join(dir, files[0]);
+  const text = await Deno.readTextFile(path);
+  // two whole lines are left: each is valid JSON, only the size tells a line is missing
+  const kept = text.split("\n").slice(0, 2).join("\n") + "\n";
+  await Deno.writeTextFile(path, kept);
+  await assert.rejects(p.normalize(), (e: unknown) => {
+    assert.ok(e instanceof PipelineStepFailed && e.step === "normalize");
+    assert.ok(e.cause instanceof LoadPackageError);
+    assert.equal(
+      e.cause.message,
+      `Load package "${loadId}": job file "${path}" is cut at line 3 (${kept.length} of ${text.length} bytes)`,
+    );
+    return true;
+  });
+  assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
 });

@@ -86,3 +86,65 @@ Deno.test("precision, scale and time zone hints choose the column types", async 
   // the offset is applied: naive timestamps hold UTC
   assert.deepEqual(row, { small: 7, price: "12.35", sold_at: "2024-05-06 05:08:09.123" });
 });
+
+Deno.test("NaN and the infinities load into DOUBLE columns; inside json they are null", async () => {
+  const { p } = await tempPipeline("non_finite");
+  await p.run(resource([
+    { i: 1, d: NaN, nested: { list: [1, NaN] } },
+    { i: 2, d: Infinity, nested: { list: [-Infinity] } },
+    { i: 3, d: -Infinity, nested: { list: [] } },
+    { i: 4, d: 0.5, nested: { list: [2.5] } },
+  ], { name: "floats", columns: { nested: { dataType: "json" } } }));
+  const [type] = await p.dataset().query<{ data_type: string }>(
+    "SELECT data_type FROM information_schema.columns WHERE table_name = 'floats' AND column_name = 'd'",
+  );
+  assert.equal(type.data_type, "DOUBLE");
+  const rows = await p.dataset().query<{ d: number; nan: boolean; nested: string }>(
+    "SELECT d, isnan(d) AS nan, nested FROM floats ORDER BY i",
+  );
+  assert.ok(Number.isNaN(rows[0].d) && rows[0].nan);
+  assert.deepEqual(rows.slice(1).map((r) => r.d), [Infinity, -Infinity, 0.5]);
+  assert.deepEqual(rows.map((r) => JSON.parse(r.nested)), [
+    { list: [1, null] },
+    { list: [null] },
+    { list: [] },
+    { list: [2.5] },
+  ]);
+});
+
+Deno.test("Map, Set, objects with toJSON and class instances with data load as dlt converts them", async () => {
+  const { p } = await tempPipeline("converted");
+  class Money {
+    amount = 12;
+    currency = "EUR";
+  }
+  await p.run(resource([{
+    id: 1,
+    home: new URL("https://example.com/x"),
+    price: new Money(),
+    attrs: new Map([["color", "red"]]),
+    tags: new Set(["a", "b"]),
+  }], { name: "things" }));
+  const [row] = await p.dataset().table("things").rows();
+  assert.equal(row.home, "https://example.com/x");
+  assert.equal(row.price__amount, 12);
+  assert.equal(row.price__currency, "EUR");
+  assert.equal(row.attrs__color, "red");
+  const tags = await p.dataset().table("things__tags").orderBy("value").rows<{ value: string }>();
+  assert.deepEqual(tags.map((t) => t.value), ["a", "b"]);
+});
+
+Deno.test("null and undefined items are skipped, also inside pages, as dlt skips None", async () => {
+  const { p } = await tempPipeline("skipped");
+  const info = await p.extract(resource(function* () {
+    yield null;
+    yield [{ id: 1 }, null, undefined, { id: 2 }];
+    yield undefined;
+    yield { id: 3 };
+  }, { name: "sparse" }));
+  assert.equal(info.itemCounts.sparse, 3);
+  await p.normalize();
+  await p.load();
+  const rows = await p.dataset().table("sparse").orderBy("id").rows<{ id: number }>();
+  assert.deepEqual(rows.map((r) => r.id), [1, 2, 3]);
+});

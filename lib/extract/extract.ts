@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { DltResource, ResourceContext } from "../resource.ts";
 import {
   keyColumns,
@@ -13,13 +12,14 @@ import {
   type ResourceHints,
 } from "../resource_hints.ts";
 import type { DltSource } from "../source.ts";
-import type { PackageJob, PackageStore } from "../load/package_store.ts";
+import type { PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
-import type { TableHints } from "../schema/schema.ts";
+import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
-import { stringifyItem } from "../normalize/typed_json.ts";
-import { TextWriter } from "../load/write_all.ts";
+import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
+import { ItemWriter } from "./_item_writer.ts";
+import { arrowColumnHints, type ArrowData, arrowRows, isArrowData } from "./arrow.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
@@ -117,7 +117,8 @@ export async function extractSource(
     if (hints.writeDisposition === "skip") return;
     const items = Array.isArray(unit) ? unit : [unit];
     for (const item of items) {
-      if (item === undefined) continue;
+      // dlt skips `None` items
+      if (item === undefined || item === null) continue;
       const rawName = typeof hints.tableName === "function"
         ? hints.tableName(item)
         : hints.tableName;
@@ -129,23 +130,13 @@ export async function extractSource(
         const { tableName: _t, ...tableHints } = hints;
         tables[table] = tableHints;
       }
-      let line: string | undefined;
-      try {
-        line = stringifyItem(item);
-      } catch (error) {
-        throw new ResourceExtractionError(
-          r.name,
-          `an item cannot be serialized: ${(error as Error).message}`,
-          { cause: error },
-        );
+      if (isArrowData(item)) {
+        // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
+        addArrowHints(r, tables[table], item);
+        for (const row of arrowRowsOf(r, item)) await writer.write(table, itemLine(r, row));
+        continue;
       }
-      if (line === undefined) {
-        throw new ResourceExtractionError(
-          r.name,
-          `yielded a ${typeof item}, which cannot be loaded`,
-        );
-      }
-      await writer.write(table, line);
+      await writer.write(table, itemLine(r, item));
     }
   };
 
@@ -283,6 +274,56 @@ function checkKeyedStrategy(r: DltResource, h: NormalizedHints, strategy: string
   }
 }
 
+/** `item` as one JSON line; a value that cannot be loaded is an error naming `r` and the field. */
+function itemLine(r: DltResource, item: unknown): string {
+  let line: string | undefined;
+  try {
+    line = stringifyItem(item);
+  } catch (error) {
+    const message = !(error instanceof UnsupportedValueError)
+      ? `an item cannot be serialized: ${(error as Error).message}`
+      : error.path === ""
+      ? `yielded ${error.reason}, which cannot be loaded`
+      : `field "${error.path}" holds ${error.reason}, which cannot be loaded`;
+    throw new ResourceExtractionError(r.name, message, { cause: error });
+  }
+  if (line === undefined) {
+    throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
+  }
+  return line;
+}
+
+/**
+ * Adds the column types of Arrow `data`'s schema to `hints`: they win over inference, the
+ * resource's own column hints win over them, and the first Arrow table of a table wins over
+ * later ones (as in dlt).
+ */
+function addArrowHints(r: DltResource, hints: TableHints, data: ArrowData): void {
+  let arrow: Record<string, ColumnHint>;
+  try {
+    arrow = arrowColumnHints(data);
+  } catch (error) {
+    throw new ResourceExtractionError(r.name, (error as Error).message, { cause: error });
+  }
+  const own = hints.columns ?? {};
+  const columns: Record<string, ColumnHint> = {};
+  for (const [name, hint] of Object.entries(arrow)) columns[name] = { ...hint, ...own[name] };
+  hints.columns = { ...columns, ...own, ...columns };
+}
+
+/** The rows of Arrow `data`; a value that cannot be converted is an error naming `r`. */
+function* arrowRowsOf(r: DltResource, data: ArrowData): Generator<Record<string, unknown>> {
+  try {
+    yield* arrowRows(data);
+  } catch (error) {
+    throw new ResourceExtractionError(
+      r.name,
+      `an Arrow row cannot be read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
 /** A timestamp hint as ISO 8601 text. */
 function isoTimestamp(value: string | Date | undefined): string | undefined {
   return value === undefined ? undefined : new Date(value).toISOString();
@@ -298,70 +339,5 @@ async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGe
     throw new ResourceExtractionError(r.name, `raised an error: ${message}`, {
       cause: error,
     });
-  }
-}
-
-const FLUSH_BYTES = 1 << 20;
-/** Size at which a table's file is closed and a new one started, so normalize can spread files over workers. */
-const ROTATE_BYTES = 24 << 20;
-
-interface OpenFile {
-  file: Deno.FsFile;
-  name: string;
-  lines: string[];
-  size: number;
-  written: number;
-  count: number;
-}
-
-/** Writes item lines into JSONL files per table, buffering about 1 MiB, rotating at 24 MiB. */
-class ItemWriter {
-  #dir: string;
-  #open = new Map<string, OpenFile>();
-  #sequence = new Map<string, number>();
-  #jobs: PackageJob[] = [];
-  #writer = new TextWriter();
-
-  constructor(dir: string) {
-    this.#dir = dir;
-  }
-
-  async write(table: string, line: string): Promise<void> {
-    let entry = this.#open.get(table);
-    if (entry === undefined) {
-      const n = (this.#sequence.get(table) ?? 0) + 1;
-      this.#sequence.set(table, n);
-      const name = `${table}.${n}.jsonl`;
-      const file = await Deno.open(join(this.#dir, name), { write: true, create: true });
-      entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
-      this.#open.set(table, entry);
-    }
-    entry.lines.push(line);
-    entry.size += line.length + 1;
-    entry.count++;
-    if (entry.size < FLUSH_BYTES) return;
-    await this.#flush(entry);
-    if (entry.written >= ROTATE_BYTES) await this.#close(table, entry);
-  }
-
-  async #flush(entry: OpenFile): Promise<void> {
-    if (entry.lines.length === 0) return;
-    const text = entry.lines.join("\n") + "\n";
-    entry.lines = [];
-    entry.size = 0;
-    entry.written += await this.#writer.write(entry.file, text);
-  }
-
-  async #close(table: string, entry: OpenFile): Promise<void> {
-    await this.#flush(entry);
-    entry.file.close();
-    this.#open.delete(table);
-    this.#jobs.push({ file: entry.name, table, rows: entry.count });
-  }
-
-  /** Closes every file and returns the jobs written. */
-  async close(): Promise<PackageJob[]> {
-    for (const [table, entry] of this.#open) await this.#close(table, entry);
-    return this.#jobs;
   }
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { DestinationClient } from "../destination.ts";
 import { nestedTablesOf } from "../schema/schema.ts";
 import type { PackageStore } from "./package_store.ts";
+import { checkJobFile } from "./job_files.ts";
 import type { PipelineState } from "../state.ts";
 
 /** What loading one package did. */
@@ -39,6 +40,8 @@ export async function loadNormalizedPackage(
   for (const job of manifest.jobs) rowCounts[job.table] = (rowCounts[job.table] ?? 0) + job.rows;
   const alreadyLoaded = await client.isLoaded(loadId);
   if (!alreadyLoaded) {
+    // a job file cut after normalize wrote it (a full disk, a crash) fails before any load
+    for (const job of manifest.jobs) await checkJobFile(loadId, join(dir, job.file), job.bytes);
     const replaceTables: string[] = [];
     for (const [name, hints] of Object.entries(manifest.tables)) {
       if (hints.writeDisposition !== "replace" || schema.tables[name] === undefined) continue;

@@ -10,7 +10,9 @@
  * ```
  *
  * Each stage writes into a temporary folder and renames it into place when done, so a package
- * in `extracted/` or `normalized/` is always complete.
+ * in `extracted/` or `normalized/` is always complete. The manifest records each job file's
+ * size, so a file damaged afterwards is found before it is read (`job_files.ts`); the `<table>`
+ * part of a file name is shortened when long.
  *
  * @module
  */
@@ -31,6 +33,8 @@ export interface PackageJob {
   columns?: string[];
   /** At least the bytes of the longest line, newline included (normalized jobs). */
   longestLine?: number;
+  /** Size of the file in bytes, to tell a cut file (packages written before it have none). */
+  bytes?: number;
 }
 
 /** The manifest of a package, `package.json` in its folder. */
@@ -153,8 +157,13 @@ function ignoreNotFound(error: unknown): void {
 /** Writes `value` as JSON to `path` through a temporary file and a rename. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   const temp = `${path}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify(value, null, 2));
-  await Deno.rename(temp, path);
+  try {
+    await Deno.writeTextFile(temp, JSON.stringify(value, null, 2));
+    await Deno.rename(temp, path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LoadPackageError(`Cannot write "${path}": ${reason}`, { cause: error });
+  }
 }
 
 /** Reads a JSON file, with an error naming the file when it is missing or damaged. */

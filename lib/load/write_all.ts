@@ -4,8 +4,19 @@
  * @module
  */
 
+/** The slice of `Deno.FsFile` that writing needs (tests inject failing ones). */
+export interface WritableFile {
+  /** Writes some of `bytes`; returns how many. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the file. */
+  close(): void;
+}
+
 /** Writes every byte of `bytes` to `file` (a single `write` may take only part of them). */
-export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<number> {
+export async function writeAll(
+  file: Pick<WritableFile, "write">,
+  bytes: Uint8Array,
+): Promise<number> {
   let written = 0;
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
   return written;
@@ -23,7 +34,7 @@ export class TextWriter {
   #scratch = new Uint8Array(SCRATCH_BYTES);
 
   /** Writes `text` to `file`; returns the bytes written. */
-  async write(file: Deno.FsFile, text: string): Promise<number> {
+  async write(file: Pick<WritableFile, "write">, text: string): Promise<number> {
     let written = 0;
     let rest = text;
     while (rest.length > 0) {

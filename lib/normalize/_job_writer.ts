@@ -14,7 +14,8 @@ import type { SchemaEvolver } from "../schema/evolution.ts";
 import type { TableSchema } from "../schema/schema.ts";
 import type { FlatRow } from "./relational.ts";
 import { encodeCsvField } from "./csv.ts";
-import { TextWriter } from "../load/write_all.ts";
+import { TextWriter, type WritableFile } from "../load/write_all.ts";
+import { jobFileName, openNewJobFile, writingJobFile } from "../load/job_files.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
@@ -36,7 +37,7 @@ interface TableColumns {
 interface TableFile {
   table: string;
   name: string;
-  file: Deno.FsFile | undefined;
+  file: WritableFile | undefined;
   pending: string[];
   written: number;
   rows: number;
@@ -61,15 +62,22 @@ export class JobWriter {
   #filled: number[] = [];
   #encoder = new TextEncoder();
   #writer = new TextWriter();
+  #open: (path: string) => Promise<WritableFile>;
 
   /**
-   * Writes into `dir`, file names starting with `prefix`; `evolver` places each value in its
-   * column.
+   * Writes into `dir`, file ids starting with `prefix`; `evolver` places each value in its
+   * column; `open` opens a new job file (tests inject failing files).
    */
-  constructor(dir: string, prefix: string, evolver: SchemaEvolver) {
+  constructor(
+    dir: string,
+    prefix: string,
+    evolver: SchemaEvolver,
+    open: (path: string) => Promise<WritableFile> = openNewJobFile,
+  ) {
     this.#dir = dir;
     this.#prefix = prefix;
     this.#evolver = evolver;
+    this.#open = open;
   }
 
   /** Whether enough is buffered that {@linkcode JobWriter.drain} should run. */
@@ -108,7 +116,7 @@ export class JobWriter {
     for (let i = 0; i < filled.length; i++) fields[filled[i]] = "";
     let file = this.#files.get(table.name);
     if (file === undefined) {
-      const name = `${table.name}.${this.#prefix}${++this.#fileSeq}.csv`;
+      const name = jobFileName(table.name, `${this.#prefix}${++this.#fileSeq}`, "csv");
       file = {
         table: table.name,
         name,
@@ -132,14 +140,20 @@ export class JobWriter {
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
   }
 
-  /** Writes the buffered lines; closes files that reached their size limit. */
+  /**
+   * Writes the buffered lines; closes files that reached their size limit. A failed write
+   * names the file and its package.
+   */
   async drain(): Promise<void> {
     for (const file of this.#files.values()) {
       if (file.pending.length === 0) continue;
-      file.file ??= await Deno.open(join(this.#dir, file.name), { write: true, create: true });
       const text = file.pending.join("");
       file.pending = [];
-      file.written += await this.#writer.write(file.file, text);
+      const path = join(this.#dir, file.name);
+      file.written += await writingJobFile(path, async () => {
+        file.file ??= await this.#open(path);
+        return await this.#writer.write(file.file, text);
+      });
       if (file.written >= ROTATE_BYTES) this.#close(file);
     }
     this.#pendingBytes = 0;
@@ -155,12 +169,22 @@ export class JobWriter {
       rows: file.rows,
       columns: [...columns],
       longestLine: file.longestLine,
+      bytes: file.written,
     });
   }
 
-  /** Writes everything and closes all files. */
+  /** Closes all files without writing what is buffered (normalize failed). */
+  abort(): void {
+    for (const file of this.#files.values()) file.file?.close();
+    this.#files.clear();
+  }
+
+  /** Writes everything and closes all files (also when a write fails). */
   async close(): Promise<void> {
-    await this.drain();
-    for (const file of [...this.#files.values()]) this.#close(file);
+    try {
+      await this.drain();
+    } finally {
+      for (const file of [...this.#files.values()]) this.#close(file);
+    }
   }
 }

@@ -137,6 +137,11 @@ export class FilesNormalizer {
     }
   }
 
+  /** Closes the job files without writing what is buffered (normalize failed). */
+  abort(): void {
+    this.#writer.abort();
+  }
+
   /** Writes what is buffered and returns the result. */
   async finish(): Promise<FilesResult> {
     await this.#writer.close();

@@ -1,7 +1,9 @@
 /**
  * CSV encoding of normalized values: the file format of normalized load jobs. Text-like values
  * are always quoted (so an empty string differs from NULL, which is an empty unquoted field),
- * binary is base64 and json is JSON text.
+ * binary is base64 and json is JSON text. Non-finite doubles are written as `NaN`, `Infinity`
+ * and `-Infinity`, which DuckDB reads into DOUBLE; inside json values, which have no literal for
+ * them, they become `null`, as dlt's JSON encoder (orjson) writes them.
  *
  * @module
  */
@@ -12,7 +14,7 @@ function quote(text: string): string {
   return text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
 }
 
-const MARKED_IN_JSON = /"\uE000([nbs])((?:[^"\\]|\\.)*)"/g;
+const MARKED_IN_JSON = /"\uE000([nbsf])((?:[^"\\]|\\.)*)"/g;
 
 /** JSON text of a json value, with extract's markers turned back into numbers and strings. */
 function jsonText(value: unknown): string {
@@ -20,7 +22,7 @@ function jsonText(value: unknown): string {
   if (!text.includes("\uE000")) return text;
   return text.replace(
     MARKED_IN_JSON,
-    (_, tag: string, body: string) => tag === "n" ? body : `"${body}"`,
+    (_, tag: string, body: string) => tag === "n" ? body : tag === "f" ? "null" : `"${body}"`,
   );
 }
 

@@ -98,8 +98,9 @@ function coerceNumber(value: number, dataType: DataType): NormalizedValue | unde
     case "json":
       return value;
     case "text":
-    case "decimal":
       return String(value);
+    case "decimal":
+      return Number.isFinite(value) ? String(value) : undefined;
     case "timestamp":
       return epochSecondsToIso(value);
     default:

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import type { PackageStore } from "../load/package_store.ts";
 import { writeJsonFile } from "../load/package_store.ts";
+import { checkJobFile } from "../load/job_files.ts";
 import { bumpSchemaVersion, type StoredSchema } from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { mergeSchemas } from "../schema/merge.ts";
@@ -72,7 +73,10 @@ export async function normalizePackage(
     table: j.table,
   }));
   let bytes = 0;
-  for (const file of files) bytes += (await Deno.stat(file.path)).size;
+  for (const [i, job] of manifest.jobs.entries()) {
+    // a file cut after extract wrote it fails here, naming the package, file and line
+    bytes += await checkJobFile(loadId, files[i].path, job.bytes);
+  }
   // workers make the convention again by its name: a custom one normalizes here
   const workers = isBuiltInNaming(naming.name)
     ? options.workers ?? Math.min(2, availableCores())
@@ -94,8 +98,13 @@ export async function normalizePackage(
       outDir,
       prefix: "",
     });
-    for (const file of files) await normalizer.normalize(file);
-    results = [await normalizer.finish()];
+    try {
+      for (const file of files) await normalizer.normalize(file);
+      results = [await normalizer.finish()];
+    } catch (error) {
+      normalizer.abort();
+      throw error;
+    }
   }
 
   const { schema: evolved, renames } = mergeSchemas(base, results.map((r) => r.schema), naming);

@@ -107,7 +107,7 @@ Deno.test("keys that collide after normalization raise a NormalizeError naming t
 
 Deno.test("bigint and binary survive extract encoding", () => {
   const line = stringifyItem({ big: 2n ** 70n, bytes: new Uint8Array([1, 2, 255]), s: "\uE000x" });
-  const [root] = normalize(JSON.parse(line));
+  const [root] = normalize(JSON.parse(line!));
   assert.ok(root.row.big instanceof BigIntValue);
   assert.equal((root.row.big as BigIntValue).digits, (2n ** 70n).toString());
   assert.ok(root.row.bytes instanceof BinaryValue);

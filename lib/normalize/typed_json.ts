@@ -1,10 +1,19 @@
 /**
- * JSON with the few JavaScript values plain JSON loses: `bigint` and binary data. Extract writes
- * items with {@linkcode stringifyItem}; normalize reads them back with `JSON.parse` and tells the
- * marked values apart with {@linkcode decodeMarked}.
+ * JSON with the few JavaScript values plain JSON loses: `bigint`, binary data and the numbers
+ * JSON has no literal for (`NaN`, `Infinity`, `-Infinity`). Extract writes items with
+ * {@linkcode stringifyItem}; normalize reads them back with `JSON.parse` and tells the marked
+ * values apart with {@linkcode decodeMarked}.
  *
  * A marked value is a string that starts with U+E000 followed by a tag: `n` bigint digits,
- * `b` base64 bytes, `s` a plain string that happened to start with U+E000.
+ * `b` base64 bytes, `f` a non-finite number (`NaN`, `Infinity`, `-Infinity`), `s` a plain
+ * string that happened to start with U+E000.
+ *
+ * Values that are not plain data convert as dlt converts them, or fail with an
+ * {@linkcode UnsupportedValueError} naming the field: an object with `toJSON` (`Date`, `URL`)
+ * becomes its JSON; a class instance with own enumerable data is an object (like a dataclass);
+ * a `Map` with string keys is an object and a `Set` a list. A class instance with neither
+ * (`Headers`, a `Promise`), a `Map` with other keys and an invalid `Date` are errors.
+ * Functions, symbols and `undefined` inside an item are dropped, as `JSON.stringify` drops them.
  *
  * @module
  */
@@ -41,30 +50,103 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-function replacer(_key: string, value: unknown): unknown {
+/** A value {@linkcode stringifyItem} cannot write: it names the field that holds it. */
+export class UnsupportedValueError extends TypeError {
+  /** Where the value sits in the item (`a.b[2]`); empty for the item itself. */
+  readonly path: string;
+  /** What is wrong with the value. */
+  readonly reason: string;
+
+  /** Creates the error for the value at `path`. */
+  constructor(path: string, reason: string) {
+    super(
+      path === ""
+        ? `The item is ${reason}, which cannot be loaded`
+        : `Field "${path}" holds ${reason}, which cannot be loaded`,
+    );
+    this.name = "UnsupportedValueError";
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** A value the replacer refuses, before its path is known. */
+class Refused {
+  constructor(readonly value: unknown, readonly reason: string) {}
+}
+
+/** The name of `value`'s class, for messages. */
+function className(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "class";
+}
+
+/** Whether `value` has an own enumerable string key (data `JSON.stringify` would write). */
+function hasEnumerableData(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
+function replacer(this: unknown, key: string, value: unknown): unknown {
   switch (typeof value) {
     case "bigint":
       return MARK + "n" + value.toString();
     case "string":
       return value.charCodeAt(0) === MARK_CODE ? MARK + "s" + value : value;
-    case "object":
+    case "number":
+      return Number.isFinite(value) ? value : MARK + "f" + String(value);
+    case "object": {
+      const original = (this as Record<string, unknown>)[key];
+      if (original !== value) {
+        // `toJSON` ran: an invalid Date gives null (an error, not a missing value), and Node's
+        // `Buffer` (binary data) an object of its bytes
+        if (original instanceof Date && value === null) {
+          throw new Refused(original, "an invalid Date");
+        }
+        if (original instanceof Uint8Array) return MARK + "b" + toBase64(original);
+      }
+      if (value === null || Array.isArray(value)) return value;
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype === Object.prototype || prototype === null) return value;
       if (value instanceof Uint8Array) return MARK + "b" + toBase64(value);
       if (value instanceof ArrayBuffer) return MARK + "b" + toBase64(new Uint8Array(value));
       if (ArrayBuffer.isView(value)) {
         return MARK + "b" +
           toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
       }
-      if (value instanceof Map) return Object.fromEntries(value);
+      if (value instanceof Map) {
+        for (const k of value.keys()) {
+          if (typeof k !== "string") {
+            throw new Refused(value, `a Map with a ${typeof k} key`);
+          }
+        }
+        return Object.fromEntries(value);
+      }
       if (value instanceof Set) return [...value];
-      return value;
+      // boxed primitives: JSON writes their primitive value
+      if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+        return value;
+      }
+      // a class instance is its data, like a dataclass; one without data would load nothing
+      if (hasEnumerableData(value)) return value;
+      throw new Refused(
+        value,
+        `an instance of ${className(value)} (no enumerable data and no toJSON)`,
+      );
+    }
     default:
       return value;
   }
 }
 
 /**
- * Serializes one item as a single JSON line, keeping `bigint`, typed arrays, `Map` and `Set`;
- * `Date` becomes its ISO string; `undefined`, functions and symbols are dropped as in JSON.
+ * Serializes one item as a single JSON line, keeping `bigint`, binary data and non-finite
+ * numbers; `Map` becomes an object and `Set` a list; `Date` (and anything with `toJSON`) its
+ * JSON; `undefined`, functions and symbols inside the item are dropped as in JSON. Returns
+ * `undefined` for an item that is itself a function, symbol or `undefined`.
+ *
+ * @throws {UnsupportedValueError} for a value that is not data (see the module doc)
+ * @throws {TypeError} for a cyclic item
  *
  * @example
  * ```ts
@@ -72,9 +154,15 @@ function replacer(_key: string, value: unknown): unknown {
  * if (stringifyItem({ n: 1n }) !== '{"n":"\uE000n1"}') throw new Error();
  * ```
  */
-export function stringifyItem(item: unknown): string {
+export function stringifyItem(item: unknown): string | undefined {
   // a replacer makes JSON.stringify about three times slower: use it only where it matters
-  return isPlainJson(item, 0) ? JSON.stringify(item) : JSON.stringify(item, replacer);
+  if (isPlainJson(item, 0)) return JSON.stringify(item);
+  try {
+    return JSON.stringify(item, replacer);
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    throw new UnsupportedValueError(pathTo(item, error.value) ?? "", error.reason);
+  }
 }
 
 /** Nesting beyond which items take the slow path (which also reports cycles). */
@@ -86,6 +174,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case "string":
       return value.charCodeAt(0) !== MARK_CODE;
     case "number":
+      return Number.isFinite(value);
     case "boolean":
       return true;
     case "object": {
@@ -110,10 +199,39 @@ function isPlainJson(value: unknown, depth: number): boolean {
 }
 
 /**
- * Turns a marked string back into its value: a {@linkcode BigIntValue}, a
- * {@linkcode BinaryValue} or the plain string. Unmarked strings are returned unchanged.
+ * The path of `target` inside `root` (`a.b[2]`), looking where {@linkcode stringifyItem} looks:
+ * enumerable keys, list elements, `Map` values and `Set` elements. Only run for a message.
  */
-export function decodeMarked(value: string): string | BigIntValue | BinaryValue {
+function pathTo(root: unknown, target: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const search = (value: unknown, path: string): string | undefined => {
+    if (value === target) return path;
+    if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
+    seen.add(value);
+    const child = (key: string | number, inner: unknown) =>
+      search(
+        inner,
+        typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`,
+      );
+    let entries: Iterable<[string | number, unknown]>;
+    if (Array.isArray(value) || value instanceof Set) entries = [...value].entries();
+    else if (value instanceof Map) entries = value.entries();
+    else entries = Object.entries(value);
+    for (const [key, inner] of entries) {
+      const found = child(key, inner);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return search(root, "");
+}
+
+/**
+ * Turns a marked string back into its value: a {@linkcode BigIntValue}, a
+ * {@linkcode BinaryValue}, a non-finite number or the plain string. Unmarked strings are
+ * returned unchanged.
+ */
+export function decodeMarked(value: string): string | number | BigIntValue | BinaryValue {
   if (value.charCodeAt(0) !== MARK_CODE) return value;
   const body = value.slice(2);
   switch (value[1]) {
@@ -121,6 +239,8 @@ export function decodeMarked(value: string): string | BigIntValue | BinaryValue 
       return new BigIntValue(body);
     case "b":
       return new BinaryValue(body);
+    case "f":
+      return Number(body);
     default:
       return body;
   }

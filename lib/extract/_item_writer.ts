@@ -1,0 +1,101 @@
+/**
+ * Writes extracted items as JSON lines into job files, one open file per table.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { PackageJob } from "../load/package_store.ts";
+import { jobFileName, openNewJobFile, writingJobFile } from "../load/job_files.ts";
+import { TextWriter, type WritableFile } from "../load/write_all.ts";
+
+/** Bytes buffered per file before they are written. */
+const FLUSH_BYTES = 1 << 20;
+/** Size at which a table's file is closed and a new one started, so normalize can spread files over workers. */
+const ROTATE_BYTES = 24 << 20;
+
+interface OpenFile {
+  file: WritableFile;
+  name: string;
+  lines: string[];
+  size: number;
+  written: number;
+  count: number;
+}
+
+/** Options of {@linkcode ItemWriter}. */
+export interface ItemWriterOptions {
+  /**
+   * Opens a new job file for writing (tests inject failing files).
+   * @default {openNewJobFile}
+   */
+  open?: (path: string) => Promise<WritableFile>;
+}
+
+/**
+ * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB,
+ * rotating at 24 MiB. A failed write names the file and the package.
+ */
+export class ItemWriter {
+  #dir: string;
+  #open = new Map<string, OpenFile>();
+  #files = 0;
+  #jobs: PackageJob[] = [];
+  #writer = new TextWriter();
+  #openFile: (path: string) => Promise<WritableFile>;
+
+  /** Writes into the package folder `dir`. */
+  constructor(dir: string, options: ItemWriterOptions = {}) {
+    this.#dir = dir;
+    this.#openFile = options.open ?? openNewJobFile;
+  }
+
+  /** Adds `line` (one serialized item, no newline) to the file of `table`. */
+  async write(table: string, line: string): Promise<void> {
+    let entry = this.#open.get(table);
+    if (entry === undefined) {
+      // one sequence for all tables: names stay unique when shortened table names meet
+      const name = jobFileName(table, String(++this.#files), "jsonl");
+      const path = join(this.#dir, name);
+      const file = await writingJobFile(path, () => this.#openFile(path));
+      entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
+      this.#open.set(table, entry);
+    }
+    entry.lines.push(line);
+    entry.size += line.length + 1;
+    entry.count++;
+    if (entry.size < FLUSH_BYTES) return;
+    await this.#flush(entry);
+    if (entry.written >= ROTATE_BYTES) await this.#close(table, entry);
+  }
+
+  async #flush(entry: OpenFile): Promise<void> {
+    if (entry.lines.length === 0) return;
+    const text = entry.lines.join("\n") + "\n";
+    entry.lines = [];
+    entry.size = 0;
+    entry.written += await writingJobFile(
+      join(this.#dir, entry.name),
+      () => this.#writer.write(entry.file, text),
+    );
+  }
+
+  async #close(table: string, entry: OpenFile): Promise<void> {
+    this.#open.delete(table);
+    try {
+      await this.#flush(entry);
+    } finally {
+      entry.file.close();
+    }
+    this.#jobs.push({ file: entry.name, table, rows: entry.count, bytes: entry.written });
+  }
+
+  /** Closes every file (all of them, even when one fails) and returns the jobs written. */
+  async close(): Promise<PackageJob[]> {
+    const failures: unknown[] = [];
+    for (const [table, entry] of [...this.#open]) {
+      await this.#close(table, entry).catch((error) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
+    return this.#jobs;
+  }
+}

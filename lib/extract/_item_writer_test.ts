@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { LoadPackageError } from "../errors.ts";
+import { ItemWriter } from "./_item_writer.ts";
+
+/** A file that takes `room` bytes, then fails as a full disk does; records whether it closed. */
+function fullDiskFile(room: number) {
+  const file = {
+    closed: false,
+    written: 0,
+    write(bytes: Uint8Array): Promise<number> {
+      if (file.written >= room) {
+        return Promise.reject(new Error("No space left on device (os error 28)"));
+      }
+      const n = Math.min(bytes.length, room - file.written);
+      file.written += n;
+      return Promise.resolve(n);
+    },
+    close() {
+      file.closed = true;
+    },
+  };
+  return file;
+}
+
+Deno.test("a full disk while extracting names the job file and the package", async () => {
+  const dir = "/pipelines/p/normalize/extracting/1712.5";
+  const file = fullDiskFile(100);
+  const opened: string[] = [];
+  const writer = new ItemWriter(dir, {
+    open: (path) => {
+      opened.push(path);
+      return Promise.resolve(file);
+    },
+  });
+  const line = JSON.stringify({ text: "x".repeat(1000) });
+  await assert.rejects(
+    (async () => {
+      for (let i = 0; i < 2000; i++) await writer.write("items", line);
+      await writer.close();
+    })(),
+    (e: unknown) => {
+      assert.ok(e instanceof LoadPackageError);
+      assert.equal(
+        e.message,
+        `Cannot write job file "${
+          join(dir, "items.1.jsonl")
+        }" of load package "1712.5": No space left on device (os error 28)`,
+      );
+      assert.match(String((e.cause as Error).message), /os error 28/);
+      return true;
+    },
+  );
+  await writer.close().catch(() => {});
+  assert.deepEqual(opened, [join(dir, "items.1.jsonl")]);
+  assert.ok(file.closed);
+});
+
+Deno.test("job files of all tables share one sequence and record their sizes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const writer = new ItemWriter(dir);
+    await writer.write("a", '{"id":1}');
+    await writer.write("b", '{"id":2}');
+    await writer.write("a", '{"id":3}');
+    const jobs = await writer.close();
+    assert.deepEqual(jobs, [
+      { file: "a.1.jsonl", table: "a", rows: 2, bytes: 18 },
+      { file: "b.2.jsonl", table: "b", rows: 1, bytes: 9 },
+    ]);
+    assert.equal(await Deno.readTextFile(join(dir, "a.1.jsonl")), '{"id":1}\n{"id":3}\n');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
