@@ -58,3 +58,30 @@ export function counterResource(): DltResource {
     yield { run };
   }, { name: "counter" });
 }
+
+/** A server on 127.0.0.1; `await using` shuts it down. */
+export interface LocalServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The port it listens on. */
+  port: number;
+  /** Path and query of every request, in order. */
+  requests: string[];
+}
+
+/** Serves `handle` on 127.0.0.1 (a free port), recording each request's path and query. */
+export function serve(handle: (url: URL) => Response | Promise<Response>): LocalServer {
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const url = new URL(request.url);
+    requests.push(url.pathname + url.search);
+    return handle(url);
+  });
+  const { port } = server.addr;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}

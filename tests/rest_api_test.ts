@@ -13,32 +13,17 @@ import {
   RestApiConfigError,
   restApiSource,
 } from "../sources/rest_api.ts";
-import { hasSharedFixture, readSharedFixture, tempPipeline } from "./_helpers.ts";
+import {
+  hasSharedFixture,
+  type LocalServer,
+  readSharedFixture,
+  serve,
+  tempPipeline,
+} from "./_helpers.ts";
 import { pokeapiMock } from "./_mock_apis.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** A local API: its base URL and the path + query of every request, in order. */
-interface LocalApi extends AsyncDisposable {
-  url: string;
-  requests: string[];
-}
-
-/** Serves `handle` on 127.0.0.1; `await using` shuts it down. */
-function serve(handle: (url: URL) => Response | Promise<Response>): LocalApi {
-  const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const url = new URL(request.url);
-    requests.push(url.pathname + url.search);
-    return handle(url);
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    requests,
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
-}
 
 interface Post {
   id: number;
@@ -81,7 +66,7 @@ function sampleBlog(): Blog {
  * (`?page=`, from 1) shaped `{ data, total_pages, next }`, where `next` is the absolute URL of
  * the next page or `null`. `special` may answer a request instead (e.g. with an error).
  */
-function blogApi(blog: Blog, special?: (url: URL) => Response | undefined): LocalApi {
+function blogApi(blog: Blog, special?: (url: URL) => Response | undefined): LocalServer {
   return serve((url) => {
     const answer = special?.(url);
     if (answer !== undefined) return answer;

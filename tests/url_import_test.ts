@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./_helpers.ts";
+import { type LocalServer, serve, tempDir } from "./_helpers.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
@@ -18,30 +18,6 @@ const CONTENT_TYPES: Record<string, string> = {
   ".js": "application/javascript; charset=utf-8",
   ".json": "application/json; charset=utf-8",
 };
-
-/** A server on 127.0.0.1; `await using` shuts it down. */
-interface LocalServer extends AsyncDisposable {
-  url: string;
-  port: number;
-  /** Paths requested, in order. */
-  requests: string[];
-}
-
-function serve(handle: (url: URL) => Response | Promise<Response>): LocalServer {
-  const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const url = new URL(request.url);
-    requests.push(url.pathname + url.search);
-    return handle(url);
-  });
-  const { port } = server.addr;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
-}
 
 /** Serves the repository's files, as a static host (or raw.githubusercontent.com) would. */
 function serveRepository(): LocalServer {
