@@ -6,6 +6,7 @@
  */
 import { type BoundIncremental, Incremental, type IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
+import { type ArrowData, arrowRows, isArrowData, withArrowOrigin } from "./extract/arrow.ts";
 import {
   boolean,
   checkOptions,
@@ -370,9 +371,17 @@ export class DltResource {
     outer: for await (const unit of source) {
       let value: unknown = unit;
       let stop = false;
+      /** The Arrow table the cursor turned into rows. */
+      let origin: ArrowData | undefined;
       // the cursor sees items as the function yields them, before maps and filters, as in dlt
       if (cursor !== undefined) {
-        const items = Array.isArray(unit) ? unit : [unit];
+        // an Arrow table is filtered row by row; the rows it keeps stay typed by its schema
+        origin = isArrowData(unit) ? unit : undefined;
+        const items = origin !== undefined
+          ? [...arrowRows(origin)]
+          : Array.isArray(unit)
+          ? unit
+          : [unit];
         const kept: unknown[] = [];
         // an item past the range ends extraction after its page, as in dlt: the rest of the
         // page is still filtered, since APIs order pages only roughly (GitHub events)
@@ -385,7 +394,11 @@ export class DltResource {
           if (stop) break;
           continue;
         }
-        value = Array.isArray(unit) ? kept : kept[0];
+        value = origin !== undefined
+          ? withArrowOrigin(kept, origin)
+          : Array.isArray(unit)
+          ? kept
+          : kept[0];
       }
       for (const step of steps) {
         value = Array.isArray(value)
@@ -400,6 +413,8 @@ export class DltResource {
           continue outer;
         }
       }
+      // maps and filters make new lists: they are still the Arrow table's rows
+      if (origin !== undefined && Array.isArray(value)) withArrowOrigin(value, origin);
       yield value;
       if (stop || this.#limitReached(value)) break;
     }

@@ -7,7 +7,7 @@ import * as arrow17 from "../lib/deps/apache_arrow.ts"; // the project's version
 // a user's own, other major version: the import map names one version only
 // deno-lint-ignore no-import-prefix
 import * as arrow21 from "npm:apache-arrow@21.2.0";
-import { PipelineStepFailed, resource, ResourceExtractionError } from "../mod.ts";
+import { incremental, PipelineStepFailed, resource, ResourceExtractionError } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 
 type Pipeline = Awaited<ReturnType<typeof tempPipeline>>["p"];
@@ -230,4 +230,37 @@ Deno.test("an Arrow column of a type dlt does not load is an error naming resour
     assert.match(e.message, /Arrow column "took" has type "Duration<MILLISECOND>"/);
     return true;
   });
+});
+
+Deno.test("an incremental cursor filters an Arrow table row by row; the kept rows keep its types", async () => {
+  const A = arrow17;
+  const { p } = await tempPipeline("arrow_incremental");
+  const page = (ids: number[]) =>
+    new A.Table({
+      id: A.vectorFromArray(ids, new A.Int32()),
+      // whole numbers in a float column: typed by the schema, not by inference
+      score: A.vectorFromArray(ids.map((id) => id * 2), new A.Float64()),
+      at: A.vectorFromArray(ids.map((id) => `2024-01-0${id}`), new A.Utf8()),
+    });
+  const events = (ids: number[]) =>
+    resource(function* () {
+      yield page(ids);
+    }, { name: "events", primaryKey: "id", incremental: incremental("id") })
+      .addMap((row: { id: number; score: number }) => ({ ...row, score: row.score + 0.5 }));
+  await p.run(events([1, 2, 3]));
+  await p.run(events([2, 3, 4, 5]));
+  const rows = await p.dataset().query<{ id: number; score: number }>(
+    "SELECT id, score FROM events ORDER BY id",
+  );
+  assert.deepEqual(rows.map((r) => `${r.id}:${r.score}`), [
+    "1:2.5",
+    "2:4.5",
+    "3:6.5",
+    "4:8.5",
+    "5:10.5",
+  ]);
+  const types = await columnsOf(p, "events");
+  assert.deepEqual(types.id, ["INTEGER", false]);
+  assert.deepEqual(types.score, ["DOUBLE", true]);
+  assert.deepEqual(types.at, ["VARCHAR", true]);
 });

@@ -2,7 +2,7 @@
  * Values that are hard on the load file format come back exactly as they went in.
  */
 import assert from "node:assert/strict";
-import { resource } from "../mod.ts";
+import { resource, source, transformer } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 
 const TRICKY = [
@@ -147,4 +147,16 @@ Deno.test("null and undefined items are skipped, also inside pages, as dlt skips
   await p.load();
   const rows = await p.dataset().table("sparse").orderBy("id").rows<{ id: number }>();
   assert.deepEqual(rows.map((r) => r.id), [1, 2, 3]);
+  // a transformer gets no null either
+  const seen: unknown[] = [];
+  const parent = resource(function* () {
+    yield null;
+    yield { id: 4 };
+  }, { name: "parent", selected: false });
+  const child = transformer((item: unknown) => {
+    seen.push(item);
+    return { from: item };
+  }, { name: "child", dataFrom: parent });
+  await p.extract(source([parent, child], { name: "skipped" }));
+  assert.deepEqual(seen, [{ id: 4 }]);
 });

@@ -100,6 +100,23 @@ export function isArrowData(value: unknown): value is ArrowData {
     Array.isArray(candidate.schema?.fields);
 }
 
+/** Where rows made from Arrow data keep that data, for its schema's column hints. */
+const ARROW_ORIGIN = Symbol("arrow origin");
+
+/**
+ * Marks `rows`, made from Arrow `data` (the rows an incremental cursor kept, say), as Arrow rows:
+ * extract then types their columns by `data`'s schema, as it types the rows of `data` itself.
+ */
+export function withArrowOrigin<T extends unknown[]>(rows: T, data: ArrowData): T {
+  Object.defineProperty(rows, ARROW_ORIGIN, { value: data });
+  return rows;
+}
+
+/** The Arrow data `value` (a list of rows) was made from, if {@linkcode withArrowOrigin} says. */
+export function arrowOriginOf(value: unknown): ArrowData | undefined {
+  return Array.isArray(value) ? (value as { [ARROW_ORIGIN]?: ArrowData })[ARROW_ORIGIN] : undefined;
+}
+
 /** Arrow data of a type this module cannot load; names the field. */
 export class UnsupportedArrowTypeError extends TypeError {
   /** The field (column) of that type. */

@@ -19,7 +19,13 @@ import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
 import { ItemWriter } from "./_item_writer.ts";
-import { arrowColumnHints, type ArrowData, arrowRows, isArrowData } from "./arrow.ts";
+import {
+  arrowColumnHints,
+  type ArrowData,
+  arrowOriginOf,
+  arrowRows,
+  isArrowData,
+} from "./arrow.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
@@ -116,6 +122,8 @@ export async function extractSource(
     const hints = hintsOf(r);
     if (hints.writeDisposition === "skip") return;
     const items = Array.isArray(unit) ? unit : [unit];
+    const origin = arrowOriginOf(unit);
+    const hinted = new Set<string>();
     for (const item of items) {
       // dlt skips `None` items
       if (item === undefined || item === null) continue;
@@ -136,11 +144,18 @@ export async function extractSource(
         for (const row of arrowRowsOf(r, item)) await writer.write(table, itemLine(r, row));
         continue;
       }
+      // rows made from an Arrow table (an incremental cursor filtered them) keep its types
+      if (origin !== undefined && !hinted.has(table)) {
+        addArrowHints(r, tables[table], origin);
+        hinted.add(table);
+      }
       await writer.write(table, itemLine(r, item));
     }
   };
 
   const deliver = async (r: DltResource, unit: unknown): Promise<void> => {
+    // dlt passes no `None` on: nothing is loaded or transformed
+    if (unit === null || unit === undefined) return;
     if (loaded(r)) await write(r, unit);
     for (const child of children.get(r) ?? []) {
       if (!needed(child)) continue;
