@@ -66,6 +66,9 @@ export interface OpenDuckDbWasmOptions {
   threads?: number;
 }
 
+/** The path that opens a database in memory instead of a file. */
+export const IN_MEMORY = ":memory:";
+
 const WAL_SUFFIX = ".wal";
 /** A rebuild in progress; incomplete until renamed to {@linkcode REBUILT_SUFFIX}. */
 const REBUILD_SUFFIX = ".rebuild";
@@ -351,36 +354,37 @@ function catalogName(path: string): string {
 }
 
 /**
- * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
- * database, so that storage options apply (a new file gets {@linkcode BLOCK_SIZE} blocks, and
- * every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ * Opens an in-memory database in `bindings` with extensions kept from loading: loading one
+ * fetches it in a worker thread, which hangs or kills the process without network (attaching an
+ * SQLite file would load the sqlite extension).
  */
-function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string): DuckDBConnection {
-  const exists = fs.existsSync(path);
+function openInstance(bindings: DuckDBBindings): DuckDBConnection {
   bindings.open({
-    path: ":memory:",
+    path: IN_MEMORY,
     accessMode: DuckDBAccessMode.READ_WRITE,
     maximumThreads: 1,
     useDirectIO: true,
   });
   const connection = bindings.connect();
-  const catalog = quoteIdentifier(catalogName(path));
-  const blockSize = exists ? "" : `BLOCK_SIZE ${BLOCK_SIZE}, `;
-  connection.query(
-    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-  );
-  connection.query(`USE ${catalog}`);
-  // Releases the read-only handle the page buffer keeps from replaying the log.
-  bindings.dropFiles();
-  // Loading an extension fetches it in a worker thread, which hangs or kills the process without
-  // network. The autoload settings alone do not prevent it (`date_trunc` on a TIMESTAMPTZ still
-  // loads ICU); disabling external access does, and the allowed prefix "/" keeps absolute paths
-  // usable. Relative paths are refused.
   connection.query("SET autoinstall_known_extensions = false");
   connection.query("SET autoload_known_extensions = false");
+  return connection;
+}
+
+/** Settings of every database: limits, and no access to anything but absolute file paths. */
+function configure(
+  connection: DuckDBConnection,
+  memoryLimit: string | undefined,
+  tempDirectory: string | undefined,
+): void {
+  // The autoload settings alone do not keep extensions from loading (`date_trunc` on a
+  // TIMESTAMPTZ still loads ICU); disabling external access does, and the allowed prefix "/"
+  // keeps absolute paths usable. Relative paths are refused.
   connection.query("SET allowed_directories = ['/']");
   // DuckDB-WASM disables spilling by default.
-  connection.query(`SET temp_directory = ${quoteLiteral(path + TEMP_SUFFIX)}`);
+  if (tempDirectory !== undefined) {
+    connection.query(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
+  }
   if (memoryLimit !== undefined) {
     connection.query(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
   }
@@ -388,6 +392,29 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   // of the file next to dictionary compression; what is written without it stays readable.
   connection.query("SET disabled_compression_methods = 'fsst'");
   connection.query("SET enable_external_access = false");
+}
+
+/**
+ * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
+ * database, so that storage options apply (a file created now gets {@linkcode BLOCK_SIZE}
+ * blocks, and every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ */
+function openFile(
+  bindings: DuckDBBindings,
+  path: string,
+  create: boolean,
+  memoryLimit?: string,
+): DuckDBConnection {
+  const connection = openInstance(bindings);
+  const catalog = quoteIdentifier(catalogName(path));
+  const blockSize = create ? `BLOCK_SIZE ${BLOCK_SIZE}, ` : "";
+  connection.query(
+    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+  );
+  connection.query(`USE ${catalog}`);
+  // Releases the read-only handle the page buffer keeps from replaying the log.
+  bindings.dropFiles();
+  configure(connection, memoryLimit, path + TEMP_SUFFIX);
   return connection;
 }
 
@@ -428,14 +455,15 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
 }
 
 /**
- * Opens (creating if needed) a durable DuckDB-WASM database file.
+ * Opens (creating if needed) a durable DuckDB-WASM database file, or a database in memory when
+ * `path` is {@linkcode IN_MEMORY}.
  *
  * A write-ahead log left by a process that died after a commit is replayed and the database
  * rebuilt into a fresh file (about 3 s per million rows, twice the disk space meanwhile); a log
  * that was already checkpointed is deleted. Nothing guards against two processes opening the same
  * file.
  *
- * @param path Path of the database file.
+ * @param path Path of the database file, or {@linkcode IN_MEMORY}.
  * @param options Memory limit and threads.
  * @returns The open database; close it with {@linkcode DuckDbWasmDatabase.close}.
  */
@@ -447,15 +475,22 @@ export async function openDuckDbWasm(
   if (threads !== 1) {
     throw new RangeError(`Cannot use ${threads} threads: the DuckDB-WASM eh build has none`);
   }
+  if (path === IN_MEMORY) {
+    const bindings = await takeInstance();
+    const connection = openInstance(bindings);
+    configure(connection, memoryLimit, undefined);
+    return new WasmDatabase(IN_MEMORY, bindings, connection);
+  }
   const absolute = nodePath.resolve(path);
   recoverRebuild(absolute);
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
   fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
+  const create = !fs.existsSync(absolute);
   const bindings = await takeInstance();
-  let connection = openFile(bindings, absolute, memoryLimit);
+  let connection = openFile(bindings, absolute, create, memoryLimit);
   if (pendingLog(connection) !== "0 bytes") {
     rebuild(bindings, connection, absolute);
-    connection = openFile(bindings, absolute, memoryLimit);
+    connection = openFile(bindings, absolute, false, memoryLimit);
   } else {
     fs.rmSync(absolute + WAL_SUFFIX, { force: true });
   }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { basename, resolve } from "node:path";
+import { basename } from "node:path";
 import type { Table as ArrowTable } from "apache-arrow";
 import type {
   Destination,
@@ -31,18 +31,36 @@ import {
 } from "../../lib/schema/schema.ts";
 import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
-import { findConfig } from "../../lib/config.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { type DuckDbWasmDatabase, openDuckDbWasm, preloadDuckDbWasm } from "./_database.ts";
+import {
+  type DuckDbWasmDatabase,
+  IN_MEMORY,
+  openDuckDbWasm,
+  preloadDuckDbWasm,
+} from "./_database.ts";
+import { checkOptions, type OptionSpec, text } from "../../lib/options.ts";
+import {
+  type DuckDbCredentials,
+  type DuckDbLocation,
+  locateDuckDb,
+  parseDuckDbCredentials,
+} from "./_location.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
   /**
-   * Path of the database file. Without it, `destination.duckdb.credentials` from config
-   * (`DESTINATION__DUCKDB__CREDENTIALS`) is used, then `<pipelineName>.duckdb` in the working
-   * directory.
+   * Path of the database file (relative to the working directory): the same as `credentials`
+   * given a path. Give one of the two.
    */
   path?: string;
+  /**
+   * Where the data goes, as dlt's duckdb credentials: a file path, a `duckdb:///relative.duckdb`
+   * or `duckdb:////absolute.duckdb` URL, `":pipeline:"` (`<pipelineName>.duckdb` in the
+   * pipeline's working folder) or `":memory:"` (a database in memory that lives as long as this
+   * destination object, for tests). MotherDuck (`md:`) is not supported yet.
+   * @default {`destination.duckdb.credentials` from config (`DESTINATION__DUCKDB__CREDENTIALS`), else `<pipelineName>.duckdb` in the working directory}
+   */
+  credentials?: string;
   /**
    * DuckDB's memory limit inside WASM; larger sorts spill to `<path>.tmp`. WASM memory never
    * shrinks, so this bounds the process's footprint. Without it the limit is 192 MB, raised
@@ -50,6 +68,20 @@ export interface DuckDbOptions {
    */
   memoryLimit?: string;
 }
+
+/** How {@linkcode duckdb} checks its options. */
+const OPTIONS: OptionSpec<DuckDbOptions> = {
+  path: text(),
+  credentials: text(),
+  memoryLimit: text(),
+};
+
+/** Options of dlt's duckdb destination that this one lacks, with what to do instead. */
+const DLT_ONLY_OPTIONS = {
+  createIndexes: "it creates no unique indexes; DuckDB does not enforce primary keys here",
+  destinationName: 'configure it under its type, "destination.duckdb"',
+  environment: "configuration has no environments here",
+};
 
 /** DuckDB-WASM capabilities. */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
@@ -131,48 +163,65 @@ function csvRead(column: ColumnSchema): { csvType: string; expr: (field: string)
   }
 }
 
-/** Resolves the database file of a pipeline: option, then config, then `<pipelineName>.duckdb`. */
-export function resolveDuckDbPath(pipelineName: string, path?: string): string {
-  if (path !== undefined) return resolve(path);
-  const configured = findConfig("destination.duckdb.credentials", { pipelineName });
-  if (typeof configured === "string" && configured !== "") {
-    return resolve(configured.replace(/^duckdb:\/\/\/?/, ""));
-  }
-  if (configured !== undefined && typeof configured === "object") {
-    const database = (configured as Record<string, unknown>).database;
-    if (typeof database === "string") return resolve(database);
-  }
-  return resolve(`${pipelineName}.duckdb`);
-}
+/** Tells apart the in-memory databases of different destination objects. */
+let memoryDatabases = 0;
 
 /**
- * The DuckDB destination (DuckDB-WASM, durable file).
+ * The DuckDB destination (DuckDB-WASM, durable file). Options as in dlt's
+ * `dlt.destinations.duckdb()`, in camelCase; an unknown option is a `RangeError` that names the
+ * option meant.
  *
  * @example
  * ```ts ignore
  * import { duckdb } from "./mod.ts";
  * const destination = duckdb({ path: "./data.duckdb" });
+ * const inWorkingFolder = duckdb({ credentials: ":pipeline:" });
  * ```
  */
 export function duckdb(options: DuckDbOptions = {}): Destination {
-  const pathOf = (clientOptions: DestinationClientOptions) =>
-    resolveDuckDbPath(clientOptions.pipelineName, options.path);
+  const { path, credentials, memoryLimit } = checkOptions(
+    options,
+    OPTIONS,
+    "duckdb()",
+    { snakeCase: "refuse", unsupported: DLT_ONLY_OPTIONS },
+  );
+  if (path !== undefined && credentials !== undefined) {
+    throw new RangeError(
+      'Options "path" and "credentials" of duckdb() both name the database; give one',
+    );
+  }
+  // a MotherDuck string is refused here, before anything is created
+  const given: DuckDbCredentials | undefined = path !== undefined
+    ? { kind: "path", path }
+    : credentials === undefined
+    ? undefined
+    : parseDuckDbCredentials(credentials);
+  const memoryKey = `:memory:${++memoryDatabases}`;
+  const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(given, clientOptions);
+  const keyOf = (location: DuckDbLocation) =>
+    location.kind === "memory" ? memoryKey : location.path;
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
-      const shared = await acquireDatabase(pathOf(clientOptions), options.memoryLimit);
+      const location = locate(clientOptions);
+      const shared = await acquireDatabase(keyOf(location), location, memoryLimit);
       return new DuckDbClient(shared, clientOptions.datasetName);
     },
     prepare(clientOptions: DestinationClientOptions): Promise<void> {
       // an open database is shared: nothing to prepare for it
-      if (openDatabases.has(pathOf(clientOptions))) return Promise.resolve();
+      if (openDatabases.has(keyOf(locate(clientOptions)))) return Promise.resolve();
       return preloadDuckDbWasm();
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
-      return await Deno.stat(pathOf(clientOptions)).then(() => true, () => false);
+      const location = locate(clientOptions);
+      if (location.kind === "memory") return openDatabases.has(memoryKey);
+      return await Deno.stat(location.path).then(() => true, () => false);
     },
-    location: pathOf,
+    location(clientOptions: DestinationClientOptions): string {
+      const location = locate(clientOptions);
+      return location.kind === "memory" ? IN_MEMORY : location.path;
+    },
   };
 }
 
@@ -238,53 +287,58 @@ function tableChains(pkg: LoadPackage): TableChain[] {
   return [...chains.values()];
 }
 
-/** A database file opened once per process and shared by every client of that file. */
+/** A database opened once per process and shared by every client of it. */
 interface SharedDatabase {
-  path: string;
+  /** Its key in {@linkcode openDatabases}: the file's path, or its destination's memory key. */
+  key: string;
   db: DuckDbWasmDatabase;
+  /** Kept open when its last client closes: an in-memory database lives with its destination. */
+  keepOpen: boolean;
   /** Whether the memory limit follows the width of what is loaded, and its current value. */
   autoMemory: boolean;
   memoryMb: number;
 }
 
 /**
- * Open databases by path, with the number of clients using each. Two DuckDB-WASM instances on
- * one file would each overwrite the other's commits, so every client of a file in this process
- * shares one instance.
+ * Open databases by file path (or in-memory key), with the number of clients using each. Two
+ * DuckDB-WASM instances on one file would each overwrite the other's commits, so every client of
+ * a file in this process shares one instance.
  */
 const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
 
 async function acquireDatabase(
-  path: string,
+  key: string,
+  location: DuckDbLocation,
   memoryLimit: string | undefined,
 ): Promise<SharedDatabase> {
-  let entry = openDatabases.get(path);
+  let entry = openDatabases.get(key);
   if (entry === undefined) {
-    const shared = openDuckDbWasm(path, {
+    const shared = openDuckDbWasm(location.kind === "memory" ? IN_MEMORY : location.path, {
       memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
     }).then((db) => ({
-      path,
+      key,
       db,
+      keepOpen: location.kind === "memory",
       autoMemory: memoryLimit === undefined,
       memoryMb: BASE_MEMORY_MB,
     }));
     entry = { shared, refs: 0 };
-    openDatabases.set(path, entry);
+    openDatabases.set(key, entry);
   }
   // counted before waiting: a client closing meanwhile must not close the database under us
   entry.refs++;
   try {
     return await entry.shared;
   } catch (error) {
-    if (--entry.refs === 0) openDatabases.delete(path);
+    if (--entry.refs === 0) openDatabases.delete(key);
     throw error;
   }
 }
 
 async function releaseDatabase(shared: SharedDatabase): Promise<void> {
-  const entry = openDatabases.get(shared.path);
-  if (entry === undefined || --entry.refs > 0) return;
-  openDatabases.delete(shared.path);
+  const entry = openDatabases.get(shared.key);
+  if (entry === undefined || --entry.refs > 0 || shared.keepOpen) return;
+  openDatabases.delete(shared.key);
   await shared.db.close();
 }
 
