@@ -25,6 +25,9 @@ import { type Table, Type, util } from "apache-arrow";
 import type { DataType, Decimal, Field } from "apache-arrow";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
+import { DestinationError } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
+import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -292,6 +295,16 @@ function toRows<T>(table: Table): T[] {
   return rows;
 }
 
+/** Lets an instance's memory go: its bindings register themselves globally. */
+function forget(bindings: DuckDBBindings): void {
+  const global = globalThis as { DUCKDB_BINDINGS?: unknown };
+  if (global.DUCKDB_BINDINGS === bindings) delete global.DUCKDB_BINDINGS;
+}
+
+/** DuckDB's messages about a damaged database file or write-ahead log. */
+const DAMAGED =
+  /Corrupt database file|Corrupt WAL file|Failure while replaying WAL|Failed to deserialize|database has been invalidated|file was cut short/;
+
 class WasmDatabase implements DuckDbWasmDatabase {
   readonly path: string;
   #bindings: DuckDBBindings;
@@ -301,6 +314,19 @@ class WasmDatabase implements DuckDbWasmDatabase {
     this.path = path;
     this.#bindings = bindings;
     this.#connection = connection;
+  }
+
+  /** Runs `action`, naming the file in DuckDB's errors about damage (they name only offsets). */
+  #named<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!DAMAGED.test(message)) throw error;
+      throw new DestinationError(`DuckDB database "${this.path}" is damaged: ${message}`, {
+        cause: error,
+      });
+    }
   }
 
   #open(): DuckDBConnection {
@@ -313,8 +339,10 @@ class WasmDatabase implements DuckDbWasmDatabase {
   queryArrow(sql: string): Table {
     const connection = this.#open();
     const statements = splitStatements(this.#bindings, sql);
-    for (const statement of statements.slice(0, -1)) connection.query(statement);
-    return connection.query(statements[statements.length - 1]);
+    return this.#named(() => {
+      for (const statement of statements.slice(0, -1)) connection.query(statement);
+      return connection.query(statements[statements.length - 1]);
+    });
   }
 
   query<T = Record<string, unknown>>(sql: string): T[] {
@@ -322,7 +350,8 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 
   run(sql: string): void {
-    this.#open().query(sql);
+    const connection = this.#open();
+    this.#named(() => connection.query(sql));
   }
 
   checkpoint(): void {
@@ -332,14 +361,15 @@ class WasmDatabase implements DuckDbWasmDatabase {
   close(): Promise<void> {
     const connection = this.#connection;
     if (connection === undefined) return Promise.resolve();
-    this.checkpoint();
-    connection.close();
-    this.#connection = undefined;
-    // Opening an in-memory database closes the file.
-    this.#bindings.reset();
-    // The bindings register themselves globally; let the instance's memory go.
-    const global = globalThis as { DUCKDB_BINDINGS?: unknown };
-    if (global.DUCKDB_BINDINGS === this.#bindings) delete global.DUCKDB_BINDINGS;
+    try {
+      this.checkpoint();
+    } finally {
+      connection.close();
+      this.#connection = undefined;
+      // Opening an in-memory database closes the file.
+      this.#bindings.reset();
+      forget(this.#bindings);
+    }
     return Promise.resolve();
   }
 }
@@ -458,10 +488,12 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
  * Opens (creating if needed) a durable DuckDB-WASM database file, or a database in memory when
  * `path` is {@linkcode IN_MEMORY}.
  *
- * A write-ahead log left by a process that died after a commit is replayed and the database
- * rebuilt into a fresh file (about 3 s per million rows, twice the disk space meanwhile); a log
- * that was already checkpointed is deleted. Nothing guards against two processes opening the same
- * file.
+ * The file's headers are checked before DuckDB sees it (`_file_check.ts`): a damaged file is a `DestinationError` naming it, and is left
+ * as it is, with its log and temporary files. An empty file is a new database. A write-ahead log
+ * left by a process that died after a commit is replayed and the database rebuilt into a fresh
+ * file (about 3 s per million rows, twice the disk space meanwhile); a log that was already
+ * checkpointed is deleted; a log that is not DuckDB's, or whose end is torn, is reported with a
+ * warning.
  *
  * @param path Path of the database file, or {@linkcode IN_MEMORY}.
  * @param options Memory limit and threads.
@@ -482,17 +514,77 @@ export async function openDuckDbWasm(
     return new WasmDatabase(IN_MEMORY, bindings, connection);
   }
   const absolute = nodePath.resolve(path);
-  recoverRebuild(absolute);
-  // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
-  fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
-  const create = !fs.existsSync(absolute);
-  const bindings = await takeInstance();
-  let connection = openFile(bindings, absolute, create, memoryLimit);
-  if (pendingLog(connection) !== "0 bytes") {
-    rebuild(bindings, connection, absolute);
-    connection = openFile(bindings, absolute, false, memoryLimit);
-  } else {
-    fs.rmSync(absolute + WAL_SUFFIX, { force: true });
+  return await cannotOpen(absolute, () => openChecked(absolute, memoryLimit));
+}
+
+/** Runs `open`, turning an error other than a `DestinationError` into one naming `path`. */
+async function cannotOpen<T>(path: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof DestinationError) throw error;
+    const message = (error as Error).message;
+    const advice = /Failure while replaying WAL/.test(message)
+      ? `; moving "${path}${WAL_SUFFIX}" away opens the database without the transactions it holds`
+      : "";
+    throw new DestinationError(`Cannot open DuckDB database "${path}": ${message}${advice}`, {
+      cause: error,
+    });
   }
-  return new WasmDatabase(absolute, bindings, connection);
+}
+
+/** Opens the file `path` if it is no damaged database file. */
+async function openChecked(
+  path: string,
+  memoryLimit: string | undefined,
+): Promise<DuckDbWasmDatabase> {
+  recoverRebuild(path);
+  const state = checkDatabaseFile(path);
+  reviewLog(path, state === "database");
+  // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
+  fs.rmSync(path + TEMP_SUFFIX, { recursive: true, force: true });
+  const bindings = await takeInstance();
+  try {
+    let connection = openFile(bindings, path, state !== "database", memoryLimit);
+    if (pendingLog(connection) !== "0 bytes") {
+      rebuild(bindings, connection, path);
+      connection = openFile(bindings, path, false, memoryLimit);
+    } else {
+      fs.rmSync(path + WAL_SUFFIX, { force: true });
+    }
+    return new WasmDatabase(path, bindings, connection);
+  } catch (error) {
+    try {
+      bindings.reset();
+    } catch {
+      // the instance is dropped either way; the error that matters is the first
+    }
+    forget(bindings);
+    throw error;
+  }
+}
+
+/**
+ * Warns about a write-ahead log of `path` that DuckDB would ignore in part or whole, and moves a
+ * log that holds nothing DuckDB can replay (not DuckDB's, or next to no database) out of its way,
+ * kept for inspection.
+ */
+function reviewLog(path: string, database: boolean): void {
+  const logPath = path + WAL_SUFFIX;
+  const state = checkWriteAheadLog(logPath);
+  if (state.kind === "missing" || state.kind === "empty") return;
+  if (state.kind === "foreign" || !database) {
+    const kept = `${logPath}.ignored-${new Date().toISOString().replace(/[-:.]/g, "")}`;
+    fs.renameSync(logPath, kept);
+    const why = database ? "is not a DuckDB write-ahead log" : "belongs to no database file";
+    log.warn(
+      `Write-ahead log "${logPath}" ${why}: DuckDB cannot replay it; it was moved to "${kept}"`,
+    );
+  } else if (state.kind === "torn") {
+    log.warn(
+      `Write-ahead log "${logPath}" ends in ${state.size - state.valid} bytes that are no whole ` +
+        `entry (a process stopped while writing it?): DuckDB replays the transactions committed ` +
+        `in its first ${state.valid} bytes and ignores the rest`,
+    );
+  }
 }
