@@ -187,6 +187,7 @@ Deno.test("duckdb() reads its options like every options object", () => {
     name: "TypeError",
     message: /Option "credentials" of duckdb\(\) must be a non-empty string; got 5/,
   });
+  assert.throws(() => duckdb({ lockTimeoutMs: -1 }), { name: "RangeError" });
   assert.throws(() => duckdb({ credentials: "duckdb:///x.duckdb?memory_limit=1GB" }), {
     name: "DestinationError",
     message: /options in the URL are not supported/,

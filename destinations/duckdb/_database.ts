@@ -28,6 +28,7 @@ import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
+import { type DatabaseLock, lockDatabase } from "./_file_lock.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -67,6 +68,12 @@ export interface OpenDuckDbWasmOptions {
    * @default {1}
    */
   threads?: number;
+  /**
+   * How long to wait, in milliseconds, for another process that has the file open (see
+   * `_file_lock.ts`) before failing with an error that names it.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
 }
 
 /** The path that opens a database in memory instead of a file. */
@@ -309,11 +316,18 @@ class WasmDatabase implements DuckDbWasmDatabase {
   readonly path: string;
   #bindings: DuckDBBindings;
   #connection: DuckDBConnection | undefined;
+  #lock: DatabaseLock | undefined;
 
-  constructor(path: string, bindings: DuckDBBindings, connection: DuckDBConnection) {
+  constructor(
+    path: string,
+    bindings: DuckDBBindings,
+    connection: DuckDBConnection,
+    lock: DatabaseLock | undefined,
+  ) {
     this.path = path;
     this.#bindings = bindings;
     this.#connection = connection;
+    this.#lock = lock;
   }
 
   /** Runs `action`, naming the file in DuckDB's errors about damage (they name only offsets). */
@@ -366,9 +380,10 @@ class WasmDatabase implements DuckDbWasmDatabase {
     } finally {
       connection.close();
       this.#connection = undefined;
-      // Opening an in-memory database closes the file.
+      // Resetting closes the file; only then may another process have it.
       this.#bindings.reset();
       forget(this.#bindings);
+      this.#lock?.release();
     }
     return Promise.resolve();
   }
@@ -488,7 +503,9 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
  * Opens (creating if needed) a durable DuckDB-WASM database file, or a database in memory when
  * `path` is {@linkcode IN_MEMORY}.
  *
- * The file's headers are checked before DuckDB sees it (`_file_check.ts`): a damaged file is a `DestinationError` naming it, and is left
+ * A file is opened by one process at a time: the lock (`_file_lock.ts`) is taken before anything
+ * else and held until {@linkcode DuckDbWasmDatabase.close}. The file's headers are checked before
+ * DuckDB sees it (`_file_check.ts`): a damaged file is a `DestinationError` naming it, and is left
  * as it is, with its log and temporary files. An empty file is a new database. A write-ahead log
  * left by a process that died after a commit is replayed and the database rebuilt into a fresh
  * file (about 3 s per million rows, twice the disk space meanwhile); a log that was already
@@ -496,14 +513,14 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
  * warning.
  *
  * @param path Path of the database file, or {@linkcode IN_MEMORY}.
- * @param options Memory limit and threads.
+ * @param options Memory limit, threads and lock timeout.
  * @returns The open database; close it with {@linkcode DuckDbWasmDatabase.close}.
  */
 export async function openDuckDbWasm(
   path: string,
   options: OpenDuckDbWasmOptions = {},
 ): Promise<DuckDbWasmDatabase> {
-  const { memoryLimit, threads = 1 } = options;
+  const { memoryLimit, threads = 1, lockTimeoutMs = 60_000 } = options;
   if (threads !== 1) {
     throw new RangeError(`Cannot use ${threads} threads: the DuckDB-WASM eh build has none`);
   }
@@ -511,10 +528,16 @@ export async function openDuckDbWasm(
     const bindings = await takeInstance();
     const connection = openInstance(bindings);
     configure(connection, memoryLimit, undefined);
-    return new WasmDatabase(IN_MEMORY, bindings, connection);
+    return new WasmDatabase(IN_MEMORY, bindings, connection, undefined);
   }
   const absolute = nodePath.resolve(path);
-  return await cannotOpen(absolute, () => openChecked(absolute, memoryLimit));
+  const lock = await cannotOpen(absolute, () => lockDatabase(absolute, lockTimeoutMs));
+  try {
+    return await cannotOpen(absolute, () => openLocked(absolute, lock, memoryLimit));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 /** Runs `open`, turning an error other than a `DestinationError` into one naming `path`. */
@@ -533,9 +556,10 @@ async function cannotOpen<T>(path: string, open: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Opens the file `path` if it is no damaged database file. */
-async function openChecked(
+/** Opens the file `path`, whose lock this process holds. */
+async function openLocked(
   path: string,
+  lock: DatabaseLock,
   memoryLimit: string | undefined,
 ): Promise<DuckDbWasmDatabase> {
   recoverRebuild(path);
@@ -552,7 +576,7 @@ async function openChecked(
     } else {
       fs.rmSync(path + WAL_SUFFIX, { force: true });
     }
-    return new WasmDatabase(path, bindings, connection);
+    return new WasmDatabase(path, bindings, connection, lock);
   } catch (error) {
     try {
       bindings.reset();

@@ -38,7 +38,7 @@ import {
   openDuckDbWasm,
   preloadDuckDbWasm,
 } from "./_database.ts";
-import { checkOptions, type OptionSpec, text } from "../../lib/options.ts";
+import { checkOptions, integer, type OptionSpec, text } from "../../lib/options.ts";
 import {
   type DuckDbCredentials,
   type DuckDbLocation,
@@ -67,6 +67,12 @@ export interface DuckDbOptions {
    * while loading wide tables (DuckDB needs about 160 KiB per column a load touches).
    */
   memoryLimit?: string;
+  /**
+   * How long a client waits, in milliseconds, while another process (another pipeline) has the
+   * database file open, before it fails with an error that names that process.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
 }
 
 /** How {@linkcode duckdb} checks its options. */
@@ -74,6 +80,7 @@ const OPTIONS: OptionSpec<DuckDbOptions> = {
   path: text(),
   credentials: text(),
   memoryLimit: text(),
+  lockTimeoutMs: integer({ min: 0 }),
 };
 
 /** Options of dlt's duckdb destination that this one lacks, with what to do instead. */
@@ -179,7 +186,7 @@ let memoryDatabases = 0;
  * ```
  */
 export function duckdb(options: DuckDbOptions = {}): Destination {
-  const { path, credentials, memoryLimit } = checkOptions(
+  const { path, credentials, memoryLimit, lockTimeoutMs } = checkOptions(
     options,
     OPTIONS,
     "duckdb()",
@@ -205,7 +212,10 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const location = locate(clientOptions);
-      const shared = await acquireDatabase(keyOf(location), location, memoryLimit);
+      const shared = await acquireDatabase(keyOf(location), location, {
+        memoryLimit,
+        lockTimeoutMs,
+      });
       return new DuckDbClient(shared, clientOptions.datasetName);
     },
     prepare(clientOptions: DestinationClientOptions): Promise<void> {
@@ -302,19 +312,22 @@ interface SharedDatabase {
 /**
  * Open databases by file path (or in-memory key), with the number of clients using each. Two
  * DuckDB-WASM instances on one file would each overwrite the other's commits, so every client of
- * a file in this process shares one instance.
+ * a file in this process shares one instance, which holds the file's lock against other
+ * processes while it is open.
  */
 const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
 
 async function acquireDatabase(
   key: string,
   location: DuckDbLocation,
-  memoryLimit: string | undefined,
+  options: { memoryLimit: string | undefined; lockTimeoutMs: number | undefined },
 ): Promise<SharedDatabase> {
+  const { memoryLimit, lockTimeoutMs } = options;
   let entry = openDatabases.get(key);
   if (entry === undefined) {
     const shared = openDuckDbWasm(location.kind === "memory" ? IN_MEMORY : location.path, {
       memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+      lockTimeoutMs,
     }).then((db) => ({
       key,
       db,
