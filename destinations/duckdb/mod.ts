@@ -45,6 +45,11 @@ import {
   locateDuckDb,
   parseDuckDbCredentials,
 } from "./_location.ts";
+import {
+  callsIcuFunction,
+  explainTimestampError,
+  TimestampFunctions,
+} from "./_timestamp_functions.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
@@ -307,6 +312,8 @@ interface SharedDatabase {
   /** Whether the memory limit follows the width of what is loaded, and its current value. */
   autoMemory: boolean;
   memoryMb: number;
+  /** The date and time macros of its connection. */
+  timestampFunctions: TimestampFunctions;
 }
 
 /**
@@ -334,6 +341,7 @@ async function acquireDatabase(
       keepOpen: location.kind === "memory",
       autoMemory: memoryLimit === undefined,
       memoryMb: BASE_MEMORY_MB,
+      timestampFunctions: new TimestampFunctions(db),
     }));
     entry = { shared, refs: 0 };
     openDatabases.set(key, entry);
@@ -367,11 +375,13 @@ class DuckDbClient implements DestinationClient {
   #qualifiedDataset: string;
 
   #shared: SharedDatabase | undefined;
+  #timestampFunctions: TimestampFunctions;
 
   constructor(shared: SharedDatabase, dataset: string) {
     const db = shared.db;
     this.#shared = shared;
     this.#db = db;
+    this.#timestampFunctions = shared.timestampFunctions;
     this.#dataset = dataset;
     const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
     this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
@@ -382,19 +392,44 @@ class DuckDbClient implements DestinationClient {
   }
 
   query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    this.#useDataset();
-    return Promise.resolve(this.#db.query<T>(sql));
+    return this.#userStatement(sql, () => this.#db.query<T>(sql));
   }
 
   queryArrow(sql: string): Promise<ArrowTable> {
-    this.#useDataset();
-    return Promise.resolve(this.#db.queryArrow(sql));
+    return this.#userStatement(sql, () => this.#db.queryArrow(sql));
   }
 
   execute(sql: string): Promise<void> {
-    this.#useDataset();
-    this.#db.run(sql);
-    return Promise.resolve();
+    return this.#userStatement(sql, () => this.#db.run(sql));
+  }
+
+  /**
+   * Runs SQL of the user's in this client's dataset, with the date and time functions that work
+   * on `TIMESTAMPTZ` without ICU (`_timestamp_functions.ts`) and advice on what still does not.
+   * A single statement that fails for want of ICU, maybe through a stored view that calls such a
+   * function, is tried again once with every macro created.
+   */
+  #userStatement<T>(sql: string, run: () => T): Promise<T> {
+    try {
+      this.#useDataset();
+      this.#timestampFunctions.prepare(sql);
+      try {
+        return Promise.resolve(run());
+      } catch (error) {
+        const single = !sql.trim().replace(/;$/, "").includes(";");
+        if (!callsIcuFunction(error) || !this.#timestampFunctions.createAll() || !single) {
+          throw error;
+        }
+        try {
+          return Promise.resolve(run());
+        } catch (again) {
+          // in a transaction, the first error aborted it
+          throw /transaction is aborted/i.test((again as Error).message) ? error : again;
+        }
+      }
+    } catch (error) {
+      return Promise.reject(explainTimestampError(error));
+    }
   }
 
   /**
