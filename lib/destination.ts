@@ -99,5 +99,5 @@ export interface DestinationClientOptions {
   /** The dataset (schema) to load into. */
   datasetName: string;
   /** The pipeline's working folder (where dlt's duckdb `:pipeline:` puts the database). */
-  workingDir: string;
+  workingDir?: string;
 }

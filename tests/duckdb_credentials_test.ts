@@ -188,6 +188,11 @@ Deno.test("duckdb() reads its options like every options object", () => {
     message: /Option "credentials" of duckdb\(\) must be a non-empty string; got 5/,
   });
   assert.throws(() => duckdb({ lockTimeoutMs: -1 }), { name: "RangeError" });
+  const inFolder = duckdb({ credentials: ":pipeline:" });
+  assert.throws(() => inFolder.location!({ pipelineName: "p", datasetName: "d" }), {
+    name: "DestinationError",
+    message: /":pipeline:" need the working folder of pipeline "p"/,
+  });
   assert.throws(() => duckdb({ credentials: "duckdb:///x.duckdb?memory_limit=1GB" }), {
     name: "DestinationError",
     message: /options in the URL are not supported/,

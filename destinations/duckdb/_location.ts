@@ -28,8 +28,8 @@ export type DuckDbLocation = { kind: "file"; path: string } | { kind: "memory" }
 export interface LocationContext {
   /** The pipeline that loads. */
   pipelineName: string;
-  /** The pipeline's working folder. */
-  workingDir: string;
+  /** The pipeline's working folder (needed for `:pipeline:`). */
+  workingDir?: string;
 }
 
 /** `duckdb:///` (SQLAlchemy's form) and, as before, `duckdb://`. */
@@ -127,6 +127,11 @@ export function locateDuckDb(
     case "memory":
       return given;
     case "pipeline":
+      if (context.workingDir === undefined) {
+        throw new DestinationError(
+          `The DuckDB credentials ":pipeline:" need the working folder of pipeline "${context.pipelineName}"`,
+        );
+      }
       return {
         kind: "file",
         path: join(resolve(context.workingDir), `${context.pipelineName}.duckdb`),
