@@ -98,4 +98,6 @@ export interface DestinationClientOptions {
   pipelineName: string;
   /** The dataset (schema) to load into. */
   datasetName: string;
+  /** The pipeline's working folder (where dlt's duckdb `:pipeline:` puts the database). */
+  workingDir?: string;
 }

@@ -453,7 +453,11 @@ export class Pipeline {
   }
 
   #clientOptions() {
-    return { pipelineName: this.pipelineName, datasetName: this.datasetName };
+    return {
+      pipelineName: this.pipelineName,
+      datasetName: this.datasetName,
+      workingDir: this.workingDir,
+    };
   }
 
   async #info(

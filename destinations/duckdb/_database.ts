@@ -23,6 +23,10 @@ import { type Table, Type, util } from "../../lib/deps/apache_arrow.ts";
 import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
+import { DestinationError } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
+import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
+import { type DatabaseLock, lockDatabase } from "./_file_lock.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -62,7 +66,16 @@ export interface OpenDuckDbWasmOptions {
    * @default {1}
    */
   threads?: number;
+  /**
+   * How long to wait, in milliseconds, for another process that has the file open (see
+   * `_file_lock.ts`) before failing with an error that names it.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
 }
+
+/** The path that opens a database in memory instead of a file. */
+export const IN_MEMORY = ":memory:";
 
 const WAL_SUFFIX = ".wal";
 /** A rebuild in progress; incomplete until renamed to {@linkcode REBUILT_SUFFIX}. */
@@ -283,15 +296,45 @@ function toRows<T>(table: Table): T[] {
   return rows;
 }
 
+/** Lets an instance's memory go: its bindings register themselves globally. */
+function forget(bindings: DuckDBBindings): void {
+  const global = globalThis as { DUCKDB_BINDINGS?: unknown };
+  if (global.DUCKDB_BINDINGS === bindings) delete global.DUCKDB_BINDINGS;
+}
+
+/** DuckDB's messages about a damaged database file or write-ahead log. */
+const DAMAGED =
+  /Corrupt database file|Corrupt WAL file|Failure while replaying WAL|Failed to deserialize|database has been invalidated|file was cut short/;
+
 class WasmDatabase implements DuckDbWasmDatabase {
   readonly path: string;
   #bindings: DuckDBBindings;
   #connection: DuckDBConnection | undefined;
+  #lock: DatabaseLock | undefined;
 
-  constructor(path: string, bindings: DuckDBBindings, connection: DuckDBConnection) {
+  constructor(
+    path: string,
+    bindings: DuckDBBindings,
+    connection: DuckDBConnection,
+    lock: DatabaseLock | undefined,
+  ) {
     this.path = path;
     this.#bindings = bindings;
     this.#connection = connection;
+    this.#lock = lock;
+  }
+
+  /** Runs `action`, naming the file in DuckDB's errors about damage (they name only offsets). */
+  #named<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!DAMAGED.test(message)) throw error;
+      throw new DestinationError(`DuckDB database "${this.path}" is damaged: ${message}`, {
+        cause: error,
+      });
+    }
   }
 
   #open(): DuckDBConnection {
@@ -304,8 +347,10 @@ class WasmDatabase implements DuckDbWasmDatabase {
   queryArrow(sql: string): Table {
     const connection = this.#open();
     const statements = splitStatements(this.#bindings, sql);
-    for (const statement of statements.slice(0, -1)) connection.query(statement);
-    return connection.query(statements[statements.length - 1]);
+    return this.#named(() => {
+      for (const statement of statements.slice(0, -1)) connection.query(statement);
+      return connection.query(statements[statements.length - 1]);
+    });
   }
 
   query<T = Record<string, unknown>>(sql: string): T[] {
@@ -313,7 +358,8 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 
   run(sql: string): void {
-    this.#open().query(sql);
+    const connection = this.#open();
+    this.#named(() => connection.query(sql));
   }
 
   checkpoint(): void {
@@ -323,14 +369,16 @@ class WasmDatabase implements DuckDbWasmDatabase {
   close(): Promise<void> {
     const connection = this.#connection;
     if (connection === undefined) return Promise.resolve();
-    this.checkpoint();
-    connection.close();
-    this.#connection = undefined;
-    // Opening an in-memory database closes the file.
-    this.#bindings.reset();
-    // The bindings register themselves globally; let the instance's memory go.
-    const global = globalThis as { DUCKDB_BINDINGS?: unknown };
-    if (global.DUCKDB_BINDINGS === this.#bindings) delete global.DUCKDB_BINDINGS;
+    try {
+      this.checkpoint();
+    } finally {
+      connection.close();
+      this.#connection = undefined;
+      // Resetting closes the file; only then may another process have it.
+      this.#bindings.reset();
+      forget(this.#bindings);
+      this.#lock?.release();
+    }
     return Promise.resolve();
   }
 }
@@ -345,36 +393,37 @@ function catalogName(path: string): string {
 }
 
 /**
- * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
- * database, so that storage options apply (a new file gets {@linkcode BLOCK_SIZE} blocks, and
- * every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ * Opens an in-memory database in `bindings` with extensions kept from loading: loading one
+ * fetches it in a worker thread, which hangs or kills the process without network (attaching an
+ * SQLite file would load the sqlite extension).
  */
-function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string): DuckDBConnection {
-  const exists = fs.existsSync(path);
+function openInstance(bindings: DuckDBBindings): DuckDBConnection {
   bindings.open({
-    path: ":memory:",
+    path: IN_MEMORY,
     accessMode: DuckDBAccessMode.READ_WRITE,
     maximumThreads: 1,
     useDirectIO: true,
   });
   const connection = bindings.connect();
-  const catalog = quoteIdentifier(catalogName(path));
-  const blockSize = exists ? "" : `BLOCK_SIZE ${BLOCK_SIZE}, `;
-  connection.query(
-    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-  );
-  connection.query(`USE ${catalog}`);
-  // Releases the read-only handle the page buffer keeps from replaying the log.
-  bindings.dropFiles();
-  // Loading an extension fetches it in a worker thread, which hangs or kills the process without
-  // network. The autoload settings alone do not prevent it (`date_trunc` on a TIMESTAMPTZ still
-  // loads ICU); disabling external access does, and the allowed prefix "/" keeps absolute paths
-  // usable. Relative paths are refused.
   connection.query("SET autoinstall_known_extensions = false");
   connection.query("SET autoload_known_extensions = false");
+  return connection;
+}
+
+/** Settings of every database: limits, and no access to anything but absolute file paths. */
+function configure(
+  connection: DuckDBConnection,
+  memoryLimit: string | undefined,
+  tempDirectory: string | undefined,
+): void {
+  // The autoload settings alone do not keep extensions from loading (`date_trunc` on a
+  // TIMESTAMPTZ still loads ICU); disabling external access does, and the allowed prefix "/"
+  // keeps absolute paths usable. Relative paths are refused.
   connection.query("SET allowed_directories = ['/']");
   // DuckDB-WASM disables spilling by default.
-  connection.query(`SET temp_directory = ${quoteLiteral(path + TEMP_SUFFIX)}`);
+  if (tempDirectory !== undefined) {
+    connection.query(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
+  }
   if (memoryLimit !== undefined) {
     connection.query(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
   }
@@ -382,6 +431,29 @@ function openFile(bindings: DuckDBBindings, path: string, memoryLimit?: string):
   // of the file next to dictionary compression; what is written without it stays readable.
   connection.query("SET disabled_compression_methods = 'fsst'");
   connection.query("SET enable_external_access = false");
+}
+
+/**
+ * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
+ * database, so that storage options apply (a file created now gets {@linkcode BLOCK_SIZE}
+ * blocks, and every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ */
+function openFile(
+  bindings: DuckDBBindings,
+  path: string,
+  create: boolean,
+  memoryLimit?: string,
+): DuckDBConnection {
+  const connection = openInstance(bindings);
+  const catalog = quoteIdentifier(catalogName(path));
+  const blockSize = create ? `BLOCK_SIZE ${BLOCK_SIZE}, ` : "";
+  connection.query(
+    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+  );
+  connection.query(`USE ${catalog}`);
+  // Releases the read-only handle the page buffer keeps from replaying the log.
+  bindings.dropFiles();
+  configure(connection, memoryLimit, path + TEMP_SUFFIX);
   return connection;
 }
 
@@ -422,36 +494,115 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
 }
 
 /**
- * Opens (creating if needed) a durable DuckDB-WASM database file.
+ * Opens (creating if needed) a durable DuckDB-WASM database file, or a database in memory when
+ * `path` is {@linkcode IN_MEMORY}.
  *
- * A write-ahead log left by a process that died after a commit is replayed and the database
- * rebuilt into a fresh file (about 3 s per million rows, twice the disk space meanwhile); a log
- * that was already checkpointed is deleted. Nothing guards against two processes opening the same
- * file.
+ * A file is opened by one process at a time: the lock (`_file_lock.ts`) is taken before anything
+ * else and held until {@linkcode DuckDbWasmDatabase.close}. The file's headers are checked before
+ * DuckDB sees it (`_file_check.ts`): a damaged file is a `DestinationError` naming it, and is left
+ * as it is, with its log and temporary files. An empty file is a new database. A write-ahead log
+ * left by a process that died after a commit is replayed and the database rebuilt into a fresh
+ * file (about 3 s per million rows, twice the disk space meanwhile); a log that was already
+ * checkpointed is deleted; a log that is not DuckDB's, or whose end is torn, is reported with a
+ * warning.
  *
- * @param path Path of the database file.
- * @param options Memory limit and threads.
+ * @param path Path of the database file, or {@linkcode IN_MEMORY}.
+ * @param options Memory limit, threads and lock timeout.
  * @returns The open database; close it with {@linkcode DuckDbWasmDatabase.close}.
  */
 export async function openDuckDbWasm(
   path: string,
   options: OpenDuckDbWasmOptions = {},
 ): Promise<DuckDbWasmDatabase> {
-  const { memoryLimit, threads = 1 } = options;
+  const { memoryLimit, threads = 1, lockTimeoutMs = 60_000 } = options;
   if (threads !== 1) {
     throw new RangeError(`Cannot use ${threads} threads: the DuckDB-WASM eh build has none`);
   }
-  const absolute = nodePath.resolve(path);
-  recoverRebuild(absolute);
-  // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
-  fs.rmSync(absolute + TEMP_SUFFIX, { recursive: true, force: true });
-  const bindings = await takeInstance();
-  let connection = openFile(bindings, absolute, memoryLimit);
-  if (pendingLog(connection) !== "0 bytes") {
-    rebuild(bindings, connection, absolute);
-    connection = openFile(bindings, absolute, memoryLimit);
-  } else {
-    fs.rmSync(absolute + WAL_SUFFIX, { force: true });
+  if (path === IN_MEMORY) {
+    const bindings = await takeInstance();
+    const connection = openInstance(bindings);
+    configure(connection, memoryLimit, undefined);
+    return new WasmDatabase(IN_MEMORY, bindings, connection, undefined);
   }
-  return new WasmDatabase(absolute, bindings, connection);
+  const absolute = nodePath.resolve(path);
+  const lock = await cannotOpen(absolute, () => lockDatabase(absolute, lockTimeoutMs));
+  try {
+    return await cannotOpen(absolute, () => openLocked(absolute, lock, memoryLimit));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** Runs `open`, turning an error other than a `DestinationError` into one naming `path`. */
+async function cannotOpen<T>(path: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof DestinationError) throw error;
+    const message = (error as Error).message;
+    const advice = /Failure while replaying WAL/.test(message)
+      ? `; moving "${path}${WAL_SUFFIX}" away opens the database without the transactions it holds`
+      : "";
+    throw new DestinationError(`Cannot open DuckDB database "${path}": ${message}${advice}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Opens the file `path`, whose lock this process holds. */
+async function openLocked(
+  path: string,
+  lock: DatabaseLock,
+  memoryLimit: string | undefined,
+): Promise<DuckDbWasmDatabase> {
+  recoverRebuild(path);
+  const state = checkDatabaseFile(path);
+  reviewLog(path, state === "database");
+  // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
+  fs.rmSync(path + TEMP_SUFFIX, { recursive: true, force: true });
+  const bindings = await takeInstance();
+  try {
+    let connection = openFile(bindings, path, state !== "database", memoryLimit);
+    if (pendingLog(connection) !== "0 bytes") {
+      rebuild(bindings, connection, path);
+      connection = openFile(bindings, path, false, memoryLimit);
+    } else {
+      fs.rmSync(path + WAL_SUFFIX, { force: true });
+    }
+    return new WasmDatabase(path, bindings, connection, lock);
+  } catch (error) {
+    try {
+      bindings.reset();
+    } catch {
+      // the instance is dropped either way; the error that matters is the first
+    }
+    forget(bindings);
+    throw error;
+  }
+}
+
+/**
+ * Warns about a write-ahead log of `path` that DuckDB would ignore in part or whole, and moves a
+ * log that holds nothing DuckDB can replay (not DuckDB's, or next to no database) out of its way,
+ * kept for inspection.
+ */
+function reviewLog(path: string, database: boolean): void {
+  const logPath = path + WAL_SUFFIX;
+  const state = checkWriteAheadLog(logPath);
+  if (state.kind === "missing" || state.kind === "empty") return;
+  if (state.kind === "foreign" || !database) {
+    const kept = `${logPath}.ignored-${new Date().toISOString().replace(/[-:.]/g, "")}`;
+    fs.renameSync(logPath, kept);
+    const why = database ? "is not a DuckDB write-ahead log" : "belongs to no database file";
+    log.warn(
+      `Write-ahead log "${logPath}" ${why}: DuckDB cannot replay it; it was moved to "${kept}"`,
+    );
+  } else if (state.kind === "torn") {
+    log.warn(
+      `Write-ahead log "${logPath}" ends in ${state.size - state.valid} bytes that are no whole ` +
+        `entry (a process stopped while writing it?): DuckDB replays the transactions committed ` +
+        `in its first ${state.valid} bytes and ignores the rest`,
+    );
+  }
 }

@@ -70,11 +70,16 @@ async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> 
   }
 }
 
-/** Files next to the database other than the database itself. */
+/**
+ * Files next to the database other than the database itself and its lock file (there while the
+ * database is open, and after a killed process until the next open).
+ */
 function leftovers(path: string): string[] {
   const dir = join(path, "..");
   const name = path.slice(dir.length + 1);
-  return fs.readdirSync(dir).filter((file) => file.startsWith(name) && file !== name);
+  return fs.readdirSync(dir).filter((file) =>
+    file.startsWith(name) && file !== name && file !== `${name}.lock`
+  );
 }
 
 Deno.test("a second process reads what the first committed", async () => {

@@ -8,7 +8,8 @@
  *
  * - `openFile` honours the create, truncate and `FILE_FLAGS_NULL_IF_NOT_EXISTS` flags against the
  *   real disk, keeps one descriptor per file and returns the 24-byte `OpenedFile` struct.
- * - `readFile`/`writeFile` loop until every byte is done.
+ * - `readFile`/`writeFile` loop until every byte is done; a database file that ends before the
+ *   bytes DuckDB reads is an error (DuckDB-WASM would retry the read forever).
  * - A write to a database header block is surrounded by `fsync` (the blocks it points to are on
  *   disk before it, and it is on disk before the write-ahead log goes); closing a file syncs it.
  * - `moveFile` and `truncateFile` act on the disk; `removeDirectory` removes the contents too, as
@@ -201,8 +202,8 @@ function readFile(
   bytes: number,
   location: number,
 ): number {
-  const { fd, path } = fileOf(mod, fileId);
-  return attempt(mod, `Cannot read "${path}"`, () => {
+  const { fd, path, database } = fileOf(mod, fileId);
+  const done = attempt(mod, `Cannot read "${path}"`, () => {
     let done = 0;
     while (done < bytes) {
       const n = fs.readSync(fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
@@ -211,6 +212,15 @@ function readFile(
     }
     return done;
   });
+  // DuckDB-WASM retries a short read of a database file forever
+  if (database && done < bytes) {
+    fail(
+      mod,
+      `Cannot read "${path}": it ends at byte ${location + done}, inside the ${bytes} bytes ` +
+        `DuckDB reads at byte ${location} (the file was cut short)`,
+    );
+  }
+  return done;
 }
 
 function writeFile(

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { basename, resolve } from "node:path";
+import { basename } from "node:path";
 import type { Table as ArrowTable } from "../../lib/deps/apache_arrow.ts";
 import type {
   Destination,
@@ -31,25 +31,69 @@ import {
 } from "../../lib/schema/schema.ts";
 import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
-import { findConfig } from "../../lib/config.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { type DuckDbWasmDatabase, openDuckDbWasm, preloadDuckDbWasm } from "./_database.ts";
+import {
+  type DuckDbWasmDatabase,
+  IN_MEMORY,
+  openDuckDbWasm,
+  preloadDuckDbWasm,
+} from "./_database.ts";
+import { checkOptions, integer, type OptionSpec, text } from "../../lib/options.ts";
+import {
+  type DuckDbCredentials,
+  type DuckDbLocation,
+  locateDuckDb,
+  parseDuckDbCredentials,
+} from "./_location.ts";
+import {
+  callsIcuFunction,
+  explainTimestampError,
+  TimestampFunctions,
+} from "./_timestamp_functions.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
   /**
-   * Path of the database file. Without it, `destination.duckdb.credentials` from config
-   * (`DESTINATION__DUCKDB__CREDENTIALS`) is used, then `<pipelineName>.duckdb` in the working
-   * directory.
+   * Path of the database file (relative to the working directory): the same as `credentials`
+   * given a path. Give one of the two.
    */
   path?: string;
+  /**
+   * Where the data goes, as dlt's duckdb credentials: a file path, a `duckdb:///relative.duckdb`
+   * or `duckdb:////absolute.duckdb` URL, `":pipeline:"` (`<pipelineName>.duckdb` in the
+   * pipeline's working folder) or `":memory:"` (a database in memory that lives as long as this
+   * destination object, for tests). MotherDuck (`md:`) is not supported yet.
+   * @default {`destination.duckdb.credentials` from config (`DESTINATION__DUCKDB__CREDENTIALS`), else `<pipelineName>.duckdb` in the working directory}
+   */
+  credentials?: string;
   /**
    * DuckDB's memory limit inside WASM; larger sorts spill to `<path>.tmp`. WASM memory never
    * shrinks, so this bounds the process's footprint. Without it the limit is 192 MB, raised
    * while loading wide tables (DuckDB needs about 160 KiB per column a load touches).
    */
   memoryLimit?: string;
+  /**
+   * How long a client waits, in milliseconds, while another process (another pipeline) has the
+   * database file open, before it fails with an error that names that process.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
 }
+
+/** How {@linkcode duckdb} checks its options. */
+const OPTIONS: OptionSpec<DuckDbOptions> = {
+  path: text(),
+  credentials: text(),
+  memoryLimit: text(),
+  lockTimeoutMs: integer({ min: 0 }),
+};
+
+/** Options of dlt's duckdb destination that this one lacks, with what to do instead. */
+const DLT_ONLY_OPTIONS = {
+  createIndexes: "it creates no unique indexes; DuckDB does not enforce primary keys here",
+  destinationName: 'configure it under its type, "destination.duckdb"',
+  environment: "configuration has no environments here",
+};
 
 /** DuckDB-WASM capabilities. */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
@@ -131,48 +175,68 @@ function csvRead(column: ColumnSchema): { csvType: string; expr: (field: string)
   }
 }
 
-/** Resolves the database file of a pipeline: option, then config, then `<pipelineName>.duckdb`. */
-export function resolveDuckDbPath(pipelineName: string, path?: string): string {
-  if (path !== undefined) return resolve(path);
-  const configured = findConfig("destination.duckdb.credentials", { pipelineName });
-  if (typeof configured === "string" && configured !== "") {
-    return resolve(configured.replace(/^duckdb:\/\/\/?/, ""));
-  }
-  if (configured !== undefined && typeof configured === "object") {
-    const database = (configured as Record<string, unknown>).database;
-    if (typeof database === "string") return resolve(database);
-  }
-  return resolve(`${pipelineName}.duckdb`);
-}
+/** Tells apart the in-memory databases of different destination objects. */
+let memoryDatabases = 0;
 
 /**
- * The DuckDB destination (DuckDB-WASM, durable file).
+ * The DuckDB destination (DuckDB-WASM, durable file). Options as in dlt's
+ * `dlt.destinations.duckdb()`, in camelCase; an unknown option is a `RangeError` that names the
+ * option meant.
  *
  * @example
  * ```ts ignore
  * import { duckdb } from "./mod.ts";
  * const destination = duckdb({ path: "./data.duckdb" });
+ * const inWorkingFolder = duckdb({ credentials: ":pipeline:" });
  * ```
  */
 export function duckdb(options: DuckDbOptions = {}): Destination {
-  const pathOf = (clientOptions: DestinationClientOptions) =>
-    resolveDuckDbPath(clientOptions.pipelineName, options.path);
+  const { path, credentials, memoryLimit, lockTimeoutMs } = checkOptions(
+    options,
+    OPTIONS,
+    "duckdb()",
+    { snakeCase: "refuse", unsupported: DLT_ONLY_OPTIONS },
+  );
+  if (path !== undefined && credentials !== undefined) {
+    throw new RangeError(
+      'Options "path" and "credentials" of duckdb() both name the database; give one',
+    );
+  }
+  // a MotherDuck string is refused here, before anything is created
+  const given: DuckDbCredentials | undefined = path !== undefined
+    ? { kind: "path", path }
+    : credentials === undefined
+    ? undefined
+    : parseDuckDbCredentials(credentials);
+  const memoryKey = `:memory:${++memoryDatabases}`;
+  const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(given, clientOptions);
+  const keyOf = (location: DuckDbLocation) =>
+    location.kind === "memory" ? memoryKey : location.path;
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
-      const shared = await acquireDatabase(pathOf(clientOptions), options.memoryLimit);
+      const location = locate(clientOptions);
+      const shared = await acquireDatabase(keyOf(location), location, {
+        memoryLimit,
+        lockTimeoutMs,
+      });
       return new DuckDbClient(shared, clientOptions.datasetName);
     },
     prepare(clientOptions: DestinationClientOptions): Promise<void> {
       // an open database is shared: nothing to prepare for it
-      if (openDatabases.has(pathOf(clientOptions))) return Promise.resolve();
+      if (openDatabases.has(keyOf(locate(clientOptions)))) return Promise.resolve();
       return preloadDuckDbWasm();
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
-      return await Deno.stat(pathOf(clientOptions)).then(() => true, () => false);
+      const location = locate(clientOptions);
+      if (location.kind === "memory") return openDatabases.has(memoryKey);
+      return await Deno.stat(location.path).then(() => true, () => false);
     },
-    location: pathOf,
+    location(clientOptions: DestinationClientOptions): string {
+      const location = locate(clientOptions);
+      return location.kind === "memory" ? IN_MEMORY : location.path;
+    },
   };
 }
 
@@ -238,53 +302,64 @@ function tableChains(pkg: LoadPackage): TableChain[] {
   return [...chains.values()];
 }
 
-/** A database file opened once per process and shared by every client of that file. */
+/** A database opened once per process and shared by every client of it. */
 interface SharedDatabase {
-  path: string;
+  /** Its key in {@linkcode openDatabases}: the file's path, or its destination's memory key. */
+  key: string;
   db: DuckDbWasmDatabase;
+  /** Kept open when its last client closes: an in-memory database lives with its destination. */
+  keepOpen: boolean;
   /** Whether the memory limit follows the width of what is loaded, and its current value. */
   autoMemory: boolean;
   memoryMb: number;
+  /** The date and time macros of its connection. */
+  timestampFunctions: TimestampFunctions;
 }
 
 /**
- * Open databases by path, with the number of clients using each. Two DuckDB-WASM instances on
- * one file would each overwrite the other's commits, so every client of a file in this process
- * shares one instance.
+ * Open databases by file path (or in-memory key), with the number of clients using each. Two
+ * DuckDB-WASM instances on one file would each overwrite the other's commits, so every client of
+ * a file in this process shares one instance, which holds the file's lock against other
+ * processes while it is open.
  */
 const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
 
 async function acquireDatabase(
-  path: string,
-  memoryLimit: string | undefined,
+  key: string,
+  location: DuckDbLocation,
+  options: { memoryLimit: string | undefined; lockTimeoutMs: number | undefined },
 ): Promise<SharedDatabase> {
-  let entry = openDatabases.get(path);
+  const { memoryLimit, lockTimeoutMs } = options;
+  let entry = openDatabases.get(key);
   if (entry === undefined) {
-    const shared = openDuckDbWasm(path, {
+    const shared = openDuckDbWasm(location.kind === "memory" ? IN_MEMORY : location.path, {
       memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+      lockTimeoutMs,
     }).then((db) => ({
-      path,
+      key,
       db,
+      keepOpen: location.kind === "memory",
       autoMemory: memoryLimit === undefined,
       memoryMb: BASE_MEMORY_MB,
+      timestampFunctions: new TimestampFunctions(db),
     }));
     entry = { shared, refs: 0 };
-    openDatabases.set(path, entry);
+    openDatabases.set(key, entry);
   }
   // counted before waiting: a client closing meanwhile must not close the database under us
   entry.refs++;
   try {
     return await entry.shared;
   } catch (error) {
-    if (--entry.refs === 0) openDatabases.delete(path);
+    if (--entry.refs === 0) openDatabases.delete(key);
     throw error;
   }
 }
 
 async function releaseDatabase(shared: SharedDatabase): Promise<void> {
-  const entry = openDatabases.get(shared.path);
-  if (entry === undefined || --entry.refs > 0) return;
-  openDatabases.delete(shared.path);
+  const entry = openDatabases.get(shared.key);
+  if (entry === undefined || --entry.refs > 0 || shared.keepOpen) return;
+  openDatabases.delete(shared.key);
   await shared.db.close();
 }
 
@@ -300,11 +375,13 @@ class DuckDbClient implements DestinationClient {
   #qualifiedDataset: string;
 
   #shared: SharedDatabase | undefined;
+  #timestampFunctions: TimestampFunctions;
 
   constructor(shared: SharedDatabase, dataset: string) {
     const db = shared.db;
     this.#shared = shared;
     this.#db = db;
+    this.#timestampFunctions = shared.timestampFunctions;
     this.#dataset = dataset;
     const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
     this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
@@ -315,19 +392,44 @@ class DuckDbClient implements DestinationClient {
   }
 
   query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    this.#useDataset();
-    return Promise.resolve(this.#db.query<T>(sql));
+    return this.#userStatement(sql, () => this.#db.query<T>(sql));
   }
 
   queryArrow(sql: string): Promise<ArrowTable> {
-    this.#useDataset();
-    return Promise.resolve(this.#db.queryArrow(sql));
+    return this.#userStatement(sql, () => this.#db.queryArrow(sql));
   }
 
   execute(sql: string): Promise<void> {
-    this.#useDataset();
-    this.#db.run(sql);
-    return Promise.resolve();
+    return this.#userStatement(sql, () => this.#db.run(sql));
+  }
+
+  /**
+   * Runs SQL of the user's in this client's dataset, with the date and time functions that work
+   * on `TIMESTAMPTZ` without ICU (`_timestamp_functions.ts`) and advice on what still does not.
+   * A single statement that fails for want of ICU, maybe through a stored view that calls such a
+   * function, is tried again once with every macro created.
+   */
+  #userStatement<T>(sql: string, run: () => T): Promise<T> {
+    try {
+      this.#useDataset();
+      this.#timestampFunctions.prepare(sql);
+      try {
+        return Promise.resolve(run());
+      } catch (error) {
+        const single = !sql.trim().replace(/;$/, "").includes(";");
+        if (!callsIcuFunction(error) || !this.#timestampFunctions.createAll() || !single) {
+          throw error;
+        }
+        try {
+          return Promise.resolve(run());
+        } catch (again) {
+          // in a transaction, the first error aborted it
+          throw /transaction is aborted/i.test((again as Error).message) ? error : again;
+        }
+      }
+    } catch (error) {
+      return Promise.reject(explainTimestampError(error));
+    }
   }
 
   /**

@@ -1,0 +1,31 @@
+/** Native DuckDB (`@duckdb/node-api`) as an independent reader of the files the pipeline writes. */
+import { DuckDBInstance } from "@duckdb/node-api";
+
+/** Options of {@linkcode nativeQuery}. */
+export interface NativeQueryOptions {
+  /** Statements run first (e.g. `SET TimeZone = 'UTC'`). */
+  setup?: string[];
+}
+
+/**
+ * Opens `path` read-only with native DuckDB, runs `sql` and returns its rows as JSON values
+ * (integers beyond 2^53 and decimals as text, timestamps as ISO-like text).
+ */
+export async function nativeQuery(
+  path: string,
+  sql: string,
+  options: NativeQueryOptions = {},
+): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  try {
+    const connection = await instance.connect();
+    try {
+      for (const statement of options.setup ?? []) await connection.run(statement);
+      return (await connection.runAndReadAll(sql)).getRowObjectsJson();
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
