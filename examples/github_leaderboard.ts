@@ -99,7 +99,7 @@ export async function runLeaderboard(options: {
   const leaderboard = await p.dataset().query<
     { actor: string; event_date: string; events: number }
   >(`
-    SELECT actor__login AS actor, strftime(created_at::TIMESTAMP, '%Y-%m-%d') AS event_date,
+    SELECT actor__login AS actor, strftime(created_at, '%Y-%m-%d') AS event_date,
            count(*)::INTEGER AS events
     FROM events GROUP BY ALL ORDER BY event_date, events DESC, actor`);
   await p.run(
