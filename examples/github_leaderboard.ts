@@ -97,9 +97,9 @@ export async function runLeaderboard(options: {
   const info = await p.run(events);
 
   const leaderboard = await p.dataset().query<
-    { actor: string; event_date: string; events: number }
+    { actor: string; event_date: Date; events: number }
   >(`
-    SELECT actor__login AS actor, strftime(created_at, '%Y-%m-%d') AS event_date,
+    SELECT actor__login AS actor, date_trunc('day', created_at) AS event_date,
            count(*)::INTEGER AS events
     FROM events GROUP BY ALL ORDER BY event_date, events DESC, actor`);
   await p.run(

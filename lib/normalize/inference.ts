@@ -61,6 +61,14 @@ export function inferDataType(value: NormalizedValue): DataType {
   }
 }
 
+/** The UTC date (`YYYY-MM-DD`) of an ISO timestamp; one without an offset is UTC already. */
+function utcDate(timestamp: string): string {
+  const iso = timestamp.replace(" ", "T");
+  return new Date(ZONE.test(iso) ? iso : `${iso}Z`).toISOString().slice(0, 10);
+}
+
+const ZONE = /(?:Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+
 function epochSecondsToIso(seconds: number): string | undefined {
   const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
@@ -74,7 +82,9 @@ function coerceString(value: string, dataType: DataType): NormalizedValue | unde
     case "timestamp":
       return isIsoTimestamp(value) ? value : undefined;
     case "date":
-      return ISO_DATE.test(value) ? value : undefined;
+      // a timestamp goes in as its UTC date, as dlt coerces datetimes into date columns
+      if (ISO_DATE.test(value)) return value;
+      return isIsoTimestamp(value) ? utcDate(value) : undefined;
     case "bigint":
       return INTEGER.test(value) && fitsInt64(value) ? value : undefined;
     case "double": {

@@ -36,3 +36,11 @@ Deno.test("coercion is lossless or refused", () => {
   assert.equal(coerceValue({ a: 1 }, "text"), '{"a":1}');
   assert.equal(coerceValue("not a date", "timestamp"), undefined);
 });
+
+Deno.test("a timestamp goes into a date column as its UTC date, as dlt coerces datetimes", () => {
+  assert.equal(coerceValue("2024-03-05", "date"), "2024-03-05");
+  assert.equal(coerceValue("2024-03-05T23:30:00-02:00", "date"), "2024-03-06");
+  assert.equal(coerceValue("2024-03-05 23:30:00", "date"), "2024-03-05");
+  assert.equal(coerceValue(new Date(Date.UTC(2024, 2, 5)).toISOString(), "date"), "2024-03-05");
+  assert.equal(coerceValue("March 5th", "date"), undefined);
+});
