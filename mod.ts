@@ -101,6 +101,7 @@ export {
   type DltErrorOptions,
   LoadPackageError,
   NormalizeError,
+  PendingPackageFailed,
   type PipelineStep,
   PipelineStepFailed,
   ResourceExtractionError,

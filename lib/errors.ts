@@ -56,14 +56,14 @@ export class PipelineStepFailed extends DltError {
   /**
    * Wraps `cause`, the error raised in `step`. The message takes the first line of the cause's;
    * the rest (a list of config keys tried, a quoted SQL statement) stays in the cause, which is
-   * printed with this error, so nothing is shown twice.
+   * printed with this error, so nothing is shown twice. A `note` goes before the cause's text.
    */
-  constructor(step: PipelineStep, loadId: string | undefined, cause: unknown) {
+  constructor(step: PipelineStep, loadId: string | undefined, cause: unknown, note?: string) {
     const message = cause instanceof Error ? cause.message : String(cause);
     const [first, ...rest] = message.split("\n");
     const reason = rest.length === 0 ? first : `${first} (more in the cause)`;
     const where = loadId === undefined ? "" : ` (load package "${loadId}")`;
-    super(`Pipeline step "${step}" failed${where}: ${reason}`, {
+    super(`Pipeline step "${step}" failed${where}${note ?? ""}: ${reason}`, {
       cause,
       transient: cause instanceof DltError && cause.transient,
     });
@@ -176,3 +176,20 @@ export class DestinationError extends DltError {}
 
 /** A load package on disk is missing or damaged. */
 export class LoadPackageError extends DltError {}
+
+/**
+ * The load step failed on a pending package with a terminal error (the package is damaged, or
+ * the destination refuses it): every run fails on it again, loading nothing new, until it is
+ * fixed or dropped with `pipeline.dropPendingPackages()`. The `cause` is the error.
+ */
+export class PendingPackageFailed extends PipelineStepFailed {
+  /** Wraps `cause`, the terminal error loading package `loadId`. */
+  constructor(loadId: string, cause: unknown) {
+    super(
+      "load",
+      loadId,
+      cause,
+      " with a terminal error: the package stays pending and every run fails on it, loading nothing new, until it is fixed or dropped with pipeline.dropPendingPackages() (which gives up its data)",
+    );
+  }
+}

@@ -9,6 +9,7 @@ import { nestedTablesOf } from "../schema/schema.ts";
 import type { PackageStore } from "./package_store.ts";
 import { checkJobFile } from "./job_files.ts";
 import type { PipelineState } from "../state.ts";
+import { DltError, PendingPackageFailed } from "../errors.ts";
 
 /** What loading one package did. */
 export interface LoadPackageResult {
@@ -26,6 +27,8 @@ export interface LoadPackageResult {
  * Loads the normalized package `loadId` through `client` and moves it to the loaded stage. A
  * package the destination already committed (the process died before moving it) is only moved.
  * `onCommitted` receives the package's state once the destination has it, before the move.
+ * A package that cannot be read or that the destination refuses with a terminal error fails with
+ * a {@linkcode PendingPackageFailed}, which says how to get past it.
  */
 export async function loadNormalizedPackage(
   store: PackageStore,
@@ -34,14 +37,16 @@ export async function loadNormalizedPackage(
   onCommitted?: (state: PipelineState) => Promise<void>,
 ): Promise<LoadPackageResult> {
   const dir = store.dir("normalized", loadId);
-  const manifest = await store.readManifest(dir);
-  const schema = await store.readSchema(dir);
+  const manifest = await terminal(loadId, () => store.readManifest(dir));
+  const schema = await terminal(loadId, () => store.readSchema(dir));
   const rowCounts: Record<string, number> = {};
   for (const job of manifest.jobs) rowCounts[job.table] = (rowCounts[job.table] ?? 0) + job.rows;
   const alreadyLoaded = await client.isLoaded(loadId);
   if (!alreadyLoaded) {
     // a job file cut after normalize wrote it (a full disk, a crash) fails before any load
-    for (const job of manifest.jobs) await checkJobFile(loadId, join(dir, job.file), job.bytes);
+    for (const job of manifest.jobs) {
+      await terminal(loadId, () => checkJobFile(loadId, join(dir, job.file), job.bytes));
+    }
     const replaceTables: string[] = [];
     for (const [name, hints] of Object.entries(manifest.tables)) {
       if (hints.writeDisposition !== "replace" || schema.tables[name] === undefined) continue;
@@ -53,22 +58,36 @@ export async function loadNormalizedPackage(
         replaceTables.push(name);
       }
     }
-    await client.loadPackage({
-      loadId,
-      schema,
-      jobs: manifest.jobs.map((job) => ({
-        path: join(dir, job.file),
-        table: job.table,
-        columns: job.columns ?? [],
-        rows: job.rows,
-        longestLine: job.longestLine ?? 0,
-      })),
-      replaceTables,
-      dropTables: manifest.dropTables ?? [],
-      state: manifest.state,
-    });
+    await terminal(loadId, () =>
+      client.loadPackage({
+        loadId,
+        schema,
+        jobs: manifest.jobs.map((job) => ({
+          path: join(dir, job.file),
+          table: job.table,
+          columns: job.columns ?? [],
+          rows: job.rows,
+          longestLine: job.longestLine ?? 0,
+        })),
+        replaceTables,
+        dropTables: manifest.dropTables ?? [],
+        state: manifest.state,
+      }));
   }
   if (manifest.state !== undefined) await onCommitted?.(manifest.state);
   await store.move(loadId, "normalized", "loaded");
   return { loadId, schemaName: manifest.schemaName, rowCounts, alreadyLoaded };
+}
+
+/**
+ * Runs `fn`; an error it raises that is not transient fails the same way on every run, so it
+ * becomes a {@linkcode PendingPackageFailed} of `loadId`.
+ */
+async function terminal<T>(loadId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof DltError && error.transient) throw error;
+    throw new PendingPackageFailed(loadId, error);
+  }
 }

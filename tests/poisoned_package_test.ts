@@ -1,0 +1,90 @@
+/**
+ * A package that fails to load with a terminal error does not wedge the pipeline unnoticed: every
+ * run fails on it, naming `dropPendingPackages()`, and loads nothing new around it until it is
+ * dropped.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  DestinationError,
+  LoadPackageError,
+  PendingPackageFailed,
+  type Pipeline,
+  PipelineStepFailed,
+  resource,
+} from "../mod.ts";
+import { tempPipeline } from "./_helpers.ts";
+
+const items = (...ids: number[]) => resource(ids.map((id) => ({ id })), { name: "items" });
+
+async function ids(p: Pipeline): Promise<number[]> {
+  const rows = await p.dataset().table("items").orderBy("id").select("id").rows<{ id: number }>();
+  return rows.map((r) => r.id);
+}
+
+/** Runs `p` with `data`, expecting the poisoned package's error. */
+async function failedRun(p: Pipeline, loadId: string, data: ReturnType<typeof items>) {
+  const error = await p.run(data).catch((e) => e);
+  assert.ok(error instanceof PendingPackageFailed, String(error));
+  assert.ok(error instanceof PipelineStepFailed);
+  assert.equal(error.step, "load");
+  assert.equal(error.loadId, loadId);
+  assert.equal(error.transient, false);
+  assert.ok(error.cause instanceof DestinationError);
+  assert.match(
+    error.message,
+    /^Pipeline step "load" failed \(load package "[\d.]+"\) with a terminal error: the package stays pending and every run fails on it, loading nothing new, until it is fixed or dropped with pipeline\.dropPendingPackages\(\) \(which gives up its data\): Cannot load package .*Cannot load job file "items\.[^"]+" into table "items"/,
+  );
+}
+
+Deno.test("a package with a damaged job file fails every run, loading nothing new, until dropped", async () => {
+  const { p } = await tempPipeline("poisoned");
+  await p.run(items(1, 2));
+  await p.extract(items(3));
+  await p.normalize();
+  const normalized = join(p.workingDir, "load", "normalized");
+  const [loadId] = [...Deno.readDirSync(normalized)].map((e) => e.name);
+  const job = [...Deno.readDirSync(join(normalized, loadId))].find((e) =>
+    e.name.startsWith("items.")
+  )!;
+  // the id of the row becomes text the destination refuses (the file keeps its size)
+  const columns = JSON.parse(await Deno.readTextFile(join(normalized, loadId, "package.json")))
+    .jobs.find((j: { file: string }) => j.file === job.name).columns as string[];
+  const path = join(normalized, loadId, job.name);
+  const fields = (await Deno.readTextFile(path)).trimEnd().split(",");
+  assert.equal(fields[columns.indexOf("id")], "3");
+  fields[columns.indexOf("id")] = "x";
+  await Deno.writeTextFile(path, `${fields.join(",")}\n`);
+
+  await failedRun(p, loadId, items(4));
+  await failedRun(p, loadId, items(5));
+  assert.deepEqual(await ids(p), [1, 2]);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 1 });
+
+  await p.dropPendingPackages();
+  await p.run(items(6));
+  assert.deepEqual(await ids(p), [1, 2, 6]);
+});
+
+Deno.test("a job file cut after normalize is a terminal error naming dropPendingPackages() as well", async () => {
+  const { p } = await tempPipeline("poisoned_cut");
+  await p.extract(items(1, 2, 3));
+  await p.normalize();
+  const normalized = join(p.workingDir, "load", "normalized");
+  const [loadId] = [...Deno.readDirSync(normalized)].map((e) => e.name);
+  const job = [...Deno.readDirSync(join(normalized, loadId))].find((e) =>
+    e.name.startsWith("items.")
+  )!;
+  const path = join(normalized, loadId, job.name);
+  await Deno.truncate(path, (await Deno.stat(path)).size - 3);
+  const error = await p.run(items(4)).catch((e) => e);
+  assert.ok(error instanceof PendingPackageFailed, String(error));
+  assert.ok(error.cause instanceof LoadPackageError);
+  assert.match(
+    error.message,
+    / with a terminal error: .*pipeline\.dropPendingPackages\(\) .*: Load package "[\d.]+": job file ".*" is cut at line/,
+  );
+  await p.dropPendingPackages();
+  await p.run(items(4));
+  assert.deepEqual(await ids(p), [4]);
+});
