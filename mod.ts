@@ -39,6 +39,8 @@
  * @module
  */
 export {
+  attach,
+  type AttachOptions,
   type DropOptions,
   type ExtractInfo,
   type NormalizeInfo,
@@ -102,6 +104,8 @@ export {
   LoadPackageError,
   NormalizeError,
   PendingPackageFailed,
+  PipelineLockTimeout,
+  PipelineNotFound,
   type PipelineStep,
   PipelineStepFailed,
   ResourceExtractionError,

@@ -79,6 +79,12 @@ export interface Destination {
   readonly name: string;
   /** What it can do. */
   readonly capabilities: DestinationCapabilities;
+  /**
+   * The non-secret options of its factory: the pipeline stores them in its working folder and,
+   * re-opened by name, recreates the destination from `name` and these (secrets come from
+   * config again). Absent when it cannot be recreated that way.
+   */
+  readonly factoryOptions?: Readonly<Record<string, unknown>>;
   /** Opens a client for `datasetName` of `pipelineName`. */
   client(options: DestinationClientOptions): Promise<DestinationClient>;
   /** Whether the destination may hold data of this dataset (without opening it when it cannot). */

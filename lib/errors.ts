@@ -178,6 +178,59 @@ export class DestinationError extends DltError {}
 export class LoadPackageError extends DltError {}
 
 /**
+ * Another run holds the pipeline's working folder for longer than the pipeline's
+ * `lockTimeoutMs`. Names the process that holds it, and since when.
+ */
+export class PipelineLockTimeout extends DltError {
+  /** The pipeline whose working folder is held. */
+  readonly pipelineName: string;
+  /** The process holding it, when it could be read. */
+  readonly holderPid: number | undefined;
+  /** When that process took it (ISO), when it could be read. */
+  readonly heldSince: string | undefined;
+
+  /**
+   * Creates the error for `pipelineName`, held by `holder` (unknown when undefined; `ownProcess`
+   * when it is another run in this process).
+   */
+  constructor(
+    pipelineName: string,
+    holder: { pid: number; since: string; ownProcess?: boolean } | undefined,
+    timeoutMs: number,
+  ) {
+    const who = holder === undefined
+      ? "another run"
+      : `process ${holder.pid}${
+        holder.ownProcess ? " (this process)" : ""
+      } since "${holder.since}"`;
+    super(
+      `Pipeline "${pipelineName}" is in use by ${who}; gave up waiting after ${timeoutMs} ms (the pipeline option "lockTimeoutMs")`,
+      { transient: true },
+    );
+    this.pipelineName = pipelineName;
+    this.holderPid = holder?.pid;
+    this.heldSince = holder?.since;
+  }
+}
+
+/** {@linkcode attach} found no pipeline of that name: none has run in that folder. */
+export class PipelineNotFound extends DltError {
+  /** The pipeline looked for. */
+  readonly pipelineName: string;
+  /** Its working folder, which holds no pipeline. */
+  readonly workingDir: string;
+
+  /** Creates the error for `pipelineName` in `workingDir`. */
+  constructor(pipelineName: string, workingDir: string) {
+    super(
+      `No pipeline "${pipelineName}" in "${workingDir}": attach() opens a pipeline that has run before; create it with pipeline()`,
+    );
+    this.pipelineName = pipelineName;
+    this.workingDir = workingDir;
+  }
+}
+
+/**
  * The load step failed on a pending package with a terminal error (the package is damaged, or
  * the destination refuses it): every run fails on it again, loading nothing new, until it is
  * fixed or dropped with `pipeline.dropPendingPackages()`. The `cause` is the error.

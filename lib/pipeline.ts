@@ -5,12 +5,14 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import type { Destination, DestinationClient } from "./destination.ts";
+import type { Destination, DestinationClient, DestinationClientOptions } from "./destination.ts";
 import { DltResource, resource } from "./resource.ts";
 import {
+  type AttachOptions,
   type DropOptions,
   type NormalizeOptions,
   type PipelineOptions,
+  readAttachOptions,
   readDropOptions,
   readLoadOptions,
   readNormalizeOptions,
@@ -42,10 +44,28 @@ import {
   writeSchemaFile,
 } from "./schema/schema_file.ts";
 import { createHash } from "node:crypto";
-import { newState, type PipelineState, readLocalState, writeLocalState } from "./state.ts";
+import {
+  newState,
+  type PipelineState,
+  readLocalState,
+  removeLocalState,
+  writeLocalState,
+} from "./state.ts";
 import { Dataset } from "./dataset.ts";
 import { activatePipeline, homeDir } from "./config.ts";
-import { DltError, type PipelineStep, PipelineStepFailed } from "./errors.ts";
+import { DltError, PipelineNotFound, type PipelineStep, PipelineStepFailed } from "./errors.ts";
+import { acquirePipelineLock, pipelineLockPath } from "./pipeline_lock.ts";
+import {
+  describeTarget,
+  type PipelineSettings,
+  readPipelineSettings,
+  sameTarget,
+  type StoredDestination,
+  writePipelineSettings,
+} from "./pipeline_settings.ts";
+import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
+import { log } from "./log.ts";
+import { ClientSession } from "./load/client_session.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -56,6 +76,7 @@ export type RunData =
   | AsyncIterable<unknown>;
 
 export type {
+  AttachOptions,
   DropOptions,
   NormalizeOptions,
   PipelineOptions,
@@ -108,16 +129,40 @@ export interface NormalizeInfo {
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-async function resolveDestination(destination: string | Destination): Promise<Destination> {
-  if (typeof destination !== "string") return destination;
-  switch (destination) {
-    case "duckdb": {
-      const { duckdb } = await import("../destinations/duckdb/mod.ts");
-      return duckdb();
-    }
-    default:
-      throw new RangeError(`Unknown destination "${destination}"; available: "duckdb"`);
+/** How long a run waits for another run of the same pipeline by default, in milliseconds. */
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+
+/** Destinations by name, created from their factory options. */
+const DESTINATIONS: Record<string, (options: Record<string, unknown>) => Promise<Destination>> = {
+  duckdb: async (options) => (await import("../destinations/duckdb/mod.ts")).duckdb(options),
+};
+
+/** The destination `destination` names or stores (`name`: the pipeline, for messages). */
+async function resolveDestination(
+  destination: string | Destination | StoredDestination,
+  name: string,
+): Promise<Destination> {
+  if (typeof destination !== "string" && "client" in destination) return destination;
+  const { type, options } = typeof destination === "string"
+    ? { type: destination, options: {} }
+    : destination;
+  const create = Object.hasOwn(DESTINATIONS, type) ? DESTINATIONS[type] : undefined;
+  if (typeof destination === "string" && create === undefined) {
+    const known = Object.keys(DESTINATIONS).map((n) => `"${n}"`).join(", ");
+    throw new RangeError(`Unknown destination "${type}"; available: ${known}`);
   }
+  if (create === undefined || options === undefined) {
+    throw new DltError(
+      `Pipeline "${name}" last loaded into a destination "${type}" that cannot be recreated from its working folder: pass the destination`,
+    );
+  }
+  return await create(options);
+}
+
+/** Where `pipelineName` works in `pipelinesDir` (default `~/.dlt/pipelines`), absolute. */
+function workingDirOf(pipelineName: string, pipelinesDir: string | undefined): string {
+  // absolute: the destination refuses relative paths to job files
+  return resolve(pipelinesDir ?? join(homeDir() ?? ".", ".dlt", "pipelines"), pipelineName);
 }
 
 /** A data pipeline: use {@linkcode pipeline} to create one. */
@@ -128,7 +173,7 @@ export class Pipeline {
   readonly datasetName: string;
   /** The working folder: packages, schemas and state. */
   readonly workingDir: string;
-  #destinationOption: string | Destination;
+  #destinationOption: string | Destination | StoredDestination;
   #destination: Destination | undefined;
   #store: PackageStore;
   #devMode: boolean;
@@ -136,6 +181,12 @@ export class Pipeline {
   #importSchemaPath: string | undefined;
   #exportSchemaPath: string | undefined;
   #refresh: RefreshMode | undefined;
+  #lockPath: string;
+  #lockTimeoutMs: number;
+  /** The state of the last committed load, as the working folder has it. */
+  #committed: PipelineState | undefined;
+  /** The states the pending packages carry. */
+  #pending: PipelineState[] = [];
   #state: PipelineState | undefined;
   #schemas = new Map<string, StoredSchema>();
   #conventions: NamingConventions | undefined;
@@ -154,14 +205,15 @@ export class Pipeline {
     this.#devMode = options.devMode ?? false;
     this.#namingOption = options.naming ?? "snake_case";
     this.#refresh = options.refresh;
-    const baseDataset = options.datasetName ?? `${options.pipelineName}_dataset`;
+    this.workingDir = workingDirOf(options.pipelineName, options.pipelinesDir);
+    // a dev-mode pipeline starts afresh: it does not take over where the last run loaded
+    const stored = this.#devMode ? undefined : readPipelineSettings(this.workingDir);
+    const baseDataset = options.datasetName ?? stored?.datasetName ??
+      `${options.pipelineName}_dataset`;
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
-    const pipelinesDir = options.pipelinesDir ?? join(homeDir() ?? ".", ".dlt", "pipelines");
-    // absolute: the destination refuses relative paths to job files
-    this.workingDir = resolve(pipelinesDir, options.pipelineName);
-    this.#destinationOption = options.destination ?? "duckdb";
+    this.#destinationOption = options.destination ?? stored?.destination ?? "duckdb";
     this.#store = new PackageStore(this.workingDir);
     if (options.importSchemaPath !== undefined) {
       this.#importSchemaPath = resolve(options.importSchemaPath);
@@ -169,6 +221,8 @@ export class Pipeline {
     if (options.exportSchemaPath !== undefined) {
       this.#exportSchemaPath = resolve(options.exportSchemaPath);
     }
+    this.#lockPath = pipelineLockPath(this.workingDir);
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
 
   /** The pipeline state (read it after a run; resources change it through their context). */
@@ -181,22 +235,47 @@ export class Pipeline {
     return this.#schemas;
   }
 
-  /** The destination, resolved from its name on first use. */
+  /** The destination, resolved from its name (or the stored one) on first use. */
   async destination(): Promise<Destination> {
-    return this.#destination ??= await resolveDestination(this.#destinationOption);
+    return this.#destination ??= await resolveDestination(
+      this.#destinationOption,
+      this.pipelineName,
+    );
   }
 
-  async #init(): Promise<void> {
-    if (this.#initialized) return;
-    const destination = await this.destination();
-    this.#conventions ??= new NamingConventions(
-      this.#namingOption,
-      destination.capabilities.maxIdentifierLength,
-    );
-    if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
+  /**
+   * Runs `fn` holding the working folder's lock: one run at a time per pipeline, across
+   * processes and within one.
+   */
+  async #locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await using _lock = await acquirePipelineLock(this.#lockPath, {
+      pipelineName: this.pipelineName,
+      timeoutMs: this.#lockTimeoutMs,
+      signal,
+    });
+    return await fn();
+  }
+
+  /**
+   * Reads the working folder afresh, as another process may have run since: the committed
+   * state, the schemas, and the pending packages, whose newest state the next extract starts
+   * from. Needs the lock.
+   */
+  async #open(): Promise<void> {
+    if (!this.#initialized) {
+      const destination = await this.destination();
+      this.#conventions ??= new NamingConventions(
+        this.#namingOption,
+        destination.capabilities.maxIdentifierLength,
+      );
+      if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
+      this.#initialized = true;
+    }
     await Deno.mkdir(this.workingDir, { recursive: true });
     await this.#store.discardUnfinished();
-    let state = await readLocalState(this.workingDir);
+    this.#committed = await readLocalState(this.workingDir);
+    let state = this.#committed;
+    this.#schemas.clear();
     try {
       for await (const entry of Deno.readDir(join(this.workingDir, "schemas"))) {
         if (!entry.name.endsWith(".schema.json")) continue;
@@ -209,24 +288,27 @@ export class Pipeline {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     // a process that died between stages leaves pending packages newer than the local files
-    let pending = 0;
+    this.#pending = [];
     for (const stage of ["extracted", "normalized"] as const) {
       for (const loadId of await this.#store.list(stage)) {
-        pending++;
         const dir = this.#store.dir(stage, loadId);
         const manifest = await this.#store.readManifest(dir);
-        if (manifest.state && manifest.state.version > (state?.version ?? -1)) {
-          state = manifest.state;
+        if (manifest.state !== undefined) {
+          this.#pending.push(manifest.state);
+          if (manifest.state.version > (state?.version ?? -1)) state = manifest.state;
         }
         if (stage === "normalized") this.#adoptSchema(await this.#store.readSchema(dir));
       }
     }
-    if (state === undefined && this.#schemas.size === 0 && pending === 0) {
-      state = await this.#restoreFromDestination(destination);
-    }
-    this.#state = state ?? newState(this.pipelineName, this.datasetName);
+    this.#useState(state);
+  }
+
+  /** Makes a copy of `state` (a fresh one when undefined) the state of the next extract. */
+  #useState(state: PipelineState | undefined): void {
+    this.#state = state === undefined
+      ? newState(this.pipelineName, this.datasetName)
+      : structuredClone(state);
     this.#state.datasetName = this.datasetName;
-    this.#initialized = true;
   }
 
   /** Keeps `schema` if it is newer than the one known under its name. */
@@ -237,21 +319,92 @@ export class Pipeline {
     }
   }
 
+  /** Where this pipeline loads, as its working folder stores it. */
+  #target(destination: Destination): PipelineSettings {
+    return {
+      datasetName: this.datasetName,
+      destination: {
+        type: destination.name,
+        options: destination.factoryOptions && { ...destination.factoryOptions },
+        location: destination.location?.(this.#clientOptions()),
+      },
+    };
+  }
+
   /**
-   * With an empty working folder (deleted, or a new machine), takes the state and schemas the
-   * destination stored with its last loads, so incremental loading goes on where it stopped.
+   * Refuses to load the pending packages somewhere else than where they were extracted for:
+   * their state belongs there.
    */
-  async #restoreFromDestination(destination: Destination): Promise<PipelineState | undefined> {
-    if (!(await destination.hasStoredData?.(this.#clientOptions()))) return undefined;
-    const client = await destination.client(this.#clientOptions());
-    try {
-      for (const schema of await client.storedSchemas()) await this.#saveSchema(schema);
-      const state = await client.storedState(this.pipelineName);
-      if (state !== undefined) await writeLocalState(this.workingDir, state);
-      return state;
-    } finally {
-      await client.close();
+  #checkPendingTarget(stored: PipelineSettings | undefined, target: PipelineSettings): void {
+    if (stored === undefined || this.#pending.length === 0 || sameTarget(stored, target)) return;
+    throw new DltError(
+      `Pipeline "${this.pipelineName}" has ${this.#pending.length} pending load package(s) for ${
+        describeTarget(stored)
+      } but now loads into ${
+        describeTarget(target)
+      }: load them there first (run with that dataset and destination), or drop them with pipeline.dropPendingPackages()`,
+    );
+  }
+
+  /**
+   * dlt's rule, before extracting: the destination's state wins over the local one (see
+   * `state_sync.ts`); then stores where this pipeline loads. With `always` false (a separate
+   * `extract`), the destination is asked only when the pipeline loads somewhere new.
+   */
+  async #syncWithDestination(session: ClientSession, always: boolean): Promise<void> {
+    const target = this.#target(session.destination);
+    const stored = readPipelineSettings(this.workingDir);
+    this.#checkPendingTarget(stored, target);
+    const moved = stored !== undefined && !sameTarget(stored, target);
+    if (always || stored === undefined || moved) {
+      const hasData = await session.destination.hasStoredData?.(this.#clientOptions());
+      const decision = reconcileState({
+        pipelineName: this.pipelineName,
+        target: describeTarget(target),
+        previousTarget: moved ? describeTarget(stored) : undefined,
+        committed: this.#committed,
+        pending: this.#pending,
+        stored: hasData === false
+          ? undefined
+          : await (await session.client()).storedState(this.pipelineName),
+      });
+      if (!decision.keep) await this.#takeState(decision, session);
     }
+    // other options of the same destination become the new default as well
+    if (JSON.stringify(stored) !== JSON.stringify(target)) {
+      await writePipelineSettings(this.workingDir, target);
+    }
+  }
+
+  /**
+   * Takes the destination's state (and its newer schemas), or an empty one, dropping the
+   * pending packages made from the local state.
+   */
+  async #takeState(
+    decision: Extract<StateSyncDecision, { keep: false }>,
+    session: ClientSession,
+  ): Promise<void> {
+    log[decision.level](decision.message);
+    await this.#dropPending();
+    if (decision.state === undefined) {
+      await removeLocalState(this.workingDir);
+    } else {
+      for (const schema of await (await session.client()).storedSchemas()) {
+        const known = this.#schemas.get(schema.name);
+        if (known === undefined || schema.version > known.version) await this.#saveSchema(schema);
+      }
+      await writeLocalState(this.workingDir, decision.state);
+    }
+    this.#committed = decision.state;
+    this.#useState(decision.state);
+  }
+
+  /** Deletes the packages that were extracted or normalized but not loaded. */
+  async #dropPending(): Promise<void> {
+    for (const stage of ["extracted", "normalized"] as const) {
+      for (const loadId of await this.#store.list(stage)) await this.#store.remove(stage, loadId);
+    }
+    this.#pending = [];
   }
 
   async #step<T>(step: PipelineStep, loadId: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -279,13 +432,22 @@ export class Pipeline {
     return new DltSource([r], { name: this.pipelineName });
   }
 
-  /** Extracts `data` into a new load package (normalized and loaded by the next steps). */
+  /**
+   * Extracts `data` into a new load package (normalized and loaded by the next steps). As in
+   * dlt, it checks the state against the destination only when the pipeline loads somewhere new
+   * (`run` does before each run).
+   */
   async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
-    return await this.#extract(data, readRunOptions(options, "extract()"));
+    const read = readRunOptions(options, "extract()");
+    return await this.#locked(async () => {
+      await this.#open();
+      await using session = new ClientSession(await this.destination(), this.#clientOptions());
+      await this.#syncWithDestination(session, false);
+      return await this.#extract(data, read);
+    }, read.signal);
   }
 
   async #extract(data: RunData, options: Normalized<RunOptions>): Promise<ExtractInfo> {
-    await this.#init();
     const source = this.#toSource(data, options);
     return await this.#step("extract", undefined, async () => {
       await this.#importSchema(source.name);
@@ -318,8 +480,14 @@ export class Pipeline {
 
   /** Normalizes every extracted package. */
   async normalize(options: NormalizeOptions = {}): Promise<NormalizeInfo> {
-    const { workers } = readNormalizeOptions(options);
-    await this.#init();
+    const read = readNormalizeOptions(options);
+    return await this.#locked(async () => {
+      await this.#open();
+      return await this.#normalize(read);
+    });
+  }
+
+  async #normalize({ workers }: NormalizeOptions): Promise<NormalizeInfo> {
     const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
     const normalized = new Set(await this.#store.list("normalized"));
     for (const loadId of await this.#store.list("extracted")) {
@@ -346,7 +514,6 @@ export class Pipeline {
     }
     return info;
   }
-
   /**
    * The schema of `source`, created (and saved, so normalize finds its naming convention) when
    * new. A source asking for another naming convention than its schema's is an error.
@@ -419,40 +586,39 @@ export class Pipeline {
   async load(options: Record<never, never> = {}): Promise<LoadInfo> {
     readLoadOptions(options);
     const startedAt = new Date();
-    const packages = await this.#loadPending();
-    return await this.#info(packages, startedAt, {
-      extract: 0,
-      normalize: 0,
-      load: Date.now() - startedAt.getTime(),
+    return await this.#locked(async () => {
+      await this.#open();
+      const destination = await this.destination();
+      this.#checkPendingTarget(readPipelineSettings(this.workingDir), this.#target(destination));
+      await using session = new ClientSession(destination, this.#clientOptions());
+      const packages = await this.#loadPending(session);
+      return await this.#info(packages, startedAt, {
+        extract: 0,
+        normalize: 0,
+        load: Date.now() - startedAt.getTime(),
+      });
     });
   }
 
-  async #loadPending(): Promise<LoadPackageInfo[]> {
-    await this.#init();
-    const pending = await this.#store.list("normalized");
-    if (pending.length === 0) return [];
+  async #loadPending(session: ClientSession): Promise<LoadPackageInfo[]> {
     const packages: LoadPackageInfo[] = [];
-    let client: DestinationClient | undefined;
-    try {
-      for (const loadId of pending) {
-        await this.#step("load", loadId, async () => {
-          client ??= await (await this.destination()).client(this.#clientOptions());
-          packages.push(
-            await loadNormalizedPackage(this.#store, loadId, client, async (state) => {
-              // written before the package moves to "loaded": a crash in between re-runs this
-              await writeLocalState(this.workingDir, state);
-              if (state.version > this.#state!.version) this.#state = state;
-            }),
-          );
-        });
-      }
-    } finally {
-      await (client as DestinationClient | undefined)?.close();
+    for (const loadId of await this.#store.list("normalized")) {
+      await this.#step("load", loadId, async () => {
+        const client = await session.client();
+        packages.push(
+          await loadNormalizedPackage(this.#store, loadId, client, async (state) => {
+            // written before the package moves to "loaded": a crash in between re-runs this
+            await writeLocalState(this.workingDir, state);
+            this.#committed = state;
+            if (state.version > this.#state!.version) this.#useState(state);
+          }),
+        );
+      });
     }
     return packages;
   }
 
-  #clientOptions() {
+  #clientOptions(): DestinationClientOptions {
     return {
       pipelineName: this.pipelineName,
       datasetName: this.datasetName,
@@ -479,8 +645,10 @@ export class Pipeline {
   }
 
   /**
-   * Extracts, normalizes and loads `data`. Packages left by an interrupted run are finished
-   * first, so nothing is lost or loaded twice.
+   * Extracts, normalizes and loads `data`. First, as in dlt, the local state is checked against
+   * the destination's, which wins (see the README's "Working folder and recovery"); then packages
+   * left by an interrupted run are finished, so nothing is lost or loaded twice. One run at a
+   * time per pipeline: another waits up to `lockTimeoutMs`.
    *
    * @example
    * ```ts ignore
@@ -493,9 +661,6 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
     const read = readRunOptions(options, "run()");
-    await this.#init();
-    // errors surface when the destination is opened for loading
-    (await this.destination()).prepare?.(this.#clientOptions()).catch(() => {});
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
       const t0 = performance.now();
@@ -505,42 +670,47 @@ export class Pipeline {
         timings[step] += performance.now() - t0;
       }
     };
-    // finish what an interrupted run left behind
-    await time("normalize", () => this.normalize());
-    const packages = await time("load", () => this.#loadPending());
-    await time("extract", () => this.#extract(data, read));
-    await time("normalize", () => this.normalize());
-    packages.push(...await time("load", () => this.#loadPending()));
-    return await this.#info(packages, startedAt, timings);
+    return await this.#locked(async () => {
+      const destination = await this.destination();
+      // the driver loads meanwhile (errors surface when the client opens)
+      destination.prepare?.(this.#clientOptions()).catch(() => {});
+      await this.#open();
+      await using session = new ClientSession(destination, this.#clientOptions());
+      await time("load", () => this.#syncWithDestination(session, true));
+      // finish what an interrupted run left behind
+      await time("normalize", () => this.#normalize({}));
+      const packages = await time("load", () => this.#loadPending(session));
+      await time("extract", () => this.#extract(data, read));
+      await time("normalize", () => this.#normalize({}));
+      packages.push(...await time("load", () => this.#loadPending(session)));
+      return await this.#info(packages, startedAt, timings);
+    }, read.signal);
   }
 
   /** How many packages wait to be normalized (`extracted`) and loaded (`normalized`). */
   async pendingPackages(): Promise<{ extracted: number; normalized: number }> {
-    await this.#init();
-    return {
+    return await this.#locked(async () => ({
       extracted: (await this.#store.list("extracted")).length,
       normalized: (await this.#store.list("normalized")).length,
-    };
+    }));
   }
 
   /**
    * Deletes packages that were extracted or normalized but not loaded, e.g. one that fails to
-   * normalize on every run. The state they carried is dropped with them.
+   * normalize or load on every run. The state they carried is dropped with them.
    */
   async dropPendingPackages(): Promise<void> {
-    await this.#init();
-    for (const stage of ["extracted", "normalized"] as const) {
-      for (const loadId of await this.#store.list(stage)) await this.#store.remove(stage, loadId);
-    }
-    this.#state = await readLocalState(this.workingDir) ??
-      newState(this.pipelineName, this.datasetName);
+    await this.#locked(async () => {
+      await this.#dropPending();
+      await this.#open();
+    });
   }
 
   /**
    * Drops, as dlt does. With `resources`: their tables (nested ones included) in the destination
    * and in the schema, and their state, committed like a load (dlt's `drop` command). Without:
-   * the local working folder (state, schemas, pending packages); the next run takes state and
-   * schemas back from the destination.
+   * the local working folder (state, schemas, pending packages, where it loads); the next run
+   * takes state and schemas back from the destination.
    *
    * @example
    * ```ts ignore
@@ -550,11 +720,15 @@ export class Pipeline {
   async drop(options: DropOptions = {}): Promise<LoadInfo | undefined> {
     options = readDropOptions(options);
     if (options.resources === undefined) {
-      await Deno.remove(this.workingDir, { recursive: true }).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // the lock lives beside the working folder: removing the folder leaves it to its holder
+      await this.#locked(async () => {
+        await Deno.remove(this.workingDir, { recursive: true }).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
       });
-      this.#initialized = false;
       this.#state = undefined;
+      this.#committed = undefined;
+      this.#pending = [];
       this.#schemas.clear();
       return undefined;
     }
@@ -587,7 +761,8 @@ export class Pipeline {
 }
 
 /**
- * Creates a pipeline.
+ * Creates a pipeline. Without `destination` and `datasetName`, one that ran before in its
+ * working folder loads where it loaded last.
  *
  * @example
  * ```ts
@@ -598,4 +773,29 @@ export class Pipeline {
  */
 export function pipeline(options: PipelineOptions): Pipeline {
   return new Pipeline(options);
+}
+
+/**
+ * Opens a pipeline that ran before, as dlt's `dlt.attach`: it loads into the dataset and
+ * destination of its last run. Fails with a {@linkcode PipelineNotFound} when none ran there.
+ *
+ * @example
+ * ```ts
+ * import { attach, PipelineNotFound } from "../mod.ts";
+ * const pipelinesDir = await Deno.makeTempDir();
+ * try {
+ *   attach({ pipelineName: "never_ran", pipelinesDir });
+ *   throw new Error("unexpected");
+ * } catch (error) {
+ *   if (!(error instanceof PipelineNotFound)) throw error;
+ * }
+ * await Deno.remove(pipelinesDir, { recursive: true });
+ * ```
+ */
+export function attach(options: AttachOptions): Pipeline {
+  const p = new Pipeline(readAttachOptions(options));
+  if (readPipelineSettings(p.workingDir) === undefined) {
+    throw new PipelineNotFound(p.pipelineName, p.workingDir);
+  }
+  return p;
 }

@@ -45,13 +45,15 @@ export interface PipelineOptions {
   pipelineName: string;
   /**
    * Where data is loaded: a destination name (`"duckdb"`) or a destination object such as
-   * `duckdb({ path })`.
-   * @default {"duckdb"}
+   * `duckdb({ path })`. Without it, the destination the pipeline last loaded into (its working
+   * folder remembers it); another one becomes the new default once a run loads into it.
+   * @default {the stored destination, else "duckdb"}
    */
   destination?: string | Destination;
   /**
-   * Dataset (database schema) the tables are created in.
-   * @default {`${pipelineName}_dataset`}
+   * Dataset (database schema) the tables are created in. Without it, the dataset the pipeline
+   * last loaded into; another one becomes the new default once a run loads into it.
+   * @default {the stored dataset, else `${pipelineName}_dataset`}
    */
   datasetName?: string;
   /**
@@ -86,6 +88,29 @@ export interface PipelineOptions {
    * (see {@linkcode RunOptions.refresh}).
    */
   refresh?: RefreshMode;
+  /**
+   * How long a run waits for another run of this pipeline (in another process, or another run
+   * or `Pipeline` object in this one) to finish with the working folder, in milliseconds; then
+   * it fails with a `PipelineLockTimeout` naming the process that holds it.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
+}
+
+/** Options of `attach()`. */
+export interface AttachOptions {
+  /** Name of the pipeline to open. */
+  pipelineName: string;
+  /**
+   * Folder holding the pipelines' working folders.
+   * @default {"~/.dlt/pipelines"}
+   */
+  pipelinesDir?: string;
+  /**
+   * How long a run waits for another run of this pipeline, in milliseconds.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Options of `Pipeline.run` and `Pipeline.extract`: hints for all resources. */
@@ -144,6 +169,7 @@ const PIPELINE_SPEC: OptionSpec<PipelineOptions> = {
   importSchemaPath: text(),
   exportSchemaPath: text(),
   refresh: oneOf(REFRESH_MODES),
+  lockTimeoutMs: integer({ min: 0 }),
 };
 
 /** dlt's `pipeline()` arguments this port does not have, with what to do instead. */
@@ -160,6 +186,20 @@ export function readPipelineOptions(options: unknown): PipelineOptions {
   const name = isPlainObject(options) ? options.pipelineName : undefined;
   const where = typeof name === "string" && name !== "" ? `pipeline "${name}"` : "pipeline()";
   return checkOptions(options, PIPELINE_SPEC, where, {
+    snakeCase: "refuse",
+    unsupported: PIPELINE_UNSUPPORTED,
+  });
+}
+
+const ATTACH_SPEC: OptionSpec<AttachOptions> = {
+  pipelineName: text(),
+  pipelinesDir: text(),
+  lockTimeoutMs: integer({ min: 0 }),
+};
+
+/** Reads the options of `attach()`. */
+export function readAttachOptions(options: unknown): AttachOptions {
+  return checkOptions(options, ATTACH_SPEC, "attach()", {
     snakeCase: "refuse",
     unsupported: PIPELINE_UNSUPPORTED,
   });

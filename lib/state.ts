@@ -95,3 +95,10 @@ export async function writeLocalState(pipelineDir: string, state: PipelineState)
   await Deno.mkdir(pipelineDir, { recursive: true });
   await writeJsonFile(join(pipelineDir, "state.json"), state);
 }
+
+/** Deletes `state.json` from the pipeline folder: nothing is committed as far as it knows. */
+export async function removeLocalState(pipelineDir: string): Promise<void> {
+  await Deno.remove(join(pipelineDir, "state.json")).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}

@@ -215,6 +215,7 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
+    factoryOptions: { ...options },
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const location = locate(clientOptions);
       const shared = await acquireDatabase(keyOf(location), location, {
