@@ -34,8 +34,11 @@ export class DltError extends Error {
   }
 }
 
-/** A pipeline step: what {@linkcode PipelineStepFailed} names. */
-export type PipelineStep = "extract" | "normalize" | "load";
+/**
+ * A pipeline step: what {@linkcode PipelineStepFailed} names. `sync` compares the local state
+ * with the destination's before a run, as dlt's does.
+ */
+export type PipelineStep = "sync" | "extract" | "normalize" | "load";
 
 /**
  * A pipeline step failed. Names the step and the load package; the original error is the `cause`.

@@ -352,6 +352,11 @@ export class Pipeline {
    * `extract`), the destination is asked only when the pipeline loads somewhere new.
    */
   async #syncWithDestination(session: ClientSession, always: boolean): Promise<void> {
+    // a destination that cannot be opened (damaged, locked) fails here, as dlt's "sync" step
+    await this.#step("sync", undefined, () => this.#sync(session, always));
+  }
+
+  async #sync(session: ClientSession, always: boolean): Promise<void> {
     const target = this.#target(session.destination);
     const stored = readPipelineSettings(this.workingDir);
     this.#checkPendingTarget(stored, target);

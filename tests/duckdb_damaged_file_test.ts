@@ -58,13 +58,14 @@ Deno.test("a damaged database file fails the run fast, named, and is left as it 
     assert.deepEqual(await Deno.readFile(`${dbPath}.wal`), log, `${name}: the log is unchanged`);
     assert.equal(await Deno.readTextFile(`${dbPath}.tmp/spill`), "spilled", name);
   }
-  // with the file repaired, the package the first failed run left is loaded (the later runs
-  // stopped at it, before extracting), and then the new one: nothing was lost
+  // a run opens the destination before it extracts (the destination's state wins), so the failed
+  // runs extracted nothing and left nothing pending; with the file repaired, the next run loads
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
   await Deno.remove(`${dbPath}.wal`);
   await Deno.writeFile(dbPath, good);
   await p.run(batch(next));
   const ids = await p.dataset().query<{ id: number }>("SELECT id FROM items ORDER BY id");
-  assert.deepEqual(ids.map((row) => row.id), [1, 2, 3, 4, next, next + 1]);
+  assert.deepEqual(ids.map((row) => row.id), [1, 2, next, next + 1]);
 });
 
 Deno.test("an empty database file is a new database with DuckDB-WASM's small blocks", async () => {
