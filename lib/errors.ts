@@ -226,7 +226,7 @@ export class PipelineNotFound extends DltError {
   /** Creates the error for `pipelineName` in `workingDir`. */
   constructor(pipelineName: string, workingDir: string) {
     super(
-      `No pipeline "${pipelineName}" in "${workingDir}": attach() opens a pipeline that has run before; create it with pipeline()`,
+      `No pipeline "${pipelineName}" in "${workingDir}": attach() opens a pipeline that has run before; create it with pipeline({ pipelineName, destination, datasetName }), whose first run takes its state back from the destination if that has it`,
     );
     this.pipelineName = pipelineName;
     this.workingDir = workingDir;
@@ -234,18 +234,31 @@ export class PipelineNotFound extends DltError {
 }
 
 /**
- * The load step failed on a pending package with a terminal error (the package is damaged, or
- * the destination refuses it): every run fails on it again, loading nothing new, until it is
- * fixed or dropped with `pipeline.dropPendingPackages()`. The `cause` is the error.
+ * The normalize or load step failed on a pending package with a terminal error (the package is
+ * damaged, its data breaks a contract, the destination refuses it): every run fails on it again,
+ * loading nothing new, until it is fixed or dropped with `pipeline.dropPendingPackages()`. The
+ * `cause` is the error.
  */
 export class PendingPackageFailed extends PipelineStepFailed {
-  /** Wraps `cause`, the terminal error loading package `loadId`. */
-  constructor(loadId: string, cause: unknown) {
+  /** Wraps `cause`, the terminal error of `step` on package `loadId`. */
+  constructor(step: "normalize" | "load", loadId: string, cause: unknown) {
     super(
-      "load",
+      step,
       loadId,
       cause,
       " with a terminal error: the package stays pending and every run fails on it, loading nothing new, until it is fixed or dropped with pipeline.dropPendingPackages() (which gives up its data)",
     );
+  }
+
+  /**
+   * `error`, raised by `step` on pending package `loadId`, as the run reports it: a step error
+   * as it is, a transient one as a {@linkcode PipelineStepFailed} (the next run may succeed),
+   * any other as a {@linkcode PendingPackageFailed}.
+   */
+  static of(step: "normalize" | "load", loadId: string, error: unknown): PipelineStepFailed {
+    if (error instanceof PipelineStepFailed) return error;
+    return error instanceof DltError && error.transient
+      ? new PipelineStepFailed(step, loadId, error)
+      : new PendingPackageFailed(step, loadId, error);
   }
 }

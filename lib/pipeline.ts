@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Destination, DestinationClient, DestinationClientOptions } from "./destination.ts";
 import { DltResource, resource } from "./resource.ts";
 import {
   type AttachOptions,
+  checkNoOptions,
   type DropOptions,
   type NormalizeOptions,
   type PipelineOptions,
@@ -53,7 +54,13 @@ import {
 } from "./state.ts";
 import { Dataset } from "./dataset.ts";
 import { activatePipeline, homeDir } from "./config.ts";
-import { DltError, PipelineNotFound, type PipelineStep, PipelineStepFailed } from "./errors.ts";
+import {
+  DltError,
+  PendingPackageFailed,
+  PipelineNotFound,
+  type PipelineStep,
+  PipelineStepFailed,
+} from "./errors.ts";
 import { acquirePipelineLock, pipelineLockPath } from "./pipeline_lock.ts";
 import {
   describeTarget,
@@ -66,6 +73,7 @@ import {
 import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
 import { log } from "./log.ts";
 import { ClientSession } from "./load/client_session.ts";
+import { destinationFactory } from "./destination_registry.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -132,11 +140,6 @@ const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** How long a run waits for another run of the same pipeline by default, in milliseconds. */
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
-/** Destinations by name, created from their factory options. */
-const DESTINATIONS: Record<string, (options: Record<string, unknown>) => Promise<Destination>> = {
-  duckdb: async (options) => (await import("../destinations/duckdb/mod.ts")).duckdb(options),
-};
-
 /** The destination `destination` names or stores (`name`: the pipeline, for messages). */
 async function resolveDestination(
   destination: string | Destination | StoredDestination,
@@ -146,17 +149,22 @@ async function resolveDestination(
   const { type, options } = typeof destination === "string"
     ? { type: destination, options: {} }
     : destination;
-  const create = Object.hasOwn(DESTINATIONS, type) ? DESTINATIONS[type] : undefined;
-  if (typeof destination === "string" && create === undefined) {
-    const known = Object.keys(DESTINATIONS).map((n) => `"${n}"`).join(", ");
-    throw new RangeError(`Unknown destination "${type}"; available: ${known}`);
-  }
+  const create = destinationFactory(type);
   if (create === undefined || options === undefined) {
     throw new DltError(
       `Pipeline "${name}" last loaded into a destination "${type}" that cannot be recreated from its working folder: pass the destination`,
     );
   }
   return await create(options);
+}
+
+/**
+ * dlt's default pipeline name: `dlt_` and the name of the program's main file without its
+ * extension (`dlt_pipeline` when it has none), other characters than a name takes as `_`.
+ */
+function defaultPipelineName(): string {
+  const file = basename(new URL(Deno.mainModule).pathname).replace(/\.[^.]*$/, "");
+  return `dlt_${file.replace(/[^A-Za-z0-9_.-]/g, "_") || "pipeline"}`;
 }
 
 /** Where `pipelineName` works in `pipelinesDir` (default `~/.dlt/pipelines`), absolute. */
@@ -193,23 +201,24 @@ export class Pipeline {
   #initialized = false;
 
   /** Use {@linkcode pipeline} instead. */
-  constructor(options: PipelineOptions) {
-    options = readPipelineOptions(options);
-    if (!NAME_PATTERN.test(options.pipelineName ?? "")) {
+  constructor(given: PipelineOptions = {}) {
+    const options = readPipelineOptions(given);
+    const pipelineName = options.pipelineName ?? defaultPipelineName();
+    if (!NAME_PATTERN.test(pipelineName)) {
       throw new TypeError(
-        `Invalid pipeline name "${options.pipelineName}": use letters, digits, "_", "-" and "."`,
+        `Invalid pipeline name "${pipelineName}": use letters, digits, "_", "-" and "."`,
       );
     }
-    this.pipelineName = options.pipelineName;
+    this.pipelineName = pipelineName;
     activatePipeline(this.pipelineName);
     this.#devMode = options.devMode ?? false;
     this.#namingOption = options.naming ?? "snake_case";
     this.#refresh = options.refresh;
-    this.workingDir = workingDirOf(options.pipelineName, options.pipelinesDir);
+    this.workingDir = workingDirOf(pipelineName, options.pipelinesDir);
     // a dev-mode pipeline starts afresh: it does not take over where the last run loaded
     const stored = this.#devMode ? undefined : readPipelineSettings(this.workingDir);
     const baseDataset = options.datasetName ?? stored?.datasetName ??
-      `${options.pipelineName}_dataset`;
+      `${pipelineName}_dataset`;
     this.datasetName = this.#devMode
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
@@ -292,12 +301,21 @@ export class Pipeline {
     for (const stage of ["extracted", "normalized"] as const) {
       for (const loadId of await this.#store.list(stage)) {
         const dir = this.#store.dir(stage, loadId);
-        const manifest = await this.#store.readManifest(dir);
+        const next = stage === "extracted" ? "normalize" : "load";
+        const manifest = await this.#store.readManifest(dir).catch((error) => {
+          throw PendingPackageFailed.of(next, loadId, error);
+        });
         if (manifest.state !== undefined) {
           this.#pending.push(manifest.state);
           if (manifest.state.version > (state?.version ?? -1)) state = manifest.state;
         }
-        if (stage === "normalized") this.#adoptSchema(await this.#store.readSchema(dir));
+        if (stage === "normalized") {
+          this.#adoptSchema(
+            await this.#store.readSchema(dir).catch((error) => {
+              throw PendingPackageFailed.of(next, loadId, error);
+            }),
+          );
+        }
       }
     }
     this.#useState(state);
@@ -412,6 +430,19 @@ export class Pipeline {
     this.#pending = [];
   }
 
+  /** Runs `step` on pending package `loadId`: its errors as {@linkcode PendingPackageFailed.of} says. */
+  async #pendingStep<T>(
+    step: "normalize" | "load",
+    loadId: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw PendingPackageFailed.of(step, loadId, error);
+    }
+  }
+
   async #step<T>(step: PipelineStep, loadId: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -501,7 +532,8 @@ export class Pipeline {
         await this.#store.remove("extracted", loadId);
         continue;
       }
-      await this.#step("normalize", loadId, async () => {
+      // a package that fails to normalize stays pending, and fails every run the same way
+      await this.#pendingStep("normalize", loadId, async () => {
         const dir = this.#store.dir("extracted", loadId);
         const manifest = await this.#store.readManifest(dir);
         const schema = this.#schemas.get(manifest.schemaName) ??
@@ -743,7 +775,11 @@ export class Pipeline {
   }
 
   /** The loaded data, for reading back. */
-  dataset(): Dataset {
+  dataset(options: Record<never, never> = {}): Dataset {
+    checkNoOptions(options, "dataset()", {
+      datasetType: "a dataset reads through the pipeline's destination",
+      schema: "tables are read by name: dataset().table(name)",
+    });
     return new Dataset(
       async () => (await this.destination()).client(this.#clientOptions()),
       this.datasetName,
@@ -759,7 +795,12 @@ export class Pipeline {
    * const rows = await client.query("SELECT 42 AS answer");
    * ```
    */
-  async sqlClient(): Promise<DestinationClient & AsyncDisposable> {
+  async sqlClient(
+    options: Record<never, never> = {},
+  ): Promise<DestinationClient & AsyncDisposable> {
+    checkNoOptions(options, "sqlClient()", {
+      schemaName: "the client works in the pipeline's dataset; qualifiedName() names its tables",
+    });
     const client = await (await this.destination()).client(this.#clientOptions());
     return Object.assign(client, { [Symbol.asyncDispose]: () => client.close() });
   }
@@ -767,7 +808,8 @@ export class Pipeline {
 
 /**
  * Creates a pipeline. Without `destination` and `datasetName`, one that ran before in its
- * working folder loads where it loaded last.
+ * working folder loads where it loaded last. Without `pipelineName` it is named after the
+ * program's main file, as in dlt (`dlt_<file>`).
  *
  * @example
  * ```ts
@@ -776,7 +818,7 @@ export class Pipeline {
  * if (p.datasetName !== "example_dataset") throw new Error();
  * ```
  */
-export function pipeline(options: PipelineOptions): Pipeline {
+export function pipeline(options: PipelineOptions = {}): Pipeline {
   return new Pipeline(options);
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Destination } from "./destination.ts";
+import { DESTINATION_NAMES } from "./destination_registry.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
 import {
   abortSignal,
@@ -41,8 +42,11 @@ const REFRESH_MODES: readonly RefreshMode[] = ["drop_sources", "drop_resources",
 
 /** Options of `pipeline()`. */
 export interface PipelineOptions {
-  /** Name of the pipeline: names its working folder and, by default, its dataset and file. */
-  pipelineName: string;
+  /**
+   * Name of the pipeline: names its working folder and, by default, its dataset and file.
+   * @default {`dlt_${the name of the main module's file, without its extension}`, as in dlt}
+   */
+  pipelineName?: string;
   /**
    * Where data is loaded: a destination name (`"duckdb"`) or a destination object such as
    * `duckdb({ path })`. Without it, the destination the pipeline last loaded into (its working
@@ -101,6 +105,10 @@ export interface PipelineOptions {
 export interface AttachOptions {
   /** Name of the pipeline to open. */
   pipelineName: string;
+  /** Another destination to load into from now on (see {@linkcode PipelineOptions.destination}). */
+  destination?: string | Destination;
+  /** Another dataset to load into from now on (see {@linkcode PipelineOptions.datasetName}). */
+  datasetName?: string;
   /**
    * Folder holding the pipelines' working folders.
    * @default {"~/.dlt/pipelines"}
@@ -148,7 +156,11 @@ export interface DropOptions {
 /** A destination: a registered name or an object made by a destination factory. */
 function destination(): OptionCheck<string | Destination> {
   return (value) => {
-    if (typeof value === "string" && value !== "") return value;
+    if (typeof value === "string" && DESTINATION_NAMES.includes(value)) return value;
+    if (typeof value === "string") {
+      const known = DESTINATION_NAMES.map((n) => JSON.stringify(n)).join(", ");
+      return invalidValue(`a destination name (${known}), or a destination object`, true);
+    }
     if (
       isPlainObject(value) && typeof value.name === "string" &&
       typeof (value as Partial<Destination>).client === "function"
@@ -193,6 +205,8 @@ export function readPipelineOptions(options: unknown): PipelineOptions {
 
 const ATTACH_SPEC: OptionSpec<AttachOptions> = {
   pipelineName: text(),
+  destination: destination(),
+  datasetName: text(),
   pipelinesDir: text(),
   lockTimeoutMs: integer({ min: 0 }),
 };
@@ -236,14 +250,23 @@ export function readNormalizeOptions(options: unknown): NormalizeOptions {
 
 /** Reads the options of `load()`: it takes none (dlt's are given elsewhere). */
 export function readLoadOptions(options: unknown): Record<never, never> {
-  return checkOptions(options, {}, "load()", {
-    snakeCase: "refuse",
-    unsupported: {
-      ...RUN_UNSUPPORTED,
-      workers: "a load commits one table chain at a time",
-      raiseOnFailedJobs: "a failed load always raises",
-    },
+  return checkNoOptions(options, "load()", {
+    ...RUN_UNSUPPORTED,
+    workers: "a load commits one table chain at a time",
+    raiseOnFailedJobs: "a failed load always raises",
   });
+}
+
+/**
+ * Checks that `options` of `where`, which takes none, are empty; `unsupported` says what to do
+ * instead of dlt's arguments.
+ */
+export function checkNoOptions(
+  options: unknown,
+  where: string,
+  unsupported: Readonly<Record<string, string>>,
+): Record<never, never> {
+  return checkOptions(options, {}, where, { snakeCase: "refuse", unsupported });
 }
 
 const DROP_SPEC: OptionSpec<DropOptions> = {

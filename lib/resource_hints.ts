@@ -206,10 +206,14 @@ function schemaContract(): OptionCheck<SchemaContract> {
   return (value) => {
     try {
       expandSchemaContract(value as SchemaContract, "");
-    } catch {
+    } catch (error) {
+      // what is wrong inside an object of modes: `schema contract mode "freez" is not one of …`
+      const inside = isPlainObject(value)
+        ? ` (${(error as Error).message.replace(/^: /, "")})`
+        : "";
       return invalidValue(
         "a mode (evolve, freeze, discard_row, discard_value) or modes by entity (tables, " +
-          "columns, data_type)",
+          `columns, data_type)${inside}`,
         true,
       );
     }

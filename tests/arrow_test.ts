@@ -264,3 +264,18 @@ Deno.test("an incremental cursor filters an Arrow table row by row; the kept row
   assert.deepEqual(types.score, ["DOUBLE", true]);
   assert.deepEqual(types.at, ["VARCHAR", true]);
 });
+
+Deno.test("an unsigned 64-bit Arrow column loads whole, beyond the signed range", async () => {
+  const A = arrow17;
+  const { p } = await tempPipeline("arrow_uint64");
+  const max = 2n ** 64n - 1n;
+  await p.run(
+    resource([A.tableFromArrays({ c: BigUint64Array.from([1n, max]) })], { name: "u64" }),
+  );
+  const types = await columnsOf(p, "u64");
+  assert.deepEqual(types.c, ["DECIMAL(20,0)", false]);
+  const rows = await p.dataset().query<{ c: string }>(
+    "SELECT CAST(c AS VARCHAR) AS c FROM u64 ORDER BY c",
+  );
+  assert.deepEqual(rows.map((r) => r.c), ["1", max.toString()]);
+});

@@ -191,6 +191,28 @@ Deno.test("a row without its primary key is an error naming table and column", a
   );
 });
 
+Deno.test("a NOT NULL column without a value that fits is an error at normalize, not at load", async () => {
+  const { p } = await tempPipeline("not_null");
+  await p.run(resource([{ id: 1, score: 1 }], {
+    name: "scores",
+    columns: { score: { dataType: "bigint", nullable: false } },
+  }));
+  for (const row of [{ id: 2 }, { id: 3, score: "high" }, { id: 4, score: null }]) {
+    const error = await p.run(resource([row], { name: "scores" })).catch((e) => e);
+    assert.ok(error instanceof PipelineStepFailed && error.step === "normalize", String(error));
+    assert.ok(error.cause instanceof NormalizeError);
+    assert.equal(error.cause.columnName, "score");
+    assert.match(
+      error.message,
+      /table "scores", column "score": NOT NULL column has no value in a row \(missing, or not of the column's type\)/,
+    );
+    // it names the way out, as every package that can never load does
+    assert.match(error.message, /pipeline\.dropPendingPackages\(\)/);
+    await p.dropPendingPackages();
+  }
+  assert.equal(await p.dataset().table("scores").count(), 1);
+});
+
 Deno.test("missing config: every key tried, one per line, and shown once with the step error", async () => {
   const { p } = await tempPipeline("missing_config");
   const issues = resource(function* () {

@@ -208,4 +208,8 @@ Deno.test("attach() opens a pipeline that ran before where it loaded, and fails 
   assert.deepEqual(await ids(attached), [1, 2, 3]);
   // the same file: what p reads
   assert.deepEqual(await ids(p), [1, 2, 3]);
+  // as dlt's attach, it takes another dataset (or destination) to load into from now on
+  const moved = attach({ pipelineName: "attached", pipelinesDir, datasetName: "moved_dataset" });
+  assert.equal(moved.datasetName, "moved_dataset");
+  assert.deepEqual((await moved.destination()).factoryOptions, { path });
 });

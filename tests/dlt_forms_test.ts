@@ -145,6 +145,15 @@ Deno.test("upsert and insert-only need a primary key and take no merge key, as i
     })),
     /merge strategy "upsert" matches rows by primaryKey only and takes no mergeKey/,
   );
+  await assert.rejects(
+    p.run(resource([{ id: 1, day: 1 }], {
+      name: "hinted_merge_key",
+      primaryKey: "id",
+      columns: { day: { mergeKey: true } },
+      writeDisposition: { disposition: "merge", strategy: "insert-only" },
+    })),
+    /merge strategy "insert-only" matches rows by primaryKey only and takes no mergeKey/,
+  );
   // a primary key given as a column hint counts
   await p.run(resource([{ id: 1 }], {
     name: "hinted",

@@ -235,6 +235,23 @@ Deno.test("bad values are rejected with the allowed values", async () => {
       TypeError,
       'Options for pipeline() must be an object, got "my_pipeline"',
     ],
+    [
+      () => pipeline({ pipelineName: "x", destination: "postgres" }),
+      RangeError,
+      'Option "destination" of pipeline "x" must be a destination name ("duckdb"), or a ' +
+      'destination object; got "postgres"',
+    ],
+    [
+      () => p.dataset(untyped({ dataset_type: "default" })),
+      RangeError,
+      'Option "dataset_type" is not supported by dataset(): a dataset reads through the ' +
+      "pipeline's destination",
+    ],
+    [
+      () => p.sqlClient(untyped({ timeout: 5 })),
+      RangeError,
+      'Unknown option "timeout" for sqlClient(); it takes none',
+    ],
   ];
   for (const [fn, type, message] of cases) {
     const error = await errorOf(fn);
@@ -264,4 +281,12 @@ Deno.test("the pipeline's refresh applies to every run that gives none", async (
   await p.run(items());
   await p.run(items());
   assert.equal(await p.dataset().table("items").count(), 2);
+});
+
+Deno.test("a pipeline without a name is named after the program's main file, as in dlt", async () => {
+  const dir = await tempDir("default_name");
+  const p = pipeline({ pipelinesDir: dir });
+  const main = new URL(Deno.mainModule).pathname.split("/").pop()!.replace(/\.[^.]*$/, "");
+  assert.equal(p.pipelineName, `dlt_${main.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+  assert.equal(p.datasetName, `${p.pipelineName}_dataset`);
 });

@@ -88,3 +88,40 @@ Deno.test("a job file cut after normalize is a terminal error naming dropPending
   await p.run(items(4));
   assert.deepEqual(await ids(p), [4]);
 });
+
+Deno.test("a pending package whose files cannot be read, or that never normalizes, names dropPendingPackages() too", async () => {
+  const { p } = await tempPipeline("poisoned_files");
+  await p.run(items(1));
+  const cases: [string, "normalize" | "load", (dir: string) => Promise<void>][] = [
+    [
+      "a garbled manifest",
+      "load",
+      (dir) => Deno.writeTextFile(join(dir, "package.json"), "{garbage"),
+    ],
+    ["a garbled schema", "load", (dir) => Deno.writeTextFile(join(dir, "schema.json"), "nope")],
+    ["a garbled extracted job", "normalize", async (dir) => {
+      const job = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith(".jsonl"))!;
+      const path = join(dir, job.name);
+      const text = await Deno.readTextFile(path);
+      await Deno.writeTextFile(path, `{"id":${"x".repeat(text.length - 8)}}\n`);
+    }],
+  ];
+  for (const [name, step, damage] of cases) {
+    await p.extract(items(2));
+    if (step === "load") await p.normalize();
+    const stage = step === "load" ? ["load", "normalized"] : ["normalize", "extracted"];
+    const [loadId] = [...Deno.readDirSync(join(p.workingDir, ...stage))].map((e) => e.name);
+    await damage(join(p.workingDir, ...stage, loadId));
+    for (const data of [items(3), items(4)]) {
+      const error = await p.run(data).catch((e) => e);
+      assert.ok(error instanceof PendingPackageFailed, `${name}: ${error}`);
+      assert.equal(error.step, step, name);
+      assert.equal(error.loadId, loadId, name);
+      assert.match(error.message, /pipeline\.dropPendingPackages\(\)/, name);
+    }
+    assert.deepEqual(await ids(p), [1], name);
+    await p.dropPendingPackages();
+  }
+  await p.run(items(5));
+  assert.deepEqual(await ids(p), [1, 5]);
+});

@@ -8,7 +8,8 @@
  * well as ours (tested with versions 17 and 21; the type ids below are the Arrow format's).
  *
  * Types, as dlt maps them: integers → `bigint` (8/16/32-bit ones with that precision; unsigned
- * ones one size up, where dlt's mapping would overflow the signed column), floats → `double`,
+ * ones one size up, where dlt's mapping would overflow the signed column, and unsigned 64-bit
+ * ones `decimal(20, 0)`), floats → `double`,
  * strings → `text`, booleans → `bool`, timestamps → `timestamp` (precision from the unit, time
  * zone kept or absent), dates → `date`, decimals → `decimal(precision, scale)`, binary →
  * `binary`, lists, structs, maps and unions → `json` (not unpacked into child tables),
@@ -143,7 +144,9 @@ function typeHint(field: ArrowField, type: ArrowType): ColumnHint {
   switch (type.typeId) {
     case TYPE.int: {
       const bits = (type.bitWidth ?? 64) * (type.isSigned === false ? 2 : 1);
-      return bits >= 64 ? { dataType: "bigint" } : { dataType: "bigint", precision: bits };
+      // an unsigned 64-bit integer does not fit a signed one: all its 20 digits fit a decimal
+      if (bits > 64) return { dataType: "decimal", precision: 20, scale: 0 };
+      return bits === 64 ? { dataType: "bigint" } : { dataType: "bigint", precision: bits };
     }
     case TYPE.float:
       return { dataType: "double" };

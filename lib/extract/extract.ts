@@ -281,7 +281,8 @@ function checkKeyedStrategy(r: DltResource, h: NormalizedHints, strategy: string
       `merge strategy "${strategy}" needs a primaryKey (rows are matched by it)`,
     );
   }
-  if (h.mergeKey !== undefined) {
+  const mergeKey = h.mergeKey ?? Object.entries(h.columns ?? {}).find(([, c]) => c.mergeKey)?.[0];
+  if (mergeKey !== undefined) {
     throw new ResourceExtractionError(
       r.name,
       `merge strategy "${strategy}" matches rows by primaryKey only and takes no mergeKey, as in dlt; use "delete-insert" to replace partitions`,

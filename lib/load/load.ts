@@ -88,6 +88,6 @@ async function terminal<T>(loadId: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     if (error instanceof DltError && error.transient) throw error;
-    throw new PendingPackageFailed(loadId, error);
+    throw new PendingPackageFailed("load", loadId, error);
   }
 }

@@ -11,7 +11,8 @@
 import { join } from "node:path";
 import type { PackageJob } from "../load/package_store.ts";
 import type { SchemaEvolver } from "../schema/evolution.ts";
-import type { TableSchema } from "../schema/schema.ts";
+import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
+import { NormalizeError } from "../errors.ts";
 import type { FlatRow } from "./relational.ts";
 import { encodeCsvField } from "./csv.ts";
 import { TextWriter, type WritableFile } from "../load/write_all.ts";
@@ -111,6 +112,7 @@ export class JobWriter {
       filled.push(at);
       if (at > last) last = at;
     }
+    this.#checkRequired(table, index, fields);
     // columns after the last value are left out: the loader pads them with NULL
     const line = (last + 1 === fields.length ? fields : fields.slice(0, last + 1)).join(",") + "\n";
     for (let i = 0; i < filled.length; i++) fields[filled[i]] = "";
@@ -138,6 +140,35 @@ export class JobWriter {
     }
     this.#pendingBytes += line.length;
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
+  }
+
+  /** NOT NULL columns of each table (hinted `nullable: false`; dlt's own columns always have values). */
+  #required = new Map<string, ColumnSchema[]>();
+
+  /**
+   * Fails when the row being encoded has no value in a NOT NULL column of `table` — missing, or
+   * moved to a variant column because it did not fit the column's type: the destination would
+   * refuse the whole load, naming neither the row nor the reason.
+   */
+  #checkRequired(table: TableSchema, index: Map<string, number>, fields: string[]): void {
+    let required = this.#required.get(table.name);
+    if (required === undefined) {
+      required = Object.values(table.columns).filter((c) =>
+        c.nullable === false && !c.name.startsWith("_dlt_")
+      );
+      this.#required.set(table.name, required);
+    }
+    for (const column of required) {
+      const at = index.get(column.name);
+      if (at !== undefined && fields[at] !== "") continue;
+      throw new NormalizeError(
+        table.name,
+        column.name,
+        `${
+          column.primaryKey ? "primary key" : "NOT NULL"
+        } column has no value in a row (missing, or not of the column's type)`,
+      );
+    }
   }
 
   /**

@@ -94,7 +94,6 @@ export class FilesNormalizer {
       emit: (table: string, parent: string | undefined, row: FlatRow) => {
         if (!evolver.admitTable(table, parent, row)) return false;
         const schema = evolver.table(table, parent);
-        if (parent === undefined) this.#checkPrimaryKey(schema, row);
         if (!evolver.screen(schema, row)) return false;
         writer.add(schema, row);
         return true;
@@ -118,22 +117,6 @@ export class FilesNormalizer {
         throw new NormalizeError(file.table, undefined, String(error));
       }
       if (writer.full) await writer.drain();
-    }
-  }
-
-  #primaryKeys = new Map<string, string[]>();
-
-  /** A root row must have every primary key column: the destination refuses NULL there. */
-  #checkPrimaryKey(table: TableSchema, row: FlatRow): void {
-    let keys = this.#primaryKeys.get(table.name);
-    if (keys === undefined) {
-      keys = Object.values(table.columns).filter((c) => c.primaryKey).map((c) => c.name);
-      this.#primaryKeys.set(table.name, keys);
-    }
-    for (const key of keys) {
-      if (row[key] === undefined) {
-        throw new NormalizeError(table.name, key, "primary key column has no value in a row");
-      }
     }
   }
 
