@@ -65,12 +65,16 @@ export class Relation {
     return sql;
   }
 
-  /** The rows as plain objects (BIGINT as `number` where safe, else `bigint`; timestamps as `Date`). */
+  /**
+   * The rows as plain objects, values converted as the destination's `query` says (DuckDB:
+   * numbers where a JS number holds them exactly, else `bigint` or a decimal's exact text;
+   * timestamps as `Date`).
+   */
   rows<T = Record<string, unknown>>(): Promise<T[]> {
     return withClient(this.#open, (c) => c.query<T>(this.#sql(c)));
   }
 
-  /** The rows as an Arrow table. */
+  /** The rows as an Arrow table (a DECIMAL value is its unscaled integer; the scale is in its type). */
   arrow(): Promise<ArrowTable> {
     return withClient(this.#open, (c) => c.queryArrow(this.#sql(c)));
   }

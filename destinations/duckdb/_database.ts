@@ -19,14 +19,14 @@ import {
   TokenType,
   VoidLogger,
 } from "../../lib/deps/duckdb_wasm.ts";
-import { type Table, Type, util } from "../../lib/deps/apache_arrow.ts";
-import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
+import type { Table } from "../../lib/deps/apache_arrow.ts";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
 import { type DatabaseLock, lockDatabase } from "./_file_lock.ts";
+import { arrowRows } from "./_values.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -40,9 +40,10 @@ export interface DuckDbWasmDatabase {
   queryArrow(sql: string): Table;
   /**
    * Runs SQL (one or more statements) and returns the rows of the last statement as plain
-   * objects: BIGINT/HUGEINT as number when `Number.isSafeInteger`, else bigint; TIMESTAMP,
-   * TIMESTAMPTZ and DATE as `Date`; DECIMAL as number (scale 0 follows the integer rule); BLOB as
-   * `Uint8Array`; LIST as array; STRUCT and MAP as objects; everything else as Arrow returns it.
+   * objects, converted as `arrowRows` of `_values.ts` says: integers and DECIMALs as numbers
+   * where a number holds them exactly, else exact (`bigint`, or the decimal's text); TIMESTAMP,
+   * TIMESTAMPTZ and DATE as `Date`; BLOB as `Uint8Array`; LIST as array; STRUCT and MAP as
+   * objects.
    */
   query<T = Record<string, unknown>>(sql: string): T[];
   /** Runs SQL (one or more statements) for its effect. */
@@ -220,82 +221,6 @@ function splitStatements(bindings: DuckDBBindings, sql: string): string[] {
   return statements.length > 0 ? statements : [sql];
 }
 
-type Converter = (value: unknown) => unknown;
-
-function integer(value: bigint): number | bigint {
-  const number = Number(value);
-  return Number.isSafeInteger(number) ? number : value;
-}
-
-const identity: Converter = (value) => value;
-
-/** How to turn Arrow values of `type` into plain JS values. */
-function converterFor(type: DataType): Converter {
-  switch (type.typeId) {
-    case Type.Int:
-    case Type.Time:
-      return (value) => typeof value === "bigint" ? integer(value) : value;
-    case Type.Decimal: {
-      const scale = (type as Decimal).scale;
-      if (scale === 0) {
-        return (value) => integer(BigInt(util.bigNumToString(value as never)));
-      }
-      return (value) => util.bigNumToNumber(value as never, scale);
-    }
-    case Type.Timestamp:
-    case Type.Date:
-      return (value) => new Date(value as number);
-    case Type.List:
-    case Type.FixedSizeList: {
-      const child = converterFor((type as DataType<Type.List>).children[0].type);
-      return (value) => Array.from(value as Iterable<unknown>, (item) => convert(child, item));
-    }
-    case Type.Struct: {
-      const fields = (type as DataType<Type.Struct>).children.map(
-        (field: Field) => [field.name, converterFor(field.type)] as const,
-      );
-      return (value) => {
-        const source = value as Record<string, unknown>;
-        return Object.fromEntries(fields.map(([name, to]) => [name, convert(to, source[name])]));
-      };
-    }
-    case Type.Map: {
-      const entry = (type as DataType<Type.Map>).children[0].type as DataType<Type.Struct>;
-      const [key, item] = entry.children.map((field: Field) => converterFor(field.type));
-      return (value) =>
-        Object.fromEntries(
-          Array.from(
-            value as Iterable<[unknown, unknown]>,
-            ([k, v]) => [String(convert(key, k)), convert(item, v)],
-          ),
-        );
-    }
-    default:
-      return identity;
-  }
-}
-
-function convert(converter: Converter, value: unknown): unknown {
-  return value === null || value === undefined ? null : converter(value);
-}
-
-function toRows<T>(table: Table): T[] {
-  const columns = table.schema.fields.map((field, i) => ({
-    name: field.name,
-    vector: table.getChildAt(i)!,
-    converter: converterFor(field.type),
-  }));
-  const rows: T[] = new Array(table.numRows);
-  for (let row = 0; row < table.numRows; row++) {
-    const object: Record<string, unknown> = {};
-    for (const { name, vector, converter } of columns) {
-      object[name] = convert(converter, vector.get(row));
-    }
-    rows[row] = object as T;
-  }
-  return rows;
-}
-
 /** Lets an instance's memory go: its bindings register themselves globally. */
 function forget(bindings: DuckDBBindings): void {
   const global = globalThis as { DUCKDB_BINDINGS?: unknown };
@@ -354,7 +279,7 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 
   query<T = Record<string, unknown>>(sql: string): T[] {
-    return toRows<T>(this.queryArrow(sql));
+    return arrowRows<T>(this.queryArrow(sql));
   }
 
   run(sql: string): void {

@@ -303,6 +303,22 @@ Deno.test("query converts DuckDB values to plain JS values", async () => {
       text: "text",
       nothing: null,
     });
+    // a decimal is a number where the number's shortest text is that decimal, else exact text
+    const [decimals] = db.query(`
+      SELECT 0.1::DECIMAL(38, 9) AS tenth, -0.000000001::DECIMAL(38, 9) AS tiny,
+        0.100000000000000006::DECIMAL(38, 18) AS close, 1234567890.12345678::DECIMAL(38, 8) AS long,
+        123456789012.345::DECIMAL(18, 3) AS fifteen, '100000000000000000000'::DECIMAL(38, 9) AS whole,
+        99999999999999999::DECIMAL(17, 0) AS integral, 0::DECIMAL(38, 9) AS zero`);
+    assert.deepEqual(decimals, {
+      tenth: 0.1,
+      tiny: -1e-9,
+      close: "0.100000000000000006",
+      long: "1234567890.12345678",
+      fifteen: 123456789012.345,
+      whole: 1e20,
+      integral: 99999999999999999n,
+      zero: 0,
+    });
     assert.deepEqual(db.query("CREATE TABLE t (s VARCHAR); SELECT 1 AS one; SELECT ';' AS s;"), [
       { s: ";" },
     ]);

@@ -1,0 +1,138 @@
+/**
+ * DuckDB values, as DuckDB-WASM returns them in Arrow tables, turned into plain JS values: the
+ * rows of `query`. The rule for numbers: a value a JS number holds exactly is a number; any other
+ * stays exact, as a `bigint` (integers) or as DuckDB's text of it (decimals with a fractional
+ * part, which JS has no type for; dlt returns a `Decimal`).
+ *
+ * @module
+ */
+import { type Table, Type, util } from "../../lib/deps/apache_arrow.ts";
+import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
+
+type Converter = (value: unknown) => unknown;
+
+/** An integer as a number when `Number.isSafeInteger`, else as itself. */
+function integer(value: bigint): number | bigint {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+}
+
+/**
+ * The decimal `unscaled / 10^scale` as DuckDB prints it (`-0.500000000` for DECIMAL(38,9)):
+ * every digit of the scale is kept.
+ */
+function decimalText(unscaled: bigint, scale: number): string {
+  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+  const sign = unscaled < 0n ? "-" : "";
+  return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+}
+
+/**
+ * `text` (decimal digits with an optional point and exponent) as `<sign><digits>e<exponent>`
+ * without leading or trailing zeros, so that equal values compare equal.
+ */
+function canonicalDecimal(text: string): string {
+  const [, sign, whole, fraction = "", exponent = "0"] = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/
+    .exec(text)!;
+  const digits = (whole + fraction).replace(/^0+/, "");
+  const significant = digits.replace(/0+$/, "");
+  if (significant === "") return "0";
+  const power = Number(exponent) - fraction.length + digits.length - significant.length;
+  return `${sign}${significant}e${power}`;
+}
+
+/**
+ * A DECIMAL value of scale > 0: a number when the number's shortest text is the same decimal
+ * (`12.34`, `0.1`: at most 15 significant digits always are, 16 or 17 may be), else the exact
+ * text with the column's scale.
+ */
+function decimal(unscaled: bigint, scale: number): number | string {
+  const text = decimalText(unscaled, scale);
+  const number = Number(text);
+  return canonicalDecimal(String(number)) === canonicalDecimal(text) ? number : text;
+}
+
+const identity: Converter = (value) => value;
+
+/** How to turn Arrow values of `type` into plain JS values. */
+function converterFor(type: DataType): Converter {
+  switch (type.typeId) {
+    case Type.Int:
+    case Type.Time:
+      return (value) => typeof value === "bigint" ? integer(value) : value;
+    case Type.Decimal: {
+      const scale = (type as Decimal).scale;
+      const unscaled = (value: unknown) => BigInt(util.bigNumToString(value as never));
+      if (scale === 0) return (value) => integer(unscaled(value));
+      return (value) => decimal(unscaled(value), scale);
+    }
+    case Type.Timestamp:
+    case Type.Date:
+      return (value) => new Date(value as number);
+    case Type.List:
+    case Type.FixedSizeList: {
+      const child = converterFor((type as DataType<Type.List>).children[0].type);
+      return (value) => Array.from(value as Iterable<unknown>, (item) => convert(child, item));
+    }
+    case Type.Struct: {
+      const fields = (type as DataType<Type.Struct>).children.map(
+        (field: Field) => [field.name, converterFor(field.type)] as const,
+      );
+      return (value) => {
+        const source = value as Record<string, unknown>;
+        return Object.fromEntries(fields.map(([name, to]) => [name, convert(to, source[name])]));
+      };
+    }
+    case Type.Map: {
+      const entry = (type as DataType<Type.Map>).children[0].type as DataType<Type.Struct>;
+      const [key, item] = entry.children.map((field: Field) => converterFor(field.type));
+      return (value) =>
+        Object.fromEntries(
+          Array.from(
+            value as Iterable<[unknown, unknown]>,
+            ([k, v]) => [String(convert(key, k)), convert(item, v)],
+          ),
+        );
+    }
+    default:
+      return identity;
+  }
+}
+
+function convert(converter: Converter, value: unknown): unknown {
+  return value === null || value === undefined ? null : converter(value);
+}
+
+/**
+ * The rows of `table` as plain objects: integers (BIGINT, HUGEINT, UBIGINT, …) as numbers when
+ * `Number.isSafeInteger`, else `bigint`; DECIMAL of scale 0 the same; DECIMAL of scale > 0 as a
+ * number when the number's shortest text is the same decimal (`12.34`), else as the exact text
+ * DuckDB prints (`"12345678901234567890123.000000000"`); TIMESTAMP, TIMESTAMPTZ and DATE as
+ * `Date`; BLOB as `Uint8Array`; LIST as array; STRUCT and MAP as objects; everything else as
+ * Arrow returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tableFromArrays } from "../../lib/deps/apache_arrow.ts";
+ * import { arrowRows } from "./_values.ts";
+ * const table = tableFromArrays({ id: BigInt64Array.from([1n, 2n ** 60n]) });
+ * assert.deepEqual(arrowRows(table), [{ id: 1 }, { id: 2n ** 60n }]);
+ * ```
+ */
+export function arrowRows<T>(table: Table): T[] {
+  const columns = table.schema.fields.map((field, i) => ({
+    name: field.name,
+    vector: table.getChildAt(i)!,
+    converter: converterFor(field.type),
+  }));
+  const rows: T[] = new Array(table.numRows);
+  for (let row = 0; row < table.numRows; row++) {
+    const object: Record<string, unknown> = {};
+    for (const { name, vector, converter } of columns) {
+      object[name] = convert(converter, vector.get(row));
+    }
+    rows[row] = object as T;
+  }
+  return rows;
+}
