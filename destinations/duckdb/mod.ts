@@ -374,6 +374,8 @@ class DuckDbClient implements DestinationClient {
   #dataset: string;
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   #qualifiedDataset: string;
+  /** `"catalog".main`: where names resolve before the dataset exists. */
+  #mainSchema: string;
 
   #shared: SharedDatabase | undefined;
   #timestampFunctions: TimestampFunctions;
@@ -386,6 +388,7 @@ class DuckDbClient implements DestinationClient {
     this.#dataset = dataset;
     const [{ name }] = db.query<{ name: string }>("SELECT current_database() AS name");
     this.#qualifiedDataset = `${quoteIdentifier(name)}.${quoteIdentifier(dataset)}`;
+    this.#mainSchema = `${quoteIdentifier(name)}.main`;
   }
 
   qualifiedName(table: string): string {
@@ -441,8 +444,8 @@ class DuckDbClient implements DestinationClient {
     try {
       this.#db.run(`SET search_path = ${quoteLiteral(this.#qualifiedDataset)}`);
     } catch {
-      // the dataset is not created yet
-      this.#db.run("RESET search_path");
+      // the dataset is not created yet (RESET would leave the file for the in-memory catalog)
+      this.#db.run(`SET search_path = ${quoteLiteral(this.#mainSchema)}`);
     }
   }
 
