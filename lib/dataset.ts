@@ -6,6 +6,7 @@
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
 import type { DestinationClient } from "./destination.ts";
 import { quoteIdentifier } from "./load/sql.ts";
+import { readQueryArguments } from "./query_arguments.ts";
 
 /** Opens a destination client for one query; the dataset closes it afterwards. */
 export type ClientOpener = () => Promise<DestinationClient>;
@@ -107,9 +108,24 @@ export class Dataset {
     return new Relation(this.#open, name);
   }
 
-  /** Runs SQL against the destination; unqualified table names resolve in this dataset. */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    return withClient(this.#open, (c) => c.query<T>(sql));
+  /**
+   * Runs SQL against the destination; unqualified table names resolve in this dataset. `params`
+   * bind the placeholders (`?`, `$1`) of the statement, in order, as dlt's `execute_sql(sql,
+   * *args)` does; values come back as the destination's `query` converts them. A failing
+   * statement is a `DestinationError`.
+   *
+   * @example
+   * ```ts ignore
+   * const rows = await p.dataset().query("SELECT * FROM items WHERE id = ?", [2]);
+   * ```
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    try {
+      readQueryArguments("query()", arguments);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return withClient(this.#open, (c) => c.query<T>(sql, params));
   }
 
   /** Names of the tables in the dataset, including dlt's system tables. */

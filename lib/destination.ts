@@ -57,12 +57,16 @@ export interface DestinationClient {
    * version, the state and the `_dlt_loads` row that marks the package complete.
    */
   loadPackage(pkg: LoadPackage): Promise<void>;
-  /** Runs SQL and returns plain rows. */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  /** Runs SQL and returns an Arrow table. */
-  queryArrow(sql: string): Promise<ArrowTable>;
-  /** Runs SQL for its effect. */
-  execute(sql: string): Promise<void>;
+  /**
+   * Runs SQL and returns plain rows. `params` bind the statement's placeholders (`?`, `$1`) in
+   * order; a destination that cannot bind them refuses them, never ignores them. A statement
+   * that fails is a `DestinationError` with the database's error as its `cause`.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs SQL (with `params`, as {@linkcode DestinationClient.query}) and returns an Arrow table. */
+  queryArrow(sql: string, params?: readonly unknown[]): Promise<ArrowTable>;
+  /** Runs SQL (with `params`, as {@linkcode DestinationClient.query}) for its effect. */
+  execute(sql: string, params?: readonly unknown[]): Promise<void>;
   /** The SQL name of `table` in the dataset (quoted, qualified). */
   qualifiedName(table: string): string;
   /** The newest state committed for `pipelineName`, if any. */

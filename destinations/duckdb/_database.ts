@@ -26,6 +26,7 @@ import { DestinationError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
 import { type DatabaseLock, lockDatabase } from "./_file_lock.ts";
+import type { BoundParameter } from "./_parameters.ts";
 import { arrowRows } from "./_values.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
@@ -35,19 +36,21 @@ export interface DuckDbWasmDatabase {
   /**
    * Runs SQL (one or more statements) and returns the result of the last statement. The table
    * comes from the CommonJS copy of apache-arrow that DuckDB-WASM loads, so `instanceof` checks
-   * against an `apache-arrow` import fail; its methods work.
+   * against an `apache-arrow` import fail; its methods work. With `params` (from
+   * `bindParameters` of `_parameters.ts`), the SQL is one statement, prepared and run with them
+   * bound to its `?` / `$1` placeholders.
    */
-  queryArrow(sql: string): Table;
+  queryArrow(sql: string, params?: readonly BoundParameter[]): Table;
   /**
-   * Runs SQL (one or more statements) and returns the rows of the last statement as plain
-   * objects, converted as `arrowRows` of `_values.ts` says: integers and DECIMALs as numbers
-   * where a number holds them exactly, else exact (`bigint`, or the decimal's text); TIMESTAMP,
-   * TIMESTAMPTZ and DATE as `Date`; BLOB as `Uint8Array`; LIST as array; STRUCT and MAP as
-   * objects.
+   * Runs SQL as {@linkcode DuckDbWasmDatabase.queryArrow} does and returns the rows of the last
+   * statement as plain objects, converted as `arrowRows` of `_values.ts` says: integers and
+   * DECIMALs as numbers where a number holds them exactly, else exact (`bigint`, or the decimal's
+   * text); TIMESTAMP, TIMESTAMPTZ and DATE as `Date`; BLOB as `Uint8Array`; LIST as array; STRUCT
+   * and MAP as objects.
    */
-  query<T = Record<string, unknown>>(sql: string): T[];
-  /** Runs SQL (one or more statements) for its effect. */
-  run(sql: string): void;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly BoundParameter[]): T[];
+  /** Runs SQL (one or more statements, or one with `params`) for its effect. */
+  run(sql: string, params?: readonly BoundParameter[]): void;
   /** Checkpoints: the write-ahead log is folded into the file and removed. */
   checkpoint(): void;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
@@ -269,8 +272,18 @@ class WasmDatabase implements DuckDbWasmDatabase {
     return this.#connection;
   }
 
-  queryArrow(sql: string): Table {
+  queryArrow(sql: string, params?: readonly BoundParameter[]): Table {
     const connection = this.#open();
+    if (params !== undefined && params.length > 0) {
+      return this.#named(() => {
+        const statement = connection.prepare(sql);
+        try {
+          return statement.query(...params);
+        } finally {
+          statement.close();
+        }
+      });
+    }
     const statements = splitStatements(this.#bindings, sql);
     return this.#named(() => {
       for (const statement of statements.slice(0, -1)) connection.query(statement);
@@ -278,11 +291,15 @@ class WasmDatabase implements DuckDbWasmDatabase {
     });
   }
 
-  query<T = Record<string, unknown>>(sql: string): T[] {
-    return arrowRows<T>(this.queryArrow(sql));
+  query<T = Record<string, unknown>>(sql: string, params?: readonly BoundParameter[]): T[] {
+    return arrowRows<T>(this.queryArrow(sql, params));
   }
 
-  run(sql: string): void {
+  run(sql: string, params?: readonly BoundParameter[]): void {
+    if (params !== undefined && params.length > 0) {
+      this.queryArrow(sql, params);
+      return;
+    }
     const connection = this.#open();
     this.#named(() => connection.query(sql));
   }

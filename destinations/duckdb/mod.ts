@@ -31,13 +31,15 @@ import {
 } from "../../lib/schema/schema.ts";
 import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
-import { DestinationError } from "../../lib/errors.ts";
+import { DestinationError, DltError } from "../../lib/errors.ts";
 import {
   type DuckDbWasmDatabase,
   IN_MEMORY,
   openDuckDbWasm,
   preloadDuckDbWasm,
 } from "./_database.ts";
+import { bindParameters, type BoundParameter } from "./_parameters.ts";
+import { readQueryArguments } from "../../lib/query_arguments.ts";
 import { checkOptions, integer, type OptionSpec, text } from "../../lib/options.ts";
 import {
   type DuckDbCredentials,
@@ -262,6 +264,17 @@ function excerpt(message: string): string {
 }
 
 /**
+ * The error of a user's statement as a `DestinationError`: DuckDB's own (its message, long lines
+ * cut; DuckDB's error the cause), or with advice where DuckDB-WASM lacks ICU.
+ */
+function statementError(error: unknown): DltError {
+  const explained = explainTimestampError(error);
+  if (explained instanceof DltError) return explained;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DestinationError(excerpt(message), { cause: error });
+}
+
+/**
  * The SQL condition that keeps rows a `hardDelete` column of `table` does not flag (`true`, or
  * not null for other types); empty when it has none.
  */
@@ -395,44 +408,95 @@ class DuckDbClient implements DestinationClient {
     return `${this.#qualifiedDataset}.${quoteIdentifier(table)}`;
   }
 
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    return this.#userStatement(sql, () => this.#db.query<T>(sql));
+  /**
+   * Runs SQL (one or more statements; with `params`, one statement whose `?` / `$1`
+   * placeholders they bind) in this client's dataset and returns the rows of the last statement
+   * as plain objects. Values: integers (BIGINT, HUGEINT, UBIGINT, …) as numbers where
+   * `Number.isSafeInteger`, else `bigint`; DECIMAL of scale 0 the same, of scale > 0 as a number
+   * where the number's shortest text is the same decimal (`12.34`), else as DuckDB's exact text
+   * of it (`"12345678901234567890123.000000000"`, for a decimal library; dlt returns a
+   * `Decimal`); TIMESTAMP, TIMESTAMPTZ and DATE as `Date`; BLOB as `Uint8Array`; LIST as array;
+   * STRUCT and MAP as objects. Parameters bind as `_parameters.ts` says: strings, booleans, `null`
+   * and finite numbers (as DOUBLE); a `bigint`, `Date` or `Uint8Array` as text DuckDB casts where
+   * it meets a column. A failing statement is a `DestinationError` with DuckDB's message (long
+   * lines cut) and DuckDB's error as its `cause`; a parameter that cannot be bound, a `TypeError`.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.#userStatement(
+      "query()",
+      arguments,
+      sql,
+      params,
+      (bound) => this.#db.query<T>(sql, bound),
+    );
   }
 
-  queryArrow(sql: string): Promise<ArrowTable> {
-    return this.#userStatement(sql, () => this.#db.queryArrow(sql));
+  /**
+   * Runs SQL as {@linkcode DuckDbClient.query} does and returns the result of the last statement
+   * as an Arrow table (from DuckDB-WASM's copy of apache-arrow). A DECIMAL column is an Arrow
+   * Decimal vector: a value is its unscaled integer, the scale is in the field's type.
+   */
+  queryArrow(sql: string, params?: readonly unknown[]): Promise<ArrowTable> {
+    return this.#userStatement(
+      "queryArrow()",
+      arguments,
+      sql,
+      params,
+      (bound) => this.#db.queryArrow(sql, bound),
+    );
   }
 
-  execute(sql: string): Promise<void> {
-    return this.#userStatement(sql, () => this.#db.run(sql));
+  /** Runs SQL as {@linkcode DuckDbClient.query} does, for its effect. */
+  execute(sql: string, params?: readonly unknown[]): Promise<void> {
+    return this.#userStatement(
+      "execute()",
+      arguments,
+      sql,
+      params,
+      (bound) => this.#db.run(sql, bound),
+    );
   }
 
   /**
    * Runs SQL of the user's in this client's dataset, with the date and time functions that work
    * on `TIMESTAMPTZ` without ICU (`_timestamp_functions.ts`) and advice on what still does not.
    * A single statement that fails for want of ICU, maybe through a stored view that calls such a
-   * function, is tried again once with every macro created.
+   * function, is tried again once with every macro created. `args` are all the arguments of the
+   * calling `method`, checked; every error of the statement is a `DestinationError`.
    */
-  #userStatement<T>(sql: string, run: () => T): Promise<T> {
+  #userStatement<T>(
+    method: string,
+    args: IArguments,
+    sql: string,
+    params: readonly unknown[] | undefined,
+    run: (params: BoundParameter[] | undefined) => T,
+  ): Promise<T> {
+    let bound: BoundParameter[] | undefined;
+    try {
+      readQueryArguments(method, args);
+      bound = params === undefined ? undefined : bindParameters(params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     try {
       this.#useDataset();
       this.#timestampFunctions.prepare(sql);
       try {
-        return Promise.resolve(run());
+        return Promise.resolve(run(bound));
       } catch (error) {
-        const single = !sql.trim().replace(/;$/, "").includes(";");
+        const single = bound !== undefined || !sql.trim().replace(/;$/, "").includes(";");
         if (!callsIcuFunction(error) || !this.#timestampFunctions.createAll() || !single) {
           throw error;
         }
         try {
-          return Promise.resolve(run());
+          return Promise.resolve(run(bound));
         } catch (again) {
           // in a transaction, the first error aborted it
           throw /transaction is aborted/i.test((again as Error).message) ? error : again;
         }
       }
     } catch (error) {
-      return Promise.reject(explainTimestampError(error));
+      return Promise.reject(statementError(error));
     }
   }
 
