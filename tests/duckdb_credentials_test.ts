@@ -198,3 +198,92 @@ Deno.test("duckdb() reads its options like every options object", () => {
     message: /options in the URL are not supported/,
   });
 });
+
+Deno.test('credentials may come first, as in dlt\'s duckdb("x.duckdb")', async () => {
+  const dir = await tempDir("positional_credentials");
+  const path = join(dir, "positional.duckdb");
+  const p = pipeline({
+    pipelineName: "positional",
+    destination: duckdb(path),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  assert.equal((await p.run(items())).destinationLocation, path);
+  assert.deepEqual(
+    await nativeQuery(path, "SELECT count(*)::INT AS n FROM positional_dataset.items"),
+    [{ n: 2 }],
+  );
+  // re-opened by name, the pipeline recreates it from what it stored
+  const again = pipeline({ pipelineName: "positional", pipelinesDir: join(dir, "pipelines") });
+  assert.equal((await again.run(items())).destinationLocation, path);
+  assert.equal(await again.dataset().table("items").count(), 4);
+  // every form of credentials, and options after them
+  const withOptions = duckdb(`duckdb:///${join(dir, "url.duckdb")}`, { memoryLimit: "64MB" });
+  assert.equal(
+    withOptions.location!({ pipelineName: "p", datasetName: "d" }),
+    join(dir, "url.duckdb"),
+  );
+  assert.deepEqual(withOptions.factoryOptions, {
+    credentials: `duckdb:///${join(dir, "url.duckdb")}`,
+    memoryLimit: "64MB",
+  });
+  assert.equal(duckdb(":memory:").location!({ pipelineName: "p", datasetName: "d" }), ":memory:");
+  assert.throws(() => duckdb("md:db?motherduck_token=abc123"), {
+    name: "DestinationError",
+    message: /MotherDuck is not supported yet/,
+  });
+  assert.throws(() => duckdb("a.duckdb", { path: "b.duckdb" } as never), {
+    name: "RangeError",
+    message:
+      /duckdb\(\) was given the credentials "a.duckdb" and the option "path": both name the database; give one/,
+  });
+  assert.throws(() => duckdb("a.duckdb", { create_indexes: true } as never), {
+    name: "RangeError",
+    message: /Option "create_indexes" is not supported by duckdb\(\)/,
+  });
+  assert.throws(() => duckdb("a.duckdb", "b" as never), {
+    name: "TypeError",
+    message: /Options for duckdb\(\) after the credentials must be an object, got "b"/,
+  });
+  assert.throws(() => duckdb(5 as never), {
+    name: "TypeError",
+    message: /^duckdb\(\) takes the credentials \(a string\) or an options object; got 5$/,
+  });
+  assert.throws(() => (duckdb as (...args: unknown[]) => unknown)({}, {}), {
+    name: "TypeError",
+    message: /duckdb\(\) takes the credentials and then the options, or the options alone/,
+  });
+  assert.throws(() => (duckdb as (...args: unknown[]) => unknown)("a", {}, {}), {
+    name: "TypeError",
+    message: /duckdb\(\) takes at most two arguments/,
+  });
+});
+
+Deno.test("memoryLimit takes DuckDB's sizes, checked when the destination is made", async () => {
+  for (const memoryLimit of ["lots", "100", "1,5GB", "512 MiBs", "-1", "1KB", "15MB"]) {
+    assert.throws(() => duckdb({ memoryLimit }), {
+      name: "RangeError",
+      message: new RegExp(
+        `^Option "memoryLimit" of duckdb\\(\\) must be a size such as "512MB", "1GB" or "1\\.5GiB" \\(a number and one of the units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB\\), at least 16MB; got "${memoryLimit}"$`,
+      ),
+    });
+  }
+  assert.throws(() => duckdb({ memoryLimit: 512 as never }), {
+    name: "TypeError",
+    message: /Option "memoryLimit" of duckdb\(\) must be a size such as "512MB"/,
+  });
+  for (const memoryLimit of ["512MB", "1GB", "1.5GiB", "2 gb", ".5GB", "16MB", "100000000 bytes"]) {
+    duckdb({ memoryLimit });
+  }
+  // the limit reaches DuckDB
+  const dir = await tempDir("memory_limit");
+  const p = pipeline({
+    pipelineName: "limited",
+    destination: duckdb({ path: join(dir, "limited.duckdb"), memoryLimit: "1.5GiB" }),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  await p.run(items());
+  assert.deepEqual(
+    await p.dataset().query("SELECT current_setting('memory_limit') AS m"),
+    [{ m: "1.5 GiB" }],
+  );
+});

@@ -40,7 +40,16 @@ import {
 } from "./_database.ts";
 import { bindParameters, type BoundParameter } from "./_parameters.ts";
 import { readQueryArguments } from "../../lib/query_arguments.ts";
-import { checkOptions, integer, type OptionSpec, text } from "../../lib/options.ts";
+import {
+  checkOptions,
+  describeValue,
+  integer,
+  invalidValue,
+  isPlainObject,
+  type OptionCheck,
+  type OptionSpec,
+  text,
+} from "../../lib/options.ts";
 import {
   type DuckDbCredentials,
   type DuckDbLocation,
@@ -69,9 +78,11 @@ export interface DuckDbOptions {
    */
   credentials?: string;
   /**
-   * DuckDB's memory limit inside WASM; larger sorts spill to `<path>.tmp`. WASM memory never
-   * shrinks, so this bounds the process's footprint. Without it the limit is 192 MB, raised
-   * while loading wide tables (DuckDB needs about 160 KiB per column a load touches).
+   * DuckDB's memory limit inside WASM, a size in DuckDB's form: a number and a unit, e.g.
+   * `"512MB"`, `"1GB"`, `"1.5GiB"` (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), at least 16MB.
+   * Larger sorts spill to `<path>.tmp`. WASM memory never shrinks, so this bounds the process's
+   * footprint. Without it the limit is 192 MB, raised while loading wide tables (DuckDB needs
+   * about 160 KiB per column a load touches).
    */
   memoryLimit?: string;
   /**
@@ -82,11 +93,46 @@ export interface DuckDbOptions {
   lockTimeoutMs?: number;
 }
 
+/** Bytes per unit of DuckDB's memory sizes (`SET memory_limit`), by the names DuckDB accepts. */
+const MEMORY_UNITS = new Map<string, number>([
+  ["b", 1],
+  ["byte", 1],
+  ["bytes", 1],
+  ...[["k", "kilo"], ["m", "mega"], ["g", "giga"], ["t", "tera"]].flatMap(([letter, prefix], i) => {
+    const bytes = 1000 ** (i + 1);
+    return [
+      [letter, bytes],
+      [`${letter}b`, bytes],
+      [`${prefix}byte`, bytes],
+      [`${prefix}bytes`, bytes],
+      [`${letter}ib`, 1024 ** (i + 1)],
+    ] as [string, number][];
+  }),
+]);
+
+/** Smallest memory limit accepted: DuckDB fails to load with much less. */
+const MIN_MEMORY_BYTES = 16_000_000;
+
+/** A memory size in DuckDB's form (`"512MB"`, `"1.5 GiB"`), checked before DuckDB sees it. */
+function memorySize(): OptionCheck<string> {
+  const expected = 'a size such as "512MB", "1GB" or "1.5GiB" (a number and one of the units B, ' +
+    "KB, MB, GB, TB, KiB, MiB, GiB, TiB), at least 16MB";
+  return (value) => {
+    if (typeof value !== "string") return invalidValue(expected);
+    const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)\s*$/i.exec(value);
+    const unit = match === null ? undefined : MEMORY_UNITS.get(match[2].toLowerCase());
+    if (unit === undefined || Number(match![1]) * unit < MIN_MEMORY_BYTES) {
+      return invalidValue(expected, true);
+    }
+    return value;
+  };
+}
+
 /** How {@linkcode duckdb} checks its options. */
 const OPTIONS: OptionSpec<DuckDbOptions> = {
   path: text(),
   credentials: text(),
-  memoryLimit: text(),
+  memoryLimit: memorySize(),
   lockTimeoutMs: integer({ min: 0 }),
 };
 
@@ -183,18 +229,24 @@ let memoryDatabases = 0;
 /**
  * The DuckDB destination (DuckDB-WASM, durable file). Options as in dlt's
  * `dlt.destinations.duckdb()`, in camelCase; an unknown option is a `RangeError` that names the
- * option meant.
+ * option meant. As in dlt, the credentials may come first: `duckdb("data.duckdb")` is
+ * `duckdb({ credentials: "data.duckdb" })`, and other options may follow them.
  *
  * @example
  * ```ts ignore
  * import { duckdb } from "./mod.ts";
  * const destination = duckdb({ path: "./data.duckdb" });
  * const inWorkingFolder = duckdb({ credentials: ":pipeline:" });
+ * const asInDlt = duckdb("data.duckdb", { memoryLimit: "1GB" });
  * ```
  */
-export function duckdb(options: DuckDbOptions = {}): Destination {
+export function duckdb(
+  credentialsOrOptions: string | DuckDbOptions = {},
+  options?: Omit<DuckDbOptions, "path" | "credentials">,
+): Destination {
+  const given = readArguments(credentialsOrOptions, options, arguments.length);
   const { path, credentials, memoryLimit, lockTimeoutMs } = checkOptions(
-    options,
+    given,
     OPTIONS,
     "duckdb()",
     { snakeCase: "refuse", unsupported: DLT_ONLY_OPTIONS },
@@ -205,19 +257,19 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
     );
   }
   // a MotherDuck string is refused here, before anything is created
-  const given: DuckDbCredentials | undefined = path !== undefined
+  const named: DuckDbCredentials | undefined = path !== undefined
     ? { kind: "path", path }
     : credentials === undefined
     ? undefined
     : parseDuckDbCredentials(credentials);
   const memoryKey = `:memory:${++memoryDatabases}`;
-  const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(given, clientOptions);
+  const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(named, clientOptions);
   const keyOf = (location: DuckDbLocation) =>
     location.kind === "memory" ? memoryKey : location.path;
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
-    factoryOptions: { ...options },
+    factoryOptions: { ...given },
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const location = locate(clientOptions);
       const shared = await acquireDatabase(keyOf(location), location, {
@@ -241,6 +293,49 @@ export function duckdb(options: DuckDbOptions = {}): Destination {
       return location.kind === "memory" ? IN_MEMORY : location.path;
     },
   };
+}
+
+/**
+ * The options object of a `duckdb(...)` call: the object given, or dlt's positional credentials
+ * with the options that follow them.
+ */
+function readArguments(first: unknown, second: unknown, count: number): object {
+  if (typeof first !== "string") {
+    if (!isPlainObject(first)) {
+      throw new TypeError(
+        `duckdb() takes the credentials (a string) or an options object; got ${
+          describeValue(first)
+        }`,
+      );
+    }
+    if (count > 1) {
+      throw new TypeError(
+        `duckdb() takes the credentials and then the options, or the options alone; got ${
+          describeValue(first)
+        } and ${describeValue(second)}`,
+      );
+    }
+    return first;
+  }
+  if (count > 2) {
+    throw new TypeError("duckdb() takes at most two arguments: the credentials and the options");
+  }
+  if (second === undefined) return { credentials: first };
+  if (!isPlainObject(second)) {
+    throw new TypeError(
+      `Options for duckdb() after the credentials must be an object, got ${describeValue(second)}`,
+    );
+  }
+  for (const key of ["path", "credentials"]) {
+    if (key in second) {
+      throw new RangeError(
+        `duckdb() was given the credentials ${
+          describeValue(first)
+        } and the option "${key}": both name the database; give one`,
+      );
+    }
+  }
+  return { credentials: first, ...second };
 }
 
 /** Default memory limit of DuckDB, in MB. */
