@@ -287,3 +287,30 @@ Deno.test("memoryLimit takes DuckDB's sizes, checked when the destination is mad
     [{ m: "1.5 GiB" }],
   );
 });
+
+Deno.test("MotherDuck inside a duckdb:/// URL is refused too, creating nothing", async () => {
+  const token = "md_url_secret_0987654321";
+  const dir = await tempDir("motherduck_url");
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    for (const credentials of ["duckdb:///md:foo", `duckdb:///md:foo?motherduck_token=${token}`]) {
+      assert.throws(() => duckdb({ credentials }), (error: Error) => {
+        assert.ok(error instanceof DestinationError);
+        assert.match(error.message, /MotherDuck is not supported yet/);
+        assert.ok(!`${error.message} ${error.stack}`.includes(token));
+        return true;
+      });
+    }
+    assert.equal(redact(token), "***");
+    await withEnv("DESTINATION__DUCKDB__CREDENTIALS", "duckdb:///motherduck:bar", async () => {
+      const p = pipeline({ pipelineName: "md_url", pipelinesDir: "pipelines" });
+      const error = await p.run(items()).then(() => undefined, (error: Error) => error);
+      assert.match(String(error?.message), /MotherDuck is not supported yet/);
+    });
+  } finally {
+    Deno.chdir(cwd);
+  }
+  const files = await filesUnder(dir);
+  assert.ok(!files.some((file) => /duckdb|md:|motherduck/.test(file)), files.join(", "));
+});

@@ -6,7 +6,8 @@
  *   `duckdb:////absolute.duckdb` URL;
  * - `:pipeline:`: `<pipelineName>.duckdb` in the pipeline's working folder;
  * - `:memory:`: a database in memory (for tests);
- * - `md:` / `motherduck:`: MotherDuck, refused (with its token registered for redaction).
+ * - `md:` / `motherduck:`, bare or in a `duckdb:///` URL: MotherDuck, refused (with its token
+ *   registered for redaction).
  *
  * @module
  */
@@ -54,13 +55,16 @@ const MOTHERDUCK = /^(md|motherduck):/i;
  *   name: "DestinationError",
  *   message: /MotherDuck is not supported yet/,
  * });
+ * assert.throws(() => parseDuckDbCredentials("duckdb:///md:chess"), {
+ *   name: "DestinationError",
+ *   message: /MotherDuck is not supported yet/,
+ * });
  * ```
  */
 export function parseDuckDbCredentials(value: string): DuckDbCredentials {
-  if (MOTHERDUCK.test(value)) refuseMotherDuck(value);
-  let location = value;
-  if (URL_PREFIX.test(value)) {
-    location = value.replace(URL_PREFIX, "");
+  const location = value.replace(URL_PREFIX, "");
+  if (MOTHERDUCK.test(location)) refuseMotherDuck(location);
+  if (location !== value) {
     if (location.includes("?")) {
       throw new DestinationError(
         `Cannot use the DuckDB URL "${
