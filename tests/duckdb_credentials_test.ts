@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DestinationError, pipeline, resource } from "../mod.ts";
+import { DestinationError, pipeline, PipelineStepFailed, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { redact } from "../lib/redact.ts";
 import { tempDir } from "./_helpers.ts";
@@ -313,4 +313,44 @@ Deno.test("MotherDuck inside a duckdb:/// URL is refused too, creating nothing",
   }
   const files = await filesUnder(dir);
   assert.ok(!files.some((file) => /duckdb|md:|motherduck/.test(file)), files.join(", "));
+});
+
+Deno.test("a database file in a folder that does not exist fails before anything is extracted", async () => {
+  const dir = await tempDir("missing_folder");
+  const path = join(dir, "data", "re.duckdb");
+  let extracted = 0;
+  const counted = resource(function* () {
+    extracted++;
+    yield* ROWS;
+  }, { name: "items" });
+  const p = pipeline({
+    pipelineName: "missing_folder",
+    destination: duckdb({ path }),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  const error = await p.run(counted).then(() => undefined, (error: Error) => error);
+  assert.ok(error instanceof PipelineStepFailed, String(error));
+  assert.equal(error.step, "sync");
+  assert.ok(error.cause instanceof DestinationError);
+  assert.equal(
+    error.cause.message,
+    `Cannot open DuckDB database "${path}": the folder "${
+      join(dir, "data")
+    }" does not exist (create the folder, or give another path)`,
+  );
+  assert.equal(extracted, 0);
+  assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+  assert.equal(await Deno.stat(join(dir, "data")).then(() => true, () => false), false);
+  // reading fails the same way, and so does a parent that is a file
+  const reading = await p.dataset().table("items").rows().then(() => undefined, (e: Error) => e);
+  assert.ok(reading instanceof DestinationError);
+  assert.match(reading.message, /the folder ".*\/data" does not exist/);
+  await Deno.writeTextFile(join(dir, "data"), "not a folder");
+  const underFile = await p.run(counted).then(() => undefined, (e: Error) => e);
+  assert.match(String(underFile?.message), /"[^"]*\/data" is not a folder/);
+  // once the folder exists, the same pipeline loads
+  await Deno.remove(join(dir, "data"));
+  await Deno.mkdir(join(dir, "data"));
+  await p.run(counted);
+  assert.equal(await p.dataset().table("items").count(), 2);
 });

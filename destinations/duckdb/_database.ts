@@ -467,11 +467,38 @@ export async function openDuckDbWasm(
     return new WasmDatabase(IN_MEMORY, bindings, connection, undefined);
   }
   const absolute = nodePath.resolve(path);
+  checkDatabaseFolder(absolute);
   const lock = await cannotOpen(absolute, () => lockDatabase(absolute, lockTimeoutMs));
   try {
     return await cannotOpen(absolute, () => openLocked(absolute, lock, memoryLimit));
   } catch (error) {
     lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Refuses a database file whose folder does not exist: a `DestinationError` that names both.
+ * The folder is not created, as a mistyped path would otherwise make a new database unnoticed.
+ */
+export function checkDatabaseFolder(path: string): void {
+  const folder = nodePath.dirname(nodePath.resolve(path));
+  const stat = statIfAny(folder);
+  if (stat?.isDirectory()) return;
+  throw new DestinationError(
+    `Cannot open DuckDB database "${path}": ${
+      stat === undefined ? `the folder "${folder}" does not exist` : `"${folder}" is not a folder`
+    } (create the folder, or give another path)`,
+  );
+}
+
+/** The file information of `path`, or `undefined` when it (or a folder on its way) is missing. */
+function statIfAny(path: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // a file where a folder of the path should be
+    if ((error as { code?: string }).code === "ENOTDIR") return undefined;
     throw error;
   }
 }

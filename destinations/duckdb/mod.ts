@@ -33,6 +33,7 @@ import type { PipelineState } from "../../lib/state.ts";
 import { quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "../../lib/load/sql.ts";
 import { DestinationError, DltError } from "../../lib/errors.ts";
 import {
+  checkDatabaseFolder,
   type DuckDbWasmDatabase,
   IN_MEMORY,
   openDuckDbWasm,
@@ -66,7 +67,7 @@ import {
 export interface DuckDbOptions {
   /**
    * Path of the database file (relative to the working directory): the same as `credentials`
-   * given a path. Give one of the two.
+   * given a path. Give one of the two. Its folder must exist.
    */
   path?: string;
   /**
@@ -286,6 +287,8 @@ export function duckdb(
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
       const location = locate(clientOptions);
       if (location.kind === "memory") return openDatabases.has(memoryKey);
+      // the pipeline asks before it extracts: a path that cannot work fails before anything does
+      checkDatabaseFolder(location.path);
       return await Deno.stat(location.path).then(() => true, () => false);
     },
     location(clientOptions: DestinationClientOptions): string {
