@@ -110,4 +110,10 @@ export interface DestinationClientOptions {
   datasetName: string;
   /** The pipeline's working folder (where dlt's duckdb `:pipeline:` puts the database). */
   workingDir?: string;
+  /**
+   * The folder relative locations are resolved against; the pipeline passes the current
+   * directory of its first run.
+   * @default {the current directory}
+   */
+  baseDir?: string;
 }

@@ -2,8 +2,8 @@
  * Where the duckdb destination keeps a pipeline's data: the credentials forms of dlt's duckdb
  * destination (`dlt.destinations.duckdb(credentials=...)`, `destination.duckdb.credentials`).
  *
- * - a path (relative to the working directory), or a `duckdb:///relative.duckdb` /
- *   `duckdb:////absolute.duckdb` URL;
+ * - a path, or a `duckdb:///relative.duckdb` / `duckdb:////absolute.duckdb` URL (a relative path
+ *   is resolved against the folder where the pipeline first ran, as dlt does);
  * - `:pipeline:`: `<pipelineName>.duckdb` in the pipeline's working folder;
  * - `:memory:`: a database in memory (for tests);
  * - `md:` / `motherduck:`, bare or in a `duckdb:///` URL: MotherDuck, refused (with its token
@@ -31,6 +31,12 @@ export interface LocationContext {
   pipelineName: string;
   /** The pipeline's working folder (needed for `:pipeline:`). */
   workingDir?: string;
+  /**
+   * The folder relative paths are resolved against (the pipeline passes the current directory
+   * of its first run).
+   * @default {the current directory}
+   */
+  baseDir?: string;
 }
 
 /** `duckdb:///` (SQLAlchemy's form) and, as before, `duckdb://`. */
@@ -108,7 +114,9 @@ function decodeURIComponentSafe(text: string): string {
 /**
  * Where the data of a pipeline goes: `credentials` when given, else the configured credentials
  * (`destination.duckdb.credentials`: a string, or a table with `database`), else
- * `<pipelineName>.duckdb` in the working directory, as in dlt.
+ * `<pipelineName>.duckdb`, as in dlt. A relative path, the default one included, is resolved
+ * against `context.baseDir` (the current directory when absent); `:pipeline:` against the
+ * working folder.
  *
  * @example
  * ```ts
@@ -119,6 +127,10 @@ function decodeURIComponentSafe(text: string): string {
  *   kind: "file",
  *   path: "/home/me/.dlt/pipelines/chess/chess.duckdb",
  * });
+ * assert.deepEqual(locateDuckDb({ kind: "path", path: "data/chess.duckdb" }, {
+ *   ...context,
+ *   baseDir: "/home/me/project",
+ * }), { kind: "file", path: "/home/me/project/data/chess.duckdb" });
  * ```
  */
 export function locateDuckDb(
@@ -141,7 +153,7 @@ export function locateDuckDb(
         path: join(resolve(context.workingDir), `${context.pipelineName}.duckdb`),
       };
     case "path":
-      return { kind: "file", path: resolve(given.path) };
+      return { kind: "file", path: resolve(context.baseDir ?? "", given.path) };
   }
 }
 

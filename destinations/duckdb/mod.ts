@@ -66,16 +66,17 @@ import {
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
   /**
-   * Path of the database file (relative to the working directory): the same as `credentials`
-   * given a path. Give one of the two. Its folder must exist.
+   * Path of the database file (relative to the directory where the pipeline first ran): the
+   * same as `credentials` given a path. Give one of the two. Its folder must exist.
    */
   path?: string;
   /**
    * Where the data goes, as dlt's duckdb credentials: a file path, a `duckdb:///relative.duckdb`
-   * or `duckdb:////absolute.duckdb` URL, `":pipeline:"` (`<pipelineName>.duckdb` in the
+   * or `duckdb:////absolute.duckdb` URL (relative paths are resolved against the directory where
+   * the pipeline first ran, as in dlt), `":pipeline:"` (`<pipelineName>.duckdb` in the
    * pipeline's working folder) or `":memory:"` (a database in memory that lives as long as this
    * destination object, for tests). MotherDuck (`md:`) is not supported yet.
-   * @default {`destination.duckdb.credentials` from config (`DESTINATION__DUCKDB__CREDENTIALS`), else `<pipelineName>.duckdb` in the working directory}
+   * @default {`destination.duckdb.credentials` from config (`DESTINATION__DUCKDB__CREDENTIALS`), else `<pipelineName>.duckdb` in the directory where the pipeline first ran}
    */
   credentials?: string;
   /**
