@@ -326,3 +326,55 @@ Deno.test("query converts DuckDB values to plain JS values", async () => {
     await db.close();
   });
 });
+
+/** The value of a decimal text (`-0.5`, `1e-7`) as an integer and a power of ten, normalized. */
+function decimalValue(text: string): string {
+  const [, sign, whole, fraction = "", exponent = "0"] = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/
+    .exec(text)!;
+  let digits = BigInt(whole + fraction);
+  let power = Number(exponent) - fraction.length;
+  while (digits !== 0n && digits % 10n === 0n) {
+    digits /= 10n;
+    power++;
+  }
+  return digits === 0n ? "0" : `${sign}${digits}e${power}`;
+}
+
+Deno.test("decimals are numbers exactly when the number's text is the decimal (random values)", async () => {
+  // random decimals of 1 to `precision` digits, from a fixed seed
+  let seed = 42;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const db = await openDuckDbWasm(":memory:");
+  try {
+    for (const [precision, scale] of [[38, 9], [18, 3], [38, 20], [17, 16], [38, 30], [10, 2]]) {
+      const literals = Array.from({ length: 1000 }, () => {
+        const length = 1 + Math.floor(random() * precision);
+        const digits = Array.from({ length }, () => Math.floor(random() * 10)).join("")
+          .padStart(scale + 1, "0");
+        const point = digits.length - scale;
+        const sign = random() < 0.5 ? "-" : "";
+        return `('${sign}${digits.slice(0, point)}.${
+          digits.slice(point)
+        }'::DECIMAL(${precision}, ${scale}))`;
+      });
+      const rows = db.query<{ value: unknown; text: string }>(
+        `SELECT value, value::VARCHAR AS text FROM (VALUES ${literals.join(", ")}) AS t(value)`,
+      );
+      let numbers = 0;
+      for (const { value, text } of rows) {
+        if (typeof value === "number") {
+          numbers++;
+          assert.equal(decimalValue(String(value)), decimalValue(text), `${value} for ${text}`);
+        } else {
+          assert.equal(value, text);
+          assert.notEqual(decimalValue(String(Number(text))), decimalValue(text), text);
+        }
+      }
+      // up to 15 digits every value is a number; with more, short values are, long ones text
+      if (precision <= 15) assert.equal(numbers, rows.length);
+      else assert.ok(numbers > 0 && numbers < rows.length, `${numbers} numbers`);
+    }
+  } finally {
+    await db.close();
+  }
+});

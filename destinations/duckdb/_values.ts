@@ -1,12 +1,12 @@
 /**
  * DuckDB values, as DuckDB-WASM returns them in Arrow tables, turned into plain JS values: the
  * rows of `query`. The rule for numbers: a value a JS number holds exactly is a number; any other
- * stays exact, as a `bigint` (integers) or as DuckDB's text of it (decimals with a fractional
- * part, which JS has no type for; dlt returns a `Decimal`).
+ * stays exact, as a `bigint` (integers) or as DuckDB's text of it (decimals of a scale above 0,
+ * which JS has no type for; dlt returns a `Decimal`).
  *
  * @module
  */
-import { type Table, Type, util } from "../../lib/deps/apache_arrow.ts";
+import { type Table, Type } from "../../lib/deps/apache_arrow.ts";
 import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
 
 type Converter = (value: unknown) => unknown;
@@ -41,15 +41,33 @@ function canonicalDecimal(text: string): string {
   return `${sign}${significant}e${power}`;
 }
 
+/** Unscaled values below this have at most 15 digits: their decimals are all numbers. */
+const FIFTEEN_DIGITS = 10n ** 15n;
+
 /**
  * A DECIMAL value of scale > 0: a number when the number's shortest text is the same decimal
  * (`12.34`, `0.1`: at most 15 significant digits always are, 16 or 17 may be), else the exact
  * text with the column's scale.
  */
 function decimal(unscaled: bigint, scale: number): number | string {
+  // an exact integer divided by an exact power of ten (up to 10^22) is rounded once, as
+  // Number(text) rounds; a decimal of at most 15 digits is the shortest text of that number
+  if (-FIFTEEN_DIGITS < unscaled && unscaled < FIFTEEN_DIGITS && scale <= 22) {
+    return Number(unscaled) / 10 ** scale;
+  }
   const text = decimalText(unscaled, scale);
   const number = Number(text);
   return canonicalDecimal(String(number)) === canonicalDecimal(text) ? number : text;
+}
+
+/**
+ * The unscaled integer of an Arrow decimal value: 32-bit words, least significant first, two's
+ * complement (DuckDB's decimals are 128-bit).
+ */
+function unscaledDecimal(words: Uint32Array): bigint {
+  let value = 0n;
+  for (let i = words.length - 1; i >= 0; i--) value = (value << 32n) | BigInt(words[i]);
+  return BigInt.asIntN(words.length * 32, value);
 }
 
 const identity: Converter = (value) => value;
@@ -62,7 +80,7 @@ function converterFor(type: DataType): Converter {
       return (value) => typeof value === "bigint" ? integer(value) : value;
     case Type.Decimal: {
       const scale = (type as Decimal).scale;
-      const unscaled = (value: unknown) => BigInt(util.bigNumToString(value as never));
+      const unscaled = (value: unknown) => unscaledDecimal(value as Uint32Array);
       if (scale === 0) return (value) => integer(unscaled(value));
       return (value) => decimal(unscaled(value), scale);
     }
