@@ -190,6 +190,8 @@ export class Pipeline {
   #exportSchemaPath: string | undefined;
   #refresh: RefreshMode | undefined;
   #lockPath: string;
+  /** The current directory of the pipeline's first run (see `PipelineSettings.baseDir`). */
+  #baseDir: string;
   #lockTimeoutMs: number;
   /** The state of the last committed load, as the working folder has it. */
   #committed: PipelineState | undefined;
@@ -223,6 +225,8 @@ export class Pipeline {
       ? `${baseDataset}_${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}`
       : baseDataset;
     this.#destinationOption = options.destination ?? stored?.destination ?? "duckdb";
+    // relative locations resolve where the pipeline first ran, as dlt's initial_cwd
+    this.#baseDir = stored?.baseDir ?? Deno.cwd();
     this.#store = new PackageStore(this.workingDir);
     if (options.importSchemaPath !== undefined) {
       this.#importSchemaPath = resolve(options.importSchemaPath);
@@ -346,6 +350,7 @@ export class Pipeline {
         options: destination.factoryOptions && { ...destination.factoryOptions },
         location: destination.location?.(this.#clientOptions()),
       },
+      baseDir: this.#baseDir,
     };
   }
 
@@ -660,6 +665,7 @@ export class Pipeline {
       pipelineName: this.pipelineName,
       datasetName: this.datasetName,
       workingDir: this.workingDir,
+      baseDir: this.#baseDir,
     };
   }
 

@@ -26,6 +26,11 @@ export interface PipelineSettings {
   datasetName: string;
   /** The destination loaded into. */
   destination: StoredDestination;
+  /**
+   * The current directory of the pipeline's first run: relative destination locations (a
+   * DuckDB file) resolve against it, as dlt's `initial_cwd`.
+   */
+  baseDir?: string;
 }
 
 /** Name of the settings file in the working folder. */

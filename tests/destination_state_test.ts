@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   attach,
   DltError,
@@ -20,6 +21,7 @@ import {
 } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
+import { nativeQuery } from "./_native_duckdb.ts";
 
 // expected warnings are asserted through onLog; keep them off the console
 setLogLevel("ERROR");
@@ -212,4 +214,34 @@ Deno.test("attach() opens a pipeline that ran before where it loaded, and fails 
   const moved = attach({ pipelineName: "attached", pipelinesDir, datasetName: "moved_dataset" });
   assert.equal(moved.datasetName, "moved_dataset");
   assert.deepEqual((await moved.destination()).factoryOptions, { path });
+});
+
+Deno.test("re-opened from another directory, a relative DuckDB path still names the first run's file, as dlt's initial_cwd", async () => {
+  const dir = await tempDir("relative");
+  const pipelinesDir = join(dir, "pipelines");
+  const [first, elsewhere] = [join(dir, "first"), join(dir, "elsewhere")];
+  await Deno.mkdir(first);
+  await Deno.mkdir(elsewhere);
+  const script = fileURLToPath(new URL("./_scripts/relative_run.ts", import.meta.url));
+  const run = async (cwd: string, ...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, pipelinesDir, ...args],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.ok(out.success, stderr);
+    return { rows: Number(new TextDecoder().decode(out.stdout).trim()), stderr };
+  };
+  assert.equal((await run(first, "2", "first")).rows, 2);
+  const again = await run(elsewhere, "3");
+  assert.equal(again.rows, 1, "only the new row: the cursor and the file are the first run's");
+  assert.ok(!again.stderr.includes("WARNING"), again.stderr);
+  assert.deepEqual([...Deno.readDirSync(elsewhere)], []);
+  const rows = await nativeQuery(
+    join(first, "rel.duckdb"),
+    "SELECT id FROM rel.rel.items ORDER BY id",
+  );
+  assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2, 3]);
 });
