@@ -22,6 +22,15 @@ async function ids(p: Pipeline): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
+/** The one normalized package of `p`: its load id, folder, and its `items` job file. */
+function normalizedJob(p: Pipeline): { loadId: string; dir: string; job: string; path: string } {
+  const normalized = join(p.workingDir, "load", "normalized");
+  const [loadId] = [...Deno.readDirSync(normalized)].map((e) => e.name);
+  const dir = join(normalized, loadId);
+  const job = [...Deno.readDirSync(dir)].find((e) => e.name.startsWith("items."))!.name;
+  return { loadId, dir, job, path: join(dir, job) };
+}
+
 /** Runs `p` with `data`, expecting the poisoned package's error. */
 async function failedRun(p: Pipeline, loadId: string, data: ReturnType<typeof items>) {
   const error = await p.run(data).catch((e) => e);
@@ -42,15 +51,10 @@ Deno.test("a package with a damaged job file fails every run, loading nothing ne
   await p.run(items(1, 2));
   await p.extract(items(3));
   await p.normalize();
-  const normalized = join(p.workingDir, "load", "normalized");
-  const [loadId] = [...Deno.readDirSync(normalized)].map((e) => e.name);
-  const job = [...Deno.readDirSync(join(normalized, loadId))].find((e) =>
-    e.name.startsWith("items.")
-  )!;
+  const { loadId, dir, job, path } = normalizedJob(p);
   // the id of the row becomes text the destination refuses (the file keeps its size)
-  const columns = JSON.parse(await Deno.readTextFile(join(normalized, loadId, "package.json")))
-    .jobs.find((j: { file: string }) => j.file === job.name).columns as string[];
-  const path = join(normalized, loadId, job.name);
+  const columns = JSON.parse(await Deno.readTextFile(join(dir, "package.json")))
+    .jobs.find((j: { file: string }) => j.file === job).columns as string[];
   const fields = (await Deno.readTextFile(path)).trimEnd().split(",");
   assert.equal(fields[columns.indexOf("id")], "3");
   fields[columns.indexOf("id")] = "x";
@@ -70,12 +74,7 @@ Deno.test("a job file cut after normalize is a terminal error naming dropPending
   const { p } = await tempPipeline("poisoned_cut");
   await p.extract(items(1, 2, 3));
   await p.normalize();
-  const normalized = join(p.workingDir, "load", "normalized");
-  const [loadId] = [...Deno.readDirSync(normalized)].map((e) => e.name);
-  const job = [...Deno.readDirSync(join(normalized, loadId))].find((e) =>
-    e.name.startsWith("items.")
-  )!;
-  const path = join(normalized, loadId, job.name);
+  const { path } = normalizedJob(p);
   await Deno.truncate(path, (await Deno.stat(path)).size - 3);
   const error = await p.run(items(4)).catch((e) => e);
   assert.ok(error instanceof PendingPackageFailed, String(error));
