@@ -25,7 +25,8 @@ import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
-import { type DatabaseLock, lockDatabase } from "./_file_lock.ts";
+import { lockDatabase } from "./_file_lock.ts";
+import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import { arrowRows } from "./_values.ts";
 
@@ -238,13 +239,13 @@ class WasmDatabase implements DuckDbWasmDatabase {
   readonly path: string;
   #bindings: DuckDBBindings;
   #connection: DuckDBConnection | undefined;
-  #lock: DatabaseLock | undefined;
+  #lock: FileLock | undefined;
 
   constructor(
     path: string,
     bindings: DuckDBBindings,
     connection: DuckDBConnection,
-    lock: DatabaseLock | undefined,
+    lock: FileLock | undefined,
   ) {
     this.path = path;
     this.#bindings = bindings;
@@ -522,7 +523,7 @@ async function cannotOpen<T>(path: string, open: () => Promise<T>): Promise<T> {
 /** Opens the file `path`, whose lock this process holds. */
 async function openLocked(
   path: string,
-  lock: DatabaseLock,
+  lock: FileLock,
   memoryLimit: string | undefined,
 ): Promise<DuckDbWasmDatabase> {
   recoverRebuild(path);
