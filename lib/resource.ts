@@ -23,10 +23,10 @@ import {
   text,
 } from "./options.ts";
 import {
-  MERGE_HINTS,
   type Normalized,
   type NormalizedHints,
   normalizeHints,
+  overlayHints,
   readHintOptions,
   RESOURCE_HINTS_SPEC,
   type ResourceHints,
@@ -288,12 +288,7 @@ export class DltResource {
   applyHints(hints: ApplyHintsOptions): this {
     const where = `applyHints() of resource "${this.name}"`;
     const { incremental, ...given } = readHintOptions(hints, APPLY_HINTS_SPEC, where);
-    const merged: Record<string, unknown> = { ...this.hints };
-    if (given.writeDisposition !== undefined) {
-      for (const key of MERGE_HINTS) delete merged[key];
-    }
-    Object.assign(merged, given);
-    const checked = normalizeHints(merged as NormalizedHints, where);
+    const checked = normalizeHints(overlayHints(this.hints, given), where);
     for (const key of Object.keys(this.hints)) delete (this.hints as Record<string, unknown>)[key];
     Object.assign(this.hints, checked);
     if (incremental !== undefined) this.incremental = incremental;

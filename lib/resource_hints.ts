@@ -148,6 +148,22 @@ export const MERGE_HINTS = [
   "deduplicated",
 ] as const;
 
+/**
+ * `base` with `over` laid on it, as `applyHints()` and the `run()` options do: a hint `over`
+ * gives replaces `base`'s, and a write disposition it gives replaces `base`'s merge settings as
+ * well (dlt's dict is one value).
+ */
+export function overlayHints(base: NormalizedHints, over: NormalizedHints): NormalizedHints {
+  const kept: Record<string, unknown> = { ...base };
+  if (over.writeDisposition !== undefined) {
+    for (const key of MERGE_HINTS) delete kept[key];
+  }
+  for (const [key, value] of Object.entries(over)) {
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept as NormalizedHints;
+}
+
 /** The merge hints that only one strategy uses, with that strategy. */
 const STRATEGY_HINTS: Partial<Record<typeof MERGE_HINTS[number], MergeStrategy>> = {
   validityColumnNames: "scd2",

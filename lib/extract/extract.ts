@@ -7,8 +7,8 @@
 import type { DltResource, ResourceContext } from "../resource.ts";
 import {
   keyColumns,
-  MERGE_HINTS,
   type NormalizedHints,
+  overlayHints,
   type ResourceHints,
 } from "../resource_hints.ts";
 import type { DltSource } from "../source.ts";
@@ -84,9 +84,7 @@ export async function extractSource(
     return { state, signal, incremental: cursor, config: configs.get(r) ?? {} };
   };
   const configs = new Map<DltResource, Record<string, unknown>>();
-  const overrides = Object.fromEntries(
-    Object.entries(options.hints ?? {}).filter(([, value]) => value !== undefined),
-  ) as NormalizedHints;
+  const overrides = options.hints ?? {};
   const resolvedHints = new Map<
     DltResource,
     TableHints & { tableName: ResourceHints["tableName"] }
@@ -230,13 +228,7 @@ function resolveHints(
   overrides: NormalizedHints,
   source: DltSource,
 ): TableHints & { tableName: ResourceHints["tableName"] } {
-  const own: NormalizedHints = { ...r.hints };
-  // a write disposition given to run() replaces the resource's merge settings (dlt's dict is one
-  // value), as applyHints() does
-  if (overrides.writeDisposition !== undefined) {
-    for (const key of MERGE_HINTS) delete own[key];
-  }
-  const h = { ...own, ...overrides };
+  const h = overlayHints(r.hints, overrides);
   const strategy = h.writeDisposition === "merge" ? h.mergeStrategy : undefined;
   if (strategy === "upsert" || strategy === "insert-only") checkKeyedStrategy(r, h, strategy);
   // per entity: the source's contract, then the resource's, then the run's
