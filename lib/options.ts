@@ -210,6 +210,23 @@ function editDistance(a: string, b: string, limit: number): number {
 }
 
 /**
+ * How function `kind` names itself in errors: `resource "users"` when its options name it under
+ * `nameKey`, else `resource()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeCall } from "./options.ts";
+ * assert.equal(describeCall("resource", { name: "users" }), 'resource "users"');
+ * assert.equal(describeCall("pipeline", {}, "pipelineName"), "pipeline()");
+ * ```
+ */
+export function describeCall(kind: string, options: unknown, nameKey = "name"): string {
+  const name = isPlainObject(options) ? options[nameKey] : undefined;
+  return typeof name === "string" && name !== "" ? `${kind} "${name}"` : `${kind}()`;
+}
+
+/**
  * Checks one option's value and returns it as the option keeps it; a value it refuses is
  * reported with {@linkcode invalidValue}.
  */

@@ -13,6 +13,7 @@ import {
   abortSignal,
   boolean,
   checkOptions,
+  describeCall,
   integer,
   invalidValue,
   isPlainObject,
@@ -195,8 +196,7 @@ const PIPELINE_UNSUPPORTED = {
 
 /** Reads the options of `pipeline()`. */
 export function readPipelineOptions(options: unknown): PipelineOptions {
-  const name = isPlainObject(options) ? options.pipelineName : undefined;
-  const where = typeof name === "string" && name !== "" ? `pipeline "${name}"` : "pipeline()";
+  const where = describeCall("pipeline", options, "pipelineName");
   return checkOptions(options, PIPELINE_SPEC, where, {
     snakeCase: "refuse",
     unsupported: PIPELINE_UNSUPPORTED,

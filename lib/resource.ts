@@ -11,6 +11,7 @@ import {
   boolean,
   checkOptions,
   checkValue,
+  describeCall,
   describeValue,
   func,
   instanceOf,
@@ -141,12 +142,6 @@ const ADD_LIMIT_SPEC: OptionSpec<AddLimitOptions> = {
   maxTime: number({ min: 0 }),
   countRows: boolean(),
 };
-
-/** How a function names itself in errors: `resource "users"` when the name is known. */
-function describeCall(kind: string, options: unknown): string {
-  const name = isPlainObject(options) ? options.name : undefined;
-  return typeof name === "string" && name !== "" ? `${kind} "${name}"` : `${kind}()`;
-}
 
 type Step =
   | { kind: "map"; fn: (item: unknown) => unknown }

@@ -6,7 +6,15 @@
 import { DltResource } from "./resource.ts";
 import type { SchemaContract } from "./schema/contract.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
-import { boolean, checkOptions, describeValue, integer, type OptionSpec, text } from "./options.ts";
+import {
+  boolean,
+  checkOptions,
+  describeCall,
+  describeValue,
+  integer,
+  type OptionSpec,
+  text,
+} from "./options.ts";
 import { RESOURCE_HINTS_SPEC, UNSUPPORTED_HINTS } from "./resource_hints.ts";
 
 /** Options of {@linkcode source}. */
@@ -42,9 +50,7 @@ export class DltSource {
 
   /** Use {@linkcode source} instead. */
   constructor(resources: DltResource[], options: SourceOptions) {
-    const name = typeof options?.name === "string" && options.name !== "" ? options.name : "";
-    const where = name ? `source "${name}"` : "source()";
-    options = checkOptions(options, SOURCE_SPEC, where, {
+    options = checkOptions(options, SOURCE_SPEC, describeCall("source", options), {
       snakeCase: "refuse",
       unsupported: {
         section: UNSUPPORTED_HINTS.section,
