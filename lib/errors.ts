@@ -251,14 +251,22 @@ export class PendingPackageFailed extends PipelineStepFailed {
   }
 
   /**
-   * `error`, raised by `step` on pending package `loadId`, as the run reports it: a step error
-   * as it is, a transient one as a {@linkcode PipelineStepFailed} (the next run may succeed),
-   * any other as a {@linkcode PendingPackageFailed}.
+   * Runs `fn`, `step` on pending package `loadId`. Its errors are reported as the run reports
+   * them: a step error as it is, a transient one as a {@linkcode PipelineStepFailed} (the next run
+   * may succeed), any other as a {@linkcode PendingPackageFailed}.
    */
-  static of(step: "normalize" | "load", loadId: string, error: unknown): PipelineStepFailed {
-    if (error instanceof PipelineStepFailed) return error;
-    return error instanceof DltError && error.transient
-      ? new PipelineStepFailed(step, loadId, error)
-      : new PendingPackageFailed(step, loadId, error);
+  static async during<T>(
+    step: "normalize" | "load",
+    loadId: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof PipelineStepFailed) throw error;
+      throw error instanceof DltError && error.transient
+        ? new PipelineStepFailed(step, loadId, error)
+        : new PendingPackageFailed(step, loadId, error);
+    }
   }
 }

@@ -306,18 +306,18 @@ export class Pipeline {
       for (const loadId of await this.#store.list(stage)) {
         const dir = this.#store.dir(stage, loadId);
         const next = stage === "extracted" ? "normalize" : "load";
-        const manifest = await this.#store.readManifest(dir).catch((error) => {
-          throw PendingPackageFailed.of(next, loadId, error);
-        });
+        const manifest = await PendingPackageFailed.during(
+          next,
+          loadId,
+          () => this.#store.readManifest(dir),
+        );
         if (manifest.state !== undefined) {
           this.#pending.push(manifest.state);
           if (manifest.state.version > (state?.version ?? -1)) state = manifest.state;
         }
         if (stage === "normalized") {
           this.#adoptSchema(
-            await this.#store.readSchema(dir).catch((error) => {
-              throw PendingPackageFailed.of(next, loadId, error);
-            }),
+            await PendingPackageFailed.during(next, loadId, () => this.#store.readSchema(dir)),
           );
         }
       }
@@ -435,19 +435,6 @@ export class Pipeline {
     this.#pending = [];
   }
 
-  /** Runs `step` on pending package `loadId`: its errors as {@linkcode PendingPackageFailed.of} says. */
-  async #pendingStep<T>(
-    step: "normalize" | "load",
-    loadId: string,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw PendingPackageFailed.of(step, loadId, error);
-    }
-  }
-
   async #step<T>(step: PipelineStep, loadId: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -538,7 +525,7 @@ export class Pipeline {
         continue;
       }
       // a package that fails to normalize stays pending, and fails every run the same way
-      await this.#pendingStep("normalize", loadId, async () => {
+      await PendingPackageFailed.during("normalize", loadId, async () => {
         const dir = this.#store.dir("extracted", loadId);
         const manifest = await this.#store.readManifest(dir);
         const schema = this.#schemas.get(manifest.schemaName) ??

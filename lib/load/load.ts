@@ -9,7 +9,7 @@ import { nestedTablesOf } from "../schema/schema.ts";
 import type { PackageStore } from "./package_store.ts";
 import { checkJobFile } from "./job_files.ts";
 import type { PipelineState } from "../state.ts";
-import { DltError, PendingPackageFailed } from "../errors.ts";
+import { PendingPackageFailed } from "../errors.ts";
 
 /** What loading one package did. */
 export interface LoadPackageResult {
@@ -37,15 +37,19 @@ export async function loadNormalizedPackage(
   onCommitted?: (state: PipelineState) => Promise<void>,
 ): Promise<LoadPackageResult> {
   const dir = store.dir("normalized", loadId);
-  const manifest = await terminal(loadId, () => store.readManifest(dir));
-  const schema = await terminal(loadId, () => store.readSchema(dir));
+  const manifest = await PendingPackageFailed.during("load", loadId, () => store.readManifest(dir));
+  const schema = await PendingPackageFailed.during("load", loadId, () => store.readSchema(dir));
   const rowCounts: Record<string, number> = {};
   for (const job of manifest.jobs) rowCounts[job.table] = (rowCounts[job.table] ?? 0) + job.rows;
   const alreadyLoaded = await client.isLoaded(loadId);
   if (!alreadyLoaded) {
     // a job file cut after normalize wrote it (a full disk, a crash) fails before any load
     for (const job of manifest.jobs) {
-      await terminal(loadId, () => checkJobFile(loadId, join(dir, job.file), job.bytes));
+      await PendingPackageFailed.during(
+        "load",
+        loadId,
+        () => checkJobFile(loadId, join(dir, job.file), job.bytes),
+      );
     }
     const replaceTables: string[] = [];
     for (const [name, hints] of Object.entries(manifest.tables)) {
@@ -58,7 +62,7 @@ export async function loadNormalizedPackage(
         replaceTables.push(name);
       }
     }
-    await terminal(loadId, () =>
+    await PendingPackageFailed.during("load", loadId, () =>
       client.loadPackage({
         loadId,
         schema,
@@ -77,17 +81,4 @@ export async function loadNormalizedPackage(
   if (manifest.state !== undefined) await onCommitted?.(manifest.state);
   await store.move(loadId, "normalized", "loaded");
   return { loadId, schemaName: manifest.schemaName, rowCounts, alreadyLoaded };
-}
-
-/**
- * Runs `fn`; an error it raises that is not transient fails the same way on every run, so it
- * becomes a {@linkcode PendingPackageFailed} of `loadId`.
- */
-async function terminal<T>(loadId: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof DltError && error.transient) throw error;
-    throw new PendingPackageFailed("load", loadId, error);
-  }
 }
