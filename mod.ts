@@ -48,6 +48,7 @@ export {
   Pipeline,
   pipeline,
   type PipelineOptions,
+  type PipelineSqlClient,
   type RefreshMode,
   type RunData,
   type RunOptions,
@@ -122,8 +123,11 @@ export type {
   DestinationCapabilities,
   DestinationClient,
   DestinationClientOptions,
+  JobClient,
+  LoaderFileFormat,
   LoadJob,
   LoadPackage,
+  SqlClient,
 } from "./lib/destination.ts";
 export type { NamingConventionFactory, NamingOption } from "./lib/normalize/conventions.ts";
 export {

@@ -4,20 +4,35 @@
  * @module
  */
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
-import type { DestinationClient } from "./destination.ts";
+import type { DestinationClient, SqlClient } from "./destination.ts";
+import { DestinationError } from "./errors.ts";
 import { quoteIdentifier } from "./load/sql.ts";
 import { readQueryArguments } from "./query_arguments.ts";
 
 /** Opens a destination client for one query; the dataset closes it afterwards. */
 export type ClientOpener = () => Promise<DestinationClient>;
 
-async function withClient<T>(open: ClientOpener, fn: (c: DestinationClient) => Promise<T>) {
+async function withClient<T>(open: ClientOpener, fn: (c: SqlClient) => Promise<T>) {
   const client = await open();
   try {
-    return await fn(client);
+    return await fn(sqlOf(client));
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The SQL client of `client`; a `DestinationError` when its destination has none (reading data
+ * back needs a destination that speaks SQL).
+ */
+export function sqlOf(client: DestinationClient, destinationName?: string): SqlClient {
+  if (client.sql !== undefined) return client.sql;
+  const name = destinationName === undefined
+    ? "This destination"
+    : `Destination "${destinationName}"`;
+  throw new DestinationError(
+    `${name} has no SQL client: dataset() and sqlClient() read data back through SQL; use an SQL destination such as "duckdb" or "postgres"`,
+  );
 }
 
 /** A table of the dataset, optionally narrowed by {@linkcode Relation.limit} or {@linkcode Relation.select}. */
@@ -58,7 +73,7 @@ export class Relation {
     return new Relation(this.#open, this.#table, this.#columns, this.#limit, columns);
   }
 
-  #sql(client: DestinationClient): string {
+  #sql(client: SqlClient): string {
     const columns = this.#columns?.map(quoteIdentifier).join(", ") ?? "*";
     let sql = `SELECT ${columns} FROM ${client.qualifiedName(this.#table)}`;
     if (this.#orderBy?.length) sql += ` ORDER BY ${this.#orderBy.map(quoteIdentifier).join(", ")}`;

@@ -5,16 +5,23 @@
  * @module
  */
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
-import type { StoredSchema } from "./schema/schema.ts";
+import type { MergeStrategy, StoredSchema } from "./schema/schema.ts";
 import type { PipelineState } from "./state.ts";
 
-/** What a destination can do, as data. */
+/** A format of the job files the normalizer writes for the loader. */
+export type LoaderFileFormat = "csv" | "jsonl";
+
+/** What a destination can do, as data the engine reads. */
 export interface DestinationCapabilities {
-  /** File format the normalizer writes for this destination. */
-  preferredLoaderFileFormat: "csv";
-  /** Longest identifier the destination accepts; longer names are shortened with a hash. */
+  /** File format the normalizer writes unless `loaderFileFormat` picks another supported one. */
+  preferredLoaderFileFormat: LoaderFileFormat;
+  /** Every file format the destination loads. */
+  supportedLoaderFileFormats: readonly LoaderFileFormat[];
+  /** Merge strategies it runs; a table asking for another fails before anything loads. */
+  supportedMergeStrategies: readonly MergeStrategy[];
+  /** Longest identifier the destination accepts, in UTF-8 bytes; longer names are shortened with a hash. */
   maxIdentifierLength?: number;
-  /** Whether a whole package can be loaded in one transaction. */
+  /** Whether a table chain loads in one transaction. */
   supportsTransactions: boolean;
 }
 
@@ -24,6 +31,8 @@ export interface LoadJob {
   path: string;
   /** Target table. */
   table: string;
+  /** Format of the file: `csv` has a header row naming {@linkcode LoadJob.columns}. */
+  format: LoaderFileFormat;
   /** Columns of the file, in order. */
   columns: readonly string[];
   /** Rows in the file. */
@@ -48,8 +57,12 @@ export interface LoadPackage {
   state?: PipelineState;
 }
 
-/** A connection to a destination for one dataset. */
-export interface DestinationClient {
+/**
+ * What every destination does for the load stage, for one dataset. The pipeline calls
+ * `isLoaded` and `loadPackage` per package, `storedState`/`storedSchemas` to restore a pipeline
+ * whose working folder is empty, and `close` once per run.
+ */
+export interface JobClient {
   /** Whether the package `loadId` was already committed. */
   isLoaded(loadId: string): Promise<boolean>;
   /**
@@ -57,24 +70,37 @@ export interface DestinationClient {
    * version, the state and the `_dlt_loads` row that marks the package complete.
    */
   loadPackage(pkg: LoadPackage): Promise<void>;
-  /**
-   * Runs SQL and returns plain rows. `params` bind the statement's placeholders (`?`, `$1`) in
-   * order; a destination that cannot bind them refuses them, never ignores them. A statement
-   * that fails is a `DestinationError` with the database's error as its `cause`.
-   */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
-  /** Runs SQL (with `params`, as {@linkcode DestinationClient.query}) and returns an Arrow table. */
-  queryArrow(sql: string, params?: readonly unknown[]): Promise<ArrowTable>;
-  /** Runs SQL (with `params`, as {@linkcode DestinationClient.query}) for its effect. */
-  execute(sql: string, params?: readonly unknown[]): Promise<void>;
-  /** The SQL name of `table` in the dataset (quoted, qualified). */
-  qualifiedName(table: string): string;
   /** The newest state committed for `pipelineName`, if any. */
   storedState(pipelineName: string): Promise<PipelineState | undefined>;
   /** The newest version of every schema stored in the dataset. */
   storedSchemas(): Promise<StoredSchema[]>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/**
+ * SQL access to a dataset, for `pipeline.dataset()` and `pipeline.sqlClient()`: only
+ * destinations that speak SQL have it. Unqualified table names resolve in the dataset.
+ */
+export interface SqlClient {
+  /**
+   * Runs SQL and returns plain rows. `params` bind the statement's placeholders (`?`, `$1`) in
+   * order; a destination that cannot bind them refuses them, never ignores them. A statement
+   * that fails is a `DestinationError` with the database's error as its `cause`.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs SQL (with `params`, as {@linkcode SqlClient.query}) and returns an Arrow table. */
+  queryArrow(sql: string, params?: readonly unknown[]): Promise<ArrowTable>;
+  /** Runs SQL (with `params`, as {@linkcode SqlClient.query}) for its effect. */
+  execute(sql: string, params?: readonly unknown[]): Promise<void>;
+  /** The SQL name of `table` in the dataset (quoted, qualified). */
+  qualifiedName(table: string): string;
+}
+
+/** A connection to a destination for one dataset: its job client, and SQL where it has SQL. */
+export interface DestinationClient extends JobClient {
+  /** SQL access to the dataset; absent for a destination without SQL. */
+  readonly sql?: SqlClient;
 }
 
 /** Where the pipeline loads data. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { basename, join, resolve } from "node:path";
-import type { Destination, DestinationClient, DestinationClientOptions } from "./destination.ts";
+import type { Destination, DestinationClientOptions, SqlClient } from "./destination.ts";
 import { DltResource, resource } from "./resource.ts";
 import {
   type AttachOptions,
@@ -52,7 +52,7 @@ import {
   removeLocalState,
   writeLocalState,
 } from "./state.ts";
-import { Dataset } from "./dataset.ts";
+import { Dataset, sqlOf } from "./dataset.ts";
 import { activatePipeline, homeDir } from "./config.ts";
 import {
   DltError,
@@ -790,13 +790,35 @@ export class Pipeline {
    */
   async sqlClient(
     options: Record<never, never> = {},
-  ): Promise<DestinationClient & AsyncDisposable> {
+  ): Promise<PipelineSqlClient> {
     checkNoOptions(options, "sqlClient()", {
       schemaName: "the client works in the pipeline's dataset; qualifiedName() names its tables",
     });
-    const client = await (await this.destination()).client(this.#clientOptions());
-    return Object.assign(client, { [Symbol.asyncDispose]: () => client.close() });
+    const destination = await this.destination();
+    const client = await destination.client(this.#clientOptions());
+    let sql: SqlClient;
+    try {
+      sql = sqlOf(client, destination.name);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    const session: PipelineSqlClient = {
+      query: sql.query.bind(sql),
+      queryArrow: sql.queryArrow.bind(sql),
+      execute: sql.execute.bind(sql),
+      qualifiedName: sql.qualifiedName.bind(sql),
+      close: () => client.close(),
+      [Symbol.asyncDispose]: () => client.close(),
+    };
+    return session;
   }
+}
+
+/** What `pipeline.sqlClient()` returns: SQL on the pipeline's dataset, closed when done. */
+export interface PipelineSqlClient extends SqlClient, AsyncDisposable {
+  /** Closes the connection (`await using` does it too). */
+  close(): Promise<void>;
 }
 
 /**

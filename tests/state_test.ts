@@ -76,8 +76,8 @@ Deno.test("a client closing while another is being opened does not close the dat
   await first.close();
   const second = await opening;
   try {
-    const [row] = await second.query<{ c: number }>(
-      `SELECT count(*) AS c FROM ${second.qualifiedName("t")}`,
+    const [row] = await second.sql!.query<{ c: number }>(
+      `SELECT count(*) AS c FROM ${second.sql!.qualifiedName("t")}`,
     );
     assert.equal(Number(row.c), 2);
   } finally {

@@ -20,6 +20,7 @@ import type {
   DestinationClientOptions,
   LoadJob,
   LoadPackage,
+  SqlClient,
 } from "../../lib/destination.ts";
 import {
   type ColumnSchema,
@@ -148,6 +149,8 @@ const DLT_ONLY_OPTIONS = {
 /** DuckDB-WASM capabilities. */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
   preferredLoaderFileFormat: "csv",
+  supportedLoaderFileFormats: ["csv"],
+  supportedMergeStrategies: ["delete-insert", "upsert", "scd2", "insert-only"],
   maxIdentifierLength: 65536,
   supportsTransactions: true,
 };
@@ -481,7 +484,9 @@ function columnDefinition(column: ColumnSchema): string {
   return `${quoteIdentifier(column.name)} ${sqlType(column)}${notNull}`;
 }
 
-class DuckDbClient implements DestinationClient {
+class DuckDbClient implements DestinationClient, SqlClient {
+  /** This client: it speaks SQL. */
+  readonly sql: SqlClient = this;
   #db: DuckDbWasmDatabase;
   #dataset: string;
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */

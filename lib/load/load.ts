@@ -71,6 +71,7 @@ export async function loadNormalizedPackage(
           table: job.table,
           columns: job.columns ?? [],
           rows: job.rows,
+          format: "csv",
           longestLine: job.longestLine ?? 0,
         })),
         replaceTables,

@@ -1,0 +1,39 @@
+/**
+ * The slice of a DuckDB driver the duckdb destination uses. Two drivers implement it:
+ * DuckDB-WASM (`_database.ts`, the default, no FFI) and native DuckDB through
+ * `@duckdb/node-api` (`_native_database.ts`, needs `--allow-ffi`). Both read and write the same
+ * files and return values converted the same way.
+ *
+ * @module
+ */
+import type { Table } from "../../lib/deps/apache_arrow.ts";
+import type { BoundParameter } from "./_parameters.ts";
+
+/** An open DuckDB database (a file, or in memory) with one connection. */
+export interface DuckDbDriver {
+  /** Absolute path of the database file, or `:memory:`. */
+  readonly path: string;
+  /** Which driver this is. */
+  readonly engine: "wasm" | "native";
+  /**
+   * Runs SQL (one or more statements) and returns the result of the last statement as an Arrow
+   * table. With `params` (from `bindParameters` of `_parameters.ts`), the SQL is one statement,
+   * prepared and run with them bound to its `?` / `$1` placeholders. A DECIMAL column is an
+   * Arrow Decimal vector: a value is its unscaled integer, the scale is in the field's type.
+   */
+  queryArrow(sql: string, params?: readonly BoundParameter[]): Promise<Table>;
+  /**
+   * Runs SQL as {@linkcode DuckDbDriver.queryArrow} does and returns the rows of the last
+   * statement as plain objects, converted as `arrowRows` of `_values.ts` says: integers and
+   * DECIMALs as numbers where a number holds them exactly, else exact (`bigint`, or the decimal's
+   * text); TIMESTAMP, TIMESTAMPTZ and DATE as `Date`; BLOB as `Uint8Array`; LIST as array; STRUCT
+   * and MAP as objects.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly BoundParameter[]): Promise<T[]>;
+  /** Runs SQL (one or more statements, or one with `params`) for its effect. */
+  run(sql: string, params?: readonly BoundParameter[]): Promise<void>;
+  /** Checkpoints: the write-ahead log is folded into the file and removed. */
+  checkpoint(): Promise<void>;
+  /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
+  close(): Promise<void>;
+}

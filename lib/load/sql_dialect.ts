@@ -1,0 +1,48 @@
+/**
+ * What an SQL destination brings to the shared SQL job client (`sql_job_client.ts`): a
+ * **dialect** (types, identifier rules, SQL variants) and a **connection**, the slice of its
+ * driver the client uses. The load protocol itself (table chains, the `_dlt_load_jobs` ledger,
+ * system tables, replace, refresh, merge) is written once, in the job client.
+ *
+ * Call order for one package: `run` of DDL and DML inside `BEGIN`/`COMMIT` (sent as statements
+ * through `run`), `copyJob` once per job file inside a table chain's transaction, `afterLoad`
+ * once the `_dlt_loads` row is committed; `close` when the pipeline's run ends.
+ *
+ * @module
+ */
+import type { DestinationCapabilities, LoadJob } from "../destination.ts";
+import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
+
+/** The SQL a destination speaks, as data and small functions. */
+export interface SqlDialect {
+  /** What the destination can do. */
+  readonly capabilities: DestinationCapabilities;
+  /** The SQL type of `column` from its data type and precision, scale and time zone hints. */
+  columnType(column: ColumnSchema): string;
+  /**
+   * An expression that orders the rows of a table as they were inserted (DuckDB's `rowid`,
+   * Postgres' `ctid` of a table only ever appended to): the last of duplicates wins a merge.
+   */
+  readonly insertOrder: string;
+}
+
+/** The slice of a driver the SQL job client uses: one connection to the database. */
+export interface SqlConnection {
+  /** Runs SQL (one or more statements, no parameters) for its effect. */
+  run(sql: string): Promise<void>;
+  /**
+   * Runs one query and returns its rows as plain objects. The job client reads only text,
+   * integer (`number` or `bigint`) and boolean columns of system tables through it.
+   */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /**
+   * Copies the rows of `job`'s file into `into` (a qualified table name whose columns are those
+   * of `table`), converting each field to its column's type as `lib/normalize/csv.ts` encoded
+   * it. Runs inside the transaction the client opened; fails with the database's error.
+   */
+  copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void>;
+  /** Runs after a package is committed (DuckDB folds its write-ahead log into the file). */
+  afterLoad?(): Promise<void>;
+  /** Releases the connection. */
+  close(): Promise<void>;
+}
