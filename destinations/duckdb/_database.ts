@@ -28,6 +28,7 @@ import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
 import { lockDatabase } from "./_file_lock.ts";
 import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
+import type { DuckDbDriver } from "./_driver.ts";
 import { arrowRows } from "./_values.ts";
 
 /** A DuckDB database file opened through DuckDB-WASM. */
@@ -575,4 +576,25 @@ function reviewLog(path: string, database: boolean): void {
         `in its first ${state.valid} bytes and ignores the rest`,
     );
   }
+}
+
+/** `db` as a {@linkcode DuckDbDriver}: its synchronous calls, as promises. */
+export function wasmDriver(db: DuckDbWasmDatabase): DuckDbDriver {
+  const call = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return {
+    path: db.path,
+    engine: "wasm",
+    queryArrow: (sql, params) => call(() => db.queryArrow(sql, params)),
+    query: <T>(sql: string, params?: readonly BoundParameter[]) =>
+      call(() => db.query<T>(sql, params)),
+    run: (sql, params) => call(() => db.run(sql, params)),
+    checkpoint: () => call(() => db.checkpoint()),
+    close: () => db.close(),
+  };
 }
