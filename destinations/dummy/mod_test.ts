@@ -195,6 +195,15 @@ Deno.test("a failing job fails its whole table chain; the resume loads only the 
   ]);
 });
 
+Deno.test("a resumed package does not drop again what it loaded after its drops", async () => {
+  const { destination, client } = await open({ failTables: ["orders"], failAttempts: 1 });
+  const refresh = await shopPackage("1", { dropTables: ["users", "users__tags"] });
+  await assert.rejects(client.loadPackage(refresh), /table "orders"/);
+  assert.deepEqual(destination.rowCounts(DATASET), { users: 2, users__tags: 3 });
+  await client.loadPackage(refresh);
+  assert.deepEqual(destination.rowCounts(DATASET), { users: 2, users__tags: 3, orders: 1 });
+});
+
 Deno.test("a failure at commit leaves the chains committed: the resume only commits", async () => {
   const { destination, client } = await open({
     failAt: "commit",
