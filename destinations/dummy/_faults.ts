@@ -98,10 +98,11 @@ export class Faults {
   }
 
   /**
-   * Runs job `place` as dlt's dummy job runs: each poll draws, in order, a transient exception
-   * (`exceptionProb`), the timeout, a transient retry (`retryProb`), a terminal failure
-   * (`failProb`) and completion (`completedProb`); a job not complete is polled again after
-   * {@linkcode POLL_MS}. Resolves when it completes; throws the failure drawn.
+   * Runs job `place` as dlt's dummy job runs, but with completion drawn last: each poll draws, in
+   * order, a transient exception (`exceptionProb`), the timeout, a transient retry
+   * (`retryProb`), a terminal failure (`failProb`) and completion (`completedProb`); a job not
+   * complete is polled again after {@linkcode POLL_MS}. Resolves when it completes; throws the
+   * failure drawn.
    */
   async run(place: FaultPlace): Promise<void> {
     const s = this.#settings;
