@@ -37,8 +37,8 @@ export interface FaultSettings {
   seed: number;
 }
 
-/** Where a failure was injected. */
-export interface FaultPlace {
+/** A failure the dummy destination injected. */
+export interface InjectedFault {
   /** The dataset loaded into. */
   datasetName: string;
   /** The load package. */
@@ -47,10 +47,6 @@ export interface FaultPlace {
   table?: string;
   /** The job's file name, for a job. */
   file?: string;
-}
-
-/** A failure the dummy destination injected. */
-export interface InjectedFault extends FaultPlace {
   /** Where in loading the package. */
   point: FaultPoint;
   /** The option that caused it (`failTables`, `failProb`, `timeout`, …). */
@@ -58,6 +54,9 @@ export interface InjectedFault extends FaultPlace {
   /** Whether it was transient. */
   transient: boolean;
 }
+
+/** Where a failure may be injected: a package, or one job of it. */
+export type FaultPlace = Pick<InjectedFault, "datasetName" | "loadId" | "table" | "file">;
 
 /** How long a job waits between two polls, as dlt's dummy job does, in milliseconds. */
 export const POLL_MS = 100;
