@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { type Destination, type Pipeline, pipeline, resource } from "../mod.ts";
-import { duckdb } from "../destinations/duckdb/mod.ts";
+import { type Pipeline, pipeline, resource } from "../mod.ts";
+import { dummy } from "../destinations/dummy/mod.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
 
@@ -97,27 +97,19 @@ Deno.test("a loader file format the destination does not load is a RangeError na
   assert.equal(await p.dataset().table("items").count(), 3);
 });
 
-Deno.test("normalize writes JSONL for a destination that prefers it, and CSV when asked", async () => {
-  // DuckDB-WASM loads only CSV: this destination only tells normalize it takes JSONL too
+Deno.test("run() writes and loads JSONL for a destination that takes it; its preferred CSV otherwise", async () => {
   const dir = await tempDir("format_jsonl");
-  const wasm = duckdb({ path: join(dir, "jsonl.duckdb") });
-  const destination: Destination = {
-    ...wasm,
-    capabilities: {
-      ...wasm.capabilities,
-      preferredLoaderFileFormat: "jsonl",
-      supportedLoaderFileFormats: ["jsonl", "csv"],
-    },
-  };
+  const destination = dummy();
   const p = pipeline({
     pipelineName: "format_jsonl",
     destination,
     pipelinesDir: join(dir, "pipelines"),
   });
-  await p.extract(items());
-  await p.normalize();
-  const { dir: packageDir, jobs } = await packageJobs(p, "normalized");
-  assert.ok(jobs.length >= 2);
+  await p.run(items(), { loaderFileFormat: "jsonl" });
+  // the dummy counts the rows it reads from each file
+  assert.deepEqual(destination.rowCounts(p.datasetName), { items: 3, items__tags: 3 });
+  const { dir: packageDir, jobs } = await packageJobs(p, "loaded");
+  assert.equal(jobs.length, 2);
   for (const job of jobs) {
     assert.equal(job.format, "jsonl");
     assert.ok(job.file.endsWith(".jsonl"), job.file);
@@ -133,9 +125,13 @@ Deno.test("normalize writes JSONL for a destination that prefers it, and CSV whe
   const values = await Deno.readTextFile(join(packageDir, tags.file));
   assert.deepEqual(values.trimEnd().split("\n").map((l) => JSON.parse(l).value), ["x", "y", "z"]);
 
-  await p.dropPendingPackages();
-  await p.extract(items());
-  await p.normalize({ loaderFileFormat: "csv" });
-  const csv = await packageJobs(p, "normalized");
+  await Deno.remove(join(p.workingDir, "load", "loaded"), { recursive: true });
+  await p.run(items());
+  assert.deepEqual(destination.rowCounts(p.datasetName), { items: 6, items__tags: 6 });
+  const csv = await packageJobs(p, "loaded");
   assert.ok(csv.jobs.every((j) => j.format === "csv" && j.file.endsWith(".csv")));
+  await assert.rejects(
+    p.run(items(), { loaderFileFormat: untyped("parquet") }),
+    /^RangeError: Destination "dummy" does not load "parquet" files; loaderFileFormat takes "csv", "jsonl"$/,
+  );
 });
