@@ -203,6 +203,23 @@ export class PostgresConnection implements SqlConnection {
     for (const statement of plan.after) await this.run(statement);
   }
 
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it rejects. The
+   * connection belongs to one client (its job client and SQL client), so nothing else runs on
+   * it meanwhile.
+   */
+  async transaction(fn: () => Promise<void>): Promise<void> {
+    await this.run("BEGIN");
+    try {
+      await fn();
+    } catch (error) {
+      // a lost connection has no transaction left to roll back
+      await this.run("ROLLBACK").catch(() => {});
+      throw error;
+    }
+    await this.run("COMMIT");
+  }
+
   /** Closes the connection; a server that does not answer is dropped after a few seconds. */
   async close(): Promise<void> {
     if (this.#closed) return;
