@@ -39,7 +39,13 @@ start)
     echo "Folder \"$dir\" is not empty" >&2
     exit 1
   fi
-  [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres: "$dir"
+    if ! runuser -u postgres -- test -x "$dir"; then
+      echo "The postgres user cannot reach \"$dir\": give its parent folders o+x" >&2
+      exit 1
+    fi
+  fi
   port=${PG_PORT:-}
   if [[ -z "$port" ]]; then
     # the first port nothing listens on (a refused connection)
