@@ -425,3 +425,55 @@ postgresTest(
     }
   },
 );
+
+postgresTest(
+  "sslmode: SSL when the server offers it, certificates checked by verify-*",
+  async ({ credentials, dataset }) => {
+    const [{ ssl }] = await adminQuery("SELECT current_setting('ssl') AS ssl");
+    // the server's self-signed certificate, which postgres_server.sh names in the URL
+    const certificate = credentials.sslrootcert;
+    const encrypted = async (changed: Partial<typeof credentials>) => {
+      const connection = await PostgresConnection.open(
+        { ...credentials, sslrootcert: undefined, ...changed },
+        dataset,
+      );
+      try {
+        const [row] = await connection.query<{ ssl: boolean }>(
+          "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        );
+        return row.ssl;
+      } finally {
+        await connection.close();
+      }
+    };
+    assert.equal(await encrypted({ sslmode: "disable" }), false);
+    // prefer (the default) and allow fall back to no SSL when the server has none
+    for (const sslmode of [undefined, "prefer", "allow"] as const) {
+      assert.equal(await encrypted({ sslmode }), ssl === "on", String(sslmode));
+    }
+    if (ssl !== "on" || certificate === undefined) {
+      console.warn("The test server has no SSL (no openssl, or no sslrootcert in its URL)");
+      return;
+    }
+    assert.equal(await encrypted({ sslmode: "require" }), true);
+    // the server's certificate is self-signed: trusted only through sslrootcert
+    for (const sslmode of ["verify-ca", "verify-full"] as const) {
+      const untrusted = { ...credentials, sslmode, sslrootcert: undefined };
+      await assert.rejects(PostgresConnection.open(untrusted, dataset), {
+        name: "DestinationError",
+        message: /Cannot connect to Postgres at .*: self-signed certificate/,
+      });
+      assert.equal(await encrypted({ sslmode, sslrootcert: certificate }), true);
+    }
+    await assert.rejects(
+      PostgresConnection.open(
+        { ...credentials, sslmode: "verify-full", sslrootcert: "/nonexistent/root.crt" },
+        dataset,
+      ),
+      {
+        name: "DestinationError",
+        message: /Cannot read the certificates of sslrootcert "\/nonexistent\/root\.crt"/,
+      },
+    );
+  },
+);

@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import { copyFrom, pg } from "../../lib/deps/pg.ts";
 import type { LoadJob } from "../../lib/destination.ts";
+import { DestinationError } from "../../lib/errors.ts";
 import type { SqlConnection } from "../../lib/load/sql_dialect.ts";
 import { quoteIdentifier } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
@@ -53,7 +54,11 @@ interface PgClientConfig {
   keepAlive: boolean;
   application_name: string;
   options: string;
-  ssl: false | { rejectUnauthorized?: boolean; checkServerIdentity?: () => undefined };
+  ssl: false | {
+    rejectUnauthorized?: boolean;
+    ca?: string;
+    checkServerIdentity?: () => undefined;
+  };
   types: { getTypeParser(): (text: string) => string };
 }
 
@@ -77,18 +82,26 @@ const CLOSE_TIMEOUT_MS = 5_000;
 /** pg's message when the server has no SSL, which `prefer` and `allow` fall back from. */
 const NO_SSL = /does not support SSL/i;
 
-/** pg's SSL settings for `sslmode`: certificates checked only by `verify-ca` and `verify-full`. */
-function sslOf(sslmode: PostgresCredentials["sslmode"]): PgClientConfig["ssl"] {
-  switch (sslmode) {
-    case "disable":
-      return false;
-    case "verify-full":
-      return {};
-    case "verify-ca":
-      return { checkServerIdentity: () => undefined };
-    default:
-      return { rejectUnauthorized: false };
+/**
+ * pg's SSL settings for `credentials`: certificates checked only by `verify-ca` (the chain) and
+ * `verify-full` (and the host name), against `sslrootcert`'s certificates when given.
+ */
+async function sslOf(credentials: PostgresCredentials): Promise<PgClientConfig["ssl"]> {
+  const { sslmode, sslrootcert } = credentials;
+  if (sslmode === "disable") return false;
+  if (sslmode !== "verify-ca" && sslmode !== "verify-full") return { rejectUnauthorized: false };
+  let ca: string | undefined;
+  if (sslrootcert !== undefined) {
+    try {
+      ca = await Deno.readTextFile(sslrootcert);
+    } catch (error) {
+      throw new DestinationError(
+        `Cannot read the certificates of sslrootcert "${sslrootcert}": ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
+  return sslmode === "verify-ca" ? { ca, checkServerIdentity: () => undefined } : { ca };
 }
 
 /** A connection to one dataset of a Postgres database. */
@@ -115,7 +128,8 @@ export class PostgresConnection implements SqlConnection {
     credentials: PostgresCredentials,
     datasetName: string,
   ): Promise<PostgresConnection> {
-    let client = await PostgresConnection.#connect(credentials, sslOf(credentials.sslmode)).catch(
+    const ssl = await sslOf(credentials);
+    let client = await PostgresConnection.#connect(credentials, ssl).catch(
       (error) => {
         const fallback = credentials.sslmode === undefined || credentials.sslmode === "prefer" ||
           credentials.sslmode === "allow";

@@ -4,7 +4,7 @@
  * - a URL: `postgresql://user:password@host:port/database?sslmode=…&connect_timeout=…` (also
  *   `postgres://`; user and password percent-encoded);
  * - an object (in code, camelCase): `{ database, username, password, host, port,
- *   connectTimeout, sslmode }`;
+ *   connectTimeout, sslmode, sslrootcert }`;
  * - from config: `destination.postgres.credentials` as such a URL
  *   (`DESTINATION__POSTGRES__CREDENTIALS`) or as a table of those fields in dlt's snake_case
  *   (`[destination.postgres.credentials]` in `.dlt/secrets.toml`), each field also on its own
@@ -69,6 +69,11 @@ export interface PostgresCredentials {
    * @default {"prefer"}
    */
   sslmode?: SslMode;
+  /**
+   * Path of a file of PEM certificates (the CA of a private or cloud server) that `verify-ca`
+   * and `verify-full` trust instead of the system's CAs, as libpq's `sslrootcert`.
+   */
+  sslrootcert?: string;
 }
 
 /** Credentials as given: any of their fields, the password too, may still come from config. */
@@ -113,13 +118,14 @@ const FIELDS: OptionSpec<PostgresCredentials> = {
   port: port(),
   connectTimeout: seconds(),
   sslmode: sslMode(),
+  sslrootcert: text(),
 };
 
 /** Fields of dlt's credentials that this destination has no use for, with why. */
 const DLT_ONLY_FIELDS = {
   drivername: 'it is always "postgresql"',
   clientEncoding: "the connection always uses UTF8",
-  query: "give sslmode and connectTimeout as fields",
+  query: "give sslmode, sslrootcert and connectTimeout as fields",
 };
 
 /**
@@ -166,6 +172,7 @@ export function readPostgresCredentials(
 /** URL query parameters, by name, with the field each one sets. */
 const URL_PARAMETERS: Record<string, keyof PostgresCredentials> = {
   sslmode: "sslmode",
+  sslrootcert: "sslrootcert",
   connect_timeout: "connectTimeout",
 };
 
@@ -242,6 +249,7 @@ function fieldSpec(): Record<keyof PostgresCredentials, ConfigValue<unknown>> {
       default: DEFAULTS.connectTimeout,
     }),
     sslmode: config<string | undefined>(key("sslmode"), { default: undefined }),
+    sslrootcert: config<string | undefined>(key("sslrootcert"), { default: undefined }),
   };
 }
 

@@ -29,6 +29,10 @@ Deno.test("a URL gives every field, percent-decoded", () => {
       connectTimeout: 3,
     },
   );
+  assert.deepEqual(
+    readPostgresCredentials("postgresql://h/d?sslmode=verify-ca&sslrootcert=%2Fetc%2Fca.pem"),
+    { host: "h", database: "d", sslmode: "verify-ca", sslrootcert: "/etc/ca.pem" },
+  );
   // what a URL leaves out comes from config or defaults
   assert.deepEqual(readPostgresCredentials("postgresql://db.example.com"), {
     host: "db.example.com",

@@ -7,7 +7,8 @@
 #
 # The URL is postgresql://dlt_test:<random password>@127.0.0.1:<free port>/dlt_test: the user owns
 # the database and may create roles (the tests make one without privileges). Host connections
-# check passwords (scram-sha-256). The server refuses to run as root: as root, the server
+# check passwords (scram-sha-256). Where openssl is installed, the server also speaks SSL with a
+# self-signed certificate for 127.0.0.1, which the URL names as `sslrootcert` (DIR/server.crt). The server refuses to run as root: as root, the server
 # programs run as the `postgres` user (Debian's postgresql package creates it). Set PG_BIN to the
 # server's bin folder, PG_PORT to a port, when the defaults do not fit.
 set -euo pipefail
@@ -61,15 +62,27 @@ start)
   as_server "$bin/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
+  ssl=off
+  if command -v openssl >/dev/null; then
+    openssl req -new -x509 -days 30 -nodes -subj "/CN=127.0.0.1" \
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$dir/data/server.key" -out "$dir/data/server.crt" 2>/dev/null
+    chmod 600 "$dir/data/server.key"
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
+    cp "$dir/data/server.crt" "$dir/server.crt"
+    ssl=on
+  fi
   as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c ssl=$ssl -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null ||
     { cat "$dir/server.log" >&2; exit 1; }
   as_server "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
 CREATE ROLE dlt_test LOGIN CREATEROLE PASSWORD '$password';
 CREATE DATABASE dlt_test OWNER dlt_test;
 SQL
-  echo "postgresql://dlt_test:$password@127.0.0.1:$port/dlt_test"
+  query=""
+  [[ $ssl == on ]] && query="?sslrootcert=$dir/server.crt"
+  echo "postgresql://dlt_test:$password@127.0.0.1:$port/dlt_test$query"
   ;;
 stop)
   if [[ -d "$dir/data" ]]; then
