@@ -52,6 +52,7 @@ interface PgClientConfig {
   password: string;
   connectionTimeoutMillis: number;
   keepAlive: boolean;
+  keepAliveInitialDelayMillis: number;
   application_name: string;
   options: string;
   ssl: false | {
@@ -75,6 +76,9 @@ const SESSION_OPTIONS = [
   "bytea_output=hex",
   "extra_float_digits=3",
 ].map((setting) => `-c ${setting}`).join(" ");
+
+/** Idle time before TCP keepalive probes start, in ms. */
+const KEEPALIVE_DELAY_MS = 10_000;
 
 /** How long `close()` waits for the server's goodbye before dropping the socket, in ms. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -156,7 +160,9 @@ export class PostgresConnection implements SqlConnection {
       user: credentials.username,
       password: credentials.password,
       connectionTimeoutMillis: Math.ceil(credentials.connectTimeout * 1000),
+      // a server gone without a word (a network cut) is noticed by TCP keepalive probes
       keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
       application_name: "denodlt",
       options: SESSION_OPTIONS,
       ssl,
