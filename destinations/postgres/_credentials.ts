@@ -184,8 +184,10 @@ function parsePostgresUrl(url: string, where: string): PartialPostgresCredential
     throw new ConfigError(`Cannot read the Postgres URL "${shown}" of ${where}: ${why}`);
   };
   if (match === null) {
-    // whatever it is, it may hold a password
-    registerSecret(url);
+    // another scheme, or none, may still carry a password in its user info
+    const password = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^:@/]*:([^@]*)@/i.exec(url)?.[1];
+    registerSecret(password);
+    if (password !== undefined) registerSecret(decodeSafe(password));
     return fail('it must start with "postgresql://" or "postgres://"');
   }
   const [user = "", password] = (match[1] ?? "").split(/:(.*)/s);

@@ -42,6 +42,7 @@ Deno.test("a URL gives every field, percent-decoded", () => {
 Deno.test("a malformed URL is a ConfigError that hides its password", () => {
   const cases: [string, RegExp][] = [
     ["mysql://u:hunter22-secret@h/db", /must start with "postgresql:\/\/"/],
+    ["u:hunter22-secret@h/db", /must start with "postgresql:\/\/"/],
     ["postgresql://u:hunter22-secret@h:99999/db", /not a valid URL \(check the port/],
     ["postgresql://u:hunter22-secret@h:0/db", /port number from 1 to 65535/],
     ["postgresql://u:hunter22-secret@h/db?sslmode=maybe", /"sslmode" .*must be one of "disable"/],
@@ -60,8 +61,10 @@ Deno.test("a malformed URL is a ConfigError that hides its password", () => {
       return true;
     });
   }
-  // the password is a secret from now on
+  // the password is a secret from now on, and nothing else is
   assert.equal(redact("pw hunter22-secret"), "pw ***");
+  assert.throws(() => readPostgresCredentials("localhost"), /"localhost"/);
+  assert.equal(redact("localhost"), "localhost");
 });
 
 Deno.test("an object takes camelCase fields and refuses dlt's snake_case and unknown ones", () => {
