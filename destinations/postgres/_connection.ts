@@ -145,7 +145,12 @@ export class PostgresConnection implements SqlConnection {
       throw connectionError(error, credentials);
     });
     const connection = new PostgresConnection(client, credentials);
-    await connection.run(`SET search_path TO ${quoteIdentifier(datasetName)}, public`);
+    try {
+      await connection.run(`SET search_path TO ${quoteIdentifier(datasetName)}, public`);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
     return connection;
   }
 
