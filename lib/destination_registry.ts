@@ -12,6 +12,7 @@ type Factory = (options: Record<string, unknown>) => Promise<Destination>;
 
 const FACTORIES: Record<string, Factory> = {
   duckdb: async (options) => (await import("../destinations/duckdb/mod.ts")).duckdb(options),
+  dummy: async (options) => (await import("../destinations/dummy/mod.ts")).dummy(options),
 };
 
 /** The names of the registered destinations. */

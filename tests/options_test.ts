@@ -238,7 +238,7 @@ Deno.test("bad values are rejected with the allowed values", async () => {
     [
       () => pipeline({ pipelineName: "x", destination: "postgres" }),
       RangeError,
-      'Option "destination" of pipeline "x" must be a destination name ("duckdb"), or a ' +
+      'Option "destination" of pipeline "x" must be a destination name ("duckdb", "dummy"), or a ' +
       'destination object; got "postgres"',
     ],
     [

@@ -73,7 +73,7 @@ Deno.test("the destination opens its relative path in baseDir, whatever the curr
       assert.equal(await destination.hasStoredData!(options), false);
     }
     const client = await duckdb({ path: "rel.duckdb" }).client(options);
-    await client.execute("CREATE TABLE t AS SELECT 1 AS one");
+    await client.sql!.execute("CREATE TABLE t AS SELECT 1 AS one");
     await client.close();
     assert.ok((await Deno.stat(join(base, "rel.duckdb"))).isFile);
     assert.deepEqual([...Deno.readDirSync(elsewhere)], []);

@@ -14,6 +14,18 @@ export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/** Longest line of a database's error message kept in ours (some quote whole CSV lines). */
+const ERROR_LINE_CHARS = 500;
+
+/** `message` with its long lines cut, so an error never carries megabytes of quoted data. */
+export function cutLongLines(message: string): string {
+  return message.split("\n").map((line) =>
+    line.length > ERROR_LINE_CHARS
+      ? `${line.slice(0, ERROR_LINE_CHARS)}… (${line.length} characters)`
+      : line
+  ).join("\n");
+}
+
 /** A system table: its name and `column TYPE` definitions with `{text}`-style type slots. */
 export interface SystemTable {
   /** Table name. */

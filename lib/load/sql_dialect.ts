@@ -4,9 +4,9 @@
  * driver the client uses. The load protocol itself (table chains, the `_dlt_load_jobs` ledger,
  * system tables, replace, refresh, merge) is written once, in the job client.
  *
- * Call order for one package: `run` of DDL and DML inside `BEGIN`/`COMMIT` (sent as statements
- * through `run`), `copyJob` once per job file inside a table chain's transaction, `afterLoad`
- * once the `_dlt_loads` row is committed; `close` when the pipeline's run ends.
+ * Call order for one package: `transaction` around each group of statements that commit together
+ * (`run` and `query` inside it), `copyJob` once per job file inside a table chain's transaction,
+ * `afterLoad` once the `_dlt_loads` row is committed; `close` when the pipeline's run ends.
  *
  * @module
  */
@@ -41,8 +41,36 @@ export interface SqlConnection {
    * it. Runs inside the transaction the client opened; fails with the database's error.
    */
   copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: what it sends through this connection commits when it resolves
+   * and rolls back when it rejects. No other client's statements run on the connection meanwhile
+   * (a connection shared by clients queues them). {@linkcode runInTransaction} does the SQL.
+   */
+  transaction(fn: () => Promise<void>): Promise<void>;
   /** Runs after a package is committed (DuckDB folds its write-ahead log into the file). */
   afterLoad?(): Promise<void>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/**
+ * `BEGIN TRANSACTION`, `fn`, then `COMMIT`, or `ROLLBACK` and `fn`'s error when it rejects:
+ * the usual body of {@linkcode SqlConnection.transaction}, with `run` sending one statement.
+ */
+export async function runInTransaction(
+  run: (sql: string) => Promise<void>,
+  fn: () => Promise<void>,
+): Promise<void> {
+  await run("BEGIN TRANSACTION");
+  try {
+    await fn();
+  } catch (error) {
+    try {
+      await run("ROLLBACK");
+    } catch {
+      // the failing statement may have ended the transaction already
+    }
+    throw error;
+  }
+  await run("COMMIT");
 }

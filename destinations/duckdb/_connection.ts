@@ -1,0 +1,90 @@
+/**
+ * The slice of DuckDB the shared SQL job client uses: statements on the shared connection, and
+ * `read_csv` to copy a job file into a table.
+ *
+ * @module
+ */
+import type { LoadJob } from "../../lib/destination.ts";
+import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect.ts";
+import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
+import type { TableSchema } from "../../lib/schema/schema.ts";
+import { csvRead } from "./_dialect.ts";
+import { releaseDatabase, type SharedDatabase } from "./_shared_database.ts";
+
+/** Longest CSV line DuckDB reads unless a file has longer ones (DuckDB's default), in bytes. */
+const MAX_LINE_BYTES = 2_000_000;
+
+/** One client's use of a shared DuckDB database for loading. */
+export class DuckDbConnection implements SqlConnection {
+  #shared: SharedDatabase;
+  /** Whether this connection's transaction has the shared connection to itself now. */
+  #holding = false;
+  #closed = false;
+
+  /** Loads through `shared`, which {@linkcode DuckDbConnection.close} releases. */
+  constructor(shared: SharedDatabase) {
+    this.#shared = shared;
+  }
+
+  /** Runs `fn` on the connection: at once inside this client's transaction, else in turn. */
+  #use<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#holding ? fn() : this.#shared.exclusive(fn);
+  }
+
+  run(sql: string): Promise<void> {
+    return this.#use(() => this.#shared.driver.run(sql));
+  }
+
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    return this.#use(() => this.#shared.driver.query<T>(sql));
+  }
+
+  transaction(fn: () => Promise<void>): Promise<void> {
+    return this.#shared.exclusive(async () => {
+      this.#holding = true;
+      try {
+        await runInTransaction((sql) => this.#shared.driver.run(sql), fn);
+      } finally {
+        this.#holding = false;
+      }
+    });
+  }
+
+  async copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void> {
+    await this.#use(async () => {
+      await this.#shared.fitMemory(job.columns.length);
+      await this.#shared.driver.run(copySql(job, table, into));
+    });
+  }
+
+  afterLoad(): Promise<void> {
+    return this.#use(() => this.#shared.driver.checkpoint());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await releaseDatabase(this.#shared);
+  }
+}
+
+/** The `INSERT … SELECT … FROM read_csv(…)` that copies `job` into `into`. */
+function copySql(job: LoadJob, table: TableSchema, into: string): string {
+  const csvColumns: string[] = [];
+  const exprs: string[] = [];
+  for (const name of job.columns) {
+    const read = csvRead(table.columns[name]);
+    csvColumns.push(`${quoteLiteral(name)}: ${quoteLiteral(read.csvType)}`);
+    exprs.push(read.expr(quoteIdentifier(name)));
+  }
+  // DuckDB refuses lines longer than its limit, and reads files in buffers of that size at
+  // least; its default buffer (16 lines) cost a hundred MiB of memory that WASM never returns
+  const lineBytes = Math.max(MAX_LINE_BYTES, job.longestLine + 1);
+  return `INSERT INTO ${into} (${job.columns.map(quoteIdentifier).join(", ")}) SELECT ${
+    exprs.join(", ")
+  } FROM read_csv(${
+    quoteLiteral(job.path)
+  }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
+    csvColumns.join(", ")
+  }})`;
+}

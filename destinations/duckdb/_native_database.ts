@@ -1,0 +1,343 @@
+/**
+ * Native DuckDB (`@duckdb/node-api`, `lib/deps/duckdb_node.ts`) as a driver of the duckdb
+ * destination: the second {@linkcode DuckDbDriver}, next to DuckDB-WASM (`_database.ts`). It needs
+ * `--allow-ffi`, and brings what DuckDB-WASM lacks: ICU (time zones), the JSON and Parquet
+ * readers, threads, and DuckDB's own file lock.
+ *
+ * It behaves as the WASM driver where the destination relies on it: a file is attached with the
+ * same block and row-group size (`_database_file.ts`), so either driver opens what the other
+ * wrote; the session time zone is UTC, as DuckDB-WASM (without ICU) has it; the same sidecar lock
+ * (`_file_lock.ts`) keeps out every other process and every other open of the file in this
+ * process, whichever driver it uses; parameters are bound with the types DuckDB-WASM gives them;
+ * results come as the same Arrow types (`_native_arrow.ts`) and rows (`arrowRows`). Calls run one
+ * at a time, in the order they were made, as the synchronous WASM driver runs them.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import * as nodePath from "node:path";
+import {
+  type DuckDBConnection,
+  type DuckDBExtractedStatements,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
+} from "../../lib/deps/duckdb_node.ts";
+import type { Table } from "../../lib/deps/apache_arrow.ts";
+import { quoteLiteral } from "../../lib/load/sql.ts";
+import { DestinationError } from "../../lib/errors.ts";
+import type { FileLock } from "../../lib/file_lock.ts";
+import type { DuckDbDriver } from "./_driver.ts";
+import type { BoundParameter } from "./_parameters.ts";
+import { arrowRows } from "./_values.ts";
+import { resultTable } from "./_native_arrow.ts";
+import { checkDatabaseFile } from "./_file_check.ts";
+import { lockDatabase } from "./_file_lock.ts";
+import {
+  attachStatements,
+  cannotOpen,
+  checkDatabaseFolder,
+  IN_MEMORY,
+  recoverRebuild,
+  reviewLog,
+  TEMP_SUFFIX,
+} from "./_database_file.ts";
+
+/** Options of {@linkcode openNativeDuckDb}. */
+export interface OpenNativeDuckDbOptions {
+  /**
+   * DuckDB's `memory_limit`, e.g. `"512MB"`. Sorts and joins beyond it spill to `<path>.tmp`
+   * (a database in memory does not spill).
+   * @default {DuckDB's default, 80% of the machine's memory}
+   */
+  memoryLimit?: string;
+  /**
+   * Threads DuckDB may use, a whole number of at least 1.
+   * @default {DuckDB's default, the number of cores}
+   */
+  threads?: number;
+  /**
+   * How long to wait, in milliseconds, for another process that has the file open (through
+   * either driver, see `_file_lock.ts`, or any other DuckDB client) before failing with an
+   * error that names it.
+   * @default {60000}
+   */
+  lockTimeoutMs?: number;
+}
+
+/** Longest pause between two attempts to attach a file another DuckDB process has locked. */
+const MAX_POLL_MS = 100;
+
+/** DuckDB's error when another process holds its lock on a file, with that process. */
+const LOCK_CONFLICT =
+  /Could not set lock on file .*Conflicting lock is held in (.*) \(PID (\d+)\)/s;
+
+/**
+ * Opens (creating if needed) the DuckDB database file `path` with native DuckDB, or a database
+ * in memory when `path` is `:memory:`.
+ *
+ * As the WASM driver does: a relative path is resolved against the current directory and its
+ * folder must exist; the file's lock (`_file_lock.ts`) is taken before anything else and held
+ * until {@linkcode DuckDbDriver.close}, waiting up to `lockTimeoutMs` for the process that has it
+ * (then DuckDB's own lock, waiting for a process outside this convention the rest of that time);
+ * an interrupted rebuild of the WASM driver is finished; a damaged file is a `DestinationError`
+ * naming it, left as it is; an empty file is a new database; a write-ahead log that is not
+ * DuckDB's, or next to no database, is moved aside with a warning. DuckDB replays a log left by a
+ * process that died after a commit, and skips one that was already checkpointed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openNativeDuckDb } from "./_native_database.ts";
+ * const db = await openNativeDuckDb(":memory:");
+ * await db.run("CREATE TABLE t (id BIGINT, price DECIMAL(10, 2)); INSERT INTO t VALUES (1, 9.95)");
+ * assert.deepEqual(await db.query("SELECT * FROM t WHERE id = ?", [1]), [{ id: 1, price: 9.95 }]);
+ * await db.close();
+ * ```
+ *
+ * @param path Path of the database file, or `:memory:`.
+ * @param options Memory limit, threads and lock timeout.
+ * @returns The open database (engine `"native"`); close it with {@linkcode DuckDbDriver.close}.
+ */
+export async function openNativeDuckDb(
+  path: string,
+  options: OpenNativeDuckDbOptions = {},
+): Promise<DuckDbDriver> {
+  const { memoryLimit, threads, lockTimeoutMs = 60_000 } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`Cannot use ${threads} threads: give a whole number of at least 1`);
+  }
+  if (path === IN_MEMORY) {
+    const { instance, connection } = await cannotOpen(IN_MEMORY, () => connect());
+    try {
+      await cannotOpen(IN_MEMORY, () => configure(connection, { memoryLimit, threads }, ""));
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    return new NativeDatabase(IN_MEMORY, instance, connection, undefined);
+  }
+  const absolute = nodePath.resolve(path);
+  checkDatabaseFolder(absolute);
+  const deadline = performance.now() + lockTimeoutMs;
+  const lock = await cannotOpen(absolute, () => lockDatabase(absolute, lockTimeoutMs));
+  try {
+    return await cannotOpen(absolute, async () => {
+      recoverRebuild(absolute);
+      const state = checkDatabaseFile(absolute);
+      reviewLog(absolute, state === "database");
+      // DuckDB-WASM makes a new database of an empty file; native DuckDB refuses one
+      if (state === "empty") fs.rmSync(absolute);
+      const { instance, connection } = await connect();
+      try {
+        await configure(connection, { memoryLimit, threads }, absolute + TEMP_SUFFIX);
+        await attach(connection, absolute, state !== "database", { deadline, lockTimeoutMs });
+      } catch (error) {
+        connection.closeSync();
+        instance.closeSync();
+        throw error;
+      }
+      return new NativeDatabase(absolute, instance, connection, lock);
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** A new in-memory instance, kept from installing extensions (which would go to the network). */
+async function connect(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(IN_MEMORY, {
+    autoinstall_known_extensions: "false",
+  });
+  try {
+    return { instance, connection: await instance.connect() };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+}
+
+/**
+ * Session settings: UTC as the time zone (DuckDB-WASM has no other), limits, and where sorts
+ * spill (`""`: nowhere, as DuckDB-WASM's in-memory databases).
+ */
+async function configure(
+  connection: DuckDBConnection,
+  limits: { memoryLimit?: string; threads?: number },
+  tempDirectory: string,
+): Promise<void> {
+  await connection.run("SET TimeZone = 'UTC'");
+  await connection.run(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
+  if (limits.threads !== undefined) await connection.run(`SET threads = ${limits.threads}`);
+  if (limits.memoryLimit !== undefined) {
+    await connection.run(`SET memory_limit = ${quoteLiteral(limits.memoryLimit)}`);
+  }
+}
+
+/**
+ * Attaches `path` as the default catalog, waiting until `deadline` while another DuckDB process
+ * (one that does not take the sidecar lock: the CLI, Python) holds DuckDB's lock on it.
+ */
+async function attach(
+  connection: DuckDBConnection,
+  path: string,
+  create: boolean,
+  wait: { deadline: number; lockTimeoutMs: number },
+): Promise<void> {
+  const [attachFile, use] = attachStatements(path, create);
+  let pause = 5;
+  while (true) {
+    try {
+      await connection.run(attachFile);
+      break;
+    } catch (error) {
+      const holder = LOCK_CONFLICT.exec((error as Error).message);
+      if (holder === null) throw error;
+      const left = wait.deadline - performance.now();
+      if (left <= 0) {
+        throw new DestinationError(
+          `Cannot open DuckDB database "${path}": process ${holder[2]} ("${holder[1]}") has it ` +
+            `open, and it was not closed within ${wait.lockTimeoutMs} ms; raise ` +
+            `duckdb({ lockTimeoutMs }) to wait longer`,
+          { transient: true, cause: error },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+      pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+  await connection.run(use);
+}
+
+/**
+ * Binds `params` as DuckDB-WASM binds their JSON: a string as VARCHAR, a number (an integral one
+ * too) as DOUBLE, a boolean as BOOLEAN. One difference: `null` binds as DuckDB's untyped NULL,
+ * where DuckDB-WASM gives it the type VARCHAR (the same NULL wherever a column or cast gives the
+ * placeholder its type).
+ */
+function bind(statement: DuckDBPreparedStatement, params: readonly BoundParameter[]): void {
+  params.forEach((value, i) => {
+    const index = i + 1;
+    if (value === null) statement.bindNull(index);
+    else if (typeof value === "string") statement.bindVarchar(index, value);
+    else if (typeof value === "boolean") statement.bindBoolean(index, value);
+    else if (typeof value === "number") statement.bindDouble(index, value);
+    // an integer beyond 2^53 in exponent form, which DuckDB-WASM reads as a DOUBLE
+    else statement.bindDouble(index, Number(value.rawJSON));
+  });
+}
+
+/** Runs `statement` (with `params` bound), reads its result and destroys it. */
+async function runPrepared<T>(
+  statement: DuckDBPreparedStatement,
+  read: (result: DuckDBMaterializedResult) => Promise<T>,
+  params: readonly BoundParameter[] = [],
+): Promise<T> {
+  try {
+    bind(statement, params);
+    return await read(await statement.run());
+  } finally {
+    statement.destroySync();
+  }
+}
+
+class NativeDatabase implements DuckDbDriver {
+  readonly engine = "native";
+  readonly path: string;
+  #instance: DuckDBInstance;
+  #connection: DuckDBConnection | undefined;
+  #lock: FileLock | undefined;
+  /** The last call; the next one starts when it has settled. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    path: string,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    lock: FileLock | undefined,
+  ) {
+    this.path = path;
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#lock = lock;
+  }
+
+  /** Runs `action` on the connection once every earlier call has settled. */
+  #serial<T>(action: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = this.#connection;
+    if (connection === undefined) {
+      return Promise.reject(new Error(`Database "${this.path}" is closed`));
+    }
+    const result = this.#queue.then(() => action(connection));
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Runs `sql` (several statements, or one with `params`) and reads the last one's result. */
+  #execute<T>(
+    sql: string,
+    params: readonly BoundParameter[] | undefined,
+    read: (result: DuckDBMaterializedResult) => Promise<T>,
+  ): Promise<T> {
+    return this.#serial(async (connection) => {
+      if (params !== undefined && params.length > 0) {
+        return await runPrepared(await connection.prepare(sql), read, params);
+      }
+      let statements: DuckDBExtractedStatements;
+      try {
+        statements = await connection.extractStatements(sql);
+      } catch {
+        // no statement (DuckDB returns an empty result), or DuckDB's error about the SQL
+        return await read(await connection.run(sql));
+      }
+      // DuckDB's own `run` of several statements returns the result of the first query in them
+      for (let i = 0; i < statements.count - 1; i++) {
+        await runPrepared(await statements.prepare(i), () => Promise.resolve());
+      }
+      return await runPrepared(await statements.prepare(statements.count - 1), read);
+    });
+  }
+
+  queryArrow(sql: string, params?: readonly BoundParameter[]): Promise<Table> {
+    return this.#execute(sql, params, resultTable);
+  }
+
+  async query<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly BoundParameter[],
+  ): Promise<T[]> {
+    return arrowRows<T>(await this.queryArrow(sql, params));
+  }
+
+  run(sql: string, params?: readonly BoundParameter[]): Promise<void> {
+    if (params !== undefined && params.length > 0) {
+      return this.#execute(sql, params, () => Promise.resolve());
+    }
+    // DuckDB runs every statement and stops at the first that fails
+    return this.#serial(async (connection) => {
+      await connection.run(sql);
+    });
+  }
+
+  checkpoint(): Promise<void> {
+    return this.run("CHECKPOINT");
+  }
+
+  close(): Promise<void> {
+    if (this.#connection === undefined) return Promise.resolve();
+    const closed = this.#serial(async (connection) => {
+      try {
+        await connection.run("CHECKPOINT");
+      } finally {
+        connection.closeSync();
+        // Closing the instance closes the file; only then may another process have it.
+        this.#instance.closeSync();
+        this.#lock?.release();
+      }
+    });
+    this.#connection = undefined;
+    return closed;
+  }
+}

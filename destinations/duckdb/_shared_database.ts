@@ -1,0 +1,155 @@
+/**
+ * Databases opened once per process and shared by every client of them. Two DuckDB-WASM
+ * instances on one file would each overwrite the other's commits, so every client of a file in
+ * this process shares one database (and its one connection), which holds the file's lock
+ * against other processes while it is open. Clients take turns on the connection through
+ * {@linkcode SharedDatabase.exclusive}: a transaction never sees another client's statements.
+ *
+ * @module
+ */
+import type { DuckDbDriver } from "./_driver.ts";
+import { IN_MEMORY, openDuckDbWasm, wasmDriver } from "./_database.ts";
+import type { DuckDbLocation } from "./_location.ts";
+import { TimestampFunctions } from "./_timestamp_functions.ts";
+import { DestinationError } from "../../lib/errors.ts";
+
+/** Default memory limit of DuckDB-WASM, in MB. */
+const BASE_MEMORY_MB = 192;
+/** Memory DuckDB needs per column a load statement touches (reader, casts, local storage), in KB. */
+const MEMORY_PER_COLUMN_KB = 384;
+
+/** How a shared database is opened. */
+export interface SharedDatabaseOptions {
+  /** DuckDB's memory limit; without it, the WASM engine's follows the width of what is loaded. */
+  memoryLimit: string | undefined;
+  /** How long to wait for another process holding the file. */
+  lockTimeoutMs: number | undefined;
+  /** Which driver opens it. */
+  engine: "wasm" | "native";
+}
+
+/** A database opened once per process and shared by every client of it. */
+export class SharedDatabase {
+  /** Its key among the open databases: the file's path, or its destination's memory key. */
+  readonly key: string;
+  /** The driver. */
+  readonly driver: DuckDbDriver;
+  /** The date and time macros of the connection (DuckDB-WASM has no ICU), if it needs them. */
+  readonly timestampFunctions: TimestampFunctions | undefined;
+  /** Kept open when its last client closes: an in-memory database lives with its destination. */
+  readonly keepOpen: boolean;
+  #autoMemory: boolean;
+  #memoryMb = BASE_MEMORY_MB;
+  #turn: Promise<void> = Promise.resolve();
+
+  /** Wraps an open `driver`; use {@linkcode acquireDatabase}. */
+  constructor(
+    key: string,
+    driver: DuckDbDriver,
+    options: { keepOpen: boolean; autoMemory: boolean; timestampFunctions?: TimestampFunctions },
+  ) {
+    this.key = key;
+    this.driver = driver;
+    this.keepOpen = options.keepOpen;
+    this.#autoMemory = options.autoMemory;
+    this.timestampFunctions = options.timestampFunctions;
+  }
+
+  /** Runs `fn` when no other caller's `fn` runs: the connection is its alone meanwhile. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#turn.then(fn);
+    this.#turn = result.then(() => {}, () => {});
+    return result;
+  }
+
+  /** Raises the memory limit to what loading `columns` columns needs (never lowers it). */
+  async fitMemory(columns: number): Promise<void> {
+    if (!this.#autoMemory) return;
+    const needed = BASE_MEMORY_MB + Math.ceil(columns * MEMORY_PER_COLUMN_KB / 1024);
+    if (needed <= this.#memoryMb) return;
+    await this.driver.run(`SET memory_limit = '${needed}MB'`);
+    this.#memoryMb = needed;
+  }
+}
+
+/** Open databases by key, with the number of clients using each. */
+const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
+
+/** Whether the database `key` is open in this process. */
+export function isDatabaseOpen(key: string): boolean {
+  return openDatabases.has(key);
+}
+
+/** The database `key` at `location`, opened unless it is open; release it with {@linkcode releaseDatabase}. */
+export async function acquireDatabase(
+  key: string,
+  location: DuckDbLocation,
+  options: SharedDatabaseOptions,
+): Promise<SharedDatabase> {
+  let entry = openDatabases.get(key);
+  if (entry === undefined) {
+    entry = { shared: openDatabase(key, location, options), refs: 0 };
+    openDatabases.set(key, entry);
+  }
+  // counted before waiting: a client closing meanwhile must not close the database under us
+  entry.refs++;
+  try {
+    return await entry.shared;
+  } catch (error) {
+    if (--entry.refs === 0) openDatabases.delete(key);
+    throw error;
+  }
+}
+
+/** Opens the database at `location` with the engine `options` name. */
+async function openDatabase(
+  key: string,
+  location: DuckDbLocation,
+  options: SharedDatabaseOptions,
+): Promise<SharedDatabase> {
+  const { memoryLimit, lockTimeoutMs, engine } = options;
+  const path = location.kind === "memory" ? IN_MEMORY : location.path;
+  const keepOpen = location.kind === "memory";
+  if (engine === "native") {
+    const { openNativeDuckDb } = await importNative();
+    const driver = await openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
+    return new SharedDatabase(key, driver, { keepOpen, autoMemory: false });
+  }
+  const db = await openDuckDbWasm(path, {
+    memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+    lockTimeoutMs,
+  });
+  return new SharedDatabase(key, wasmDriver(db), {
+    keepOpen,
+    autoMemory: memoryLimit === undefined,
+    timestampFunctions: new TimestampFunctions(db),
+  });
+}
+
+/**
+ * The native driver's module, imported only when used (WASM users never load the addon);
+ * without FFI permission, a `DestinationError` that says how to run.
+ */
+async function importNative(): Promise<typeof import("./_native_database.ts")> {
+  try {
+    return await import("./_native_database.ts");
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+    ) {
+      throw error;
+    }
+    throw new DestinationError(
+      'duckdb({ engine: "native" }) loads native DuckDB, which needs FFI: run Deno with --allow-ffi, or use the default engine "wasm"',
+      { cause: error },
+    );
+  }
+}
+
+/** Gives back a database from {@linkcode acquireDatabase}; the last client closes it. */
+export async function releaseDatabase(shared: SharedDatabase): Promise<void> {
+  const entry = openDatabases.get(shared.key);
+  if (entry === undefined || --entry.refs > 0 || shared.keepOpen) return;
+  openDatabases.delete(shared.key);
+  await shared.exclusive(() => shared.driver.close());
+}
