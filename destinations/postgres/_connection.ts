@@ -16,7 +16,7 @@ import type { Writable } from "node:stream";
 import { copyFrom, pg } from "../../lib/deps/pg.ts";
 import type { LoadJob } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import type { SqlConnection } from "../../lib/load/sql_dialect.ts";
+import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect.ts";
 import { quoteIdentifier } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { copyPlan } from "./_copy.ts";
@@ -233,16 +233,8 @@ export class PostgresConnection implements SqlConnection {
    * connection belongs to one client (its job client and SQL client), so nothing else runs on
    * it meanwhile.
    */
-  async transaction(fn: () => Promise<void>): Promise<void> {
-    await this.run("BEGIN");
-    try {
-      await fn();
-    } catch (error) {
-      // a lost connection has no transaction left to roll back
-      await this.run("ROLLBACK").catch(() => {});
-      throw error;
-    }
-    await this.run("COMMIT");
+  transaction(fn: () => Promise<void>): Promise<void> {
+    return runInTransaction((sql) => this.run(sql), fn);
   }
 
   /** Closes the connection; a server that does not answer is dropped after a few seconds. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { DestinationError } from "../../lib/errors.ts";
+import { cutLongLines } from "../../lib/load/sql.ts";
 import type { PostgresCredentials } from "./_credentials.ts";
 
 /** What pg's errors carry: Postgres' SQLSTATE and fields, or Node's network error code. */
@@ -84,18 +85,12 @@ function connectReason(error: unknown, credentials: PostgresCredentials): string
   return withDetails(error);
 }
 
-/** Longest line of a server message kept (a detail may quote a whole row). */
-const MAX_LINE_CHARS = 500;
-
 /** The server's message with its detail and hint, when it gave them; long lines cut. */
 function withDetails(error: unknown): string {
   const { message = String(error), detail, hint } = (error ?? {}) as DriverError;
-  return [message, detail && `Detail: ${detail}`, hint && `Hint: ${hint}`].filter(Boolean)
-    .join("\n").split("\n").map((line) =>
-      line.length > MAX_LINE_CHARS
-        ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length} characters)`
-        : line
-    ).join("\n");
+  return cutLongLines(
+    [message, detail && `Detail: ${detail}`, hint && `Hint: ${hint}`].filter(Boolean).join("\n"),
+  );
 }
 
 /**
