@@ -19,7 +19,7 @@ export interface DestinationCapabilities {
   supportedLoaderFileFormats: readonly LoaderFileFormat[];
   /** Merge strategies it runs; a table asking for another fails before anything loads. */
   supportedMergeStrategies: readonly MergeStrategy[];
-  /** Longest identifier the destination accepts, in UTF-8 bytes; longer names are shortened with a hash. */
+  /** Longest identifier the destination accepts (characters, as dlt counts); longer names are shortened with a hash tag. */
   maxIdentifierLength?: number;
   /** Whether a table chain loads in one transaction. */
   supportsTransactions: boolean;

@@ -24,27 +24,21 @@ import {
 } from "./pipeline_options.ts";
 import type { Normalized } from "./resource_hints.ts";
 import { DltSource } from "./source.ts";
-import { PackageStore, readJsonFile, writeJsonFile } from "./load/package_store.ts";
+import { PackageStore } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
 import type { NamingConvention } from "./normalize/naming.ts";
 import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
+import { bumpSchemaVersion, newSchema, type StoredSchema } from "./schema/schema.ts";
+import { SchemaStorage } from "./schema/schema_storage.ts";
+import { planRefresh } from "./refresh.ts";
 import {
-  bumpSchemaVersion,
-  nestedTablesOf,
-  newSchema,
-  type StoredSchema,
-} from "./schema/schema.ts";
-import {
-  applyImportedSchema,
-  parseSchemaFile,
-  readSchemaFileText,
-  schemaFileName,
-  writeSchemaFile,
-} from "./schema/schema_file.ts";
-import { createHash } from "node:crypto";
+  countPendingPackages,
+  dropPendingPackages,
+  readPendingPackages,
+} from "./load/pending_packages.ts";
 import {
   newState,
   type PipelineState,
@@ -91,33 +85,6 @@ export type {
   RefreshMode,
   RunOptions,
 } from "./pipeline_options.ts";
-
-/**
- * The tables a refresh drops or empties, with the state it resets (in `state`, in place): all of
- * the source's for `drop_sources`, the running resources' otherwise.
- */
-function refreshTables(
-  schema: StoredSchema,
-  source: DltSource,
-  refresh: RefreshMode,
-  state: PipelineState,
-): { drop: string[]; truncate: string[] } {
-  const running = [...source.resources.values()].filter((r) => r.selected).map((r) => r.name);
-  const roots = Object.values(schema.tables).filter((t) =>
-    t.parent === undefined &&
-    (refresh === "drop_sources" || (t.resource !== undefined && running.includes(t.resource)))
-  );
-  const tables = roots.flatMap((
-    t,
-  ) => [t.name, ...nestedTablesOf(schema, t.name).map((n) => n.name)]);
-  const sourceState = state.sources[source.name];
-  if (refresh === "drop_sources") {
-    delete state.sources[source.name];
-  } else if (sourceState?.resources !== undefined) {
-    for (const name of running) delete sourceState.resources[name];
-  }
-  return refresh === "drop_data" ? { drop: [], truncate: tables } : { drop: tables, truncate: [] };
-}
 
 /** What {@linkcode Pipeline.extract} did. */
 export interface ExtractInfo {
@@ -186,8 +153,6 @@ export class Pipeline {
   #store: PackageStore;
   #devMode: boolean;
   #namingOption: NamingOption;
-  #importSchemaPath: string | undefined;
-  #exportSchemaPath: string | undefined;
   #refresh: RefreshMode | undefined;
   #lockPath: string;
   /** The current directory of the pipeline's first run (see `PipelineSettings.baseDir`). */
@@ -198,7 +163,7 @@ export class Pipeline {
   /** The states the pending packages carry. */
   #pending: PipelineState[] = [];
   #state: PipelineState | undefined;
-  #schemas = new Map<string, StoredSchema>();
+  #schemas: SchemaStorage;
   #conventions: NamingConventions | undefined;
   #initialized = false;
 
@@ -228,12 +193,10 @@ export class Pipeline {
     // relative locations resolve where the pipeline first ran, as dlt's initial_cwd
     this.#baseDir = stored?.baseDir ?? Deno.cwd();
     this.#store = new PackageStore(this.workingDir);
-    if (options.importSchemaPath !== undefined) {
-      this.#importSchemaPath = resolve(options.importSchemaPath);
-    }
-    if (options.exportSchemaPath !== undefined) {
-      this.#exportSchemaPath = resolve(options.exportSchemaPath);
-    }
+    this.#schemas = new SchemaStorage(this.workingDir, {
+      importSchemaPath: options.importSchemaPath && resolve(options.importSchemaPath),
+      exportSchemaPath: options.exportSchemaPath && resolve(options.exportSchemaPath),
+    });
     this.#lockPath = pipelineLockPath(this.workingDir);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
@@ -245,7 +208,7 @@ export class Pipeline {
 
   /** The schemas known to the pipeline, by name. */
   get schemas(): ReadonlyMap<string, StoredSchema> {
-    return this.#schemas;
+    return this.#schemas.all;
   }
 
   /** The destination, resolved from its name (or the stored one) on first use. */
@@ -287,40 +250,14 @@ export class Pipeline {
     await Deno.mkdir(this.workingDir, { recursive: true });
     await this.#store.discardUnfinished();
     this.#committed = await readLocalState(this.workingDir);
-    let state = this.#committed;
-    this.#schemas.clear();
-    try {
-      for await (const entry of Deno.readDir(join(this.workingDir, "schemas"))) {
-        if (!entry.name.endsWith(".schema.json")) continue;
-        const schema = await readJsonFile<StoredSchema>(
-          join(this.workingDir, "schemas", entry.name),
-        );
-        this.#schemas.set(schema.name, schema);
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    await this.#schemas.reload();
     // a process that died between stages leaves pending packages newer than the local files
-    this.#pending = [];
-    for (const stage of ["extracted", "normalized"] as const) {
-      for (const loadId of await this.#store.list(stage)) {
-        const dir = this.#store.dir(stage, loadId);
-        const next = stage === "extracted" ? "normalize" : "load";
-        const manifest = await PendingPackageFailed.during(
-          next,
-          loadId,
-          () => this.#store.readManifest(dir),
-        );
-        if (manifest.state !== undefined) {
-          this.#pending.push(manifest.state);
-          if (manifest.state.version > (state?.version ?? -1)) state = manifest.state;
-        }
-        if (stage === "normalized") {
-          this.#adoptSchema(
-            await PendingPackageFailed.during(next, loadId, () => this.#store.readSchema(dir)),
-          );
-        }
-      }
+    const pending = await readPendingPackages(this.#store);
+    this.#pending = pending.states;
+    for (const schema of pending.schemas) this.#schemas.adopt(schema);
+    let state = this.#committed;
+    for (const pendingState of pending.states) {
+      if (pendingState.version > (state?.version ?? -1)) state = pendingState;
     }
     this.#useState(state);
   }
@@ -331,14 +268,6 @@ export class Pipeline {
       ? newState(this.pipelineName, this.datasetName)
       : structuredClone(state);
     this.#state.datasetName = this.datasetName;
-  }
-
-  /** Keeps `schema` if it is newer than the one known under its name. */
-  #adoptSchema(schema: StoredSchema): void {
-    const known = this.#schemas.get(schema.name);
-    if (known === undefined || schema.version > known.version) {
-      this.#schemas.set(schema.name, schema);
-    }
   }
 
   /** Where this pipeline loads, as its working folder stores it. */
@@ -418,8 +347,7 @@ export class Pipeline {
       await removeLocalState(this.workingDir);
     } else {
       for (const schema of await (await session.client()).storedSchemas()) {
-        const known = this.#schemas.get(schema.name);
-        if (known === undefined || schema.version > known.version) await this.#saveSchema(schema);
+        if (this.#schemas.isNewer(schema)) await this.#schemas.save(schema);
       }
       await writeLocalState(this.workingDir, decision.state);
     }
@@ -429,9 +357,7 @@ export class Pipeline {
 
   /** Deletes the packages that were extracted or normalized but not loaded. */
   async #dropPending(): Promise<void> {
-    for (const stage of ["extracted", "normalized"] as const) {
-      for (const loadId of await this.#store.list(stage)) await this.#store.remove(stage, loadId);
-    }
+    await dropPendingPackages(this.#store);
     this.#pending = [];
   }
 
@@ -478,13 +404,11 @@ export class Pipeline {
   async #extract(data: RunData, options: Normalized<RunOptions>): Promise<ExtractInfo> {
     const source = this.#toSource(data, options);
     return await this.#step("extract", undefined, async () => {
-      await this.#importSchema(source.name);
+      await this.#schemas.applyImport(source.name, (schema) => this.#namingOf(schema));
       const state = structuredClone(this.#state!);
       const { signal, refresh = this.#refresh, ...hints } = options;
       const schema = await this.#schemaOf(source);
-      const refreshed = refresh === undefined
-        ? { drop: [], truncate: [] }
-        : refreshTables(schema, source, refresh, state);
+      const refreshed = planRefresh(schema, source, refresh, state);
       const result = await extractSource(source, {
         store: this.#store,
         naming: this.#namingOf(schema),
@@ -499,7 +423,7 @@ export class Pipeline {
         // the dropped tables start over in the schema as well
         for (const name of refreshed.drop) delete schema.tables[name];
         bumpSchemaVersion(schema);
-        await this.#saveSchema(schema);
+        await this.#schemas.save(schema);
       }
       this.#state = state;
       return { loadId: result.loadId, itemCounts: result.itemCounts };
@@ -534,7 +458,7 @@ export class Pipeline {
           naming: this.#namingOf(schema),
           workers,
         });
-        await this.#saveSchema(result.schema);
+        await this.#schemas.save(result.schema);
         info.loadIds.push(loadId);
         for (const [table, n] of Object.entries(result.rowCounts)) {
           info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
@@ -553,7 +477,7 @@ export class Pipeline {
     const asked = source.naming === undefined ? undefined : conventions.nameOf(source.naming);
     if (known === undefined) {
       const schema = newSchema(source.name, asked ?? conventions.defaultName);
-      await this.#saveSchema(schema);
+      await this.#schemas.save(schema);
       return schema;
     }
     if (asked !== undefined && asked !== known.naming) {
@@ -567,48 +491,6 @@ export class Pipeline {
   /** The naming convention `schema` was created with. */
   #namingOf(schema: StoredSchema): NamingConvention {
     return this.#conventions!.get(schema.naming);
-  }
-
-  async #saveSchema(schema: StoredSchema): Promise<void> {
-    const dir = join(this.workingDir, "schemas");
-    await Deno.mkdir(dir, { recursive: true });
-    await writeJsonFile(join(dir, `${schema.name}.schema.json`), schema);
-    this.#schemas.set(schema.name, schema);
-    if (this.#exportSchemaPath !== undefined) {
-      await writeSchemaFile(this.#exportSchemaPath, schema);
-    }
-    // a file to edit, once there are tables in it
-    const importDir = this.#importSchemaPath;
-    if (
-      importDir !== undefined && Object.keys(schema.tables).length > 0 &&
-      await readSchemaFileText(importDir, schema.name) === undefined
-    ) {
-      await writeSchemaFile(importDir, schema);
-    }
-  }
-
-  /**
-   * Applies the import folder's file of schema `name` when it changed since it was last applied.
-   */
-  async #importSchema(name: string): Promise<void> {
-    const dir = this.#importSchemaPath;
-    if (dir === undefined) return;
-    const text = await readSchemaFileText(dir, name);
-    if (text === undefined) return;
-    const hash = createHash("sha256").update(text).digest("base64url");
-    const known = this.#schemas.get(name);
-    if (known?.importedHash === hash) return;
-    const file = join(dir, schemaFileName(name));
-    const imported = parseSchemaFile(text, file);
-    if (imported.name !== name) {
-      throw new DltError(`Schema file "${file}" holds schema "${imported.name}", not "${name}"`);
-    }
-    const schema = known ?? newSchema(name, imported.naming);
-    this.#namingOf(schema); // an unknown convention fails here
-    applyImportedSchema(schema, imported);
-    schema.importedHash = hash;
-    bumpSchemaVersion(schema);
-    await this.#saveSchema(schema);
   }
 
   /** Loads every normalized package; returns what was loaded. */
@@ -719,10 +601,7 @@ export class Pipeline {
 
   /** How many packages wait to be normalized (`extracted`) and loaded (`normalized`). */
   async pendingPackages(): Promise<{ extracted: number; normalized: number }> {
-    return await this.#locked(async () => ({
-      extracted: (await this.#store.list("extracted")).length,
-      normalized: (await this.#store.list("normalized")).length,
-    }));
+    return await this.#locked(() => countPendingPackages(this.#store));
   }
 
   /**

@@ -23,13 +23,27 @@ import type { Table } from "../../lib/deps/apache_arrow.ts";
 import { DURABLE_RUNTIME } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { log } from "../../lib/log.ts";
-import { checkDatabaseFile, checkWriteAheadLog } from "./_file_check.ts";
+import { checkDatabaseFile } from "./_file_check.ts";
+import {
+  attachStatements,
+  cannotOpen,
+  checkDatabaseFolder,
+  fsyncDirectory,
+  IN_MEMORY,
+  REBUILD_SUFFIX,
+  REBUILT_SUFFIX,
+  recoverRebuild,
+  reviewLog,
+  TEMP_SUFFIX,
+  WAL_SUFFIX,
+} from "./_database_file.ts";
 import { lockDatabase } from "./_file_lock.ts";
 import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import type { DuckDbDriver } from "./_driver.ts";
 import { arrowRows } from "./_values.ts";
+
+export { checkDatabaseFolder, IN_MEMORY };
 
 /** A DuckDB database file opened through DuckDB-WASM. */
 export interface DuckDbWasmDatabase {
@@ -80,32 +94,7 @@ export interface OpenDuckDbWasmOptions {
   lockTimeoutMs?: number;
 }
 
-/** The path that opens a database in memory instead of a file. */
-export const IN_MEMORY = ":memory:";
-
-const WAL_SUFFIX = ".wal";
-/** A rebuild in progress; incomplete until renamed to {@linkcode REBUILT_SUFFIX}. */
-const REBUILD_SUFFIX = ".rebuild";
-/** A complete rebuild that replaces the database file; the next open finishes the swap. */
-const REBUILT_SUFFIX = ".rebuilt";
 const REBUILD_ALIAS = "dlt_rebuild";
-/** DuckDB's temporary directory, named as native DuckDB names it. */
-const TEMP_SUFFIX = ".tmp";
-/**
- * Block size of the files this module creates. DuckDB's default (256 KiB) makes every column of
- * a table pin at least one block when rows are appended or checkpointed, so a wide table (the
- * hundreds of columns of flattened JSON) needs hundreds of MiB; 16 KiB, the smallest DuckDB
- * accepts, cuts that sixteenfold. Native DuckDB (1.2 and later) reads such files.
- */
-const BLOCK_SIZE = 16384;
-/**
- * Rows per row group. A transaction writes each full row group of its inserts straight to the
- * file, so an insert holds about one row group per table in memory, whatever its size; DuckDB's
- * default (122,880 rows) is far too much for a table of hundreds of columns. Committing appends
- * the last, partial row group, and a checkpoint rewrites a partial row group whole, so they stay
- * small too.
- */
-const ROW_GROUP_SIZE = 8192;
 
 /** Compiled wasm modules by path, shared by every database of the process. */
 const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
@@ -178,29 +167,6 @@ async function instantiate(): Promise<DuckDBBindings> {
   Object.assign(bindings, { instantiateWasm });
   await Promise.race([bindings.instantiate(), failure.promise]);
   return bindings;
-}
-
-function fsyncDirectory(path: string): void {
-  const fd = fs.openSync(nodePath.dirname(path), "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * Finishes or discards a rebuild that a crash interrupted. A complete rebuild replaces the
- * database and its log; an incomplete one is dropped, the database and its log being intact.
- */
-function recoverRebuild(path: string): void {
-  if (fs.existsSync(path + REBUILT_SUFFIX)) {
-    fs.rmSync(path + WAL_SUFFIX, { force: true });
-    fs.renameSync(path + REBUILT_SUFFIX, path);
-    fsyncDirectory(path);
-  }
-  fs.rmSync(path + REBUILD_SUFFIX, { force: true });
-  fs.rmSync(path + REBUILD_SUFFIX + WAL_SUFFIX, { force: true });
 }
 
 /** Splits SQL at the semicolons that end statements (not those inside strings or comments). */
@@ -328,15 +294,6 @@ class WasmDatabase implements DuckDbWasmDatabase {
 }
 
 /**
- * The catalog name DuckDB infers for a file (its name without extension), or a variant of it
- * where that name is taken by one of DuckDB's own catalogs.
- */
-function catalogName(path: string): string {
-  const name = nodePath.basename(path).replace(/\.[^.]*$/, "") || "database";
-  return ["memory", "system", "temp", "main"].includes(name.toLowerCase()) ? `${name}_db` : name;
-}
-
-/**
  * Opens an in-memory database in `bindings` with extensions kept from loading: loading one
  * fetches it in a worker thread, which hangs or kills the process without network (attaching an
  * SQLite file would load the sqlite extension).
@@ -389,12 +346,7 @@ function openFile(
   memoryLimit?: string,
 ): DuckDBConnection {
   const connection = openInstance(bindings);
-  const catalog = quoteIdentifier(catalogName(path));
-  const blockSize = create ? `BLOCK_SIZE ${BLOCK_SIZE}, ` : "";
-  connection.query(
-    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-  );
-  connection.query(`USE ${catalog}`);
+  for (const statement of attachStatements(path, create)) connection.query(statement);
   // Releases the read-only handle the page buffer keeps from replaying the log.
   bindings.dropFiles();
   configure(connection, memoryLimit, path + TEMP_SUFFIX);
@@ -479,48 +431,6 @@ export async function openDuckDbWasm(
   }
 }
 
-/**
- * Refuses a database file whose folder does not exist: a `DestinationError` that names both.
- * The folder is not created, as a mistyped path would otherwise make a new database unnoticed.
- */
-export function checkDatabaseFolder(path: string): void {
-  const folder = nodePath.dirname(nodePath.resolve(path));
-  const stat = statIfAny(folder);
-  if (stat?.isDirectory()) return;
-  throw new DestinationError(
-    `Cannot open DuckDB database "${path}": ${
-      stat === undefined ? `the folder "${folder}" does not exist` : `"${folder}" is not a folder`
-    } (create the folder, or give another path)`,
-  );
-}
-
-/** The file information of `path`, or `undefined` when it (or a folder on its way) is missing. */
-function statIfAny(path: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(path, { throwIfNoEntry: false });
-  } catch (error) {
-    // a file where a folder of the path should be
-    if ((error as { code?: string }).code === "ENOTDIR") return undefined;
-    throw error;
-  }
-}
-
-/** Runs `open`, turning an error other than a `DestinationError` into one naming `path`. */
-async function cannotOpen<T>(path: string, open: () => Promise<T>): Promise<T> {
-  try {
-    return await open();
-  } catch (error) {
-    if (error instanceof DestinationError) throw error;
-    const message = (error as Error).message;
-    const advice = /Failure while replaying WAL/.test(message)
-      ? `; moving "${path}${WAL_SUFFIX}" away opens the database without the transactions it holds`
-      : "";
-    throw new DestinationError(`Cannot open DuckDB database "${path}": ${message}${advice}`, {
-      cause: error,
-    });
-  }
-}
-
 /** Opens the file `path`, whose lock this process holds. */
 async function openLocked(
   path: string,
@@ -550,31 +460,6 @@ async function openLocked(
     }
     forget(bindings);
     throw error;
-  }
-}
-
-/**
- * Warns about a write-ahead log of `path` that DuckDB would ignore in part or whole, and moves a
- * log that holds nothing DuckDB can replay (not DuckDB's, or next to no database) out of its way,
- * kept for inspection.
- */
-function reviewLog(path: string, database: boolean): void {
-  const logPath = path + WAL_SUFFIX;
-  const state = checkWriteAheadLog(logPath);
-  if (state.kind === "missing" || state.kind === "empty") return;
-  if (state.kind === "foreign" || !database) {
-    const kept = `${logPath}.ignored-${new Date().toISOString().replace(/[-:.]/g, "")}`;
-    fs.renameSync(logPath, kept);
-    const why = database ? "is not a DuckDB write-ahead log" : "belongs to no database file";
-    log.warn(
-      `Write-ahead log "${logPath}" ${why}: DuckDB cannot replay it; it was moved to "${kept}"`,
-    );
-  } else if (state.kind === "torn") {
-    log.warn(
-      `Write-ahead log "${logPath}" ends in ${state.size - state.valid} bytes that are no whole ` +
-        `entry (a process stopped while writing it?): DuckDB replays the transactions committed ` +
-        `in its first ${state.valid} bytes and ignores the rest`,
-    );
   }
 }
 

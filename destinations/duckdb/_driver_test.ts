@@ -9,30 +9,13 @@ import { join } from "node:path";
 import { Type } from "../../lib/deps/apache_arrow.ts";
 import type { Decimal } from "../../lib/deps/apache_arrow.ts";
 import type { DuckDbDriver } from "./_driver.ts";
-import { type DuckDbWasmDatabase, openDuckDbWasm } from "./_database.ts";
+import { openDuckDbWasm, wasmDriver } from "./_database.ts";
 import { openNativeDuckDb } from "./_native_database.ts";
 import { bindParameters } from "./_parameters.ts";
 
-/**
- * DuckDB-WASM's synchronous database behind the async driver interface (until `_database.ts`
- * implements {@linkcode DuckDbDriver} itself): a throw becomes a rejection.
- */
-function asDriver(db: DuckDbWasmDatabase): DuckDbDriver {
-  const settle = <T>(action: () => T) => new Promise<T>((resolve) => resolve(action()));
-  return {
-    path: db.path,
-    engine: "wasm",
-    queryArrow: (sql, params) => settle(() => db.queryArrow(sql, params)),
-    query: (sql, params) => settle(() => db.query(sql, params)),
-    run: (sql, params) => settle(() => db.run(sql, params)),
-    checkpoint: () => settle(() => db.checkpoint()),
-    close: () => db.close(),
-  };
-}
-
 /** The drivers under test, by engine. */
 const DRIVERS: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
-  wasm: async (path) => asDriver(await openDuckDbWasm(path)),
+  wasm: async (path) => wasmDriver(await openDuckDbWasm(path)),
   native: (path) => openNativeDuckDb(path),
 };
 

@@ -11,6 +11,7 @@ import type { DuckDbDriver } from "./_driver.ts";
 import { IN_MEMORY, openDuckDbWasm, wasmDriver } from "./_database.ts";
 import type { DuckDbLocation } from "./_location.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
+import { DestinationError } from "../../lib/errors.ts";
 
 /** Default memory limit of DuckDB-WASM, in MB. */
 const BASE_MEMORY_MB = 192;
@@ -23,6 +24,8 @@ export interface SharedDatabaseOptions {
   memoryLimit: string | undefined;
   /** How long to wait for another process holding the file. */
   lockTimeoutMs: number | undefined;
+  /** Which driver opens it. */
+  engine: "wasm" | "native";
 }
 
 /** A database opened once per process and shared by every client of it. */
@@ -85,18 +88,7 @@ export async function acquireDatabase(
 ): Promise<SharedDatabase> {
   let entry = openDatabases.get(key);
   if (entry === undefined) {
-    const { memoryLimit, lockTimeoutMs } = options;
-    const shared = openDuckDbWasm(location.kind === "memory" ? IN_MEMORY : location.path, {
-      memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
-      lockTimeoutMs,
-    }).then((db) =>
-      new SharedDatabase(key, wasmDriver(db), {
-        keepOpen: location.kind === "memory",
-        autoMemory: memoryLimit === undefined,
-        timestampFunctions: new TimestampFunctions(db),
-      })
-    );
-    entry = { shared, refs: 0 };
+    entry = { shared: openDatabase(key, location, options), refs: 0 };
     openDatabases.set(key, entry);
   }
   // counted before waiting: a client closing meanwhile must not close the database under us
@@ -106,6 +98,51 @@ export async function acquireDatabase(
   } catch (error) {
     if (--entry.refs === 0) openDatabases.delete(key);
     throw error;
+  }
+}
+
+/** Opens the database at `location` with the engine `options` name. */
+async function openDatabase(
+  key: string,
+  location: DuckDbLocation,
+  options: SharedDatabaseOptions,
+): Promise<SharedDatabase> {
+  const { memoryLimit, lockTimeoutMs, engine } = options;
+  const path = location.kind === "memory" ? IN_MEMORY : location.path;
+  const keepOpen = location.kind === "memory";
+  if (engine === "native") {
+    const { openNativeDuckDb } = await importNative();
+    const driver = await openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
+    return new SharedDatabase(key, driver, { keepOpen, autoMemory: false });
+  }
+  const db = await openDuckDbWasm(path, {
+    memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
+    lockTimeoutMs,
+  });
+  return new SharedDatabase(key, wasmDriver(db), {
+    keepOpen,
+    autoMemory: memoryLimit === undefined,
+    timestampFunctions: new TimestampFunctions(db),
+  });
+}
+
+/**
+ * The native driver's module, imported only when used (WASM users never load the addon);
+ * without FFI permission, a `DestinationError` that says how to run.
+ */
+async function importNative(): Promise<typeof import("./_native_database.ts")> {
+  try {
+    return await import("./_native_database.ts");
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+    ) {
+      throw error;
+    }
+    throw new DestinationError(
+      'duckdb({ engine: "native" }) loads native DuckDB, which needs FFI: run Deno with --allow-ffi, or use the default engine "wasm"',
+      { cause: error },
+    );
   }
 }
 

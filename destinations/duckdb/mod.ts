@@ -24,6 +24,7 @@ import {
   integer,
   invalidValue,
   isPlainObject,
+  oneOf,
   type OptionCheck,
   type OptionSpec,
   text,
@@ -71,7 +72,17 @@ export interface DuckDbOptions {
    * @default {60000}
    */
   lockTimeoutMs?: number;
+  /**
+   * The DuckDB engine: `"wasm"` (DuckDB-WASM, needs no FFI; no ICU, JSON or Parquet extensions
+   * here) or `"native"` (`@duckdb/node-api`, needs `--allow-ffi`; brings time zones through ICU,
+   * the JSON and Parquet readers and threads). Both write the same files.
+   * @default {"wasm"}
+   */
+  engine?: DuckDbEngine;
 }
+
+/** A DuckDB engine of {@linkcode DuckDbOptions.engine}. */
+export type DuckDbEngine = "wasm" | "native";
 
 /** Bytes per unit of DuckDB's memory sizes (`SET memory_limit`), by the names DuckDB accepts. */
 const MEMORY_UNITS = new Map<string, number>([
@@ -114,6 +125,7 @@ const OPTIONS: OptionSpec<DuckDbOptions> = {
   credentials: text(),
   memoryLimit: memorySize(),
   lockTimeoutMs: integer({ min: 0 }),
+  engine: oneOf(["wasm", "native"]),
 };
 
 /** Options of dlt's duckdb destination that this one lacks, with what to do instead. */
@@ -145,7 +157,7 @@ export function duckdb(
   options?: Omit<DuckDbOptions, "path" | "credentials">,
 ): Destination {
   const given = readArguments(credentialsOrOptions, options, arguments.length);
-  const { path, credentials, memoryLimit, lockTimeoutMs } = checkOptions(
+  const { path, credentials, memoryLimit, lockTimeoutMs, engine = "wasm" } = checkOptions(
     given,
     OPTIONS,
     "duckdb()",
@@ -164,8 +176,9 @@ export function duckdb(
     : parseDuckDbCredentials(credentials);
   const memoryKey = `:memory:${++memoryDatabases}`;
   const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(named, clientOptions);
+  // a file opened by both engines in one process: the second fails on the first's lock
   const keyOf = (location: DuckDbLocation) =>
-    location.kind === "memory" ? memoryKey : location.path;
+    location.kind === "memory" ? memoryKey : `${engine}:${location.path}`;
   return {
     name: "duckdb",
     capabilities: DUCKDB_CAPABILITIES,
@@ -175,6 +188,7 @@ export function duckdb(
       const shared = await acquireDatabase(keyOf(location), location, {
         memoryLimit,
         lockTimeoutMs,
+        engine,
       });
       try {
         const sql = await DuckDbSqlClient.open(shared, clientOptions.datasetName);
@@ -192,7 +206,9 @@ export function duckdb(
     },
     prepare(clientOptions: DestinationClientOptions): Promise<void> {
       // an open database is shared: nothing to prepare for it
-      if (isDatabaseOpen(keyOf(locate(clientOptions)))) return Promise.resolve();
+      if (engine === "native" || isDatabaseOpen(keyOf(locate(clientOptions)))) {
+        return Promise.resolve();
+      }
       return preloadDuckDbWasm();
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {

@@ -1,0 +1,72 @@
+/**
+ * `duckdb({ engine: "native" })`: the same destination on native DuckDB, writing files the
+ * default WASM engine reads, with what DuckDB-WASM lacks here (time zones through ICU).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pipeline, resource } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+const events = [
+  { id: 1, created_at: "2024-03-01T23:30:00Z", tags: ["a", "b"], actor: { login: "x" } },
+  { id: 2, created_at: "2024-03-02T10:00:00Z", tags: ["c"], actor: { login: "y" } },
+];
+
+Deno.test("the native engine loads, merges and reads back; the WASM engine reads its file", async () => {
+  const dir = await tempDir("native");
+  const path = join(dir, "native.duckdb");
+  const run = (engine: "wasm" | "native") =>
+    pipeline({
+      pipelineName: "native_engine",
+      pipelinesDir: dir,
+      destination: duckdb({ credentials: path, engine }),
+      datasetName: "events",
+    });
+  const p = run("native");
+  const hinted = (rows: typeof events) =>
+    resource(rows, { name: "events", writeDisposition: "merge", primaryKey: "id" });
+  await p.run(hinted(events));
+  await p.run(hinted([{ ...events[1], actor: { login: "z" } }]));
+  const rows = await p.dataset().query<{ id: number; login: string; tags: number }>(
+    `SELECT e.id, e.actor__login AS login, count(t.value) AS tags FROM events e
+     JOIN events__tags t ON t._dlt_parent_id = e._dlt_id GROUP BY 1, 2 ORDER BY 1`,
+  );
+  assert.deepEqual(rows.map((r) => [r.id, r.login, Number(r.tags)]), [[1, "x", 2], [2, "z", 1]]);
+  // ICU: a time zone conversion that DuckDB-WASM cannot do here
+  const [{ day }] = await p.dataset().query<{ day: string }>(
+    "SELECT strftime(created_at AT TIME ZONE 'Europe/Berlin', '%Y-%m-%d') AS day FROM events WHERE id = 1",
+  );
+  assert.equal(day, "2024-03-02");
+  const wasm = run("wasm");
+  assert.equal(await wasm.dataset().table("events").count(), 2);
+  assert.equal(await wasm.dataset().table("events__tags").count(), 3);
+});
+
+Deno.test("the native engine without FFI permission fails saying to allow FFI", async () => {
+  const dir = await tempDir("native_ffi");
+  const script = join(dir, "run.ts");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const destination = new URL("../destinations/duckdb/mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { pipeline } from "${mod}";
+import { duckdb } from "${destination}";
+const p = pipeline({ pipelineName: "ffi", pipelinesDir: ${JSON.stringify(dir)},
+  destination: duckdb({ credentials: ":memory:", engine: "native" }) });
+try {
+  await p.run([{ a: 1 }], { tableName: "t" });
+} catch (error) {
+  let e = error;
+  while (e.cause && e.name !== "DestinationError") e = e.cause;
+  console.log(e.name + ": " + e.message);
+}`,
+  );
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.match(text, /DestinationError: .*needs FFI: run Deno with --allow-ffi/);
+});
