@@ -1,6 +1,8 @@
 /**
  * The destinations the conformance suite runs against, and {@linkcode conformanceTest}, which
- * registers one `Deno.test` per destination, named `[duckdb] …`, `[dummy] …`.
+ * registers one `Deno.test` per destination, named `[duckdb] …`, `[dummy] …`: `duckdb`
+ * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`) and `dummy` (no SQL: tests
+ * that read data back through SQL skip it; the others check its row counts).
  *
  * `DLT_TEST_DESTINATIONS` selects them: a comma list of {@linkcode DESTINATION_NAMES}; by default
  * every one. A destination whose requirement is missing here (native DuckDB without FFI, Postgres
@@ -9,9 +11,10 @@
  * error when the test module loads.
  *
  * Every test gets a dataset of its own: SQL destinations share one database per test module
- * (DuckDB in memory, the Postgres test server) and drop the dataset after the test; the dummy is
- * made anew per test.
+ * (DuckDB-WASM in memory, native DuckDB in a temporary file) and drop the dataset after the
+ * test; the dummy is made anew per test.
  */
+import { join } from "node:path";
 import type { Destination, Pipeline } from "../../mod.ts";
 import { pipeline, setLogLevel } from "../../mod.ts";
 import { duckdb } from "../../destinations/duckdb/mod.ts";
@@ -73,6 +76,15 @@ function sharedDatabaseTarget(destination: Destination): Promise<TestTarget> {
 
 /** DuckDB-WASM in memory, one database for the tests of this module. */
 let duckDbWasm: Destination | undefined;
+/** Native DuckDB, one database file for the tests of this module. */
+let duckDbNative: Destination | undefined;
+
+/** A database file in a temporary folder removed when the test module ends. */
+function tempDatabaseFile(name: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: "conformance_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  return join(dir, `${name}.duckdb`);
+}
 
 /** The destinations under test, by name. */
 const DESTINATIONS: readonly TestDestination[] = [
@@ -82,6 +94,21 @@ const DESTINATIONS: readonly TestDestination[] = [
     missing: () => undefined,
     open: () => sharedDatabaseTarget(duckDbWasm ??= duckdb({ credentials: ":memory:" })),
   },
+  {
+    name: "duckdb_native",
+    sql: true,
+    missing: () =>
+      Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+        ? undefined
+        : "native DuckDB needs --allow-ffi (run the tests with -A)",
+    open: () =>
+      sharedDatabaseTarget(
+        duckDbNative ??= duckdb({ engine: "native", path: tempDatabaseFile("native") }),
+      ),
+  },
+  // HOOK(postgres): the postgres destination is on branch `pg`; once it is merged, add here
+  // `postgres`: postgres({ credentials: POSTGRES_URL }) from tests/_postgres.ts, missing when
+  // DLT_TEST_POSTGRES_URL is not set, each test's dataset dropped after with adminQuery
   {
     name: "dummy",
     sql: false,
