@@ -159,12 +159,21 @@ conformanceTest(
   async (ctx) => {
     const p = ctx.pipeline();
     const days = (rows: { day: string; n: number }[]) =>
-      resource(rows, { name: "daily", writeDisposition: "merge", mergeKey: "day" });
+      resource(rows.map((row) => ({ ...row, marks: [`${row.day}${row.n}`] })), {
+        name: "daily",
+        writeDisposition: "merge",
+        mergeKey: "day",
+      });
     await p.run(days([{ day: "mon", n: 1 }, { day: "mon", n: 2 }, { day: "tue", n: 3 }]));
     await p.run(days([{ day: "tue", n: 4 }, { day: "wed", n: 5 }]));
     assert.deepEqual(
       await show(p, "SELECT day, n FROM daily ORDER BY n", ["day", "n"]),
       ["mon:1", "mon:2", "tue:4", "wed:5"],
+    );
+    // the nested rows of the replaced partition went with it
+    assert.deepEqual(
+      await show(p, "SELECT value FROM daily__marks ORDER BY value", ["value"]),
+      ["mon1", "mon2", "tue4", "wed5"],
     );
   },
 );
