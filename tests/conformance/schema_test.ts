@@ -29,6 +29,16 @@ conformanceTest(
     assert.equal(columns.score__v_text.dataType, "text");
     assert.equal(columns.score__v_text.variant, true);
     assert.notEqual(columns.score.nullable, false);
+    // in the destination too: the added columns accept NULL
+    const nullable = await p.dataset().query<{ column_name: string; is_nullable: string }>(
+      `SELECT column_name, is_nullable FROM information_schema.columns
+       WHERE table_schema = '${ctx.datasetName}' AND table_name = 'people'
+       AND column_name IN ('score', 'score__v_text') ORDER BY column_name`,
+    );
+    assert.deepEqual(nullable.map((c) => `${c.column_name}:${c.is_nullable}`), [
+      "score:YES",
+      "score__v_text:YES",
+    ]);
   },
 );
 
