@@ -4,7 +4,7 @@
  * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`) and `dummy` (no SQL: tests
  * that read data back through SQL skip it; the others check its row counts).
  *
- * `DLT_TEST_DESTINATIONS` selects them: a comma list of {@linkcode DESTINATION_NAMES}; by default
+ * `DLT_TEST_DESTINATIONS` selects them: a comma list of the names below; by default
  * every one. A destination whose requirement is missing here (native DuckDB without FFI, Postgres
  * without `DLT_TEST_POSTGRES_URL`) has its tests ignored, the reason printed once; under
  * `CI=true`, or when `DLT_TEST_DESTINATIONS` names it, they fail instead. An unknown name is an
@@ -123,7 +123,7 @@ const DESTINATIONS: readonly TestDestination[] = [
 ];
 
 /** The names `DLT_TEST_DESTINATIONS` takes. */
-export const DESTINATION_NAMES: readonly string[] = DESTINATIONS.map((d) => d.name);
+const DESTINATION_NAMES: readonly string[] = DESTINATIONS.map((d) => d.name);
 
 /**
  * The destinations `DLT_TEST_DESTINATIONS` selects (all by default), and whether it named them.
@@ -150,30 +150,19 @@ const warned = new Set<string>();
 
 /** What a conformance test gets: its destination, its dataset, and pipelines loading there. */
 export class ConformanceContext {
-  /** The destination's name in the suite (`duckdb`, `dummy`, …). */
-  readonly name: string;
   /** Whether the destination speaks SQL (`dataset()` reads from it). */
   readonly sql: boolean;
   /** The destination of this test. */
   readonly destination: Destination;
   /** The dataset of this test. */
   readonly datasetName: string;
-  /** The Deno test context. */
-  readonly t: Deno.TestContext;
   #root: string;
 
   /** Use {@linkcode conformanceTest}. */
-  constructor(
-    under: TestDestination,
-    target: TestTarget,
-    t: Deno.TestContext,
-    root: string,
-  ) {
-    this.name = under.name;
+  constructor(under: TestDestination, target: TestTarget, root: string) {
     this.sql = under.sql;
     this.destination = target.destination;
     this.datasetName = target.datasetName;
-    this.t = t;
     this.#root = root;
   }
 
@@ -205,7 +194,7 @@ export class ConformanceContext {
 }
 
 /** Whether `destination` is a dummy, with its inspection methods. */
-export function isDummy(destination: Destination): destination is DummyDestination {
+function isDummy(destination: Destination): destination is DummyDestination {
   return destination.name === "dummy" && "rowCounts" in destination;
 }
 
@@ -219,13 +208,18 @@ export interface ConformanceTestOptions {
 
 /**
  * Registers `fn` once per selected destination (that has SQL when `needsSql`), as
- * `[<destination>] <name>`, with a dataset of its own and working folders removed afterwards.
+ * `[<destination>] <name>`, with a dataset of its own and working folders removed afterwards. An unknown name in
+ * `options.destinations` is a `RangeError`.
  */
 export function conformanceTest(
   name: string,
   options: ConformanceTestOptions,
   fn: (ctx: ConformanceContext) => Promise<void>,
 ): void {
+  const unknown = options.destinations?.filter((d) => !DESTINATION_NAMES.includes(d)) ?? [];
+  if (unknown.length > 0) {
+    throw new RangeError(`Test "${name}" names unknown destination(s) ${unknown.join(", ")}`);
+  }
   for (const under of SELECTED.destinations) {
     if (options.needsSql && !under.sql) continue;
     if (options.destinations !== undefined && !options.destinations.includes(under.name)) continue;
@@ -235,11 +229,11 @@ export function conformanceTest(
       registerMissing(testName, under.name, missing);
       continue;
     }
-    Deno.test(testName, async (t) => {
+    Deno.test(testName, async () => {
       const root = await Deno.makeTempDir({ prefix: `conformance_${under.name}_` });
       const target = await under.open();
       try {
-        await fn(new ConformanceContext(under, target, t, root));
+        await fn(new ConformanceContext(under, target, root));
       } finally {
         try {
           await target.dispose();
