@@ -5,7 +5,12 @@
  * @module
  */
 import { basename, join, resolve } from "node:path";
-import type { Destination, DestinationClientOptions, SqlClient } from "./destination.ts";
+import type {
+  Destination,
+  DestinationClientOptions,
+  LoaderFileFormat,
+  SqlClient,
+} from "./destination.ts";
 import { DltResource, resource } from "./resource.ts";
 import {
   type AttachOptions,
@@ -15,6 +20,7 @@ import {
   type PipelineOptions,
   readAttachOptions,
   readDropOptions,
+  readExtractOptions,
   readLoadOptions,
   readNormalizeOptions,
   readPipelineOptions,
@@ -27,6 +33,7 @@ import { DltSource } from "./source.ts";
 import { PackageStore } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
+import { chooseLoaderFileFormat } from "./normalize/job_file_format.ts";
 import type { NamingConvention } from "./normalize/naming.ts";
 import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
@@ -391,8 +398,11 @@ export class Pipeline {
    * dlt, it checks the state against the destination only when the pipeline loads somewhere new
    * (`run` does before each run).
    */
-  async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
-    const read = readRunOptions(options, "extract()");
+  async extract(
+    data: RunData,
+    options: Omit<RunOptions, "loaderFileFormat"> = {},
+  ): Promise<ExtractInfo> {
+    const read = readExtractOptions(options);
     return await this.#locked(async () => {
       await this.#open();
       await using session = new ClientSession(await this.destination(), this.#clientOptions());
@@ -435,11 +445,16 @@ export class Pipeline {
     const read = readNormalizeOptions(options);
     return await this.#locked(async () => {
       await this.#open();
-      return await this.#normalize(read);
+      const format = chooseLoaderFileFormat(await this.destination(), read.loaderFileFormat);
+      return await this.#normalize(read.workers, format);
     });
   }
 
-  async #normalize({ workers }: NormalizeOptions): Promise<NormalizeInfo> {
+  /** Normalizes every extracted package with `workers`, into job files of `format`. */
+  async #normalize(
+    workers: number | undefined,
+    format: LoaderFileFormat,
+  ): Promise<NormalizeInfo> {
     const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
     const normalized = new Set(await this.#store.list("normalized"));
     for (const loadId of await this.#store.list("extracted")) {
@@ -457,6 +472,7 @@ export class Pipeline {
         const result = await normalizePackage(this.#store, loadId, schema, {
           naming: this.#namingOf(schema),
           workers,
+          loaderFileFormat: format,
         });
         await this.#schemas.save(result.schema);
         info.loadIds.push(loadId);
@@ -572,7 +588,7 @@ export class Pipeline {
    */
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
-    const read = readRunOptions(options, "run()");
+    const { loaderFileFormat, ...read } = readRunOptions(options);
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
       const t0 = performance.now();
@@ -584,16 +600,18 @@ export class Pipeline {
     };
     return await this.#locked(async () => {
       const destination = await this.destination();
+      // a format the destination does not load fails before anything runs
+      const format = chooseLoaderFileFormat(destination, loaderFileFormat);
       // the driver loads meanwhile (errors surface when the client opens)
       destination.prepare?.(this.#clientOptions()).catch(() => {});
       await this.#open();
       await using session = new ClientSession(destination, this.#clientOptions());
       await time("load", () => this.#syncWithDestination(session, true));
       // finish what an interrupted run left behind
-      await time("normalize", () => this.#normalize({}));
+      await time("normalize", () => this.#normalize(undefined, format));
       const packages = await time("load", () => this.#loadPending(session));
       await time("extract", () => this.#extract(data, read));
-      await time("normalize", () => this.#normalize({}));
+      await time("normalize", () => this.#normalize(undefined, format));
       packages.push(...await time("load", () => this.#loadPending(session)));
       return await this.#info(packages, startedAt, timings);
     }, read.signal);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Destination } from "./destination.ts";
+import type { Destination, LoaderFileFormat } from "./destination.ts";
 import { DESTINATION_NAMES } from "./destination_registry.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
 import {
@@ -132,6 +132,12 @@ export interface RunOptions extends ResourceHints {
    * @default {the pipeline's refresh, else none}
    */
   refresh?: RefreshMode;
+  /**
+   * `run()` only: the format of the job files normalize writes (see
+   * {@linkcode NormalizeOptions.loaderFileFormat}).
+   * @default {the destination's preferred format}
+   */
+  loaderFileFormat?: LoaderFileFormat;
 }
 
 /** Options of `Pipeline.normalize`. */
@@ -141,6 +147,13 @@ export interface NormalizeOptions {
    * @default {2, or 1 on a single core}
    */
   workers?: number;
+  /**
+   * The format of the job files normalize writes for the loader, as dlt's `loader_file_format`:
+   * one of the destination's supported formats (`"csv"` for DuckDB); another is a `RangeError`
+   * naming the destination and the formats it takes.
+   * @default {the destination's preferred format}
+   */
+  loaderFileFormat?: LoaderFileFormat;
 }
 
 /** Options of `Pipeline.drop`. */
@@ -219,11 +232,22 @@ export function readAttachOptions(options: unknown): AttachOptions {
   });
 }
 
-const RUN_SPEC: OptionSpec<RunOptions> = {
+/**
+ * A loader file format's name: a string here; whether the destination loads it is checked where
+ * the destination is known (`chooseLoaderFileFormat`), naming the formats it takes.
+ */
+function loaderFileFormat(): OptionCheck<LoaderFileFormat> {
+  const name = text();
+  return (value) => name(value) as LoaderFileFormat;
+}
+
+const EXTRACT_SPEC: OptionSpec<Omit<RunOptions, "loaderFileFormat">> = {
   ...RESOURCE_HINTS_SPEC,
   signal: abortSignal(),
   refresh: oneOf(REFRESH_MODES),
 };
+
+const RUN_SPEC: OptionSpec<RunOptions> = { ...EXTRACT_SPEC, loaderFileFormat: loaderFileFormat() };
 
 /** dlt's `run()` arguments this port takes elsewhere. */
 const RUN_UNSUPPORTED = {
@@ -233,19 +257,31 @@ const RUN_UNSUPPORTED = {
   credentials: "give credentials to the destination, e.g. duckdb({ credentials }), or in config",
 };
 
-/** Reads the options of `run()` or `extract()` (`where`): hints for all resources, normalized. */
-export function readRunOptions(options: unknown, where: string): Normalized<RunOptions> {
-  return readHintOptions(options, RUN_SPEC, where, RUN_UNSUPPORTED);
+/** dlt's `extract()` arguments this port takes elsewhere. */
+const EXTRACT_UNSUPPORTED = {
+  ...RUN_UNSUPPORTED,
+  loaderFileFormat:
+    "extract writes its own files; give loaderFileFormat to run() or normalize(), which write the loader's",
+};
+
+/** Reads the options of `run()`: hints for all resources, normalized. */
+export function readRunOptions(options: unknown): Normalized<RunOptions> {
+  return readHintOptions(options, RUN_SPEC, "run()", RUN_UNSUPPORTED);
 }
 
-const NORMALIZE_SPEC: OptionSpec<NormalizeOptions> = { workers: integer({ min: 1 }) };
+/** Reads the options of `extract()`: hints for all resources, normalized. */
+export function readExtractOptions(options: unknown): Normalized<RunOptions> {
+  return readHintOptions(options, EXTRACT_SPEC, "extract()", EXTRACT_UNSUPPORTED);
+}
+
+const NORMALIZE_SPEC: OptionSpec<NormalizeOptions> = {
+  workers: integer({ min: 1 }),
+  loaderFileFormat: loaderFileFormat(),
+};
 
 /** Reads the options of `normalize()`. */
 export function readNormalizeOptions(options: unknown): NormalizeOptions {
-  return checkOptions(options, NORMALIZE_SPEC, "normalize()", {
-    snakeCase: "refuse",
-    unsupported: { loaderFileFormat: UNSUPPORTED_HINTS.loaderFileFormat },
-  });
+  return checkOptions(options, NORMALIZE_SPEC, "normalize()", { snakeCase: "refuse" });
 }
 
 /** Reads the options of `load()`: it takes none (dlt's are given elsewhere). */

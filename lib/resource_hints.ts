@@ -277,8 +277,10 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 /** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
-  fileFormat: "the loader file format follows the destination (csv for DuckDB)",
-  loaderFileFormat: "the loader file format follows the destination (csv for DuckDB)",
+  fileFormat:
+    "the loader file format is one per run: give loaderFileFormat to run() or normalize()",
+  loaderFileFormat:
+    "the loader file format is one per run: give loaderFileFormat to run() or normalize()",
   references: "table references are not supported yet",
   nestedHints: "hints for nested tables are not supported yet; they follow their root table",
   parallelized: "concurrent extraction is not supported yet",

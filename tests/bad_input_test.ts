@@ -332,7 +332,7 @@ Deno.test("a normalized job cut mid-row fails the load naming package, file and 
     assert.ok(e.cause instanceof LoadPackageError);
     assert.equal(
       e.cause.message,
-      `Load package "${loadId}": job file "${path}" is cut at line 3 (${
+      `Load package "${loadId}": job file "${path}" is cut at line 4 (${
         size - 4
       } of ${size} bytes)`,
     );

@@ -71,10 +71,12 @@ Deno.test("a package with a damaged job file fails every run, loading nothing ne
   // the id of the row becomes text the destination refuses (the file keeps its size)
   const columns = JSON.parse(await Deno.readTextFile(join(dir, "package.json")))
     .jobs.find((j: { file: string }) => j.file === job).columns as string[];
-  const fields = (await Deno.readTextFile(path)).trimEnd().split(",");
+  const [header, line] = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  assert.equal(header, columns.join(","));
+  const fields = line.split(",");
   assert.equal(fields[columns.indexOf("id")], "3");
   fields[columns.indexOf("id")] = "x";
-  await Deno.writeTextFile(path, `${fields.join(",")}\n`);
+  await Deno.writeTextFile(path, `${header}\n${fields.join(",")}\n`);
 
   await failedRun(p, loadId, items(4));
   await failedRun(p, loadId, items(5));

@@ -78,8 +78,8 @@ Deno.test("a load that fails after some tables committed resumes without duplica
   const betaJob = (await store.readManifest(dir)).jobs.find((j) => j.table === "beta")!;
   const original = await Deno.readTextFile(`${dir}/${betaJob.file}`);
   // the same size (a cut file fails before any table loads): the destination refuses the value
-  assert.match(original, /^3,/);
-  await Deno.writeTextFile(`${dir}/${betaJob.file}`, original.replace(/^3,/, "x,"));
+  assert.match(original, /\n3,/);
+  await Deno.writeTextFile(`${dir}/${betaJob.file}`, original.replace(/\n3,/, "\nx,"));
   await assert.rejects(p.load(), PipelineStepFailed);
   assert.equal(await p.dataset().table("alpha").count(), 2);
   assert.equal(await p.dataset().table("_dlt_loads").count(), 0);
@@ -95,5 +95,38 @@ Deno.test("a load that fails after some tables committed resumes without duplica
   assert.deepEqual(jobs.map((j) => [j.load_id, j.table_name, j.row_count]), [
     [loadId, "alpha", 2],
     [loadId, "beta", 1],
+  ]);
+});
+
+Deno.test("a package normalized before job files had a header loads after the upgrade", async () => {
+  const { p } = await tempPipeline("legacy_csv");
+  await p.extract(resource([
+    { id: 1, name: 'a, "quoted" name' },
+    { id: 2, name: "", extra: 2.5 },
+  ], { name: "items" }));
+  await p.normalize();
+  // rewrite the package as the previous version wrote it: no header, lines ending after their
+  // last value, no format in the manifest
+  const store = new PackageStore(p.workingDir);
+  const [loadId] = await store.list("normalized");
+  const dir = store.dir("normalized", loadId);
+  const manifest = await store.readManifest(dir);
+  for (const job of manifest.jobs) {
+    const path = `${dir}/${job.file}`;
+    const [_header, ...lines] = (await Deno.readTextFile(path)).split("\n");
+    const legacy = lines.map((line) => line.replace(/,+$/, "")).join("\n");
+    await Deno.writeTextFile(path, legacy);
+    delete job.format;
+    job.bytes = new TextEncoder().encode(legacy).length;
+  }
+  assert.ok(manifest.jobs.some((job) => job.columns!.at(-1) === "extra"));
+  await store.writeManifest(dir, manifest);
+
+  const info = await p.load();
+  assert.deepEqual(info.loadIds, [loadId]);
+  const rows = await p.dataset().table("items").orderBy("id").select("id", "name", "extra").rows();
+  assert.deepEqual(rows, [
+    { id: 1, name: 'a, "quoted" name', extra: null },
+    { id: 2, name: "", extra: 2.5 },
   ]);
 });

@@ -84,7 +84,7 @@ function copySql(job: LoadJob, table: TableSchema, into: string): string {
     exprs.join(", ")
   } FROM read_csv(${
     quoteLiteral(job.path)
-  }, header = false, null_padding = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
+  }, header = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
     csvColumns.join(", ")
   }})`;
 }

@@ -160,7 +160,7 @@ const DLT_ONLY_OPTIONS = {
   failTerminallyInInit: "write failInInit: true",
   failTransientlyInInit: "write failInInit: true, transient: true",
   failSchemaUpdate: 'write failAt: "init", transient: true',
-  loaderFileFormat: "the normalizer picks the file format from the destination's capabilities",
+  loaderFileFormat: "give loaderFileFormat to run() or normalize() (csv or jsonl)",
   createFollowupJobs: "there are no follow-up jobs: a table chain loads in one step",
   failFollowupJobCreation: "there are no follow-up jobs: a table chain loads in one step",
   failTableChainFollowupJobCreation: "there are no follow-up jobs: a table chain loads in one step",

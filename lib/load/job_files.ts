@@ -40,17 +40,48 @@ export async function openNewJobFile(path: string): Promise<WritableFile> {
 
 /**
  * Runs `write`, which writes job file `path`; an error (a full disk) is re-raised as a
- * {@linkcode LoadPackageError} naming the file and its package, the OS error as its `cause`.
+ * {@linkcode LoadPackageError} naming the file and its package, the OS error as its `cause`
+ * (a `LoadPackageError` of `write` names them already and passes unchanged).
  */
 export async function writingJobFile<T>(path: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
+    if (error instanceof LoadPackageError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new LoadPackageError(
       `Cannot write job file "${path}" of load package "${basename(dirname(path))}": ${reason}`,
       { cause: error },
     );
+  }
+}
+
+/**
+ * Writes job file `path` anew: `fill` writes the whole content into a temporary file beside it,
+ * which then replaces `path` in one rename, so `path` is never seen half written. Returns what
+ * `fill` returns (the bytes it wrote); a failed write is a {@linkcode LoadPackageError} naming
+ * the file and its package.
+ */
+export async function replaceJobFile(
+  path: string,
+  fill: (file: WritableFile) => Promise<number>,
+): Promise<number> {
+  const temp = `${path}.tmp`;
+  try {
+    return await writingJobFile(path, async () => {
+      const file = await Deno.open(temp, { write: true, create: true, truncate: true });
+      let bytes: number;
+      try {
+        bytes = await fill(file);
+      } finally {
+        file.close();
+      }
+      await Deno.rename(temp, path);
+      return bytes;
+    });
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
   }
 }
 

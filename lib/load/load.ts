@@ -6,8 +6,9 @@
 import { join } from "node:path";
 import type { DestinationClient } from "../destination.ts";
 import { nestedTablesOf } from "../schema/schema.ts";
-import type { PackageStore } from "./package_store.ts";
+import type { PackageJob, PackageStore } from "./package_store.ts";
 import { checkJobFile } from "./job_files.ts";
+import { withHeader } from "./legacy_csv.ts";
 import type { PipelineState } from "../state.ts";
 import { PendingPackageFailed } from "../errors.ts";
 
@@ -44,11 +45,14 @@ export async function loadNormalizedPackage(
   const alreadyLoaded = await client.isLoaded(loadId);
   if (!alreadyLoaded) {
     // a job file cut after normalize wrote it (a full disk, a crash) fails before any load
+    const jobs: PackageJob[] = [];
     for (const job of manifest.jobs) {
-      await PendingPackageFailed.during(
-        "load",
-        loadId,
-        () => checkJobFile(loadId, join(dir, job.file), job.bytes),
+      jobs.push(
+        await PendingPackageFailed.during("load", loadId, async () => {
+          await checkJobFile(loadId, join(dir, job.file), job.bytes);
+          // normalized before job formats were recorded: CSV without a header
+          return job.format === undefined ? await withHeader(dir, job) : job;
+        }),
       );
     }
     const replaceTables: string[] = [];
@@ -66,12 +70,12 @@ export async function loadNormalizedPackage(
       client.loadPackage({
         loadId,
         schema,
-        jobs: manifest.jobs.map((job) => ({
+        jobs: jobs.map((job) => ({
           path: join(dir, job.file),
           table: job.table,
           columns: job.columns ?? [],
           rows: job.rows,
-          format: "csv",
+          format: job.format ?? "csv",
           longestLine: job.longestLine ?? 0,
         })),
         replaceTables,

@@ -5,7 +5,7 @@
  * <pipelineDir>/normalize/extracting/<loadId>/   extract in progress (discarded after a crash)
  * <pipelineDir>/normalize/extracted/<loadId>/    package.json + <table>.<n>.jsonl
  * <pipelineDir>/load/normalizing/<loadId>/       normalize in progress (discarded after a crash)
- * <pipelineDir>/load/normalized/<loadId>/        package.json + schema.json + <table>.<n>.csv
+ * <pipelineDir>/load/normalized/<loadId>/        package.json + schema.json + <table>.<n>.csv|jsonl
  * <pipelineDir>/load/loaded/<loadId>/            the same, after a committed load
  * ```
  *
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import type { StoredSchema, TableHints } from "../schema/schema.ts";
 import { LoadPackageError } from "../errors.ts";
 import type { PipelineState } from "../state.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 
 /** One file of a package. */
 export interface PackageJob {
@@ -27,6 +28,12 @@ export interface PackageJob {
   file: string;
   /** Table the rows belong to. */
   table: string;
+  /**
+   * Format of a normalized job's file. Absent in packages normalized before formats were
+   * recorded: CSV without a header, whose lines may end before the last columns (the load stage
+   * gives the destination a copy with a header, `legacy_csv.ts`).
+   */
+  format?: LoaderFileFormat;
   /** Number of items (extracted) or rows (normalized) in the file. */
   rows: number;
   /** Columns of the file, in order (normalized jobs). */

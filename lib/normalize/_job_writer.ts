@@ -1,10 +1,16 @@
 /**
- * Streams normalized rows of a package into CSV job files, one open file per table.
+ * Streams normalized rows of a package into job files, one open file per table, in one
+ * {@linkcode JobFileFormat} (CSV or JSONL).
  *
- * Columns keep the order in which they first appeared in the package, so a row written before a
- * column existed simply ends early; the loader pads short rows with NULLs (`null_padding`) and
- * takes the column names from the job's metadata, so files have no header. Wide, sparse tables
- * cost what their values cost, and memory stays at the write buffer.
+ * Columns keep the order in which they first appeared in the package. Lines are buffered (1 MiB
+ * for all tables together) and written in one go per table; a file is closed at 64 MiB and the
+ * table's next lines start the next one.
+ *
+ * A format with a header (CSV) fixes a file's columns when the file is opened: every line then
+ * has each of them, padded with empty fields. A column new to a table whose file is open already
+ * closes that file; the lines still buffered go to the next file, which names all columns. So a
+ * table's file rotates at most once per write of the buffer, as dlt rotates its CSV files when
+ * the schema changes.
  *
  * @module
  */
@@ -14,7 +20,7 @@ import type { SchemaEvolver } from "../schema/evolution.ts";
 import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
 import { NormalizeError } from "../errors.ts";
 import type { FlatRow } from "./relational.ts";
-import { encodeCsvField } from "./csv.ts";
+import type { JobFileFormat } from "./job_file_format.ts";
 import { TextWriter, type WritableFile } from "../load/write_all.ts";
 import { jobFileName, openNewJobFile, writingJobFile } from "../load/job_files.ts";
 
@@ -26,27 +32,60 @@ const ROTATE_BYTES = 64 << 20;
 /** Lines that may be longer than this many bytes are measured exactly; shorter ones estimated. */
 const EXACT_LINE_BYTES = 1 << 20;
 
-/** Columns of one table, in order of first appearance. */
-interface TableColumns {
-  names: string[];
-  index: Map<string, number>;
-  /** The CSV fields of the row being encoded, by column position; empty for NULL. */
-  fields: string[];
+/** Lines buffered while the table had `width` columns. */
+interface PendingLines {
+  width: number;
+  /** The lines, without their newlines. */
+  lines: string[];
+  /** At least the bytes of the longest line, newline included. */
+  longest: number;
 }
 
 /** The file a table is being written to. */
 interface TableFile {
-  table: string;
   name: string;
   file: WritableFile | undefined;
-  pending: string[];
+  /** Columns the file has: all of the table's when it was opened (a header format). */
+  columns: number;
   written: number;
   rows: number;
   /** At least the bytes of the longest line (exact for lines of a megabyte or more). */
   longestLine: number;
 }
 
-/** Encodes rows as CSV lines and streams them into one file per table. */
+/** What the writer keeps of one table. */
+interface TableState {
+  /** Column names, in order of first appearance. */
+  names: string[];
+  /** The names as the format writes them (header fields, object keys). */
+  labels: string[];
+  index: Map<string, number>;
+  /** The encoded values of the row being encoded, by column position; `""` for NULL. */
+  fields: string[];
+  /** Lines not written yet, by the number of columns the table had. */
+  pending: PendingLines[];
+  pendingRows: number;
+  file: TableFile | undefined;
+  /** NOT NULL columns (hinted `nullable: false`; dlt's own columns always have values). */
+  required: ColumnSchema[];
+}
+
+/** Options of {@linkcode JobWriter}. */
+export interface JobWriterOptions {
+  /** Folder the job files are written to. */
+  dir: string;
+  /** Start of the file ids (each worker has its own). */
+  prefix: string;
+  /** The format of the files. */
+  format: JobFileFormat;
+  /**
+   * Opens a new job file (tests inject failing files).
+   * @default {openNewJobFile}
+   */
+  open?: (path: string) => Promise<WritableFile>;
+}
+
+/** Encodes rows as lines of job files and streams them into one file per table. */
 export class JobWriter {
   /** Jobs written so far (files closed). */
   readonly jobs: PackageJob[] = [];
@@ -54,9 +93,9 @@ export class JobWriter {
   readonly rowCounts: Record<string, number> = {};
   #dir: string;
   #prefix: string;
+  #format: JobFileFormat;
   #evolver: SchemaEvolver;
-  #columns = new Map<string, TableColumns>();
-  #files = new Map<string, TableFile>();
+  #tables = new Map<string, TableState>();
   #pendingBytes = 0;
   #fileSeq = 0;
   /** Positions filled in the row being encoded. */
@@ -65,20 +104,13 @@ export class JobWriter {
   #writer = new TextWriter();
   #open: (path: string) => Promise<WritableFile>;
 
-  /**
-   * Writes into `dir`, file ids starting with `prefix`; `evolver` places each value in its
-   * column; `open` opens a new job file (tests inject failing files).
-   */
-  constructor(
-    dir: string,
-    prefix: string,
-    evolver: SchemaEvolver,
-    open: (path: string) => Promise<WritableFile> = openNewJobFile,
-  ) {
-    this.#dir = dir;
-    this.#prefix = prefix;
+  /** Writes job files as `options` say; `evolver` places each value in its column. */
+  constructor(evolver: SchemaEvolver, options: JobWriterOptions) {
     this.#evolver = evolver;
-    this.#open = open;
+    this.#dir = options.dir;
+    this.#prefix = options.prefix;
+    this.#format = options.format;
+    this.#open = options.open ?? openNewJobFile;
   }
 
   /** Whether enough is buffered that {@linkcode JobWriter.drain} should run. */
@@ -86,18 +118,14 @@ export class JobWriter {
     return this.#pendingBytes >= DRAIN_BYTES;
   }
 
-  /** Coerces `row` into `table` (evolving the schema) and buffers it as a CSV line. */
+  /** Coerces `row` into `table` (evolving the schema) and buffers it as a line. */
   add(table: TableSchema, row: FlatRow): void {
-    let columns = this.#columns.get(table.name);
-    if (columns === undefined) {
-      columns = { names: [], index: new Map(), fields: [] };
-      this.#columns.set(table.name, columns);
-    }
-    const { names, index, fields } = columns;
+    const state = this.#tables.get(table.name) ?? this.#newTable(table);
+    const { names, labels, index, fields } = state;
     const evolver = this.#evolver;
+    const format = this.#format;
     const filled = this.#filled;
     filled.length = 0;
-    let last = -1;
     for (const key in row) {
       const column = evolver.place(table, key, row[key]);
       // a value the schema contract discards
@@ -105,59 +133,56 @@ export class JobWriter {
       let at = index.get(column.name);
       if (at === undefined) {
         at = names.push(column.name) - 1;
+        labels.push(format.label(column.name));
         index.set(column.name, at);
         fields.push("");
       }
-      fields[at] = encodeCsvField(evolver.value, column.dataType);
+      fields[at] = format.encode(evolver.value!, column.dataType);
       filled.push(at);
-      if (at > last) last = at;
     }
-    this.#checkRequired(table, index, fields);
-    // columns after the last value are left out: the loader pads them with NULL
-    const line = (last + 1 === fields.length ? fields : fields.slice(0, last + 1)).join(",") + "\n";
+    this.#checkRequired(table, state);
+    const line = format.line(labels, fields, filled);
     for (let i = 0; i < filled.length; i++) fields[filled[i]] = "";
-    let file = this.#files.get(table.name);
-    if (file === undefined) {
-      const name = jobFileName(table.name, `${this.#prefix}${++this.#fileSeq}`, "csv");
-      file = {
-        table: table.name,
-        name,
-        file: undefined,
-        pending: [],
-        written: 0,
-        rows: 0,
-        longestLine: 0,
-      };
-      this.#files.set(table.name, file);
+    let pending = state.pending.at(-1);
+    if (pending === undefined || (format.hasHeader && pending.width !== names.length)) {
+      pending = { width: names.length, lines: [], longest: 0 };
+      state.pending.push(pending);
     }
-    file.pending.push(line);
-    file.rows++;
+    pending.lines.push(line);
+    state.pendingRows++;
     // UTF-8 takes at most three bytes per UTF-16 unit: lines count exactly only when long
-    const atMost = line.length * 3;
-    if (atMost > file.longestLine) {
-      const bytes = atMost < EXACT_LINE_BYTES ? atMost : this.#encoder.encode(line).length;
-      if (bytes > file.longestLine) file.longestLine = bytes;
+    const atMost = line.length * 3 + 1;
+    if (atMost > pending.longest) {
+      const bytes = atMost < EXACT_LINE_BYTES ? atMost : this.#encoder.encode(line).length + 1;
+      if (bytes > pending.longest) pending.longest = bytes;
     }
-    this.#pendingBytes += line.length;
+    this.#pendingBytes += line.length + 1;
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
   }
 
-  /** NOT NULL columns of each table (hinted `nullable: false`; dlt's own columns always have values). */
-  #required = new Map<string, ColumnSchema[]>();
+  #newTable(table: TableSchema): TableState {
+    const state: TableState = {
+      names: [],
+      labels: [],
+      index: new Map(),
+      fields: [],
+      pending: [],
+      pendingRows: 0,
+      file: undefined,
+      required: Object.values(table.columns).filter((c) =>
+        c.nullable === false && !c.name.startsWith("_dlt_")
+      ),
+    };
+    this.#tables.set(table.name, state);
+    return state;
+  }
 
   /**
    * Fails when the row being encoded has no value in a NOT NULL column of `table` — missing, or
    * moved to a variant column because it did not fit the column's type: the destination would
    * refuse the whole load, naming neither the row nor the reason.
    */
-  #checkRequired(table: TableSchema, index: Map<string, number>, fields: string[]): void {
-    let required = this.#required.get(table.name);
-    if (required === undefined) {
-      required = Object.values(table.columns).filter((c) =>
-        c.nullable === false && !c.name.startsWith("_dlt_")
-      );
-      this.#required.set(table.name, required);
-    }
+  #checkRequired(table: TableSchema, { required, index, fields }: TableState): void {
     for (const column of required) {
       const at = index.get(column.name);
       if (at !== undefined && fields[at] !== "") continue;
@@ -172,33 +197,62 @@ export class JobWriter {
   }
 
   /**
-   * Writes the buffered lines; closes files that reached their size limit. A failed write
-   * names the file and its package.
+   * Writes the buffered lines; closes files that reached their size limit, or whose header
+   * lacks a column that buffered lines have. A failed write names the file and its package.
    */
   async drain(): Promise<void> {
-    for (const file of this.#files.values()) {
-      if (file.pending.length === 0) continue;
-      const text = file.pending.join("");
-      file.pending = [];
+    const format = this.#format;
+    for (const [table, state] of this.#tables) {
+      if (state.pendingRows === 0) continue;
+      const width = state.names.length;
+      if (state.file !== undefined && state.file.columns < width && format.hasHeader) {
+        this.#close(table, state);
+      }
+      const parts: string[] = [];
+      let file = state.file;
+      if (file === undefined) {
+        const id = `${this.#prefix}${++this.#fileSeq}`;
+        const header = format.header(state.labels);
+        file = state.file = {
+          name: jobFileName(table, id, format.name),
+          file: undefined,
+          columns: width,
+          written: 0,
+          rows: 0,
+          longestLine: header === "" ? 0 : this.#encoder.encode(header).length,
+        };
+        if (header !== "") parts.push(header);
+      }
+      for (const { width: had, lines, longest } of state.pending) {
+        const padding = format.padding(file.columns - had);
+        parts.push(lines.join(padding + "\n"), padding + "\n");
+        file.longestLine = Math.max(file.longestLine, longest + padding.length);
+      }
+      const text = parts.join("");
+      file.rows += state.pendingRows;
+      state.pending = [];
+      state.pendingRows = 0;
       const path = join(this.#dir, file.name);
+      const target = file;
       file.written += await writingJobFile(path, async () => {
-        file.file ??= await this.#open(path);
-        return await this.#writer.write(file.file, text);
+        target.file ??= await this.#open(path);
+        return await this.#writer.write(target.file, text);
       });
-      if (file.written >= ROTATE_BYTES) this.#close(file);
+      if (file.written >= ROTATE_BYTES) this.#close(table, state);
     }
     this.#pendingBytes = 0;
   }
 
-  #close(file: TableFile): void {
+  #close(table: string, state: TableState): void {
+    const file = state.file!;
     file.file?.close();
-    this.#files.delete(file.table);
-    const columns = this.#columns.get(file.table)!.names;
+    state.file = undefined;
     this.jobs.push({
       file: file.name,
-      table: file.table,
+      table,
+      format: this.#format.name,
       rows: file.rows,
-      columns: [...columns],
+      columns: state.names.slice(0, this.#format.hasHeader ? file.columns : undefined),
       longestLine: file.longestLine,
       bytes: file.written,
     });
@@ -206,8 +260,10 @@ export class JobWriter {
 
   /** Closes all files without writing what is buffered (normalize failed). */
   abort(): void {
-    for (const file of this.#files.values()) file.file?.close();
-    this.#files.clear();
+    for (const state of this.#tables.values()) {
+      state.file?.file?.close();
+      state.file = undefined;
+    }
   }
 
   /** Writes everything and closes all files (also when a write fails). */
@@ -215,7 +271,9 @@ export class JobWriter {
     try {
       await this.drain();
     } finally {
-      for (const file of [...this.#files.values()]) this.#close(file);
+      for (const [table, state] of this.#tables) {
+        if (state.file !== undefined) this.#close(table, state);
+      }
     }
   }
 }

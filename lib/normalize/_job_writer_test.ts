@@ -1,23 +1,60 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { LoadPackageError } from "../errors.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { newSchema } from "../schema/schema.ts";
 import { JobWriter } from "./_job_writer.ts";
-import { snakeCaseNaming } from "./naming.ts";
+import { CSV_FORMAT } from "./csv.ts";
+import { directNaming, snakeCaseNaming } from "./naming.ts";
+import type { FlatRow } from "./relational.ts";
+
+const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_job_writer_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
+
+/** A CSV writer into a new folder, and a function adding rows to table `items`. */
+function csvWriter(naming = snakeCaseNaming()) {
+  const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
+  const evolver = new SchemaEvolver(newSchema("s"), naming);
+  const writer = new JobWriter(evolver, { dir, prefix: "", format: CSV_FORMAT });
+  const add = (...rows: FlatRow[]) => {
+    for (const row of rows) writer.add(evolver.table("items", undefined), row);
+  };
+  return { dir, writer, add };
+}
+
+/** Rows of the CSV file at `path` as native DuckDB reads it: header on, nothing else given. */
+async function readCsv(path: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  try {
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll(
+      `SELECT * FROM read_csv('${path}', header = true, all_varchar = true, allow_quoted_nulls = false)`,
+    );
+    connection.closeSync();
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    instance.closeSync();
+  }
+}
 
 Deno.test("a full disk while normalizing names the job file and the package", async () => {
   const dir = "/pipelines/p/load/normalizing/1712.5";
   const full = new Error("No space left on device (os error 28)");
   let closed = false;
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
-  const writer = new JobWriter(dir, "", evolver, () =>
-    Promise.resolve({
-      write: () => Promise.reject(full),
-      close: () => {
-        closed = true;
-      },
-    }));
+  const writer = new JobWriter(evolver, {
+    dir,
+    prefix: "",
+    format: CSV_FORMAT,
+    open: () =>
+      Promise.resolve({
+        write: () => Promise.reject(full),
+        close: () => {
+          closed = true;
+        },
+      }),
+  });
   writer.add(evolver.table("items", undefined), { id: 1, name: "a" });
   await assert.rejects(
     writer.close(),
@@ -31,17 +68,112 @@ Deno.test("a full disk while normalizing names the job file and the package", as
   assert.ok(closed);
 });
 
-Deno.test("normalized jobs record their size in bytes", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
-    const writer = new JobWriter(dir, "", evolver);
-    writer.add(evolver.table("items", undefined), { id: 1, name: "é" });
-    await writer.close();
-    const [job] = writer.jobs;
+Deno.test("normalized jobs record their size in bytes, header included", async () => {
+  const { dir, writer, add } = csvWriter();
+  add({ id: 1, name: "é" });
+  await writer.close();
+  const [job] = writer.jobs;
+  assert.equal(job.bytes, (await Deno.stat(join(dir, job.file))).size);
+  assert.equal(job.bytes, new TextEncoder().encode('id,name\n1,"é"\n').length);
+});
+
+Deno.test("CSV job files start with a header and every line has every column", async () => {
+  const { dir, writer, add } = csvWriter();
+  add({ a: 1 }, { a: 2, b: "x" }, { c: true });
+  await writer.close();
+  assert.equal(writer.jobs.length, 1);
+  const [job] = writer.jobs;
+  assert.equal(job.format, "csv");
+  assert.deepEqual(job.columns, ["a", "b", "c"]);
+  assert.equal(job.rows, 3);
+  const path = join(dir, job.file);
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  assert.deepEqual(lines, ["a,b,c", "1,,", '2,"x",', ",,true", ""]);
+  for (const line of lines) assert.ok(job.longestLine! >= line.length + 1);
+  assert.deepEqual(await readCsv(path), [
+    { a: "1", b: null, c: null },
+    { a: "2", b: "x", c: null },
+    { a: null, b: null, c: "true" },
+  ]);
+});
+
+Deno.test("a column new to a table whose file is open starts the next file, once per drain", async () => {
+  const { dir, writer, add } = csvWriter();
+  add({ a: 1 });
+  await writer.drain();
+  add({ a: 2 }, { a: 3, b: "x" }, { a: 4, c: 1.5 }, { a: 5 });
+  await writer.drain();
+  add({ a: 6 });
+  await writer.close();
+  // the first file keeps its header; the lines buffered with it go to the second, padded
+  assert.deepEqual(writer.jobs.map((j) => [j.columns, j.rows]), [
+    [["a"], 1],
+    [["a", "b", "c"], 5],
+  ]);
+  const [first, second] = await Promise.all(
+    writer.jobs.map((j) => Deno.readTextFile(join(dir, j.file))),
+  );
+  assert.equal(first, "a\n1\n");
+  assert.equal(second, 'a,b,c\n2,,\n3,"x",\n4,,1.5\n5,,\n6,,\n');
+  assert.deepEqual((await readCsv(join(dir, writer.jobs[1].file))).map((r) => r.c), [
+    null,
+    null,
+    "1.5",
+    null,
+    null,
+  ]);
+  for (const job of writer.jobs) {
     assert.equal(job.bytes, (await Deno.stat(join(dir, job.file))).size);
-    assert.equal(job.bytes, '1,"é"\n'.length + 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("CSV quotes commas, quotes and line breaks in values and column names; an empty string is not NULL", async () => {
+  const { dir, writer, add } = csvWriter(directNaming());
+  const texts = ["a,b", 'say "hi"', "two\nlines", "crlf\r\nend", "ünïcødé ✓ 😀", "", " spaced "];
+  for (const [i, text] of texts.entries()) add({ id: i, 'odd, "name"': text });
+  add({ id: texts.length });
+  await writer.close();
+  const [job] = writer.jobs;
+  assert.deepEqual(job.columns, ["id", 'odd, "name"']);
+  const path = join(dir, job.file);
+  assert.ok((await Deno.readTextFile(path)).startsWith('id,"odd, ""name"""\n'));
+  const rows = await readCsv(path);
+  assert.deepEqual(rows.map((r) => r['odd, "name"']), [...texts, null]);
+  assert.deepEqual(rows.map((r) => r.id), [...texts.keys(), texts.length].map(String));
+  const size = (await Deno.stat(path)).size;
+  assert.equal(job.bytes, size);
+});
+
+Deno.test("the longest line counts the header of a wide, sparse table", async () => {
+  const { dir, writer, add } = csvWriter();
+  const wide: FlatRow = {};
+  for (let i = 0; i < 200; i++) wide[`column_with_a_long_name_${i}`] = i;
+  add(wide);
+  const sparse = Array.from({ length: 50 }, (_, i) => ({ column_with_a_long_name_0: i }));
+  add(...sparse);
+  await writer.close();
+  const [job] = writer.jobs;
+  const lines = (await Deno.readTextFile(join(dir, job.file))).split("\n");
+  const longest = Math.max(...lines.map((l) => new TextEncoder().encode(l).length + 1));
+  assert.ok(lines[0].length > lines[1].length, "the header is the longest line");
+  assert.ok(job.longestLine! >= longest);
+  assert.equal(job.rows, 51);
+});
+
+Deno.test("a NOT NULL column without a value in a row fails naming table and column", () => {
+  const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
+  const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
+  evolver.applyTableHints("items", {
+    resource: "items",
+    writeDisposition: "append",
+    columns: { name: { dataType: "text", nullable: false } },
+  });
+  const writer = new JobWriter(evolver, { dir, prefix: "", format: CSV_FORMAT });
+  const table = evolver.table("items", undefined);
+  writer.add(table, { id: 1, name: "" });
+  assert.throws(
+    () => writer.add(table, { id: 2 }),
+    /"items".*"name".*NOT NULL column has no value in a row/,
+  );
+  writer.abort();
 });

@@ -1,6 +1,6 @@
 /**
- * The single-threaded core of normalize: items of extracted job files → CSV jobs, evolving a
- * schema. Runs in the main thread for small packages and in workers for large ones.
+ * The single-threaded core of normalize: items of extracted job files → job files of the
+ * loader file format (CSV or JSONL), evolving a schema. Runs in the main thread for small packages and in workers for large ones.
  *
  * @module
  */
@@ -12,6 +12,8 @@ import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
 import { JobWriter } from "./_job_writer.ts";
+import { JOB_FILE_FORMATS } from "./job_file_format.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 import { contentRowId } from "./ids.ts";
 
 /** One extracted file to normalize. */
@@ -26,7 +28,7 @@ export interface ExtractedFile {
 export interface FilesResult {
   /** The schema after evolution. */
   schema: StoredSchema;
-  /** CSV jobs written. */
+  /** Jobs written. */
   jobs: PackageJob[];
   /** Rows per table. */
   rowCounts: Record<string, number>;
@@ -55,7 +57,7 @@ function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) |
   return undefined;
 }
 
-/** Normalizes extracted files one after another into CSV jobs, evolving one schema. */
+/** Normalizes extracted files one after another into job files, evolving one schema. */
 export class FilesNormalizer {
   #evolver: SchemaEvolver;
   #writer: JobWriter;
@@ -63,8 +65,8 @@ export class FilesNormalizer {
   #loadId: string;
 
   /**
-   * Starts from `schema` (modified in place); writes jobs into `outDir` with file names that
-   * start with `prefix`.
+   * Starts from `schema` (modified in place); writes `format` jobs into `outDir` with file ids
+   * that start with `prefix`.
    */
   constructor(options: {
     schema: StoredSchema;
@@ -72,9 +74,14 @@ export class FilesNormalizer {
     loadId: string;
     outDir: string;
     prefix: string;
+    format: LoaderFileFormat;
   }) {
     this.#evolver = new SchemaEvolver(options.schema, options.naming);
-    this.#writer = new JobWriter(options.outDir, options.prefix, this.#evolver);
+    this.#writer = new JobWriter(this.#evolver, {
+      dir: options.outDir,
+      prefix: options.prefix,
+      format: JOB_FILE_FORMATS[options.format],
+    });
     this.#naming = options.naming;
     this.#loadId = options.loadId;
   }

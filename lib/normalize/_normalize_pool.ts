@@ -7,6 +7,7 @@
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
 import type { StoredSchema } from "../schema/schema.ts";
 import { DataValidationError, DltError, NormalizeError } from "../errors.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 
 /** Options a worker starts with. */
 export interface WorkerStartOptions {
@@ -16,6 +17,7 @@ export interface WorkerStartOptions {
   loadId: string;
   outDir: string;
   prefix: string;
+  format: LoaderFileFormat;
 }
 
 /** Messages to a worker. */

@@ -1,29 +1,29 @@
 /**
- * CSV encoding of normalized values: the file format of normalized load jobs. Text-like values
- * are always quoted (so an empty string differs from NULL, which is an empty unquoted field),
- * binary is base64 and json is JSON text. Non-finite doubles are written as `NaN`, `Infinity`
- * and `-Infinity`, which DuckDB reads into DOUBLE; inside json values, which have no literal for
- * them, they become `null`, as dlt's JSON encoder (orjson) writes them.
+ * CSV job files (RFC 4180): the first line is a header naming the file's columns and every line
+ * has a field for each of them, so any CSV reader (DuckDB's `read_csv`, Postgres' `COPY … HEADER`)
+ * takes the file as it is. Lines end with `\n`; a field holding a comma, a quote or a line break
+ * is quoted, quotes doubled.
+ *
+ * Values: NULL is an empty unquoted field. Text-like values (text, timestamps and dates as ISO
+ * 8601 text, decimals as their digits, json as JSON text, binary as base64) are always quoted,
+ * so an empty string differs from NULL. Bigints are their digits (exact beyond 2^53), bools
+ * `true`/`false`, doubles JavaScript's shortest exact text; non-finite doubles are written as
+ * `NaN`, `Infinity` and `-Infinity`, which DuckDB and Postgres read into their double types.
+ * Inside json values, which have no literal for them, they become `null`, as dlt's JSON encoder
+ * (orjson) writes them.
  *
  * @module
  */
+import { join } from "node:path";
+import type { PackageJob } from "../load/package_store.ts";
+import { replaceJobFile } from "../load/job_files.ts";
+import { writeAll } from "../load/write_all.ts";
 import type { DataType } from "../schema/schema.ts";
-import { BigIntValue, type BinaryValue } from "./typed_json.ts";
+import type { JobFileFormat } from "./job_file_format.ts";
+import { BigIntValue, type BinaryValue, jsonText } from "./typed_json.ts";
 
 function quote(text: string): string {
   return text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
-}
-
-const MARKED_IN_JSON = /"\uE000([nbsf])((?:[^"\\]|\\.)*)"/g;
-
-/** JSON text of a json value, with extract's markers turned back into numbers and strings. */
-function jsonText(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (!text.includes("\uE000")) return text;
-  return text.replace(
-    MARKED_IN_JSON,
-    (_, tag: string, body: string) => tag === "n" ? body : tag === "f" ? "null" : `"${body}"`,
-  );
 }
 
 /** Encodes one non-null value of a column of `dataType` as a CSV field. */
@@ -42,4 +42,53 @@ export function encodeCsvField(value: unknown, dataType: DataType | undefined): 
       if (value instanceof BigIntValue) return quote(value.digits);
       return quote(typeof value === "string" ? value : String(value));
   }
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A column name as a header field: quoted when it holds a quote, comma or line break, or is empty. */
+function headerField(name: string): string {
+  return name === "" || NEEDS_QUOTES.test(name) ? quote(name) : name;
+}
+
+function header(labels: readonly string[]): string {
+  return labels.join(",") + "\n";
+}
+
+/** CSV job files with a header row. */
+export const CSV_FORMAT: JobFileFormat = {
+  name: "csv",
+  hasHeader: true,
+  label: headerField,
+  encode: encodeCsvField,
+  line: (_labels: readonly string[], fields: readonly string[]) => fields.join(","),
+  header,
+  padding: (missing: number) => ",".repeat(missing),
+  renameColumns: renameCsvColumns,
+};
+
+/** The CSV job `job` in `dir` with a new header naming the columns `renamed` maps. */
+async function renameCsvColumns(
+  dir: string,
+  job: PackageJob,
+  renamed: ReadonlyMap<string, string>,
+): Promise<PackageJob> {
+  const before = job.columns ?? [];
+  const columns = before.map((name) => renamed.get(name) ?? name);
+  const encoder = new TextEncoder();
+  const skip = encoder.encode(header(before.map(headerField))).length;
+  const first = encoder.encode(header(columns.map(headerField)));
+  const path = join(dir, job.file);
+  const bytes = await replaceJobFile(path, async (target) => {
+    using source = await Deno.open(path, { read: true });
+    await source.seek(skip, Deno.SeekMode.Start);
+    let written = await writeAll(target, first);
+    const buffer = new Uint8Array(1 << 20);
+    for (let n = await source.read(buffer); n !== null; n = await source.read(buffer)) {
+      written += await writeAll(target, buffer.subarray(0, n));
+    }
+    return written;
+  });
+  const longestLine = Math.max(job.longestLine ?? 0, first.length);
+  return { ...job, columns, bytes, longestLine };
 }

@@ -1,12 +1,13 @@
 /**
  * The normalize stage: reads an extracted package, turns its items into relational rows,
- * evolves the schema and writes a normalized package of CSV jobs. Large packages are
- * normalized by a pool of workers whose schemas are merged afterwards.
+ * evolves the schema and writes a normalized package of job files in the loader file format the
+ * destination takes (CSV or JSONL, see `job_file_format.ts`). Large packages are normalized by a
+ * pool of workers whose schemas are merged afterwards.
  *
  * @module
  */
 import { join } from "node:path";
-import type { PackageStore } from "../load/package_store.ts";
+import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import { writeJsonFile } from "../load/package_store.ts";
 import { checkJobFile } from "../load/job_files.ts";
 import { bumpSchemaVersion, type StoredSchema } from "../schema/schema.ts";
@@ -16,6 +17,8 @@ import type { NamingConvention } from "./naming.ts";
 import { isBuiltInNaming } from "./conventions.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import { normalizeInWorkers } from "./_normalize_pool.ts";
+import { JOB_FILE_FORMATS } from "./job_file_format.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 
 /** Options of {@linkcode normalizePackage}. */
 export interface NormalizePackageOptions {
@@ -32,6 +35,11 @@ export interface NormalizePackageOptions {
    * @default {32_000_000}
    */
   parallelMinBytes?: number;
+  /**
+   * Format of the job files, one the destination loads (see `chooseLoaderFileFormat`).
+   * @default {"csv"}
+   */
+  loaderFileFormat?: LoaderFileFormat;
 }
 
 /** What normalizing one package produced. */
@@ -61,7 +69,7 @@ export async function normalizePackage(
   const dir = store.dir("extracted", loadId);
   const manifest = await store.readManifest(dir);
   const outDir = await store.create("normalizing", loadId);
-  const { naming } = options;
+  const { naming, loaderFileFormat: format = "csv" } = options;
   const base = structuredClone(schema);
   const hinted = new SchemaEvolver(base, naming);
   for (const [table, hints] of Object.entries(manifest.tables)) {
@@ -89,6 +97,7 @@ export async function normalizePackage(
       maxLength: naming.maxLength,
       loadId,
       outDir,
+      format,
     });
   } else {
     const normalizer = new FilesNormalizer({
@@ -97,6 +106,7 @@ export async function normalizePackage(
       loadId,
       outDir,
       prefix: "",
+      format,
     });
     try {
       for (const file of files) await normalizer.normalize(file);
@@ -109,17 +119,18 @@ export async function normalizePackage(
 
   const { schema: evolved, renames } = mergeSchemas(base, results.map((r) => r.schema), naming);
   const rowCounts: Record<string, number> = {};
-  const jobs = results.flatMap((result, i) => {
+  const jobs: PackageJob[] = [];
+  for (const [i, result] of results.entries()) {
     for (const [table, n] of Object.entries(result.rowCounts)) {
       rowCounts[table] = (rowCounts[table] ?? 0) + n;
     }
-    return result.jobs.map((job) => {
+    for (const job of result.jobs) {
       const moved = renames[i].get(job.table);
-      return moved === undefined
-        ? job
-        : { ...job, columns: job.columns?.map((c) => moved.get(c) ?? c) };
-    });
-  });
+      // the file names its columns: it is written again with the merged schema's names
+      const renamed = moved !== undefined && job.columns?.some((c) => moved.has(c));
+      jobs.push(renamed ? await JOB_FILE_FORMATS[format].renameColumns(outDir, job, moved) : job);
+    }
+  }
   bumpSchemaVersion(evolved);
   await writeJsonFile(join(outDir, "schema.json"), evolved);
   await store.writeManifest(outDir, { ...manifest, jobs });

@@ -56,8 +56,49 @@ Deno.test("workers normalize files in parallel and their schemas merge, conflict
   const renamed = manifest.jobs.filter((j) => j.columns?.includes(variant));
   assert.equal(renamed.length, 1);
   assert.ok(!renamed[0].columns!.includes("size"));
-  assert.ok(manifest.jobs.every((j) => /\.w[01]_\d+\.csv$/.test(j.file)));
+  assert.ok(manifest.jobs.every((j) => /\.w[01]_\d+\.csv$/.test(j.file) && j.format === "csv"));
+  // the renamed job's file names the variant column in its header, as its manifest does
+  const dir = store.dir("normalized", loadId);
+  for (const job of manifest.jobs) {
+    const text = await Deno.readTextFile(join(dir, job.file));
+    assert.equal(text.slice(0, text.indexOf("\n")), job.columns!.join(","));
+    assert.equal(job.bytes, (await Deno.stat(join(dir, job.file))).size);
+  }
   assert.deepEqual(await store.list("extracted"), []);
+});
+
+Deno.test("JSONL jobs of parallel workers carry the merged schema's column names as keys", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1, size: 10 }, { id: 2, size: 11 }],
+    "things.2.jsonl": [{ id: 3, size: "large" }],
+  });
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCaseNaming(),
+    workers: 2,
+    parallelMinBytes: 0,
+    loaderFileFormat: "jsonl",
+  });
+  const columns = result.schema.tables.things.columns;
+  const dir = store.dir("normalized", loadId);
+  const manifest = await store.readManifest(dir);
+  const values: Record<string, unknown>[] = [];
+  for (const job of manifest.jobs) {
+    assert.equal(job.format, "jsonl");
+    assert.ok(job.file.endsWith(".jsonl"));
+    const text = await Deno.readTextFile(join(dir, job.file));
+    assert.equal(job.bytes, new TextEncoder().encode(text).length);
+    for (const line of text.split("\n").filter(Boolean)) {
+      const row = JSON.parse(line);
+      for (const key of Object.keys(row)) assert.ok(job.columns!.includes(key), key);
+      values.push(row);
+    }
+  }
+  // every size sits under the column of its type in the merged schema
+  const sizes = values.map((row) => {
+    const [name] = Object.keys(row).filter((k) => k.startsWith("size"));
+    return [row[name], columns[name].dataType];
+  });
+  assert.deepEqual(sizes.sort(), [[10, "bigint"], [11, "bigint"], ["large", "text"]]);
 });
 
 Deno.test("small packages normalize in the calling thread with the same result", async () => {
@@ -76,7 +117,9 @@ Deno.test("small packages normalize in the calling thread with the same result",
   const text = await Deno.readTextFile(
     join(store.dir("normalized", loadId), manifest.jobs[0].file),
   );
-  assert.equal(text.split("\n").filter(Boolean).length, 2);
+  const [header, ...lines] = text.split("\n").filter(Boolean);
+  assert.equal(header, manifest.jobs[0].columns!.join(","));
+  assert.equal(lines.length, 2);
 });
 
 Deno.test("parallel workers that type a column bigint and double, or number and text, agree without variants", async () => {

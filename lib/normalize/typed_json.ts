@@ -226,6 +226,30 @@ function pathTo(root: unknown, target: unknown): string | undefined {
   return search(root, "");
 }
 
+const MARKED_IN_JSON = /"\uE000([nbsf])((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * The JSON text of a value read back from an extracted item, with the marked strings left inside
+ * objects and lists turned back into what they stand for: bigint digits into number literals,
+ * binary data into base64 strings, and non-finite numbers into `null`, as dlt's JSON encoder
+ * (orjson) writes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonText } from "./typed_json.ts";
+ * assert.equal(jsonText({ n: "\uE000n12345678901234567890", f: "\uE000fNaN" }), '{"n":12345678901234567890,"f":null}');
+ * ```
+ */
+export function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!text.includes(MARK)) return text;
+  return text.replace(
+    MARKED_IN_JSON,
+    (_, tag: string, body: string) => tag === "n" ? body : tag === "f" ? "null" : `"${body}"`,
+  );
+}
+
 /**
  * Turns a marked string back into its value: a {@linkcode BigIntValue}, a
  * {@linkcode BinaryValue}, a non-finite number or the plain string. Unmarked strings are
