@@ -19,6 +19,8 @@ import type { Destination, Pipeline } from "../../mod.ts";
 import { pipeline, setLogLevel } from "../../mod.ts";
 import { duckdb } from "../../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../../destinations/dummy/mod.ts";
+import { postgres } from "../../destinations/postgres/mod.ts";
+import { adminQuery, POSTGRES_URL } from "../_postgres.ts";
 
 // the state sync's messages (a working folder restored from the destination) stay off the console
 setLogLevel("ERROR");
@@ -78,6 +80,8 @@ function sharedDatabaseTarget(destination: Destination): Promise<TestTarget> {
 let duckDbWasm: Destination | undefined;
 /** Native DuckDB, one database file for the tests of this module. */
 let duckDbNative: Destination | undefined;
+/** The Postgres test server. */
+let postgresServer: Destination | undefined;
 
 /** A database file in a temporary folder removed when the test module ends. */
 function tempDatabaseFile(name: string): string {
@@ -106,9 +110,28 @@ const DESTINATIONS: readonly TestDestination[] = [
         duckDbNative ??= duckdb({ engine: "native", path: tempDatabaseFile("native") }),
       ),
   },
-  // HOOK(postgres): the postgres destination is on branch `pg`; once it is merged, add here
-  // `postgres`: postgres({ credentials: POSTGRES_URL }) from tests/_postgres.ts, missing when
-  // DLT_TEST_POSTGRES_URL is not set, each test's dataset dropped after with adminQuery
+  {
+    name: "postgres",
+    sql: true,
+    missing: () =>
+      POSTGRES_URL === undefined
+        ? "DLT_TEST_POSTGRES_URL is not set (start a server with `tests/_scripts/postgres_server.sh start DIR` and export the URL it prints)"
+        : undefined,
+    open() {
+      postgresServer ??= postgres({ credentials: POSTGRES_URL! });
+      const datasetName = uniqueDataset();
+      return Promise.resolve({
+        destination: postgresServer,
+        datasetName,
+        // through a connection of its own, as the Postgres tests drop their schemas
+        dispose: async () => {
+          await adminQuery(
+            `DROP SCHEMA IF EXISTS "${datasetName}" CASCADE; DROP SCHEMA IF EXISTS "${datasetName}_staging" CASCADE`,
+          );
+        },
+      });
+    },
+  },
   {
     name: "dummy",
     sql: false,
