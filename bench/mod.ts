@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark under `bench/`, each in its own process so peak memory is its own.
+ * Runs every benchmark under `bench/`, each in its own process so peak memory is its own;
+ * `postgres.ts` only when `DLT_TEST_POSTGRES_URL` names a server.
  *
  *     deno task bench
  */
@@ -12,6 +13,11 @@ const BENCHMARKS = [
   "durability.ts",
   "rest_api.ts",
 ];
+if (Deno.env.get("DLT_TEST_POSTGRES_URL")) {
+  BENCHMARKS.push("postgres.ts");
+} else {
+  console.log("postgres: skipped, DLT_TEST_POSTGRES_URL is not set");
+}
 
 for (const name of BENCHMARKS) {
   const script = fileURLToPath(new URL(name, import.meta.url));
