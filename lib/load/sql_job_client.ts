@@ -296,7 +296,12 @@ export class SqlJobClient implements DestinationClient {
     }
   }
 
+  /**
+   * Runs `fn` in the connection's transaction; a destination without transactions runs it as
+   * it comes (its chains are then not atomic: a resumed package may repeat a chain's rows).
+   */
   #transaction(fn: () => Promise<void>): Promise<void> {
+    if (!this.#dialect.capabilities.supportsTransactions) return fn();
     return this.#connection.transaction(fn);
   }
 
