@@ -55,10 +55,13 @@ export class MemoryStorage implements WorkingStorage {
   /** Creates folder `path` and its parents. */
   mkdir(path: string): Promise<void> {
     const key = keyOf(path);
+    const missing: string[] = [];
     for (let at = key; !this.#folders.has(at); at = parentOf(at)) {
       if (this.#files.has(at)) return this.#fail(at, "is a file");
+      missing.push(at);
+      if (at === "") break;
     }
-    for (let at = key; !this.#folders.has(at); at = parentOf(at)) this.#folders.add(at);
+    for (const at of missing) this.#folders.add(at);
     return Promise.resolve();
   }
 
