@@ -1,6 +1,6 @@
 /**
- * Job files of a load package: their names, how they are opened and written, and the check
- * that a file is whole before the next stage reads it.
+ * Job files of a load package: their names, how they are written (through the working folder's
+ * storage), and the check that a file is whole before the next stage reads it.
  *
  * A job file is `<table>.<id>.<ext>`. The table part is only for people looking at the folder
  * (the manifest says which table a job loads): it keeps letters, digits and `_`, and a long one
