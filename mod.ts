@@ -9,6 +9,7 @@
  *   {@linkcode incremental} loads only what is new; {@linkcode config} and {@linkcode secret}
  *   declare what a source needs from `.dlt/*.toml` or the environment.
  * - Sub-modules: `@denodlt/dlt/destinations/duckdb` (the default destination, with options),
+ *   `@denodlt/dlt/destinations/postgres` (PostgreSQL, loaded with `COPY`),
  *   `@denodlt/dlt/destinations/dummy` (in memory, failing where told, for tests),
  *   `@denodlt/dlt/http` (the REST client, paginators and auth), `@denodlt/dlt/sources/rest_api`
  *   (declarative REST API sources) and `@denodlt/dlt/sources/github`.

@@ -99,7 +99,7 @@ export class Relation {
   count(): Promise<number> {
     return withClient(this.#open, async (c) => {
       const [row] = await c.query<{ n: number | bigint }>(
-        `SELECT count(*) AS n FROM (${this.#sql(c)})`,
+        `SELECT count(*) AS n FROM (${this.#sql(c)}) AS counted`,
       );
       return Number(row.n);
     });

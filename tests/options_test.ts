@@ -236,10 +236,10 @@ Deno.test("bad values are rejected with the allowed values", async () => {
       'Options for pipeline() must be an object, got "my_pipeline"',
     ],
     [
-      () => pipeline({ pipelineName: "x", destination: "postgres" }),
+      () => pipeline({ pipelineName: "x", destination: "snowflake" }),
       RangeError,
-      'Option "destination" of pipeline "x" must be a destination name ("duckdb", "dummy"), or a ' +
-      'destination object; got "postgres"',
+      'Option "destination" of pipeline "x" must be a destination name ("duckdb", "dummy", ' +
+      '"postgres"), or a destination object; got "snowflake"',
     ],
     [
       () => p.dataset(untyped({ dataset_type: "default" })),

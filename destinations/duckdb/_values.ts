@@ -8,6 +8,7 @@
  */
 import { type Table, Type } from "../../lib/deps/apache_arrow.ts";
 import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
+import { decimalValue } from "../../lib/decimal_text.ts";
 
 type Converter = (value: unknown) => unknown;
 
@@ -27,20 +28,6 @@ function decimalText(unscaled: bigint, scale: number): string {
   return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
 }
 
-/**
- * `text` (decimal digits with an optional point and exponent) as `<sign><digits>e<exponent>`
- * without leading or trailing zeros, so that equal values compare equal.
- */
-function canonicalDecimal(text: string): string {
-  const [, sign, whole, fraction = "", exponent = "0"] = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/
-    .exec(text)!;
-  const digits = (whole + fraction).replace(/^0+/, "");
-  const significant = digits.replace(/0+$/, "");
-  if (significant === "") return "0";
-  const power = Number(exponent) - fraction.length + digits.length - significant.length;
-  return `${sign}${significant}e${power}`;
-}
-
 /** Unscaled values below this have at most 15 digits: their decimals are all numbers. */
 const FIFTEEN_DIGITS = 10n ** 15n;
 
@@ -55,9 +42,7 @@ function decimal(unscaled: bigint, scale: number): number | string {
   if (-FIFTEEN_DIGITS < unscaled && unscaled < FIFTEEN_DIGITS && scale <= 22) {
     return Number(unscaled) / 10 ** scale;
   }
-  const text = decimalText(unscaled, scale);
-  const number = Number(text);
-  return canonicalDecimal(String(number)) === canonicalDecimal(text) ? number : text;
+  return decimalValue(decimalText(unscaled, scale));
 }
 
 /**

@@ -52,6 +52,8 @@ const DROPPED_MARKER = "_dlt_dropped_tables";
 
 /** The column a window function numbers rows in, in merge SQL. */
 const ROW_NUMBER = "_dlt_row_number";
+/** The column that carries a row's place in insert order, in merge SQL. */
+const ROW_ID = "_dlt_row_id";
 
 /** A root table with its nested tables: created and, for `replace`, emptied together. */
 interface TableChain {
@@ -294,7 +296,12 @@ export class SqlJobClient implements DestinationClient {
     }
   }
 
+  /**
+   * Runs `fn` in the connection's transaction; a destination without transactions runs it as
+   * it comes (its chains are then not atomic: a resumed package may repeat a chain's rows).
+   */
   #transaction(fn: () => Promise<void>): Promise<void> {
+    if (!this.#dialect.capabilities.supportsTransactions) return fn();
     return this.#connection.transaction(fn);
   }
 
@@ -377,9 +384,12 @@ export class SqlJobClient implements DestinationClient {
   }
 
   /**
-   * `INSERT INTO target (columns) SELECT … FROM source WHERE where`, keeping only the first row
-   * of each `partition` in `order` when a partition is given. `select` maps a column to the
-   * expression inserted into it (the column itself unless it says otherwise).
+   * `INSERT INTO target (columns) SELECT … FROM source WHERE where` (`source` a table), keeping
+   * only the first row of each `partition` in `order` when a partition is given. The rows to keep
+   * are found by their insert order over the partition and order columns alone: a window over
+   * every column of a wide table (hundreds of columns of flattened JSON) would hold them all in
+   * memory. `select` maps a column to the expression inserted into it (the column itself unless
+   * it says otherwise).
    */
   async #insertSelect(options: {
     target: string;
@@ -390,21 +400,22 @@ export class SqlJobClient implements DestinationClient {
     order?: string;
     select?: (column: ColumnSchema) => string;
   }): Promise<void> {
-    const { target, columns, source, where, partition, order } = options;
+    const { target, columns, source, partition, order } = options;
     const select = options.select ?? ((c: ColumnSchema) => quoteIdentifier(c.name));
-    const filter = where ? ` WHERE ${where}` : "";
-    let from = `${source}${filter}`;
-    let outer = "";
+    const conditions = options.where ? [options.where] : [];
     if (partition !== undefined) {
+      const rowId = this.#dialect.insertOrder;
       const over = `PARTITION BY ${partition}${order ? ` ORDER BY ${order}` : ""}`;
-      from =
-        `(SELECT *, row_number() OVER (${over}) AS ${ROW_NUMBER} FROM ${source}${filter}) AS numbered`;
-      outer = ` WHERE ${ROW_NUMBER} = 1`;
+      const filter = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
+      conditions.push(
+        `${rowId} IN (SELECT ${ROW_ID} FROM (SELECT ${rowId} AS ${ROW_ID}, row_number() OVER (${over}) AS ${ROW_NUMBER} FROM ${source}${filter}) AS numbered WHERE ${ROW_NUMBER} = 1)`,
+      );
     }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
     await this.#connection.run(
       `INSERT INTO ${target} (${columnList(columns)}) SELECT ${
         columns.map((c) => `${select(c)} AS ${quoteIdentifier(c.name)}`).join(", ")
-      } FROM ${from}${outer}`,
+      } FROM ${source}${where}`,
     );
   }
 
@@ -520,17 +531,18 @@ export class SqlJobClient implements DestinationClient {
       : ` AND (${keys}) IN (SELECT ${keys} FROM ${stage})`;
     // rows flagged by a hardDelete column retire their record and are not inserted, as in dlt
     const live = hardDeleteFilter(root);
-    const liveStage = `(SELECT * FROM ${stage}${live ? ` WHERE ${live}` : ""}) AS live`;
+    const liveWhere = live ? ` WHERE ${live}` : "";
     await this.#connection.run(
       `UPDATE ${target} SET ${to} = ${
         at(toName)
-      } WHERE ${current} AND ${version} NOT IN (SELECT ${version} FROM ${liveStage})${partition}`,
+      } WHERE ${current} AND ${version} NOT IN (SELECT ${version} FROM ${stage}${liveWhere})${partition}`,
     );
     await this.#insertSelect({
       target,
       columns,
-      source: liveStage,
-      where: `${version} NOT IN (SELECT ${version} FROM ${target} WHERE ${current})`,
+      source: stage,
+      where: [live, `${version} NOT IN (SELECT ${version} FROM ${target} WHERE ${current})`]
+        .filter((c) => c !== "").join(" AND "),
       partition: version,
       select: (c) =>
         c.name === fromName ? at(fromName) : c.name === toName ? active : quoteIdentifier(c.name),

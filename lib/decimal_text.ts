@@ -1,0 +1,47 @@
+/**
+ * Exact decimals as text: SQL destinations return a decimal as a JS number only when the number
+ * is the same decimal, else as its exact text (for a decimal library; dlt returns a `Decimal`).
+ *
+ * @module
+ */
+
+/**
+ * `text` (decimal digits with an optional sign, point and exponent) as
+ * `<sign><digits>e<exponent>` without leading or trailing zeros, so that equal values compare
+ * equal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalDecimal } from "./decimal_text.ts";
+ * assert.equal(canonicalDecimal("012.3400"), canonicalDecimal("1.234e1"));
+ * assert.equal(canonicalDecimal("-0.000"), "0");
+ * ```
+ */
+export function canonicalDecimal(text: string): string {
+  const [, sign, whole, fraction = "", exponent = "0"] =
+    /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(text)!;
+  const digits = (whole + fraction).replace(/^0+/, "");
+  const significant = digits.replace(/0+$/, "");
+  if (significant === "") return "0";
+  const power = Number(exponent) - fraction.length + digits.length - significant.length;
+  return `${sign === "-" ? "-" : ""}${significant}e${power}`;
+}
+
+/**
+ * The decimal `text` as a number when the number's shortest text is the same decimal (`12.34`,
+ * `0.1`: any value of at most 15 significant digits), else `text` itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decimalValue } from "./decimal_text.ts";
+ * assert.equal(decimalValue("12.3400"), 12.34);
+ * assert.equal(decimalValue("12345678901234567890.5"), "12345678901234567890.5");
+ * ```
+ */
+export function decimalValue(text: string): number | string {
+  const number = Number(text);
+  if (!Number.isFinite(number)) return text;
+  return canonicalDecimal(String(number)) === canonicalDecimal(text) ? number : text;
+}

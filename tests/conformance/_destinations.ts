@@ -1,0 +1,292 @@
+/**
+ * The destinations the conformance suite runs against, and {@linkcode conformanceTest}, which
+ * registers one `Deno.test` per destination, named `[duckdb] …`, `[dummy] …`: `duckdb`
+ * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`) and `dummy` (no SQL: tests
+ * that read data back through SQL skip it; the others check its row counts).
+ *
+ * `DLT_TEST_DESTINATIONS` selects them: a comma list of the names below; by default
+ * every one. A destination whose requirement is missing here (native DuckDB without FFI, Postgres
+ * without `DLT_TEST_POSTGRES_URL`) has its tests ignored, the reason printed once; under
+ * `CI=true`, or when `DLT_TEST_DESTINATIONS` names it, they fail instead. An unknown name is an
+ * error when the test module loads.
+ *
+ * Every test gets a dataset of its own: SQL destinations share one database per test module
+ * (DuckDB-WASM in memory, native DuckDB in a temporary file) and drop the dataset after the
+ * test; the dummy is made anew per test.
+ */
+import { join } from "node:path";
+import type { Destination, Pipeline } from "../../mod.ts";
+import { pipeline, setLogLevel } from "../../mod.ts";
+import { duckdb } from "../../destinations/duckdb/mod.ts";
+import { dummy, type DummyDestination } from "../../destinations/dummy/mod.ts";
+import { postgres } from "../../destinations/postgres/mod.ts";
+import { adminQuery, POSTGRES_URL } from "../_postgres.ts";
+
+// the state sync's messages (a working folder restored from the destination) stay off the console
+setLogLevel("ERROR");
+
+/** Where one test loads: a destination and a dataset no other test uses. */
+interface TestTarget {
+  /** The destination. */
+  destination: Destination;
+  /** The test's dataset. */
+  datasetName: string;
+  /** Removes what the test left in the destination. */
+  dispose(): Promise<void>;
+}
+
+/** A destination under test. */
+interface TestDestination {
+  /** Its name in test names and in `DLT_TEST_DESTINATIONS`. */
+  readonly name: string;
+  /** Whether it speaks SQL (`dataset()` reads from it). */
+  readonly sql: boolean;
+  /**
+   * What this machine lacks for it (a service, a permission), or `undefined` when it can run.
+   */
+  missing(): string | undefined;
+  /** A target for one test. */
+  open(): Promise<TestTarget>;
+}
+
+/** A dataset name no other test of this process uses. */
+function uniqueDataset(): string {
+  return `conf_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/**
+ * A new dataset in `destination`, a database shared by the tests of this module; `dispose` drops
+ * it and its staging schema through the destination's own SQL client.
+ */
+function sharedDatabaseTarget(destination: Destination): Promise<TestTarget> {
+  const datasetName = uniqueDataset();
+  return Promise.resolve({
+    destination,
+    datasetName,
+    async dispose() {
+      const client = await destination.client({ pipelineName: "conformance", datasetName });
+      try {
+        for (const schema of [datasetName, `${datasetName}_staging`]) {
+          await client.sql!.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        }
+      } finally {
+        await client.close();
+      }
+    },
+  });
+}
+
+/** DuckDB-WASM in memory, one database for the tests of this module. */
+let duckDbWasm: Destination | undefined;
+/** Native DuckDB, one database file for the tests of this module. */
+let duckDbNative: Destination | undefined;
+/** The Postgres test server. */
+let postgresServer: Destination | undefined;
+
+/** A database file in a temporary folder removed when the test module ends. */
+function tempDatabaseFile(name: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: "conformance_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  return join(dir, `${name}.duckdb`);
+}
+
+/** The destinations under test, by name. */
+const DESTINATIONS: readonly TestDestination[] = [
+  {
+    name: "duckdb",
+    sql: true,
+    missing: () => undefined,
+    open: () => sharedDatabaseTarget(duckDbWasm ??= duckdb({ credentials: ":memory:" })),
+  },
+  {
+    name: "duckdb_native",
+    sql: true,
+    missing: () =>
+      Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+        ? undefined
+        : "native DuckDB needs --allow-ffi (run the tests with -A)",
+    open: () =>
+      sharedDatabaseTarget(
+        duckDbNative ??= duckdb({ engine: "native", path: tempDatabaseFile("native") }),
+      ),
+  },
+  {
+    name: "postgres",
+    sql: true,
+    missing: () =>
+      POSTGRES_URL === undefined
+        ? "DLT_TEST_POSTGRES_URL is not set (start a server with `tests/_scripts/postgres_server.sh start DIR` and export the URL it prints)"
+        : undefined,
+    open() {
+      postgresServer ??= postgres({ credentials: POSTGRES_URL! });
+      const datasetName = uniqueDataset();
+      return Promise.resolve({
+        destination: postgresServer,
+        datasetName,
+        // through a connection of its own, as the Postgres tests drop their schemas
+        dispose: async () => {
+          await adminQuery(
+            `DROP SCHEMA IF EXISTS "${datasetName}" CASCADE; DROP SCHEMA IF EXISTS "${datasetName}_staging" CASCADE`,
+          );
+        },
+      });
+    },
+  },
+  {
+    name: "dummy",
+    sql: false,
+    missing: () => undefined,
+    open: () =>
+      Promise.resolve({
+        destination: dummy(),
+        datasetName: uniqueDataset(),
+        dispose: () => Promise.resolve(),
+      }),
+  },
+];
+
+/** The names `DLT_TEST_DESTINATIONS` takes. */
+const DESTINATION_NAMES: readonly string[] = DESTINATIONS.map((d) => d.name);
+
+/**
+ * The destinations `DLT_TEST_DESTINATIONS` selects (all by default), and whether it named them.
+ */
+function selectedDestinations(): { destinations: TestDestination[]; named: boolean } {
+  const value = Deno.env.get("DLT_TEST_DESTINATIONS")?.trim();
+  if (!value) return { destinations: [...DESTINATIONS], named: false };
+  const names = value.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const unknown = names.filter((name) => !DESTINATION_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `DLT_TEST_DESTINATIONS names unknown destination(s) ${
+        unknown.map((name) => `"${name}"`).join(", ")
+      }; the conformance suite knows ${DESTINATION_NAMES.map((name) => `"${name}"`).join(", ")}`,
+    );
+  }
+  return { destinations: DESTINATIONS.filter((d) => names.includes(d.name)), named: true };
+}
+
+const SELECTED = selectedDestinations();
+
+/** Destinations whose missing requirement was printed already. */
+const warned = new Set<string>();
+
+/** What a conformance test gets: its destination, its dataset, and pipelines loading there. */
+export class ConformanceContext {
+  /** Whether the destination speaks SQL (`dataset()` reads from it). */
+  readonly sql: boolean;
+  /** The destination of this test. */
+  readonly destination: Destination;
+  /** The dataset of this test. */
+  readonly datasetName: string;
+  #root: string;
+
+  /** Use {@linkcode conformanceTest}. */
+  constructor(under: TestDestination, target: TestTarget, root: string) {
+    this.sql = under.sql;
+    this.destination = target.destination;
+    this.datasetName = target.datasetName;
+    this.#root = root;
+  }
+
+  /**
+   * A pipeline loading into this test's dataset, in a new working folder unless `pipelinesDir`
+   * names one; `destination` replaces the test's (e.g. a dummy that injects faults).
+   */
+  pipeline(
+    options: { pipelineName?: string; pipelinesDir?: string; destination?: Destination } = {},
+  ): Pipeline {
+    return pipeline({
+      pipelineName: options.pipelineName ?? "conformance",
+      destination: options.destination ?? this.destination,
+      datasetName: this.datasetName,
+      pipelinesDir: options.pipelinesDir ?? Deno.makeTempDirSync({ dir: this.#root }),
+    });
+  }
+
+  /**
+   * Rows per data table of `p`'s dataset (system tables left out): `dataset().rowCounts()`, or
+   * what a dummy destination counted.
+   */
+  async rowCounts(p: Pipeline): Promise<Record<string, number>> {
+    const destination = await p.destination();
+    return isDummy(destination)
+      ? destination.rowCounts(p.datasetName)
+      : await p.dataset().rowCounts();
+  }
+}
+
+/** Whether `destination` is a dummy, with its inspection methods. */
+function isDummy(destination: Destination): destination is DummyDestination {
+  return destination.name === "dummy" && "rowCounts" in destination;
+}
+
+/** Options of {@linkcode conformanceTest}. */
+export interface ConformanceTestOptions {
+  /** Reads data back through SQL: not run on destinations without it. @default {false} */
+  needsSql?: boolean;
+  /** Runs only on these destinations. @default {every selected one} */
+  destinations?: readonly string[];
+}
+
+/**
+ * Registers `fn` once per selected destination (that has SQL when `needsSql`), as
+ * `[<destination>] <name>`, with a dataset of its own and working folders removed afterwards. An unknown name in
+ * `options.destinations` is a `RangeError`.
+ */
+export function conformanceTest(
+  name: string,
+  options: ConformanceTestOptions,
+  fn: (ctx: ConformanceContext) => Promise<void>,
+): void {
+  const unknown = options.destinations?.filter((d) => !DESTINATION_NAMES.includes(d)) ?? [];
+  if (unknown.length > 0) {
+    throw new RangeError(`Test "${name}" names unknown destination(s) ${unknown.join(", ")}`);
+  }
+  for (const under of SELECTED.destinations) {
+    if (options.needsSql && !under.sql) continue;
+    if (options.destinations !== undefined && !options.destinations.includes(under.name)) continue;
+    const testName = `[${under.name}] ${name}`;
+    const missing = under.missing();
+    if (missing !== undefined) {
+      registerMissing(testName, under.name, missing);
+      continue;
+    }
+    Deno.test(testName, async () => {
+      const root = await Deno.makeTempDir({ prefix: `conformance_${under.name}_` });
+      const target = await under.open();
+      try {
+        await fn(new ConformanceContext(under, target, root));
+      } finally {
+        try {
+          await target.dispose();
+        } finally {
+          await Deno.remove(root, { recursive: true });
+        }
+      }
+    });
+  }
+}
+
+/**
+ * Registers a test of a destination that cannot run here: failing under `CI=true` or when
+ * `DLT_TEST_DESTINATIONS` named it, else ignored, the reason printed once per destination.
+ */
+function registerMissing(testName: string, destination: string, missing: string): void {
+  const required = Deno.env.get("CI") === "true"
+    ? "CI runs every destination"
+    : SELECTED.named
+    ? "DLT_TEST_DESTINATIONS names it"
+    : undefined;
+  if (required !== undefined) {
+    Deno.test(testName, () => {
+      throw new Error(`Destination "${destination}" cannot run: ${missing}; ${required}`);
+    });
+    return;
+  }
+  if (!warned.has(destination)) {
+    warned.add(destination);
+    console.warn(`Conformance tests of "${destination}" are ignored: ${missing}`);
+  }
+  Deno.test({ name: testName, ignore: true, fn: () => {} });
+}
