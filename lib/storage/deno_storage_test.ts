@@ -73,7 +73,8 @@ Deno.test("a package killed before its folder's rename is not published, and is 
     const file = await store.storage.create(dir + "/items.1.csv");
     await file.write(new TextEncoder().encode("id\\n1\\n"));
     await file.close();
-    await store.writeManifest(dir, { loadId: "1712.5", schemaName: "s", createdAt: "", tables: {}, jobs: [] });
+    const manifest = { loadId: "1712.5", schemaName: "s", createdAt: "", tables: {}, jobs: [] };
+    await store.writeManifest(dir, manifest);
     ready();
     await hang();
     await store.move("1712.5", "normalizing", "normalized");`,

@@ -50,34 +50,33 @@ export interface ReadChunksOptions {
 }
 
 /**
- * The working folder's files. Paths are relative to the folder (its {@linkcode root}), parts
- * separated by `/`; `""` is the folder itself. Every operation is asynchronous except
- * {@linkcode readTextSync}.
+ * The working folder's files. Paths are relative to the folder (its `root`), parts separated by
+ * `/`; `""` is the folder itself. Every operation is asynchronous except `readTextSync`.
  *
  * Semantics every implementation keeps (the package store's crash safety rests on them):
- * - A file is created in a folder that exists ({@linkcode mkdir} first); writing into a missing
- *   folder rejects.
- * - {@linkcode rename} moves a file or a whole folder in one step: a reader sees it complete at
- *   the old path or complete at the new one. This is how a stage publishes a package, and how
- *   {@linkcode writeAtomic} and {@linkcode replace} publish a file.
- * - {@linkcode writeAtomic} and {@linkcode replace} leave the old content or the new one, never a
- *   mix; after a crash before their rename, a temporary `<path>.tmp` may be left beside it
- *   (nothing reads it; the next write of `path` overwrites it).
+ * - A file is created in a folder that exists (`mkdir` first); writing into a missing folder
+ *   rejects.
+ * - `rename` moves a file or a whole folder in one step: a reader sees it complete at the old
+ *   path or complete at the new one. This is how a stage publishes a package, and how
+ *   `writeAtomic` and `replace` publish a file.
+ * - `writeAtomic` and `replace` leave the old content or the new one, never a mix; after a crash
+ *   before their rename, a temporary `<path>.tmp` may be left beside it (nothing reads it; the
+ *   next write of `path` overwrites it).
  * - Reading, statting, listing or renaming what does not exist rejects with an error for which
- *   {@linkcode isNotFound} is true; {@linkcode remove} of what does not exist does nothing.
+ *   {@linkcode isNotFound} is true; `remove` of what does not exist does nothing.
  * - Durability is what the file system gives after a process crash (a `kill -9`): no `fsync`,
  *   as before this interface existed.
  *
- * Writers: {@linkcode create} returns a {@linkcode WritableFile}; the caller buffers (the job
- * and item writers write about a megabyte at a time), writes, and closes it. Readers:
- * {@linkcode readChunks} streams a file; each chunk is valid until the next one is asked for.
+ * Writers: `create` returns a {@linkcode WritableFile}; the caller buffers (the job and item
+ * writers write about a megabyte at a time), writes, and closes it. Readers: `readChunks` streams
+ * a file; each chunk is valid until the next one is asked for.
  */
 export interface WorkingStorage {
   /** Where the folder is: an absolute path (Deno), or a name for the folder (memory, OPFS). */
   readonly root: string;
   /**
-   * Whether a Web Worker can open the same folder from {@linkcode root} (normalize workers do):
-   * true for files, false for memory, where normalize then runs in the calling thread.
+   * Whether a Web Worker can open the same folder from `root` (normalize workers do): true for
+   * files, false for memory, where normalize then runs in the calling thread.
    */
   readonly workersCanOpen: boolean;
   /**
