@@ -75,6 +75,8 @@ import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
 import { log } from "./log.ts";
 import { ClientSession } from "./load/client_session.ts";
 import { destinationFactory } from "./destination_registry.ts";
+import { DenoStorage } from "./storage/deno_storage.ts";
+import type { WorkingStorage } from "./storage/storage.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -157,6 +159,8 @@ export class Pipeline {
   readonly workingDir: string;
   #destinationOption: string | Destination | StoredDestination;
   #destination: Destination | undefined;
+  /** The working folder's files: every read and write of it goes through this. */
+  #storage: WorkingStorage;
   #store: PackageStore;
   #devMode: boolean;
   #namingOption: NamingOption;
@@ -189,8 +193,9 @@ export class Pipeline {
     this.#namingOption = options.naming ?? "snake_case";
     this.#refresh = options.refresh;
     this.workingDir = workingDirOf(pipelineName, options.pipelinesDir);
+    this.#storage = new DenoStorage(this.workingDir);
     // a dev-mode pipeline starts afresh: it does not take over where the last run loaded
-    const stored = this.#devMode ? undefined : readPipelineSettings(this.workingDir);
+    const stored = this.#devMode ? undefined : readPipelineSettings(this.#storage);
     const baseDataset = options.datasetName ?? stored?.datasetName ??
       `${pipelineName}_dataset`;
     this.datasetName = this.#devMode
@@ -199,8 +204,8 @@ export class Pipeline {
     this.#destinationOption = options.destination ?? stored?.destination ?? "duckdb";
     // relative locations resolve where the pipeline first ran, as dlt's initial_cwd
     this.#baseDir = stored?.baseDir ?? Deno.cwd();
-    this.#store = new PackageStore(this.workingDir);
-    this.#schemas = new SchemaStorage(this.workingDir, {
+    this.#store = new PackageStore(this.#storage);
+    this.#schemas = new SchemaStorage(this.#storage, {
       importSchemaPath: options.importSchemaPath && resolve(options.importSchemaPath),
       exportSchemaPath: options.exportSchemaPath && resolve(options.exportSchemaPath),
     });
@@ -251,12 +256,12 @@ export class Pipeline {
         this.#namingOption,
         destination.capabilities.maxIdentifierLength,
       );
-      if (this.#devMode) await Deno.remove(this.workingDir, { recursive: true }).catch(() => {});
+      if (this.#devMode) await this.#storage.remove("").catch(() => {});
       this.#initialized = true;
     }
-    await Deno.mkdir(this.workingDir, { recursive: true });
+    await this.#storage.mkdir("");
     await this.#store.discardUnfinished();
-    this.#committed = await readLocalState(this.workingDir);
+    this.#committed = await readLocalState(this.#storage);
     await this.#schemas.reload();
     // a process that died between stages leaves pending packages newer than the local files
     const pending = await readPendingPackages(this.#store);
@@ -317,7 +322,7 @@ export class Pipeline {
 
   async #sync(session: ClientSession, always: boolean): Promise<void> {
     const target = this.#target(session.destination);
-    const stored = readPipelineSettings(this.workingDir);
+    const stored = readPipelineSettings(this.#storage);
     this.#checkPendingTarget(stored, target);
     const moved = stored !== undefined && !sameTarget(stored, target);
     if (always || stored === undefined || moved) {
@@ -336,7 +341,7 @@ export class Pipeline {
     }
     // other options of the same destination become the new default as well
     if (JSON.stringify(stored) !== JSON.stringify(target)) {
-      await writePipelineSettings(this.workingDir, target);
+      await writePipelineSettings(this.#storage, target);
     }
   }
 
@@ -351,12 +356,12 @@ export class Pipeline {
     log[decision.level](decision.message);
     await this.#dropPending();
     if (decision.state === undefined) {
-      await removeLocalState(this.workingDir);
+      await removeLocalState(this.#storage);
     } else {
       for (const schema of await (await session.client()).storedSchemas()) {
         if (this.#schemas.isNewer(schema)) await this.#schemas.save(schema);
       }
-      await writeLocalState(this.workingDir, decision.state);
+      await writeLocalState(this.#storage, decision.state);
     }
     this.#committed = decision.state;
     this.#useState(decision.state);
@@ -516,7 +521,7 @@ export class Pipeline {
     return await this.#locked(async () => {
       await this.#open();
       const destination = await this.destination();
-      this.#checkPendingTarget(readPipelineSettings(this.workingDir), this.#target(destination));
+      this.#checkPendingTarget(readPipelineSettings(this.#storage), this.#target(destination));
       await using session = new ClientSession(destination, this.#clientOptions());
       const packages = await this.#loadPending(session);
       return await this.#info(packages, startedAt, {
@@ -535,7 +540,7 @@ export class Pipeline {
         packages.push(
           await loadNormalizedPackage(this.#store, loadId, client, async (state) => {
             // written before the package moves to "loaded": a crash in between re-runs this
-            await writeLocalState(this.workingDir, state);
+            await writeLocalState(this.#storage, state);
             this.#committed = state;
             if (state.version > this.#state!.version) this.#useState(state);
           }),
@@ -648,11 +653,7 @@ export class Pipeline {
     options = readDropOptions(options);
     if (options.resources === undefined) {
       // the lock lives beside the working folder: removing the folder leaves it to its holder
-      await this.#locked(async () => {
-        await Deno.remove(this.workingDir, { recursive: true }).catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-        });
-      });
+      await this.#locked(() => this.#storage.remove(""));
       this.#state = undefined;
       this.#committed = undefined;
       this.#pending = [];
@@ -753,7 +754,7 @@ export function pipeline(options: PipelineOptions = {}): Pipeline {
  */
 export function attach(options: AttachOptions): Pipeline {
   const p = new Pipeline(readAttachOptions(options));
-  if (readPipelineSettings(p.workingDir) === undefined) {
+  if (readPipelineSettings(new DenoStorage(p.workingDir)) === undefined) {
     throw new PipelineNotFound(p.pipelineName, p.workingDir);
   }
   return p;

@@ -3,6 +3,12 @@
  * `.<pipelineName>.lock` beside the working folder, so that dropping the working folder never
  * deletes a lock someone holds.
  *
+ * The lock does not go through the working folder's storage (`lib/storage/`): it is not a file
+ * the engine reads or writes but an `flock` that the kernel releases when its process dies, even
+ * by SIGKILL, and it sits outside the folder the storage covers. A storage interface has nothing
+ * to say about either; a browser build would take a Web Lock (`navigator.locks.request`) of the
+ * pipeline's name instead, which the browser likewise releases with its tab.
+ *
  * @module
  */
 import { basename, dirname, join } from "node:path";

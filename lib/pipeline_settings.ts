@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { writeJsonFile } from "./load/package_store.ts";
 import { DltError } from "./errors.ts";
+import { isNotFound, type WorkingStorage } from "./storage/storage.ts";
 
 /** A destination as the working folder stores it. */
 export interface StoredDestination {
@@ -37,16 +37,15 @@ export interface PipelineSettings {
 export const SETTINGS_FILE = "pipeline.json";
 
 /**
- * The settings stored in `workingDir`; `undefined` when the pipeline never ran there. Read
- * synchronously: `pipeline()` needs them to name its dataset.
+ * The settings stored in the working folder `storage`; `undefined` when the pipeline never ran
+ * there. Read synchronously: `pipeline()` needs them to name its dataset.
  */
-export function readPipelineSettings(workingDir: string): PipelineSettings | undefined {
-  const path = join(workingDir, SETTINGS_FILE);
+export function readPipelineSettings(storage: WorkingStorage): PipelineSettings | undefined {
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = storage.readTextSync(SETTINGS_FILE);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   let settings: PipelineSettings | undefined;
@@ -58,18 +57,20 @@ export function readPipelineSettings(workingDir: string): PipelineSettings | und
   if (
     typeof settings?.datasetName !== "string" || typeof settings.destination?.type !== "string"
   ) {
-    throw new DltError(`Pipeline settings "${path}" cannot be read; fix or delete it`);
+    throw new DltError(
+      `Pipeline settings "${storage.locate(SETTINGS_FILE)}" cannot be read; fix or delete it`,
+    );
   }
   return settings;
 }
 
-/** Stores `settings` in `workingDir` (atomically). */
+/** Stores `settings` in the working folder `storage` (atomically). */
 export async function writePipelineSettings(
-  workingDir: string,
+  storage: WorkingStorage,
   settings: PipelineSettings,
 ): Promise<void> {
-  await Deno.mkdir(workingDir, { recursive: true });
-  await writeJsonFile(join(workingDir, SETTINGS_FILE), settings);
+  await storage.mkdir("");
+  await writeJsonFile(storage, SETTINGS_FILE, settings);
 }
 
 /** Whether `a` and `b` load into the same dataset of the same destination. */

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { readJsonFile, writeJsonFile } from "./load/package_store.ts";
 import { DltError } from "./errors.ts";
+import { isNotFound, type WorkingStorage } from "./storage/storage.ts";
 
 /** State of one source: its own keys plus per-resource state. */
 export interface SourceState {
@@ -72,33 +72,40 @@ export function resourceState(
   return resources[resourceName] ??= {};
 }
 
-/** Reads `state.json` from the pipeline folder; `undefined` when there is none. */
-export async function readLocalState(pipelineDir: string): Promise<PipelineState | undefined> {
-  const path = join(pipelineDir, "state.json");
+/** The state's file in the working folder. */
+const STATE_FILE = "state.json";
+
+/** Reads `state.json` from the working folder `storage`; `undefined` when there is none. */
+export async function readLocalState(storage: WorkingStorage): Promise<PipelineState | undefined> {
   try {
-    await Deno.stat(path);
+    await storage.stat(STATE_FILE);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   try {
-    return await readJsonFile<PipelineState>(path);
+    return await readJsonFile<PipelineState>(storage, STATE_FILE);
   } catch (error) {
-    throw new DltError(`Pipeline state "${path}" cannot be read; fix or delete it`, {
-      cause: error,
-    });
+    throw new DltError(
+      `Pipeline state "${storage.locate(STATE_FILE)}" cannot be read; fix or delete it`,
+      { cause: error },
+    );
   }
 }
 
-/** Writes `state.json` into the pipeline folder (atomically). */
-export async function writeLocalState(pipelineDir: string, state: PipelineState): Promise<void> {
-  await Deno.mkdir(pipelineDir, { recursive: true });
-  await writeJsonFile(join(pipelineDir, "state.json"), state);
+/** Writes `state.json` into the working folder `storage` (atomically). */
+export async function writeLocalState(
+  storage: WorkingStorage,
+  state: PipelineState,
+): Promise<void> {
+  await storage.mkdir("");
+  await writeJsonFile(storage, STATE_FILE, state);
 }
 
-/** Deletes `state.json` from the pipeline folder: nothing is committed as far as it knows. */
-export async function removeLocalState(pipelineDir: string): Promise<void> {
-  await Deno.remove(join(pipelineDir, "state.json")).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
+/**
+ * Deletes `state.json` from the working folder `storage`: nothing is committed as far as it
+ * knows.
+ */
+export async function removeLocalState(storage: WorkingStorage): Promise<void> {
+  await storage.remove(STATE_FILE);
 }

@@ -21,6 +21,7 @@ import {
 import { dummy, type DummyDestination, type DummyOptions } from "../destinations/dummy/mod.ts";
 import { loadNormalizedPackage } from "../lib/load/load.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
+import { DenoStorage } from "../lib/storage/deno_storage.ts";
 
 // the state sync's messages (a working folder restored from the destination) stay off the console
 setLogLevel("ERROR");
@@ -220,7 +221,7 @@ Deno.test("a package committed before the process died is not loaded twice", asy
   await p.normalize();
   // committed as load does, then back in the normalized stage, as a process that died before
   // moving the package leaves it
-  const store = new PackageStore(p.workingDir);
+  const store = new PackageStore(new DenoStorage(p.workingDir));
   const [loadId] = await store.list("normalized");
   const client = await destination.client({
     pipelineName: p.pipelineName,

@@ -8,6 +8,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { type Pipeline, pipeline, resource } from "../mod.ts";
 import { dummy } from "../destinations/dummy/mod.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
+import { DenoStorage } from "../lib/storage/deno_storage.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -22,10 +23,10 @@ const items = () => resource(ITEMS, { name: "items" });
 
 /** The jobs of the one package of `p` in `stage`, with their folder. */
 async function packageJobs(p: Pipeline, stage: "normalized" | "loaded") {
-  const store = new PackageStore(p.workingDir);
+  const store = new PackageStore(new DenoStorage(p.workingDir));
   const [loadId] = await store.list(stage);
   const dir = store.dir(stage, loadId);
-  return { dir, jobs: (await store.readManifest(dir)).jobs };
+  return { dir: store.storage.locate(dir), jobs: (await store.readManifest(dir)).jobs };
 }
 
 /** Runs `sql` in an in-memory native DuckDB and returns its rows as JSON values. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PipelineStepFailed, resource, source } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
+import { DenoStorage } from "../lib/storage/deno_storage.ts";
 import { loadNormalizedPackage } from "../lib/load/load.ts";
 
 const SCRIPT = fileURLToPath(new URL("./_scripts/interrupted_run.ts", import.meta.url));
@@ -46,7 +47,7 @@ Deno.test("a package committed before the process died is not loaded twice", asy
   await p.normalize();
   // commit the package as load does, then put it back into the normalized stage, as a process
   // that died right after the commit (before moving the package) leaves it
-  const store = new PackageStore(p.workingDir);
+  const store = new PackageStore(new DenoStorage(p.workingDir));
   const [loadId] = await store.list("normalized");
   const client = await (await p.destination()).client({
     pipelineName: p.pipelineName,
@@ -72,10 +73,11 @@ Deno.test("a load that fails after some tables committed resumes without duplica
   ], { name: "two" });
   await p.extract(data);
   await p.normalize();
-  const store = new PackageStore(p.workingDir);
+  const store = new PackageStore(new DenoStorage(p.workingDir));
   const [loadId] = await store.list("normalized");
-  const dir = store.dir("normalized", loadId);
-  const betaJob = (await store.readManifest(dir)).jobs.find((j) => j.table === "beta")!;
+  const dir = store.storage.locate(store.dir("normalized", loadId));
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  const betaJob = manifest.jobs.find((j) => j.table === "beta")!;
   const original = await Deno.readTextFile(`${dir}/${betaJob.file}`);
   // the same size (a cut file fails before any table loads): the destination refuses the value
   assert.match(original, /\n3,/);
@@ -107,12 +109,12 @@ Deno.test("a package normalized before job files had a header loads after the up
   await p.normalize();
   // rewrite the package as the previous version wrote it: no header, lines ending after their
   // last value, no format in the manifest
-  const store = new PackageStore(p.workingDir);
+  const store = new PackageStore(new DenoStorage(p.workingDir));
   const [loadId] = await store.list("normalized");
   const dir = store.dir("normalized", loadId);
   const manifest = await store.readManifest(dir);
   for (const job of manifest.jobs) {
-    const path = `${dir}/${job.file}`;
+    const path = store.storage.locate(`${dir}/${job.file}`);
     const [_header, ...lines] = (await Deno.readTextFile(path)).split("\n");
     const legacy = lines.map((line) => line.replace(/,+$/, "")).join("\n");
     await Deno.writeTextFile(path, legacy);

@@ -5,8 +5,9 @@
  */
 import { join } from "node:path";
 import type { PackageJob } from "../load/package_store.ts";
-import { jobFileName, openNewJobFile, writingJobFile } from "../load/job_files.ts";
-import { TextWriter, type WritableFile } from "../load/write_all.ts";
+import { jobFileName, writingJobFile } from "../load/job_files.ts";
+import { TextWriter } from "../load/write_all.ts";
+import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 
 /** Bytes buffered per file before they are written. */
 const FLUSH_BYTES = 1 << 20;
@@ -22,31 +23,22 @@ interface OpenFile {
   count: number;
 }
 
-/** Options of {@linkcode ItemWriter}. */
-export interface ItemWriterOptions {
-  /**
-   * Opens a new job file for writing (tests inject failing files).
-   * @default {openNewJobFile}
-   */
-  open?: (path: string) => Promise<WritableFile>;
-}
-
 /**
  * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB,
  * rotating at 24 MiB. A failed write names the file and the package.
  */
 export class ItemWriter {
+  #storage: WorkingStorage;
   #dir: string;
   #open = new Map<string, OpenFile>();
   #files = 0;
   #jobs: PackageJob[] = [];
   #writer = new TextWriter();
-  #openFile: (path: string) => Promise<WritableFile>;
 
-  /** Writes into the package folder `dir`. */
-  constructor(dir: string, options: ItemWriterOptions = {}) {
+  /** Writes into the package folder `dir` of `storage`. */
+  constructor(storage: WorkingStorage, dir: string) {
+    this.#storage = storage;
     this.#dir = dir;
-    this.#openFile = options.open ?? openNewJobFile;
   }
 
   /** Adds `line` (one serialized item, no newline) to the file of `table`. */
@@ -56,7 +48,10 @@ export class ItemWriter {
       // one sequence for all tables: names stay unique when shortened table names meet
       const name = jobFileName(table, String(++this.#files), "jsonl");
       const path = join(this.#dir, name);
-      const file = await writingJobFile(path, () => this.#openFile(path));
+      const file = await writingJobFile(
+        this.#storage.locate(path),
+        () => this.#storage.create(path),
+      );
       entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
       this.#open.set(table, entry);
     }
@@ -74,7 +69,7 @@ export class ItemWriter {
     entry.lines = [];
     entry.size = 0;
     entry.written += await writingJobFile(
-      join(this.#dir, entry.name),
+      this.#storage.locate(join(this.#dir, entry.name)),
       () => this.#writer.write(entry.file, text),
     );
   }
@@ -84,7 +79,7 @@ export class ItemWriter {
     try {
       await this.#flush(entry);
     } finally {
-      entry.file.close();
+      await entry.file.close();
     }
     this.#jobs.push({ file: entry.name, table, rows: entry.count, bytes: entry.written });
   }

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LoadPackageError } from "../errors.ts";
 import { ItemWriter } from "./_item_writer.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
+import { MemoryStorage } from "../storage/memory_storage.ts";
 
 /** A file that takes `room` bytes, then fails as a full disk does; records whether it closed. */
 function fullDiskFile(room: number) {
@@ -18,21 +20,22 @@ function fullDiskFile(room: number) {
     },
     close() {
       file.closed = true;
+      return Promise.resolve();
     },
   };
   return file;
 }
 
 Deno.test("a full disk while extracting names the job file and the package", async () => {
-  const dir = "/pipelines/p/normalize/extracting/1712.5";
+  const storage = new MemoryStorage("/pipelines/p");
+  const dir = "normalize/extracting/1712.5";
   const file = fullDiskFile(100);
   const opened: string[] = [];
-  const writer = new ItemWriter(dir, {
-    open: (path) => {
-      opened.push(path);
-      return Promise.resolve(file);
-    },
-  });
+  storage.create = (path) => {
+    opened.push(path);
+    return Promise.resolve(file);
+  };
+  const writer = new ItemWriter(storage, dir);
   const line = JSON.stringify({ text: "x".repeat(1000) });
   await assert.rejects(
     (async () => {
@@ -44,7 +47,7 @@ Deno.test("a full disk while extracting names the job file and the package", asy
       assert.equal(
         e.message,
         `Cannot write job file "${
-          join(dir, "items.1.jsonl")
+          join("/pipelines/p", dir, "items.1.jsonl")
         }" of load package "1712.5": No space left on device (os error 28)`,
       );
       assert.match(String((e.cause as Error).message), /os error 28/);
@@ -59,7 +62,7 @@ Deno.test("a full disk while extracting names the job file and the package", asy
 Deno.test("job files of all tables share one sequence and record their sizes", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const writer = new ItemWriter(dir);
+    const writer = new ItemWriter(new DenoStorage(dir), "");
     await writer.write("a", '{"id":1}');
     await writer.write("b", '{"id":2}');
     await writer.write("a", '{"id":3}');

@@ -69,7 +69,7 @@ export async function extractSource(
   const { store } = options;
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
-  const writer = new ItemWriter(dir);
+  const writer = new ItemWriter(store.storage, dir);
   const tables: Record<string, TableHints> = {};
   const signal = options.signal ?? new AbortController().signal;
   // one incremental cursor per resource and run, committed to the state once all went well

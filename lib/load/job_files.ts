@@ -1,6 +1,6 @@
 /**
- * Job files of a load package: their names, how they are opened and written, and the check
- * that a file is whole before the next stage reads it.
+ * Job files of a load package: their names, how they are written (through the working folder's
+ * storage), and the check that a file is whole before the next stage reads it.
  *
  * A job file is `<table>.<id>.<ext>`. The table part is only for people looking at the folder
  * (the manifest says which table a job loads): it keeps letters, digits and `_`, and a long one
@@ -11,7 +11,7 @@
 import { basename, dirname } from "node:path";
 import { LoadPackageError } from "../errors.ts";
 import { shortenIdentifier } from "../normalize/naming.ts";
-import type { WritableFile } from "./write_all.ts";
+import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 
 /** Longest table part of a job file name, in characters. */
 const TABLE_PART_CHARS = 64;
@@ -33,73 +33,57 @@ export function jobFileName(table: string, id: string, extension: string): strin
   return `${shortenIdentifier(safe, table, TABLE_PART_CHARS)}.${id}.${extension}`;
 }
 
-/** Opens `path` as a new file for writing; an existing file is an error, never appended to. */
-export async function openNewJobFile(path: string): Promise<WritableFile> {
-  return await Deno.open(path, { write: true, createNew: true });
-}
-
 /**
- * Runs `write`, which writes job file `path`; an error (a full disk) is re-raised as a
- * {@linkcode LoadPackageError} naming the file and its package, the OS error as its `cause`
- * (a `LoadPackageError` of `write` names them already and passes unchanged).
+ * Runs `write`, which writes the job file at `location` (as the storage locates it); an error (a
+ * full disk) is re-raised as a {@linkcode LoadPackageError} naming the file and its package, the
+ * OS error as its `cause` (a `LoadPackageError` of `write` names them already and passes
+ * unchanged).
  */
-export async function writingJobFile<T>(path: string, write: () => Promise<T>): Promise<T> {
+export async function writingJobFile<T>(location: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (error instanceof LoadPackageError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new LoadPackageError(
-      `Cannot write job file "${path}" of load package "${basename(dirname(path))}": ${reason}`,
+      `Cannot write job file "${location}" of load package "${
+        basename(dirname(location))
+      }": ${reason}`,
       { cause: error },
     );
   }
 }
 
 /**
- * Writes job file `path` anew: `fill` writes the whole content into a temporary file beside it,
- * which then replaces `path` in one rename, so `path` is never seen half written. Returns what
- * `fill` returns (the bytes it wrote); a failed write is a {@linkcode LoadPackageError} naming
- * the file and its package.
+ * Writes job file `path` of `storage` anew ({@linkcode WorkingStorage.replace}): `fill` writes
+ * the whole content into a temporary file beside it, which then replaces `path` in one rename,
+ * so `path` is never seen half written. Returns what `fill` returns (the bytes it wrote); a
+ * failed write is a {@linkcode LoadPackageError} naming the file and its package.
  */
 export async function replaceJobFile(
+  storage: WorkingStorage,
   path: string,
   fill: (file: WritableFile) => Promise<number>,
 ): Promise<number> {
-  const temp = `${path}.tmp`;
-  try {
-    return await writingJobFile(path, async () => {
-      const file = await Deno.open(temp, { write: true, create: true, truncate: true });
-      let bytes: number;
-      try {
-        bytes = await fill(file);
-      } finally {
-        file.close();
-      }
-      await Deno.rename(temp, path);
-      return bytes;
-    });
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  return await writingJobFile(storage.locate(path), () => storage.replace(path, fill));
 }
 
 /**
- * Checks that job file `path` of package `loadId` is whole before it is read: as long as its
- * manifest recorded (`bytes`, when it did) and ending with a newline. A cut file (a full disk, a
- * crash of another program) fails with a {@linkcode LoadPackageError} naming the package, the
- * file and the line where it is cut. Returns the file's size.
+ * Checks that job file `path` of `storage`, of package `loadId`, is whole before it is read: as
+ * long as its manifest recorded (`bytes`, when it did) and ending with a newline. A cut file (a
+ * full disk, a crash of another program) fails with a {@linkcode LoadPackageError} naming the
+ * package, the file and the line where it is cut. Returns the file's size.
  */
 export async function checkJobFile(
+  storage: WorkingStorage,
   loadId: string,
   path: string,
   bytes: number | undefined,
 ): Promise<number> {
-  const where = `Load package "${loadId}": job file "${path}"`;
+  const where = `Load package "${loadId}": job file "${storage.locate(path)}"`;
   let size: number;
   try {
-    size = (await Deno.stat(path)).size;
+    size = (await storage.stat(path)).size;
   } catch (error) {
     throw new LoadPackageError(`${where} cannot be read`, { cause: error });
   }
@@ -109,15 +93,19 @@ export async function checkJobFile(
   if (size === 0 && !bytes) return size;
   if (bytes !== undefined && size < bytes) {
     throw new LoadPackageError(
-      `${where} is cut at line ${await linesIn(path) + 1} (${size} of ${bytes} bytes)`,
+      `${where} is cut at line ${await linesIn(storage, path) + 1} (${size} of ${bytes} bytes)`,
     );
   }
-  using file = await Deno.open(path, { read: true });
-  const last = new Uint8Array(1);
-  await file.seek(-1, Deno.SeekMode.End);
-  if (await file.read(last) !== 1 || last[0] !== NEWLINE) {
+  let last: number | undefined;
+  for await (const chunk of storage.readChunks(path, { start: size - 1, chunkBytes: 1 })) {
+    last = chunk[0];
+    break;
+  }
+  if (last !== NEWLINE) {
     throw new LoadPackageError(
-      `${where} is cut at line ${await linesIn(path) + 1} (it does not end with a newline)`,
+      `${where} is cut at line ${
+        await linesIn(storage, path) + 1
+      } (it does not end with a newline)`,
     );
   }
   return size;
@@ -125,13 +113,11 @@ export async function checkJobFile(
 
 const NEWLINE = 0x0a;
 
-/** The number of newlines in the file at `path`. */
-async function linesIn(path: string): Promise<number> {
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(1 << 20);
+/** The number of newlines in file `path` of `storage`. */
+async function linesIn(storage: WorkingStorage, path: string): Promise<number> {
   let lines = 0;
-  for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
-    for (let i = 0; i < n; i++) if (buffer[i] === NEWLINE) lines++;
+  for await (const chunk of storage.readChunks(path)) {
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === NEWLINE) lines++;
   }
   return lines;
 }

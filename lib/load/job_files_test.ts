@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LoadPackageError } from "../errors.ts";
 import { checkJobFile, jobFileName, writingJobFile } from "./job_files.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
 
 Deno.test("job file names keep short table names and shorten long ones stably", () => {
   assert.equal(jobFileName("items", "3", "jsonl"), "items.3.jsonl");
@@ -17,15 +18,16 @@ Deno.test("job file names keep short table names and shorten long ones stably", 
 
 Deno.test("checkJobFile passes whole files and names package, file and line of cut ones", async () => {
   const dir = await Deno.makeTempDir();
+  const storage = new DenoStorage(dir);
   try {
     const path = join(dir, "items.1.csv");
     await Deno.writeTextFile(path, "1,a\n2,b\n");
-    assert.equal(await checkJobFile("1.5", path, 8), 8);
+    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", 8), 8);
     // packages written before sizes were recorded: the file must end with a newline
-    assert.equal(await checkJobFile("1.5", path, undefined), 8);
+    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", undefined), 8);
     await Deno.writeTextFile(path, "1,a\n2,");
     await assert.rejects(
-      checkJobFile("1.5", path, undefined),
+      checkJobFile(storage, "1.5", "items.1.csv", undefined),
       (e: unknown) =>
         e instanceof LoadPackageError &&
         e.message ===
@@ -33,11 +35,11 @@ Deno.test("checkJobFile passes whole files and names package, file and line of c
     );
     await Deno.writeTextFile(path, "1,a\n2,b\n3,c\n");
     await assert.rejects(
-      checkJobFile("1.5", path, 8),
+      checkJobFile(storage, "1.5", "items.1.csv", 8),
       /job file ".*items\.1\.csv" has 12 bytes where its manifest records 8/,
     );
     await assert.rejects(
-      checkJobFile("1.5", join(dir, "gone.csv"), 8),
+      checkJobFile(storage, "1.5", "gone.csv", 8),
       (e: unknown) =>
         e instanceof LoadPackageError && /job file ".*gone\.csv" cannot be read/.test(e.message) &&
         e.cause instanceof Deno.errors.NotFound,

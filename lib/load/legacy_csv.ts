@@ -13,19 +13,25 @@ import { CSV_FORMAT } from "../normalize/csv.ts";
 import { replaceJobFile } from "./job_files.ts";
 import type { PackageJob } from "./package_store.ts";
 import { writeAll } from "./write_all.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
 /**
- * Writes the header-less CSV job `job` of the package in `dir` again, with a header naming its
- * columns and every line padded to all of them, as `<file>.with_header.csv` beside it (the
- * original stays, so a load that is retried does the same); returns the job of the new file.
+ * Writes the header-less CSV job `job` of the package in folder `dir` of `storage` again, with a
+ * header naming its columns and every line padded to all of them, as `<file>.with_header.csv`
+ * beside it (the original stays, so a load that is retried does the same); returns the job of
+ * the new file.
  * A line with more fields than the job has columns is a `LoadPackageError` naming the package,
  * the file and the line.
  */
-export async function withHeader(dir: string, job: PackageJob): Promise<PackageJob> {
+export async function withHeader(
+  storage: WorkingStorage,
+  dir: string,
+  job: PackageJob,
+): Promise<PackageJob> {
   const columns = job.columns ?? [];
   const width = Math.max(columns.length, 1);
   const source = join(dir, job.file);
@@ -34,16 +40,15 @@ export async function withHeader(dir: string, job: PackageJob): Promise<PackageJ
   const commas = new Uint8Array(width).fill(COMMA);
   const newline = Uint8Array.of(NEWLINE);
   let longestLine = header.length;
-  const bytes = await replaceJobFile(join(dir, file), async (target) => {
-    using input = await Deno.open(source, { read: true });
+  const bytes = await replaceJobFile(storage, join(dir, file), async (target) => {
     let written = await writeAll(target, header);
-    const buffer = new Uint8Array(1 << 20);
     let quoted = false;
     let fields = 1;
     let line = 1;
     /** Bytes of the current line read so far in earlier chunks. */
     let carried = 0;
-    for (let n = await input.read(buffer); n !== null; n = await input.read(buffer)) {
+    for await (const buffer of storage.readChunks(source)) {
+      const n = buffer.length;
       const out: Uint8Array[] = [];
       let start = 0;
       for (let i = 0; i < n; i++) {
@@ -54,9 +59,9 @@ export async function withHeader(dir: string, job: PackageJob): Promise<PackageJ
         else if (byte === NEWLINE) {
           if (fields > width) {
             throw new LoadPackageError(
-              `Load package "${
-                basename(dir)
-              }": job file "${source}" has ${fields} fields at line ${line} where its manifest lists ${width} columns`,
+              `Load package "${basename(dir)}": job file "${
+                storage.locate(source)
+              }" has ${fields} fields at line ${line} where its manifest lists ${width} columns`,
             );
           }
           out.push(buffer.subarray(start, i), commas.subarray(0, width - fields), newline);

@@ -3,9 +3,11 @@ import { basename, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LoadPackageError } from "../errors.ts";
 import { withHeader } from "./legacy_csv.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_legacy_csv_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
+const storage = new DenoStorage(TEMP_ROOT);
 
 async function readCsv(path: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(":memory:");
@@ -34,7 +36,7 @@ Deno.test("a header-less CSV job with short lines gets a header and every field"
     longestLine: 20,
     bytes: legacy.length,
   };
-  const upgraded = await withHeader(dir, job);
+  const upgraded = await withHeader(storage, basename(dir), job);
   assert.equal(upgraded.file, "items.1.with_header.csv");
   assert.equal(upgraded.format, "csv");
   const text = await Deno.readTextFile(join(dir, upgraded.file));
@@ -52,7 +54,7 @@ Deno.test("a header-less CSV job with short lines gets a header and every field"
   ]);
   // the original stays, so a retried load converts it again
   assert.equal(await Deno.readTextFile(join(dir, "items.1.csv")), legacy);
-  assert.deepEqual(await withHeader(dir, job), upgraded);
+  assert.deepEqual(await withHeader(storage, basename(dir), job), upgraded);
 });
 
 Deno.test("lines of a header-less CSV job are padded across read chunks", async () => {
@@ -60,7 +62,7 @@ Deno.test("lines of a header-less CSV job are padded across read chunks", async 
   const long = `"${'x,\n""'.repeat(150_000)}"`;
   const lines = [`1,${long}`, "2", `3,${long},1.5`, "4,,2.5"];
   await Deno.writeTextFile(join(dir, "t.7.csv"), lines.map((l) => l + "\n").join(""));
-  const upgraded = await withHeader(dir, {
+  const upgraded = await withHeader(storage, basename(dir), {
     file: "t.7.csv",
     table: "t",
     rows: 4,
@@ -78,7 +80,12 @@ Deno.test("a header-less CSV line with more fields than columns names the file a
   const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
   await Deno.writeTextFile(join(dir, "t.1.csv"), '1,"a"\n2,"b",3\n');
   await assert.rejects(
-    withHeader(dir, { file: "t.1.csv", table: "t", rows: 2, columns: ["id", "name"] }),
+    withHeader(storage, basename(dir), {
+      file: "t.1.csv",
+      table: "t",
+      rows: 2,
+      columns: ["id", "name"],
+    }),
     (e: unknown) =>
       e instanceof LoadPackageError &&
       e.message ===

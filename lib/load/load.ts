@@ -37,6 +37,7 @@ export async function loadNormalizedPackage(
   client: DestinationClient,
   onCommitted?: (state: PipelineState) => Promise<void>,
 ): Promise<LoadPackageResult> {
+  const { storage } = store;
   const dir = store.dir("normalized", loadId);
   const manifest = await PendingPackageFailed.during("load", loadId, () => store.readManifest(dir));
   const schema = await PendingPackageFailed.during("load", loadId, () => store.readSchema(dir));
@@ -49,9 +50,9 @@ export async function loadNormalizedPackage(
     for (const job of manifest.jobs) {
       jobs.push(
         await PendingPackageFailed.during("load", loadId, async () => {
-          await checkJobFile(loadId, join(dir, job.file), job.bytes);
+          await checkJobFile(storage, loadId, join(dir, job.file), job.bytes);
           // normalized before job formats were recorded: CSV without a header
-          return job.format === undefined ? await withHeader(dir, job) : job;
+          return job.format === undefined ? await withHeader(storage, dir, job) : job;
         }),
       );
     }
@@ -71,7 +72,7 @@ export async function loadNormalizedPackage(
         loadId,
         schema,
         jobs: jobs.map((job) => ({
-          path: join(dir, job.file),
+          path: storage.locate(join(dir, job.file)),
           table: job.table,
           columns: job.columns ?? [],
           rows: job.rows,

@@ -10,17 +10,20 @@
  * ```
  *
  * Each stage writes into a temporary folder and renames it into place when done, so a package
- * in `extracted/` or `normalized/` is always complete. The manifest records each job file's
+ * in `extracted/` or `normalized/` is always complete. All of it goes through the pipeline's
+ * {@linkcode WorkingStorage}, whose `rename` of a folder is that one step; paths (`dir`) are
+ * relative to the working folder. The manifest records each job file's
  * size, so a file damaged afterwards is found before it is read (`job_files.ts`); the `<table>`
  * part of a file name is shortened when long.
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { StoredSchema, TableHints } from "../schema/schema.ts";
 import { LoadPackageError } from "../errors.ts";
 import type { PipelineState } from "../state.ts";
 import type { LoaderFileFormat } from "../destination.ts";
+import { isNotFound, type WorkingStorage } from "../storage/storage.ts";
 
 /** One file of a package. */
 export interface PackageJob {
@@ -67,12 +70,12 @@ export interface PackageManifest {
 /** Package folders of one pipeline. */
 export class PackageStore {
   /** The pipeline's working folder. */
-  readonly pipelineDir: string;
+  readonly storage: WorkingStorage;
   #lastLoadId = 0;
 
-  /** Manages the packages under `pipelineDir`. */
-  constructor(pipelineDir: string) {
-    this.pipelineDir = pipelineDir;
+  /** Manages the packages in the working folder `storage`. */
+  constructor(storage: WorkingStorage) {
+    this.storage = storage;
   }
 
   /** A new load id: seconds since the epoch with microseconds, increasing within a process. */
@@ -83,44 +86,43 @@ export class PackageStore {
     return id.toFixed(6);
   }
 
-  /** Folder of `loadId` in `stage`. */
+  /** Folder of `loadId` in `stage`, relative to the working folder. */
   dir(stage: PackageStage, loadId: string): string {
-    return join(this.pipelineDir, ...STAGE_PATHS[stage], loadId);
+    return join(...STAGE_PATHS[stage], loadId);
   }
 
   /** Load ids in `stage`, oldest first. */
   async list(stage: PackageStage): Promise<string[]> {
-    const ids: string[] = [];
+    let entries;
     try {
-      for await (const entry of Deno.readDir(join(this.pipelineDir, ...STAGE_PATHS[stage]))) {
-        if (entry.isDirectory) ids.push(entry.name);
-      }
+      entries = await this.storage.list(join(...STAGE_PATHS[stage]));
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
+      if (isNotFound(error)) return [];
       throw error;
     }
+    const ids = entries.filter((entry) => entry.isDirectory).map((entry) => entry.name);
     return ids.sort((a, b) => Number(a) - Number(b));
   }
 
   /** Creates the empty work folder of `loadId` for `stage` ("extracting" or "normalizing"). */
   async create(stage: "extracting" | "normalizing", loadId: string): Promise<string> {
     const dir = this.dir(stage, loadId);
-    await Deno.remove(dir, { recursive: true }).catch(ignoreNotFound);
-    await Deno.mkdir(dir, { recursive: true });
+    await this.storage.remove(dir);
+    await this.storage.mkdir(dir);
     return dir;
   }
 
   /** Moves a package from `from` to `to` in one rename. */
   async move(loadId: string, from: PackageStage, to: PackageStage): Promise<void> {
     const target = this.dir(to, loadId);
-    await Deno.mkdir(join(target, ".."), { recursive: true });
-    await Deno.remove(target, { recursive: true }).catch(ignoreNotFound);
-    await Deno.rename(this.dir(from, loadId), target);
+    await this.storage.mkdir(dirname(target));
+    await this.storage.remove(target);
+    await this.storage.rename(this.dir(from, loadId), target);
   }
 
   /** Deletes the package `loadId` in `stage`, if it is there. */
   async remove(stage: PackageStage, loadId: string): Promise<void> {
-    await Deno.remove(this.dir(stage, loadId), { recursive: true }).catch(ignoreNotFound);
+    await this.storage.remove(this.dir(stage, loadId));
   }
 
   /** Deletes unfinished work folders left by a crash. */
@@ -132,17 +134,17 @@ export class PackageStore {
 
   /** Writes the manifest of a package folder. */
   async writeManifest(dir: string, manifest: PackageManifest): Promise<void> {
-    await writeJsonFile(join(dir, "package.json"), manifest);
+    await writeJsonFile(this.storage, join(dir, "package.json"), manifest);
   }
 
   /** Reads the manifest of a package folder. */
   async readManifest(dir: string): Promise<PackageManifest> {
-    return await readJsonFile<PackageManifest>(join(dir, "package.json"));
+    return await readJsonFile<PackageManifest>(this.storage, join(dir, "package.json"));
   }
 
   /** Reads the schema stored in a normalized package. */
   async readSchema(dir: string): Promise<StoredSchema> {
-    return await readJsonFile<StoredSchema>(join(dir, "schema.json"));
+    return await readJsonFile<StoredSchema>(this.storage, join(dir, "schema.json"));
   }
 }
 
@@ -157,33 +159,38 @@ const STAGE_PATHS: Record<PackageStage, string[]> = {
   loaded: ["load", "loaded"],
 };
 
-function ignoreNotFound(error: unknown): void {
-  if (!(error instanceof Deno.errors.NotFound)) throw error;
-}
-
-/** Writes `value` as JSON to `path` through a temporary file and a rename. */
-export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.tmp`;
+/** Writes `value` as JSON to file `path` of `storage`, atomically (a temporary file, a rename). */
+export async function writeJsonFile(
+  storage: WorkingStorage,
+  path: string,
+  value: unknown,
+): Promise<void> {
   try {
-    await Deno.writeTextFile(temp, JSON.stringify(value, null, 2));
-    await Deno.rename(temp, path);
+    await storage.writeAtomic(path, JSON.stringify(value, null, 2));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new LoadPackageError(`Cannot write "${path}": ${reason}`, { cause: error });
+    throw new LoadPackageError(`Cannot write "${storage.locate(path)}": ${reason}`, {
+      cause: error,
+    });
   }
 }
 
-/** Reads a JSON file, with an error naming the file when it is missing or damaged. */
-export async function readJsonFile<T>(path: string): Promise<T> {
+/**
+ * Reads JSON file `path` of `storage`, with an error naming the file when it is missing or
+ * damaged.
+ */
+export async function readJsonFile<T>(storage: WorkingStorage, path: string): Promise<T> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await storage.readText(path);
   } catch (error) {
-    throw new LoadPackageError(`Cannot read "${path}"`, { cause: error });
+    throw new LoadPackageError(`Cannot read "${storage.locate(path)}"`, { cause: error });
   }
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new LoadPackageError(`File "${path}" is not valid JSON`, { cause: error });
+    throw new LoadPackageError(`File "${storage.locate(path)}" is not valid JSON`, {
+      cause: error,
+    });
   }
 }

@@ -3,14 +3,7 @@
  *
  * @module
  */
-
-/** The slice of `Deno.FsFile` that writing needs (tests inject failing ones). */
-export interface WritableFile {
-  /** Writes some of `bytes`; returns how many. */
-  write(bytes: Uint8Array): Promise<number>;
-  /** Closes the file. */
-  close(): void;
-}
+import type { WritableFile } from "../storage/storage.ts";
 
 /** Writes every byte of `bytes` to `file` (a single `write` may take only part of them). */
 export async function writeAll(

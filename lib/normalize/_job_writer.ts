@@ -21,8 +21,9 @@ import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
 import { NormalizeError } from "../errors.ts";
 import type { FlatRow } from "./relational.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
-import { TextWriter, type WritableFile } from "../load/write_all.ts";
-import { jobFileName, openNewJobFile, writingJobFile } from "../load/job_files.ts";
+import { TextWriter } from "../load/write_all.ts";
+import { jobFileName, writingJobFile } from "../load/job_files.ts";
+import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
@@ -72,17 +73,14 @@ interface TableState {
 
 /** Options of {@linkcode JobWriter}. */
 export interface JobWriterOptions {
-  /** Folder the job files are written to. */
+  /** The working folder. */
+  storage: WorkingStorage;
+  /** Folder the job files are written to, in `storage`. */
   dir: string;
   /** Start of the file ids (each worker has its own). */
   prefix: string;
   /** The format of the files. */
   format: JobFileFormat;
-  /**
-   * Opens a new job file (tests inject failing files).
-   * @default {openNewJobFile}
-   */
-  open?: (path: string) => Promise<WritableFile>;
 }
 
 /** Encodes rows as lines of job files and streams them into one file per table. */
@@ -91,6 +89,7 @@ export class JobWriter {
   readonly jobs: PackageJob[] = [];
   /** Rows per table. */
   readonly rowCounts: Record<string, number> = {};
+  #storage: WorkingStorage;
   #dir: string;
   #prefix: string;
   #format: JobFileFormat;
@@ -102,15 +101,14 @@ export class JobWriter {
   #filled: number[] = [];
   #encoder = new TextEncoder();
   #writer = new TextWriter();
-  #open: (path: string) => Promise<WritableFile>;
 
   /** Writes job files as `options` say; `evolver` places each value in its column. */
   constructor(evolver: SchemaEvolver, options: JobWriterOptions) {
     this.#evolver = evolver;
+    this.#storage = options.storage;
     this.#dir = options.dir;
     this.#prefix = options.prefix;
     this.#format = options.format;
-    this.#open = options.open ?? openNewJobFile;
   }
 
   /** Whether enough is buffered that {@linkcode JobWriter.drain} should run. */
@@ -206,7 +204,7 @@ export class JobWriter {
       if (state.pendingRows === 0) continue;
       const width = state.names.length;
       if (state.file !== undefined && state.file.columns < width && format.hasHeader) {
-        this.#close(table, state);
+        await this.#close(table, state);
       }
       const parts: string[] = [];
       let file = state.file;
@@ -234,19 +232,19 @@ export class JobWriter {
       state.pendingRows = 0;
       const path = join(this.#dir, file.name);
       const target = file;
-      file.written += await writingJobFile(path, async () => {
-        target.file ??= await this.#open(path);
+      file.written += await writingJobFile(this.#storage.locate(path), async () => {
+        target.file ??= await this.#storage.create(path);
         return await this.#writer.write(target.file, text);
       });
-      if (file.written >= ROTATE_BYTES) this.#close(table, state);
+      if (file.written >= ROTATE_BYTES) await this.#close(table, state);
     }
     this.#pendingBytes = 0;
   }
 
-  #close(table: string, state: TableState): void {
+  async #close(table: string, state: TableState): Promise<void> {
     const file = state.file!;
-    file.file?.close();
     state.file = undefined;
+    await file.file?.close();
     this.jobs.push({
       file: file.name,
       table,
@@ -259,10 +257,11 @@ export class JobWriter {
   }
 
   /** Closes all files without writing what is buffered (normalize failed). */
-  abort(): void {
+  async abort(): Promise<void> {
     for (const state of this.#tables.values()) {
-      state.file?.file?.close();
+      const file = state.file?.file;
       state.file = undefined;
+      await file?.close();
     }
   }
 
@@ -272,7 +271,7 @@ export class JobWriter {
       await this.drain();
     } finally {
       for (const [table, state] of this.#tables) {
-        if (state.file !== undefined) this.#close(table, state);
+        if (state.file !== undefined) await this.#close(table, state);
       }
     }
   }

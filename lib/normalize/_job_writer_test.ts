@@ -8,6 +8,8 @@ import { JobWriter } from "./_job_writer.ts";
 import { CSV_FORMAT } from "./csv.ts";
 import { directNaming, snakeCaseNaming } from "./naming.ts";
 import type { FlatRow } from "./relational.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
+import { MemoryStorage } from "../storage/memory_storage.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_job_writer_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
@@ -16,7 +18,8 @@ globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursi
 function csvWriter(naming = snakeCaseNaming()) {
   const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
   const evolver = new SchemaEvolver(newSchema("s"), naming);
-  const writer = new JobWriter(evolver, { dir, prefix: "", format: CSV_FORMAT });
+  const storage = new DenoStorage(dir);
+  const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format: CSV_FORMAT });
   const add = (...rows: FlatRow[]) => {
     for (const row of rows) writer.add(evolver.table("items", undefined), row);
   };
@@ -39,22 +42,20 @@ async function readCsv(path: string): Promise<Record<string, unknown>[]> {
 }
 
 Deno.test("a full disk while normalizing names the job file and the package", async () => {
-  const dir = "/pipelines/p/load/normalizing/1712.5";
+  const storage = new MemoryStorage("/pipelines/p");
+  const dir = "load/normalizing/1712.5";
   const full = new Error("No space left on device (os error 28)");
   let closed = false;
+  storage.create = () =>
+    Promise.resolve({
+      write: () => Promise.reject(full),
+      close: () => {
+        closed = true;
+        return Promise.resolve();
+      },
+    });
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
-  const writer = new JobWriter(evolver, {
-    dir,
-    prefix: "",
-    format: CSV_FORMAT,
-    open: () =>
-      Promise.resolve({
-        write: () => Promise.reject(full),
-        close: () => {
-          closed = true;
-        },
-      }),
-  });
+  const writer = new JobWriter(evolver, { storage, dir, prefix: "", format: CSV_FORMAT });
   writer.add(evolver.table("items", undefined), { id: 1, name: "a" });
   await assert.rejects(
     writer.close(),
@@ -62,7 +63,7 @@ Deno.test("a full disk while normalizing names the job file and the package", as
       e instanceof LoadPackageError && e.cause === full &&
       e.message ===
         `Cannot write job file "${
-          join(dir, "items.1.csv")
+          join("/pipelines/p", dir, "items.1.csv")
         }" of load package "1712.5": No space left on device (os error 28)`,
   );
   assert.ok(closed);
@@ -160,20 +161,20 @@ Deno.test("the longest line counts the header of a wide, sparse table", async ()
   assert.equal(job.rows, 51);
 });
 
-Deno.test("a NOT NULL column without a value in a row fails naming table and column", () => {
-  const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
+Deno.test("a NOT NULL column without a value in a row fails naming table and column", async () => {
+  const storage = new DenoStorage(Deno.makeTempDirSync({ dir: TEMP_ROOT }));
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
   evolver.applyTableHints("items", {
     resource: "items",
     writeDisposition: "append",
     columns: { name: { dataType: "text", nullable: false } },
   });
-  const writer = new JobWriter(evolver, { dir, prefix: "", format: CSV_FORMAT });
+  const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format: CSV_FORMAT });
   const table = evolver.table("items", undefined);
   writer.add(table, { id: 1, name: "" });
   assert.throws(
     () => writer.add(table, { id: 2 }),
     /"items".*"name".*NOT NULL column has no value in a row/,
   );
-  writer.abort();
+  await writer.abort();
 });

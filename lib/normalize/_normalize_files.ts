@@ -15,10 +15,11 @@ import { JobWriter } from "./_job_writer.ts";
 import { JOB_FILE_FORMATS } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import { contentRowId } from "./ids.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
 
 /** One extracted file to normalize. */
 export interface ExtractedFile {
-  /** Absolute path of the JSONL file. */
+  /** Path of the JSONL file in the working folder. */
   path: string;
   /** Root table its items go to. */
   table: string;
@@ -59,16 +60,18 @@ function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) |
 
 /** Normalizes extracted files one after another into job files, evolving one schema. */
 export class FilesNormalizer {
+  #storage: WorkingStorage;
   #evolver: SchemaEvolver;
   #writer: JobWriter;
   #naming: NamingConvention;
   #loadId: string;
 
   /**
-   * Starts from `schema` (modified in place); writes `format` jobs into `outDir` with file ids
-   * that start with `prefix`.
+   * Starts from `schema` (modified in place); reads the extracted files from `storage` and
+   * writes `format` jobs into its folder `outDir` with file ids that start with `prefix`.
    */
   constructor(options: {
+    storage: WorkingStorage;
     schema: StoredSchema;
     naming: NamingConvention;
     loadId: string;
@@ -76,8 +79,10 @@ export class FilesNormalizer {
     prefix: string;
     format: LoaderFileFormat;
   }) {
+    this.#storage = options.storage;
     this.#evolver = new SchemaEvolver(options.schema, options.naming);
     this.#writer = new JobWriter(this.#evolver, {
+      storage: options.storage,
       dir: options.outDir,
       prefix: options.prefix,
       format: JOB_FILE_FORMATS[options.format],
@@ -107,13 +112,14 @@ export class FilesNormalizer {
       },
     });
     let line = 0;
-    for await (const text of readLines(file.path)) {
+    for await (const text of readLines(this.#storage, file.path)) {
       line++;
       let item: unknown;
       try {
         item = JSON.parse(text);
       } catch (error) {
-        throw new DltError(`Extracted job "${file.path}" line ${line} is not valid JSON`, {
+        const where = this.#storage.locate(file.path);
+        throw new DltError(`Extracted job "${where}" line ${line} is not valid JSON`, {
           cause: error,
         });
       }
@@ -128,8 +134,8 @@ export class FilesNormalizer {
   }
 
   /** Closes the job files without writing what is buffered (normalize failed). */
-  abort(): void {
-    this.#writer.abort();
+  async abort(): Promise<void> {
+    await this.#writer.abort();
   }
 
   /** Writes what is buffered and returns the result. */

@@ -1,6 +1,8 @@
 /**
  * Runs normalize on several cores: a pool of workers, each fed extracted files one at a time
- * as it becomes free, each evolving its own copy of the schema.
+ * as it becomes free, each evolving its own copy of the schema. A worker cannot share the
+ * pipeline's storage object: it opens the working folder itself from the storage's `root`
+ * (see `_normalize_worker.ts`), so only a storage whose `workersCanOpen` is true gets workers.
  *
  * @module
  */
@@ -11,6 +13,8 @@ import type { LoaderFileFormat } from "../destination.ts";
 
 /** Options a worker starts with. */
 export interface WorkerStartOptions {
+  /** The working folder's `root`, which the worker opens as its storage. */
+  root: string;
   schema: StoredSchema;
   naming: string;
   maxLength: number | undefined;

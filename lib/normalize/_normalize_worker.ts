@@ -4,12 +4,17 @@
  * A normalize worker: normalizes the extracted files the main thread sends, one at a time,
  * and returns its evolved schema and jobs when told to finish.
  *
+ * It opens the working folder as a {@linkcode DenoStorage} of the `root` it is started with: the
+ * one line a browser build changes (its worker opens the same OPFS folder by that name; OPFS is
+ * reachable from dedicated workers, with synchronous access handles there).
+ *
  * @module
  */
 import { type ExtractedFile, FilesNormalizer } from "./_normalize_files.ts";
 import { namingConvention } from "./naming.ts";
 import type { NormalizeWorkerReply, NormalizeWorkerRequest } from "./_normalize_pool.ts";
 import { DataValidationError, NormalizeError } from "../errors.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
 
 let normalizer: FilesNormalizer | undefined;
 
@@ -20,8 +25,12 @@ function reply(message: NormalizeWorkerReply): void {
 async function handle(request: NormalizeWorkerRequest): Promise<void> {
   switch (request.type) {
     case "start": {
-      const { naming, maxLength, ...options } = request.options;
-      normalizer = new FilesNormalizer({ ...options, naming: namingConvention(naming, maxLength) });
+      const { root, naming, maxLength, ...options } = request.options;
+      normalizer = new FilesNormalizer({
+        ...options,
+        storage: new DenoStorage(root),
+        naming: namingConvention(naming, maxLength),
+      });
       return reply({ type: "ok" });
     }
     case "file":

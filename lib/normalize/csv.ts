@@ -18,6 +18,7 @@ import { join } from "node:path";
 import type { PackageJob } from "../load/package_store.ts";
 import { replaceJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataType } from "../schema/schema.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
 import { BigIntValue, type BinaryValue, jsonText } from "./typed_json.ts";
@@ -67,8 +68,12 @@ export const CSV_FORMAT: JobFileFormat = {
   renameColumns: renameCsvColumns,
 };
 
-/** The CSV job `job` in `dir` with a new header naming the columns `renamed` maps. */
+/**
+ * The CSV job `job` in folder `dir` of `storage` with a new header naming the columns `renamed`
+ * maps.
+ */
 async function renameCsvColumns(
+  storage: WorkingStorage,
   dir: string,
   job: PackageJob,
   renamed: ReadonlyMap<string, string>,
@@ -79,13 +84,10 @@ async function renameCsvColumns(
   const skip = encoder.encode(header(before.map(headerField))).length;
   const first = encoder.encode(header(columns.map(headerField)));
   const path = join(dir, job.file);
-  const bytes = await replaceJobFile(path, async (target) => {
-    using source = await Deno.open(path, { read: true });
-    await source.seek(skip, Deno.SeekMode.Start);
+  const bytes = await replaceJobFile(storage, path, async (target) => {
     let written = await writeAll(target, first);
-    const buffer = new Uint8Array(1 << 20);
-    for (let n = await source.read(buffer); n !== null; n = await source.read(buffer)) {
-      written += await writeAll(target, buffer.subarray(0, n));
+    for await (const chunk of storage.readChunks(path, { start: skip })) {
+      written += await writeAll(target, chunk);
     }
     return written;
   });

@@ -9,6 +9,7 @@ import type { Destination, LoaderFileFormat } from "../destination.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import type { DataType } from "../schema/schema.ts";
 import type { NormalizedValue } from "./inference.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
 import { CSV_FORMAT } from "./csv.ts";
 import { JSONL_FORMAT } from "./jsonl.ts";
 
@@ -43,11 +44,13 @@ export interface JobFileFormat {
    */
   padding(missing: number): string;
   /**
-   * Rewrites the file of `job` in `dir` with each column in `renamed` named as it maps to, and
+   * Rewrites the file of `job` in folder `dir` of `storage` with each column in `renamed` named
+   * as it maps to, and
    * returns the job as it is then (normalize workers whose values of a column moved to a
    * variant column when their schemas merged).
    */
   renameColumns(
+    storage: WorkingStorage,
     dir: string,
     job: PackageJob,
     renamed: ReadonlyMap<string, string>,

@@ -24,6 +24,7 @@ import { readLines } from "../load/lines.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import { replaceJobFile } from "../load/job_files.ts";
 import { TextWriter } from "../load/write_all.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataType } from "../schema/schema.ts";
 import type { NormalizedValue } from "./inference.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
@@ -99,8 +100,12 @@ const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 const exactNumbers: Reviver = (_key, value, context) =>
   typeof value === "number" ? rawJson(context.source!) : value;
 
-/** The JSONL job `job` in `dir` with the keys `renamed` maps renamed on every line. */
+/**
+ * The JSONL job `job` in folder `dir` of `storage` with the keys `renamed` maps renamed on every
+ * line.
+ */
 async function renameJsonlColumns(
+  storage: WorkingStorage,
   dir: string,
   job: PackageJob,
   renamed: ReadonlyMap<string, string>,
@@ -108,10 +113,10 @@ async function renameJsonlColumns(
   const path = join(dir, job.file);
   const writer = new TextWriter();
   let longestLine = 0;
-  const bytes = await replaceJobFile(path, async (target) => {
+  const bytes = await replaceJobFile(storage, path, async (target) => {
     let written = 0;
     let chunk = "";
-    for await (const text of readLines(path)) {
+    for await (const text of readLines(storage, path)) {
       const row = JSON.parse(text, exactNumbers as Parameters<typeof JSON.parse>[1]);
       let out = "";
       for (const name in row) {

@@ -10,6 +10,7 @@ import { snakeCaseNaming } from "./naming.ts";
 import type { FlatRow } from "./relational.ts";
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_jsonl_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
@@ -19,11 +20,12 @@ function writerOf(format: JobFileFormat, columns: Record<string, ColumnHint> = {
   const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
   evolver.applyTableHints("items", { resource: "items", writeDisposition: "append", columns });
-  const writer = new JobWriter(evolver, { dir, prefix: "", format });
+  const storage = new DenoStorage(dir);
+  const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format });
   const add = (...rows: FlatRow[]) => {
     for (const row of rows) writer.add(evolver.table("items", undefined), row);
   };
-  return { dir, writer, add, evolver };
+  return { dir, storage, writer, add, evolver };
 }
 
 /** Runs `sql` in an in-memory native DuckDB (UTC) and returns its rows as JSON values. */
@@ -212,7 +214,7 @@ Deno.test("renaming columns rewrites a JSONL file's keys and a CSV file's header
   await jsonl.writer.close();
   const [jsonlJob] = jsonl.writer.jobs;
   const before = await Deno.readTextFile(join(jsonl.dir, jsonlJob.file));
-  const after = await JSONL_FORMAT.renameColumns(jsonl.dir, jsonlJob, renamed);
+  const after = await JSONL_FORMAT.renameColumns(jsonl.storage, "", jsonlJob, renamed);
   const text = await Deno.readTextFile(join(jsonl.dir, jsonlJob.file));
   // only the top-level key changes: the json value keeps its own "size" and every digit
   assert.equal(text, before.replaceAll(/^\{"size":/gm, '{"size__v_text":'));
@@ -226,7 +228,7 @@ Deno.test("renaming columns rewrites a JSONL file's keys and a CSV file's header
   await csv.writer.close();
   const [csvJob] = csv.writer.jobs;
   const csvBefore = await Deno.readTextFile(join(csv.dir, csvJob.file));
-  const csvAfter = await CSV_FORMAT.renameColumns(csv.dir, csvJob, renamed);
+  const csvAfter = await CSV_FORMAT.renameColumns(csv.storage, "", csvJob, renamed);
   const csvText = await Deno.readTextFile(join(csv.dir, csvJob.file));
   assert.equal(csvText, csvBefore.replace(/^size,/, "size__v_text,"));
   assert.deepEqual(csvAfter.columns, after.columns);

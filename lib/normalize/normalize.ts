@@ -66,6 +66,7 @@ export async function normalizePackage(
   schema: StoredSchema,
   options: NormalizePackageOptions,
 ): Promise<NormalizeResult> {
+  const { storage } = store;
   const dir = store.dir("extracted", loadId);
   const manifest = await store.readManifest(dir);
   const outDir = await store.create("normalizing", loadId);
@@ -83,15 +84,17 @@ export async function normalizePackage(
   let bytes = 0;
   for (const [i, job] of manifest.jobs.entries()) {
     // a file cut after extract wrote it fails here, naming the package, file and line
-    bytes += await checkJobFile(loadId, files[i].path, job.bytes);
+    bytes += await checkJobFile(storage, loadId, files[i].path, job.bytes);
   }
-  // workers make the convention again by its name: a custom one normalizes here
-  const workers = isBuiltInNaming(naming.name)
+  // workers make the convention again by its name (a custom one normalizes here), and open the
+  // working folder by its root (one in memory normalizes here)
+  const workers = isBuiltInNaming(naming.name) && storage.workersCanOpen
     ? options.workers ?? Math.min(2, availableCores())
     : 1;
   let results: FilesResult[];
   if (workers > 1 && files.length > 1 && bytes >= (options.parallelMinBytes ?? 32_000_000)) {
     results = await normalizeInWorkers(files, Math.min(workers, files.length), {
+      root: storage.root,
       schema: base,
       naming: naming.name,
       maxLength: naming.maxLength,
@@ -101,6 +104,7 @@ export async function normalizePackage(
     });
   } else {
     const normalizer = new FilesNormalizer({
+      storage,
       schema: structuredClone(base),
       naming,
       loadId,
@@ -112,7 +116,7 @@ export async function normalizePackage(
       for (const file of files) await normalizer.normalize(file);
       results = [await normalizer.finish()];
     } catch (error) {
-      normalizer.abort();
+      await normalizer.abort();
       throw error;
     }
   }
@@ -128,11 +132,13 @@ export async function normalizePackage(
       const moved = renames[i].get(job.table);
       // the file names its columns: it is written again with the merged schema's names
       const renamed = moved !== undefined && job.columns?.some((c) => moved.has(c));
-      jobs.push(renamed ? await JOB_FILE_FORMATS[format].renameColumns(outDir, job, moved) : job);
+      jobs.push(
+        renamed ? await JOB_FILE_FORMATS[format].renameColumns(storage, outDir, job, moved) : job,
+      );
     }
   }
   bumpSchemaVersion(evolved);
-  await writeJsonFile(join(outDir, "schema.json"), evolved);
+  await writeJsonFile(storage, join(outDir, "schema.json"), evolved);
   await store.writeManifest(outDir, { ...manifest, jobs });
   await store.move(loadId, "normalizing", "normalized");
   await store.remove("extracted", loadId);

@@ -4,18 +4,19 @@ import { PackageStore } from "../load/package_store.ts";
 import { newSchema } from "../schema/schema.ts";
 import { snakeCaseNaming } from "./naming.ts";
 import { normalizePackage } from "./normalize.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_normalize_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
 
 async function extractedPackage(files: Record<string, unknown[]>) {
-  const store = new PackageStore(await Deno.makeTempDir({ dir: TEMP_ROOT }));
+  const store = new PackageStore(new DenoStorage(await Deno.makeTempDir({ dir: TEMP_ROOT })));
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
   const jobs = [];
   for (const [file, items] of Object.entries(files)) {
     await Deno.writeTextFile(
-      join(dir, file),
+      store.storage.locate(join(dir, file)),
       items.map((i) => JSON.stringify(i)).join("\n") + "\n",
     );
     jobs.push({ file, table: "things", rows: items.length });
@@ -58,7 +59,7 @@ Deno.test("workers normalize files in parallel and their schemas merge, conflict
   assert.ok(!renamed[0].columns!.includes("size"));
   assert.ok(manifest.jobs.every((j) => /\.w[01]_\d+\.csv$/.test(j.file) && j.format === "csv"));
   // the renamed job's file names the variant column in its header, as its manifest does
-  const dir = store.dir("normalized", loadId);
+  const dir = store.storage.locate(store.dir("normalized", loadId));
   for (const job of manifest.jobs) {
     const text = await Deno.readTextFile(join(dir, job.file));
     assert.equal(text.slice(0, text.indexOf("\n")), job.columns!.join(","));
@@ -79,8 +80,8 @@ Deno.test("JSONL jobs of parallel workers carry the merged schema's column names
     loaderFileFormat: "jsonl",
   });
   const columns = result.schema.tables.things.columns;
-  const dir = store.dir("normalized", loadId);
-  const manifest = await store.readManifest(dir);
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  const dir = store.storage.locate(store.dir("normalized", loadId));
   const values: Record<string, unknown>[] = [];
   for (const job of manifest.jobs) {
     assert.equal(job.format, "jsonl");
@@ -115,7 +116,7 @@ Deno.test("small packages normalize in the calling thread with the same result",
   const manifest = await store.readManifest(store.dir("normalized", loadId));
   assert.ok(manifest.jobs.every((j) => !j.file.includes(".w")));
   const text = await Deno.readTextFile(
-    join(store.dir("normalized", loadId), manifest.jobs[0].file),
+    store.storage.locate(join(store.dir("normalized", loadId), manifest.jobs[0].file)),
   );
   const [header, ...lines] = text.split("\n").filter(Boolean);
   assert.equal(header, manifest.jobs[0].columns!.join(","));

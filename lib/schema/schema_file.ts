@@ -3,6 +3,10 @@
  * can read and edit, and which dlt's own tools recognise (`data_type`, `write_disposition`,
  * `primary_key`, `schema_contract`, …).
  *
+ * The files live in the user's import and export folders (`importSchemaPath`,
+ * `exportSchemaPath`), not in the pipeline's working folder, so they are read and written here
+ * with `Deno.*` rather than through the working folder's storage (`lib/storage/`).
+ *
  * @module
  */
 import { parse, stringify } from "../deps/yaml.ts";

@@ -3,12 +3,18 @@
  * and export folders: a schema saved is also exported, and written once into the import folder
  * for the user to edit; an edited import file is applied before the next extract.
  *
+ * The working folder is read and written through its {@linkcode WorkingStorage}. The import and
+ * export folders are the user's own paths, outside the working folder, where the user edits
+ * YAML files; `schema_file.ts` reads and writes them on the local file system (a browser build
+ * has neither option).
+ *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DltError } from "../errors.ts";
 import { readJsonFile, writeJsonFile } from "../load/package_store.ts";
+import { isNotFound, type WorkingStorage } from "../storage/storage.ts";
 import { bumpSchemaVersion, newSchema, type StoredSchema } from "./schema.ts";
 import {
   applyImportedSchema,
@@ -17,6 +23,9 @@ import {
   schemaFileName,
   writeSchemaFile,
 } from "./schema_file.ts";
+
+/** The folder of the schemas in the working folder. */
+const SCHEMAS_DIR = "schemas";
 
 /** Where {@linkcode SchemaStorage} keeps and exchanges schemas. */
 export interface SchemaStorageOptions {
@@ -28,13 +37,13 @@ export interface SchemaStorageOptions {
 
 /** The schemas of one working folder, by name. */
 export class SchemaStorage {
-  #dir: string;
+  #storage: WorkingStorage;
   #options: SchemaStorageOptions;
   #schemas = new Map<string, StoredSchema>();
 
-  /** The schemas in `<workingDir>/schemas`. */
-  constructor(workingDir: string, options: SchemaStorageOptions = {}) {
-    this.#dir = join(workingDir, "schemas");
+  /** The schemas in folder `schemas` of the working folder `storage`. */
+  constructor(storage: WorkingStorage, options: SchemaStorageOptions = {}) {
+    this.#storage = storage;
     this.#options = options;
   }
 
@@ -51,14 +60,20 @@ export class SchemaStorage {
   /** Reads every schema of the folder afresh (another process may have saved some). */
   async reload(): Promise<void> {
     this.#schemas.clear();
+    let entries;
     try {
-      for await (const entry of Deno.readDir(this.#dir)) {
-        if (!entry.name.endsWith(".schema.json")) continue;
-        const schema = await readJsonFile<StoredSchema>(join(this.#dir, entry.name));
-        this.#schemas.set(schema.name, schema);
-      }
+      entries = await this.#storage.list(SCHEMAS_DIR);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!entry.name.endsWith(".schema.json")) continue;
+      const schema = await readJsonFile<StoredSchema>(
+        this.#storage,
+        join(SCHEMAS_DIR, entry.name),
+      );
+      this.#schemas.set(schema.name, schema);
     }
   }
 
@@ -80,8 +95,8 @@ export class SchemaStorage {
 
   /** Saves `schema` to the folder, exports it, and writes the import file once it has tables. */
   async save(schema: StoredSchema): Promise<void> {
-    await Deno.mkdir(this.#dir, { recursive: true });
-    await writeJsonFile(join(this.#dir, `${schema.name}.schema.json`), schema);
+    await this.#storage.mkdir(SCHEMAS_DIR);
+    await writeJsonFile(this.#storage, join(SCHEMAS_DIR, `${schema.name}.schema.json`), schema);
     this.#schemas.set(schema.name, schema);
     const { exportSchemaPath, importSchemaPath } = this.#options;
     if (exportSchemaPath !== undefined) await writeSchemaFile(exportSchemaPath, schema);
