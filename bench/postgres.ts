@@ -24,6 +24,7 @@ import {
   resolvePostgresCredentials,
 } from "../destinations/postgres/_credentials.ts";
 import { copyFrom, pg } from "../lib/deps/pg.ts";
+import { DenoStorage } from "../lib/storage/deno_storage.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
@@ -194,9 +195,10 @@ async function bench(
     if (loaded !== total) throw new Error(`Loaded ${loaded} events, expected ${total}`);
 
     // the job files of the loaded package
-    const store = new PackageStore(p.workingDir);
-    const packageDir = store.dir("loaded", normalized.loadIds[0]);
-    const jobs: JobFile[] = (await store.readManifest(packageDir)).jobs.map((job) => ({
+    const store = new PackageStore(new DenoStorage(p.workingDir));
+    const relativeDir = store.dir("loaded", normalized.loadIds[0]);
+    const packageDir = store.storage.locate(relativeDir);
+    const jobs: JobFile[] = (await store.readManifest(relativeDir)).jobs.map((job) => ({
       path: join(packageDir, job.file),
       table: job.table,
       columns: job.columns ?? [],

@@ -219,4 +219,3 @@ Deno.test("a function that needs an absent extension fails without killing the p
     assert.match(output, /Extension Autoloading Error.*icu/);
   });
 });
-
