@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
 
 /** Quotes an SQL identifier: `my"table` → `"my""table"`. */
 export function quoteIdentifier(name: string): string {
@@ -24,6 +25,16 @@ export function cutLongLines(message: string): string {
       ? `${line.slice(0, ERROR_LINE_CHARS)}… (${line.length} characters)`
       : line
   ).join("\n");
+}
+
+/** The columns of `table` that have a type (the ones its SQL table has). */
+export function typedColumns(table: TableSchema): ColumnSchema[] {
+  return Object.values(table.columns).filter((c) => c.dataType !== undefined);
+}
+
+/** `"a", "b"`: a list of quoted column names. */
+export function columnList(columns: readonly ColumnSchema[]): string {
+  return columns.map((c) => quoteIdentifier(c.name)).join(", ");
 }
 
 /** A system table: its name and `column TYPE` definitions with `{text}`-style type slots. */

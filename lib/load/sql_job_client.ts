@@ -15,8 +15,7 @@
  *
  * A crash anywhere leaves every chain committed whole or not at all, so the next run resumes
  * the package and loads each chain exactly once. The merge SQL (`delete-insert`, `upsert`,
- * `scd2`, `insert-only`) is portable: explicit column lists and `row_number()` in subqueries
- * instead of DuckDB's `QUALIFY`, `BY NAME` and `SELECT * REPLACE`.
+ * `scd2`, `insert-only`) is in `merge_sql.ts`.
  *
  * @module
  */
@@ -24,15 +23,14 @@ import { basename } from "node:path";
 import type { DestinationClient, LoadJob, LoadPackage, SqlClient } from "../destination.ts";
 import {
   type ColumnSchema,
-  DLT,
-  nestedTablesOf,
   rootTableOf,
   type StoredSchema,
   type TableSchema,
 } from "../schema/schema.ts";
 import type { PipelineState } from "../state.ts";
 import { DestinationError, DltError } from "../errors.ts";
-import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES } from "./sql.ts";
+import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
+import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
 import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
@@ -49,11 +47,6 @@ export interface SqlJobClientOptions {
 
 /** The `_dlt_load_jobs` table name that records a package's refresh drops. */
 const DROPPED_MARKER = "_dlt_dropped_tables";
-
-/** The column a window function numbers rows in, in merge SQL. */
-const ROW_NUMBER = "_dlt_row_number";
-/** The column that carries a row's place in insert order, in merge SQL. */
-const ROW_ID = "_dlt_row_id";
 
 /** A root table with its nested tables: created and, for `replace`, emptied together. */
 interface TableChain {
@@ -82,34 +75,8 @@ function tableChains(pkg: LoadPackage): TableChain[] {
   return [...chains.values()];
 }
 
-/** The columns of `table` that have a type (the ones its SQL table has). */
-function typedColumns(table: TableSchema): ColumnSchema[] {
-  return Object.values(table.columns).filter((c) => c.dataType !== undefined);
-}
-
-/** `"a", "b"`: a list of quoted column names. */
-function columnList(columns: readonly ColumnSchema[]): string {
-  return columns.map((c) => quoteIdentifier(c.name)).join(", ");
-}
-
-/**
- * The SQL condition that keeps rows a `hardDelete` column of `table` does not flag (`true`, or
- * not null for other types); empty when it has none.
- */
-function hardDeleteFilter(table: TableSchema): string {
-  return typedColumns(table).filter((c) => c.hardDelete).map((c) =>
-    c.dataType === "bool"
-      ? `NOT coalesce(${quoteIdentifier(c.name)}, false)`
-      : `${quoteIdentifier(c.name)} IS NULL`
-  ).join(" AND ");
-}
-
-/** Whether `root`'s chain merges (merge without a primary or merge key appends, as in dlt). */
-function mergesChain(root: TableSchema): boolean {
-  return root.writeDisposition === "merge" &&
-    (root.mergeStrategy === "scd2" ||
-      Object.values(root.columns).some((c) => c.primaryKey || c.mergeKey));
-}
+/** The column a window function numbers schema versions in. */
+const VERSION_NUMBER = "_dlt_version_number";
 
 /** The job client of an SQL destination: dlt's load protocol over a dialect and a connection. */
 export class SqlJobClient implements DestinationClient {
@@ -129,6 +96,17 @@ export class SqlJobClient implements DestinationClient {
     this.#qualifiedDataset = options.qualifiedDataset;
     this.#stagingDataset = options.qualifiedStagingDataset;
     this.sql = options.sql;
+  }
+
+  /** What the merge SQL needs of this client. */
+  get #mergeTarget(): MergeTarget {
+    return {
+      connection: this.#connection,
+      dialect: this.#dialect,
+      name: (table) => this.#name(table),
+      stagingName: (table) => this.#stagingName(table),
+      tableExists: (table) => this.#tableExists(table),
+    };
   }
 
   #name(table: string): string {
@@ -172,9 +150,9 @@ export class SqlJobClient implements DestinationClient {
   async storedSchemas(): Promise<StoredSchema[]> {
     if (!await this.#tableExists("_dlt_version")) return [];
     const rows = await this.#connection.query<{ schema: string }>(
-      `SELECT schema FROM (SELECT schema, row_number() OVER (PARTITION BY schema_name ORDER BY version DESC, inserted_at DESC) AS ${ROW_NUMBER} FROM ${
+      `SELECT schema FROM (SELECT schema, row_number() OVER (PARTITION BY schema_name ORDER BY version DESC, inserted_at DESC) AS ${VERSION_NUMBER} FROM ${
         this.#name("_dlt_version")
-      }) AS versions WHERE ${ROW_NUMBER} = 1`,
+      }) AS versions WHERE ${VERSION_NUMBER} = 1`,
     );
     return rows.map((r) => JSON.parse(r.schema) as StoredSchema);
   }
@@ -268,7 +246,7 @@ export class SqlJobClient implements DestinationClient {
           await this.#copyJob(job, table, into);
           await record(job.table, basename(job.path), job.rows);
         }
-        if (merge) await this.#mergeChain(pkg, root, chain.tables);
+        if (merge) await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
       });
     }
     await this.#transaction(async () => {
@@ -367,187 +345,6 @@ export class SqlJobClient implements DestinationClient {
         `CREATE TABLE ${staging} AS SELECT * FROM ${this.#name(table.name)} LIMIT 0`,
       );
     }
-  }
-
-  /**
-   * Merges the staged rows of `root`'s chain by its strategy, then drops the staging tables.
-   */
-  async #mergeChain(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): Promise<void> {
-    if (root.mergeStrategy === "scd2") {
-      await this.#mergeScd2(pkg, root, staged);
-    } else {
-      await this.#deleteInsert(pkg, root, staged);
-    }
-    for (const table of staged) {
-      await this.#connection.run(`DROP TABLE IF EXISTS ${this.#stagingName(table.name)}`);
-    }
-  }
-
-  /**
-   * `INSERT INTO target (columns) SELECT … FROM source WHERE where` (`source` a table), keeping
-   * only the first row of each `partition` in `order` when a partition is given. The rows to keep
-   * are found by their insert order over the partition and order columns alone: a window over
-   * every column of a wide table (hundreds of columns of flattened JSON) would hold them all in
-   * memory. `select` maps a column to the expression inserted into it (the column itself unless
-   * it says otherwise).
-   */
-  async #insertSelect(options: {
-    target: string;
-    columns: ColumnSchema[];
-    source: string;
-    where?: string;
-    partition?: string;
-    order?: string;
-    select?: (column: ColumnSchema) => string;
-  }): Promise<void> {
-    const { target, columns, source, partition, order } = options;
-    const select = options.select ?? ((c: ColumnSchema) => quoteIdentifier(c.name));
-    const conditions = options.where ? [options.where] : [];
-    if (partition !== undefined) {
-      const rowId = this.#dialect.insertOrder;
-      const over = `PARTITION BY ${partition}${order ? ` ORDER BY ${order}` : ""}`;
-      const filter = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
-      conditions.push(
-        `${rowId} IN (SELECT ${ROW_ID} FROM (SELECT ${rowId} AS ${ROW_ID}, row_number() OVER (${over}) AS ${ROW_NUMBER} FROM ${source}${filter}) AS numbered WHERE ${ROW_NUMBER} = 1)`,
-      );
-    }
-    const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
-    await this.#connection.run(
-      `INSERT INTO ${target} (${columnList(columns)}) SELECT ${
-        columns.map((c) => `${select(c)} AS ${quoteIdentifier(c.name)}`).join(", ")
-      } FROM ${source}${where}`,
-    );
-  }
-
-  /**
-   * dlt's `delete-insert` merge of the staged rows of `root`'s chain: rows (and their nested
-   * rows) sharing a primary key or merge key with incoming rows are deleted; incoming rows are
-   * deduplicated by primary key (`dedupSort`, else the last one wins), hard-deleted ones dropped,
-   * and the rest inserted with their nested rows. `upsert` (whose root ids are hashes of the
-   * primary key, so an updated row keeps its `_dlt_id`) matches by primary key only;
-   * `insert-only` leaves rows whose primary key is in the table already alone and deletes nothing.
-   */
-  async #deleteInsert(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): Promise<void> {
-    const columns = typedColumns(root);
-    const primaryKey = columns.filter((c) => c.primaryKey);
-    const keyed = root.mergeStrategy === "upsert" || root.mergeStrategy === "insert-only";
-    const mergeKey = keyed ? [] : columns.filter((c) => c.mergeKey);
-    const stage = this.#stagingName(root.name);
-    const target = this.#name(root.name);
-    const conditions = [hardDeleteFilter(root)];
-    if (root.mergeStrategy === "insert-only") {
-      conditions.push(
-        `(${columnList(primaryKey)}) NOT IN (SELECT ${columnList(primaryKey)} FROM ${target})`,
-      );
-    } else {
-      const match = [primaryKey, mergeKey].filter((key) => key.length > 0).map((key) =>
-        `(${columnList(key)}) IN (SELECT ${columnList(key)} FROM ${stage})`
-      ).join(" OR ");
-      for (const nested of nestedTablesOf(pkg.schema, root.name)) {
-        if (!await this.#tableExists(nested.name)) continue;
-        await this.#connection.run(
-          `DELETE FROM ${this.#name(nested.name)} WHERE ${quoteIdentifier(DLT.rootId)} IN (SELECT ${
-            quoteIdentifier(DLT.id)
-          } FROM ${target} WHERE ${match})`,
-        );
-      }
-      await this.#connection.run(`DELETE FROM ${target} WHERE ${match}`);
-    }
-    const sort = columns.find((c) => c.dedupSort !== undefined);
-    const order = sort === undefined
-      ? `${this.#dialect.insertOrder} DESC`
-      : `${quoteIdentifier(sort.name)} ${sort.dedupSort === "desc" ? "DESC" : "ASC"}`;
-    const dedup = primaryKey.length > 0 && !root.deduplicated;
-    await this.#insertSelect({
-      target,
-      columns,
-      source: stage,
-      where: conditions.filter((c) => c !== "").join(" AND "),
-      partition: dedup ? columnList(primaryKey) : undefined,
-      order,
-    });
-    // rows sharing a primary key share their (hashed) root id, so their nested rows share ids too
-    await this.#insertNested(pkg, root, staged, keyed);
-  }
-
-  /**
-   * Inserts the staged nested rows of the root rows this package inserted; `unique` keeps one
-   * row per `_dlt_id` (the last staged), for root ids that incoming duplicates share.
-   */
-  async #insertNested(
-    pkg: LoadPackage,
-    root: TableSchema,
-    staged: TableSchema[],
-    unique = false,
-  ): Promise<void> {
-    const inserted = `SELECT ${quoteIdentifier(DLT.id)} FROM ${this.#name(root.name)} WHERE ${
-      quoteIdentifier(DLT.loadId)
-    } = ${quoteLiteral(pkg.loadId)}`;
-    for (const nested of staged) {
-      if (nested.name === root.name || typedColumns(nested).length === 0) continue;
-      await this.#insertSelect({
-        target: this.#name(nested.name),
-        columns: typedColumns(nested),
-        source: this.#stagingName(nested.name),
-        where: `${quoteIdentifier(DLT.rootId)} IN (${inserted})`,
-        partition: unique ? quoteIdentifier(DLT.id) : undefined,
-        order: `${this.#dialect.insertOrder} DESC`,
-      });
-    }
-  }
-
-  /**
-   * dlt's `scd2`: root ids are hashes of the row's content (or a row version column identifies
-   * versions). Current rows (valid-to NULL, or the active record timestamp) that the extract no
-   * longer has are retired (valid-to set to the boundary: the load's time unless a boundary
-   * timestamp is given; with a merge key, only in the partitions that arrived); incoming rows not
-   * current yet are inserted, valid from the boundary, with their nested rows.
-   */
-  async #mergeScd2(pkg: LoadPackage, root: TableSchema, staged: TableSchema[]): Promise<void> {
-    const [fromName, toName] = root.validityColumns ?? ["_dlt_valid_from", "_dlt_valid_to"];
-    const to = quoteIdentifier(toName);
-    const version = quoteIdentifier(root.rowVersionColumn ?? DLT.id);
-    const stage = this.#stagingName(root.name);
-    const target = this.#name(root.name);
-    const columns = typedColumns(root);
-    const typeOf = (name: string) =>
-      this.#dialect.columnType(root.columns[name] ?? { name, dataType: "timestamp" });
-    const timestamp = (iso: string, column: string) =>
-      `CAST(${quoteLiteral(iso)} AS ${typeOf(column)})`;
-    const at = (column: string) =>
-      root.boundaryTimestamp === undefined
-        ? `CAST(to_timestamp(${Number(pkg.loadId)}) AS ${typeOf(column)})`
-        : timestamp(root.boundaryTimestamp, column);
-    const active = root.activeRecordTimestamp === undefined
-      ? `CAST(NULL AS ${typeOf(toName)})`
-      : timestamp(root.activeRecordTimestamp, toName);
-    const current = root.activeRecordTimestamp === undefined
-      ? `${to} IS NULL`
-      : `${to} = ${active}`;
-    const mergeKey = columns.filter((c) => c.mergeKey);
-    const keys = columnList(mergeKey);
-    const partition = mergeKey.length === 0
-      ? ""
-      : ` AND (${keys}) IN (SELECT ${keys} FROM ${stage})`;
-    // rows flagged by a hardDelete column retire their record and are not inserted, as in dlt
-    const live = hardDeleteFilter(root);
-    const liveWhere = live ? ` WHERE ${live}` : "";
-    await this.#connection.run(
-      `UPDATE ${target} SET ${to} = ${
-        at(toName)
-      } WHERE ${current} AND ${version} NOT IN (SELECT ${version} FROM ${stage}${liveWhere})${partition}`,
-    );
-    await this.#insertSelect({
-      target,
-      columns,
-      source: stage,
-      where: [live, `${version} NOT IN (SELECT ${version} FROM ${target} WHERE ${current})`]
-        .filter((c) => c !== "").join(" AND "),
-      partition: version,
-      select: (c) =>
-        c.name === fromName ? at(fromName) : c.name === toName ? active : quoteIdentifier(c.name),
-    });
-    await this.#insertNested(pkg, root, staged);
   }
 
   async #recordSchema(pkg: LoadPackage): Promise<void> {
