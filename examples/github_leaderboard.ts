@@ -74,18 +74,24 @@ export function replayGithubEvents(events: RecordedEvent[]) {
   };
 }
 
-/** Loads the events of `repository` and rebuilds the leaderboard; returns the load and its top. */
+/**
+ * Loads the events of `repository` and rebuilds the leaderboard; returns the load and its top.
+ * The SQL is portable: `destination` may name any SQL destination (`"postgres"` takes its
+ * credentials from config).
+ */
 export async function runLeaderboard(options: {
   repository?: string;
   baseUrl?: string;
   dir?: string;
   perPage?: number;
+  destination?: "duckdb" | "postgres";
 }) {
   const p = pipeline({
     pipelineName: "github_leaderboard",
-    destination: options.dir === undefined
-      ? "duckdb"
-      : duckdb({ path: join(options.dir, "github_leaderboard.duckdb") }),
+    destination: options.destination ??
+      (options.dir === undefined
+        ? "duckdb"
+        : duckdb({ path: join(options.dir, "github_leaderboard.duckdb") })),
     datasetName: "github_data",
     ...(options.dir === undefined ? {} : { pipelinesDir: join(options.dir, "pipelines") }),
   });
@@ -101,7 +107,7 @@ export async function runLeaderboard(options: {
   >(`
     SELECT actor__login AS actor, date_trunc('day', created_at) AS event_date,
            count(*)::INTEGER AS events
-    FROM events GROUP BY ALL ORDER BY event_date, events DESC, actor`);
+    FROM events GROUP BY 1, 2 ORDER BY event_date, events DESC, actor`);
   await p.run(
     resource(leaderboard, {
       name: "daily_leaderboard",
@@ -111,7 +117,7 @@ export async function runLeaderboard(options: {
     }),
   );
   const top = await p.dataset().query(
-    `SELECT event_date::VARCHAR AS event_date, actor, events FROM daily_leaderboard
+    `SELECT CAST(event_date AS VARCHAR) AS event_date, actor, events FROM daily_leaderboard
      ORDER BY event_date DESC, events DESC, actor LIMIT 10`,
   );
   return { pipeline: p, info, top };

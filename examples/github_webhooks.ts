@@ -53,8 +53,8 @@ console.log("Workflow jobs and their steps (a parent table joined to its child t
 console.table(
   await p.dataset().query(`
     SELECT e.action, e.workflow_job__name AS job, count(s._dlt_id) AS steps,
-           min_by(s.name, s._dlt_list_idx) AS first_step,
-           max_by(s.name, s._dlt_list_idx) AS last_step
+           (array_agg(s.name ORDER BY s._dlt_list_idx))[1] AS first_step,
+           (array_agg(s.name ORDER BY s._dlt_list_idx DESC))[1] AS last_step
     FROM webhooks.webhook_events AS e
     JOIN webhooks.webhook_events__workflow_job__steps AS s ON s._dlt_parent_id = e._dlt_id
     GROUP BY e._dlt_id, e.action, e.workflow_job__name ORDER BY steps DESC, e.action`),

@@ -21,6 +21,8 @@ export interface DestinationCapabilities {
   supportedMergeStrategies: readonly MergeStrategy[];
   /** Longest identifier the destination accepts (characters, as dlt counts); longer names are shortened with a hash tag. */
   maxIdentifierLength?: number;
+  /** Most columns a table may have; a package whose table has more fails before anything loads. */
+  maxColumnsPerTable?: number;
   /** Whether a table chain loads in one transaction. */
   supportsTransactions: boolean;
 }

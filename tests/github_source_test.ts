@@ -8,6 +8,7 @@ import { MissingConfigError } from "../mod.ts";
 import { githubSource } from "../sources/github.ts";
 import { githubPage, replayGithubEvents, runLeaderboard } from "../examples/github_leaderboard.ts";
 import { hasSharedFixture, readSharedFixture, tempDir, tempPipeline } from "./_helpers.ts";
+import { adminQuery, POSTGRES_URL, postgresTest } from "./_postgres.ts";
 
 const EVENTS = "dlt-cases/github.events.load_page_1_duck.json";
 const ISSUES = "dlt-cases/github.issues.load_page_5_duck.json";
@@ -73,6 +74,50 @@ Deno.test({
     );
   },
 });
+
+/** The leaderboard's dataset in Postgres (the example names it). */
+const DROP_LEADERBOARD =
+  "DROP SCHEMA IF EXISTS github_data CASCADE; DROP SCHEMA IF EXISTS github_data_staging CASCADE";
+
+if (hasSharedFixture(EVENTS)) {
+  postgresTest(
+    "leaderboard: the same example into Postgres, only the destination name changed",
+    async () => {
+      const events = await readSharedFixture<Event[]>(EVENTS);
+      const dir = await tempDir("leaderboard_pg");
+      await using replay = replayGithubEvents(events);
+      await adminQuery(DROP_LEADERBOARD);
+      Deno.env.set("DESTINATION__POSTGRES__CREDENTIALS", POSTGRES_URL!);
+      try {
+        const run = () =>
+          runLeaderboard({
+            repository: replay.repository,
+            baseUrl: replay.baseUrl,
+            dir,
+            perPage: 30,
+            destination: "postgres",
+          });
+        const first = await run();
+        const second = await run();
+        assert.equal(second.info.loadPackages.length, 0);
+        const data = first.pipeline.dataset();
+        const [{ n, ids }] = await data.query<{ n: number; ids: number }>(
+          "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM events",
+        );
+        assert.deepEqual([Number(n), Number(ids)], [100, 100]);
+        const [{ total }] = await data.query<{ total: number }>(
+          "SELECT sum(events) AS total FROM daily_leaderboard",
+        );
+        assert.equal(Number(total), 100);
+        assert.ok(second.top.length > 0);
+        assert.match(String(second.top[0].event_date), /^\d{4}-\d{2}-\d{2}$/);
+      } finally {
+        Deno.env.delete("DESTINATION__POSTGRES__CREDENTIALS");
+        await adminQuery(DROP_LEADERBOARD);
+      }
+    },
+  );
+}
 
 interface Issue {
   id: number;

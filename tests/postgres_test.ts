@@ -351,3 +351,27 @@ postgresTest(
       }
     }),
 );
+
+postgresTest(
+  "a table wider than Postgres allows fails before loading, naming the table and its width",
+  ({ dataset }) =>
+    withConfiguredServer(async () => {
+      const p = postgresPipeline("pg_wide", dataset, await tempDir("pg_wide"));
+      const wide = Object.fromEntries(Array.from({ length: 1700 }, (_, i) => [`field_${i}`, i]));
+      const error = await p.run(resource([wide], { name: "payloads" })).then(
+        () => assert.fail("a 1,702-column table loaded"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof PendingPackageFailed);
+      assert.match(
+        String((error as Error).message),
+        /Table "payloads" has 1702 columns, more than the 1600 this destination allows: .*maxTableNesting/,
+      );
+      assert.equal((await p.pendingPackages()).normalized, 1);
+      const tables = await adminQuery(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'payloads'",
+        [dataset],
+      );
+      assert.equal(tables.length, 0);
+    }),
+);

@@ -21,6 +21,8 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   supportedLoaderFileFormats: ["csv"],
   supportedMergeStrategies: ["delete-insert", "upsert", "scd2", "insert-only"],
   maxIdentifierLength: MAX_IDENTIFIER_BYTES,
+  // MaxHeapAttributeNumber
+  maxColumnsPerTable: 1600,
   supportsTransactions: true,
 };
 

@@ -166,6 +166,7 @@ export class SqlJobClient implements DestinationClient {
    */
   async loadPackage(pkg: LoadPackage): Promise<void> {
     this.#checkMergeStrategies(pkg);
+    this.#checkTableWidths(pkg);
     try {
       await this.#load(pkg);
     } catch (error) {
@@ -189,6 +190,19 @@ export class SqlJobClient implements DestinationClient {
         `Table "${table.name}" asks for merge strategy "${strategy}", which this destination does not run; it runs ${
           supported.map((s) => `"${s}"`).join(", ")
         }`,
+      );
+    }
+  }
+
+  /** Refuses a package with a table wider than the destination allows, naming the table. */
+  #checkTableWidths(pkg: LoadPackage): void {
+    const limit = this.#dialect.capabilities.maxColumnsPerTable;
+    if (limit === undefined) return;
+    for (const table of Object.values(pkg.schema.tables)) {
+      const width = typedColumns(table).length;
+      if (width <= limit) continue;
+      throw new DestinationError(
+        `Table "${table.name}" has ${width} columns, more than the ${limit} this destination allows: store deep nested objects as json with maxTableNesting, or give wide objects a json column hint`,
       );
     }
   }
