@@ -28,4 +28,3 @@ Deno.test("scd2 with a merge key retires rows only in the partitions that arrive
     "a3:true",
   ]);
 });
-

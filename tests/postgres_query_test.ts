@@ -123,3 +123,22 @@ postgresTest("queryArrow returns typed columns", (context) =>
     assert.equal(row.at, Date.UTC(2024, 0, 1));
     assert.deepEqual([...row.data], [1]);
   }));
+
+postgresTest("the connection carries the application name of the credentials", async (context) => {
+  for (
+    const [applicationName, shown] of [[undefined, "denodlt"], ["nightly load", "nightly load"]]
+  ) {
+    const connection = await PostgresConnection.open(
+      { ...context.credentials, applicationName },
+      context.dataset,
+    );
+    try {
+      const sql = new PostgresSqlClient(connection, context.dataset);
+      assert.deepEqual(await sql.query("SELECT current_setting('application_name') AS name"), [
+        { name: shown },
+      ]);
+    } finally {
+      await connection.close();
+    }
+  }
+});

@@ -168,7 +168,7 @@ export class PostgresConnection implements SqlConnection {
       // a server gone without a word (a network cut) is noticed by TCP keepalive probes
       keepAlive: true,
       keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
-      application_name: "denodlt",
+      application_name: credentials.applicationName ?? "denodlt",
       options: SESSION_OPTIONS,
       ssl,
       types: TEXT_VALUES,

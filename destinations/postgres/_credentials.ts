@@ -74,6 +74,8 @@ export interface PostgresCredentials {
    * and `verify-full` trust instead of the system's CAs, as libpq's `sslrootcert`.
    */
   sslrootcert?: string;
+  /** The name the server shows for the connection (`pg_stat_activity`). @default {"denodlt"} */
+  applicationName?: string;
 }
 
 /** Credentials as given: any of their fields, the password too, may still come from config. */
@@ -119,13 +121,14 @@ const FIELDS: OptionSpec<PostgresCredentials> = {
   connectTimeout: seconds(),
   sslmode: sslMode(),
   sslrootcert: text(),
+  applicationName: text(),
 };
 
 /** Fields of dlt's credentials that this destination has no use for, with why. */
 const DLT_ONLY_FIELDS = {
   drivername: 'it is always "postgresql"',
   clientEncoding: "the connection always uses UTF8",
-  query: "give sslmode, sslrootcert and connectTimeout as fields",
+  query: "give sslmode, sslrootcert, connectTimeout and applicationName as fields",
 };
 
 /**
@@ -174,6 +177,7 @@ const URL_PARAMETERS: Record<string, keyof PostgresCredentials> = {
   sslmode: "sslmode",
   sslrootcert: "sslrootcert",
   connect_timeout: "connectTimeout",
+  application_name: "applicationName",
 };
 
 /** The fields of a `postgresql://` URL; its password is registered as a secret first. */
@@ -252,6 +256,9 @@ function fieldSpec(): Record<keyof PostgresCredentials, ConfigValue<unknown>> {
     }),
     sslmode: config<string | undefined>(key("sslmode"), { default: undefined }),
     sslrootcert: config<string | undefined>(key("sslrootcert"), { default: undefined }),
+    applicationName: config<string | undefined>(key("application_name"), {
+      default: undefined,
+    }),
   };
 }
 

@@ -33,6 +33,11 @@ Deno.test("a URL gives every field, percent-decoded", () => {
     readPostgresCredentials("postgresql://h/d?sslmode=verify-ca&sslrootcert=%2Fetc%2Fca.pem"),
     { host: "h", database: "d", sslmode: "verify-ca", sslrootcert: "/etc/ca.pem" },
   );
+  assert.deepEqual(readPostgresCredentials("postgresql://h/d?application_name=nightly%20load"), {
+    host: "h",
+    database: "d",
+    applicationName: "nightly load",
+  });
   // what a URL leaves out comes from config or defaults
   assert.deepEqual(readPostgresCredentials("postgresql://db.example.com"), {
     host: "db.example.com",
@@ -47,8 +52,8 @@ Deno.test("a malformed URL is a ConfigError that hides its password", () => {
     ["postgresql://u:hunter22-secret@h:0/db", /port number from 1 to 65535/],
     ["postgresql://u:hunter22-secret@h/db?sslmode=maybe", /"sslmode" .*must be one of "disable"/],
     [
-      "postgresql://u:hunter22-secret@h/db?application_name=x",
-      /parameter "application_name" is not supported/,
+      "postgresql://u:hunter22-secret@h/db?target_session_attrs=any",
+      /parameter "target_session_attrs" is not supported/,
     ],
     ["postgresql://u:hunter22-secret@h/db?connect_timeout=0", /"connectTimeout" .*seconds > 0/],
     ["postgresql://u:hunter22-secret@h/a/b", /the path "\/a\/b" is not one database name/],
