@@ -8,7 +8,8 @@
 import { basename } from "node:path";
 import type { DestinationClient, LoadJob, LoadPackage } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { rootTableOf, type StoredSchema } from "../../lib/schema/schema.ts";
+import type { StoredSchema } from "../../lib/schema/schema.ts";
+import { tableChains } from "../../lib/load/table_chains.ts";
 import type { PipelineState } from "../../lib/state.ts";
 import { DummyDataset, type DummyJob } from "./_dataset.ts";
 import type { Faults } from "./_faults.ts";
@@ -63,7 +64,7 @@ export class DummyClient implements DestinationClient {
     if (pkg.dropTables.length > 0 && !dataset.hasDropped(loadId)) {
       dataset.dropTables(loadId, pkg.dropTables);
     }
-    for (const [root, chain] of tableChains(pkg)) {
+    for (const { root, ...chain } of tableChains(pkg)) {
       if (dataset.hasChain(loadId, root)) continue;
       const jobs: DummyJob[] = [];
       for (const job of chain.jobs) jobs.push(await this.#runJob(loadId, job));
@@ -119,18 +120,4 @@ export class DummyClient implements DestinationClient {
     }
     return this.#datasets.get(this.#datasetName);
   }
-}
-
-/** A package's jobs and replaced tables by root table: the chains, in the package's order. */
-function tableChains(pkg: LoadPackage): Map<string, { jobs: LoadJob[]; replace: string[] }> {
-  const chains = new Map<string, { jobs: LoadJob[]; replace: string[] }>();
-  const chainOf = (table: string) => {
-    const root = rootTableOf(pkg.schema, table).name;
-    let chain = chains.get(root);
-    if (chain === undefined) chains.set(root, chain = { jobs: [], replace: [] });
-    return chain;
-  };
-  for (const table of pkg.replaceTables) chainOf(table).replace.push(table);
-  for (const job of pkg.jobs) chainOf(job.table).jobs.push(job);
-  return chains;
 }

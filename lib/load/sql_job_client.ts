@@ -21,16 +21,12 @@
  */
 import { basename } from "node:path";
 import type { DestinationClient, LoadJob, LoadPackage, SqlClient } from "../destination.ts";
-import {
-  type ColumnSchema,
-  rootTableOf,
-  type StoredSchema,
-  type TableSchema,
-} from "../schema/schema.ts";
+import type { ColumnSchema, StoredSchema, TableSchema } from "../schema/schema.ts";
 import type { PipelineState } from "../state.ts";
 import { DestinationError, DltError } from "../errors.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
 import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
+import { tableChains } from "./table_chains.ts";
 import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
@@ -47,33 +43,6 @@ export interface SqlJobClientOptions {
 
 /** The `_dlt_load_jobs` table name that records a package's refresh drops. */
 const DROPPED_MARKER = "_dlt_dropped_tables";
-
-/** A root table with its nested tables: created and, for `replace`, emptied together. */
-interface TableChain {
-  root: string;
-  tables: TableSchema[];
-  jobs: LoadJob[];
-  replace: string[];
-}
-
-/** Groups the jobs and replaced tables of a package by root table. */
-function tableChains(pkg: LoadPackage): TableChain[] {
-  const chains = new Map<string, TableChain>();
-  const chainOf = (name: string): TableChain => {
-    const root = rootTableOf(pkg.schema, name).name;
-    let chain = chains.get(root);
-    if (chain === undefined) {
-      chain = { root, tables: [], jobs: [], replace: [] };
-      chains.set(root, chain);
-    }
-    const table = pkg.schema.tables[name];
-    if (!chain.tables.includes(table)) chain.tables.push(table);
-    return chain;
-  };
-  for (const name of pkg.replaceTables) chainOf(name).replace.push(name);
-  for (const job of pkg.jobs) chainOf(job.table).jobs.push(job);
-  return [...chains.values()];
-}
 
 /** The column a window function numbers schema versions in. */
 const VERSION_NUMBER = "_dlt_version_number";
