@@ -443,3 +443,69 @@ function excerpt(text: string): string {
   const redacted = redact(text);
   return redacted.length > EXCERPT_LENGTH ? `${redacted.slice(0, EXCERPT_LENGTH)}…` : redacted;
 }
+
+/**
+ * The options object of a destination factory called as dlt's are: `factory(options)`, or
+ * `factory(credentials, options?)` with the credentials (a string) first. `credentialOptions`
+ * are the options that name the same thing as the credentials (given twice is a `RangeError`);
+ * `count` is the number of arguments the factory got.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readCredentialsArguments } from "./options.ts";
+ * const read = (...args: unknown[]) =>
+ *   readCredentialsArguments("duckdb()", args[0], args[1], args.length, ["credentials"]);
+ * assert.deepEqual(read("a.duckdb", { memoryLimit: "1GB" }), {
+ *   credentials: "a.duckdb",
+ *   memoryLimit: "1GB",
+ * });
+ * assert.deepEqual(read({ credentials: "a.duckdb" }), { credentials: "a.duckdb" });
+ * assert.throws(() => read(5), TypeError);
+ * ```
+ */
+export function readCredentialsArguments(
+  factory: string,
+  first: unknown,
+  second: unknown,
+  count: number,
+  credentialOptions: readonly string[],
+): object {
+  if (typeof first !== "string") {
+    if (!isPlainObject(first)) {
+      throw new TypeError(
+        `${factory} takes the credentials (a string) or an options object; got ${
+          describeValue(first)
+        }`,
+      );
+    }
+    if (count > 1) {
+      throw new TypeError(
+        `${factory} takes the credentials and then the options, or the options alone; got ${
+          describeValue(first)
+        } and ${describeValue(second)}`,
+      );
+    }
+    return first;
+  }
+  if (count > 2) {
+    throw new TypeError(`${factory} takes at most two arguments: the credentials and the options`);
+  }
+  if (second === undefined) return { credentials: first };
+  if (!isPlainObject(second)) {
+    throw new TypeError(
+      `Options for ${factory} after the credentials must be an object, got ${
+        describeValue(second)
+      }`,
+    );
+  }
+  for (const key of credentialOptions) {
+    if (key in second) {
+      // the credentials are not shown: they may hold a password
+      throw new RangeError(
+        `${factory} was given the credentials first and the option "${key}": both say where to connect; give one`,
+      );
+    }
+  }
+  return { credentials: first, ...second };
+}

@@ -234,7 +234,7 @@ Deno.test('credentials may come first, as in dlt\'s duckdb("x.duckdb")', async (
   assert.throws(() => duckdb("a.duckdb", { path: "b.duckdb" } as never), {
     name: "RangeError",
     message:
-      /duckdb\(\) was given the credentials "a.duckdb" and the option "path": both name the database; give one/,
+      /duckdb\(\) was given the credentials first and the option "path": both say where to connect; give one/,
   });
   assert.throws(() => duckdb("a.duckdb", { create_indexes: true } as never), {
     name: "RangeError",

@@ -20,13 +20,12 @@ import { SqlJobClient } from "../../lib/load/sql_job_client.ts";
 import { checkDatabaseFolder, IN_MEMORY, preloadDuckDbWasm } from "./_database.ts";
 import {
   checkOptions,
-  describeValue,
   integer,
   invalidValue,
-  isPlainObject,
   oneOf,
   type OptionCheck,
   type OptionSpec,
+  readCredentialsArguments,
   text,
 } from "../../lib/options.ts";
 import {
@@ -156,7 +155,13 @@ export function duckdb(
   credentialsOrOptions: string | DuckDbOptions = {},
   options?: Omit<DuckDbOptions, "path" | "credentials">,
 ): Destination {
-  const given = readArguments(credentialsOrOptions, options, arguments.length);
+  const given = readCredentialsArguments(
+    "duckdb()",
+    credentialsOrOptions,
+    options,
+    arguments.length,
+    ["path", "credentials"],
+  );
   const { path, credentials, memoryLimit, lockTimeoutMs, engine = "wasm" } = checkOptions(
     given,
     OPTIONS,
@@ -223,47 +228,4 @@ export function duckdb(
       return location.kind === "memory" ? IN_MEMORY : location.path;
     },
   };
-}
-
-/**
- * The options object of a `duckdb(...)` call: the object given, or dlt's positional credentials
- * with the options that follow them.
- */
-function readArguments(first: unknown, second: unknown, count: number): object {
-  if (typeof first !== "string") {
-    if (!isPlainObject(first)) {
-      throw new TypeError(
-        `duckdb() takes the credentials (a string) or an options object; got ${
-          describeValue(first)
-        }`,
-      );
-    }
-    if (count > 1) {
-      throw new TypeError(
-        `duckdb() takes the credentials and then the options, or the options alone; got ${
-          describeValue(first)
-        } and ${describeValue(second)}`,
-      );
-    }
-    return first;
-  }
-  if (count > 2) {
-    throw new TypeError("duckdb() takes at most two arguments: the credentials and the options");
-  }
-  if (second === undefined) return { credentials: first };
-  if (!isPlainObject(second)) {
-    throw new TypeError(
-      `Options for duckdb() after the credentials must be an object, got ${describeValue(second)}`,
-    );
-  }
-  for (const key of ["path", "credentials"]) {
-    if (key in second) {
-      throw new RangeError(
-        `duckdb() was given the credentials ${
-          describeValue(first)
-        } and the option "${key}": both name the database; give one`,
-      );
-    }
-  }
-  return { credentials: first, ...second };
 }

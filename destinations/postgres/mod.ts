@@ -34,9 +34,8 @@ import { SqlJobClient } from "../../lib/load/sql_job_client.ts";
 import {
   anyValue,
   checkOptions,
-  describeValue,
-  isPlainObject,
   type OptionSpec,
+  readCredentialsArguments,
 } from "../../lib/options.ts";
 import { PostgresConnection } from "./_connection.ts";
 import {
@@ -112,7 +111,13 @@ export function postgres(
   credentialsOrOptions: string | PostgresOptions = {},
   options?: Omit<PostgresOptions, "credentials">,
 ): Destination {
-  const given = readArguments(credentialsOrOptions, options, arguments.length);
+  const given = readCredentialsArguments(
+    "postgres()",
+    credentialsOrOptions,
+    options,
+    arguments.length,
+    ["credentials"],
+  );
   const { credentials } = checkOptions(given, OPTIONS, "postgres()", {
     snakeCase: "refuse",
     unsupported: DLT_ONLY_OPTIONS,
@@ -145,38 +150,4 @@ export function postgres(
 function withoutPassword(credentials: PartialPostgresCredentials): PartialPostgresCredentials {
   const { password: _, ...rest } = credentials;
   return rest;
-}
-
-/**
- * The options object of a `postgres(...)` call: the object given, or dlt's positional
- * credentials (a URL) with the options that follow them.
- */
-function readArguments(first: unknown, second: unknown, count: number): object {
-  if (typeof first !== "string") {
-    if (!isPlainObject(first) || count > 1) {
-      throw new TypeError(
-        `postgres() takes the credentials (a URL) and then the options, or the options alone; got ${
-          [first, second].slice(0, count).map(describeValue).join(" and ")
-        }`,
-      );
-    }
-    return first;
-  }
-  if (count > 2) {
-    throw new TypeError("postgres() takes at most two arguments: the credentials and the options");
-  }
-  if (second === undefined) return { credentials: first };
-  if (!isPlainObject(second)) {
-    throw new TypeError(
-      `Options for postgres() after the credentials must be an object, got ${
-        describeValue(second)
-      }`,
-    );
-  }
-  if ("credentials" in second) {
-    throw new RangeError(
-      'postgres() was given the credentials twice, first and as the option "credentials"; give one',
-    );
-  }
-  return { credentials: first, ...second };
 }
