@@ -7,6 +7,7 @@
 import { basename, join, resolve } from "node:path";
 import type {
   Destination,
+  DestinationClient,
   DestinationClientOptions,
   LoaderFileFormat,
   SqlClient,
@@ -671,10 +672,18 @@ export class Pipeline {
       datasetType: "a dataset reads through the pipeline's destination",
       schema: "tables are read by name: dataset().table(name)",
     });
-    return new Dataset(
-      async () => (await this.destination()).client(this.#clientOptions()),
-      this.datasetName,
-    );
+    return new Dataset(() => this.#sqlDestinationClient(), this.datasetName);
+  }
+
+  /** A client of the destination that speaks SQL, or the error that names the destination. */
+  async #sqlDestinationClient(): Promise<DestinationClient> {
+    const destination = await this.destination();
+    const client = await destination.client(this.#clientOptions());
+    if (client.sql === undefined) {
+      await client.close();
+      sqlOf(client, destination.name);
+    }
+    return client;
   }
 
   /**
@@ -692,15 +701,8 @@ export class Pipeline {
     checkNoOptions(options, "sqlClient()", {
       schemaName: "the client works in the pipeline's dataset; qualifiedName() names its tables",
     });
-    const destination = await this.destination();
-    const client = await destination.client(this.#clientOptions());
-    let sql: SqlClient;
-    try {
-      sql = sqlOf(client, destination.name);
-    } catch (error) {
-      await client.close();
-      throw error;
-    }
+    const client = await this.#sqlDestinationClient();
+    const sql = client.sql!;
     const session: PipelineSqlClient = {
       query: sql.query.bind(sql),
       queryArrow: sql.queryArrow.bind(sql),

@@ -304,6 +304,10 @@ Deno.test("dataset() and sqlClient() on a dummy say that it has no SQL", async (
   const noSql = /has no SQL client: dataset\(\) and sqlClient\(\) read data back through SQL/;
   await assert.rejects(p.dataset().table("items").rows(), DestinationError);
   await assert.rejects(p.dataset().query("SELECT 1"), noSql);
+  await assert.rejects(
+    p.dataset().tableNames(),
+    /^DestinationError: Destination "dummy" has no SQL/,
+  );
   await assert.rejects(p.sqlClient(), (error) => {
     assert.ok(error instanceof DestinationError);
     assert.match(error.message, /^Destination "dummy" has no SQL client/);
