@@ -8,7 +8,7 @@ export interface NativeQueryOptions {
 }
 
 /**
- * Opens `path` read-only with native DuckDB, runs `sql` and returns its rows as JSON values
+ * Opens `path` read-only (`:memory:`: a new in-memory database) with native DuckDB, runs `sql` and returns its rows as JSON values
  * (integers beyond 2^53 and decimals as text, timestamps as ISO-like text).
  */
 export async function nativeQuery(
@@ -16,7 +16,10 @@ export async function nativeQuery(
   sql: string,
   options: NativeQueryOptions = {},
 ): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const instance = await DuckDBInstance.create(
+    path,
+    path === ":memory:" ? {} : { access_mode: "READ_ONLY" },
+  );
   try {
     const connection = await instance.connect();
     try {
@@ -28,4 +31,15 @@ export async function nativeQuery(
   } finally {
     instance.closeSync();
   }
+}
+
+/**
+ * Rows of the CSV file at `path` as native DuckDB reads it: a header row, every value as text,
+ * a quoted empty field an empty string (not NULL).
+ */
+export function readCsvNatively(path: string): Promise<Record<string, unknown>[]> {
+  return nativeQuery(
+    ":memory:",
+    `SELECT * FROM read_csv('${path}', header = true, all_varchar = true, allow_quoted_nulls = false)`,
+  );
 }

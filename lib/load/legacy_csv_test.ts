@@ -1,6 +1,6 @@
+import { readCsvNatively } from "../../tests/_native_duckdb.ts";
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { LoadPackageError } from "../errors.ts";
 import { withHeader } from "./legacy_csv.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
@@ -8,20 +8,6 @@ import { DenoStorage } from "../storage/deno_storage.ts";
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_legacy_csv_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
 const storage = new DenoStorage(TEMP_ROOT);
-
-async function readCsv(path: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  try {
-    const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(
-      `SELECT * FROM read_csv('${path}', header = true, all_varchar = true, allow_quoted_nulls = false)`,
-    );
-    connection.closeSync();
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    instance.closeSync();
-  }
-}
 
 Deno.test("a header-less CSV job with short lines gets a header and every field", async () => {
   const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
@@ -46,7 +32,7 @@ Deno.test("a header-less CSV job with short lines gets a header and every field"
   );
   assert.equal(upgraded.bytes, text.length);
   assert.ok(upgraded.longestLine! >= '2,"two\nlines",true,\n'.length);
-  assert.deepEqual(await readCsv(join(dir, upgraded.file)), [
+  assert.deepEqual(await readCsvNatively(join(dir, upgraded.file)), [
     { id: "1", note: 'a, "b"', flag: null, extra: null },
     { id: "2", note: "two\nlines", flag: "true", extra: null },
     { id: "3", note: null, flag: null, extra: "x" },

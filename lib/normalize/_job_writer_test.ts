@@ -1,6 +1,6 @@
+import { readCsvNatively } from "../../tests/_native_duckdb.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { LoadPackageError } from "../errors.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { newSchema } from "../schema/schema.ts";
@@ -24,21 +24,6 @@ function csvWriter(naming = snakeCaseNaming()) {
     for (const row of rows) writer.add(evolver.table("items", undefined), row);
   };
   return { dir, writer, add };
-}
-
-/** Rows of the CSV file at `path` as native DuckDB reads it: header on, nothing else given. */
-async function readCsv(path: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  try {
-    const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(
-      `SELECT * FROM read_csv('${path}', header = true, all_varchar = true, allow_quoted_nulls = false)`,
-    );
-    connection.closeSync();
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    instance.closeSync();
-  }
 }
 
 Deno.test("a full disk while normalizing names the job file and the package", async () => {
@@ -91,7 +76,7 @@ Deno.test("CSV job files start with a header and every line has every column", a
   const lines = (await Deno.readTextFile(path)).split("\n");
   assert.deepEqual(lines, ["a,b,c", "1,,", '2,"x",', ",,true", ""]);
   for (const line of lines) assert.ok(job.longestLine! >= line.length + 1);
-  assert.deepEqual(await readCsv(path), [
+  assert.deepEqual(await readCsvNatively(path), [
     { a: "1", b: null, c: null },
     { a: "2", b: "x", c: null },
     { a: null, b: null, c: "true" },
@@ -116,7 +101,7 @@ Deno.test("a column new to a table whose file is open starts the next file, once
   );
   assert.equal(first, "a\n1\n");
   assert.equal(second, 'a,b,c\n2,,\n3,"x",\n4,,1.5\n5,,\n6,,\n');
-  assert.deepEqual((await readCsv(join(dir, writer.jobs[1].file))).map((r) => r.c), [
+  assert.deepEqual((await readCsvNatively(join(dir, writer.jobs[1].file))).map((r) => r.c), [
     null,
     null,
     "1.5",
@@ -138,7 +123,7 @@ Deno.test("CSV quotes commas, quotes and line breaks in values and column names;
   assert.deepEqual(job.columns, ["id", 'odd, "name"']);
   const path = join(dir, job.file);
   assert.ok((await Deno.readTextFile(path)).startsWith('id,"odd, ""name"""\n'));
-  const rows = await readCsv(path);
+  const rows = await readCsvNatively(path);
   assert.deepEqual(rows.map((r) => r['odd, "name"']), [...texts, null]);
   assert.deepEqual(rows.map((r) => r.id), [...texts.keys(), texts.length].map(String));
   const size = (await Deno.stat(path)).size;
