@@ -14,14 +14,9 @@ import { pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { writeAll } from "../lib/load/write_all.ts";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
+import { runStages } from "./_stages.ts";
 
 const total = Number(Deno.args[0] ?? 50_000);
-
-function peakRssMiB(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib / 1024;
-}
 
 const fixture = await recordedEvents("end_to_end");
 const eventAt = (i: number) => eventCopy(fixture, i);
@@ -38,21 +33,10 @@ const events = resource(function* () {
   for (let i = 0; i < total; i++) yield eventAt(i);
 }, { name: "events" });
 
-const t0 = performance.now();
-// as run() does: load the driver while extracting
-(await p.destination()).prepare?.({ pipelineName: p.pipelineName, datasetName: p.datasetName });
-await p.extract(events);
-const t1 = performance.now();
-const peakAfterExtract = peakRssMiB();
-const normalized = await p.normalize();
-const t2 = performance.now();
-const peakAfterNormalize = peakRssMiB();
-await p.load();
-const t3 = performance.now();
-const ourPeak = peakRssMiB();
-const rows = Object.values(normalized.rowCounts).reduce((a, b) => a + b, 0);
-const loaded = await p.dataset().table("events").count();
-if (loaded !== total) throw new Error(`Loaded ${loaded} events, expected ${total}`);
+const { ms, peakMiB, normalized, rows } = await runStages(p, events, total, async () => {
+  // as run() does: load the driver while extracting
+  (await p.destination()).prepare?.({ pipelineName: p.pipelineName, datasetName: p.datasetName });
+});
 
 const line = (stage: string, ms: number, units: number, unit: string) =>
   console.log(
@@ -65,15 +49,15 @@ console.log(
     rows.toLocaleString("en-US")
   } rows in ${Object.keys(normalized.rowCounts).length} tables`,
 );
-line("extract", t1 - t0, total, "events");
-line("normalize", t2 - t1, rows, "rows");
-line("load", t3 - t2, rows, "rows");
-line("total", t3 - t0, total, "events");
-const ours = total / ((t3 - t0) / 1000);
+line("extract", ms.extract, total, "events");
+line("normalize", ms.normalize, rows, "rows");
+line("load", ms.load, rows, "rows");
+line("total", ms.total, total, "events");
+const ours = total / ((ms.total) / 1000);
 console.log(
-  `  peak RSS   ${ourPeak.toFixed(0)} MiB (after extract ${
-    peakAfterExtract.toFixed(0)
-  }, after normalize ${peakAfterNormalize.toFixed(0)})`,
+  `  peak RSS   ${peakMiB.load.toFixed(0)} MiB (after extract ${
+    peakMiB.extract.toFixed(0)
+  }, after normalize ${peakMiB.normalize.toFixed(0)})`,
 );
 
 // the reference: native DuckDB reading the same events as NDJSON into one table

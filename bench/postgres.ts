@@ -28,6 +28,7 @@ import { DenoStorage } from "../lib/storage/deno_storage.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
+import { runStages } from "./_stages.ts";
 
 /** The slice of `pg.Client` used here. */
 interface AdminClient {
@@ -47,12 +48,6 @@ interface JobFile {
 const SERVER_SCRIPT = fileURLToPath(
   new URL("../tests/_scripts/postgres_server.sh", import.meta.url),
 );
-
-function peakRssMiB(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib / 1024;
-}
 
 /** Runs the throwaway-cluster script; its output (the URL, for `start`). */
 async function serverScript(command: "start" | "stop", dir: string): Promise<string> {
@@ -180,19 +175,7 @@ async function bench(
       for (let i = 0; i < total; i++) yield eventAt(i);
     }, { name: "events" });
 
-    const t0 = performance.now();
-    await p.extract(events);
-    const t1 = performance.now();
-    const peakAfterExtract = peakRssMiB();
-    const normalized = await p.normalize();
-    const t2 = performance.now();
-    const peakAfterNormalize = peakRssMiB();
-    await p.load();
-    const t3 = performance.now();
-    const ourPeak = peakRssMiB();
-    const rows = Object.values(normalized.rowCounts).reduce((a, b) => a + b, 0);
-    const loaded = await p.dataset().table("events").count();
-    if (loaded !== total) throw new Error(`Loaded ${loaded} events, expected ${total}`);
+    const { ms, peakMiB, normalized, rows } = await runStages(p, events, total);
 
     // the job files of the loaded package
     const store = new PackageStore(new DenoStorage(p.workingDir));
@@ -219,14 +202,14 @@ async function bench(
         csvMegabytes.toFixed(0)
       } MB (MB/s: of JSON, of CSV for the load and the COPYs)`,
     );
-    line("extract", t1 - t0, total, "events", megabytes);
-    line("normalize", t2 - t1, rows, "rows", megabytes);
-    line("load", t3 - t2, rows, "rows", csvMegabytes);
-    line("total", t3 - t0, total, "events", megabytes);
+    line("extract", ms.extract, total, "events", megabytes);
+    line("normalize", ms.normalize, rows, "rows", megabytes);
+    line("load", ms.load, rows, "rows", csvMegabytes);
+    line("total", ms.total, total, "events", megabytes);
     console.log(
-      `  peak RSS ${ourPeak.toFixed(0)} MiB (after extract ${
-        peakAfterExtract.toFixed(0)
-      }, after normalize ${peakAfterNormalize.toFixed(0)})`,
+      `  peak RSS ${peakMiB.load.toFixed(0)} MiB (after extract ${
+        peakMiB.extract.toFixed(0)
+      }, after normalize ${peakMiB.normalize.toFixed(0)})`,
     );
 
     // the reference: the same job files copied into fresh tables of the same definitions
@@ -249,9 +232,9 @@ async function bench(
     }
     const fastest = Math.min(...references.map((r) => r.ms));
     console.log(
-      `  ratio (load / fastest raw COPY, rows/s): ${(fastest / (t3 - t2)).toFixed(2)} ` +
+      `  ratio (load / fastest raw COPY, rows/s): ${(fastest / (ms.load)).toFixed(2)} ` +
         `(target ≥ 0.7); end to end ${
-          Math.round(total / ((t3 - t0) / 1000)).toLocaleString("en-US")
+          Math.round(total / ((ms.total) / 1000)).toLocaleString("en-US")
         } events/s (target ≥ 2,000)`,
     );
   } finally {
