@@ -8,8 +8,20 @@ import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
 import type { MergeStrategy, StoredSchema } from "./schema/schema.ts";
 import type { PipelineState } from "./state.ts";
 
-/** A format of the job files the normalizer writes for the loader. */
-export type LoaderFileFormat = "csv" | "jsonl";
+/**
+ * A format of the job files the normalizer writes for the loader, as dlt names them: `csv` (a
+ * header, then one row per line), `jsonl` (one JSON object per line), `parquet` (typed columns,
+ * in row groups) and `insert_values` (one SQL row tuple per line, for `INSERT … VALUES`).
+ */
+export type LoaderFileFormat = "csv" | "jsonl" | "parquet" | "insert_values";
+
+/** Every loader file format. */
+export const LOADER_FILE_FORMATS: readonly LoaderFileFormat[] = [
+  "csv",
+  "jsonl",
+  "parquet",
+  "insert_values",
+];
 
 /** What a destination can do, as data the engine reads. */
 export interface DestinationCapabilities {
@@ -33,13 +45,16 @@ export interface LoadJob {
   path: string;
   /** Target table. */
   table: string;
-  /** Format of the file: `csv` has a header row naming {@linkcode LoadJob.columns}. */
+  /**
+   * Format of the file: `csv` has a header row naming {@linkcode LoadJob.columns}, `parquet`
+   * names them in its schema; `jsonl` and `insert_values` lines have them in order.
+   */
   format: LoaderFileFormat;
   /** Columns of the file, in order. */
   columns: readonly string[];
   /** Rows in the file. */
   rows: number;
-  /** At least the bytes of the longest line of the file, newline included (0 when unknown). */
+  /** At least the bytes of the longest line of the file, newline included (0: unknown, or not a text file). */
   longestLine: number;
 }
 

@@ -34,12 +34,17 @@ import { DltSource } from "./source.ts";
 import { PackageStore } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
-import { chooseLoaderFileFormat } from "./normalize/job_file_format.ts";
+import { chooseLoaderFileFormat, tableFileFormat } from "./normalize/job_file_format.ts";
 import type { NamingConvention } from "./normalize/naming.ts";
 import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
 import { loadNormalizedPackage } from "./load/load.ts";
 import { LoadInfo, type LoadPackageInfo } from "./load_info.ts";
-import { bumpSchemaVersion, newSchema, type StoredSchema } from "./schema/schema.ts";
+import {
+  bumpSchemaVersion,
+  type FileFormatHint,
+  newSchema,
+  type StoredSchema,
+} from "./schema/schema.ts";
 import { SchemaStorage } from "./schema/schema_storage.ts";
 import { planRefresh } from "./refresh.ts";
 import {
@@ -170,6 +175,8 @@ export class Pipeline {
   /** The current directory of the pipeline's first run (see `PipelineSettings.baseDir`). */
   #baseDir: string;
   #lockTimeoutMs: number;
+  /** The job file format of tables that ask for none (`pipeline()`'s `loaderFileFormat`). */
+  #loaderFileFormat: LoaderFileFormat | undefined;
   /** The state of the last committed load, as the working folder has it. */
   #committed: PipelineState | undefined;
   /** The states the pending packages carry. */
@@ -212,6 +219,7 @@ export class Pipeline {
     });
     this.#lockPath = pipelineLockPath(this.workingDir);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#loaderFileFormat = options.loaderFileFormat;
   }
 
   /** The pipeline state (read it after a run; resources change it through their context). */
@@ -404,25 +412,45 @@ export class Pipeline {
    * dlt, it checks the state against the destination only when the pipeline loads somewhere new
    * (`run` does before each run).
    */
-  async extract(
-    data: RunData,
-    options: Omit<RunOptions, "loaderFileFormat"> = {},
-  ): Promise<ExtractInfo> {
+  async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
     const read = readExtractOptions(options);
     return await this.#locked(async () => {
+      const destination = await this.destination();
+      // a format the destination does not load fails before anything runs
+      chooseLoaderFileFormat(destination, read.loaderFileFormat);
       await this.#open();
-      await using session = new ClientSession(await this.destination(), this.#clientOptions());
+      await using session = new ClientSession(destination, this.#clientOptions());
       await this.#syncWithDestination(session, false);
       return await this.#extract(data, read);
     }, read.signal);
   }
 
+  /**
+   * Fails before `source` is extracted when a resource of it asks for a job file format
+   * (`fileFormat`) that the destination does not load; `run()`'s `loaderFileFormat` replaces
+   * theirs.
+   */
+  #checkFileFormats(destination: Destination, source: DltSource, given?: LoaderFileFormat): void {
+    if (given !== undefined) return;
+    const fallback = destination.capabilities.preferredLoaderFileFormat;
+    for (const r of source.resources.values()) {
+      if (r.selected) {
+        tableFileFormat(destination, `Resource "${r.name}"`, r.hints.fileFormat, fallback);
+      }
+    }
+  }
+
   async #extract(data: RunData, options: Normalized<RunOptions>): Promise<ExtractInfo> {
     const source = this.#toSource(data, options);
+    this.#checkFileFormats(await this.destination(), source, options.loaderFileFormat);
     return await this.#step("extract", undefined, async () => {
       await this.#schemas.applyImport(source.name, (schema) => this.#namingOf(schema));
       const state = structuredClone(this.#state!);
-      const { signal, refresh = this.#refresh, ...hints } = options;
+      const { signal, refresh = this.#refresh, loaderFileFormat, ...rest } = options;
+      // as dlt, run()'s format is the fileFormat hint of every resource it extracts
+      const hints = loaderFileFormat === undefined
+        ? rest
+        : { ...rest, fileFormat: loaderFileFormat };
       const schema = await this.#schemaOf(source);
       const refreshed = planRefresh(schema, source, refresh, state);
       const result = await extractSource(source, {
@@ -450,17 +478,29 @@ export class Pipeline {
   async normalize(options: NormalizeOptions = {}): Promise<NormalizeInfo> {
     const read = readNormalizeOptions(options);
     return await this.#locked(async () => {
+      const destination = await this.destination();
+      // a format the destination does not load fails before anything runs
+      chooseLoaderFileFormat(destination, read.loaderFileFormat);
       await this.#open();
-      const format = chooseLoaderFileFormat(await this.destination(), read.loaderFileFormat);
-      return await this.#normalize(read.workers, format);
+      return await this.#normalize(read.workers, read.loaderFileFormat);
     });
   }
 
-  /** Normalizes every extracted package with `workers`, into job files of `format`. */
+  /**
+   * Normalizes every extracted package with `workers`: into job files of `forced` for every
+   * table, else of each table's `fileFormat` hint, else of the pipeline's format, else of the
+   * destination's preferred one.
+   */
   async #normalize(
     workers: number | undefined,
-    format: LoaderFileFormat,
+    forced: LoaderFileFormat | undefined,
   ): Promise<NormalizeInfo> {
+    const destination = await this.destination();
+    const format = chooseLoaderFileFormat(destination, forced ?? this.#loaderFileFormat);
+    const tableFormat = forced === undefined
+      ? (table: string, hint: FileFormatHint | undefined) =>
+        tableFileFormat(destination, `Table "${table}"`, hint, format)
+      : undefined;
     const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
     const normalized = new Set(await this.#store.list("normalized"));
     for (const loadId of await this.#store.list("extracted")) {
@@ -479,6 +519,7 @@ export class Pipeline {
           naming: this.#namingOf(schema),
           workers,
           loaderFileFormat: format,
+          tableFileFormat: tableFormat,
         });
         await this.#schemas.save(result.schema);
         info.loadIds.push(loadId);
@@ -594,7 +635,8 @@ export class Pipeline {
    */
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
-    const { loaderFileFormat, ...read } = readRunOptions(options);
+    const read = readRunOptions(options);
+    const { loaderFileFormat } = read;
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
       const t0 = performance.now();
@@ -607,17 +649,17 @@ export class Pipeline {
     return await this.#locked(async () => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
-      const format = chooseLoaderFileFormat(destination, loaderFileFormat);
+      chooseLoaderFileFormat(destination, loaderFileFormat ?? this.#loaderFileFormat);
       // the driver loads meanwhile (errors surface when the client opens)
       destination.prepare?.(this.#clientOptions()).catch(() => {});
       await this.#open();
       await using session = new ClientSession(destination, this.#clientOptions());
       await time("load", () => this.#syncWithDestination(session, true));
       // finish what an interrupted run left behind
-      await time("normalize", () => this.#normalize(undefined, format));
+      await time("normalize", () => this.#normalize(undefined, undefined));
       const packages = await time("load", () => this.#loadPending(session));
       await time("extract", () => this.#extract(data, read));
-      await time("normalize", () => this.#normalize(undefined, format));
+      await time("normalize", () => this.#normalize(undefined, undefined));
       packages.push(...await time("load", () => this.#loadPending(session)));
       return await this.#info(packages, startedAt, timings);
     }, read.signal);

@@ -100,6 +100,14 @@ export interface PipelineOptions {
    * @default {60000}
    */
   lockTimeoutMs?: number;
+  /**
+   * The job file format of tables that ask for none (no `fileFormat` hint, no `loaderFileFormat`
+   * given to `run()`): one the destination loads (`"csv"`, `"jsonl"`, `"parquet"`,
+   * `"insert_values"`); another is a `RangeError` naming the destination and the formats it
+   * takes, when the pipeline first normalizes.
+   * @default {the destination's preferred format}
+   */
+  loaderFileFormat?: LoaderFileFormat;
 }
 
 /** Options of `attach()`. */
@@ -123,7 +131,7 @@ export interface AttachOptions {
 }
 
 /** Options of `Pipeline.run` and `Pipeline.extract`: hints for all resources. */
-export interface RunOptions extends ResourceHints {
+export interface RunOptions extends Omit<ResourceHints, "fileFormat"> {
   /** Cancels the run. */
   signal?: AbortSignal;
   /**
@@ -133,9 +141,11 @@ export interface RunOptions extends ResourceHints {
    */
   refresh?: RefreshMode;
   /**
-   * `run()` only: the format of the job files normalize writes (see
-   * {@linkcode NormalizeOptions.loaderFileFormat}).
-   * @default {the destination's preferred format}
+   * The format of the job files of this run's tables, as dlt's `loader_file_format`: it is the
+   * `fileFormat` hint of every resource the run extracts (replacing their own). One the
+   * destination does not load is a `RangeError` naming the destination and the formats it
+   * takes, before anything runs.
+   * @default {each resource's fileFormat hint, else the pipeline's loaderFileFormat, else the destination's preferred format}
    */
   loaderFileFormat?: LoaderFileFormat;
 }
@@ -148,10 +158,10 @@ export interface NormalizeOptions {
    */
   workers?: number;
   /**
-   * The format of the job files normalize writes for the loader, as dlt's `loader_file_format`:
-   * one of the destination's supported formats (`"csv"` for DuckDB); another is a `RangeError`
-   * naming the destination and the formats it takes.
-   * @default {the destination's preferred format}
+   * The format of the job files of every table of the packages normalized now, whatever their
+   * `fileFormat` hint: one of the destination's supported formats (`"csv"` for DuckDB); another
+   * is a `RangeError` naming the destination and the formats it takes.
+   * @default {each table's fileFormat hint, else the pipeline's loaderFileFormat, else the destination's preferred format}
    */
   loaderFileFormat?: LoaderFileFormat;
 }
@@ -196,6 +206,7 @@ const PIPELINE_SPEC: OptionSpec<PipelineOptions> = {
   exportSchemaPath: text(),
   refresh: oneOf(REFRESH_MODES),
   lockTimeoutMs: integer({ min: 0 }),
+  loaderFileFormat: loaderFileFormat(),
 };
 
 /** dlt's `pipeline()` arguments this port does not have, with what to do instead. */
@@ -241,27 +252,23 @@ function loaderFileFormat(): OptionCheck<LoaderFileFormat> {
   return (value) => name(value) as LoaderFileFormat;
 }
 
-const EXTRACT_SPEC: OptionSpec<Omit<RunOptions, "loaderFileFormat">> = {
-  ...RESOURCE_HINTS_SPEC,
+/** The hints `run()` gives all resources: those of a resource, the file format under dlt's name. */
+const { fileFormat: _, ...RUN_HINTS_SPEC } = RESOURCE_HINTS_SPEC;
+
+const RUN_SPEC: OptionSpec<RunOptions> = {
+  ...RUN_HINTS_SPEC,
   signal: abortSignal(),
   refresh: oneOf(REFRESH_MODES),
+  loaderFileFormat: loaderFileFormat(),
 };
-
-const RUN_SPEC: OptionSpec<RunOptions> = { ...EXTRACT_SPEC, loaderFileFormat: loaderFileFormat() };
 
 /** dlt's `run()` arguments this port takes elsewhere. */
 const RUN_UNSUPPORTED = {
   ...UNSUPPORTED_HINTS,
+  fileFormat: "write loaderFileFormat, as dlt's run() takes it",
   destination: "give the destination to pipeline({ destination })",
   datasetName: "give the dataset to pipeline({ datasetName })",
   credentials: "give credentials to the destination, e.g. duckdb({ credentials }), or in config",
-};
-
-/** dlt's `extract()` arguments this port takes elsewhere. */
-const EXTRACT_UNSUPPORTED = {
-  ...RUN_UNSUPPORTED,
-  loaderFileFormat:
-    "extract writes its own files; give loaderFileFormat to run() or normalize(), which write the loader's",
 };
 
 /** Reads the options of `run()`: hints for all resources, normalized. */
@@ -269,9 +276,9 @@ export function readRunOptions(options: unknown): Normalized<RunOptions> {
   return readHintOptions(options, RUN_SPEC, "run()", RUN_UNSUPPORTED);
 }
 
-/** Reads the options of `extract()`: hints for all resources, normalized. */
+/** Reads the options of `extract()`: those of `run()`. */
 export function readExtractOptions(options: unknown): Normalized<RunOptions> {
-  return readHintOptions(options, EXTRACT_SPEC, "extract()", EXTRACT_UNSUPPORTED);
+  return readHintOptions(options, RUN_SPEC, "extract()", RUN_UNSUPPORTED);
 }
 
 const NORMALIZE_SPEC: OptionSpec<NormalizeOptions> = {

@@ -27,12 +27,14 @@ import {
   type ColumnHint,
   DATA_TYPES,
   type DataType,
+  type FileFormatHint,
   MERGE_STRATEGIES,
   type MergeStrategy,
   WRITE_DISPOSITIONS,
   type WriteDisposition,
 } from "./schema/schema.ts";
 import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts";
+import { LOADER_FILE_FORMATS } from "./destination.ts";
 
 /** The table name, or a function that picks the table for each item. */
 export type TableNameHint = string | ((item: unknown) => string);
@@ -115,6 +117,15 @@ export interface ResourceHints {
    * can be found from the root table in one join.
    */
   rootKey?: boolean;
+  /**
+   * The job file format of the table(s) and their nested tables, as dlt's `file_format`: one the
+   * destination loads (`"csv"`, `"jsonl"`, `"parquet"`, `"insert_values"`), or `"preferred"` for
+   * the destination's preferred one. Another is a `RangeError` naming the table and the formats
+   * the destination takes. `run()`'s `loaderFileFormat` replaces it for the resources of that
+   * run, as in dlt.
+   * @default {`pipeline()`'s `loaderFileFormat`, else the destination's preferred format}
+   */
+  fileFormat?: FileFormatHint;
 }
 
 /** A key hint (`"id"` or `["a", "b"]`) as a list of columns; `undefined` stays undefined. */
@@ -261,6 +272,7 @@ export const RESOURCE_HINTS_SPEC: OptionSpec<ResourceHints> = {
   maxTableNesting: integer({ min: 0 }),
   schemaContract: schemaContract(),
   rootKey: boolean(),
+  fileFormat: oneOf<FileFormatHint>([...LOADER_FILE_FORMATS, "preferred"]),
 };
 
 /** dlt's dict form of the write disposition: the merge hints under their dict names. */
@@ -277,10 +289,6 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 /** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
-  fileFormat:
-    "the loader file format is one per run: give loaderFileFormat to run() or normalize()",
-  loaderFileFormat:
-    "the loader file format is one per run: give loaderFileFormat to run() or normalize()",
   references: "table references are not supported yet",
   nestedHints: "hints for nested tables are not supported yet; they follow their root table",
   parallelized: "concurrent extraction is not supported yet",
@@ -288,6 +296,12 @@ export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   section: "config sections follow the source and resource names",
   standalone: "a resource is a plain value here: call a factory function to parameterize it",
   schema: "schemas come from the source name; use pipeline({ importSchemaPath })",
+};
+
+/** What resources do not take ({@linkcode UNSUPPORTED_HINTS}, and the options of `run()`). */
+const RESOURCE_UNSUPPORTED: Readonly<Record<string, string>> = {
+  ...UNSUPPORTED_HINTS,
+  loaderFileFormat: "a resource's job file format is its \"fileFormat\" hint (dlt's file_format)",
 };
 
 const COLUMN_HINT_SPEC: OptionSpec<ColumnHint & { name?: string }> = {
@@ -348,7 +362,7 @@ export function readHintOptions<O extends ResourceHints>(
   value: unknown,
   spec: OptionSpec<O>,
   where: string,
-  unsupported: Readonly<Record<string, string>> = UNSUPPORTED_HINTS,
+  unsupported: Readonly<Record<string, string>> = RESOURCE_UNSUPPORTED,
 ): Normalized<O> {
   const settings: ReadOptionsSettings = { snakeCase: "refuse", unsupported };
   return normalizeHints(checkOptions(value, spec, where, settings), where);

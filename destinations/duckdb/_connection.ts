@@ -1,6 +1,6 @@
 /**
  * The slice of DuckDB the shared SQL job client uses: statements on the shared connection, and
- * `read_csv` to copy a job file into a table.
+ * `read_csv` or `read_parquet` to copy a job file into a table.
  *
  * @module
  */
@@ -68,8 +68,17 @@ export class DuckDbConnection implements SqlConnection {
   }
 }
 
-/** The `INSERT … SELECT … FROM read_csv(…)` that copies `job` into `into`. */
+/**
+ * The `INSERT … SELECT … FROM read_csv(…)` (or `read_parquet`, whose columns have their types
+ * already) that copies `job` into `into`.
+ */
 function copySql(job: LoadJob, table: TableSchema, into: string): string {
+  const names = job.columns.map(quoteIdentifier).join(", ");
+  if (job.format === "parquet") {
+    return `INSERT INTO ${into} (${names}) SELECT ${names} FROM read_parquet(${
+      quoteLiteral(job.path)
+    })`;
+  }
   const csvColumns: string[] = [];
   const exprs: string[] = [];
   for (const name of job.columns) {
@@ -80,9 +89,7 @@ function copySql(job: LoadJob, table: TableSchema, into: string): string {
   // DuckDB refuses lines longer than its limit, and reads files in buffers of that size at
   // least; its default buffer (16 lines) cost a hundred MiB of memory that WASM never returns
   const lineBytes = Math.max(MAX_LINE_BYTES, job.longestLine + 1);
-  return `INSERT INTO ${into} (${job.columns.map(quoteIdentifier).join(", ")}) SELECT ${
-    exprs.join(", ")
-  } FROM read_csv(${
+  return `INSERT INTO ${into} (${names}) SELECT ${exprs.join(", ")} FROM read_csv(${
     quoteLiteral(job.path)
   }, header = true, parallel = false, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
     csvColumns.join(", ")

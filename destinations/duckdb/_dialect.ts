@@ -1,6 +1,6 @@
 /**
- * DuckDB's SQL dialect for the shared SQL job client: dlt's DuckDB type mapping and how a CSV
- * field of each type is read into its column.
+ * DuckDB's SQL dialect for the shared SQL job client: what each engine loads, dlt's DuckDB type
+ * mapping and how a CSV field of each type is read into its column.
  *
  * @module
  */
@@ -8,13 +8,22 @@ import type { DestinationCapabilities } from "../../lib/destination.ts";
 import type { SqlDialect } from "../../lib/load/sql_dialect.ts";
 import type { ColumnSchema } from "../../lib/schema/schema.ts";
 
-/** What DuckDB (either driver) can do. */
+/**
+ * What DuckDB on its default engine, DuckDB-WASM, can do: it loads CSV (it has no Parquet
+ * reader here).
+ */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
   preferredLoaderFileFormat: "csv",
   supportedLoaderFileFormats: ["csv"],
   supportedMergeStrategies: ["delete-insert", "upsert", "scd2", "insert-only"],
   maxIdentifierLength: 65536,
   supportsTransactions: true,
+};
+
+/** What native DuckDB can do: the same, and it loads Parquet files with `read_parquet`. */
+export const NATIVE_DUCKDB_CAPABILITIES: DestinationCapabilities = {
+  ...DUCKDB_CAPABILITIES,
+  supportedLoaderFileFormats: ["csv", "parquet"],
 };
 
 /** Integer types by the bits a `bigint` column's precision asks for, as dlt maps them. */
@@ -92,9 +101,7 @@ export function csvRead(
   }
 }
 
-/** The DuckDB dialect. */
-export const DUCKDB_DIALECT: SqlDialect = {
-  capabilities: DUCKDB_CAPABILITIES,
-  columnType: sqlType,
-  insertOrder: "rowid",
-};
+/** The DuckDB dialect of an engine that can do what `capabilities` say. */
+export function duckdbDialect(capabilities: DestinationCapabilities): SqlDialect {
+  return { capabilities, columnType: sqlType, insertOrder: "rowid" };
+}

@@ -34,12 +34,12 @@ import {
   locateDuckDb,
   parseDuckDbCredentials,
 } from "./_location.ts";
-import { DUCKDB_CAPABILITIES, DUCKDB_DIALECT } from "./_dialect.ts";
+import { DUCKDB_CAPABILITIES, duckdbDialect, NATIVE_DUCKDB_CAPABILITIES } from "./_dialect.ts";
 import { DuckDbConnection } from "./_connection.ts";
 import { DuckDbSqlClient } from "./_sql_client.ts";
 import { acquireDatabase, isDatabaseOpen, releaseDatabase } from "./_shared_database.ts";
 
-export { DUCKDB_CAPABILITIES } from "./_dialect.ts";
+export { DUCKDB_CAPABILITIES, NATIVE_DUCKDB_CAPABILITIES } from "./_dialect.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
@@ -73,8 +73,9 @@ export interface DuckDbOptions {
   lockTimeoutMs?: number;
   /**
    * The DuckDB engine: `"wasm"` (DuckDB-WASM, needs no FFI; no ICU, JSON or Parquet extensions
-   * here) or `"native"` (`@duckdb/node-api`, needs `--allow-ffi`; brings time zones through ICU,
-   * the JSON and Parquet readers and threads). Both write the same files.
+   * here, so it loads CSV job files) or `"native"` (`@duckdb/node-api`, needs `--allow-ffi`;
+   * brings time zones through ICU, the JSON and Parquet readers and threads, and loads CSV and
+   * Parquet job files). Both write the same database files.
    * @default {"wasm"}
    */
   engine?: DuckDbEngine;
@@ -184,9 +185,11 @@ export function duckdb(
   // a file opened by both engines in one process: the second fails on the first's lock
   const keyOf = (location: DuckDbLocation) =>
     location.kind === "memory" ? memoryKey : `${engine}:${location.path}`;
+  const capabilities = engine === "native" ? NATIVE_DUCKDB_CAPABILITIES : DUCKDB_CAPABILITIES;
+  const dialect = duckdbDialect(capabilities);
   return {
     name: "duckdb",
-    capabilities: DUCKDB_CAPABILITIES,
+    capabilities,
     factoryOptions: { ...given },
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const location = locate(clientOptions);
@@ -197,7 +200,7 @@ export function duckdb(
       });
       try {
         const sql = await DuckDbSqlClient.open(shared, clientOptions.datasetName);
-        return new SqlJobClient(new DuckDbConnection(shared), DUCKDB_DIALECT, {
+        return new SqlJobClient(new DuckDbConnection(shared), dialect, {
           datasetName: clientOptions.datasetName,
           qualifiedDataset: sql.qualifiedDataset,
           // dlt stages merges in "<dataset>_staging"

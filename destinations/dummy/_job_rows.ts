@@ -3,18 +3,24 @@
  *
  * @module
  */
+import { openAsBlob } from "node:fs";
 import type { LoadJob } from "../../lib/destination.ts";
+import { parquetRowCount } from "../../lib/normalize/parquet.ts";
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * The rows in `job`'s file, read through: a JSON line is a row; a CSV record is a row (a quoted
- * field may hold newlines), except the first, the header. Fails with the file system's error
- * when the file cannot be read.
+ * The rows in `job`'s file, read through: a JSON line or an INSERT VALUES tuple is a row; a CSV
+ * record is a row (a quoted field may hold newlines), except the first, the header; a Parquet
+ * file has the rows its footer records. Fails with the file system's error when the file cannot
+ * be read, and one naming the file for a Parquet file that is not whole.
  */
 export async function countJobRows(job: Pick<LoadJob, "path" | "format">): Promise<number> {
+  if (job.format === "parquet") {
+    return await parquetRowCount(await openAsBlob(job.path), job.path);
+  }
   const csv = job.format === "csv";
   using file = await Deno.open(job.path, { read: true });
   const buffer = new Uint8Array(CHUNK_BYTES);

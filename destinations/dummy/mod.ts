@@ -160,7 +160,8 @@ const DLT_ONLY_OPTIONS = {
   failTerminallyInInit: "write failInInit: true",
   failTransientlyInInit: "write failInInit: true, transient: true",
   failSchemaUpdate: 'write failAt: "init", transient: true',
-  loaderFileFormat: "give loaderFileFormat to run() or normalize() (csv or jsonl)",
+  loaderFileFormat:
+    "give loaderFileFormat to pipeline(), run() or normalize() (csv, jsonl, parquet or insert_values)",
   createFollowupJobs: "there are no follow-up jobs: a table chain loads in one step",
   failFollowupJobCreation: "there are no follow-up jobs: a table chain loads in one step",
   failTableChainFollowupJobCreation: "there are no follow-up jobs: a table chain loads in one step",
@@ -174,7 +175,7 @@ const DLT_ONLY_OPTIONS = {
 /** What the dummy can do: it loads any job, so it takes every format and merge strategy. */
 const DUMMY_CAPABILITIES: DestinationCapabilities = {
   preferredLoaderFileFormat: "csv",
-  supportedLoaderFileFormats: ["csv", "jsonl"],
+  supportedLoaderFileFormats: ["csv", "jsonl", "parquet", "insert_values"],
   supportedMergeStrategies: ["delete-insert", "upsert", "scd2", "insert-only"],
   // as dlt's dummy
   maxIdentifierLength: 127,

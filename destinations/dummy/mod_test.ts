@@ -100,7 +100,12 @@ Deno.test("the registry makes a dummy by name, and its factory options recreate 
   const made = await destinationFactory("dummy")!({ failTables: ["users"], seed: 7 });
   assert.equal(made.name, "dummy");
   assert.deepEqual(made.factoryOptions, { failTables: ["users"], seed: 7 });
-  assert.deepEqual(made.capabilities.supportedLoaderFileFormats, ["csv", "jsonl"]);
+  assert.deepEqual(made.capabilities.supportedLoaderFileFormats, [
+    "csv",
+    "jsonl",
+    "parquet",
+    "insert_values",
+  ]);
 });
 
 Deno.test("job rows are counted from the file: CSV records after the header, across lines; JSON lines", async () => {

@@ -20,6 +20,7 @@ import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect
 import { quoteIdentifier } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { copyPlan } from "./_copy.ts";
+import { insertStatements } from "./_insert_values.ts";
 import type { PostgresCredentials } from "./_credentials.ts";
 import { connectionError, statementError } from "./_errors.ts";
 import { pgRows, type ResultField } from "./_values.ts";
@@ -214,9 +215,14 @@ export class PostgresConnection implements SqlConnection {
   /**
    * Streams `job`'s CSV file (with its header row) to `COPY … FROM STDIN` into `into`, through
    * a temporary table where a column needs a conversion COPY cannot do (see `_copy.ts`). A bad
-   * value rejects with the server's message naming the line and column.
+   * value rejects with the server's message naming the line and column. An INSERT VALUES file
+   * runs as `INSERT` statements instead (see `_insert_values.ts`).
    */
   async copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void> {
+    if (job.format === "insert_values") {
+      for await (const statement of insertStatements(job, into)) await this.run(statement);
+      return;
+    }
     const plan = copyPlan(job, table, into);
     for (const statement of plan.before) await this.run(statement);
     this.#checkOpen();

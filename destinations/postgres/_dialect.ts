@@ -15,10 +15,10 @@ import type { ColumnSchema } from "../../lib/schema/schema.ts";
 /** Longest identifier Postgres keeps, in bytes (`NAMEDATALEN - 1`); it cuts longer ones. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
-/** What the postgres destination can do. */
+/** What the postgres destination can do: it loads CSV (by `COPY`) and INSERT VALUES files. */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   preferredLoaderFileFormat: "csv",
-  supportedLoaderFileFormats: ["csv"],
+  supportedLoaderFileFormats: ["csv", "insert_values"],
   supportedMergeStrategies: ["delete-insert", "upsert", "scd2", "insert-only"],
   maxIdentifierLength: MAX_IDENTIFIER_BYTES,
   // MaxHeapAttributeNumber

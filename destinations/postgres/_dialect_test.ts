@@ -49,7 +49,7 @@ Deno.test("the dialect's capabilities", () => {
   assert.equal(insertOrder, "ctid");
   assert.equal(capabilities.maxIdentifierLength, 63);
   assert.equal(capabilities.preferredLoaderFileFormat, "csv");
-  assert.deepEqual(capabilities.supportedLoaderFileFormats, ["csv"]);
+  assert.deepEqual(capabilities.supportedLoaderFileFormats, ["csv", "insert_values"]);
   assert.deepEqual(
     [...capabilities.supportedMergeStrategies].sort(),
     ["delete-insert", "insert-only", "scd2", "upsert"],

@@ -253,6 +253,7 @@ function resolveHints(
         ? h.deduplicated
         : undefined,
     maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
+    fileFormat: h.fileFormat,
     // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
     rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,
     // a contract given in code replaces the table's; none keeps what the schema has

@@ -12,6 +12,7 @@ import { basename, dirname } from "node:path";
 import { LoadPackageError } from "../errors.ts";
 import { shortenIdentifier } from "../normalize/naming.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 
 /** Longest table part of a job file name, in characters. */
 const TABLE_PART_CHARS = 64;
@@ -70,17 +71,20 @@ export async function replaceJobFile(
 
 /**
  * Checks that job file `path` of `storage`, of package `loadId`, is whole before it is read: as
- * long as its manifest recorded (`bytes`, when it did) and ending with a newline. A cut file (a
- * full disk, a crash of another program) fails with a {@linkcode LoadPackageError} naming the
- * package, the file and the line where it is cut. Returns the file's size.
+ * long as its manifest recorded (`job.bytes`, when it did), and ending as its format ends — a
+ * text file with a newline, a Parquet file (`job.format`) with its footer's `PAR1`. A cut file
+ * (a full disk, a crash of another program) fails with a {@linkcode LoadPackageError} naming the
+ * package, the file and (text) the line where it is cut. Returns the file's size.
  */
 export async function checkJobFile(
   storage: WorkingStorage,
   loadId: string,
   path: string,
-  bytes: number | undefined,
+  job: { bytes?: number; format?: LoaderFileFormat },
 ): Promise<number> {
   const where = `Load package "${loadId}": job file "${storage.locate(path)}"`;
+  const { bytes } = job;
+  const parquet = job.format === "parquet";
   let size: number;
   try {
     size = (await storage.stat(path)).size;
@@ -93,15 +97,20 @@ export async function checkJobFile(
   if (size === 0 && !bytes) return size;
   if (bytes !== undefined && size < bytes) {
     throw new LoadPackageError(
-      `${where} is cut at line ${await linesIn(storage, path) + 1} (${size} of ${bytes} bytes)`,
+      parquet
+        ? `${where} is cut (${size} of ${bytes} bytes)`
+        : `${where} is cut at line ${await linesIn(storage, path) + 1} (${size} of ${bytes} bytes)`,
     );
   }
-  let last: number | undefined;
-  for await (const chunk of storage.readChunks(path, { start: size - 1, chunkBytes: 1 })) {
-    last = chunk[0];
-    break;
+  if (parquet) {
+    if (!await endsWith(storage, path, size, PARQUET_MAGIC)) {
+      throw new LoadPackageError(
+        `${where} is not a whole Parquet file (it does not end with "PAR1")`,
+      );
+    }
+    return size;
   }
-  if (last !== NEWLINE) {
+  if (!await endsWith(storage, path, size, NEWLINE)) {
     throw new LoadPackageError(
       `${where} is cut at line ${
         await linesIn(storage, path) + 1
@@ -111,13 +120,32 @@ export async function checkJobFile(
   return size;
 }
 
-const NEWLINE = 0x0a;
+/** Whether file `path` of `storage`, of `size` bytes, ends with the bytes `end`. */
+async function endsWith(
+  storage: WorkingStorage,
+  path: string,
+  size: number,
+  end: Uint8Array,
+): Promise<boolean> {
+  if (size < end.length) return false;
+  const last: number[] = [];
+  for await (const chunk of storage.readChunks(path, { start: size - end.length })) {
+    last.push(...chunk);
+    if (last.length >= end.length) break;
+  }
+  return end.every((byte, i) => last[i] === byte);
+}
+
+/** The magic bytes a Parquet file starts and ends with, `PAR1`. */
+export const PARQUET_MAGIC: Uint8Array = new TextEncoder().encode("PAR1");
+const NEWLINE_BYTE = 0x0a;
+const NEWLINE = new Uint8Array([NEWLINE_BYTE]);
 
 /** The number of newlines in file `path` of `storage`. */
 async function linesIn(storage: WorkingStorage, path: string): Promise<number> {
   let lines = 0;
   for await (const chunk of storage.readChunks(path)) {
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === NEWLINE) lines++;
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === NEWLINE_BYTE) lines++;
   }
   return lines;
 }

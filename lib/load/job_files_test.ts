@@ -22,12 +22,12 @@ Deno.test("checkJobFile passes whole files and names package, file and line of c
   try {
     const path = join(dir, "items.1.csv");
     await Deno.writeTextFile(path, "1,a\n2,b\n");
-    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", 8), 8);
+    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", { bytes: 8 }), 8);
     // packages written before sizes were recorded: the file must end with a newline
-    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", undefined), 8);
+    assert.equal(await checkJobFile(storage, "1.5", "items.1.csv", {}), 8);
     await Deno.writeTextFile(path, "1,a\n2,");
     await assert.rejects(
-      checkJobFile(storage, "1.5", "items.1.csv", undefined),
+      checkJobFile(storage, "1.5", "items.1.csv", {}),
       (e: unknown) =>
         e instanceof LoadPackageError &&
         e.message ===
@@ -35,11 +35,11 @@ Deno.test("checkJobFile passes whole files and names package, file and line of c
     );
     await Deno.writeTextFile(path, "1,a\n2,b\n3,c\n");
     await assert.rejects(
-      checkJobFile(storage, "1.5", "items.1.csv", 8),
+      checkJobFile(storage, "1.5", "items.1.csv", { bytes: 8 }),
       /job file ".*items\.1\.csv" has 12 bytes where its manifest records 8/,
     );
     await assert.rejects(
-      checkJobFile(storage, "1.5", "gone.csv", 8),
+      checkJobFile(storage, "1.5", "gone.csv", { bytes: 8 }),
       (e: unknown) =>
         e instanceof LoadPackageError && /job file ".*gone\.csv" cannot be read/.test(e.message) &&
         e.cause instanceof Deno.errors.NotFound,

@@ -50,7 +50,7 @@ export async function loadNormalizedPackage(
     for (const job of manifest.jobs) {
       jobs.push(
         await PendingPackageFailed.during("load", loadId, async () => {
-          await checkJobFile(storage, loadId, join(dir, job.file), job.bytes);
+          await checkJobFile(storage, loadId, join(dir, job.file), job);
           // normalized before job formats were recorded: CSV without a header
           return job.format === undefined ? await withHeader(storage, dir, job) : job;
         }),

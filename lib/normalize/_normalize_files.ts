@@ -1,6 +1,6 @@
 /**
  * The single-threaded core of normalize: items of extracted job files → job files of the
- * loader file format (CSV or JSONL), evolving a schema. Runs in the main thread for small packages and in workers for large ones.
+ * loader file formats, evolving a schema. Runs in the main thread for small packages and in workers for large ones.
  *
  * @module
  */
@@ -68,7 +68,8 @@ export class FilesNormalizer {
 
   /**
    * Starts from `schema` (modified in place); reads the extracted files from `storage` and
-   * writes `format` jobs into its folder `outDir` with file ids that start with `prefix`.
+   * writes jobs into its folder `outDir` with file ids that start with `prefix`: of
+   * `tableFormats[root]` for the tables of each root table it lists, else of `format`.
    */
   constructor(options: {
     storage: WorkingStorage;
@@ -78,6 +79,7 @@ export class FilesNormalizer {
     outDir: string;
     prefix: string;
     format: LoaderFileFormat;
+    tableFormats?: Readonly<Record<string, LoaderFileFormat>>;
   }) {
     this.#storage = options.storage;
     this.#evolver = new SchemaEvolver(options.schema, options.naming);
@@ -86,6 +88,12 @@ export class FilesNormalizer {
       dir: options.outDir,
       prefix: options.prefix,
       format: JOB_FILE_FORMATS[options.format],
+      tableFormats: Object.fromEntries(
+        Object.entries(options.tableFormats ?? {}).map(([table, format]) => [
+          table,
+          JOB_FILE_FORMATS[format],
+        ]),
+      ),
     });
     this.#naming = options.naming;
     this.#loadId = options.loadId;

@@ -22,6 +22,7 @@ export interface WorkerStartOptions {
   outDir: string;
   prefix: string;
   format: LoaderFileFormat;
+  tableFormats: Record<string, LoaderFileFormat>;
 }
 
 /** Messages to a worker. */

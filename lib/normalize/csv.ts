@@ -20,7 +20,7 @@ import { replaceJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataType } from "../schema/schema.ts";
-import type { JobFileFormat } from "./job_file_format.ts";
+import { lineJobFormat } from "./_line_files.ts";
 import { BigIntValue, type BinaryValue, jsonText } from "./typed_json.ts";
 
 function quote(text: string): string {
@@ -57,16 +57,16 @@ function header(labels: readonly string[]): string {
 }
 
 /** CSV job files with a header row. */
-export const CSV_FORMAT: JobFileFormat = {
+export const CSV_FORMAT = lineJobFormat({
   name: "csv",
-  hasHeader: true,
+  fixedColumns: true,
   label: headerField,
-  encode: encodeCsvField,
+  encode: (value, column) => encodeCsvField(value, column.dataType),
   line: (_labels: readonly string[], fields: readonly string[]) => fields.join(","),
   header,
   padding: (missing: number) => ",".repeat(missing),
   renameColumns: renameCsvColumns,
-};
+});
 
 /**
  * The CSV job `job` in folder `dir` of `storage` with a new header naming the columns `renamed`

@@ -1,53 +1,72 @@
 /**
  * Formats of normalized job files: one {@linkcode JobFileFormat} per loader file format, which
- * the job writer uses to encode rows, and the choice of a format for a destination
- * ({@linkcode chooseLoaderFileFormat}) from its capabilities and the `loaderFileFormat` option.
+ * writes a table's rows into job files and renames their columns, and the choice of a format
+ * from the destination's capabilities and the `loaderFileFormat` option
+ * ({@linkcode chooseLoaderFileFormat}) or a table's `fileFormat` hint
+ * ({@linkcode tableFileFormat}).
  *
  * @module
  */
 import type { Destination, LoaderFileFormat } from "../destination.ts";
 import type { PackageJob } from "../load/package_store.ts";
-import type { DataType } from "../schema/schema.ts";
-import type { NormalizedValue } from "./inference.ts";
+import type { TextWriter } from "../load/write_all.ts";
+import type { SchemaEvolver } from "../schema/evolution.ts";
+import type { FileFormatHint, TableSchema } from "../schema/schema.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
+import type { FlatRow } from "./relational.ts";
 import { CSV_FORMAT } from "./csv.ts";
+import { INSERT_VALUES_FORMAT } from "./insert_values.ts";
 import { JSONL_FORMAT } from "./jsonl.ts";
+import { PARQUET_FORMAT } from "./parquet.ts";
+
+/** What the writers of all tables share: where files go, and the jobs of closed ones. */
+export interface JobFiles {
+  /** The working folder. */
+  readonly storage: WorkingStorage;
+  /** Folder of the job files, in `storage`. */
+  readonly dir: string;
+  /** Encodes texts into files through one buffer, for all tables. */
+  readonly text: TextWriter;
+  /** The name of a new job file of `table` with `extension` (`<table>.<id>.<extension>`). */
+  newFile(table: string, extension: string): string;
+  /** Records the job of a file that was closed. */
+  closed(job: PackageJob): void;
+}
 
 /**
- * How rows of a table are encoded in job files of one format. The job writer calls
- * {@linkcode JobFileFormat.label} once per column, {@linkcode JobFileFormat.encode} per value,
- * {@linkcode JobFileFormat.line} per row and {@linkcode JobFileFormat.header} when it opens a
- * file.
+ * Writes the rows of one table into job files of one format, opening, rotating and closing its
+ * files. Call order: {@linkcode TableJobWriter.add} per row, {@linkcode TableJobWriter.drain}
+ * when the job writer has buffered enough, then {@linkcode TableJobWriter.close} once (or
+ * {@linkcode TableJobWriter.abort} when normalize failed).
  */
+export interface TableJobWriter {
+  /**
+   * Places each value of `row` in its column (evolving the schema) and buffers the row; returns
+   * about the bytes it buffered. A row without a value in a NOT NULL column, or a value the
+   * format cannot hold in its column, is a `NormalizeError` naming the table and the column.
+   */
+  add(row: FlatRow): number;
+  /** Writes what is buffered; a failed write names the file and its package. */
+  drain(): Promise<void>;
+  /** Writes what is buffered and closes the open file (also when a write fails). */
+  close(): Promise<void>;
+  /** Closes the open file without writing what is buffered. */
+  abort(): Promise<void>;
+}
+
+/** How the job files of one loader file format are written and rewritten. */
 export interface JobFileFormat {
   /** The format, also the extension of its files. */
   readonly name: LoaderFileFormat;
   /**
-   * Whether a file names its columns in a header: its columns are then fixed when it is opened,
-   * every line has all of them, and a column new to the table starts the next file.
+   * A writer of the rows of `table` into files that `files` names and records; `evolver` places
+   * each value in its column.
    */
-  readonly hasHeader: boolean;
-  /** How column `name` is written where the format names it (header field, object key). */
-  label(name: string): string;
-  /** The text of one non-null `value` of a column of `dataType`; never `""`, which is NULL. */
-  encode(value: NormalizedValue, dataType: DataType | undefined): string;
-  /**
-   * The line of one row, without its newline: `fields[i]` is the encoded value of the column
-   * labelled `labels[i]` (`""` for NULL), `filled` the positions holding values.
-   */
-  line(labels: readonly string[], fields: readonly string[], filled: readonly number[]): string;
-  /** The header line of a file of the columns `labels`, newline included; `""` without one. */
-  header(labels: readonly string[]): string;
-  /**
-   * What a line written when the file had `missing` columns fewer gets at its end (empty fields
-   * of a header format).
-   */
-  padding(missing: number): string;
+  tableWriter(table: TableSchema, evolver: SchemaEvolver, files: JobFiles): TableJobWriter;
   /**
    * Rewrites the file of `job` in folder `dir` of `storage` with each column in `renamed` named
-   * as it maps to, and
-   * returns the job as it is then (normalize workers whose values of a column moved to a
-   * variant column when their schemas merged).
+   * as it maps to, and returns the job as it is then (normalize workers whose values of a column
+   * moved to a variant column when their schemas merged).
    */
   renameColumns(
     storage: WorkingStorage,
@@ -61,6 +80,8 @@ export interface JobFileFormat {
 export const JOB_FILE_FORMATS: Readonly<Record<LoaderFileFormat, JobFileFormat>> = {
   csv: CSV_FORMAT,
   jsonl: JSONL_FORMAT,
+  parquet: PARQUET_FORMAT,
+  insert_values: INSERT_VALUES_FORMAT,
 };
 
 /**
@@ -103,6 +124,49 @@ export function chooseLoaderFileFormat(
   if (supported !== undefined) return supported;
   throw new RangeError(
     `Destination "${destination.name}" does not load "${asked}" files; loaderFileFormat takes ${
+      supportedLoaderFileFormats.map((format) => `"${format}"`).join(", ")
+    }`,
+  );
+}
+
+/**
+ * The job file format of a table (`where` names it, e.g. `Table "items"`) whose `fileFormat` hint
+ * is `hint`, for `destination`: the hinted format when the destination loads it (`preferred`:
+ * the destination's preferred one), `fallback` without a hint. A format the destination does not
+ * load is a `RangeError` naming the table, the destination and the formats it takes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tableFileFormat } from "./job_file_format.ts";
+ * const destination = {
+ *   name: "files",
+ *   capabilities: {
+ *     preferredLoaderFileFormat: "jsonl" as const,
+ *     supportedLoaderFileFormats: ["jsonl", "csv"] as const,
+ *   },
+ * };
+ * assert.equal(tableFileFormat(destination, 'Table "t"', "csv", "jsonl"), "csv");
+ * assert.equal(tableFileFormat(destination, 'Table "t"', "preferred", "csv"), "jsonl");
+ * assert.equal(tableFileFormat(destination, 'Table "t"', undefined, "csv"), "csv");
+ * assert.throws(
+ *   () => tableFileFormat(destination, 'Table "t"', "parquet", "csv"),
+ *   /Table "t" asks for "parquet" files \(its fileFormat hint\), which destination "files" does not load; it takes "jsonl", "csv"/,
+ * );
+ * ```
+ */
+export function tableFileFormat(
+  destination: Parameters<typeof chooseLoaderFileFormat>[0],
+  where: string,
+  hint: FileFormatHint | undefined,
+  fallback: LoaderFileFormat,
+): LoaderFileFormat {
+  const { preferredLoaderFileFormat, supportedLoaderFileFormats } = destination.capabilities;
+  if (hint === undefined) return fallback;
+  if (hint === "preferred") return preferredLoaderFileFormat;
+  if (supportedLoaderFileFormats.includes(hint)) return hint;
+  throw new RangeError(
+    `${where} asks for "${hint}" files (its fileFormat hint), which destination "${destination.name}" does not load; it takes ${
       supportedLoaderFileFormats.map((format) => `"${format}"`).join(", ")
     }`,
   );

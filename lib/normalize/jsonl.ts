@@ -27,7 +27,7 @@ import { TextWriter } from "../load/write_all.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataType } from "../schema/schema.ts";
 import type { NormalizedValue } from "./inference.ts";
-import type { JobFileFormat } from "./job_file_format.ts";
+import { lineJobFormat } from "./_line_files.ts";
 import { BigIntValue, type BinaryValue, jsonText } from "./typed_json.ts";
 
 /**
@@ -79,16 +79,16 @@ function line(labels: readonly string[], fields: readonly string[], filled: read
 }
 
 /** JSONL job files. */
-export const JSONL_FORMAT: JobFileFormat = {
+export const JSONL_FORMAT = lineJobFormat({
   name: "jsonl",
-  hasHeader: false,
+  fixedColumns: false,
   label: key,
-  encode: encodeJsonlValue,
+  encode: (value, column) => encodeJsonlValue(value, column.dataType),
   line,
   header: () => "",
   padding: () => "",
   renameColumns: renameJsonlColumns,
-};
+});
 
 /** JSON.parse's reviver with the source text of primitives (ES2025, not in TypeScript's lib yet). */
 type Reviver = (key: string, value: unknown, context: { source?: string }) => unknown;

@@ -1,8 +1,8 @@
 /**
  * The normalize stage: reads an extracted package, turns its items into relational rows,
- * evolves the schema and writes a normalized package of job files in the loader file format the
- * destination takes (CSV or JSONL, see `job_file_format.ts`). Large packages are normalized by a
- * pool of workers whose schemas are merged afterwards.
+ * evolves the schema and writes a normalized package of job files in the loader file formats the
+ * destination takes (one per root table and its nested tables, see `job_file_format.ts`). Large
+ * packages are normalized by a pool of workers whose schemas are merged afterwards.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import { writeJsonFile } from "../load/package_store.ts";
 import { checkJobFile } from "../load/job_files.ts";
-import { bumpSchemaVersion, type StoredSchema } from "../schema/schema.ts";
+import { bumpSchemaVersion, type FileFormatHint, type StoredSchema } from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { mergeSchemas } from "../schema/merge.ts";
 import type { NamingConvention } from "./naming.ts";
@@ -36,10 +36,17 @@ export interface NormalizePackageOptions {
    */
   parallelMinBytes?: number;
   /**
-   * Format of the job files, one the destination loads (see `chooseLoaderFileFormat`).
+   * Format of the job files of tables without a format of their own, one the destination loads
+   * (see `chooseLoaderFileFormat`).
    * @default {"csv"}
    */
   loaderFileFormat?: LoaderFileFormat;
+  /**
+   * The format of root table `table` and its nested tables, given its `fileFormat` hint (see
+   * `tableFileFormat`); a table it fails for fails the package.
+   * @default {`loaderFileFormat` for every table}
+   */
+  tableFileFormat?: (table: string, hint: FileFormatHint | undefined) => LoaderFileFormat;
 }
 
 /** What normalizing one package produced. */
@@ -70,11 +77,13 @@ export async function normalizePackage(
   const dir = store.dir("extracted", loadId);
   const manifest = await store.readManifest(dir);
   const outDir = await store.create("normalizing", loadId);
-  const { naming, loaderFileFormat: format = "csv" } = options;
+  const { naming, loaderFileFormat: format = "csv", tableFileFormat } = options;
   const base = structuredClone(schema);
   const hinted = new SchemaEvolver(base, naming);
+  const tableFormats: Record<string, LoaderFileFormat> = {};
   for (const [table, hints] of Object.entries(manifest.tables)) {
     hinted.applyTableHints(table, hints);
+    tableFormats[table] = tableFileFormat?.(table, hints.fileFormat) ?? format;
   }
 
   const files: ExtractedFile[] = manifest.jobs.map((j) => ({
@@ -84,7 +93,7 @@ export async function normalizePackage(
   let bytes = 0;
   for (const [i, job] of manifest.jobs.entries()) {
     // a file cut after extract wrote it fails here, naming the package, file and line
-    bytes += await checkJobFile(storage, loadId, files[i].path, job.bytes);
+    bytes += await checkJobFile(storage, loadId, files[i].path, job);
   }
   // workers make the convention again by its name (a custom one normalizes here), and open the
   // working folder by its root (one in memory normalizes here)
@@ -101,6 +110,7 @@ export async function normalizePackage(
       loadId,
       outDir,
       format,
+      tableFormats,
     });
   } else {
     const normalizer = new FilesNormalizer({
@@ -111,6 +121,7 @@ export async function normalizePackage(
       outDir,
       prefix: "",
       format,
+      tableFormats,
     });
     try {
       for (const file of files) await normalizer.normalize(file);
@@ -132,9 +143,8 @@ export async function normalizePackage(
       const moved = renames[i].get(job.table);
       // the file names its columns: it is written again with the merged schema's names
       const renamed = moved !== undefined && job.columns?.some((c) => moved.has(c));
-      jobs.push(
-        renamed ? await JOB_FILE_FORMATS[format].renameColumns(storage, outDir, job, moved) : job,
-      );
+      const jobFormat = JOB_FILE_FORMATS[job.format ?? format];
+      jobs.push(renamed ? await jobFormat.renameColumns(storage, outDir, job, moved) : job);
     }
   }
   bumpSchemaVersion(evolved);

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ExpandedSchemaContract } from "./contract.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 
 /** Data types of columns, as dlt names them. */
 export type DataType =
@@ -30,6 +31,12 @@ export const DATA_TYPES: readonly DataType[] = [
   "binary",
   "json",
 ];
+
+/**
+ * The job file format a table asks for, as dlt's `file_format` hint: a loader file format, or
+ * `preferred` for the destination's preferred one.
+ */
+export type FileFormatHint = LoaderFileFormat | "preferred";
 
 /** How a table's rows are written: dlt's write dispositions. */
 export type WriteDisposition = "append" | "replace" | "merge" | "skip";
@@ -242,4 +249,6 @@ export interface TableHints {
   rowVersionColumn?: string;
   /** `delete-insert`: incoming rows need no deduplication. */
   deduplicated?: boolean;
+  /** The job file format of the table and its nested tables (none: the run's). */
+  fileFormat?: FileFormatHint;
 }

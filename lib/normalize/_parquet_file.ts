@@ -1,0 +1,232 @@
+/**
+ * Parquet files of the working folder, written and read with `parquet-wasm` one row group at a
+ * time: {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups
+ * of at most {@linkcode ROW_GROUP_ROWS} rows and {@linkcode ROW_GROUP_BYTES} bytes), and
+ * {@linkcode readRowGroups} yields a file's row groups as Arrow record batches.
+ *
+ * Record batches cross to `parquet-wasm` as Arrow IPC streams (apache-arrow and `parquet-wasm`
+ * each have their own memory). The writer is `parquet-wasm`'s `transformParquetStream`: batches
+ * go into a `ReadableStream` that it pulls from (one at a time: a batch is handed over only when
+ * it asks for the next one, so little waits in memory), and each row group comes out as a chunk
+ * written to the file as soon as it is encoded.
+ *
+ * @module
+ */
+import {
+  type RecordBatch,
+  RecordBatchStreamWriter,
+  type Table,
+  tableFromIPC,
+} from "../deps/apache_arrow.ts";
+import {
+  Compression,
+  ParquetFile,
+  type RecordBatch as WasmRecordBatch,
+  Table as WasmTable,
+  transformParquetStream,
+  WriterPropertiesBuilder,
+} from "../deps/parquet_wasm.ts";
+import { LoadPackageError } from "../errors.ts";
+import { PARQUET_MAGIC, writingJobFile } from "../load/job_files.ts";
+import { writeAll } from "../load/write_all.ts";
+import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
+
+/** Most rows of a row group. */
+export const ROW_GROUP_ROWS = 10_000;
+/** Most bytes of a row group (before compression). */
+export const ROW_GROUP_BYTES = 32 << 20;
+
+/** `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory. */
+export function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
+  const ipc = RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
+  const table = WasmTable.fromIPCStream(ipc);
+  try {
+    return table.recordBatch(0)!;
+  } finally {
+    table.free();
+  }
+}
+
+/** A writer of one Parquet file: record batches in, row groups out to the file. */
+export class ParquetFileWriter {
+  /** Bytes written to the file so far (row groups are written as they are encoded). */
+  written = 0;
+  #location: string;
+  #file: WritableFile;
+  #input!: ReadableStreamDefaultController<WasmRecordBatch>;
+  /** Resolves when the encoder asks for the next batch. */
+  #wanted = Promise.withResolvers<void>();
+  /** Rejects when writing the file failed. */
+  #failed = Promise.withResolvers<never>();
+  #failure: unknown;
+  #pump: Promise<void> | undefined;
+  #aborted = false;
+  /** The last bytes written, to check that the file ends with the footer's magic bytes. */
+  #tail = new Uint8Array(0);
+
+  private constructor(location: string, file: WritableFile) {
+    this.#location = location;
+    this.#file = file;
+    this.#failed.promise.catch(() => {});
+  }
+
+  /**
+   * Starts Parquet file `file` (at `location`, for messages) with the schema of `first`, its
+   * first batch. A failed write (a full disk) is a `LoadPackageError` naming the file and its
+   * package.
+   */
+  static async open(
+    file: WritableFile,
+    location: string,
+    first: WasmRecordBatch,
+  ): Promise<ParquetFileWriter> {
+    const writer = new ParquetFileWriter(location, file);
+    const input = new ReadableStream<WasmRecordBatch>({
+      start: (controller) => {
+        writer.#input = controller;
+      },
+      pull: () => writer.#wanted.resolve(),
+    }, { highWaterMark: 0 });
+    // the encoder reads the first batch before it returns its output
+    writer.#input.enqueue(first);
+    const properties = new WriterPropertiesBuilder()
+      .setCompression(Compression.ZSTD)
+      .setMaxRowGroupSize(ROW_GROUP_ROWS)
+      .setMaxRowGroupBytes(ROW_GROUP_BYTES)
+      .build();
+    let output: ReadableStream<Uint8Array>;
+    try {
+      output = await transformParquetStream(input, properties);
+    } catch (error) {
+      await file.close();
+      throw writer.#error("cannot be written", error);
+    }
+    writer.#pump = writer.#run(output);
+    return writer;
+  }
+
+  /** Writes each row group the encoder emits to the file. */
+  async #run(output: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      await writingJobFile(this.#location, async () => {
+        for await (const chunk of output) {
+          if (this.#aborted) break;
+          this.written += await writeAll(this.#file, chunk);
+          this.#keepTail(chunk);
+        }
+      });
+    } catch (error) {
+      this.#failure = error;
+      this.#failed.reject(error);
+    }
+  }
+
+  #keepTail(chunk: Uint8Array): void {
+    const tail = new Uint8Array(Math.min(4, this.#tail.length + chunk.length));
+    const fromChunk = Math.min(tail.length, chunk.length);
+    tail.set(this.#tail.subarray(this.#tail.length - (tail.length - fromChunk)));
+    tail.set(chunk.subarray(chunk.length - fromChunk), tail.length - fromChunk);
+    this.#tail = tail;
+  }
+
+  /** Hands `batch` (of the file's schema) to the encoder once it is ready for it. */
+  async write(batch: WasmRecordBatch): Promise<void> {
+    await Promise.race([this.#wanted.promise, this.#failed.promise]);
+    this.#wanted = Promise.withResolvers();
+    this.#input.enqueue(batch);
+  }
+
+  /**
+   * Ends the file: the encoder writes the last row group and the footer. Returns the file's size;
+   * a file that does not end with the footer is a `LoadPackageError` naming it.
+   */
+  async close(): Promise<number> {
+    try {
+      this.#input.close();
+      await this.#pump;
+      if (this.#failure !== undefined) throw this.#failure;
+    } finally {
+      await this.#file.close();
+    }
+    if (this.#tail.length < 4 || !this.#tail.every((byte, i) => byte === PARQUET_MAGIC[i])) {
+      throw this.#error("was left without its footer by the Parquet encoder", undefined);
+    }
+    return this.written;
+  }
+
+  /** Stops writing and closes the file (normalize failed; the file is discarded). */
+  async abort(): Promise<void> {
+    this.#aborted = true;
+    try {
+      this.#input.close();
+    } catch {
+      // closed already: a close that failed
+    }
+    await this.#pump;
+    await this.#file.close();
+  }
+
+  #error(what: string, cause: unknown): LoadPackageError {
+    const reason = cause instanceof Error ? `: ${cause.message}` : "";
+    return new LoadPackageError(`Parquet job file "${this.#location}" ${what}${reason}`, { cause });
+  }
+}
+
+/**
+ * The Parquet file of `bytes` (at `location`, for messages), opened for reading; one that is not
+ * a whole Parquet file (cut, or damaged) is a `LoadPackageError` naming it.
+ */
+export async function openParquet(bytes: Blob, location: string): Promise<ParquetFile> {
+  try {
+    return await ParquetFile.fromFile(bytes);
+  } catch (error) {
+    throw new LoadPackageError(
+      `Parquet job file "${location}" cannot be read: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/** The message of an error `parquet-wasm` threw (some are plain strings). */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** File `path` of `storage` as a `Blob`, read into memory. */
+export async function readBlob(storage: WorkingStorage, path: string): Promise<Blob> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  // each chunk is valid until the next is read: copied
+  for await (const chunk of storage.readChunks(path, { chunkBytes: 8 << 20 })) {
+    parts.push(chunk.slice());
+  }
+  return new Blob(parts);
+}
+
+/**
+ * The row groups of Parquet file `path` of `storage`, one Arrow table each. A file or row group
+ * that cannot be read is a `LoadPackageError` naming the file (and the row group).
+ */
+export async function* readRowGroups(
+  storage: WorkingStorage,
+  path: string,
+): AsyncGenerator<Table> {
+  const location = storage.locate(path);
+  const file = await openParquet(await readBlob(storage, path), location);
+  try {
+    const groups = file.metadata().numRowGroups();
+    for (let i = 0; i < groups; i++) {
+      let table: Table;
+      try {
+        table = tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream());
+      } catch (error) {
+        throw new LoadPackageError(
+          `Parquet job file "${location}": row group ${i} cannot be read: ${messageOf(error)}`,
+          { cause: error },
+        );
+      }
+      yield table;
+    }
+  } finally {
+    file.free();
+  }
+}

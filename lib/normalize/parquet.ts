@@ -1,0 +1,251 @@
+/**
+ * Parquet job files: typed columns that follow the table's schema, written with `parquet-wasm`
+ * (ZSTD, row groups of at most 10,000 rows and 32 MiB), so DuckDB's `read_parquet`, pyarrow and
+ * any Parquet reader take them as they are.
+ *
+ * | column type | Parquet (Arrow) type                                                      |
+ * | ----------- | ------------------------------------------------------------------------- |
+ * | text        | string (utf8)                                                             |
+ * | bigint      | int64; int8, int16 or int32 for a precision of at most 8, 16 or 32 bits   |
+ * | double      | double                                                                    |
+ * | bool        | boolean                                                                   |
+ * | timestamp   | timestamp in microseconds, adjusted to UTC (DuckDB: TIMESTAMP WITH TIME ZONE); without time zone for `timezone: false`; seconds, milliseconds or nanoseconds by precision |
+ * | date        | date (days)                                                               |
+ * | decimal     | decimal of the column's precision and scale (dlt's default 38, 9)         |
+ * | binary      | binary                                                                    |
+ * | json        | string of the JSON text                                                   |
+ *
+ * A file has one schema: its columns are those the table had when it was opened, and a column
+ * new to the table starts the next file, as with CSV. A table's rows are buffered as typed
+ * columns and handed to the encoder a batch at a time; a file is closed at 64 MiB.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  Field,
+  makeData,
+  RecordBatch,
+  type RecordBatch as ArrowRecordBatch,
+  Schema,
+  Struct,
+} from "../deps/apache_arrow.ts";
+import { NormalizeError } from "../errors.ts";
+import { replaceJobFile, writingJobFile } from "../load/job_files.ts";
+import type { PackageJob } from "../load/package_store.ts";
+import type { SchemaEvolver } from "../schema/evolution.ts";
+import type { TableSchema } from "../schema/schema.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
+import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.ts";
+import type { FlatRow } from "./relational.ts";
+import { type ColumnBuilder, columnBuilder, UnfitValue } from "./_arrow_columns.ts";
+import {
+  openParquet,
+  ParquetFileWriter,
+  readRowGroups,
+  ROW_GROUP_ROWS,
+  toWasmBatch,
+} from "./_parquet_file.ts";
+import { TableColumns } from "./_table_columns.ts";
+
+/** Bytes of a table's buffered rows from which a drain hands them to the encoder. */
+const BATCH_BYTES = 1 << 20;
+/** Size at which a table's file is closed and the next one started. */
+const ROTATE_BYTES = 64 << 20;
+
+/** The file a table is being written to. */
+interface TableFile {
+  name: string;
+  writer: ParquetFileWriter;
+  /** Columns the file has: the table's when it was opened. */
+  columns: number;
+  rows: number;
+}
+
+/** Buffers the rows of one table as typed columns and writes them into Parquet files. */
+class ParquetTableWriter implements TableJobWriter {
+  #evolver: SchemaEvolver;
+  #files: JobFiles;
+  #columns: TableColumns;
+  #builders: ColumnBuilder[] = [];
+  /** Rows buffered. */
+  #rows = 0;
+  /** About the bytes buffered. */
+  #bytes = 0;
+  #file: TableFile | undefined;
+  #isFilled = (at: number) => this.#builders[at].has(this.#rows);
+
+  constructor(table: TableSchema, evolver: SchemaEvolver, files: JobFiles) {
+    this.#evolver = evolver;
+    this.#files = files;
+    this.#columns = new TableColumns(table);
+  }
+
+  add(row: FlatRow): number {
+    const columns = this.#columns;
+    const { table, index } = columns;
+    const evolver = this.#evolver;
+    const builders = this.#builders;
+    const at = this.#rows;
+    let bytes = 0;
+    for (const key in row) {
+      const column = evolver.place(table, key, row[key]);
+      // a value the schema contract discards
+      if (column === undefined) continue;
+      let position = index.get(column.name);
+      if (position === undefined) {
+        position = columns.add(column);
+        builders.push(columnBuilder(column));
+      }
+      try {
+        bytes += builders[position].set(at, evolver.value!);
+      } catch (error) {
+        if (!(error instanceof UnfitValue)) throw error;
+        throw new NormalizeError(table.name, column.name, error.message);
+      }
+    }
+    columns.checkRequired(this.#isFilled);
+    this.#rows++;
+    this.#bytes += bytes;
+    return bytes;
+  }
+
+  /** Hands the buffered rows to the encoder once they are a batch worth it (1 MiB). */
+  async drain(): Promise<void> {
+    if (this.#bytes >= BATCH_BYTES || this.#rows >= ROW_GROUP_ROWS) await this.#flush();
+  }
+
+  /** Hands the buffered rows to the encoder as one batch, in a file that has all their columns. */
+  async #flush(): Promise<void> {
+    const rows = this.#rows;
+    if (rows === 0) return;
+    const width = this.#builders.length;
+    if (this.#file !== undefined && this.#file.columns < width) await this.#closeFile();
+    const batch = toWasmBatch(this.#batch(rows));
+    this.#rows = 0;
+    this.#bytes = 0;
+    let file = this.#file;
+    if (file === undefined) {
+      const { storage, dir } = this.#files;
+      const name = this.#files.newFile(this.#columns.table.name, "parquet");
+      const path = join(dir, name);
+      const location = storage.locate(path);
+      const target = await writingJobFile(location, () => storage.create(path));
+      const writer = await ParquetFileWriter.open(target, location, batch);
+      file = this.#file = { name, writer, columns: width, rows: 0 };
+    } else {
+      await file.writer.write(batch);
+    }
+    file.rows += rows;
+    if (file.writer.written >= ROTATE_BYTES) await this.#closeFile();
+  }
+
+  /** The buffered rows as an Arrow record batch (valid until the builders are used again). */
+  #batch(rows: number): ArrowRecordBatch {
+    const { names } = this.#columns;
+    const fields = this.#builders.map((builder, i) => new Field(names[i], builder.type, true));
+    const children = this.#builders.map((builder) => builder.finish(rows));
+    const data = makeData({ type: new Struct(fields), length: rows, nullCount: 0, children });
+    return new RecordBatch(new Schema(fields), data);
+  }
+
+  async #closeFile(): Promise<void> {
+    const file = this.#file!;
+    this.#file = undefined;
+    const bytes = await file.writer.close();
+    this.#files.closed({
+      file: file.name,
+      table: this.#columns.table.name,
+      format: "parquet",
+      rows: file.rows,
+      columns: this.#columns.names.slice(0, file.columns),
+      longestLine: 0,
+      bytes,
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#flush();
+    } finally {
+      if (this.#file !== undefined) await this.#closeFile();
+    }
+  }
+
+  async abort(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    await file?.writer.abort();
+  }
+}
+
+/**
+ * The Parquet job `job` in folder `dir` of `storage` written again with the columns `renamed`
+ * maps renamed, row group by row group (values as they were).
+ */
+async function renameParquetColumns(
+  storage: WorkingStorage,
+  dir: string,
+  job: PackageJob,
+  renamed: ReadonlyMap<string, string>,
+): Promise<PackageJob> {
+  const path = join(dir, job.file);
+  const location = storage.locate(path);
+  const groups = readRowGroups(storage, path);
+  const bytes = await replaceJobFile(storage, path, async (replacement) => {
+    // `replaceJobFile` closes the file it gives
+    const target = {
+      write: (bytes: Uint8Array) => replacement.write(bytes),
+      close: async () => {},
+    };
+    let writer: ParquetFileWriter | undefined;
+    try {
+      for await (const group of groups) {
+        const schema = new Schema(
+          group.schema.fields.map((field) =>
+            new Field(renamed.get(field.name) ?? field.name, field.type, field.nullable)
+          ),
+        );
+        for (const { data } of group.batches) {
+          const batch = toWasmBatch(new RecordBatch(schema, data));
+          if (writer === undefined) writer = await ParquetFileWriter.open(target, location, batch);
+          else await writer.write(batch);
+        }
+      }
+    } catch (error) {
+      await writer?.abort();
+      throw error;
+    }
+    if (writer === undefined) throw new RangeError(`Parquet job file "${location}" has no rows`);
+    return await writer.close();
+  });
+  const columns = job.columns?.map((name) => renamed.get(name) ?? name);
+  return { ...job, columns, bytes };
+}
+
+/**
+ * The rows of the Parquet file `file` (at `location`, for messages), as its footer records them.
+ * A file that is not a whole Parquet file (cut, or damaged) is a `LoadPackageError` naming it.
+ *
+ * @example
+ * ```ts ignore
+ * import { openAsBlob } from "node:fs";
+ * const rows = await parquetRowCount(await openAsBlob(path), path);
+ * ```
+ */
+export async function parquetRowCount(file: Blob, location: string): Promise<number> {
+  const parquet = await openParquet(file, location);
+  try {
+    return parquet.metadata().fileMetadata().numRows();
+  } finally {
+    parquet.free();
+  }
+}
+
+/** Parquet job files. */
+export const PARQUET_FORMAT: JobFileFormat = {
+  name: "parquet",
+  tableWriter: (table: TableSchema, evolver: SchemaEvolver, files: JobFiles) =>
+    new ParquetTableWriter(table, evolver, files),
+  renameColumns: renameParquetColumns,
+};
