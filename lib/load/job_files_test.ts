@@ -49,6 +49,36 @@ Deno.test("checkJobFile passes whole files and names package, file and line of c
   }
 });
 
+Deno.test("checkJobFile passes a whole Parquet file and names a cut or damaged one", async () => {
+  const dir = await Deno.makeTempDir();
+  const storage = new DenoStorage(dir);
+  try {
+    const path = join(dir, "items.1.parquet");
+    const whole = new Uint8Array([...new TextEncoder().encode("PAR1"), 1, 2, 3, 4, 0, 0, 0, 0]);
+    whole.set(new TextEncoder().encode("PAR1"), whole.length - 4);
+    await Deno.writeFile(path, whole);
+    const job = { bytes: whole.length, format: "parquet" as const };
+    assert.equal(await checkJobFile(storage, "1.5", "items.1.parquet", job), whole.length);
+    await Deno.writeFile(path, whole.subarray(0, 9));
+    await assert.rejects(
+      checkJobFile(storage, "1.5", "items.1.parquet", job),
+      (e: unknown) =>
+        e instanceof LoadPackageError &&
+        e.message === `Load package "1.5": job file "${path}" is cut (9 of 12 bytes)`,
+    );
+    await Deno.writeFile(path, whole.map((byte, i) => i === 11 ? 0 : byte));
+    await assert.rejects(
+      checkJobFile(storage, "1.5", "items.1.parquet", job),
+      (e: unknown) =>
+        e instanceof LoadPackageError &&
+        e.message ===
+          `Load package "1.5": job file "${path}" is not a whole Parquet file (it does not end with "PAR1")`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a failed job file write names the file and its package, the OS error its cause", async () => {
   const full = Object.assign(new Error("No space left on device (os error 28)"), {
     code: "ENOSPC",

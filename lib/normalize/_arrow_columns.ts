@@ -173,7 +173,7 @@ function grown<A extends Int32Array | Uint32Array | Uint8Array | Float64Array>(
 abstract class Builder implements ColumnBuilder {
   readonly type: ArrowType;
   /** One bit per row: set when the row has a value. */
-  #validity = new Uint8Array(128);
+  #validity = new Uint8Array(16);
   /** Rows with a value. */
   #count = 0;
   /** One more than the last row set. */
@@ -235,17 +235,25 @@ abstract class Builder implements ColumnBuilder {
 
 /** Strings (or bytes) in one buffer, with offsets. */
 abstract class VariableBuilder extends Builder {
-  protected bytes = new Uint8Array(1 << 16);
-  #offsets = new Int32Array(1024);
-  /** Bytes used. */
+  protected bytes = new Uint8Array(1024);
+  #offsets = new Int32Array(128);
+  /** Bytes the rows take. */
   protected used = 0;
 
-  /** Room for `more` bytes; the offsets of the rows before `row` (NULLs take none). */
-  protected prepare(row: number, more: number): void {
-    if (this.used + more > this.bytes.length) {
-      this.bytes = grown(this.bytes, this.used + more, this.used);
-    }
+  /** Room for `total` bytes. */
+  protected room(total: number): void {
+    if (total > this.bytes.length) this.bytes = grown(this.bytes, total, this.used);
+  }
+
+  /** Adds row `row`, of `length` bytes (the rows before it not set are NULLs); returns its start. */
+  protected begin(row: number, length: number): number {
     this.#fillOffsets(row);
+    const start = this.used;
+    this.used += length;
+    if (this.used > 0x7fffffff) throw new UnfitValue("a batch of more than 2 GiB of text");
+    this.#offsets[row + 1] = this.used;
+    this.mark(row);
+    return start;
   }
 
   /** The offsets of the rows before `row` not set (NULLs), ending where the data ends now. */
@@ -258,16 +266,13 @@ abstract class VariableBuilder extends Builder {
     for (let i = this.end + 1; i <= row; i++) offsets[i] = at;
   }
 
-  /** Ends row `row` at the data's end. */
-  protected close(row: number): void {
-    if (this.used > 0x7fffffff) throw new UnfitValue("a batch of more than 2 GiB of text");
-    this.#offsets[row + 1] = this.used;
-    this.mark(row);
-  }
+  /** Writes the rows' bytes, when they were not written as they came. */
+  protected fill(): void {}
 
   protected build(rows: number): Data {
     // the rows after the last one set are NULLs, ending where the data ends
     this.#fillOffsets(rows);
+    this.fill();
     const data = this.data(rows, {
       valueOffsets: this.#offsets.subarray(0, rows + 1),
       data: this.bytes.subarray(0, this.used),
@@ -277,10 +282,35 @@ abstract class VariableBuilder extends Builder {
   }
 }
 
-/** UTF-8 text: text as is, json as its JSON text. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Bytes of `text` in UTF-8 (a lone surrogate as U+FFFD, as `TextEncoder` writes it). */
+function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (
+      code >= 0xd800 && code <= 0xdbff && i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * UTF-8 text: text as is, json as its JSON text. The texts of a batch are encoded in one go when
+ * it is built (one `encodeInto` per value would cost more than the rest of the column).
+ */
 class Utf8Builder extends VariableBuilder {
   #encoder = new TextEncoder();
   #text: (value: NormalizedValue) => string;
+  #texts: string[] = [];
 
   constructor(type: ArrowType, text: (value: NormalizedValue) => string) {
     super(type);
@@ -289,12 +319,21 @@ class Utf8Builder extends VariableBuilder {
 
   set(row: number, value: NormalizedValue): number {
     const text = this.#text(value);
-    // UTF-8 takes at most three bytes per UTF-16 unit
-    this.prepare(row, text.length * 3);
-    const { written } = this.#encoder.encodeInto(text, this.bytes.subarray(this.used));
-    this.used += written;
-    this.close(row);
-    return written + 4;
+    const length = utf8Length(text);
+    this.begin(row, length);
+    this.#texts.push(text);
+    return length + 4;
+  }
+
+  protected override fill(): void {
+    this.room(this.used);
+    const texts = this.#texts;
+    this.#texts = [];
+    const { written } = this.#encoder.encodeInto(texts.join(""), this.bytes);
+    if (written === this.used) return;
+    // a lone surrogate at the end of one text paired with one at the start of the next
+    let at = 0;
+    for (const text of texts) at += this.#encoder.encodeInto(text, this.bytes.subarray(at)).written;
   }
 }
 
@@ -302,17 +341,15 @@ class Utf8Builder extends VariableBuilder {
 class BinaryBuilder extends VariableBuilder {
   set(row: number, value: NormalizedValue): number {
     const bytes = Uint8Array.fromBase64((value as BinaryValue).base64);
-    this.prepare(row, bytes.length);
-    this.bytes.set(bytes, this.used);
-    this.used += bytes.length;
-    this.close(row);
+    this.room(this.used + bytes.length);
+    this.bytes.set(bytes, this.begin(row, bytes.length));
     return bytes.length + 4;
   }
 }
 
 /** 64-bit integers (timestamps too), kept as two 32-bit words each. */
 abstract class Int64Words extends Builder {
-  protected words = new Int32Array(2048);
+  protected words = new Int32Array(256);
 
   /** Stores the safe integer `n` at row `row`. */
   protected setNumber(row: number, n: number): void {
@@ -368,10 +405,10 @@ class SmallIntBuilder extends Builder {
     super(type);
     const bits = (type as Int8 | Int16 | Int32).bitWidth;
     this.#values = bits === 8
-      ? new Int8Array(1024)
+      ? new Int8Array(128)
       : bits === 16
-      ? new Int16Array(1024)
-      : new Int32Array(1024);
+      ? new Int16Array(128)
+      : new Int32Array(128);
     this.#max = 2 ** (bits - 1) - 1;
     this.#min = -(2 ** (bits - 1));
   }
@@ -409,7 +446,7 @@ class SmallIntBuilder extends Builder {
 
 /** Doubles. */
 class Float64Builder extends Builder {
-  #values = new Float64Array(1024);
+  #values = new Float64Array(128);
 
   set(row: number, value: NormalizedValue): number {
     if (row >= this.#values.length) this.#values = grown(this.#values, row + 1, this.end);
@@ -426,7 +463,7 @@ class Float64Builder extends Builder {
 
 /** Booleans, one bit each. */
 class BoolBuilder extends Builder {
-  #bits = new Uint8Array(128);
+  #bits = new Uint8Array(16);
 
   set(row: number, value: NormalizedValue): number {
     const byte = row >> 3;
@@ -472,7 +509,7 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Dates, as days since 1970-01-01. */
 class DateBuilder extends Builder {
-  #days = new Int32Array(1024);
+  #days = new Int32Array(128);
 
   set(row: number, value: NormalizedValue): number {
     const text = value as string;
@@ -575,7 +612,7 @@ class DecimalBuilder extends Builder {
   constructor(type: Decimal) {
     super(type);
     this.#width = type.bitWidth / 32;
-    this.#words = new Uint32Array(256 * this.#width);
+    this.#words = new Uint32Array(128 * this.#width);
     this.#precision = type.precision;
     this.#scale = type.scale;
   }

@@ -4,8 +4,9 @@
  * row (`_line_files.ts`), Parquet in typed columns (`parquet.ts`).
  *
  * Rows are buffered (about 1 MiB for all tables together) and then written in one go per table,
- * each table's writer deciding what to write then (a Parquet table waits until it has a batch
- * worth encoding).
+ * each table's writer deciding what to write then: a Parquet table waits until it has a batch
+ * worth encoding, while all tables together keep at most 64 MiB (the largest are written
+ * first).
  *
  * @module
  */
@@ -20,6 +21,8 @@ import type { WorkingStorage } from "../storage/storage.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
+/** Most bytes the tables' writers may keep buffered after a drain, all together. */
+const HELD_BYTES = 64 << 20;
 
 /** Options of {@linkcode JobWriter}. */
 export interface JobWriterOptions {
@@ -33,6 +36,12 @@ export interface JobWriterOptions {
   format: JobFileFormat;
   /** Formats by root table: a root table's nested tables are written in its format. */
   tableFormats?: Readonly<Record<string, JobFileFormat>>;
+  /**
+   * Size at which a table's file is closed and its next rows start the next one (dlt's
+   * `file_max_bytes`).
+   * @default {64 MiB}
+   */
+  fileMaxBytes?: number;
 }
 
 /** Encodes rows into job files and streams them into one file per table. */
@@ -53,12 +62,13 @@ export class JobWriter {
     this.#evolver = evolver;
     this.#format = options.format;
     this.#tableFormats = options.tableFormats ?? {};
-    const { storage, dir, prefix } = options;
+    const { storage, dir, prefix, fileMaxBytes = 64 << 20 } = options;
     let fileSeq = 0;
     this.#files = {
       storage,
       dir,
       text: new TextWriter(),
+      fileMaxBytes,
       newFile: (table, extension) => jobFileName(table, `${prefix}${++fileSeq}`, extension),
       closed: (job) => this.jobs.push(job),
     };
@@ -86,7 +96,19 @@ export class JobWriter {
 
   /** Writes what is buffered. A failed write names the file and its package. */
   async drain(): Promise<void> {
-    for (const writer of this.#tables.values()) await writer.drain();
+    let held = 0;
+    for (const writer of this.#tables.values()) {
+      await writer.drain();
+      held += writer.held;
+    }
+    if (held > HELD_BYTES) {
+      const largest = [...this.#tables.values()].sort((a, b) => b.held - a.held);
+      for (const writer of largest) {
+        if (held <= HELD_BYTES / 2) break;
+        held -= writer.held;
+        await writer.flush();
+      }
+    }
     this.#pendingBytes = 0;
   }
 

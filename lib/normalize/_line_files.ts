@@ -3,8 +3,8 @@
  * {@linkcode LineFormat} says how a row becomes a line, and {@linkcode lineJobFormat} makes it a
  * job file format whose table writer buffers the lines and writes them in one go per table.
  *
- * Columns keep the order in which they first appeared in the package. A file is closed at 64 MiB
- * and the table's next lines start the next one.
+ * Columns keep the order in which they first appeared in the package. A file is closed once it
+ * has `fileMaxBytes` (64 MiB) and the table's next lines start the next one.
  *
  * A format with fixed columns (CSV's header, INSERT VALUES' column list) fixes a file's columns
  * when the file is opened: every line then has each of them, padded with empty fields. A column
@@ -24,9 +24,6 @@ import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.
 import { writingJobFile } from "../load/job_files.ts";
 import type { WritableFile } from "../storage/storage.ts";
 import { TableColumns } from "./_table_columns.ts";
-
-/** Size at which a table's file is closed and the next one started. */
-const ROTATE_BYTES = 64 << 20;
 
 /** Lines that may be longer than this many bytes are measured exactly; shorter ones estimated. */
 const EXACT_LINE_BYTES = 1 << 20;
@@ -158,11 +155,18 @@ class LineTableWriter implements TableJobWriter {
     return line.length + 1;
   }
 
+  /** Lines are written at every drain: none are held. */
+  readonly held = 0;
+
+  drain(): Promise<void> {
+    return this.flush();
+  }
+
   /**
    * Writes the buffered lines; closes the file when it reached its size limit, or when it lacks
    * a column that buffered lines have (fixed columns).
    */
-  async drain(): Promise<void> {
+  async flush(): Promise<void> {
     if (this.#pendingRows === 0) return;
     const format = this.#format;
     const width = this.#labels.length;
@@ -199,7 +203,7 @@ class LineTableWriter implements TableJobWriter {
       target.file ??= await storage.create(path);
       return await this.#files.text.write(target.file, text);
     });
-    if (file.written >= ROTATE_BYTES) await this.#close();
+    if (file.written >= this.#files.fileMaxBytes) await this.#close();
   }
 
   async #close(): Promise<void> {
@@ -220,7 +224,7 @@ class LineTableWriter implements TableJobWriter {
 
   async close(): Promise<void> {
     try {
-      await this.drain();
+      await this.flush();
     } finally {
       if (this.#file !== undefined) await this.#close();
     }

@@ -27,6 +27,8 @@ export interface JobFiles {
   readonly dir: string;
   /** Encodes texts into files through one buffer, for all tables. */
   readonly text: TextWriter;
+  /** Size at which a table's file is closed and its next rows start the next one. */
+  readonly fileMaxBytes: number;
   /** The name of a new job file of `table` with `extension` (`<table>.<id>.<extension>`). */
   newFile(table: string, extension: string): string;
   /** Records the job of a file that was closed. */
@@ -36,8 +38,9 @@ export interface JobFiles {
 /**
  * Writes the rows of one table into job files of one format, opening, rotating and closing its
  * files. Call order: {@linkcode TableJobWriter.add} per row, {@linkcode TableJobWriter.drain}
- * when the job writer has buffered enough, then {@linkcode TableJobWriter.close} once (or
- * {@linkcode TableJobWriter.abort} when normalize failed).
+ * (or {@linkcode TableJobWriter.flush}) when the job writer has buffered enough, then
+ * {@linkcode TableJobWriter.close} once (or {@linkcode TableJobWriter.abort} when normalize
+ * failed).
  */
 export interface TableJobWriter {
   /**
@@ -46,8 +49,15 @@ export interface TableJobWriter {
    * format cannot hold in its column, is a `NormalizeError` naming the table and the column.
    */
   add(row: FlatRow): number;
-  /** Writes what is buffered; a failed write names the file and its package. */
+  /**
+   * Writes what is buffered, or keeps it until there is more ({@linkcode TableJobWriter.held}
+   * says how much it keeps). A failed write names the file and its package.
+   */
   drain(): Promise<void>;
+  /** Writes all that is buffered. */
+  flush(): Promise<void>;
+  /** About the bytes the last drain kept buffered (a columnar writer waits for a full batch). */
+  readonly held: number;
   /** Writes what is buffered and closes the open file (also when a write fails). */
   close(): Promise<void>;
   /** Closes the open file without writing what is buffered. */

@@ -17,7 +17,8 @@
  *
  * A file has one schema: its columns are those the table had when it was opened, and a column
  * new to the table starts the next file, as with CSV. A table's rows are buffered as typed
- * columns and handed to the encoder a batch at a time; a file is closed at 64 MiB.
+ * columns and handed to the encoder a batch at a time; a file is closed once its rows took
+ * `fileMaxBytes` (64 MiB) before compression.
  *
  * @module
  */
@@ -48,10 +49,11 @@ import {
 } from "./_parquet_file.ts";
 import { TableColumns } from "./_table_columns.ts";
 
-/** Bytes of a table's buffered rows from which a drain hands them to the encoder. */
-const BATCH_BYTES = 1 << 20;
-/** Size at which a table's file is closed and the next one started. */
-const ROTATE_BYTES = 64 << 20;
+/**
+ * Bytes of a table's buffered rows from which a drain hands them to the encoder: batches of
+ * hundreds of columns cost per column, so they are not small.
+ */
+const BATCH_BYTES = 8 << 20;
 
 /** The file a table is being written to. */
 interface TableFile {
@@ -60,6 +62,8 @@ interface TableFile {
   /** Columns the file has: the table's when it was opened. */
   columns: number;
   rows: number;
+  /** About the bytes of the rows handed to the encoder (before compression). */
+  bytes: number;
 }
 
 /** Buffers the rows of one table as typed columns and writes them into Parquet files. */
@@ -110,18 +114,23 @@ class ParquetTableWriter implements TableJobWriter {
     return bytes;
   }
 
-  /** Hands the buffered rows to the encoder once they are a batch worth it (1 MiB). */
+  get held(): number {
+    return this.#bytes;
+  }
+
+  /** Hands the buffered rows to the encoder once they are a batch worth it (8 MiB). */
   async drain(): Promise<void> {
-    if (this.#bytes >= BATCH_BYTES || this.#rows >= ROW_GROUP_ROWS) await this.#flush();
+    if (this.#bytes >= BATCH_BYTES || this.#rows >= ROW_GROUP_ROWS) await this.flush();
   }
 
   /** Hands the buffered rows to the encoder as one batch, in a file that has all their columns. */
-  async #flush(): Promise<void> {
+  async flush(): Promise<void> {
     const rows = this.#rows;
     if (rows === 0) return;
     const width = this.#builders.length;
     if (this.#file !== undefined && this.#file.columns < width) await this.#closeFile();
     const batch = toWasmBatch(this.#batch(rows));
+    const bytes = this.#bytes;
     this.#rows = 0;
     this.#bytes = 0;
     let file = this.#file;
@@ -132,12 +141,15 @@ class ParquetTableWriter implements TableJobWriter {
       const location = storage.locate(path);
       const target = await writingJobFile(location, () => storage.create(path));
       const writer = await ParquetFileWriter.open(target, location, batch);
-      file = this.#file = { name, writer, columns: width, rows: 0 };
+      file = this.#file = { name, writer, columns: width, rows: 0, bytes: 0 };
     } else {
       await file.writer.write(batch);
     }
     file.rows += rows;
-    if (file.writer.written >= ROTATE_BYTES) await this.#closeFile();
+    file.bytes += bytes;
+    // by the bytes handed over, which are known now (the encoder writes compressed row groups
+    // later): a file's rows fit in memory whole, for whoever reads them
+    if (file.bytes >= this.#files.fileMaxBytes) await this.#closeFile();
   }
 
   /** The buffered rows as an Arrow record batch (valid until the builders are used again). */
@@ -166,7 +178,7 @@ class ParquetTableWriter implements TableJobWriter {
 
   async close(): Promise<void> {
     try {
-      await this.#flush();
+      await this.flush();
     } finally {
       if (this.#file !== undefined) await this.#closeFile();
     }
