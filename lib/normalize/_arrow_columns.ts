@@ -282,7 +282,7 @@ abstract class VariableBuilder extends Builder {
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Bytes of `text` in UTF-8 (a lone surrogate as U+FFFD, as `TextEncoder` writes it). */
 function utf8Length(text: string): number {
