@@ -132,7 +132,20 @@ export async function normalizePackage(
     }
   }
 
-  const { schema: evolved, renames } = mergeSchemas(base, results.map((r) => r.schema), naming);
+  const schemas = results.map((r) => r.schema);
+  const formatOf = (table: string): LoaderFileFormat => {
+    // a nested table is written in its root table's format
+    let name = table;
+    let parent: string | undefined = table;
+    while (parent !== undefined) {
+      name = parent;
+      parent = schemas.find((s) => s.tables[name] !== undefined)?.tables[name].parent;
+    }
+    return tableFormats[name] ?? format;
+  };
+  const { schema: evolved, renames } = mergeSchemas(base, schemas, naming, {
+    typedFiles: (table) => formatOf(table) === "parquet",
+  });
   const rowCounts: Record<string, number> = {};
   const jobs: PackageJob[] = [];
   for (const [i, result] of results.entries()) {

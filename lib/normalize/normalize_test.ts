@@ -5,11 +5,15 @@ import { newSchema } from "../schema/schema.ts";
 import { snakeCaseNaming } from "./naming.ts";
 import { normalizePackage } from "./normalize.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
+import { nativeQuery } from "../../tests/_native_duckdb.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_normalize_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
 
-async function extractedPackage(files: Record<string, unknown[]>) {
+async function extractedPackage(
+  files: Record<string, unknown[]>,
+  tableOf = (_file: string) => "things",
+) {
   const store = new PackageStore(new DenoStorage(await Deno.makeTempDir({ dir: TEMP_ROOT })));
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
@@ -19,13 +23,16 @@ async function extractedPackage(files: Record<string, unknown[]>) {
       store.storage.locate(join(dir, file)),
       items.map((i) => JSON.stringify(i)).join("\n") + "\n",
     );
-    jobs.push({ file, table: "things", rows: items.length });
+    jobs.push({ file, table: tableOf(file), rows: items.length });
   }
+  const tables = Object.fromEntries(
+    jobs.map(({ table }) => [table, { resource: table, writeDisposition: "append" as const }]),
+  );
   await store.writeManifest(dir, {
     loadId,
     schemaName: "s",
     createdAt: new Date().toISOString(),
-    tables: { things: { resource: "things", writeDisposition: "append" } },
+    tables,
     jobs,
   });
   await store.move(loadId, "extracting", "extracted");
@@ -137,4 +144,73 @@ Deno.test("parallel workers that type a column bigint and double, or number and 
     !c.startsWith("_dlt")
   );
   assert.deepEqual(names.sort(), ["s", "v"]);
+});
+
+Deno.test("Parquet jobs of parallel workers are written again with the merged schema's names; text does not absorb typed values", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1, size: 10 }, { id: 2, size: 11 }],
+    "things.2.jsonl": [{ id: 3, size: "large" }],
+  });
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCaseNaming(),
+    workers: 2,
+    parallelMinBytes: 0,
+    loaderFileFormat: "parquet",
+  });
+  const columns = result.schema.tables.things.columns;
+  // whichever worker came first, the other's values moved to a variant: a bigint read as text
+  // would be the destination's text of it
+  const variant = columns.size__v_text ? "size__v_text" : "size__v_bigint";
+  assert.ok(columns[variant].variant);
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  const dir = store.storage.locate(store.dir("normalized", loadId));
+  const sizes: [unknown, string][] = [];
+  for (const job of manifest.jobs) {
+    assert.equal(job.format, "parquet");
+    const path = join(dir, job.file);
+    assert.equal(job.bytes, (await Deno.stat(path)).size);
+    const described = await nativeQuery(
+      ":memory:",
+      `DESCRIBE SELECT * FROM read_parquet('${path}')`,
+    );
+    assert.deepEqual(described.map((r) => r.column_name), job.columns);
+    const name = job.columns!.find((c) => c.startsWith("size"))!;
+    for (
+      const row of await nativeQuery(
+        ":memory:",
+        `SELECT "${name}" AS v FROM read_parquet('${path}')`,
+      )
+    ) {
+      sizes.push([row.v, columns[name].dataType!]);
+    }
+  }
+  assert.deepEqual(sizes.sort(), [["10", "bigint"], ["11", "bigint"], ["large", "text"]]);
+});
+
+Deno.test("each root table is written in its own format, its nested tables in the same", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1, parts: [{ n: 1 }] }],
+    "others.1.jsonl": [{ id: 2, parts: [{ n: 2 }] }],
+  }, (file) => file.split(".")[0]);
+  const asked: [string, unknown][] = [];
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCaseNaming(),
+    loaderFileFormat: "jsonl",
+    tableFileFormat: (table, hint) => {
+      asked.push([table, hint]);
+      return table === "things" ? "parquet" : "csv";
+    },
+  });
+  assert.deepEqual(asked.sort(), [["others", undefined], ["things", undefined]]);
+  assert.deepEqual(result.rowCounts, { things: 1, things__parts: 1, others: 1, others__parts: 1 });
+  const manifest = await store.readManifest(store.dir("normalized", loadId));
+  assert.deepEqual(
+    Object.fromEntries(manifest.jobs.map((j) => [j.table, [j.format, j.file.split(".").at(-1)]])),
+    {
+      things: ["parquet", "parquet"],
+      things__parts: ["parquet", "parquet"],
+      others: ["csv", "csv"],
+      others__parts: ["csv", "csv"],
+    },
+  );
 });

@@ -2,7 +2,10 @@
  * Merging schemas that evolved in parallel from one base (normalize workers): new tables and
  * columns are united; a column two workers typed differently keeps the first type, and the
  * other worker's values either load into it (when they widen losslessly, e.g. bigint into
- * double or anything into text) or move to the variant column `<column>__v_<type>`.
+ * double or anything into text) or move to the variant column `<column>__v_<type>`. Values of
+ * job files that keep their types (Parquet) load into a text column by the destination's cast,
+ * whose text is not the value's as normalize would have written it (a timestamp's offset, a
+ * decimal's digits): for such tables they move to a variant column instead.
  *
  * @module
  */
@@ -19,13 +22,20 @@ export interface MergedSchemas {
 
 /**
  * Whether values written for a column of type `from` load without loss into a column of type
- * `to`, as the normalizer would have coerced them had it seen the `to` values first.
+ * `to`, as the normalizer would have coerced them had it seen the `to` values first (`typed`:
+ * the values were written with their type, not as text).
  */
-function widens(from: DataType, to: DataType | undefined): boolean {
+function widens(from: DataType, to: DataType | undefined, typed: boolean): boolean {
   if (from === to) return true;
-  if (to === "text") return from !== "binary";
+  if (to === "text") return from !== "binary" && !typed;
   if (from === "bigint") return to === "double" || to === "decimal";
   return from === "double" && to === "decimal";
+}
+
+/** Options of {@linkcode mergeSchemas}. */
+export interface MergeSchemasOptions {
+  /** Whether the job files of table `table` keep their values' types (Parquet). */
+  typedFiles?: (table: string) => boolean;
 }
 
 /**
@@ -48,6 +58,7 @@ export function mergeSchemas(
   base: StoredSchema,
   updates: readonly StoredSchema[],
   naming: NamingConvention,
+  options: MergeSchemasOptions = {},
 ): MergedSchemas {
   const schema = structuredClone(base);
   const renames = updates.map((update) => {
@@ -58,13 +69,14 @@ export function mergeSchemas(
         target = { ...structuredClone(table), columns: {} };
         schema.tables[table.name] = target;
       }
+      const typed = options.typedFiles?.(table.name) ?? false;
       for (const column of Object.values(table.columns)) {
         const existing = target.columns[column.name];
         if (existing === undefined || existing.dataType === undefined) {
           target.columns[column.name] = { ...existing, ...structuredClone(column) };
           continue;
         }
-        if (column.dataType === undefined || widens(column.dataType, existing.dataType)) continue;
+        if (column.dataType === undefined || widens(column.dataType, existing.dataType, typed)) continue;
         const variant = naming.shortenFragments(column.name, `v_${column.dataType}`);
         target.columns[variant] ??= {
           name: variant,
