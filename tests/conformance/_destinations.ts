@@ -1,8 +1,10 @@
 /**
  * The destinations the conformance suite runs against, and {@linkcode conformanceTest}, which
  * registers one `Deno.test` per destination, named `[duckdb] …`, `[dummy] …`: `duckdb`
- * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`) and `dummy` (no SQL: tests
- * that read data back through SQL skip it; the others check its row counts).
+ * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`), `postgres`, and `dummy` (no
+ * SQL: tests that read data back through SQL skip it; the others check its row counts); and two
+ * of them loading other job files than their preferred CSV: `duckdb_native_parquet` (Parquet)
+ * and `postgres_insert_values` (INSERT VALUES).
  *
  * `DLT_TEST_DESTINATIONS` selects them: a comma list of the names below; by default
  * every one. A destination whose requirement is missing here (native DuckDB without FFI, Postgres
@@ -15,7 +17,7 @@
  * test; the dummy is made anew per test.
  */
 import { join } from "node:path";
-import type { Destination, Pipeline } from "../../mod.ts";
+import type { Destination, LoaderFileFormat, Pipeline } from "../../mod.ts";
 import { pipeline, setLogLevel } from "../../mod.ts";
 import { duckdb } from "../../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../../destinations/dummy/mod.ts";
@@ -41,6 +43,8 @@ interface TestDestination {
   readonly name: string;
   /** Whether it speaks SQL (`dataset()` reads from it). */
   readonly sql: boolean;
+  /** The job files its pipelines write. @default {the destination's preferred format} */
+  readonly loaderFileFormat?: LoaderFileFormat;
   /**
    * What this machine lacks for it (a service, a permission), or `undefined` when it can run.
    */
@@ -90,6 +94,41 @@ function tempDatabaseFile(name: string): string {
   return join(dir, `${name}.duckdb`);
 }
 
+/** Native DuckDB, one database file for the tests of this module. */
+function nativeDuckDb(): Destination {
+  return duckDbNative ??= duckdb({ engine: "native", path: tempDatabaseFile("native") });
+}
+
+/** Why native DuckDB cannot run here. */
+function missingFfi(): string | undefined {
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+    ? undefined
+    : "native DuckDB needs --allow-ffi (run the tests with -A)";
+}
+
+/** Why the Postgres tests cannot run here. */
+function missingPostgres(): string | undefined {
+  return POSTGRES_URL === undefined
+    ? "DLT_TEST_POSTGRES_URL is not set (start a server with `tests/_scripts/postgres_server.sh start DIR` and export the URL it prints)"
+    : undefined;
+}
+
+/** A new dataset of the Postgres test server. */
+function postgresTarget(): Promise<TestTarget> {
+  postgresServer ??= postgres({ credentials: POSTGRES_URL! });
+  const datasetName = uniqueDataset();
+  return Promise.resolve({
+    destination: postgresServer,
+    datasetName,
+    // through a connection of its own, as the Postgres tests drop their schemas
+    dispose: async () => {
+      await adminQuery(
+        `DROP SCHEMA IF EXISTS "${datasetName}" CASCADE; DROP SCHEMA IF EXISTS "${datasetName}_staging" CASCADE`,
+      );
+    },
+  });
+}
+
 /** The destinations under test, by name. */
 const DESTINATIONS: readonly TestDestination[] = [
   {
@@ -101,36 +140,28 @@ const DESTINATIONS: readonly TestDestination[] = [
   {
     name: "duckdb_native",
     sql: true,
-    missing: () =>
-      Deno.permissions.querySync({ name: "ffi" }).state === "granted"
-        ? undefined
-        : "native DuckDB needs --allow-ffi (run the tests with -A)",
-    open: () =>
-      sharedDatabaseTarget(
-        duckDbNative ??= duckdb({ engine: "native", path: tempDatabaseFile("native") }),
-      ),
+    missing: missingFfi,
+    open: () => sharedDatabaseTarget(nativeDuckDb()),
+  },
+  {
+    name: "duckdb_native_parquet",
+    sql: true,
+    loaderFileFormat: "parquet",
+    missing: missingFfi,
+    open: () => sharedDatabaseTarget(nativeDuckDb()),
   },
   {
     name: "postgres",
     sql: true,
-    missing: () =>
-      POSTGRES_URL === undefined
-        ? "DLT_TEST_POSTGRES_URL is not set (start a server with `tests/_scripts/postgres_server.sh start DIR` and export the URL it prints)"
-        : undefined,
-    open() {
-      postgresServer ??= postgres({ credentials: POSTGRES_URL! });
-      const datasetName = uniqueDataset();
-      return Promise.resolve({
-        destination: postgresServer,
-        datasetName,
-        // through a connection of its own, as the Postgres tests drop their schemas
-        dispose: async () => {
-          await adminQuery(
-            `DROP SCHEMA IF EXISTS "${datasetName}" CASCADE; DROP SCHEMA IF EXISTS "${datasetName}_staging" CASCADE`,
-          );
-        },
-      });
-    },
+    missing: missingPostgres,
+    open: postgresTarget,
+  },
+  {
+    name: "postgres_insert_values",
+    sql: true,
+    loaderFileFormat: "insert_values",
+    missing: missingPostgres,
+    open: postgresTarget,
   },
   {
     name: "dummy",
@@ -180,18 +211,21 @@ export class ConformanceContext {
   /** The dataset of this test. */
   readonly datasetName: string;
   #root: string;
+  #loaderFileFormat: LoaderFileFormat | undefined;
 
   /** Use {@linkcode conformanceTest}. */
   constructor(under: TestDestination, target: TestTarget, root: string) {
     this.sql = under.sql;
+    this.#loaderFileFormat = under.loaderFileFormat;
     this.destination = target.destination;
     this.datasetName = target.datasetName;
     this.#root = root;
   }
 
   /**
-   * A pipeline loading into this test's dataset, in a new working folder unless `pipelinesDir`
-   * names one; `destination` replaces the test's (e.g. a dummy that injects faults).
+   * A pipeline loading into this test's dataset (writing the destination's job file format),
+   * in a new working folder unless `pipelinesDir` names one; `destination` replaces the test's
+   * (e.g. a dummy that injects faults).
    */
   pipeline(
     options: { pipelineName?: string; pipelinesDir?: string; destination?: Destination } = {},
@@ -201,6 +235,7 @@ export class ConformanceContext {
       destination: options.destination ?? this.destination,
       datasetName: this.datasetName,
       pipelinesDir: options.pipelinesDir ?? Deno.makeTempDirSync({ dir: this.#root }),
+      loaderFileFormat: this.#loaderFileFormat,
     });
   }
 
