@@ -1,8 +1,7 @@
 /**
  * Parquet files of the working folder, written and read with `parquet-wasm` one row group at a
  * time: {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups
- * of at most {@linkcode ROW_GROUP_ROWS} rows and {@linkcode ROW_GROUP_BYTES} bytes, no
- * dictionary pages or statistics), and
+ * of bounded rows and bytes, no dictionary pages or statistics), and
  * {@linkcode readRowGroups} yields a file's row groups as Arrow record batches.
  *
  * Record batches cross to `parquet-wasm` as Arrow IPC streams (apache-arrow and `parquet-wasm`
@@ -33,10 +32,13 @@ import { PARQUET_MAGIC, writingJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 
-/** Most rows of a row group. */
-export const ROW_GROUP_ROWS = 10_000;
-/** Most bytes of a row group (before compression). */
-export const ROW_GROUP_BYTES = 32 << 20;
+/** The size of a file's row groups: at most `rows` rows and `bytes` bytes before compression. */
+export interface RowGroupLimits {
+  /** Most rows of a row group. */
+  rows: number;
+  /** Most bytes of a row group (before compression). */
+  bytes: number;
+}
 
 /** `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory. */
 export function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
@@ -74,13 +76,14 @@ export class ParquetFileWriter {
 
   /**
    * Starts Parquet file `file` (at `location`, for messages) with the schema of `first`, its
-   * first batch. A failed write (a full disk) is a `LoadPackageError` naming the file and its
-   * package.
+   * first batch, in row groups of at most `rowGroups`. The writer closes `file`. A failed write
+   * (a full disk) is a `LoadPackageError` naming the file and its package.
    */
   static async open(
     file: WritableFile,
     location: string,
     first: WasmRecordBatch,
+    rowGroups: RowGroupLimits,
   ): Promise<ParquetFileWriter> {
     const writer = new ParquetFileWriter(location, file);
     const input = new ReadableStream<WasmRecordBatch>({
@@ -97,8 +100,8 @@ export class ParquetFileWriter {
       .setCompression(Compression.ZSTD)
       .setDictionaryEnabled(false)
       .setStatisticsEnabled(EnabledStatistics.None)
-      .setMaxRowGroupSize(ROW_GROUP_ROWS)
-      .setMaxRowGroupBytes(ROW_GROUP_BYTES)
+      .setMaxRowGroupSize(rowGroups.rows)
+      .setMaxRowGroupBytes(rowGroups.bytes)
       .build();
     let output: ReadableStream<Uint8Array>;
     try {

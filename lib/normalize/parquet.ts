@@ -31,7 +31,7 @@ import {
   Schema,
   Struct,
 } from "../deps/apache_arrow.ts";
-import { NormalizeError } from "../errors.ts";
+import { DltError, NormalizeError } from "../errors.ts";
 import { replaceJobFile, writingJobFile } from "../load/job_files.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import type { SchemaEvolver } from "../schema/evolution.ts";
@@ -40,14 +40,38 @@ import type { WorkingStorage } from "../storage/storage.ts";
 import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.ts";
 import type { FlatRow } from "./relational.ts";
 import { type ColumnBuilder, columnBuilder, UnfitValue } from "./_arrow_columns.ts";
-import {
-  openParquet,
-  ParquetFileWriter,
-  readRowGroups,
-  ROW_GROUP_ROWS,
-  toWasmBatch,
-} from "./_parquet_file.ts";
+import type { ParquetFileWriter } from "./_parquet_file.ts";
 import { TableColumns } from "./_table_columns.ts";
+
+/** Most rows of a row group. */
+const ROW_GROUP_ROWS = 10_000;
+/** Most bytes of a row group (before compression). */
+const ROW_GROUP_BYTES = 32 << 20;
+/** The row group limits of the files written here. */
+const ROW_GROUPS = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES };
+
+/** `_parquet_file.ts`, once imported. */
+let parquetFiles: Promise<typeof import("./_parquet_file.ts")> | undefined;
+
+/**
+ * `_parquet_file.ts` and with it `parquet-wasm`, imported when Parquet is first used: its
+ * WebAssembly is read from Deno's npm cache, which pipelines without Parquet need not be allowed
+ * to read. Without that permission, a `DltError` that says what to allow.
+ */
+function parquetModule(): Promise<typeof import("./_parquet_file.ts")> {
+  return parquetFiles ??= import("./_parquet_file.ts").catch((error) => {
+    parquetFiles = undefined;
+    if (
+      !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+    ) {
+      throw error;
+    }
+    throw new DltError(
+      `Parquet job files are written and read by parquet-wasm, which reads its WebAssembly from Deno's npm cache: allow reading it (--allow-read): ${error.message}`,
+      { cause: error },
+    );
+  });
+}
 
 /**
  * Bytes of a table's buffered rows from which a drain hands them to the encoder: batches of
@@ -129,6 +153,7 @@ class ParquetTableWriter implements TableJobWriter {
     if (rows === 0) return;
     const width = this.#builders.length;
     if (this.#file !== undefined && this.#file.columns < width) await this.#closeFile();
+    const { ParquetFileWriter, toWasmBatch } = await parquetModule();
     const batch = toWasmBatch(this.#batch(rows));
     const bytes = this.#bytes;
     this.#rows = 0;
@@ -140,7 +165,7 @@ class ParquetTableWriter implements TableJobWriter {
       const path = join(dir, name);
       const location = storage.locate(path);
       const target = await writingJobFile(location, () => storage.create(path));
-      const writer = await ParquetFileWriter.open(target, location, batch);
+      const writer = await ParquetFileWriter.open(target, location, batch, ROW_GROUPS);
       file = this.#file = { name, writer, columns: width, rows: 0, bytes: 0 };
     } else {
       await file.writer.write(batch);
@@ -203,6 +228,7 @@ async function renameParquetColumns(
 ): Promise<PackageJob> {
   const path = join(dir, job.file);
   const location = storage.locate(path);
+  const { ParquetFileWriter, readRowGroups, toWasmBatch } = await parquetModule();
   const groups = readRowGroups(storage, path);
   const bytes = await replaceJobFile(storage, path, async (replacement) => {
     // `replaceJobFile` closes the file it gives
@@ -220,8 +246,11 @@ async function renameParquetColumns(
         );
         for (const { data } of group.batches) {
           const batch = toWasmBatch(new RecordBatch(schema, data));
-          if (writer === undefined) writer = await ParquetFileWriter.open(target, location, batch);
-          else await writer.write(batch);
+          if (writer === undefined) {
+            writer = await ParquetFileWriter.open(target, location, batch, ROW_GROUPS);
+          } else {
+            await writer.write(batch);
+          }
         }
       }
     } catch (error) {
@@ -246,7 +275,7 @@ async function renameParquetColumns(
  * ```
  */
 export async function parquetRowCount(file: Blob, location: string): Promise<number> {
-  const parquet = await openParquet(file, location);
+  const parquet = await (await parquetModule()).openParquet(file, location);
   try {
     return parquet.metadata().fileMetadata().numRows();
   } finally {
