@@ -1,7 +1,7 @@
 /**
  * Parquet files of the working folder, written and read with `parquet-wasm` one row group at a
  * time: {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups
- * of bounded rows and bytes, no dictionary pages or statistics), and
+ * of a given number of rows, no dictionary pages or statistics), and
  * {@linkcode readRowGroups} yields a file's row groups as Arrow record batches.
  *
  * Record batches cross to `parquet-wasm` as Arrow IPC streams (apache-arrow and `parquet-wasm`
@@ -31,14 +31,6 @@ import { LoadPackageError } from "../errors.ts";
 import { PARQUET_MAGIC, writingJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
-
-/** The size of a file's row groups: at most `rows` rows and `bytes` bytes before compression. */
-export interface RowGroupLimits {
-  /** Most rows of a row group. */
-  rows: number;
-  /** Most bytes of a row group (before compression). */
-  bytes: number;
-}
 
 /** `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory. */
 export function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
@@ -76,14 +68,14 @@ export class ParquetFileWriter {
 
   /**
    * Starts Parquet file `file` (at `location`, for messages) with the schema of `first`, its
-   * first batch, in row groups of at most `rowGroups`. The writer closes `file`. A failed write
-   * (a full disk) is a `LoadPackageError` naming the file and its package.
+   * first batch, in row groups of `rowGroupRows` rows (the last one fewer). The writer closes
+   * `file`. A failed write (a full disk) is a `LoadPackageError` naming the file and its package.
    */
   static async open(
     file: WritableFile,
     location: string,
     first: WasmRecordBatch,
-    rowGroups: RowGroupLimits,
+    rowGroupRows: number,
   ): Promise<ParquetFileWriter> {
     const writer = new ParquetFileWriter(location, file);
     const input = new ReadableStream<WasmRecordBatch>({
@@ -100,8 +92,7 @@ export class ParquetFileWriter {
       .setCompression(Compression.ZSTD)
       .setDictionaryEnabled(false)
       .setStatisticsEnabled(EnabledStatistics.None)
-      .setMaxRowGroupSize(rowGroups.rows)
-      .setMaxRowGroupBytes(rowGroups.bytes)
+      .setMaxRowGroupSize(rowGroupRows)
       .build();
     let output: ReadableStream<Uint8Array>;
     try {

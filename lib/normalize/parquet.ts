@@ -1,7 +1,7 @@
 /**
  * Parquet job files: typed columns that follow the table's schema, written with `parquet-wasm`
- * (ZSTD, row groups of at most 10,000 rows and 32 MiB), so DuckDB's `read_parquet`, pyarrow and
- * any Parquet reader take them as they are.
+ * (ZSTD, row groups of at most 10,000 rows and about 32 MiB), so DuckDB's `read_parquet`, pyarrow
+ * and any Parquet reader take them as they are.
  *
  * | column type | Parquet (Arrow) type                                                      |
  * | ----------- | ------------------------------------------------------------------------- |
@@ -45,10 +45,11 @@ import { TableColumns } from "./_table_columns.ts";
 
 /** Most rows of a row group. */
 const ROW_GROUP_ROWS = 10_000;
-/** Most bytes of a row group (before compression). */
+/**
+ * About the most bytes of a row group before compression: the encoder holds one per open file,
+ * so a file of large rows has fewer rows per group (as many as its first rows suggest).
+ */
 const ROW_GROUP_BYTES = 32 << 20;
-/** The row group limits of the files written here. */
-const ROW_GROUPS = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES };
 
 /** `_parquet_file.ts`, once imported. */
 let parquetFiles: Promise<typeof import("./_parquet_file.ts")> | undefined;
@@ -165,7 +166,13 @@ class ParquetTableWriter implements TableJobWriter {
       const path = join(dir, name);
       const location = storage.locate(path);
       const target = await writingJobFile(location, () => storage.create(path));
-      const writer = await ParquetFileWriter.open(target, location, batch, ROW_GROUPS);
+      const groupRows = Math.floor(ROW_GROUP_BYTES / Math.max(1, bytes / rows));
+      const writer = await ParquetFileWriter.open(
+        target,
+        location,
+        batch,
+        Math.max(1, Math.min(ROW_GROUP_ROWS, groupRows)),
+      );
       file = this.#file = { name, writer, columns: width, rows: 0, bytes: 0 };
     } else {
       await file.writer.write(batch);
@@ -247,7 +254,8 @@ async function renameParquetColumns(
         for (const { data } of group.batches) {
           const batch = toWasmBatch(new RecordBatch(schema, data));
           if (writer === undefined) {
-            writer = await ParquetFileWriter.open(target, location, batch, ROW_GROUPS);
+            // row groups as they were: all of the first one's size but the last
+            writer = await ParquetFileWriter.open(target, location, batch, group.numRows);
           } else {
             await writer.write(batch);
           }

@@ -76,7 +76,9 @@ export function mergeSchemas(
           target.columns[column.name] = { ...existing, ...structuredClone(column) };
           continue;
         }
-        if (column.dataType === undefined || widens(column.dataType, existing.dataType, typed)) continue;
+        if (column.dataType === undefined || widens(column.dataType, existing.dataType, typed)) {
+          continue;
+        }
         const variant = naming.shortenFragments(column.name, `v_${column.dataType}`);
         target.columns[variant] ??= {
           name: variant,
