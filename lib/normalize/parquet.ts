@@ -78,7 +78,7 @@ function parquetModule(): Promise<typeof import("./_parquet_file.ts")> {
  * Bytes of a table's buffered rows from which a drain hands them to the encoder: batches of
  * hundreds of columns cost per column, so they are not small.
  */
-const BATCH_BYTES = 8 << 20;
+const BATCH_BYTES = 4 << 20;
 
 /** The file a table is being written to. */
 interface TableFile {
