@@ -145,7 +145,10 @@ export class S3FileSystem implements FileSystem {
     if (checked.awsAccessKeyId === undefined || checked.awsSecretAccessKey === undefined) {
       throw new TypeError("S3FileSystem needs awsAccessKeyId and awsSecretAccessKey");
     }
-    this.#options = { ...DEFAULTS, ...checkOptions(options, OPTIONS, "S3FileSystem") };
+    this.#options = {
+      ...DEFAULTS,
+      ...checkOptions(options, OPTIONS, "S3FileSystem", { snakeCase: "refuse" }),
+    };
     this.#region = checked.regionName ?? "us-east-1";
     this.#endpoint = checked.endpointUrl === undefined ? undefined : new URL(checked.endpointUrl);
     this.#style = checked.s3UrlStyle;
