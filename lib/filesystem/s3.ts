@@ -223,21 +223,15 @@ export class S3FileSystem implements FileSystem {
       : {};
     const request: S3Request = { method: "GET", bucket, key, headers, accept: [416] };
     const context = on("read", url);
-    return await this.#attempts(context, request, options.signal, (response, deadline) => {
-      if (response.status === 416) {
-        // the range starts past the end of the file: nothing in it
+    return await this.#attempts(context, request, options.signal, async (response, deadline) => {
+      if (response.status === 416 || (ranged && response.status !== 206)) {
         deadline.clear();
-        response.body?.cancel();
-        return Promise.resolve(new Blob([]).stream());
-      }
-      if (ranged && response.status !== 206) {
-        deadline.clear();
-        response.body?.cancel();
+        await response.body?.cancel();
+        // a range that starts past the end of the file has nothing in it
+        if (response.status === 416) return new Blob([]).stream();
         throw new FileSystemError(url, `Cannot read "${url}": the store ignored the byte range`);
       }
-      return Promise.resolve(
-        streamBody(response, deadline, (error) => this.#failure(context, error, deadline)),
-      );
+      return streamBody(response, deadline, (error) => this.#failure(context, error, deadline));
     });
   }
 
@@ -270,6 +264,9 @@ export class S3FileSystem implements FileSystem {
           cause: error,
         },
       );
+    } finally {
+      // a content stream not read to its end (the upload failed) is cancelled
+      await parts.return(undefined);
     }
   }
 
@@ -320,7 +317,6 @@ export class S3FileSystem implements FileSystem {
     });
     const uploadId = xmlText(created.text, "UploadId");
     if (uploadId === undefined) {
-      await parts.return(undefined);
       throw new FileSystemError(url, `Cannot write "${url}": the store gave no upload id`);
     }
     const etags: string[] = [];
@@ -370,9 +366,8 @@ export class S3FileSystem implements FileSystem {
       });
       return written;
     } catch (error) {
-      // stop reading the source, and free the parts uploaded so far (best effort: a store that
-      // cannot abort keeps them until its lifecycle rules remove them)
-      await parts.return(undefined);
+      // free the parts uploaded so far (best effort: a store that cannot abort an upload keeps
+      // them until its lifecycle rules remove them)
       await this.#call(context, { method: "DELETE", bucket, key, query: { uploadId } })
         .catch(() => {});
       throw error;

@@ -333,3 +333,47 @@ Deno.test("a 404 from HEAD is a missing file", async () => {
   assert.ok(error instanceof FileNotFound);
   assert.equal(error.url, "s3://b/gone.txt");
 });
+
+Deno.test("an upload the store refuses to start cancels its source", async () => {
+  await using store = standIn(() =>
+    new Response(s3Error("AccessDenied", "Access Denied"), { status: 403 })
+  );
+  let cancelled = false;
+  const source = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(new Uint8Array(60));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const error = await failure(store.fs({ partSizeBytes: 100 }).write("s3://b/no.bin", source));
+  assert.match(error.message, /^Cannot write "s3:\/\/b\/no\.bin": access denied/);
+  assert.deepEqual(store.requests, ["POST /b/no.bin?uploads="]);
+  assert.ok(cancelled);
+});
+
+Deno.test("a read cancelled by its signal stops, as no transient error", async () => {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  await using store = standIn(() =>
+    new Response(
+      new ReadableStream({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode("first bytes"));
+          await released;
+          controller.close();
+        },
+      }),
+    )
+  );
+  const cancel = new AbortController();
+  const stream = await store.fs().read("s3://b/k", { signal: cancel.signal });
+  const reader = stream.getReader();
+  await reader.read();
+  const next = reader.read();
+  cancel.abort();
+  const error = await failure(next);
+  release();
+  assert.equal(error.message, 'Cannot read "s3://b/k": cancelled');
+  assert.equal(error.transient, false);
+});
