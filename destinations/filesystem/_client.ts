@@ -97,9 +97,15 @@ export class FilesystemClient implements DestinationClient {
       settings.datasetName,
       settings.layout,
       () => this.storedSchemas(),
+      () => this.#reading(() => this.#completedLoads()),
     );
     this.tables = reader;
     this.sql = new FilesystemSqlClient(this.#folder, settings.datasetName, reader);
+  }
+
+  /** Whether the dataset's folder has dlt's `init` file (a load started there). */
+  hasStoredData(): Promise<boolean> {
+    return this.#reading(() => this.#folder.exists(INIT_FILE));
   }
 
   /** Whether the package `loadId` was completed: its marker is in `_dlt_loads`. */

@@ -138,6 +138,40 @@ export function tablePrefix(layout: string, schemaName: string, tableName: strin
   return fill(layout.slice(0, end), { schema_name: schemaName, table_name: tableName });
 }
 
+/**
+ * A pattern matching the paths `layout` gives the files of `tableName` (of `schemaName`), whose
+ * first group is the load id: how a reader tells which load wrote a file. Load ids are numbers
+ * (`1717171717.123456`); every other placeholder stays within one folder of the path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LAYOUT, loadIdPattern } from "./_layout.ts";
+ * const pattern = loadIdPattern(DEFAULT_LAYOUT, "github", "events");
+ * assert.equal(pattern.exec("events/1717171717.123456.3.jsonl.gz")?.[1], "1717171717.123456");
+ * assert.equal(pattern.exec("events__payload/1717171717.123456.3.jsonl"), null);
+ * ```
+ */
+export function loadIdPattern(layout: string, schemaName: string, tableName: string): RegExp {
+  const known: Record<string, string> = {
+    schema_name: escapeRegExp(schemaName),
+    table_name: escapeRegExp(tableName),
+    load_id: "(\\d+(?:\\.\\d+)?)",
+    ext: ".+",
+  };
+  const parts = layout.split(/(\{.*?\})/);
+  const source = parts.map((part, i) =>
+    i % 2 === 0 ? escapeRegExp(part) : known[part.slice(1, -1)] ?? "[^/]*?"
+  ).join("");
+  const ext = placeholdersOf(layout).includes("ext") ? "" : "\\..+";
+  return new RegExp(`^${source}${ext}$`);
+}
+
+/** `text` with the characters that mean something in a regular expression escaped. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** What {@linkcode jobPath} fills a layout with. */
 export interface JobPathValues {
   /** The schema (source) name. */

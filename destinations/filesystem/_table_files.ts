@@ -6,8 +6,8 @@
  * @module
  */
 import type { DatasetFile, DatasetFolder } from "./_dataset_folder.ts";
-import { tablePrefix } from "./_layout.ts";
-import { INIT_FILE } from "./_system_files.ts";
+import { loadIdPattern, tablePrefix } from "./_layout.ts";
+import { INIT_FILE, parseSystemFileName, SYSTEM_FOLDERS } from "./_system_files.ts";
 
 /** The prefix of the paths of `table`'s files: `<table>/` for dlt's system tables. */
 export function tableFilesPrefix(layout: string, schemaName: string, table: string): string {
@@ -30,6 +30,30 @@ export async function tableFiles(
     if (file.path.startsWith(prefix) && file.path !== INIT_FILE) files.push(file);
   }
   return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/**
+ * The files of {@linkcode tableFiles} that completed loads wrote: those whose load id (read from
+ * the path by the layout, or from a system file's name) is in `completed`. A file whose path
+ * shows no load id (put there by another program) counts as complete; load markers always do.
+ * Readers see a package all at once, when its marker is written.
+ */
+export function completedFiles(
+  files: readonly DatasetFile[],
+  layout: string,
+  schemaName: string,
+  table: string,
+  completed: ReadonlySet<string>,
+): DatasetFile[] {
+  if (table === SYSTEM_FOLDERS.loads) return [...files];
+  const loadIdOf = table.startsWith("_dlt")
+    ? (path: string) => parseSystemFileName(path.slice(table.length + 1), 3)?.loadId
+    : (path: string) => pattern.exec(path)?.[1];
+  const pattern = loadIdPattern(layout, schemaName, table);
+  return files.filter((file) => {
+    const loadId = loadIdOf(file.path);
+    return loadId === undefined || completed.has(loadId);
+  });
 }
 
 /** The formats of table files, by extension (`.gz` aside). */

@@ -16,7 +16,7 @@ import type { ColumnSchema, StoredSchema } from "../../lib/schema/schema.ts";
 import type { DatasetFile, DatasetFolder } from "./_dataset_folder.ts";
 import { csvDecoder, jsonlDecoder, parseJsonLine, type ValueDecoder } from "./_job_values.ts";
 import { SYSTEM_FOLDERS } from "./_system_files.ts";
-import { tableFileFormat, tableFiles } from "./_table_files.ts";
+import { completedFiles, tableFileFormat, tableFiles } from "./_table_files.ts";
 
 /** A table the reader knows: its columns, and the schema whose layout prefix finds its files. */
 export interface KnownTable {
@@ -43,21 +43,25 @@ export class FilesystemTableReader implements TableReader {
   #datasetName: string;
   #layout: string;
   #schemas: () => Promise<StoredSchema[]>;
+  #completedLoads: () => Promise<ReadonlySet<string>>;
 
   /**
-   * A reader of `folder` (dataset `datasetName`), whose files follow `layout` and whose tables
-   * are those of the schemas `schemas` returns (the ones stored by completed loads).
+   * A reader of `folder` (dataset `datasetName`), whose files follow `layout`, whose tables are
+   * those of the schemas `schemas` returns (the ones stored by completed loads), and which reads
+   * only the files of the loads `completedLoads` returns.
    */
   constructor(
     folder: DatasetFolder,
     datasetName: string,
     layout: string,
     schemas: () => Promise<StoredSchema[]>,
+    completedLoads: () => Promise<ReadonlySet<string>>,
   ) {
     this.#folder = folder;
     this.#datasetName = datasetName;
     this.#layout = layout;
     this.#schemas = schemas;
+    this.#completedLoads = completedLoads;
   }
 
   /**
@@ -89,7 +93,7 @@ export class FilesystemTableReader implements TableReader {
     return (await this.#table(table)).columns;
   }
 
-  /** The files of `table`, sorted by path. */
+  /** The files of `table` written by completed loads, sorted by path. */
   async files(table: KnownTable): Promise<DatasetFile[]> {
     return await this.#files(table);
   }
@@ -136,8 +140,16 @@ export class FilesystemTableReader implements TableReader {
     );
   }
 
-  #files(table: KnownTable): Promise<DatasetFile[]> {
-    return tableFiles(this.#folder, this.#layout, table.schemaName, table.name);
+  /** The files of `table` written by completed loads, sorted by path. */
+  async #files(table: KnownTable): Promise<DatasetFile[]> {
+    const { schemaName, name } = table;
+    return completedFiles(
+      await tableFiles(this.#folder, this.#layout, schemaName, name),
+      this.#layout,
+      schemaName,
+      name,
+      await this.#completedLoads(),
+    );
   }
 
   /** The items of `read`, its failures a `DestinationError` naming `file` and `table`. */

@@ -4,14 +4,15 @@
  * @module
  */
 import type { LoadJob } from "../../lib/destination.ts";
-import { DestinationError } from "../../lib/errors.ts";
+import { basename } from "node:path";
+import { DestinationError, DltError } from "../../lib/errors.ts";
 import type { DatasetFolder } from "./_dataset_folder.ts";
 
 /**
  * Writes job file `job` to `path` of `folder`, gzip-compressed when `gzip`. The bucket publishes
  * the file whole or not at all, so uploading it again (a resumed package) replaces it. A job
- * file that cannot be read is a `DestinationError` naming it; a failed write, the file system's
- * error naming the target.
+ * file that cannot be read, or written, is a `DestinationError` naming it and its table (and the
+ * file system's error, naming the target).
  */
 export async function uploadJob(
   folder: DatasetFolder,
@@ -33,6 +34,13 @@ export async function uploadJob(
     : file.readable;
   try {
     await folder.write(path, content);
+  } catch (error) {
+    throw new DestinationError(
+      `Cannot write job file "${basename(job.path)}" of table "${job.table}": ${
+        (error as Error).message
+      }`,
+      { cause: error, transient: error instanceof DltError && error.transient },
+    );
   } finally {
     // a write that failed before reading to the end leaves the file open
     try {

@@ -57,9 +57,7 @@ import {
 } from "../../lib/options.ts";
 import { FILESYSTEM_CAPABILITIES } from "./_capabilities.ts";
 import { FilesystemClient, type FilesystemSettings } from "./_client.ts";
-import { DatasetFolder } from "./_dataset_folder.ts";
 import { checkLayout, DEFAULT_LAYOUT, STANDARD_PLACEHOLDERS } from "./_layout.ts";
-import { INIT_FILE } from "./_system_files.ts";
 
 export { FILESYSTEM_CAPABILITIES } from "./_capabilities.ts";
 
@@ -199,8 +197,8 @@ export function filesystem(
       }
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
-      const { fs, bucketUrl, datasetName } = settings(clientOptions);
-      return await new DatasetFolder(fs, bucketUrl, datasetName).exists(INIT_FILE);
+      // the pipeline asks before it extracts: a bucket that cannot be read fails here
+      return await new FilesystemClient(settings(clientOptions)).hasStoredData();
     },
     location(clientOptions: DestinationClientOptions): string {
       return withoutUserInfo(bucketUrlOf(given, clientOptions));
