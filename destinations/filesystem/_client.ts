@@ -227,17 +227,20 @@ export class FilesystemClient implements DestinationClient {
     if (pkg.state !== undefined) await this.#pruneStates(pkg.state.pipelineName);
   }
 
-  /** Writes the version file of `schema`, unless a completed load stored this version. */
+  /**
+   * Writes the version file of `schema`, unless the newest version a completed load stored is
+   * this one (a schema can come back to an older version's hash: a table dropped, then loaded
+   * again).
+   */
   async #storeSchema(
     schema: StoredSchema,
     loadId: string,
     completed: ReadonlySet<string>,
   ): Promise<void> {
-    const hash = pathSafeHash(schema.versionHash);
-    const stored = (await this.#systemFiles(SYSTEM_FOLDERS.versions, 3)).some((file) =>
-      file.name === schema.name && file.hash === hash && completed.has(file.loadId)
-    );
-    if (stored) return;
+    const newest = (await this.#systemFiles(SYSTEM_FOLDERS.versions, 3))
+      .filter((file) => file.name === schema.name && completed.has(file.loadId))
+      .sort((a, b) => compareLoadIds(b.loadId, a.loadId))[0];
+    if (newest?.hash === pathSafeHash(schema.versionHash)) return;
     await this.#folder.write(
       schemaFilePath(schema.name, loadId, schema.versionHash),
       jsonLine({
