@@ -20,7 +20,15 @@ import {
 import { filesystem, type FilesystemOptions } from "../destinations/filesystem/mod.ts";
 import type { FileContent } from "../lib/filesystem/file_system.ts";
 import { LocalFileSystem } from "../lib/filesystem/local.ts";
-import type { Decimal } from "../lib/deps/apache_arrow.ts";
+import {
+  type Decimal,
+  Int64,
+  Table as ArrowTable,
+  tableToIPC,
+  TimestampMicrosecond,
+  vectorFromArray,
+} from "../lib/deps/apache_arrow.ts";
+import { Table as WasmTable, writeParquet } from "../lib/deps/parquet_wasm.ts";
 import { tempDir } from "./_helpers.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
 
@@ -505,7 +513,7 @@ Deno.test({
     "SQL through native DuckDB: views over the files, typed as the duckdb destination types them",
   ignore: !FFI,
   async fn() {
-    const { p } = await fsPipeline("sql");
+    const { p, bucket } = await fsPipeline("sql");
     const rows = [
       { id: 1, at: "2024-01-01T02:00:00+02:00", big: 2n ** 62n, note: "x" },
       { id: 2, at: "2024-01-02T00:00:00Z", big: 5 },
@@ -528,9 +536,25 @@ Deno.test({
     assert.deepEqual(await ds.query("SELECT count(*) AS n FROM items WHERE id = ?", [2]), [
       { n: 2 },
     ]);
+    // a Parquet file of a completed load joins the view with its own types
+    const [loadId] = (await ds.query<{ id: string }>("SELECT max(load_id) AS id FROM _dlt_loads"))
+      .map((r) => r.id);
+    const parquet = new ArrowTable({
+      id: vectorFromArray([3n], new Int64()),
+      at: vectorFromArray([new Date("2024-01-03T00:00:00Z")], new TimestampMicrosecond("UTC")),
+    });
+    await Deno.writeFile(
+      join(bucket, "lake", "items", `${loadId}.99.parquet`),
+      writeParquet(WasmTable.fromIPCStream(tableToIPC(parquet, "stream"))),
+    );
+    assert.deepEqual(
+      await p.dataset().query('SELECT id, "at", note FROM items WHERE id = 3'),
+      [{ id: 3, at: new Date("2024-01-03T00:00:00Z"), note: null }],
+    );
+    assert.equal(await p.dataset().table("items").count(), 5);
     await using client = await p.sqlClient();
     assert.equal(client.qualifiedName("items"), '"lake"."items"');
-    assert.equal((await client.queryArrow("SELECT * FROM items")).numRows, 4);
+    assert.equal((await client.queryArrow("SELECT * FROM items")).numRows, 5);
     await assert.rejects(client.query("SELECT * FROM nowhere"), DestinationError);
   },
 });

@@ -15,33 +15,6 @@ import type { ColumnSchema } from "../../lib/schema/schema.ts";
 /** Turns one non-null value of a column, as a job file holds it, into its JS value. */
 export type ValueDecoder = (value: unknown) => unknown;
 
-/** JSON.parse's reviver with the source text of primitives (ES2025, not in TypeScript's lib yet). */
-type Reviver = (key: string, value: unknown, context: { source?: string }) => unknown;
-
-/** Keeps integers beyond 2^53 exact, as `bigint`s (JSONL job files write them with every digit). */
-const exactIntegers: Reviver = (_key, value, context) =>
-  typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(context.source!)
-    ? BigInt(context.source!)
-    : value;
-
-/**
- * One line of a JSONL job file (or of a system table's file) as an object: integers beyond 2^53
- * are `bigint`s, nothing else changes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseJsonLine } from "./_job_values.ts";
- * assert.deepEqual(parseJsonLine('{"id":9007199254740993,"x":1.5}'), {
- *   id: 9007199254740993n,
- *   x: 1.5,
- * });
- * ```
- */
-export function parseJsonLine(line: string): Record<string, unknown> {
-  return JSON.parse(line, exactIntegers as Parameters<typeof JSON.parse>[1]);
-}
-
 /** `JSON.rawJSON` (ES2025, not in TypeScript's lib yet): a value `JSON.stringify` writes as `text`. */
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
@@ -121,8 +94,8 @@ function base64Bytes(text: string): Uint8Array {
 }
 
 /**
- * How a non-null value of `column` in a JSONL job file (parsed by {@linkcode parseJsonLine})
- * becomes its JS value.
+ * How a non-null value of `column` in a JSONL job file (parsed by `parseJson` of `lib/json.ts`,
+ * which keeps integers beyond 2^53 as `bigint`s) becomes its JS value.
  *
  * @example
  * ```ts

@@ -1,22 +1,30 @@
 /**
  * Reading a dataset's tables back from their files, without SQL: the filesystem destination's
  * {@linkcode TableReader}. A table's columns and their types come from the schemas stored in
- * the bucket (dlt's system tables have theirs); its rows from its files, JSONL and CSV (gzipped
- * or not) streamed line by line, typed as `_job_values.ts` says.
+ * the bucket (dlt's system tables have theirs); its rows from the files of completed loads: JSONL
+ * and CSV (gzipped or not) streamed line by line and typed as `_job_values.ts` says, Parquet
+ * decoded a file at a time (`_parquet_rows.ts`).
  *
  * @module
  */
 import type { TableReader } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
+import { parseJson } from "../../lib/json.ts";
 import { csvRecords } from "../../lib/formats/csv_records.ts";
-import { maybeGunzip } from "../../lib/formats/gzip.ts";
-import { textLines } from "../../lib/formats/text_lines.ts";
 import { SYSTEM_TABLES, typedColumns } from "../../lib/load/sql.ts";
 import type { ColumnSchema, StoredSchema } from "../../lib/schema/schema.ts";
 import type { DatasetFile, DatasetFolder } from "./_dataset_folder.ts";
-import { csvDecoder, jsonlDecoder, parseJsonLine, type ValueDecoder } from "./_job_values.ts";
+import { maybeGunzip } from "./_gunzip.ts";
+import { csvDecoder, jsonlDecoder, type ValueDecoder } from "./_job_values.ts";
+import { parquetRowCount, parquetRows } from "./_parquet_rows.ts";
+import { textLines } from "./_text_lines.ts";
 import { SYSTEM_FOLDERS } from "./_system_files.ts";
-import { completedFiles, tableFileFormat, tableFiles } from "./_table_files.ts";
+import {
+  completedFiles,
+  type TableFileFormat,
+  tableFileFormat,
+  tableFiles,
+} from "./_table_files.ts";
 
 /** A table the reader knows: its columns, and the schema whose layout prefix finds its files. */
 export interface KnownTable {
@@ -120,8 +128,10 @@ export class FilesystemTableReader implements TableReader {
     const known = await this.#table(table);
     let rows = 0;
     for (const file of await this.#files(known)) {
-      for await (const _ of this.#reading(file, table, () => fileRecords(this.#folder, file))) {
-        rows++;
+      try {
+        rows += await fileRowCount(this.#folder, file);
+      } catch (error) {
+        throw this.#readError(file, table, error);
       }
     }
     return rows;
@@ -161,12 +171,17 @@ export class FilesystemTableReader implements TableReader {
     try {
       yield* read();
     } catch (error) {
-      if (error instanceof DestinationError) throw error;
-      throw new DestinationError(
-        `Cannot read file "${file.url}" of table "${table}": ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw this.#readError(file, table, error);
     }
+  }
+
+  /** `error` of reading `file` of `table` as a `DestinationError` naming them. */
+  #readError(file: DatasetFile, table: string, error: unknown): DestinationError {
+    if (error instanceof DestinationError) return error;
+    return new DestinationError(
+      `Cannot read file "${file.url}" of table "${table}": ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -176,20 +191,30 @@ async function fileText(folder: DatasetFolder, file: DatasetFile): Promise<Reada
   return (bytes as ReadableStream<BufferSource>).pipeThrough(new TextDecoderStream());
 }
 
-/** The format of `file`; another than JSONL or CSV is a `DestinationError` naming it. */
-function textFormat(file: DatasetFile): "jsonl" | "csv" {
+/** The format of `file`; one this destination does not write is a `DestinationError` naming it. */
+function formatOf(file: DatasetFile): TableFileFormat {
   const format = tableFileFormat(file.path);
-  if (format === "jsonl" || format === "csv") return format;
+  if (format !== undefined) return format;
   throw new DestinationError(
-    format === "parquet"
-      ? `File "${file.url}" is Parquet, which table(name).rows() does not read yet; query it with SQL (dataset().query(), with --allow-ffi)`
-      : `File "${file.url}" is not a table file this destination reads (.jsonl, .csv, maybe .gz)`,
+    `File "${file.url}" is not a table file this destination reads (.jsonl, .csv, maybe .gz, or .parquet)`,
   );
 }
 
-/** One item per row of `file` (the unparsed line or CSV record), for counting. */
-async function* fileRecords(folder: DatasetFolder, file: DatasetFile): AsyncGenerator<unknown> {
-  const format = textFormat(file);
+/** The number of rows of `file`: its lines or CSV records counted, unparsed. */
+async function fileRowCount(folder: DatasetFolder, file: DatasetFile): Promise<number> {
+  const format = formatOf(file);
+  if (format === "parquet") return await parquetRowCount(folder, file);
+  let rows = 0;
+  for await (const _ of fileRecords(folder, file, format)) rows++;
+  return rows;
+}
+
+/** One item per row of text `file` of `format` (the line or CSV record). */
+async function* fileRecords(
+  folder: DatasetFolder,
+  file: DatasetFile,
+  format: "jsonl" | "csv",
+): AsyncGenerator<unknown> {
   const text = await fileText(folder, file);
   if (format === "jsonl") {
     yield* textLines(text);
@@ -208,12 +233,16 @@ async function* fileRows(
   file: DatasetFile,
   columns: readonly ColumnSchema[],
 ): AsyncGenerator<Record<string, unknown>> {
-  const format = textFormat(file);
+  const format = formatOf(file);
+  if (format === "parquet") {
+    yield* parquetRows(folder, file, columns);
+    return;
+  }
   const text = await fileText(folder, file);
   if (format === "jsonl") {
     const decoders = columns.map((column) => [column.name, jsonlDecoder(column)] as const);
     for await (const line of textLines(text)) {
-      const values = parseJsonLine(line);
+      const values = parseJson(line) as Record<string, unknown>;
       const row: Record<string, unknown> = {};
       for (const [name, decode] of decoders) {
         const value = values[name];

@@ -1,6 +1,7 @@
 /**
- * Reading files that may be gzip-compressed, told by their content (the gzip magic bytes), not
- * their name: dlt wrote compressed job files without `.gz` before its storage version 2.
+ * Reading table files that may be gzip-compressed, told by their content (the gzip magic bytes),
+ * not their name: dlt wrote compressed files without `.gz` before its storage version 2, and so
+ * does this destination into a bucket of that version.
  *
  * @module
  */
@@ -15,7 +16,7 @@ const GZIP_MAGIC = [0x1f, 0x8b];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { maybeGunzip } from "./gzip.ts";
+ * import { maybeGunzip } from "./_gunzip.ts";
  * const text = (s: ReadableStream<Uint8Array>) => new Response(s).text();
  * const plain = () => new Response("hello").body!;
  * assert.equal(await text(await maybeGunzip(plain())), "hello");

@@ -1,5 +1,5 @@
 /**
- * Lines of text that arrives in chunks: the reader JSONL files need.
+ * Lines of text that arrives in chunks: how JSONL table files are read.
  *
  * @module
  */
@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { textLines } from "./text_lines.ts";
+ * import { textLines } from "./_text_lines.ts";
  * const lines = await Array.fromAsync(textLines(['{"a":1}\n{"a"', ':2}\r\n\n{"a":3}']));
  * assert.deepEqual(lines, ['{"a":1}', '{"a":2}', '{"a":3}']);
  * ```
