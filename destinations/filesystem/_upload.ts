@@ -35,18 +35,13 @@ export async function uploadJob(
   try {
     await folder.write(path, content);
   } catch (error) {
+    // a write that failed before it read the file to its end leaves the file open
+    await content.cancel().catch(() => {});
     throw new DestinationError(
       `Cannot write job file "${basename(job.path)}" of table "${job.table}": ${
         (error as Error).message
       }`,
       { cause: error, transient: error instanceof DltError && error.transient },
     );
-  } finally {
-    // a write that failed before reading to the end leaves the file open
-    try {
-      file.close();
-    } catch {
-      // closed when its stream ended
-    }
   }
 }
