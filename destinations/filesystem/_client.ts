@@ -7,15 +7,16 @@
  *   ├─ _dlt_loads has a marker of pkg.loadId?  ── yes ─▶ done (loaded before)
  *   ├─ each job file uploaded to its layout path (gzip on the way for jsonl and csv)
  *   ├─ replaced and dropped tables: their files not of this package deleted
- *   ├─ _dlt_version/<schema>__<load_id>__<hash>.jsonl (unless a completed load stored that hash)
+ *   ├─ _dlt_version/<schema>__<load_id>__<hash>.jsonl (unless the newest stored version is it)
  *   ├─ _dlt_pipeline_state/<pipeline>__<load_id>__<hash>.jsonl (when the state changed)
  *   └─ _dlt_loads/<schema>__<load_id>.jsonl: the marker, written last
  * ```
  *
  * Every path depends only on the package, and a bucket publishes a file whole or not at all, so a
  * package resumed after a crash writes the same files again and ends with one copy of each. The
- * old files of a replaced table go only once all new ones are in; state and schemas count only
- * when their load has its marker.
+ * old files of a replaced table go only once all new ones are in. Files, state and schemas count
+ * only when their load has its marker: readers see a package all at once (a crash between the
+ * deletions and the marker shows a replaced table empty until the package is resumed).
  *
  * @module
  */
