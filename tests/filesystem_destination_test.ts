@@ -30,6 +30,7 @@ import {
 } from "../lib/deps/apache_arrow.ts";
 import { Table as WasmTable, writeParquet } from "../lib/deps/parquet_wasm.ts";
 import { tempDir } from "./_helpers.ts";
+import { lake, lakePipeline } from "./_lake.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
 
 // the state sync's messages (a working folder restored from the bucket) stay off the console
@@ -84,32 +85,6 @@ async function fsPipeline(
     pipelinesDir,
   });
   return { p, bucket, pipelinesDir };
-}
-
-/**
- * Version `version` of a small lake: `orders` (replaced, with nested `lines`) and `events`
- * (appended), three orders and two events per version.
- */
-export function lake(version: number) {
-  const orders = [1, 2, 3].map((i) => ({
-    id: version * 10 + i,
-    lines: [{ sku: `a${version}${i}` }, { sku: `b${version}${i}` }],
-  }));
-  const events = [1, 2].map((i) => ({ id: version * 10 + i, version }));
-  return source([
-    resource(orders, { name: "orders", writeDisposition: "replace" }),
-    resource(events, { name: "events" }),
-  ], { name: "lake" });
-}
-
-/** The pipeline of the kill tests: `lake` loaded into `bucket`. */
-export function lakePipeline(bucket: string, pipelinesDir: string): Pipeline {
-  return pipeline({
-    pipelineName: "killed_lake",
-    destination: filesystem({ bucketUrl: bucket }),
-    datasetName: "lake",
-    pipelinesDir,
-  });
 }
 
 Deno.test("default layout: <bucket>/<dataset>/<table>/<load_id>.<file_id>.jsonl.gz and dlt's system files", async () => {

@@ -43,6 +43,7 @@ import type {
 import { config, resolveConfigSpec } from "../../lib/config.ts";
 import type { FileSystem } from "../../lib/filesystem/file_system.ts";
 import { openFileSystem, resolveBucketUrl, schemeOf } from "../../lib/filesystem/open.ts";
+import type { S3Credentials } from "../../lib/filesystem/s3_credentials.ts";
 import {
   anyValue,
   boolean,
@@ -99,7 +100,7 @@ export interface FilesystemOptions {
    * takes none.
    * @default {`destination.filesystem.credentials` from config}
    */
-  credentials?: unknown;
+  credentials?: Partial<S3Credentials>;
 }
 
 /** Extra placeholders: names that are not standard ones, each with text. */
@@ -142,12 +143,6 @@ const DLT_ONLY_OPTIONS = {
   icebergTableProperties: "table formats (delta, iceberg) are not supported",
   icebergNamespaceProperties: "table formats (delta, iceberg) are not supported",
 };
-
-/** `openFileSystem` as it takes an object store's credentials (`lib/filesystem/open.ts`). */
-type OpenBucket = (
-  url: string,
-  options?: { credentials?: unknown; configSection?: string },
-) => FileSystem;
 
 /** The config section of this destination (its credentials are looked up there). */
 const CONFIG_SECTION = "destination.filesystem";
@@ -292,13 +287,19 @@ function resolveSettings(
 }
 
 /** The file system of `bucketUrl`; credentials for a local bucket are refused, not ignored. */
-function openBucket(bucketUrl: string, credentials: unknown): FileSystem {
+function openBucket(
+  bucketUrl: string,
+  credentials: Partial<S3Credentials> | undefined,
+): FileSystem {
   if (credentials !== undefined && schemeOf(bucketUrl) === "file") {
     throw new RangeError(
       `Option "credentials" of filesystem() is for object stores; bucket "${bucketUrl}" is a local folder`,
     );
   }
-  return (openFileSystem as OpenBucket)(bucketUrl, { credentials, configSection: CONFIG_SECTION });
+  return openFileSystem(bucketUrl, {
+    credentials,
+    configSection: `${CONFIG_SECTION}.credentials`,
+  });
 }
 
 /** `url` without a user name or password (`s3://key:secret@bucket` → `s3://bucket`). */

@@ -6,7 +6,7 @@
  */
 import { LocalFileSystem } from "../../lib/filesystem/local.ts";
 import type { FileContent } from "../../lib/filesystem/file_system.ts";
-import { lake, lakePipeline } from "../filesystem_destination_test.ts";
+import { lake, lakePipeline } from "../_lake.ts";
 
 const [bucket, pipelinesDir, version, step] = Deno.args;
 let operations = 0;
