@@ -72,7 +72,7 @@ export async function* readJsonlChunks(
       for (;;) {
         let end = text.indexOf("\n", start);
         if (end === -1) {
-          if (!done || start === text.length) break;
+          if (!done || start >= text.length) break;
           end = text.length;
         }
         const source = text.slice(start, end);
