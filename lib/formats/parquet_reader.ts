@@ -13,9 +13,7 @@
  * @module
  */
 import type { FileSystem } from "../filesystem/file_system.ts";
-import { tableFromIPC } from "../deps/apache_arrow.ts";
 import type { Table } from "../deps/apache_arrow.ts";
-import { readParquet as decodeParquet } from "../deps/parquet_wasm.ts";
 import { arrowRows, withArrowOrigin } from "../extract/arrow.ts";
 import { checkOptions, integer, type OptionSpec } from "../options.ts";
 import { FileFormatError, reasonOf } from "./format_error.ts";
@@ -111,6 +109,9 @@ export async function* readParquetTables(
 ): AsyncGenerator<Table> {
   const chunkSize = checkParquetOptions(options, "readParquetTables()").chunkSize ?? 1000;
   const footer = await readFooter(file, fileName);
+  // imported when first needed: loading parquet-wasm reads and compiles a 5 MB module
+  const { readParquet: decodeParquet } = await import("../deps/parquet_wasm.ts");
+  const { tableFromIPC } = await import("../deps/apache_arrow.ts");
   for (let index = 0; index < footer.rowGroups.length; index++) {
     const span = footer.rowGroups[index];
     if (span.numRows === 0) continue;
