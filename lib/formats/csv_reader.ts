@@ -28,6 +28,7 @@ import {
   type OptionSpec,
 } from "../options.ts";
 import { FileFormatError, reasonOf } from "./format_error.ts";
+import { pieces } from "./_pieces.ts";
 
 /** Options of {@linkcode readCsvChunks}; pandas' `read_csv` options of the same meaning. */
 export interface CsvReadOptions {
@@ -201,36 +202,32 @@ export async function* readCsvChunks(
     }
   };
 
-  const reader = stream.getReader();
-  try {
-    let pending = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      let decoded: string;
-      try {
-        decoded = done ? decoder.decode() : decoder.decode(value, { stream: true });
-      } catch (error) {
-        throw new FileFormatError(
-          fileName,
-          `it is not valid ${encoding} text at or after line ${parser.line} (${reasonOf(error)})`,
-          { cause: error },
-        );
-      }
-      const text = pending + decoded;
-      const parsed: string[][] = [];
-      const starts: number[] = [];
-      const consumed = parser.parse(text, done, parsed, starts);
-      pending = text.slice(consumed);
-      take(parsed, starts);
-      while (records.length >= chunkSize || (done && records.length > 0)) {
-        const chunk = records.slice(0, chunkSize);
-        records = records.slice(chunkSize);
-        yield converter.rows(chunk, columns!);
-      }
-      if (done) return;
+  let pending = "";
+  const read = pieces(stream);
+  for (;;) {
+    const { done, value } = await read.next();
+    let decoded: string;
+    try {
+      decoded = done ? decoder.decode() : decoder.decode(value, { stream: true });
+    } catch (error) {
+      throw new FileFormatError(
+        fileName,
+        `it is not valid ${encoding} text at or after line ${parser.line} (${reasonOf(error)})`,
+        { cause: error },
+      );
     }
-  } finally {
-    reader.releaseLock();
+    const text = pending + decoded;
+    const parsed: string[][] = [];
+    const starts: number[] = [];
+    const consumed = parser.parse(text, done === true, parsed, starts);
+    pending = text.slice(consumed);
+    take(parsed, starts);
+    while (records.length >= chunkSize || (done && records.length > 0)) {
+      const chunk = records.slice(0, chunkSize);
+      records = records.slice(chunkSize);
+      yield converter.rows(chunk, columns!);
+    }
+    if (done) return;
   }
 }
 

@@ -7,6 +7,7 @@
 import { parseJson } from "../json.ts";
 import { checkOptions, integer, type OptionSpec } from "../options.ts";
 import { FileFormatError, reasonOf } from "./format_error.ts";
+import { pieces } from "./_pieces.ts";
 
 /** Options of {@linkcode readJsonlChunks}. */
 export interface JsonlReadOptions {
@@ -54,50 +55,46 @@ export async function* readJsonlChunks(
   let pending = "";
   let line = 1;
   let values: unknown[] = [];
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      let text: string;
-      try {
-        text = pending + (done ? decoder.decode() : decoder.decode(value, { stream: true }));
-      } catch (error) {
-        throw new FileFormatError(
-          fileName,
-          `it is not valid UTF-8 at or after this line (${reasonOf(error)})`,
-          { line, cause: error },
-        );
-      }
-      let start = 0;
-      for (;;) {
-        let end = text.indexOf("\n", start);
-        if (end === -1) {
-          if (!done || start >= text.length) break;
-          end = text.length;
-        }
-        const source = text.slice(start, end);
-        start = end + 1;
-        if (source.trim() !== "") {
-          try {
-            values.push(parseJson(source));
-          } catch (error) {
-            throw new FileFormatError(fileName, `it is not JSON (${reasonOf(error)})`, {
-              line,
-              cause: error,
-            });
-          }
-          if (values.length >= chunkSize) {
-            yield values;
-            values = [];
-          }
-        }
-        line++;
-      }
-      pending = start < text.length ? text.slice(start) : "";
-      if (done) break;
+  const read = pieces(stream);
+  for (;;) {
+    const { done, value } = await read.next();
+    let text: string;
+    try {
+      text = pending + (done ? decoder.decode() : decoder.decode(value, { stream: true }));
+    } catch (error) {
+      throw new FileFormatError(
+        fileName,
+        `it is not valid UTF-8 at or after this line (${reasonOf(error)})`,
+        { line, cause: error },
+      );
     }
-    if (values.length > 0) yield values;
-  } finally {
-    reader.releaseLock();
+    let start = 0;
+    for (;;) {
+      let end = text.indexOf("\n", start);
+      if (end === -1) {
+        if (!done || start >= text.length) break;
+        end = text.length;
+      }
+      const source = text.slice(start, end);
+      start = end + 1;
+      if (source.trim() !== "") {
+        try {
+          values.push(parseJson(source));
+        } catch (error) {
+          throw new FileFormatError(fileName, `it is not JSON (${reasonOf(error)})`, {
+            line,
+            cause: error,
+          });
+        }
+        if (values.length >= chunkSize) {
+          yield values;
+          values = [];
+        }
+      }
+      line++;
+    }
+    pending = start < text.length ? text.slice(start) : "";
+    if (done) break;
   }
+  if (values.length > 0) yield values;
 }
