@@ -97,6 +97,30 @@ Deno.test("file items: dlt's fields, globs on relative paths, pages, content", a
   assert.equal(await new Response(await gz.open()).text(), "x\n5\n");
   assert.equal((await gz.readBytes())[0], 0x1f); // as stored
 
+  // with a row order, files come sorted by the cursor (dlt reverses for "desc" with max)
+  await Deno.utime(
+    join(dir, "sub/c.csv"),
+    new Date(T0.getTime() + 2000),
+    new Date(T0.getTime() + 2000),
+  );
+  await Deno.utime(
+    join(dir, "a.csv"),
+    new Date(T0.getTime() - 2000),
+    new Date(T0.getTime() - 2000),
+  );
+  const ordered = async (rowOrder: "asc" | "desc") =>
+    (await listed(
+      filesystem({
+        bucketUrl: dir,
+        fileGlob: "**/*.csv",
+        incremental: incremental("modification_date", { rowOrder }),
+      }),
+    )).map((f) => f.relative_path);
+  assert.deepEqual((await ordered("asc")).at(0), "a.csv");
+  assert.deepEqual((await ordered("asc")).at(-1), "sub/c.csv");
+  assert.deepEqual((await ordered("desc")).at(0), "sub/c.csv");
+  assert.deepEqual((await ordered("desc")).at(-1), "a.csv");
+
   const pages = await Array.fromAsync(
     filesystem({ bucketUrl: dir, fileGlob: "**/*.csv", filesPerPage: 3, extractContent: true })
       .yields(CONTEXT),
