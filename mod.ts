@@ -12,7 +12,8 @@
  *   `@denodlt/dlt/destinations/postgres` (PostgreSQL, loaded with `COPY`),
  *   `@denodlt/dlt/destinations/dummy` (in memory, failing where told, for tests),
  *   `@denodlt/dlt/http` (the REST client, paginators and auth), `@denodlt/dlt/sources/rest_api`
- *   (declarative REST API sources) and `@denodlt/dlt/sources/github`.
+ *   (declarative REST API sources), `@denodlt/dlt/sources/github` and
+ *   `@denodlt/dlt/sources/filesystem` (files of a folder or bucket, read as CSV, JSONL or Parquet).
  *
  * @example Quick start
  * ```ts

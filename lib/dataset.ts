@@ -1,13 +1,17 @@
 /**
- * Reading loaded data back: `pipeline.dataset().table(name)`.
+ * Reading loaded data back: `pipeline.dataset().table(name)`. Tables are read through the
+ * destination's {@linkcode TableReader} where it has one (a destination that keeps tables as
+ * files), else through SQL; `query()` always runs SQL.
  *
  * @module
  */
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
-import type { DestinationClient, SqlClient } from "./destination.ts";
+import type { DestinationClient, SqlClient, TableReader } from "./destination.ts";
 import { DestinationError } from "./errors.ts";
 import { quoteIdentifier } from "./load/sql.ts";
 import { readQueryArguments } from "./query_arguments.ts";
+import { rowsToArrow } from "./rows_arrow.ts";
+import { columnsOf, relationCount, relationRows } from "./table_rows.ts";
 
 /** Opens a destination client for one query; the dataset closes it afterwards. */
 export type ClientOpener = () => Promise<DestinationClient>;
@@ -16,6 +20,22 @@ async function withClient<T>(open: ClientOpener, fn: (c: SqlClient) => Promise<T
   const client = await open();
   try {
     return await fn(sqlOf(client));
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs `viaReader` on the client's table reader when it has one, else `viaSql` on its SQL. */
+async function readWith<T>(
+  open: ClientOpener,
+  viaReader: (reader: TableReader) => Promise<T>,
+  viaSql: (sql: SqlClient) => Promise<T>,
+): Promise<T> {
+  const client = await open();
+  try {
+    return client.tables !== undefined
+      ? await viaReader(client.tables)
+      : await viaSql(sqlOf(client));
   } finally {
     await client.close();
   }
@@ -73,6 +93,16 @@ export class Relation {
     return new Relation(this.#open, this.#table, this.#columns, this.#limit, columns);
   }
 
+  /** What this relation selects, for a {@linkcode TableReader}. */
+  get #query() {
+    return {
+      table: this.#table,
+      columns: this.#columns,
+      orderBy: this.#orderBy,
+      limit: this.#limit,
+    };
+  }
+
   #sql(client: SqlClient): string {
     const columns = this.#columns?.map(quoteIdentifier).join(", ") ?? "*";
     let sql = `SELECT ${columns} FROM ${client.qualifiedName(this.#table)}`;
@@ -87,22 +117,38 @@ export class Relation {
    * timestamps as `Date`).
    */
   rows<T = Record<string, unknown>>(): Promise<T[]> {
-    return withClient(this.#open, (c) => c.query<T>(this.#sql(c)));
+    return readWith(
+      this.#open,
+      async (reader) => await relationRows(reader, this.#query) as T[],
+      (c) => c.query<T>(this.#sql(c)),
+    );
   }
 
   /** The rows as an Arrow table (a DECIMAL value is its unscaled integer; the scale is in its type). */
   arrow(): Promise<ArrowTable> {
-    return withClient(this.#open, (c) => c.queryArrow(this.#sql(c)));
+    return readWith(
+      this.#open,
+      async (reader) => {
+        const rows = await relationRows(reader, this.#query);
+        const names = this.#columns ?? (await reader.columns(this.#table)).map((c) => c.name);
+        return rowsToArrow(await columnsOf(reader, this.#table, names), rows);
+      },
+      (c) => c.queryArrow(this.#sql(c)),
+    );
   }
 
   /** Number of rows. */
   count(): Promise<number> {
-    return withClient(this.#open, async (c) => {
-      const [row] = await c.query<{ n: number | bigint }>(
-        `SELECT count(*) AS n FROM (${this.#sql(c)}) AS counted`,
-      );
-      return Number(row.n);
-    });
+    return readWith(
+      this.#open,
+      (reader) => relationCount(reader, this.#query),
+      async (c) => {
+        const [row] = await c.query<{ n: number | bigint }>(
+          `SELECT count(*) AS n FROM (${this.#sql(c)}) AS counted`,
+        );
+        return Number(row.n);
+      },
+    );
   }
 }
 
@@ -145,7 +191,7 @@ export class Dataset {
 
   /** Names of the tables in the dataset, including dlt's system tables. */
   tableNames(): Promise<string[]> {
-    return withClient(this.#open, async (c) => {
+    return readWith(this.#open, (reader) => reader.tableNames(), async (c) => {
       const rows = await c.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = '${
           this.name.replaceAll("'", "''")
@@ -157,7 +203,13 @@ export class Dataset {
 
   /** Row count of every data table (system tables left out). */
   rowCounts(): Promise<Record<string, number>> {
-    return withClient(this.#open, async (c) => {
+    return readWith(this.#open, async (reader) => {
+      const counts: Record<string, number> = {};
+      for (const name of await reader.tableNames()) {
+        if (!name.startsWith("_dlt_")) counts[name] = await reader.count(name);
+      }
+      return counts;
+    }, async (c) => {
       const rows = await c.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = '${
           this.name.replaceAll("'", "''")

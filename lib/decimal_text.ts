@@ -45,3 +45,36 @@ export function decimalValue(text: string): number | string {
   if (!Number.isFinite(number)) return text;
   return canonicalDecimal(String(number)) === canonicalDecimal(text) ? number : text;
 }
+
+/**
+ * The decimal `text` (digits with an optional sign, point and exponent) as an integer scaled by
+ * `10^scale`, rounded half away from zero as SQL casts to `DECIMAL(p, scale)` round. Text of
+ * another form is a `SyntaxError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unscaledDecimal } from "./decimal_text.ts";
+ * assert.equal(unscaledDecimal("12.345", 2), 1235n);
+ * assert.equal(unscaledDecimal("-1.5e3", 1), -15000n);
+ * assert.equal(unscaledDecimal("-0.05", 1), -1n);
+ * ```
+ */
+export function unscaledDecimal(text: string, scale: number): bigint {
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (match === null || (match[2] === "" && (match[3] ?? "") === "")) {
+    throw new SyntaxError(`"${text}" is not a decimal number`);
+  }
+  const [, sign, whole, fraction = "", exponent = "0"] = match;
+  const digits = BigInt(`${whole}${fraction}`);
+  const shift = Number(exponent) - fraction.length + scale;
+  let unscaled: bigint;
+  if (shift >= 0) {
+    unscaled = digits * 10n ** BigInt(shift);
+  } else {
+    const divisor = 10n ** BigInt(-shift);
+    unscaled = digits / divisor;
+    if (2n * (digits % divisor) >= divisor) unscaled += 1n;
+  }
+  return sign === "-" ? -unscaled : unscaled;
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
-import type { MergeStrategy, StoredSchema } from "./schema/schema.ts";
+import type { ColumnSchema, MergeStrategy, StoredSchema } from "./schema/schema.ts";
 import type { PipelineState } from "./state.ts";
 
 /**
@@ -114,10 +114,41 @@ export interface SqlClient {
   qualifiedName(table: string): string;
 }
 
-/** A connection to a destination for one dataset: its job client, and SQL where it has SQL. */
+/**
+ * Reading a dataset's tables without SQL, for a destination that keeps them as files
+ * (`filesystem`): `pipeline.dataset()` reads tables through it where a client has one. Values
+ * come typed by the dataset's schema, as the DuckDB destination's `query` returns them: integers
+ * as numbers where `Number.isSafeInteger`, else `bigint`; decimals as numbers where the number is
+ * the same decimal, else their exact text; timestamps and dates as `Date`; binary as
+ * `Uint8Array`; json as its JSON text; NULL as `null`.
+ */
+export interface TableReader {
+  /** Names of the dataset's tables, dlt's system tables included, sorted. */
+  tableNames(): Promise<string[]>;
+  /**
+   * The columns of `table`, in order, with their data types. A table the dataset does not have
+   * is a `DestinationError` naming it.
+   */
+  columns(table: string): Promise<ColumnSchema[]>;
+  /**
+   * The rows of `table` in the order they were loaded, each with every column of
+   * {@linkcode TableReader.columns} (or only `columns`, in that order; one the table lacks is a
+   * `DestinationError`). Stopping the iteration early stops reading.
+   */
+  rows(table: string, columns?: readonly string[]): AsyncIterable<Record<string, unknown>>;
+  /** Number of rows of `table`. */
+  count(table: string): Promise<number>;
+}
+
+/**
+ * A connection to a destination for one dataset: its job client, SQL where it has SQL, and a
+ * {@linkcode TableReader} where it keeps tables as files.
+ */
 export interface DestinationClient extends JobClient {
   /** SQL access to the dataset; absent for a destination without SQL. */
   readonly sql?: SqlClient;
+  /** Reading tables without SQL; `pipeline.dataset()` reads tables through it when present. */
+  readonly tables?: TableReader;
 }
 
 /** Where the pipeline loads data. */

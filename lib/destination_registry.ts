@@ -13,6 +13,8 @@ type Factory = (options: Record<string, unknown>) => Promise<Destination>;
 const FACTORIES: Record<string, Factory> = {
   duckdb: async (options) => (await import("../destinations/duckdb/mod.ts")).duckdb(options),
   dummy: async (options) => (await import("../destinations/dummy/mod.ts")).dummy(options),
+  filesystem: async (options) =>
+    (await import("../destinations/filesystem/mod.ts")).filesystem(options),
   postgres: async (options) => (await import("../destinations/postgres/mod.ts")).postgres(options),
 };
 

@@ -714,14 +714,17 @@ export class Pipeline {
       datasetType: "a dataset reads through the pipeline's destination",
       schema: "tables are read by name: dataset().table(name)",
     });
-    return new Dataset(() => this.#sqlDestinationClient(), this.datasetName);
+    return new Dataset(() => this.#readingClient(true), this.datasetName);
   }
 
-  /** A client of the destination that speaks SQL, or the error that names the destination. */
-  async #sqlDestinationClient(): Promise<DestinationClient> {
+  /**
+   * A client of the destination that speaks SQL (or, when `tablesSuffice`, reads tables
+   * without it), or the error that names the destination.
+   */
+  async #readingClient(tablesSuffice: boolean): Promise<DestinationClient> {
     const destination = await this.destination();
     const client = await destination.client(this.#clientOptions());
-    if (client.sql === undefined) {
+    if (client.sql === undefined && !(tablesSuffice && client.tables !== undefined)) {
       await client.close();
       sqlOf(client, destination.name);
     }
@@ -743,7 +746,7 @@ export class Pipeline {
     checkNoOptions(options, "sqlClient()", {
       schemaName: "the client works in the pipeline's dataset; qualifiedName() names its tables",
     });
-    const client = await this.#sqlDestinationClient();
+    const client = await this.#readingClient(false);
     const sql = client.sql!;
     const session: PipelineSqlClient = {
       query: sql.query.bind(sql),

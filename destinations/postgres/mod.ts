@@ -54,6 +54,7 @@ import {
 import { PostgresSqlClient } from "./_sql_client.ts";
 
 export type { PostgresCredentials, SslMode } from "./_credentials.ts";
+export { POSTGRES_CAPABILITIES } from "./_dialect.ts";
 
 /** Options of {@linkcode postgres}. */
 export interface PostgresOptions {

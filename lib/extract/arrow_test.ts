@@ -90,3 +90,56 @@ Deno.test("values of apache-arrow convert as their column hints expect", () => {
   assert.deepEqual(arrowColumnHints(table).time, { dataType: "text", nullable: true });
   assert.deepEqual(arrowColumnHints(table).tags, { dataType: "json", nullable: true });
 });
+
+Deno.test("values read from the buffers: slices, nulls, text beyond ASCII, every time unit", () => {
+  const nanos = BigInt64Array.from([1n, -1n, 2n ** 62n, 1_700_000_000_123_456_789n]);
+  const table = new A.Table({
+    i64: A.vectorFromArray([1n, null, -(2n ** 60n), 7n], new A.Int64()),
+    u8: A.vectorFromArray([1, 2, null, 255], new A.Uint8()),
+    f32: A.vectorFromArray([0.5, null, -2, 1e30], new A.Float32()),
+    ascii: A.vectorFromArray(["a", null, "", "abc"], new A.Utf8()),
+    text: A.vectorFromArray(["ü", "€uro", null, "日本"], new A.Utf8()),
+    ns: A.makeVector(
+      A.makeData({ type: new A.TimestampNanosecond("UTC"), length: 4, data: nanos }),
+    ),
+    s: A.makeVector(
+      A.makeData({
+        type: new A.TimestampSecond(),
+        length: 4,
+        data: BigInt64Array.from([0n, -86_401n, 59n, 60n]),
+      }),
+    ),
+  });
+  const expected = [
+    {
+      i64: 1,
+      u8: 1,
+      f32: 0.5,
+      ascii: "a",
+      text: "ü",
+      ns: "1970-01-01T00:00:00.000000001Z",
+      s: "1970-01-01T00:00:00",
+    },
+    { u8: 2, text: "€uro", ns: "1969-12-31T23:59:59.999999999Z", s: "1969-12-30T23:59:59" },
+    {
+      i64: -(2n ** 60n),
+      f32: -2,
+      ascii: "",
+      ns: "2116-02-20T23:53:38.427387904Z",
+      s: "1970-01-01T00:00:59",
+    },
+    {
+      i64: 7,
+      u8: 255,
+      f32: Math.fround(1e30),
+      ascii: "abc",
+      text: "日本",
+      ns: "2023-11-14T22:13:20.123456789Z",
+      s: "1970-01-01T00:01:00",
+    },
+  ];
+  assert.deepEqual([...arrowRows(table)], expected);
+  for (let start = 0; start < 4; start++) {
+    assert.deepEqual([...arrowRows(table.slice(start))], expected.slice(start), `from ${start}`);
+  }
+});

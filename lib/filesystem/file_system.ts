@@ -17,6 +17,9 @@
  */
 import { DltError, type DltErrorOptions } from "../errors.ts";
 
+// the base of the errors here, public with them
+export { DltError, type DltErrorOptions };
+
 /** A file as {@linkcode FileSystem.list} and {@linkcode FileSystem.stat} describe it. */
 export interface FileInfo {
   /** Its absolute URL. */

@@ -27,6 +27,7 @@ import { DestinationError, DltError } from "../errors.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
 import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
 import { tableChains } from "./table_chains.ts";
+import { checkMergeStrategies } from "./merge_support.ts";
 import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
@@ -134,7 +135,7 @@ export class SqlJobClient implements DestinationClient {
    * and state are committed last.
    */
   async loadPackage(pkg: LoadPackage): Promise<void> {
-    this.#checkMergeStrategies(pkg);
+    checkMergeStrategies(pkg.schema, this.#dialect.capabilities);
     this.#checkTableWidths(pkg);
     try {
       await this.#load(pkg);
@@ -144,21 +145,6 @@ export class SqlJobClient implements DestinationClient {
           (error as Error).message
         }`,
         { cause: error, transient: error instanceof DltError && error.transient },
-      );
-    }
-  }
-
-  /** Refuses a package whose tables ask for a merge strategy the destination lacks. */
-  #checkMergeStrategies(pkg: LoadPackage): void {
-    const supported = this.#dialect.capabilities.supportedMergeStrategies;
-    for (const table of Object.values(pkg.schema.tables)) {
-      if (table.writeDisposition !== "merge") continue;
-      const strategy = table.mergeStrategy ?? "delete-insert";
-      if (supported.includes(strategy)) continue;
-      throw new DestinationError(
-        `Table "${table.name}" asks for merge strategy "${strategy}", which this destination does not run; it runs ${
-          supported.map((s) => `"${s}"`).join(", ")
-        }`,
       );
     }
   }

@@ -1,7 +1,9 @@
 /**
  * The destinations the conformance suite runs against, and {@linkcode conformanceTest}, which
  * registers one `Deno.test` per destination, named `[duckdb] …`, `[dummy] …`: `duckdb`
- * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`), `postgres`, and `dummy` (no
+ * (DuckDB-WASM), `duckdb_native` (`duckdb({ engine: "native" })`), `postgres`, `filesystem` (a
+ * local bucket; SQL through native DuckDB where FFI is granted, else tests that need SQL skip it;
+ * tests that need `merge` skip it, as its capabilities have no merge strategy) and `dummy` (no
  * SQL: tests that read data back through SQL skip it; the others check its row counts); and two
  * of them loading other job files than their preferred CSV: `duckdb_native_parquet` (Parquet)
  * and `postgres_insert_values` (INSERT VALUES).
@@ -14,14 +16,24 @@
  *
  * Every test gets a dataset of its own: SQL destinations share one database per test module
  * (DuckDB-WASM in memory, native DuckDB in a temporary file) and drop the dataset after the
- * test; the dummy is made anew per test.
+ * test; the dummy and the filesystem's bucket are made anew per test.
  */
 import { join } from "node:path";
-import type { Destination, LoaderFileFormat, Pipeline } from "../../mod.ts";
+import type {
+  Destination,
+  DestinationCapabilities,
+  LoaderFileFormat,
+  Pipeline,
+} from "../../mod.ts";
 import { pipeline, setLogLevel } from "../../mod.ts";
-import { duckdb } from "../../destinations/duckdb/mod.ts";
+import {
+  duckdb,
+  DUCKDB_CAPABILITIES,
+  NATIVE_DUCKDB_CAPABILITIES,
+} from "../../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../../destinations/dummy/mod.ts";
-import { postgres } from "../../destinations/postgres/mod.ts";
+import { filesystem, FILESYSTEM_CAPABILITIES } from "../../destinations/filesystem/mod.ts";
+import { postgres, POSTGRES_CAPABILITIES } from "../../destinations/postgres/mod.ts";
 import { adminQuery, POSTGRES_URL } from "../_postgres.ts";
 
 // the state sync's messages (a working folder restored from the destination) stay off the console
@@ -35,14 +47,20 @@ interface TestTarget {
   datasetName: string;
   /** Removes what the test left in the destination. */
   dispose(): Promise<void>;
+  /** Makes the loads of `table` fail until the returned function is called (see the context's). */
+  blockTable?(table: string): Promise<() => Promise<void>>;
 }
 
 /** A destination under test. */
 interface TestDestination {
   /** Its name in test names and in `DLT_TEST_DESTINATIONS`. */
   readonly name: string;
-  /** Whether it speaks SQL (`dataset()` reads from it). */
+  /** Whether it speaks SQL (`dataset().query()` runs on it). */
   readonly sql: boolean;
+  /** What it can do (tests that need a merge strategy skip a destination without one). */
+  readonly capabilities: DestinationCapabilities;
+  /** Whether readers see a package all at once, when it completes (not chain by chain). */
+  readonly wholePackages: boolean;
   /** The job files its pipelines write. @default {the destination's preferred format} */
   readonly loaderFileFormat?: LoaderFileFormat;
   /**
@@ -134,18 +152,24 @@ const DESTINATIONS: readonly TestDestination[] = [
   {
     name: "duckdb",
     sql: true,
+    capabilities: DUCKDB_CAPABILITIES,
+    wholePackages: false,
     missing: () => undefined,
     open: () => sharedDatabaseTarget(duckDbWasm ??= duckdb({ credentials: ":memory:" })),
   },
   {
     name: "duckdb_native",
     sql: true,
+    capabilities: NATIVE_DUCKDB_CAPABILITIES,
+    wholePackages: false,
     missing: missingFfi,
     open: () => sharedDatabaseTarget(nativeDuckDb()),
   },
   {
     name: "duckdb_native_parquet",
     sql: true,
+    capabilities: NATIVE_DUCKDB_CAPABILITIES,
+    wholePackages: false,
     loaderFileFormat: "parquet",
     missing: missingFfi,
     open: () => sharedDatabaseTarget(nativeDuckDb()),
@@ -153,19 +177,48 @@ const DESTINATIONS: readonly TestDestination[] = [
   {
     name: "postgres",
     sql: true,
+    capabilities: POSTGRES_CAPABILITIES,
+    wholePackages: false,
     missing: missingPostgres,
     open: postgresTarget,
   },
   {
     name: "postgres_insert_values",
     sql: true,
+    capabilities: POSTGRES_CAPABILITIES,
+    wholePackages: false,
     loaderFileFormat: "insert_values",
     missing: missingPostgres,
     open: postgresTarget,
   },
   {
+    name: "filesystem",
+    sql: Deno.permissions.querySync({ name: "ffi" }).state === "granted",
+    capabilities: FILESYSTEM_CAPABILITIES,
+    wholePackages: true,
+    missing: () => undefined,
+    async open() {
+      const bucket = await Deno.makeTempDir({ prefix: "conformance_bucket_" });
+      const datasetName = uniqueDataset();
+      return {
+        destination: filesystem({ bucketUrl: bucket }),
+        datasetName,
+        dispose: () => Deno.remove(bucket, { recursive: true }),
+        // a file where the table's folder goes: its job files cannot be written
+        async blockTable(table: string) {
+          const path = join(bucket, datasetName, table);
+          await Deno.mkdir(join(bucket, datasetName), { recursive: true });
+          await Deno.writeTextFile(path, "in the way");
+          return () => Deno.remove(path);
+        },
+      };
+    },
+  },
+  {
     name: "dummy",
     sql: false,
+    capabilities: dummy().capabilities,
+    wholePackages: false,
     missing: () => undefined,
     open: () =>
       Promise.resolve({
@@ -204,8 +257,18 @@ const warned = new Set<string>();
 
 /** What a conformance test gets: its destination, its dataset, and pipelines loading there. */
 export class ConformanceContext {
-  /** Whether the destination speaks SQL (`dataset()` reads from it). */
+  /** Whether the destination speaks SQL (`dataset().query()` runs on it). */
   readonly sql: boolean;
+  /**
+   * Whether readers see a package all at once when it completes (the filesystem's marker),
+   * where SQL destinations show each table chain as it commits.
+   */
+  readonly wholePackages: boolean;
+  /**
+   * Makes the loads of `table` fail (a terminal error naming the table) until the function it
+   * returns is called; for destinations that can be blocked from outside (the filesystem).
+   */
+  readonly blockTable?: (table: string) => Promise<() => Promise<void>>;
   /** The destination of this test. */
   readonly destination: Destination;
   /** The dataset of this test. */
@@ -216,6 +279,8 @@ export class ConformanceContext {
   /** Use {@linkcode conformanceTest}. */
   constructor(under: TestDestination, target: TestTarget, root: string) {
     this.sql = under.sql;
+    this.wholePackages = under.wholePackages;
+    this.blockTable = target.blockTable;
     this.#loaderFileFormat = under.loaderFileFormat;
     this.destination = target.destination;
     this.datasetName = target.datasetName;
@@ -260,6 +325,8 @@ function isDummy(destination: Destination): destination is DummyDestination {
 export interface ConformanceTestOptions {
   /** Reads data back through SQL: not run on destinations without it. @default {false} */
   needsSql?: boolean;
+  /** Loads with `merge`: not run on destinations that run no merge strategy. @default {false} */
+  needsMerge?: boolean;
   /** Runs only on these destinations. @default {every selected one} */
   destinations?: readonly string[];
 }
@@ -280,6 +347,7 @@ export function conformanceTest(
   }
   for (const under of SELECTED.destinations) {
     if (options.needsSql && !under.sql) continue;
+    if (options.needsMerge && under.capabilities.supportedMergeStrategies.length === 0) continue;
     if (options.destinations !== undefined && !options.destinations.includes(under.name)) continue;
     const testName = `[${under.name}] ${name}`;
     const missing = under.missing();

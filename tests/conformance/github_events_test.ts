@@ -25,7 +25,7 @@ if (!hasSharedFixture(FIXTURE)) {
 } else {
   conformanceTest(
     "the recorded GitHub events merged twice: DuckDB's tables, no duplicates, linked children",
-    { needsSql: true },
+    { needsSql: true, needsMerge: true },
     async (ctx) => {
       const events = await readSharedFixture<Record<string, unknown>[]>(FIXTURE);
       const p = ctx.pipeline({ pipelineName: "github" });

@@ -58,15 +58,17 @@ conformanceTest(
   "a failed load leaves the package pending; the next run completes it exactly once",
   {},
   async (ctx) => {
-    // the dummy fails the items chain once; an SQL destination refuses it while a column the
-    // data lacks is NOT NULL
-    const destination = ctx.sql
+    // a destination that can be blocked from outside (the filesystem) is; the dummy fails the
+    // items chain once; an SQL destination refuses it while a column the data lacks is NOT NULL
+    const destination = ctx.blockTable !== undefined || ctx.sql
       ? ctx.destination
       : dummy({ failTables: ["items"], failAttempts: 1 });
     const p = ctx.pipeline({ destination });
     await p.run(resource([{ id: 0 }], { name: "others" }));
     let unblock = () => Promise.resolve();
-    if (ctx.sql) {
+    if (ctx.blockTable !== undefined) {
+      unblock = await ctx.blockTable("items");
+    } else if (ctx.sql) {
       const client = await p.sqlClient();
       const table = client.qualifiedName("items");
       await client.execute(`CREATE TABLE ${table} (id BIGINT, blocker VARCHAR(10) NOT NULL)`);

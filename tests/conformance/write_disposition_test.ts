@@ -93,7 +93,7 @@ async function issueState(p: Pipeline) {
 
 conformanceTest(
   "merge (delete-insert) by primary key updates rows and replaces their nested rows",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     await p.run(issues([
@@ -114,7 +114,7 @@ conformanceTest(
 
 conformanceTest(
   "merge (delete-insert): a hardDelete column removes the rows it flags",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const hints = { deleted: { hardDelete: true, dataType: "bool" } } as const;
@@ -133,7 +133,7 @@ conformanceTest(
 
 conformanceTest(
   "merge (delete-insert): duplicates in a batch collapse by primary key, the last or by dedupSort",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     await p.run(issues([
@@ -155,7 +155,7 @@ conformanceTest(
 
 conformanceTest(
   "merge (delete-insert) by merge key replaces every row of the partitions that arrive",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const days = (rows: { day: string; n: number }[]) =>
@@ -180,7 +180,7 @@ conformanceTest(
 
 conformanceTest(
   "merge without a primary or merge key appends, as in dlt",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const items = () => resource([{ x: 1 }], { name: "items", writeDisposition: "merge" });
@@ -192,7 +192,7 @@ conformanceTest(
 
 conformanceTest(
   "a primary key changed between runs re-keys the table: merge follows the new key",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const accounts = (key: string, data: Row[]) =>
@@ -213,7 +213,7 @@ conformanceTest(
 
 conformanceTest(
   "upsert updates rows by primary key, keeping their _dlt_id, and replaces nested rows",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const users = (data: Row[]) =>
@@ -249,7 +249,7 @@ conformanceTest(
 
 conformanceTest(
   "insert-only inserts new keys once and leaves known ones alone",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const events = (rows: Row[]) =>
@@ -288,7 +288,7 @@ conformanceTest(
 
 conformanceTest(
   "scd2 retires changed and missing records and inserts new versions with their nested rows",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const customers = (data: Row[]) =>
@@ -326,7 +326,7 @@ conformanceTest(
 
 conformanceTest(
   "scd2 with a hardDelete column retires the flagged records within their merge key",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const stock = (data: Row[]) =>
@@ -348,7 +348,7 @@ conformanceTest(
 
 conformanceTest(
   "scd2 with an active record timestamp marks current records with it",
-  { needsSql: true },
+  { needsSql: true, needsMerge: true },
   async (ctx) => {
     const p = ctx.pipeline();
     const dim = (data: Row[], boundaryTimestamp: string) =>

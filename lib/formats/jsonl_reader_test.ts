@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { readJsonlChunks } from "./jsonl_reader.ts";
+import { FileFormatError } from "./format_error.ts";
+
+function streamOf(text: string, piece: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + piece));
+      at += piece;
+    },
+  });
+}
+
+const LINES = '{"id":1,"name":"Zoë"}\r\n\n  \n{"id":2,"big":12345678901234567890}\n[1,2]\n"text"';
+
+Deno.test("values of every line, blank lines skipped, across any chunking", async () => {
+  for (const piece of [1, 3, 1000]) {
+    const chunks = await Array.fromAsync(readJsonlChunks(streamOf(LINES, piece), "a.jsonl"));
+    assert.deepEqual(chunks.flat(), [
+      { id: 1, name: "Zoë" },
+      { id: 2, big: 12345678901234567890n },
+      [1, 2],
+      "text",
+    ]);
+  }
+});
+
+Deno.test("chunkSize values per chunk", async () => {
+  const text = Array.from({ length: 5 }, (_, i) => JSON.stringify({ i })).join("\n");
+  const chunks = await Array.fromAsync(
+    readJsonlChunks(streamOf(text, 4), "a.jsonl", { chunkSize: 2 }),
+  );
+  assert.deepEqual(chunks.map((c) => c.length), [2, 2, 1]);
+});
+
+Deno.test("a line that is not JSON is an error naming the file and the line", async () => {
+  const text = '{"id":1}\n\n{"id":2}\n{"id": 3,\n{"id":4}\n';
+  await assert.rejects(
+    () => Array.fromAsync(readJsonlChunks(streamOf(text, 5), "data/a.jsonl")),
+    (error: unknown) => {
+      assert.ok(error instanceof FileFormatError);
+      assert.equal(error.line, 4);
+      assert.match(error.message, /^Cannot read "data\/a\.jsonl", line 4: it is not JSON \(/);
+      return true;
+    },
+  );
+});
+
+Deno.test("chunksize, as dlt spells it, is refused with the option to write", async () => {
+  await assert.rejects(
+    () => Array.fromAsync(readJsonlChunks(streamOf("1", 1), "a.jsonl", { chunksize: 1 } as never)),
+    /write "chunkSize"/,
+  );
+});
