@@ -145,6 +145,7 @@ export type {
   ColumnHint,
   ColumnSchema,
   DataType,
+  FileFormatHint,
   MergeStrategy,
   StoredSchema,
   TableSchema,
