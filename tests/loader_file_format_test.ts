@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  type Destination,
   PendingPackageFailed,
   type Pipeline,
   pipeline,
@@ -403,4 +404,30 @@ Deno.test("a resource's fileFormat hint picks its tables' format; run()'s loader
     b__parts: 3,
     c: 3,
   });
+});
+
+Deno.test("a package whose table asks for a format the destination does not load fails to normalize naming the table, and waits", async () => {
+  const dir = await tempDir("format_table_refused");
+  const open = (destination: Destination) =>
+    pipeline({ pipelineName: "format_table", destination, pipelinesDir: join(dir, "pipelines") });
+  // extracted for native DuckDB, which loads Parquet; normalized for the WASM engine, which does
+  // not, on the same file
+  const path = join(dir, "refused.duckdb");
+  await open(duckdb({ path, engine: "native" })).extract(
+    resource(ITEMS, { name: "items", fileFormat: "parquet" }),
+  );
+  const p = open(duckdb({ path }));
+  await assert.rejects(p.normalize(), (e: unknown) => {
+    assert.ok(e instanceof PendingPackageFailed, String(e));
+    assert.match(
+      e.message,
+      /Table "items" asks for "parquet" files \(its fileFormat hint\), which destination "duckdb" does not load; it takes "csv"/,
+    );
+    return true;
+  });
+  assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
+  // normalize()'s format replaces the hint
+  await p.normalize({ loaderFileFormat: "csv" });
+  await p.load();
+  assert.equal(await p.dataset().table("items").count(), 3);
 });
