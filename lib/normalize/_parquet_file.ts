@@ -2,13 +2,15 @@
  * Parquet files of the working folder, written and read with `parquet-wasm` one row group at a
  * time: {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups
  * of a given number of rows, no dictionary pages or statistics), and
- * {@linkcode readRowGroups} yields a file's row groups as Arrow record batches.
+ * {@linkcode readRowGroups} yields a file's row groups as Arrow tables.
  *
  * Record batches cross to `parquet-wasm` as Arrow IPC streams (apache-arrow and `parquet-wasm`
  * each have their own memory). The writer is `parquet-wasm`'s `transformParquetStream`: batches
  * go into a `ReadableStream` that it pulls from (one at a time: a batch is handed over only when
  * it asks for the next one, so little waits in memory), and each row group comes out as a chunk
- * written to the file as soon as it is encoded.
+ * written to the file as soon as it is encoded. `parquet-wasm` 0.8.0 drops the errors of its
+ * encoder (a batch of another schema would be left out, silently): every batch of a file has the
+ * file's schema here, and a file that does not end with a footer is an error.
  *
  * @module
  */
