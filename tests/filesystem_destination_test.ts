@@ -176,6 +176,20 @@ Deno.test("layouts and options are checked as filesystem() is called", () => {
   );
 });
 
+Deno.test("credentials for a local bucket are refused, not ignored", async () => {
+  const { p } = await fsPipeline("local_credentials", {
+    credentials: { awsAccessKeyId: "AKIAEXAMPLE", awsSecretAccessKey: "example-secret" },
+  });
+  const error = await p.run(resource([{ id: 1 }], { name: "items" })).catch((e) => e);
+  let cause = error as Error;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  assert.match(
+    cause.message,
+    /^Bucket URL "file:\/\/.*" is a local folder: it takes no credentials$/,
+  );
+  assert.doesNotMatch(String(error), /example-secret/);
+});
+
 Deno.test("extra placeholders fill the layout", async () => {
   const { p, bucket } = await fsPipeline("layout_extra", {
     layout: "{table_name}/region={region}/{load_id}.{file_id}.{ext}",
