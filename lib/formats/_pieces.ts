@@ -11,18 +11,27 @@ import { FileFormatError, reasonOf } from "./format_error.ts";
 /** The largest piece. */
 export const PIECE_BYTES = 64 * 1024;
 
-/** Yields the bytes of `stream` in pieces of at most {@linkcode PIECE_BYTES}; releases it at the end. */
+/**
+ * Yields the bytes of `stream` in pieces of at most {@linkcode PIECE_BYTES}. A reader that stops
+ * early (a `break`, an error) cancels the stream, which closes the file it reads.
+ */
 export async function* pieces(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       for (let at = 0; at < value.length; at += PIECE_BYTES) {
         yield value.subarray(at, at + PIECE_BYTES);
       }
     }
   } finally {
+    // a stream that failed rejects the cancel with its error, which is on its way already
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Gzip-compressed files read transparently: by name, as dlt opens files whose name ends in
- * `.gz` ({@linkcode gunzip}), or by content ({@linkcode maybeGunzip}).
+ * Gzip-compressed files read transparently: {@linkcode gunzip} for a file known to be gzip (dlt
+ * opens a file whose name ends in `.gz` so), {@linkcode maybeGunzip} for one told by its first
+ * bytes. The one gunzip of the filesystem source and the filesystem destination.
  *
  * @module
  */
