@@ -78,3 +78,29 @@ export function unscaledDecimal(text: string, scale: number): bigint {
   }
   return sign === "-" ? -unscaled : unscaled;
 }
+
+/**
+ * The decimal `unscaled × 10^-scale` as text with every digit of the scale, as SQL prints a
+ * `DECIMAL(p, scale)` (`-0.500000000`); a negative scale appends zeros.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decimalText } from "./decimal_text.ts";
+ * assert.equal(decimalText(-500000000n, 9), "-0.500000000");
+ * assert.equal(decimalText(1250n, 2), "12.50");
+ * assert.equal(decimalText(12n, 0), "12");
+ * assert.equal(decimalText(12n, -2), "1200");
+ * ```
+ */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  let digits = (negative ? -unscaled : unscaled).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, "0");
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  } else if (scale < 0) {
+    digits += "0".repeat(-scale);
+  }
+  return negative ? `-${digits}` : digits;
+}

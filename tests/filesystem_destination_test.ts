@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DestinationError,
-  incremental,
   type Pipeline,
   pipeline,
   PipelineStepFailed,
@@ -30,7 +29,7 @@ import {
 } from "../lib/deps/apache_arrow.ts";
 import { Table as WasmTable, writeParquet } from "../lib/deps/parquet_wasm.ts";
 import { tempDir } from "./_helpers.ts";
-import { lake, lakePipeline } from "./_lake.ts";
+import { lake, lakePipeline, runOnTwoMachines } from "./_lake.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
 
 // the state sync's messages (a working folder restored from the bucket) stay off the console
@@ -177,6 +176,20 @@ Deno.test("layouts and options are checked as filesystem() is called", () => {
   );
 });
 
+Deno.test("credentials for a local bucket are refused, not ignored", async () => {
+  const { p } = await fsPipeline("local_credentials", {
+    credentials: { awsAccessKeyId: "AKIAEXAMPLE", awsSecretAccessKey: "example-secret" },
+  });
+  const error = await p.run(resource([{ id: 1 }], { name: "items" })).catch((e) => e);
+  let cause = error as Error;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  assert.match(
+    cause.message,
+    /^Bucket URL "file:\/\/.*" is a local folder: it takes no credentials$/,
+  );
+  assert.doesNotMatch(String(error), /example-secret/);
+});
+
 Deno.test("extra placeholders fill the layout", async () => {
   const { p, bucket } = await fsPipeline("layout_extra", {
     layout: "{table_name}/region={region}/{load_id}.{file_id}.{ext}",
@@ -300,11 +313,6 @@ Deno.test("merge fails before anything loads, naming the write dispositions it t
 
 Deno.test("state and schemas come back from the bucket into an empty working folder", async () => {
   const bucket = await tempDir("restore_bucket");
-  const days = (...ds: number[]) =>
-    resource(ds.map((d) => ({ id: d, at: `2024-01-0${d}T00:00:00Z` })), {
-      name: "issues",
-      incremental: incremental("at"),
-    });
   const open = async () =>
     pipeline({
       pipelineName: "restore",
@@ -312,18 +320,7 @@ Deno.test("state and schemas come back from the bucket into an empty working fol
       datasetName: "lake",
       pipelinesDir: await tempDir("restore_pipelines"),
     });
-  const first = await open();
-  await first.run(days(1, 2, 3));
-  // another machine: a new working folder, the same bucket
-  const second = await open();
-  assert.notEqual(second.workingDir, first.workingDir);
-  const info = await second.run(days(1, 2, 3, 4, 5));
-  assert.deepEqual(info.loadPackages.map((pkg) => pkg.rowCounts.issues), [2]);
-  assert.ok(second.schemas.get("restore")!.tables.issues.columns.at);
-  assert.deepEqual(
-    (await second.dataset().table("issues").select("id").orderBy("id").rows()).map((r) => r.id),
-    [1, 2, 3, 4, 5],
-  );
+  const [, second] = await runOnTwoMachines(open, "restore");
   // the stored state is the newest committed one
   const client = await (await second.destination()).client({
     pipelineName: "restore",

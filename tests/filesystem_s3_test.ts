@@ -4,11 +4,11 @@
  * back without SQL, and credentials from config.
  */
 import assert from "node:assert/strict";
-import { incremental, pipeline, resource, setLogLevel } from "../mod.ts";
+import { pipeline, setLogLevel } from "../mod.ts";
 import { filesystem } from "../destinations/filesystem/mod.ts";
 import { tempDir } from "./_helpers.ts";
 import { s3Test } from "./_s3.ts";
-import { lake } from "./_lake.ts";
+import { lake, runOnTwoMachines } from "./_lake.ts";
 
 setLogLevel("ERROR");
 
@@ -62,11 +62,6 @@ s3Test(
       DESTINATION__FILESYSTEM__CREDENTIALS__ENDPOINT_URL: credentials.endpointUrl!,
     };
     for (const [key, value] of Object.entries(env)) Deno.env.set(key, value);
-    const days = (...ds: number[]) =>
-      resource(ds.map((d) => ({ id: d, at: `2024-01-0${d}T00:00:00Z` })), {
-        name: "issues",
-        incremental: incremental("at"),
-      });
     const open = async () =>
       pipeline({
         pipelineName: "s3_restore",
@@ -75,17 +70,7 @@ s3Test(
         pipelinesDir: await tempDir("s3_restore"),
       });
     try {
-      const first = await open();
-      await first.run(days(1, 2, 3));
-      // another machine: a new working folder, the same bucket
-      const second = await open();
-      const info = await second.run(days(1, 2, 3, 4, 5));
-      assert.deepEqual(info.loadPackages.map((pkg) => pkg.rowCounts.issues), [2]);
-      assert.ok(second.schemas.get("s3_restore")!.tables.issues.columns.at);
-      assert.deepEqual(
-        (await second.dataset().table("issues").select("id").orderBy("id").rows()).map((r) => r.id),
-        [1, 2, 3, 4, 5],
-      );
+      await runOnTwoMachines(open, "s3_restore");
     } finally {
       for (const key of Object.keys(env)) Deno.env.delete(key);
     }

@@ -9,7 +9,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { decimalValue, unscaledDecimal } from "../../lib/decimal_text.ts";
+import { decimalText, decimalValue, unscaledDecimal } from "../../lib/decimal_text.ts";
 import type { ColumnSchema } from "../../lib/schema/schema.ts";
 
 /** Turns one non-null value of a column, as a job file holds it, into its JS value. */
@@ -53,13 +53,6 @@ export function parseTimestamp(text: string): Date {
   const digits = zone.slice(1).replace(":", "");
   const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0");
   return new Date(time.getTime() - (zone[0] === "-" ? -offset : offset) * 60_000);
-}
-
-/** The decimal `unscaled / 10^scale` with every digit of the scale (`-0.500000000`). */
-function decimalText(unscaled: bigint, scale: number): string {
-  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const sign = unscaled < 0n ? "-" : "";
-  return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
 }
 
 /**

@@ -1,27 +1,20 @@
 /**
- * Parquet table files read back without SQL: a file is decoded whole by parquet-wasm into Arrow
- * (only the columns asked for), and its values are converted as the DuckDB destination converts
- * the Arrow results of its queries (`arrowRows` of `../duckdb/_values.ts`), so a Parquet table
- * reads as a JSONL one does.
+ * Parquet table files read back without SQL: a row group at a time by `readParquetTables` of
+ * `lib/formats/parquet_reader.ts` (by byte ranges, memory bounded by a row group; a damaged file
+ * is an error naming it and the row group), and its values converted as the DuckDB destination
+ * converts the Arrow results of its queries (`arrowRows` of `../duckdb/_values.ts`), so a Parquet
+ * table reads as a JSONL one does.
  *
  * @module
  */
-import { type Table, tableFromIPC } from "../../lib/deps/apache_arrow.ts";
-import { readParquet, readSchema } from "../../lib/deps/parquet_wasm.ts";
-import { readBytes } from "../../lib/filesystem/file_system.ts";
+import {
+  fileSystemRanges,
+  parquetRowCount as footerRowCount,
+  readParquetTables,
+} from "../../lib/formats/parquet_reader.ts";
 import type { ColumnSchema } from "../../lib/schema/schema.ts";
 import { arrowRows } from "../duckdb/_values.ts";
 import type { DatasetFile, DatasetFolder } from "./_dataset_folder.ts";
-
-/** The names of the columns of the Parquet file `bytes`. */
-function columnNames(bytes: Uint8Array): string[] {
-  return tableFromIPC(readSchema(bytes).intoIPCStream()).schema.fields.map((field) => field.name);
-}
-
-/** The columns `names` of the Parquet file `bytes`, decoded. */
-function decode(bytes: Uint8Array, names: string[]): Table {
-  return tableFromIPC(readParquet(bytes, { columns: names }).intoIPCStream());
-}
 
 /**
  * The rows of Parquet `file` with the `columns` (one the file lacks is `null` in every row), in
@@ -32,29 +25,26 @@ export async function* parquetRows(
   file: DatasetFile,
   columns: readonly ColumnSchema[],
 ): AsyncGenerator<Record<string, unknown>> {
-  const bytes = await readBytes(folder.fs, file.url);
-  const present = new Set(columns.map((c) => c.name));
-  const names = columnNames(bytes).filter((name) => present.has(name));
-  if (names.length === 0) {
-    // none of the columns: as many rows of NULLs as the file has
-    const empty = Object.fromEntries(columns.map((c) => [c.name, null]));
-    for (let i = parquetCount(bytes); i > 0; i--) yield { ...empty };
-    return;
-  }
-  for (const values of arrowRows<Record<string, unknown>>(decode(bytes, names))) {
-    const row: Record<string, unknown> = {};
-    for (const { name } of columns) row[name] = values[name] ?? null;
-    yield row;
+  const ranges = fileSystemRanges(folder.fs, file.url, file.size);
+  for await (const table of readParquetTables(ranges, file.url)) {
+    const present = new Set(table.schema.fields.map((field) => field.name));
+    const names = columns.map((c) => c.name).filter((name) => present.has(name));
+    if (names.length === 0) {
+      // none of the columns: as many rows of NULLs as the file has
+      for (let i = table.numRows; i > 0; i--) {
+        yield Object.fromEntries(columns.map((c) => [c.name, null]));
+      }
+      continue;
+    }
+    for (const values of arrowRows<Record<string, unknown>>(table.select(names))) {
+      const row: Record<string, unknown> = {};
+      for (const { name } of columns) row[name] = values[name] ?? null;
+      yield row;
+    }
   }
 }
 
-/** The number of rows of Parquet `file`. */
+/** The number of rows of Parquet `file`, as its footer says. */
 export async function parquetRowCount(folder: DatasetFolder, file: DatasetFile): Promise<number> {
-  return parquetCount(await readBytes(folder.fs, file.url));
-}
-
-/** The number of rows of the Parquet file `bytes` (one column decoded). */
-function parquetCount(bytes: Uint8Array): number {
-  const [first] = columnNames(bytes);
-  return first === undefined ? 0 : decode(bytes, [first]).numRows;
+  return await footerRowCount(fileSystemRanges(folder.fs, file.url, file.size), file.url);
 }

@@ -1,23 +1,24 @@
 /**
  * Reading a dataset's tables back from their files, without SQL: the filesystem destination's
  * {@linkcode TableReader}. A table's columns and their types come from the schemas stored in
- * the bucket (dlt's system tables have theirs); its rows from the files of completed loads: JSONL
- * and CSV (gzipped or not) streamed line by line and typed as `_job_values.ts` says, Parquet
- * decoded a file at a time (`_parquet_rows.ts`).
+ * the bucket (dlt's system tables have theirs); its rows from the files of completed loads, read
+ * by the readers of `lib/formats/` (as the filesystem source reads files): JSONL and CSV (gzipped
+ * or not, told by their bytes) streamed and typed as `_job_values.ts` says, Parquet a row group
+ * at a time (`_parquet_rows.ts`).
  *
  * @module
  */
 import type { TableReader } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { parseJson } from "../../lib/json.ts";
 import { csvRecords } from "../../lib/formats/csv_records.ts";
+import { maybeGunzip } from "../../lib/formats/decompress.ts";
+import { FileFormatError } from "../../lib/formats/format_error.ts";
+import { countJsonlValues, readJsonlChunks } from "../../lib/formats/jsonl_reader.ts";
 import { SYSTEM_TABLES, typedColumns } from "../../lib/load/sql.ts";
 import type { ColumnSchema, StoredSchema } from "../../lib/schema/schema.ts";
 import type { DatasetFile, DatasetFolder } from "./_dataset_folder.ts";
-import { maybeGunzip } from "./_gunzip.ts";
 import { csvDecoder, jsonlDecoder, type ValueDecoder } from "./_job_values.ts";
 import { parquetRowCount, parquetRows } from "./_parquet_rows.ts";
-import { textLines } from "./_text_lines.ts";
 import { SYSTEM_FOLDERS } from "./_system_files.ts";
 import {
   completedFiles,
@@ -175,20 +176,29 @@ export class FilesystemTableReader implements TableReader {
     }
   }
 
-  /** `error` of reading `file` of `table` as a `DestinationError` naming them. */
+  /**
+   * `error` of reading `file` of `table` as a `DestinationError` naming them (and the line or
+   * row group of a file that is not valid in its format).
+   */
   #readError(file: DatasetFile, table: string, error: unknown): DestinationError {
     if (error instanceof DestinationError) return error;
+    const place = error instanceof FileFormatError && error.place !== undefined
+      ? `, ${error.place}`
+      : "";
+    const reason = error instanceof FileFormatError ? error.reason : (error as Error).message;
     return new DestinationError(
-      `Cannot read file "${file.url}" of table "${table}": ${(error as Error).message}`,
+      `Cannot read file "${file.url}" of table "${table}"${place}: ${reason}`,
       { cause: error },
     );
   }
 }
 
-/** The text of `file`, decompressed when it is gzipped, in chunks. */
-async function fileText(folder: DatasetFolder, file: DatasetFile): Promise<ReadableStream<string>> {
-  const bytes = await maybeGunzip(await folder.fs.read(file.url));
-  return (bytes as ReadableStream<BufferSource>).pipeThrough(new TextDecoderStream());
+/** The bytes of `file`, decompressed when they are gzip. */
+async function fileBytes(
+  folder: DatasetFolder,
+  file: DatasetFile,
+): Promise<ReadableStream<Uint8Array>> {
+  return await maybeGunzip(await folder.fs.read(file.url), file.url);
 }
 
 /** The format of `file`; one this destination does not write is a `DestinationError` naming it. */
@@ -200,31 +210,19 @@ function formatOf(file: DatasetFile): TableFileFormat {
   );
 }
 
-/** The number of rows of `file`: its lines or CSV records counted, unparsed. */
+/** How job files write NULL in CSV: an empty field without quotes (`""` is an empty string). */
+const JOB_CSV = { unquotedEmpty: null } as const;
+
+/** The number of rows of `file`: its JSON lines or CSV records counted, unparsed. */
 async function fileRowCount(folder: DatasetFolder, file: DatasetFile): Promise<number> {
   const format = formatOf(file);
   if (format === "parquet") return await parquetRowCount(folder, file);
-  let rows = 0;
-  for await (const _ of fileRecords(folder, file, format)) rows++;
-  return rows;
-}
-
-/** One item per row of text `file` of `format` (the line or CSV record). */
-async function* fileRecords(
-  folder: DatasetFolder,
-  file: DatasetFile,
-  format: "jsonl" | "csv",
-): AsyncGenerator<unknown> {
-  const text = await fileText(folder, file);
-  if (format === "jsonl") {
-    yield* textLines(text);
-    return;
-  }
-  let header = true;
-  for await (const record of csvRecords(text)) {
-    if (header) header = false;
-    else yield record;
-  }
+  const bytes = await fileBytes(folder, file);
+  if (format === "jsonl") return await countJsonlValues(bytes, file.url);
+  let records = 0;
+  for await (const batch of csvRecords(bytes, file.url, JOB_CSV)) records += batch.records.length;
+  // the header is no row
+  return Math.max(0, records - 1);
 }
 
 /** The rows of `file` with the `columns` (and their values typed by them). */
@@ -238,34 +236,37 @@ async function* fileRows(
     yield* parquetRows(folder, file, columns);
     return;
   }
-  const text = await fileText(folder, file);
+  const bytes = await fileBytes(folder, file);
   if (format === "jsonl") {
     const decoders = columns.map((column) => [column.name, jsonlDecoder(column)] as const);
-    for await (const line of textLines(text)) {
-      const values = parseJson(line) as Record<string, unknown>;
-      const row: Record<string, unknown> = {};
-      for (const [name, decode] of decoders) {
-        const value = values[name];
-        row[name] = value === undefined || value === null ? null : decode(value);
+    for await (const chunk of readJsonlChunks(bytes, file.url)) {
+      for (const values of chunk as Record<string, unknown>[]) {
+        const row: Record<string, unknown> = {};
+        for (const [name, decode] of decoders) {
+          const value = values[name];
+          row[name] = value === undefined || value === null ? null : decode(value);
+        }
+        yield row;
       }
-      yield row;
     }
     return;
   }
   let fields: [string, number, ValueDecoder][] | undefined;
-  for await (const record of csvRecords(text)) {
-    if (fields === undefined) {
-      // the header names this file's columns; a column it lacks is NULL in every row
-      fields = columns.map((
-        column,
-      ) => [column.name, record.indexOf(column.name), csvDecoder(column)]);
-      continue;
+  for await (const { records } of csvRecords(bytes, file.url, JOB_CSV)) {
+    for (const record of records) {
+      if (fields === undefined) {
+        // the header names this file's columns; a column it lacks is NULL in every row
+        fields = columns.map((
+          column,
+        ) => [column.name, record.indexOf(column.name), csvDecoder(column)]);
+        continue;
+      }
+      const row: Record<string, unknown> = {};
+      for (const [name, at, decode] of fields) {
+        const value = at === -1 ? null : record[at];
+        row[name] = value === null || value === undefined ? null : decode(value);
+      }
+      yield row;
     }
-    const row: Record<string, unknown> = {};
-    for (const [name, at, decode] of fields) {
-      const value = at === -1 ? null : record[at];
-      row[name] = value === null || value === undefined ? null : decode(value);
-    }
-    yield row;
   }
 }

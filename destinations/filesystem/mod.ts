@@ -41,8 +41,7 @@ import type {
   DestinationClientOptions,
 } from "../../lib/destination.ts";
 import { config, resolveConfigSpec } from "../../lib/config.ts";
-import type { FileSystem } from "../../lib/filesystem/file_system.ts";
-import { openFileSystem, resolveBucketUrl, schemeOf } from "../../lib/filesystem/open.ts";
+import { openFileSystem, resolveBucketUrl } from "../../lib/filesystem/open.ts";
 import type { S3Credentials } from "../../lib/filesystem/s3_credentials.ts";
 import {
   anyValue,
@@ -276,7 +275,11 @@ function resolveSettings(
   const disableCompression = given.disableCompression ?? configured.normalizeCompression ??
     configured.writerCompression ?? false;
   return {
-    fs: openBucket(bucketUrl, given.credentials),
+    // credentials for a local bucket are refused, not ignored
+    fs: openFileSystem(bucketUrl, {
+      credentials: given.credentials,
+      configSection: `${CONFIG_SECTION}.credentials`,
+    }),
     bucketUrl,
     datasetName,
     layout: configured.layout,
@@ -284,22 +287,6 @@ function resolveSettings(
     compress: !disableCompression,
     maxStateFiles: configured.maxStateFiles,
   };
-}
-
-/** The file system of `bucketUrl`; credentials for a local bucket are refused, not ignored. */
-function openBucket(
-  bucketUrl: string,
-  credentials: Partial<S3Credentials> | undefined,
-): FileSystem {
-  if (credentials !== undefined && schemeOf(bucketUrl) === "file") {
-    throw new RangeError(
-      `Option "credentials" of filesystem() is for object stores; bucket "${bucketUrl}" is a local folder`,
-    );
-  }
-  return openFileSystem(bucketUrl, {
-    credentials,
-    configSection: `${CONFIG_SECTION}.credentials`,
-  });
 }
 
 /** `url` without a user name or password (`s3://key:secret@bucket` → `s3://bucket`). */

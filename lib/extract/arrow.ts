@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { decimalText } from "../decimal_text.ts";
 import type { ColumnHint } from "../schema/schema.ts";
 
 /** The slice of an Arrow data type read here. */
@@ -447,19 +448,6 @@ function unscaled(value: unknown): bigint {
   const bits = BigInt(words.length * 32);
   // two's complement
   return n >= 1n << (bits - 1n) ? n - (1n << bits) : n;
-}
-
-/** `n` × 10^-`scale` as decimal text. */
-function decimalText(n: bigint, scale: number): string {
-  const negative = n < 0n;
-  let digits = (negative ? -n : n).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, "0");
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  } else if (scale < 0) {
-    digits += "0".repeat(-scale);
-  }
-  return negative ? `-${digits}` : digits;
 }
 
 /**

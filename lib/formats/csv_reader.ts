@@ -1,7 +1,8 @@
 /**
- * CSV read as dlt's `read_csv` reads it with pandas' defaults, streaming: RFC 4180 records
- * (quoted fields with `""` escapes, delimiters and newlines inside quotes, LF or CRLF line ends, a
- * UTF-8 byte order mark dropped), in chunks of rows, with bounded memory.
+ * CSV read as dlt's `read_csv` reads it with pandas' defaults, streaming: the records of
+ * `csv_records.ts` (RFC 4180: quoted fields with `""` escapes, delimiters and newlines inside
+ * quotes, LF or CRLF line ends, a byte order mark dropped) turned into rows, in chunks, with
+ * bounded memory.
  *
  * What pandas does and this reader does too:
  * - The first record names the columns (`header: false`: columns are named `0`, `1`, … unless
@@ -15,8 +16,6 @@
  *   `NaN`, `n/a`, `None`, … see {@linkcode DEFAULT_NA_VALUES}) are `null`.
  * - Characters after a closing quote belong to the field (`"a"b` is `ab`).
  *
- * A lone CR does not end a line (only LF and CRLF do).
- *
  * @module
  */
 import {
@@ -27,8 +26,8 @@ import {
   type OptionCheck,
   type OptionSpec,
 } from "../options.ts";
-import { FileFormatError, reasonOf } from "./format_error.ts";
-import { pieces } from "./_pieces.ts";
+import { csvRecords } from "./csv_records.ts";
+import { FileFormatError } from "./format_error.ts";
 
 /** Options of {@linkcode readCsvChunks}; pandas' `read_csv` options of the same meaning. */
 export interface CsvReadOptions {
@@ -170,21 +169,21 @@ export async function* readCsvChunks(
   options: CsvReadOptions = {},
 ): AsyncGenerator<Record<string, unknown>[]> {
   const checked = checkCsvOptions(options, "readCsvChunks()");
-  const encoding = checked.encoding ?? "utf-8";
   const chunkSize = checked.chunkSize ?? 10_000;
-  const parser = new RecordParser(fileName, checked.delimiter ?? ",");
   const converter = new RowConverter(checked);
   let columns: string[] | undefined = checked.names === undefined
     ? undefined
     : namesOf(checked.names);
   let skipHeader = checked.header ?? true;
-  const decoder = new TextDecoder(encoding, { fatal: true });
   let records: string[][] = [];
-
-  /** Takes the parsed records: the header, then rows checked against the columns. */
-  const take = (parsed: string[][], starts: number[]) => {
-    for (let i = 0; i < parsed.length; i++) {
-      const record = parsed[i];
+  const batches = csvRecords(stream, fileName, {
+    delimiter: checked.delimiter,
+    encoding: checked.encoding,
+  });
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.records.length; i++) {
+      // no field is null: an unquoted empty one is ""
+      const record = batch.records[i] as string[];
       if (skipHeader) {
         skipHeader = false;
         columns ??= namesOf(record);
@@ -195,40 +194,17 @@ export async function* readCsvChunks(
         throw new FileFormatError(
           fileName,
           `Expected ${columns.length} fields, saw ${record.length}`,
-          { line: starts[i] },
+          { line: batch.lines[i] },
         );
       }
       records.push(record);
     }
-  };
-
-  let pending = "";
-  const read = pieces(stream);
-  for (;;) {
-    const { done, value } = await read.next();
-    let decoded: string;
-    try {
-      decoded = done ? decoder.decode() : decoder.decode(value, { stream: true });
-    } catch (error) {
-      throw new FileFormatError(
-        fileName,
-        `it is not valid ${encoding} text at or after line ${parser.line} (${reasonOf(error)})`,
-        { cause: error },
-      );
-    }
-    const text = pending + decoded;
-    const parsed: string[][] = [];
-    const starts: number[] = [];
-    const consumed = parser.parse(text, done === true, parsed, starts);
-    pending = text.slice(consumed);
-    take(parsed, starts);
-    while (records.length >= chunkSize || (done && records.length > 0)) {
-      const chunk = records.slice(0, chunkSize);
+    while (records.length >= chunkSize) {
+      yield converter.rows(records.slice(0, chunkSize), columns!);
       records = records.slice(chunkSize);
-      yield converter.rows(chunk, columns!);
     }
-    if (done) return;
   }
+  if (records.length > 0) yield converter.rows(records, columns!);
 }
 
 /** Column names as pandas makes them: empty ones `Unnamed: <i>`, repeated ones `<name>.<n>`. */
@@ -248,151 +224,6 @@ function namesOf(record: readonly string[]): string[] {
     names.push(name);
   }
   return names;
-}
-
-const QUOTE = 34;
-const CR = 13;
-
-/**
- * Splits CSV text into records, across chunks: `parse` takes what was read so far and leaves
- * the unfinished last record for the next call. Scans with `indexOf`, never character by
- * character outside quotes.
- */
-class RecordParser {
-  /** The line (from 1) the unparsed text starts on. */
-  line = 1;
-  #fileName: string;
-  #delimiter: string;
-
-  constructor(fileName: string, delimiter: string) {
-    this.#fileName = fileName;
-    this.#delimiter = delimiter;
-  }
-
-  /**
-   * Parses the complete records of `text` into `out` (and the line each starts on into
-   * `starts`); returns how much of `text` they took. With `final`, `text` is the rest of the
-   * file: its last record need not end with a line end, and an open quote is an error.
-   */
-  parse(text: string, final: boolean, out: string[][], starts: number[]): number {
-    const delimiter = this.#delimiter;
-    const step = delimiter.length;
-    const length = text.length;
-    let pos = 0;
-    let line = this.line;
-    // the next delimiter at or after `pos` (length + 1: none left)
-    let nextDelimiter = -1;
-    const delimiterFrom = (from: number) => {
-      if (nextDelimiter < from) {
-        const found = text.indexOf(delimiter, from);
-        nextDelimiter = found === -1 ? length + 1 : found;
-      }
-      return nextDelimiter;
-    };
-    records: while (pos < length) {
-      const recordStart = pos;
-      const recordLine = line;
-      let end = text.indexOf("\n", pos);
-      if (end === -1) {
-        if (!final) break;
-        end = length;
-      }
-      if (end === pos || (end === pos + 1 && text.charCodeAt(pos) === CR)) {
-        // an empty line
-        pos = end + 1;
-        line++;
-        continue;
-      }
-      const fields: string[] = [];
-      for (;;) {
-        if (text.charCodeAt(pos) === QUOTE) {
-          const closed = this.#quoted(text, pos, final);
-          if (closed === undefined) {
-            if (!final) {
-              pos = recordStart;
-              line = recordLine;
-              break records;
-            }
-            throw new FileFormatError(
-              this.#fileName,
-              "a quoted field is not closed before the end of the file",
-              { line: recordLine },
-            );
-          }
-          let [value, after] = closed;
-          line += countLines(text, pos, after);
-          end = text.indexOf("\n", after);
-          if (end === -1) {
-            if (!final) {
-              pos = recordStart;
-              line = recordLine;
-              break records;
-            }
-            end = length;
-          }
-          // what follows the closing quote, up to the delimiter, belongs to the field (pandas)
-          const next = delimiterFrom(after);
-          if (next < end) {
-            fields.push(value + text.slice(after, next));
-            pos = next + step;
-            continue;
-          }
-          value += text.slice(after, trimCr(text, after, end));
-          fields.push(value);
-          pos = end + 1;
-          break;
-        }
-        const next = delimiterFrom(pos);
-        if (next < end) {
-          fields.push(text.slice(pos, next));
-          pos = next + step;
-          continue;
-        }
-        fields.push(text.slice(pos, trimCr(text, pos, end)));
-        pos = end + 1;
-        break;
-      }
-      line++;
-      out.push(fields);
-      starts.push(recordLine);
-    }
-    this.line = line;
-    return Math.min(pos, length);
-  }
-
-  /**
-   * The value of the quoted field opening at `start`, and where it ends (after the closing
-   * quote); `undefined` when `text` ends first (or could go on with a `"` when not `final`).
-   */
-  #quoted(text: string, start: number, final: boolean): [string, number] | undefined {
-    let value = "";
-    let from = start + 1;
-    for (;;) {
-      const quote = text.indexOf('"', from);
-      if (quote === -1) return undefined;
-      if (quote + 1 === text.length && !final) return undefined;
-      if (text.charCodeAt(quote + 1) === QUOTE) {
-        value += text.slice(from, quote + 1);
-        from = quote + 2;
-        continue;
-      }
-      return [value + text.slice(from, quote), quote + 1];
-    }
-  }
-}
-
-/** `end`, or one less when the line ends with CRLF. */
-function trimCr(text: string, start: number, end: number): number {
-  return end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
-}
-
-/** The number of LFs in `text` from `start` to `end`. */
-function countLines(text: string, start: number, end: number): number {
-  let count = 0;
-  for (let at = text.indexOf("\n", start); at !== -1 && at < end; at = text.indexOf("\n", at + 1)) {
-    count++;
-  }
-  return count;
 }
 
 const INTEGER = /^[+-]?\d+$/;

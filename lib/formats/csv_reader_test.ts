@@ -3,19 +3,7 @@ import { readCsvChunks } from "./csv_reader.ts";
 import type { CsvReadOptions } from "./csv_reader.ts";
 import { gunzip } from "./decompress.ts";
 import { FileFormatError } from "./format_error.ts";
-
-/** `data` as a byte stream cut into pieces of `piece` bytes (to cross every boundary). */
-function streamOf(data: string | Uint8Array, piece = 1 << 16): ReadableStream<Uint8Array> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + piece));
-      at += piece;
-    },
-  });
-}
+import { streamOf } from "./_test_streams.ts";
 
 async function rows(
   data: string | Uint8Array,
@@ -124,7 +112,10 @@ Deno.test("a quote still open at the end of the file names the line it opened on
 Deno.test("encoding: latin1 text, invalid bytes and unknown labels", async () => {
   const latin1 = Uint8Array.from([...new TextEncoder().encode("name\n"), 0x4a, 0xfc, 0x72, 10]);
   assert.deepEqual(await rows(latin1, { encoding: "latin1" }), [{ name: "Jür" }]);
-  await assert.rejects(() => rows(latin1), /Cannot read "t\.csv": it is not valid utf-8 text/);
+  await assert.rejects(
+    () => rows(latin1),
+    /Cannot read "t\.csv", line 1: it is not valid utf-8 text/,
+  );
   await assert.rejects(() => rows("a\n", { encoding: "klingon" }), RangeError);
 });
 

@@ -34,19 +34,33 @@ export class FileFormatError extends DltError {
   readonly line: number | undefined;
   /** The Parquet row group (from 0), when the error is in one. */
   readonly rowGroup: number | undefined;
+  /** What is wrong, as the message says it after the file and the place. */
+  readonly reason: string;
 
   /** The error of file `fileName`: `reason` says what is wrong. */
   constructor(fileName: string, reason: string, options: FileFormatErrorOptions = {}) {
-    const where = options.line !== undefined
-      ? `, line ${options.line}`
-      : options.rowGroup !== undefined
-      ? `, row group ${options.rowGroup}`
-      : "";
-    super(`Cannot read "${fileName}"${where}: ${reason}`, { cause: options.cause });
+    const place = placeOf(options);
+    super(`Cannot read "${fileName}"${place === undefined ? "" : `, ${place}`}: ${reason}`, {
+      cause: options.cause,
+    });
     this.fileName = fileName;
     this.line = options.line;
     this.rowGroup = options.rowGroup;
+    this.reason = reason;
   }
+
+  /** Where in the file the error is (`line 3`, `row group 0`); `undefined` when not known. */
+  get place(): string | undefined {
+    return placeOf(this);
+  }
+}
+
+function placeOf(where: { line?: number; rowGroup?: number }): string | undefined {
+  return where.line !== undefined
+    ? `line ${where.line}`
+    : where.rowGroup !== undefined
+    ? `row group ${where.rowGroup}`
+    : undefined;
 }
 
 /** The message of `error`, whatever was thrown (WebAssembly code throws strings). */

@@ -1,13 +1,15 @@
 /**
- * JSON lines (UTF-8, one JSON value a line) read as dlt's `read_jsonl` reads them, streaming, in
- * chunks. Empty (or blank) lines are skipped; integers beyond 2^53 come back as `bigint`.
+ * JSON lines (UTF-8, one JSON value a line, LF or CRLF line ends) read as dlt's `read_jsonl`
+ * reads them, streaming, in chunks; or counted. Empty (or blank) lines are skipped; integers
+ * beyond 2^53 come back as `bigint`. The filesystem source and the filesystem destination both
+ * read JSON lines here.
  *
  * @module
  */
 import { parseJson } from "../json.ts";
 import { checkOptions, integer, type OptionSpec } from "../options.ts";
 import { FileFormatError, reasonOf } from "./format_error.ts";
-import { pieces } from "./_pieces.ts";
+import { textPieces } from "./_pieces.ts";
 
 /** Options of {@linkcode readJsonlChunks}. */
 export interface JsonlReadOptions {
@@ -51,50 +53,91 @@ export async function* readJsonlChunks(
   options: JsonlReadOptions = {},
 ): AsyncGenerator<unknown[]> {
   const chunkSize = checkJsonlOptions(options, "readJsonlChunks()").chunkSize ?? 1000;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let pending = "";
-  let line = 1;
   let values: unknown[] = [];
-  const read = pieces(stream);
-  for (;;) {
-    const { done, value } = await read.next();
-    let text: string;
-    try {
-      text = pending + (done ? decoder.decode() : decoder.decode(value, { stream: true }));
-    } catch (error) {
-      throw new FileFormatError(
-        fileName,
-        `it is not valid UTF-8 at or after this line (${reasonOf(error)})`,
-        { line, cause: error },
-      );
-    }
-    let start = 0;
-    for (;;) {
-      let end = text.indexOf("\n", start);
-      if (end === -1) {
-        if (!done || start >= text.length) break;
-        end = text.length;
+  for await (const { lines, first } of lineBatches(stream, fileName)) {
+    for (let i = 0; i < lines.length; i++) {
+      const source = lines[i];
+      if (isBlank(source)) continue;
+      try {
+        values.push(parseJson(source));
+      } catch (error) {
+        throw new FileFormatError(fileName, `it is not JSON (${reasonOf(error)})`, {
+          line: first + i,
+          cause: error,
+        });
       }
-      const source = text.slice(start, end);
-      start = end + 1;
-      if (source.trim() !== "") {
-        try {
-          values.push(parseJson(source));
-        } catch (error) {
-          throw new FileFormatError(fileName, `it is not JSON (${reasonOf(error)})`, {
-            line,
-            cause: error,
-          });
-        }
-        if (values.length >= chunkSize) {
-          yield values;
-          values = [];
-        }
+      if (values.length >= chunkSize) {
+        yield values;
+        values = [];
       }
-      line++;
     }
-    pending = start < text.length ? text.slice(start) : "";
-    if (done) break;
   }
   if (values.length > 0) yield values;
 }
+
+/**
+ * The number of values of the JSON lines of `stream`: its lines that are not blank, counted
+ * without being parsed. Bytes that are not UTF-8 are a {@linkcode FileFormatError} naming
+ * `fileName` and the line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countJsonlValues } from "./jsonl_reader.ts";
+ * const lines = new Blob(['{"id": 1}\n\n{"id": 2}\r\n{"id": 3}']).stream();
+ * assert.equal(await countJsonlValues(lines, "items.jsonl"), 3);
+ * ```
+ */
+export async function countJsonlValues(
+  stream: ReadableStream<Uint8Array>,
+  fileName: string,
+): Promise<number> {
+  let count = 0;
+  for await (const { lines } of lineBatches(stream, fileName)) {
+    for (const line of lines) if (!isBlank(line)) count++;
+  }
+  return count;
+}
+
+/** Whether `line` holds nothing but whitespace (a line without a value). */
+function isBlank(line: string): boolean {
+  return line.length === 0 || line.trim().length === 0;
+}
+
+/** The lines of one piece of a file. */
+interface LineBatch {
+  /** Its complete lines, without their line ends (LF or CRLF); blank ones too. */
+  lines: string[];
+  /** The line number (from 1) of the first. */
+  first: number;
+}
+
+/**
+ * Yields the lines of the UTF-8 text of `stream`, a batch per piece of the file; a last line
+ * without a line end is a line too.
+ */
+async function* lineBatches(
+  stream: ReadableStream<Uint8Array>,
+  fileName: string,
+): AsyncGenerator<LineBatch> {
+  let pending = "";
+  let line = 1;
+  for await (const piece of textPieces(stream, fileName, "utf-8", () => line)) {
+    const text = pending + piece;
+    const lines: string[] = [];
+    let start = 0;
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      lines.push(text.slice(start, end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end));
+      start = end + 1;
+    }
+    pending = text.slice(start);
+    if (lines.length > 0) yield { lines, first: line };
+    line += lines.length;
+  }
+  if (pending !== "") {
+    const end = pending.charCodeAt(pending.length - 1) === CR ? pending.length - 1 : pending.length;
+    yield { lines: [pending.slice(0, end)], first: line };
+  }
+}
+
+const CR = 13;

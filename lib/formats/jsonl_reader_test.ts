@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
-import { readJsonlChunks } from "./jsonl_reader.ts";
+import { countJsonlValues, readJsonlChunks } from "./jsonl_reader.ts";
 import { FileFormatError } from "./format_error.ts";
-
-function streamOf(text: string, piece: number): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + piece));
-      at += piece;
-    },
-  });
-}
+import { streamOf } from "./_test_streams.ts";
 
 const LINES = '{"id":1,"name":"Zoë"}\r\n\n  \n{"id":2,"big":12345678901234567890}\n[1,2]\n"text"';
 
@@ -26,6 +15,25 @@ Deno.test("values of every line, blank lines skipped, across any chunking", asyn
       "text",
     ]);
   }
+});
+
+Deno.test("countJsonlValues counts the lines that are not blank, across any chunking", async () => {
+  for (const piece of [1, 3, 1000]) {
+    assert.equal(await countJsonlValues(streamOf(LINES, piece), "a.jsonl"), 4);
+  }
+  assert.equal(await countJsonlValues(streamOf(""), "a.jsonl"), 0);
+  assert.equal(await countJsonlValues(streamOf("1\n2\n"), "a.jsonl"), 2);
+});
+
+Deno.test("bytes that are not UTF-8 are an error naming the file and the line", async () => {
+  const bytes = Uint8Array.from([...new TextEncoder().encode('1\n\n"'), 0xfc, 0x22, 10]);
+  const invalid =
+    /Cannot read "a\.jsonl", line 3: it is not valid utf-8 text at or after this line/;
+  await assert.rejects(
+    () => Array.fromAsync(readJsonlChunks(streamOf(bytes, 2), "a.jsonl")),
+    invalid,
+  );
+  await assert.rejects(() => countJsonlValues(streamOf(bytes, 2), "a.jsonl"), invalid);
 });
 
 Deno.test("chunkSize values per chunk", async () => {

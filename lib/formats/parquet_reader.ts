@@ -160,6 +160,26 @@ export async function* readParquetChunks(
   }
 }
 
+/**
+ * The number of rows of Parquet `file`, as its footer says (no row group is read); errors as
+ * {@linkcode readParquetTables}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tableFromArrays, tableToIPC } from "../deps/apache_arrow.ts";
+ * import { Table, writeParquet } from "../deps/parquet_wasm.ts";
+ * import { bytesFile, parquetRowCount } from "./parquet_reader.ts";
+ * const arrow = tableFromArrays({ id: Int32Array.from([1, 2, 3]) });
+ * const bytes = writeParquet(Table.fromIPCStream(tableToIPC(arrow, "stream")));
+ * assert.equal(await parquetRowCount(bytesFile(bytes), "t.parquet"), 3);
+ * ```
+ */
+export async function parquetRowCount(file: RandomAccessFile, fileName: string): Promise<number> {
+  const footer = await readFooter(file, fileName);
+  return footer.rowGroups.reduce((rows, group) => rows + group.numRows, 0);
+}
+
 /** Reads and parses the footer of `file`. */
 async function readFooter(file: RandomAccessFile, fileName: string): Promise<ParquetFooter> {
   const size = file.size;

@@ -18,6 +18,7 @@ import { FileFormatError } from "./format_error.ts";
 import {
   bytesFile,
   fileSystemRanges,
+  parquetRowCount,
   readParquetChunks,
   readParquetTables,
 } from "./parquet_reader.ts";
@@ -113,8 +114,21 @@ Deno.test("ranges of a local file: the footer, then one row group at a time", as
   }
 });
 
+Deno.test("parquetRowCount reads only the footer", async () => {
+  const ranges: number[][] = [];
+  const file = bytesFile(BYTES);
+  const counted = {
+    size: file.size,
+    read: (s: number, e: number) => (ranges.push([s, e]), file.read(s, e)),
+  };
+  assert.equal(await parquetRowCount(counted, "t.parquet"), ROWS);
+  assert.equal(ranges.length, 1);
+  assert.ok(ranges[0][1] === BYTES.length);
+});
+
 Deno.test("a truncated file is an error naming it", async () => {
   for (const bytes of [BYTES.subarray(0, BYTES.length - 100), BYTES.subarray(0, 5)]) {
+    await assert.rejects(() => parquetRowCount(bytesFile(bytes), "cut.parquet"), FileFormatError);
     await assert.rejects(
       () => Array.fromAsync(readParquetChunks(bytesFile(bytes), "cut.parquet")),
       (error: unknown) => {
