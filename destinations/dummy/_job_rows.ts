@@ -3,13 +3,30 @@
  *
  * @module
  */
-import { openAsBlob } from "node:fs";
 import type { LoadJob } from "../../lib/destination.ts";
-import { parquetRowCount } from "../../lib/normalize/parquet.ts";
+import { parquetRowCount } from "../../lib/formats/parquet_reader.ts";
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const CHUNK_BYTES = 1 << 20;
+
+/** The rows of Parquet file `path`, as its footer records them (no row group is read). */
+async function parquetRows(path: string): Promise<number> {
+  using file = await Deno.open(path, { read: true });
+  const { size } = await file.stat();
+  const read = async (start: number, end: number) => {
+    const bytes = new Uint8Array(end - start);
+    await file.seek(start, Deno.SeekMode.Start);
+    let at = 0;
+    while (at < bytes.length) {
+      const n = await file.read(bytes.subarray(at));
+      if (n === null) break;
+      at += n;
+    }
+    return bytes.subarray(0, at);
+  };
+  return await parquetRowCount({ size, read }, path);
+}
 
 /**
  * The rows in `job`'s file, read through: a JSON line or an INSERT VALUES tuple is a row; a CSV
@@ -18,9 +35,7 @@ const CHUNK_BYTES = 1 << 20;
  * be read, and one naming the file for a Parquet file that is not whole.
  */
 export async function countJobRows(job: Pick<LoadJob, "path" | "format">): Promise<number> {
-  if (job.format === "parquet") {
-    return await parquetRowCount(await openAsBlob(job.path), job.path);
-  }
+  if (job.format === "parquet") return await parquetRows(job.path);
   const csv = job.format === "csv";
   using file = await Deno.open(job.path, { read: true });
   const buffer = new Uint8Array(CHUNK_BYTES);

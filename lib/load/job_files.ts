@@ -9,7 +9,7 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { LoadPackageError } from "../errors.ts";
+import { DltError, LoadPackageError } from "../errors.ts";
 import { shortenIdentifier } from "../normalize/naming.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 import type { LoaderFileFormat } from "../destination.ts";
@@ -37,14 +37,14 @@ export function jobFileName(table: string, id: string, extension: string): strin
 /**
  * Runs `write`, which writes the job file at `location` (as the storage locates it); an error (a
  * full disk) is re-raised as a {@linkcode LoadPackageError} naming the file and its package, the
- * OS error as its `cause` (a `LoadPackageError` of `write` names them already and passes
- * unchanged).
+ * OS error as its `cause` (a `DltError` of `write`, such as a job file that cannot be read while
+ * it is written again, says what went wrong already and passes unchanged).
  */
 export async function writingJobFile<T>(location: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof LoadPackageError) throw error;
+    if (error instanceof DltError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new LoadPackageError(
       `Cannot write job file "${location}" of load package "${

@@ -1,8 +1,8 @@
 /**
- * Parquet files of the working folder, written and read with `parquet-wasm` one row group at a
- * time: {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups
- * of a given number of rows, no dictionary pages or statistics), and
- * {@linkcode readRowGroups} yields a file's row groups as Arrow tables.
+ * Parquet job files written with `parquet-wasm` one row group at a time:
+ * {@linkcode ParquetFileWriter} streams Arrow record batches into a file (ZSTD, row groups of a
+ * given number of rows, no dictionary pages or statistics). They are read back with
+ * `lib/formats/parquet_reader.ts`.
  *
  * Record batches cross to `parquet-wasm` as Arrow IPC streams (apache-arrow and `parquet-wasm`
  * each have their own memory). The writer is `parquet-wasm`'s `transformParquetStream`: batches
@@ -14,16 +14,10 @@
  *
  * @module
  */
-import {
-  type RecordBatch,
-  RecordBatchStreamWriter,
-  type Table,
-  tableFromIPC,
-} from "../deps/apache_arrow.ts";
+import { type RecordBatch, RecordBatchStreamWriter } from "../deps/apache_arrow.ts";
 import {
   Compression,
   EnabledStatistics,
-  ParquetFile,
   type RecordBatch as WasmRecordBatch,
   Table as WasmTable,
   transformParquetStream,
@@ -32,7 +26,7 @@ import {
 import { LoadPackageError } from "../errors.ts";
 import { PARQUET_MAGIC, writingJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
-import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
+import type { WritableFile } from "../storage/storage.ts";
 
 /** `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory. */
 export function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
@@ -171,64 +165,5 @@ export class ParquetFileWriter {
   #error(what: string, cause: unknown): LoadPackageError {
     const reason = cause instanceof Error ? `: ${cause.message}` : "";
     return new LoadPackageError(`Parquet job file "${this.#location}" ${what}${reason}`, { cause });
-  }
-}
-
-/**
- * The Parquet file of `bytes` (at `location`, for messages), opened for reading; one that is not
- * a whole Parquet file (cut, or damaged) is a `LoadPackageError` naming it.
- */
-export async function openParquet(bytes: Blob, location: string): Promise<ParquetFile> {
-  try {
-    return await ParquetFile.fromFile(bytes);
-  } catch (error) {
-    throw new LoadPackageError(
-      `Parquet job file "${location}" cannot be read: ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-/** The message of an error `parquet-wasm` threw (some are plain strings). */
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** File `path` of `storage` as a `Blob`, read into memory. */
-export async function readBlob(storage: WorkingStorage, path: string): Promise<Blob> {
-  const parts: Uint8Array<ArrayBuffer>[] = [];
-  // each chunk is valid until the next is read: copied
-  for await (const chunk of storage.readChunks(path, { chunkBytes: 8 << 20 })) {
-    parts.push(chunk.slice());
-  }
-  return new Blob(parts);
-}
-
-/**
- * The row groups of Parquet file `path` of `storage`, one Arrow table each. A file or row group
- * that cannot be read is a `LoadPackageError` naming the file (and the row group).
- */
-export async function* readRowGroups(
-  storage: WorkingStorage,
-  path: string,
-): AsyncGenerator<Table> {
-  const location = storage.locate(path);
-  const file = await openParquet(await readBlob(storage, path), location);
-  try {
-    const groups = file.metadata().numRowGroups();
-    for (let i = 0; i < groups; i++) {
-      let table: Table;
-      try {
-        table = tableFromIPC((await file.read({ rowGroups: [i] })).intoIPCStream());
-      } catch (error) {
-        throw new LoadPackageError(
-          `Parquet job file "${location}": row group ${i} cannot be read: ${messageOf(error)}`,
-          { cause: error },
-        );
-      }
-      yield table;
-    }
-  } finally {
-    file.free();
   }
 }

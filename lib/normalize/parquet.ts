@@ -41,6 +41,7 @@ import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.
 import type { FlatRow } from "./relational.ts";
 import { type ColumnBuilder, columnBuilder, UnfitValue } from "./_arrow_columns.ts";
 import type { ParquetFileWriter } from "./_parquet_file.ts";
+import { type RandomAccessFile, readParquetTables } from "../formats/parquet_reader.ts";
 import { TableColumns } from "./_table_columns.ts";
 
 /** Most rows of a row group. */
@@ -224,8 +225,30 @@ class ParquetTableWriter implements TableJobWriter {
 }
 
 /**
+ * File `path` of `storage` (of `size` bytes) read by byte ranges, for the Parquet reader: only
+ * the footer and one row group at a time are in memory.
+ */
+function storageRanges(storage: WorkingStorage, path: string, size: number): RandomAccessFile {
+  return {
+    size,
+    async read(start: number, end: number): Promise<Uint8Array> {
+      const bytes = new Uint8Array(end - start);
+      let at = 0;
+      for await (const chunk of storage.readChunks(path, { start, chunkBytes: end - start })) {
+        const piece = chunk.subarray(0, end - start - at);
+        bytes.set(piece, at);
+        at += piece.length;
+        if (at === bytes.length) break;
+      }
+      return bytes.subarray(0, at);
+    },
+  };
+}
+
+/**
  * The Parquet job `job` in folder `dir` of `storage` written again with the columns `renamed`
- * maps renamed, row group by row group (values as they were).
+ * maps renamed, row group by row group (values and row groups as they were). A damaged file is
+ * a `FileFormatError` naming it and the row group.
  */
 async function renameParquetColumns(
   storage: WorkingStorage,
@@ -235,8 +258,10 @@ async function renameParquetColumns(
 ): Promise<PackageJob> {
   const path = join(dir, job.file);
   const location = storage.locate(path);
-  const { ParquetFileWriter, readRowGroups, toWasmBatch } = await parquetModule();
-  const groups = readRowGroups(storage, path);
+  const { ParquetFileWriter, toWasmBatch } = await parquetModule();
+  const file = storageRanges(storage, path, (await storage.stat(path)).size);
+  // whole row groups: no chunk is smaller than a row group
+  const groups = readParquetTables(file, location, { chunkSize: Number.MAX_SAFE_INTEGER });
   const bytes = await replaceJobFile(storage, path, async (replacement) => {
     // `replaceJobFile` closes the file it gives
     const target = {
@@ -270,25 +295,6 @@ async function renameParquetColumns(
   });
   const columns = job.columns?.map((name) => renamed.get(name) ?? name);
   return { ...job, columns, bytes };
-}
-
-/**
- * The rows of the Parquet file `file` (at `location`, for messages), as its footer records them.
- * A file that is not a whole Parquet file (cut, or damaged) is a `LoadPackageError` naming it.
- *
- * @example
- * ```ts ignore
- * import { openAsBlob } from "node:fs";
- * const rows = await parquetRowCount(await openAsBlob(path), path);
- * ```
- */
-export async function parquetRowCount(file: Blob, location: string): Promise<number> {
-  const parquet = await (await parquetModule()).openParquet(file, location);
-  try {
-    return parquet.metadata().fileMetadata().numRows();
-  } finally {
-    parquet.free();
-  }
 }
 
 /** Parquet job files. */

@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
-import { openAsBlob } from "node:fs";
 import { join } from "node:path";
 import { nativeQuery } from "../../tests/_native_duckdb.ts";
 import { tableFromIPC } from "../deps/apache_arrow.ts";
 import { readParquet } from "../deps/parquet_wasm.ts";
-import { LoadPackageError, NormalizeError } from "../errors.ts";
+import { NormalizeError } from "../errors.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { type ColumnHint, newSchema } from "../schema/schema.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { snakeCaseNaming } from "./naming.ts";
-import { PARQUET_FORMAT, parquetRowCount } from "./parquet.ts";
+import { PARQUET_FORMAT } from "./parquet.ts";
+import { bytesFile, parquetRowCount } from "../formats/parquet_reader.ts";
+import { FileFormatError } from "../formats/format_error.ts";
 import type { FlatRow } from "./relational.ts";
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 
@@ -215,7 +216,7 @@ Deno.test("parquet-wasm's own reader reads the files back: values, types and row
   assert.deepEqual([...table.getChild("name")!], ['a, "quoted"\nname', "", "ünï ✓ 😀"]);
   assert.deepEqual([...table.getChild("ok")!], [true, false, null]);
   assert.deepEqual([...table.getChild("bin")!].map((b) => b && [...b]), [[0, 1, 255], null, null]);
-  assert.equal(await parquetRowCount(await openAsBlob(path()), path()), 3);
+  assert.equal(await parquetRowCount(bytesFile(bytes), path()), 3);
 });
 
 Deno.test("a value that does not fit its column's Parquet type fails naming the table and the column", async () => {
@@ -332,16 +333,24 @@ Deno.test("renaming columns rewrites a Parquet file with the new names, values a
   );
 });
 
-Deno.test("a cut Parquet file fails naming the file when read", async () => {
-  const { writer, add, path } = parquetWriter();
-  add({ id: 1 });
+Deno.test("renaming the columns of a damaged Parquet file fails naming the file and the row group, leaving it as it was", async () => {
+  const { writer, add, path, storage } = parquetWriter();
+  for (let i = 0; i < 100; i++) add({ id: i, text: `row ${i}` });
   await writer.close();
-  const bytes = await Deno.readFile(path());
-  await Deno.writeFile(path(), bytes.subarray(0, bytes.length - 10));
+  const [job] = writer.jobs;
+  const damaged = await Deno.readFile(path());
+  // the pages of the row group, after the leading magic bytes; the footer stays whole
+  damaged.fill(0xff, 4, 200);
+  await Deno.writeFile(path(), damaged);
   await assert.rejects(
-    parquetRowCount(await openAsBlob(path()), path()),
+    PARQUET_FORMAT.renameColumns(storage, "", job, new Map([["text", "text__v_text"]])),
     (e: unknown) =>
-      e instanceof LoadPackageError &&
-      e.message.startsWith(`Parquet job file "${path()}" cannot be read: `),
+      e instanceof FileFormatError && e.fileName === path() && e.rowGroup === 0 &&
+      e.message.startsWith(`Cannot read "${path()}", row group 0: `),
+  );
+  assert.deepEqual(await Deno.readFile(path()), damaged);
+  assert.deepEqual(
+    await Array.fromAsync(Deno.readDir(join(path(), ".."))).then((e) => e.length),
+    1,
   );
 });
