@@ -98,8 +98,18 @@ async function writeBenchmark(total: number, dir: string): Promise<void> {
   );
   const native = await measure("native-write", ndjson, join(dir, "native.parquet"));
   report("native DuckDB COPY TO parquet", native, "events");
-  report("ours, parquet", await measure("write", String(total), join(dir, "pq"), "parquet"), "events", native);
-  report("ours, jsonl.gz", await measure("write", String(total), join(dir, "jl"), "jsonl"), "events", native);
+  report(
+    "ours, parquet",
+    await measure("write", String(total), join(dir, "pq"), "parquet"),
+    "events",
+    native,
+  );
+  report(
+    "ours, jsonl.gz",
+    await measure("write", String(total), join(dir, "jl"), "jsonl"),
+    "events",
+    native,
+  );
 }
 
 async function readBenchmark(total: number, dir: string): Promise<void> {
@@ -120,7 +130,12 @@ async function readBenchmark(total: number, dir: string): Promise<void> {
   for (const [format, path] of [["parquet", parquet], ["csv", csv]]) {
     const native = await measure("native-read", format, path);
     report(`native DuckDB read_${format}`, native, "rows");
-    report(`ours, read${format === "csv" ? "Csv" : "Parquet"}`, await measure("read", format, path), "rows", native);
+    report(
+      `ours, read${format === "csv" ? "Csv" : "Parquet"}`,
+      await measure("read", format, path),
+      "rows",
+      native,
+    );
   }
 }
 

@@ -6,13 +6,13 @@
 import type { DestinationCapabilities } from "../../lib/destination.ts";
 
 /**
- * What the filesystem destination can do: jsonl (dlt's preferred format for it) and csv files; no
+ * What the filesystem destination can do: jsonl (dlt's preferred format for it), parquet and csv files; no
  * merge strategy (a `merge` table fails before anything loads, as in dlt without table formats);
  * no transactions (a package completes when its marker is written).
  */
 export const FILESYSTEM_CAPABILITIES: DestinationCapabilities = {
   preferredLoaderFileFormat: "jsonl",
-  supportedLoaderFileFormats: ["jsonl", "csv"],
+  supportedLoaderFileFormats: ["jsonl", "parquet", "csv"],
   supportedMergeStrategies: [],
   supportsTransactions: false,
 };

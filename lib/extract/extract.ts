@@ -107,6 +107,17 @@ export async function extractSource(
     all.push(r);
   };
   for (const r of source.resources.values()) addWithParents(r);
+  // a resource's state (its incremental cursors) is kept under its name: two resources of one
+  // name would read and overwrite each other's
+  for (const r of all) {
+    const other = all.find((o) => o !== r && o.name === r.name);
+    if (other !== undefined) {
+      throw new ResourceExtractionError(
+        r.name,
+        `two different resources of source "${source.name}" are named "${r.name}" (one is piped into another resource): their state would be shared; give each its own name with withName()`,
+      );
+    }
+  }
   const loaded = (r: DltResource) => r.selected && source.resources.get(r.name) === r;
   const children = new Map<DltResource, DltResource[]>();
   for (const r of all) {

@@ -26,6 +26,8 @@ import {
   type OptionCheck,
   type OptionSpec,
 } from "../options.ts";
+import { Field, Float64, Schema } from "../deps/apache_arrow.ts";
+import { withArrowOrigin } from "../extract/arrow.ts";
 import { csvRecords } from "./csv_records.ts";
 import { FileFormatError } from "./format_error.ts";
 
@@ -248,20 +250,30 @@ class RowConverter {
   rows(records: string[][], columns: string[]): Record<string, unknown>[] {
     const width = columns.length;
     const values: unknown[][] = [];
-    for (let c = 0; c < width; c++) values.push(this.#column(records, c));
+    const floats: string[] = [];
+    for (let c = 0; c < width; c++) {
+      const kind = this.#infer ? this.#kindOf(records, c) : "text";
+      if (kind === "float") floats.push(columns[c]);
+      values.push(this.#column(records, c, kind));
+    }
     const rows: Record<string, unknown>[] = new Array(records.length);
     for (let r = 0; r < records.length; r++) {
       const row: Record<string, unknown> = {};
       for (let c = 0; c < width; c++) row[columns[c]] = values[c][r];
       rows[r] = row;
     }
-    return rows;
+    // a float column stays double where its values are whole (`250.00` is 250 in JS), as pandas
+    // keeps it float64: the rows carry an Arrow schema that says so
+    return floats.length === 0 ? rows : withArrowOrigin(rows, {
+      schema: new Schema(floats.map((name) => new Field(name, new Float64(), true))),
+      numRows: rows.length,
+      getChildAt: () => null,
+    });
   }
 
-  /** The values of column `c` of `records`, converted to the column's kind. */
-  #column(records: string[][], c: number): unknown[] {
+  /** The values of column `c` of `records`, converted to `kind`. */
+  #column(records: string[][], c: number, kind: Kind): unknown[] {
     const na = this.#na;
-    const kind = this.#infer ? this.#kindOf(records, c) : "text";
     const out: unknown[] = new Array(records.length);
     for (let r = 0; r < records.length; r++) {
       const field = records[r][c];
