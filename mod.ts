@@ -131,6 +131,7 @@ export type {
   LoadJob,
   LoadPackage,
   SqlClient,
+  TableReader,
 } from "./lib/destination.ts";
 export type { NamingConventionFactory, NamingOption } from "./lib/normalize/conventions.ts";
 export {

@@ -12,6 +12,8 @@ const BENCHMARKS = [
   "incremental_merge.ts",
   "durability.ts",
   "rest_api.ts",
+  "filesystem.ts",
+  "file_formats.ts",
 ];
 if (Deno.env.get("DLT_TEST_POSTGRES_URL")) {
   BENCHMARKS.push("postgres.ts");

@@ -53,7 +53,7 @@ import {
   type ReadOptions,
 } from "../lib/filesystem/file_system.ts";
 import { openFileSystem, resolveBucketUrl, schemeOf } from "../lib/filesystem/open.ts";
-import type { S3Credentials } from "../lib/filesystem/s3_credentials.ts";
+import type { S3Credentials, S3UrlStyle } from "../lib/filesystem/s3_credentials.ts";
 import { checkCsvOptions, type CsvReadOptions, readCsvChunks } from "../lib/formats/csv_reader.ts";
 import { gunzip } from "../lib/formats/decompress.ts";
 import { FileFormatError } from "../lib/formats/format_error.ts";
@@ -89,7 +89,14 @@ import { type DltResource, resource, transformer } from "../lib/resource.ts";
 import { type DltSource, source } from "../lib/source.ts";
 
 export { FileFormatError } from "../lib/formats/format_error.ts";
-export type { CsvReadOptions, JsonlReadOptions, ParquetReadOptions, RandomAccessFile };
+export type {
+  CsvReadOptions,
+  JsonlReadOptions,
+  ParquetReadOptions,
+  RandomAccessFile,
+  S3Credentials,
+  S3UrlStyle,
+};
 
 /** Reads files by URL: a bucket's {@linkcode FileSystem}, or `fetch` for an `https://` file. */
 type FileReader = Pick<FileSystem, "read">;
@@ -599,9 +606,11 @@ export function readers(options: ReadersOptions = {}): DltSource {
     "readers()",
     { snakeCase: "refuse", unsupported: UNSUPPORTED },
   );
+  // one listing feeds the readers, as in dlt: it runs once, and its cursor is one
+  const files = filesystem(given);
   return source([
-    filesystem(given).pipe(readCsv()),
-    filesystem(given).pipe(readJsonl()),
-    filesystem(given).pipe(readParquet()),
+    files.pipe(readCsv()),
+    files.pipe(readJsonl()),
+    files.pipe(readParquet()),
   ], { name: "filesystem" });
 }

@@ -239,7 +239,7 @@ Deno.test("bad values are rejected with the allowed values", async () => {
       () => pipeline({ pipelineName: "x", destination: "snowflake" }),
       RangeError,
       'Option "destination" of pipeline "x" must be a destination name ("duckdb", "dummy", ' +
-      '"postgres"), or a destination object; got "snowflake"',
+      '"filesystem", "postgres"), or a destination object; got "snowflake"',
     ],
     [
       () => p.dataset(untyped({ dataset_type: "default" })),

@@ -60,6 +60,7 @@ import { FilesystemClient, type FilesystemSettings } from "./_client.ts";
 import { checkLayout, DEFAULT_LAYOUT, STANDARD_PLACEHOLDERS } from "./_layout.ts";
 
 export { FILESYSTEM_CAPABILITIES } from "./_capabilities.ts";
+export type { S3Credentials, S3UrlStyle } from "../../lib/filesystem/s3_credentials.ts";
 
 /** Options of {@linkcode filesystem}. */
 export interface FilesystemOptions {
