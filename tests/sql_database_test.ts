@@ -1,0 +1,251 @@
+/**
+ * The sql_database source against the real PostgreSQL server: every column type copied into
+ * DuckDB with exact values and types, an incremental second run that reads only the changed rows
+ * (in the query) and merges them, into DuckDB and into Postgres, and bad input.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { incremental, pipeline } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { postgres } from "../destinations/postgres/mod.ts";
+import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
+import { adminQuery, postgresTest } from "./_postgres.ts";
+import { tempDir } from "./_helpers.ts";
+
+/** Creates `schema.name` with 13 column types and `rows` rows. */
+function typesTable(schema: string, name: string, rows: number): string {
+  const t = `"${schema}"."${name}"`;
+  return `CREATE TABLE ${t} (
+      id integer PRIMARY KEY,
+      small smallint NOT NULL,
+      big bigint,
+      price numeric(20,6),
+      ratio double precision,
+      flag boolean,
+      label varchar(40),
+      born date,
+      at timestamptz,
+      data bytea,
+      doc jsonb,
+      tags text[],
+      uid uuid,
+      updated_at timestamptz NOT NULL);
+    INSERT INTO ${t}
+      SELECT i, i % 100, 9007199254740993 + i, 12345678901234.123456 + i, i / 8.0, i % 2 = 0,
+        'row ' || i, DATE '2024-01-01' + i % 365,
+        TIMESTAMPTZ '2024-01-01 00:00:00.123456+02' + i * INTERVAL '1 minute',
+        decode(lpad(to_hex(i), 8, '0'), 'hex'), jsonb_build_object('n', i, 'even', i % 2 = 0),
+        ARRAY['a', i::text], md5(i::text)::uuid,
+        TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '1 second'
+      FROM generate_series(1, ${rows}) AS i;`;
+}
+
+postgresTest(
+  "sql_database: 13 column types, 5,000 + 20,000 rows, then 150 changed rows merged into DuckDB",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; ${typesTable(src, "orders", 5000)} ${
+        typesTable(src, "events", 20000)
+      }
+     UPDATE "${src}"."orders" SET big = NULL, price = NULL, doc = NULL WHERE id = 7;`,
+    );
+    try {
+      const dir = await tempDir("sqldb");
+      const p = pipeline({
+        pipelineName: "sqldb",
+        destination: duckdb({ path: join(dir, "copy.duckdb") }),
+        datasetName: "pg_copy",
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      const load = async () => {
+        const source = await sqlDatabase({ credentials: url, schema: src, chunkSize: 3000 });
+        for (const r of source.resources.values()) {
+          r.applyHints({
+            writeDisposition: "merge",
+            incremental: incremental("updated_at"),
+          });
+        }
+        return await p.run(source);
+      };
+      const first = await load();
+      assert.deepEqual(first.rowCounts, { orders: 5000, events: 20000 });
+      const types = await p.dataset().query<{ column_name: string; data_type: string }>(
+        `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_schema = 'pg_copy' AND table_name = 'orders' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'
+       ORDER BY ordinal_position`,
+      );
+      assert.deepEqual(Object.fromEntries(types.map((t) => [t.column_name, t.data_type])), {
+        id: "BIGINT",
+        small: "BIGINT",
+        big: "BIGINT",
+        price: "DECIMAL(20,6)",
+        ratio: "DOUBLE",
+        flag: "BOOLEAN",
+        label: "VARCHAR",
+        born: "DATE",
+        at: "TIMESTAMP WITH TIME ZONE",
+        data: "BLOB",
+        // the DuckDB destination keeps json as its text
+        doc: "VARCHAR",
+        tags: "VARCHAR",
+        uid: "VARCHAR",
+        updated_at: "TIMESTAMP WITH TIME ZONE",
+      });
+      const [row] = await p.dataset().query(
+        `SELECT big::VARCHAR AS big, price::VARCHAR AS price, ratio, flag, label, born::VARCHAR AS born,
+         epoch_us("at") AS at_us, hex(data) AS data,
+         doc::VARCHAR AS doc, tags::VARCHAR AS tags, uid
+       FROM pg_copy.orders WHERE id = 4001`,
+      );
+      assert.deepEqual(row, {
+        big: "9007199254744994",
+        price: "12345678905235.123456",
+        ratio: 500.125,
+        flag: false,
+        label: "row 4001",
+        born: "2024-12-17",
+        at_us: Date.UTC(2024, 0, 3, 16, 41, 0, 123) * 1000 + 456,
+        data: "00000FA1",
+        doc: '{"n":4001,"even":false}',
+        tags: '["a","4001"]',
+        uid: (await adminQuery(`SELECT md5('4001')::uuid::text AS u`))[0].u,
+      });
+      const [nulls] = await p.dataset().query(
+        "SELECT big, price, doc FROM pg_copy.orders WHERE id = 7",
+      );
+      assert.deepEqual(nulls, { big: null, price: null, doc: null });
+
+      // 100 updates and 50 inserts: the second run reads exactly those rows
+      await adminQuery(
+        `UPDATE "${src}"."orders" SET label = 'changed', updated_at = now() WHERE id % 50 = 0;
+       INSERT INTO "${src}"."orders" (id, small, updated_at, label)
+         SELECT i, 1, now(), 'new' FROM generate_series(5001, 5050) AS i;`,
+      );
+      const second = await load();
+      assert.deepEqual(second.rowCounts, { orders: 150 });
+      assert.equal(await p.dataset().table("orders").count(), 5050);
+      const [changed] = await p.dataset().query(
+        "SELECT count(*) FILTER (WHERE label = 'changed') AS c, count(*) FILTER (WHERE label = 'new') AS n FROM pg_copy.orders",
+      );
+      assert.deepEqual(changed, { c: 100, n: 50 });
+      // a third run finds nothing new
+      const third = await load();
+      assert.deepEqual(third.rowCounts, {});
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
+  "sql_database: sqlTable merges into Postgres; views, quoting, no primary key",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}";
+     CREATE TABLE "${src}"."Order Lines" (id bigint PRIMARY KEY, qty integer, at timestamp NOT NULL);
+     INSERT INTO "${src}"."Order Lines" VALUES (1, 1, '2024-01-01 10:00'), (2, 2, '2024-01-02 10:00');
+     CREATE TABLE "${src}".log (msg text, at timestamptz);
+     INSERT INTO "${src}".log VALUES ('a', '2024-01-01T00:00:00Z');
+     CREATE VIEW "${src}".big_lines AS SELECT * FROM "${src}"."Order Lines" WHERE qty > 1;`,
+    );
+    try {
+      const dir = await tempDir("sqldb_pg");
+      const p = pipeline({
+        pipelineName: "sqldb_pg",
+        destination: postgres({ credentials: url }),
+        datasetName: dataset,
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      const lines = () =>
+        sqlTable({
+          credentials: url,
+          schema: src,
+          table: "Order Lines",
+          incremental: incremental("at", { rowOrder: "asc" }),
+          writeDisposition: "merge",
+        });
+      assert.deepEqual((await p.run(await lines())).rowCounts, { order_lines: 2 });
+      await adminQuery(
+        `UPDATE "${src}"."Order Lines" SET qty = 5, at = '2024-02-01' WHERE id = 1;
+       INSERT INTO "${src}"."Order Lines" VALUES (3, 3, '2024-02-02')`,
+      );
+      assert.deepEqual((await p.run(await lines())).rowCounts, { order_lines: 2 });
+      const rows = await adminQuery(`SELECT id, qty FROM "${dataset}".order_lines ORDER BY id`);
+      assert.deepEqual(rows, [{ id: "1", qty: "5" }, { id: "2", qty: "2" }, { id: "3", qty: "3" }]);
+
+      const withViews = await sqlDatabase({ credentials: url, schema: src, includeViews: true });
+      assert.deepEqual([...withViews.resources.keys()].sort(), ["Order Lines", "big_lines", "log"]);
+      assert.equal(withViews.resources.get("log")!.hints.primaryKey, undefined);
+      const tablesOnly = await sqlDatabase({ credentials: url, schema: src });
+      assert.deepEqual([...tablesOnly.resources.keys()].sort(), ["Order Lines", "log"]);
+      const info = await p.run(withViews.withResources("log", "big_lines"));
+      assert.deepEqual(info.rowCounts, { log: 1, big_lines: 3 });
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
+  "sql_database: bad input names the table, column or schema",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".items (id int PRIMARY KEY, at timestamptz);
+     INSERT INTO "${src}".items VALUES (1, NULL), (2, '2024-01-01Z');`,
+    );
+    try {
+      await assert.rejects(
+        sqlTable({ credentials: url, schema: src, table: "nope" }),
+        (e: Error) =>
+          e instanceof SqlDatabaseError && /"nope"/.test(e.message) && /"items"/.test(e.message),
+      );
+      await assert.rejects(
+        sqlDatabase({ credentials: url, schema: "no_such_schema" }),
+        (e: Error) => /schema "no_such_schema"/.test(e.message) && /"public"/.test(e.message),
+      );
+      await assert.rejects(
+        sqlTable({ credentials: url, schema: src, table: "items", incremental: incremental("ts") }),
+        (e: Error) => /no column "ts"/.test(e.message) && /"id", "at"/.test(e.message),
+      );
+      const wrong = url.replace(/:\/\/([^:]+):[^@]+@/, "://$1:wrong-password@");
+      await assert.rejects(
+        sqlDatabase({ credentials: wrong, schema: src }),
+        (e: Error) => e instanceof SqlDatabaseError && !e.message.includes("wrong-password"),
+      );
+      await assert.rejects(
+        // deno-lint-ignore no-explicit-any
+        sqlTable({ credentials: url, table: "items", chunk_size: 10 } as any),
+        /chunkSize/,
+      );
+      const dir = await tempDir("sqldb_bad");
+      const p = pipeline({
+        pipelineName: "sqldb_bad",
+        destination: duckdb({ path: join(dir, "bad.duckdb") }),
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      await assert.rejects(
+        p.run(
+          await sqlTable({
+            credentials: url,
+            schema: src,
+            table: "items",
+            incremental: incremental("at"),
+          }),
+        ),
+        /items.*"at"/s,
+      );
+      const excluded = await sqlTable({
+        credentials: url,
+        schema: src,
+        table: "items",
+        incremental: incremental("at", { onCursorValueMissing: "exclude" }),
+      });
+      assert.deepEqual((await p.run(excluded)).rowCounts, { items: 1 });
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
