@@ -225,8 +225,13 @@ interface SqlBackend {
   placeholder(n: number): string;
   /** The qualified, quoted name of `table`. */
   tableRef(schema: string, table: string): string;
-  /** Runs `sql` with `params`, yielding its rows `chunkSize` at a time. */
-  read(sql: string, params: unknown[], chunkSize: number): AsyncIterable<Record<string, unknown>[]>;
+  /** Runs `sql` (selecting `columns`) with `params`, yielding its rows `chunkSize` at a time. */
+  read(
+    sql: string,
+    params: unknown[],
+    chunkSize: number,
+    columns: ReflectedColumn[],
+  ): AsyncIterable<Record<string, unknown>[]>;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -510,7 +515,6 @@ class SqliteBackend implements SqlBackend {
   readonly where: string;
   readonly defaultSchema = "main";
   #db: DatabaseSync;
-  #types = new Map<string, Map<string, string>>();
 
   constructor(path: string) {
     this.where = `"${path}"`;
@@ -550,7 +554,6 @@ class SqliteBackend implements SqlBackend {
       nativeType: (r.type as string) || "blob",
       nullable: r.notnull === 0 && r.pk === 0,
     }));
-    this.#types.set(table, new Map(columns.map((c) => [c.name, c.nativeType.toLowerCase()])));
     const primaryKey = rows.filter((r) => (r.pk as number) > 0)
       .sort((a, b) => (a.pk as number) - (b.pk as number))
       .map((r) => r.name as string);
@@ -573,13 +576,11 @@ class SqliteBackend implements SqlBackend {
     sql: string,
     params: unknown[],
     chunkSize: number,
+    columns: ReflectedColumn[],
   ): AsyncIterable<Record<string, unknown>[]> {
     const statement: StatementSync = this.#db.prepare(sql);
     statement.setReadBigInts(true);
-    const converters = new Map<string, (value: unknown) => unknown>();
-    for (const c of statement.columns()) {
-      converters.set(c.name, sqliteConverter(c.table ? this.#types.get(c.table)?.get(c.name) : ""));
-    }
+    const converters = new Map(columns.map((c) => [c.name, sqliteConverter(c.nativeType)]));
     let chunk: Record<string, unknown>[] = [];
     for (
       const row of statement.iterate(...params as (string | number | bigint | null)[])
@@ -604,8 +605,8 @@ class SqliteBackend implements SqlBackend {
 }
 
 /** How a SQLite value of declared type `type` becomes an exact JS value. */
-function sqliteConverter(type: string | undefined): (value: unknown) => unknown {
-  const hint = type ? columnHint(type, "full") : undefined;
+function sqliteConverter(type: string): (value: unknown) => unknown {
+  const hint = columnHint(type, "full");
   const safe = (value: unknown) =>
     typeof value === "bigint" && Number.isSafeInteger(Number(value)) ? Number(value) : value;
   switch (hint?.dataType) {
@@ -616,9 +617,6 @@ function sqliteConverter(type: string | undefined): (value: unknown) => unknown 
         typeof value === "bigint" || typeof value === "number" ? String(value) : value;
     case "json":
       return (value) => typeof value === "string" ? JSON.parse(value) : safe(value);
-    case "timestamp":
-      return (value) =>
-        typeof value === "string" ? value.replace(/^(\d{4}-\d\d-\d\d) (\d)/, "$1T$2") : safe(value);
     default:
       return safe;
   }
@@ -776,7 +774,7 @@ function tableResource(settings: TableResourceSettings): DltResource {
         ctx.incremental?.endValue,
       );
       try {
-        yield* backend.read(sql, params, settings.chunkSize);
+        yield* backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {
         if (error instanceof DltError && !(error instanceof SqlDatabaseError)) {
           throw new ResourceExtractionError(

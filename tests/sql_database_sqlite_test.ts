@@ -1,0 +1,214 @@
+/**
+ * The sql_database source on SQLite files the tests write: types and exact values, nulls, a table
+ * name that needs quoting, views, a table without a primary key, incremental runs (in the query)
+ * merged by the reflected primary key, backfill windows, and bad input.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { incremental, pipeline } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
+import { tempDir } from "./_helpers.ts";
+
+/** A SQLite file with a typed table, a quoted one, a view and a table without a key. */
+async function shopDatabase(): Promise<{ dir: string; url: string; db: DatabaseSync }> {
+  const dir = await tempDir("sqlite");
+  const path = join(dir, "shop.db");
+  const db = new DatabaseSync(path);
+  db.exec(`
+    CREATE TABLE items (
+      id INTEGER PRIMARY KEY, big BIGINT, price DECIMAL(20,6), ratio REAL, flag BOOLEAN,
+      label VARCHAR(20), born DATE, at TIMESTAMP NOT NULL, data BLOB, doc JSON);
+    CREATE TABLE "Order Lines" (line INTEGER, item INTEGER, qty INTEGER, PRIMARY KEY (line, item));
+    CREATE TABLE log (msg TEXT, at TIMESTAMP);
+    CREATE VIEW cheap AS SELECT id, price FROM items WHERE ratio < 1;`);
+  const insert = db.prepare("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.run(
+    1,
+    9007199254740993n,
+    // SQLite keeps a DECIMAL as REAL when 15 digits hold it, else as the text given
+    "1234.123456",
+    0.5,
+    1,
+    "one",
+    "2024-01-01",
+    "2024-01-01 10:00:00",
+    new Uint8Array([0, 255]),
+    '{"a": [1, 2]}',
+  );
+  insert.run(2, null, null, 2.5, 0, null, null, "2024-01-02 10:00:00", null, null);
+  db.exec(`INSERT INTO "Order Lines" VALUES (1, 1, 3), (1, 2, 4);
+    INSERT INTO log VALUES ('a', NULL), ('b', '2024-01-01 00:00:00');`);
+  return { dir, url: `sqlite:///${path}`, db };
+}
+
+Deno.test("sql_database on SQLite: reflected types, exact values, quoting, views, keys", async () => {
+  const { dir, url, db } = await shopDatabase();
+  const p = pipeline({
+    pipelineName: "sqlite_shop",
+    destination: duckdb({ path: join(dir, "copy.duckdb") }),
+    datasetName: "shop",
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  const shop = await sqlDatabase({ credentials: url, includeViews: true });
+  assert.deepEqual([...shop.resources.keys()].sort(), ["Order Lines", "cheap", "items", "log"]);
+  assert.deepEqual(shop.resources.get("Order Lines")!.hints.primaryKey, ["line", "item"]);
+  assert.equal(shop.resources.get("log")!.hints.primaryKey, undefined);
+  assert.deepEqual(shop.resources.get("items")!.hints.columns?.price, {
+    dataType: "decimal",
+    precision: 20,
+    scale: 6,
+    nullable: true,
+  });
+  const info = await p.run(shop);
+  assert.deepEqual(info.rowCounts, { items: 2, order_lines: 2, log: 2, cheap: 1 });
+  const rows = await p.dataset().query(
+    `SELECT id, big::VARCHAR AS big, price::VARCHAR AS price, ratio, flag, label,
+       born::VARCHAR AS born, epoch_us("at") AS at_us, hex(data) AS data, doc
+     FROM shop.items ORDER BY id`,
+  );
+  assert.deepEqual(rows, [
+    {
+      id: 1,
+      big: "9007199254740993",
+      price: "1234.123456",
+      ratio: 0.5,
+      flag: true,
+      label: "one",
+      born: "2024-01-01",
+      at_us: Date.UTC(2024, 0, 1, 10) * 1000,
+      data: "00FF",
+      doc: '{"a":[1,2]}',
+    },
+    {
+      id: 2,
+      big: null,
+      price: null,
+      ratio: 2.5,
+      flag: false,
+      label: null,
+      born: null,
+      at_us: Date.UTC(2024, 0, 2, 10) * 1000,
+      data: null,
+      doc: null,
+    },
+  ]);
+  const minimal = await sqlTable({ credentials: url, table: "items", reflectionLevel: "minimal" });
+  assert.deepEqual(minimal.hints.columns?.price, { nullable: true });
+  const precise = await sqlTable({
+    credentials: url,
+    table: "items",
+    reflectionLevel: "full_with_precision",
+  });
+  assert.deepEqual(precise.hints.columns?.big, {
+    dataType: "bigint",
+    precision: 64,
+    nullable: true,
+  });
+  assert.deepEqual(precise.hints.columns?.label, {
+    dataType: "text",
+    precision: 20,
+    nullable: true,
+  });
+  db.close();
+});
+
+Deno.test("sql_database on SQLite: an incremental second run reads only changed rows and merges them", async () => {
+  const { dir, url, db } = await shopDatabase();
+  const p = pipeline({
+    pipelineName: "sqlite_incremental",
+    destination: duckdb({ path: join(dir, "inc.duckdb") }),
+    datasetName: "shop",
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  const items = () =>
+    sqlTable({
+      credentials: url,
+      table: "items",
+      incremental: incremental("at"),
+      writeDisposition: "merge",
+      chunkSize: 1,
+    });
+  assert.deepEqual((await p.run(await items())).rowCounts, { items: 2 });
+  db.exec(`UPDATE items SET label = 'two', at = '2024-01-02 10:00:00' WHERE id = 2;
+    UPDATE items SET label = 'changed', at = '2024-01-03 00:00:00' WHERE id = 1;
+    INSERT INTO items (id, at) VALUES (3, '2024-01-02 11:00:00');`);
+  // the row at the stored boundary (id 2) was loaded before: only id 1 and id 3 come again
+  assert.deepEqual((await p.run(await items())).rowCounts, { items: 2 });
+  assert.deepEqual(
+    await p.dataset().query("SELECT id, label FROM shop.items ORDER BY id"),
+    [{ id: 1, label: "changed" }, { id: 2, label: null }, { id: 3, label: null }],
+  );
+  // a backfill window [start, end): the end is exclusive, and the stored cursor is untouched
+  const window = await sqlTable({
+    credentials: url,
+    table: "items",
+    name: "items_window",
+    incremental: incremental("at", {
+      initialValue: "2024-01-02 10:00:00",
+      endValue: "2024-01-03 00:00:00",
+      rowOrder: "asc",
+    }),
+  });
+  assert.deepEqual((await p.run(window)).rowCounts, { items_window: 2 });
+  // lowest first: min cursor, descending rows
+  const lowest = await sqlTable({
+    credentials: url,
+    table: "items",
+    name: "items_min",
+    incremental: incremental("at", {
+      lastValueFunc: "min",
+      initialValue: "2024-01-02 11:00:00",
+      rowOrder: "desc",
+    }),
+  });
+  assert.deepEqual((await p.run(lowest)).rowCounts, { items_min: 2 });
+  db.close();
+});
+
+Deno.test("sql_database on SQLite: bad input names the table, column and what exists", async () => {
+  const { dir, url, db } = await shopDatabase();
+  await assert.rejects(
+    sqlTable({ credentials: url, table: "orders" }),
+    (e: Error) =>
+      e instanceof SqlDatabaseError && /"orders"/.test(e.message) &&
+      /"Order Lines", "cheap", "items", "log"/.test(e.message),
+  );
+  await assert.rejects(
+    sqlTable({ credentials: url, table: "items", incremental: incremental("updated") }),
+    /Table "items" has no column "updated"/,
+  );
+  await assert.rejects(
+    sqlDatabase({ credentials: `sqlite:///${join(dir, "missing", "x.db")}` }),
+    (e: Error) => e instanceof SqlDatabaseError && /x\.db/.test(e.message),
+  );
+  await assert.rejects(
+    sqlDatabase({ credentials: "mysql://u:pw@host/db" }),
+    (e: Error) => /not supported/.test(e.message) && !e.message.includes("pw"),
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    sqlDatabase({ credentials: url, table_names: ["items"] } as any),
+    /tableNames/,
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    sqlDatabase({ credentials: url, backend: "pyarrow" } as any),
+    /rows are read as objects/,
+  );
+  const p = pipeline({
+    pipelineName: "sqlite_bad",
+    destination: duckdb({ path: join(dir, "bad.duckdb") }),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  const log = (mode?: "include" | "exclude") =>
+    sqlTable({
+      credentials: url,
+      table: "log",
+      incremental: incremental("at", mode ? { onCursorValueMissing: mode } : {}),
+    });
+  await assert.rejects(p.run(await log()), /incremental cursor "at"/);
+  assert.deepEqual((await p.run(await log("include"))).rowCounts, { log: 2 });
+  db.close();
+});
