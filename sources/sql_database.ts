@@ -58,7 +58,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { isAbsolute, resolve } from "node:path";
-import { resolveConfigSpec, secret } from "../lib/config.ts";
+import { findConfig, resolveConfigSpec, secret } from "../lib/config.ts";
 import { ConfigError, DltError, ResourceExtractionError } from "../lib/errors.ts";
 import { Incremental } from "../lib/incremental.ts";
 import type { CursorValue } from "../lib/incremental.ts";
@@ -135,6 +135,9 @@ export interface SqlTableOptions extends SqlCommonOptions {
   /** The resource name. @default {the table name} */
   name?: string;
 }
+
+/** The config key of the credentials. */
+const CREDENTIALS_KEY = "sources.sql_database.credentials";
 
 /** A problem reading a database: a table or column that does not exist, a failed query. */
 export class SqlDatabaseError extends DltError {}
@@ -636,13 +639,10 @@ function sqlitePath(url: string): string {
 
 /** Opens the backend of `credentials` (given, else from config). */
 function openBackend(given: unknown, where: string): Promise<SqlBackend> {
-  const { credentials } = resolveConfigSpec(
-    { credentials: secret<unknown>({ type: "json" }) },
-    {
-      sections: ["sources", "sql_database"],
-      explicit: given === undefined ? {} : { credentials: given },
-    },
-  );
+  // a URL, or a table of fields in config (`[sources.sql_database.credentials]`)
+  const credentials = given ?? findConfig(CREDENTIALS_KEY) ??
+    resolveConfigSpec({ credentials: secret() }, { sections: ["sources", "sql_database"] })
+      .credentials;
   if (isPlainObject(credentials)) {
     // a table of fields in config, in dlt's snake_case
     const fields = Object.fromEntries(

@@ -183,6 +183,7 @@ Deno.test("sql_database on SQLite: bad input names the table, column and what ex
     sqlDatabase({ credentials: `sqlite:///${join(dir, "missing", "x.db")}` }),
     (e: Error) => e instanceof SqlDatabaseError && /x\.db/.test(e.message),
   );
+  await assert.rejects(sqlDatabase(), /SOURCES__SQL_DATABASE__CREDENTIALS/);
   await assert.rejects(
     sqlDatabase({ credentials: "mysql://u:pw@host/db" }),
     (e: Error) => /not supported/.test(e.message) && !e.message.includes("pw"),

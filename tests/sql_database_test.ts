@@ -11,6 +11,7 @@ import { postgres } from "../destinations/postgres/mod.ts";
 import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
 import { adminQuery, postgresTest } from "./_postgres.ts";
 import { tempDir } from "./_helpers.ts";
+import { onLog } from "../lib/log.ts";
 
 /** Creates `schema.name` with 13 column types and `rows` rows. */
 function typesTable(schema: string, name: string, rows: number): string {
@@ -245,6 +246,44 @@ postgresTest(
       });
       assert.deepEqual((await p.run(excluded)).rowCounts, { items: 1 });
     } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
+  "sql_database: credentials from config; unknown types load as text with a warning",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".odd (id int PRIMARY KEY, span interval, p point);
+       INSERT INTO "${src}".odd VALUES (1, '1 day 02:00', '(1,2)');`,
+    );
+    const warnings: string[] = [];
+    const stop = onLog((record) => {
+      if (record.level === "WARNING") warnings.push(record.message);
+    });
+    Deno.env.set("SOURCES__SQL_DATABASE__CREDENTIALS", url);
+    try {
+      const odd = await sqlDatabase({ schema: src });
+      assert.deepEqual(warnings, [
+        'Table "odd", column "span": the type "interval" has no dlt data type; it loads as text',
+        'Table "odd", column "p": the type "point" has no dlt data type; it loads as text',
+      ]);
+      const dir = await tempDir("sqldb_odd");
+      const p = pipeline({
+        pipelineName: "sqldb_odd",
+        destination: duckdb({ path: join(dir, "odd.duckdb") }),
+        datasetName: "odd_data",
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      await p.run(odd);
+      assert.deepEqual(await p.dataset().table("odd").select("id", "span", "p").rows(), [
+        { id: 1, span: "1 day 02:00:00", p: "(1,2)" },
+      ]);
+    } finally {
+      stop();
+      Deno.env.delete("SOURCES__SQL_DATABASE__CREDENTIALS");
       await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
     }
   },
