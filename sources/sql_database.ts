@@ -61,13 +61,14 @@ import { isAbsolute, resolve } from "node:path";
 import { findConfig, resolveConfigSpec, secret } from "../lib/config.ts";
 import { ConfigError, DltError, ResourceExtractionError } from "../lib/errors.ts";
 import { Incremental } from "../lib/incremental.ts";
-import type { CursorValue } from "../lib/incremental.ts";
+import type { BoundIncremental, CursorValue } from "../lib/incremental.ts";
 import { log } from "../lib/log.ts";
 import {
   boolean,
   camelCase,
   checkOptions,
   describeValue,
+  func,
   instanceOf,
   integer,
   invalidValue,
@@ -112,6 +113,10 @@ export interface SqlCommonOptions {
   reflectionLevel?: ReflectionLevel;
   /** How rows are written. @default {"append"} */
   writeDisposition?: WriteDisposition;
+  /** Changes each reflected table before its resource is made (drop columns, change types). */
+  tableAdapterCallback?: TableAdapterCallback;
+  /** Changes each table's query before it runs. */
+  queryAdapterCallback?: QueryAdapterCallback;
 }
 
 /** Options of {@linkcode sqlDatabase}. */
@@ -145,8 +150,6 @@ export class SqlDatabaseError extends DltError {}
 /** dlt's options that this source does not have, with what to do instead. */
 const UNSUPPORTED = {
   deferTableReflect: "tables are reflected when the source is created (await sqlDatabase())",
-  tableAdapterCallback: "reflected columns can be changed with resource.applyHints({ columns })",
-  queryAdapterCallback: "query adapters are not supported; use incremental() for a WHERE clause",
   backendKwargs: "the backend is chosen by the credentials URL and takes no arguments",
   backend: "rows are read as objects (dlt's sqlalchemy backend)",
   engineAdapterCallback: "the connection is made from the credentials URL",
@@ -165,6 +168,8 @@ const COMMON_SPEC = {
   chunkSize: chunkSizeCheck(),
   reflectionLevel: oneOf<ReflectionLevel>(["minimal", "full", "full_with_precision"]),
   writeDisposition: oneOf<WriteDisposition>(["append", "replace", "merge", "skip"]),
+  tableAdapterCallback: func<TableAdapterCallback>(),
+  queryAdapterCallback: func<QueryAdapterCallback>(),
 };
 
 const DATABASE_SPEC: OptionSpec<SqlDatabaseOptions> = {
@@ -189,20 +194,49 @@ const TABLE_SPEC: OptionSpec<SqlTableOptions> = {
   name: text(),
 };
 
-/** A reflected column. */
-interface ReflectedColumn {
+/** A reflected column, as a `tableAdapterCallback` sees it. */
+export interface ReflectedColumn {
+  /** The column's name. */
   name: string;
   /** The database's type name (`numeric(12,2)`, `DECIMAL(10,2)`, `integer[]`). */
   nativeType: string;
+  /** Whether it may hold NULL. */
   nullable: boolean;
 }
 
-/** A reflected table. */
-interface ReflectedTable {
+/**
+ * A reflected table, as a `tableAdapterCallback` sees it: remove columns to leave them out of
+ * the query, change a `nativeType` to change the column's hint (`"text"`).
+ */
+export interface ReflectedTable {
+  /** The table's name. */
   name: string;
+  /** Its columns, in order: those selected. */
   columns: ReflectedColumn[];
+  /** Its primary key columns (none: `[]`). */
   primaryKey: string[];
 }
+
+/** A table's query and its parameters (`$1`, … in Postgres; `?` in SQLite). */
+export interface SqlQuery {
+  /** The SELECT statement. */
+  sql: string;
+  /** The values of its placeholders, in order. */
+  params: unknown[];
+}
+
+/** Changes a reflected table in place before its resource is made (dlt's `table_adapter_callback`). */
+export type TableAdapterCallback = (table: ReflectedTable) => void;
+
+/**
+ * Returns the query to run instead of `query` (dlt's `query_adapter_callback`): add a WHERE
+ * clause, a join, a LIMIT. `incremental` is the table's cursor for this run, if it has one.
+ */
+export type QueryAdapterCallback = (
+  query: SqlQuery,
+  table: ReflectedTable,
+  incremental: BoundIncremental | undefined,
+) => SqlQuery;
 
 /** A table or view of a schema. */
 interface TableEntry {
@@ -712,6 +746,7 @@ interface TableResourceSettings {
   incremental: Incremental | undefined;
   primaryKey: string | string[] | undefined;
   name: string;
+  queryAdapterCallback: QueryAdapterCallback | undefined;
 }
 
 /** The SELECT of a table's resource and its parameters, with the incremental's WHERE clause. */
@@ -767,12 +802,23 @@ function tableResource(settings: TableResourceSettings): DltResource {
   return resource(async function* (ctx) {
     const backend = await openBackend(settings.credentials, `sql_table("${table.name}")`);
     try {
-      const { sql, params } = buildQuery(
+      let query = buildQuery(
         backend,
         settings,
         ctx.incremental?.startValue,
         ctx.incremental?.endValue,
       );
+      if (settings.queryAdapterCallback !== undefined) {
+        query = settings.queryAdapterCallback(query, table, ctx.incremental);
+        if (typeof query?.sql !== "string" || !Array.isArray(query.params)) {
+          throw new TypeError(
+            `The queryAdapterCallback of table "${table.name}" must return { sql, params }, got ${
+              describeValue(query)
+            }`,
+          );
+        }
+      }
+      const { sql, params } = query;
       try {
         yield* backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {
@@ -799,11 +845,12 @@ function tableResource(settings: TableResourceSettings): DltResource {
   });
 }
 
-/** Reflects `names` (checked to exist) of `schema`. */
+/** Reflects `names` (checked to exist) of `schema`, each passed through `adapter`. */
 async function reflectTables(
   backend: SqlBackend,
   schema: string,
   names: string[],
+  adapter: TableAdapterCallback | undefined,
 ): Promise<ReflectedTable[]> {
   const entries = await backend.tables(schema);
   const missing = names.filter((n) => !entries.some((e) => e.name === n));
@@ -819,7 +866,11 @@ async function reflectTables(
     );
   }
   const tables: ReflectedTable[] = [];
-  for (const name of names) tables.push(await backend.reflect(schema, name));
+  for (const name of names) {
+    const table = await backend.reflect(schema, name);
+    adapter?.(table);
+    tables.push(table);
+  }
   return tables;
 }
 
@@ -840,7 +891,7 @@ export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<Dlt
       (await backend.tables(schema)).filter((t) => options.includeViews || !t.view).map((t) =>
         t.name
       );
-    const tables = await reflectTables(backend, schema, names);
+    const tables = await reflectTables(backend, schema, names, options.tableAdapterCallback);
     return source(
       tables.map((table) =>
         tableResource({
@@ -853,6 +904,7 @@ export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<Dlt
           incremental: undefined,
           primaryKey: undefined,
           name: table.name,
+          queryAdapterCallback: options.queryAdapterCallback,
         })
       ),
       { name: options.name ?? "sql_database" },
@@ -875,7 +927,12 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
   try {
     const schema = options.schema ?? backend.defaultSchema;
     await checkSchema(backend, schema);
-    const [table] = await reflectTables(backend, schema, [options.table]);
+    const [table] = await reflectTables(
+      backend,
+      schema,
+      [options.table],
+      options.tableAdapterCallback,
+    );
     return tableResource({
       credentials: options.credentials,
       schema,
@@ -886,6 +943,7 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
       incremental: options.incremental,
       primaryKey: options.primaryKey,
       name: options.name ?? table.name,
+      queryAdapterCallback: options.queryAdapterCallback,
     });
   } finally {
     await backend.close();

@@ -213,3 +213,47 @@ Deno.test("sql_database on SQLite: bad input names the table, column and what ex
   assert.deepEqual((await p.run(await log("include"))).rowCounts, { log: 2 });
   db.close();
 });
+
+Deno.test("sql_database on SQLite: table and query adapters", async () => {
+  const { dir, url, db } = await shopDatabase();
+  const p = pipeline({
+    pipelineName: "sqlite_adapters",
+    destination: duckdb({ path: join(dir, "adapters.duckdb") }),
+    datasetName: "shop",
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  const seen: string[] = [];
+  const shop = await sqlDatabase({
+    credentials: url,
+    tableNames: ["items"],
+    tableAdapterCallback: (table) => {
+      table.columns = table.columns.filter((c) => c.name !== "data" && c.name !== "doc");
+      table.columns.find((c) => c.name === "price")!.nativeType = "text";
+    },
+    queryAdapterCallback: (query, table) => {
+      seen.push(query.sql);
+      return { sql: `${query.sql} WHERE ${table.primaryKey[0]} > ?`, params: [1] };
+    },
+  });
+  assert.deepEqual(shop.resources.get("items")!.hints.columns?.price, {
+    dataType: "text",
+    nullable: true,
+  });
+  assert.deepEqual((await p.run(shop)).rowCounts, { items: 1 });
+  assert.deepEqual(seen, [
+    'SELECT "id", "big", "price", "ratio", "flag", "label", "born", "at" FROM "main"."items"',
+  ]);
+  assert.deepEqual(
+    (await p.dataset().query("SELECT * FROM shop.items")).map((r) => Object.keys(r).length),
+    [10], // 8 columns and _dlt_load_id, _dlt_id
+  );
+  const broken = await sqlTable({
+    credentials: url,
+    table: "items",
+    name: "broken",
+    // deno-lint-ignore no-explicit-any
+    queryAdapterCallback: () => "SELECT 1" as any,
+  });
+  await assert.rejects(p.run(broken), /queryAdapterCallback of table "items" must return/);
+  db.close();
+});
