@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark under `bench/`, each in its own process so peak memory is its own;
- * `postgres.ts` only when `DLT_TEST_POSTGRES_URL` names a server.
+ * `postgres.ts` and `sql_database.ts` only when `DLT_TEST_POSTGRES_URL` names a server.
  *
  *     deno task bench
  */
@@ -16,9 +16,9 @@ const BENCHMARKS = [
   "file_formats.ts",
 ];
 if (Deno.env.get("DLT_TEST_POSTGRES_URL")) {
-  BENCHMARKS.push("postgres.ts");
+  BENCHMARKS.push("postgres.ts", "sql_database.ts");
 } else {
-  console.log("postgres: skipped, DLT_TEST_POSTGRES_URL is not set");
+  console.log("postgres, sql_database: skipped, DLT_TEST_POSTGRES_URL is not set");
 }
 
 for (const name of BENCHMARKS) {
