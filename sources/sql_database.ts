@@ -476,8 +476,12 @@ class PostgresBackend implements SqlBackend {
 
   async reflect(schema: string, table: string): Promise<ReflectedTable> {
     const columns = await this.#query(
-      `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
-       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      // an enum is text; a domain is its base type
+      `SELECT a.attname, a.attnotnull, CASE t.typtype WHEN 'e' THEN 'text'
+         WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod)
+         ELSE format_type(a.atttypid, a.atttypmod) END AS type
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY a.attnum`,

@@ -256,8 +256,11 @@ postgresTest(
   async ({ url, dataset }) => {
     const src = `${dataset}_src`;
     await adminQuery(
-      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".odd (id int PRIMARY KEY, span interval, p point);
-       INSERT INTO "${src}".odd VALUES (1, '1 day 02:00', '(1,2)');`,
+      `CREATE SCHEMA "${src}"; CREATE TYPE "${src}".mood AS ENUM ('sad', 'happy');
+       CREATE DOMAIN "${src}".price AS numeric(8,2) CHECK (VALUE >= 0);
+       CREATE TABLE "${src}".odd (id int PRIMARY KEY, span interval, p point, mood "${src}".mood,
+         cost "${src}".price);
+       INSERT INTO "${src}".odd VALUES (1, '1 day 02:00', '(1,2)', 'happy', 12.5);`,
     );
     const warnings: string[] = [];
     const stop = onLog((record) => {
@@ -278,9 +281,17 @@ postgresTest(
         pipelinesDir: join(dir, "pipelines"),
       });
       await p.run(odd);
-      assert.deepEqual(await p.dataset().table("odd").select("id", "span", "p").rows(), [
-        { id: 1, span: "1 day 02:00:00", p: "(1,2)" },
-      ]);
+      // an enum is text, a domain its base type: no warning for them
+      assert.deepEqual(odd.resources.get("odd")!.hints.columns?.cost, {
+        dataType: "decimal",
+        precision: 8,
+        scale: 2,
+        nullable: true,
+      });
+      assert.deepEqual(
+        await p.dataset().table("odd").select("id", "span", "p", "mood", "cost").rows(),
+        [{ id: 1, span: "1 day 02:00:00", p: "(1,2)", mood: "happy", cost: 12.5 }],
+      );
     } finally {
       stop();
       Deno.env.delete("SOURCES__SQL_DATABASE__CREDENTIALS");
