@@ -67,6 +67,7 @@ import {
   boolean,
   camelCase,
   checkOptions,
+  columnNames,
   describeValue,
   func,
   instanceOf,
@@ -137,6 +138,12 @@ export interface SqlTableOptions extends SqlCommonOptions {
   incremental?: Incremental;
   /** The primary key. @default {the table's reflected primary key} */
   primaryKey?: string | string[];
+  /** The merge key: `merge` replaces every row sharing its value with the new ones. */
+  mergeKey?: string | string[];
+  /** Only these columns are selected. @default {all} */
+  includedColumns?: string[];
+  /** These columns are not selected. */
+  excludedColumns?: string[];
   /** The resource name. @default {the table name} */
   name?: string;
 }
@@ -153,19 +160,26 @@ const UNSUPPORTED = {
   backendKwargs: "the backend is chosen by the credentials URL and takes no arguments",
   backend: "rows are read as objects (dlt's sqlalchemy backend)",
   engineAdapterCallback: "the connection is made from the credentials URL",
-  typeAdapterCallback: "change column types with resource.applyHints({ columns })",
-  includedColumns: "select columns with resource.addMap()",
-  excludedColumns: "drop columns with resource.addMap()",
+  typeAdapterCallback: "change a column's nativeType in a tableAdapterCallback",
+  engineKwargs: "the connection is made from the credentials URL",
+  metadata: "tables are reflected from the database each time",
+  detectPrecisionHints: 'give reflectionLevel: "full_with_precision"',
+  resolveForeignKeys: "foreign keys are not reflected",
+  tableLoaderClass: "queries are changed with queryAdapterCallback",
 };
 
-function chunkSizeCheck(): OptionCheck<number> {
-  return integer({ min: 1 });
+/** A list of names. */
+function names(expected: string): OptionCheck<string[]> {
+  return (value) =>
+    Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
+      ? value as string[]
+      : invalidValue(expected);
 }
 
 const COMMON_SPEC = {
   credentials: text(),
   schema: text(),
-  chunkSize: chunkSizeCheck(),
+  chunkSize: integer({ min: 1 }),
   reflectionLevel: oneOf<ReflectionLevel>(["minimal", "full", "full_with_precision"]),
   writeDisposition: oneOf<WriteDisposition>(["append", "replace", "merge", "skip"]),
   tableAdapterCallback: func<TableAdapterCallback>(),
@@ -174,10 +188,7 @@ const COMMON_SPEC = {
 
 const DATABASE_SPEC: OptionSpec<SqlDatabaseOptions> = {
   ...COMMON_SPEC,
-  tableNames: (value) =>
-    Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
-      ? value as string[]
-      : invalidValue("a list of table names"),
+  tableNames: names("a list of table names"),
   includeViews: boolean(),
   name: text(),
 };
@@ -186,11 +197,10 @@ const TABLE_SPEC: OptionSpec<SqlTableOptions> = {
   ...COMMON_SPEC,
   table: text(),
   incremental: instanceOf(Incremental, "an incremental() cursor"),
-  primaryKey: (value) =>
-    typeof value === "string" && value !== "" ||
-      Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
-      ? value as string | string[]
-      : invalidValue("a column name or a list of column names"),
+  primaryKey: columnNames(),
+  mergeKey: columnNames(),
+  includedColumns: names("a list of column names"),
+  excludedColumns: names("a list of column names"),
   name: text(),
 };
 
@@ -749,6 +759,7 @@ interface TableResourceSettings {
   writeDisposition: WriteDisposition | undefined;
   incremental: Incremental | undefined;
   primaryKey: string | string[] | undefined;
+  mergeKey: string | string[] | undefined;
   name: string;
   queryAdapterCallback: QueryAdapterCallback | undefined;
 }
@@ -842,11 +853,36 @@ function tableResource(settings: TableResourceSettings): DltResource {
     name,
     columns: columnHints(table, settings.reflectionLevel),
     ...(primaryKey !== undefined ? { primaryKey } : {}),
+    ...(settings.mergeKey !== undefined ? { mergeKey: settings.mergeKey } : {}),
     ...(settings.writeDisposition !== undefined
       ? { writeDisposition: settings.writeDisposition }
       : {}),
     ...(incremental !== undefined ? { incremental } : {}),
   });
+}
+
+/**
+ * Leaves out of `table` the columns not in `included` (when given) and those in `excluded`; a
+ * name that is not a column of the table is an error listing its columns.
+ */
+function selectColumns(
+  table: ReflectedTable,
+  included: string[] | undefined,
+  excluded: string[] | undefined,
+): void {
+  const unknown = [...included ?? [], ...excluded ?? []].filter((name) =>
+    !table.columns.some((c) => c.name === name)
+  );
+  if (unknown.length > 0) {
+    throw new SqlDatabaseError(
+      `Table "${table.name}" has no column ${
+        unknown.map((n) => `"${n}"`).join(", ")
+      } (its columns: ${table.columns.map((c) => `"${c.name}"`).join(", ")})`,
+    );
+  }
+  table.columns = table.columns.filter((c) =>
+    (included === undefined || included.includes(c.name)) && !excluded?.includes(c.name)
+  );
 }
 
 /** Reflects `names` (checked to exist) of `schema`, each passed through `adapter`. */
@@ -907,6 +943,7 @@ export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<Dlt
           writeDisposition: options.writeDisposition,
           incremental: undefined,
           primaryKey: undefined,
+          mergeKey: undefined,
           name: table.name,
           queryAdapterCallback: options.queryAdapterCallback,
         })
@@ -931,12 +968,10 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
   try {
     const schema = options.schema ?? backend.defaultSchema;
     await checkSchema(backend, schema);
-    const [table] = await reflectTables(
-      backend,
-      schema,
-      [options.table],
-      options.tableAdapterCallback,
-    );
+    const [table] = await reflectTables(backend, schema, [options.table], (reflected) => {
+      selectColumns(reflected, options.includedColumns, options.excludedColumns);
+      options.tableAdapterCallback?.(reflected);
+    });
     return tableResource({
       credentials: options.credentials,
       schema,
@@ -946,6 +981,7 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
       writeDisposition: options.writeDisposition,
       incremental: options.incremental,
       primaryKey: options.primaryKey,
+      mergeKey: options.mergeKey,
       name: options.name ?? table.name,
       queryAdapterCallback: options.queryAdapterCallback,
     });

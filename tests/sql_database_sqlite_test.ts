@@ -257,3 +257,42 @@ Deno.test("sql_database on SQLite: table and query adapters", async () => {
   await assert.rejects(p.run(broken), /queryAdapterCallback of table "items" must return/);
   db.close();
 });
+
+Deno.test("sql_database on SQLite: included and excluded columns, merge key", async () => {
+  const { url, db } = await shopDatabase();
+  const included = await sqlTable({
+    credentials: url,
+    table: "items",
+    includedColumns: ["id", "label", "at"],
+    mergeKey: "label",
+  });
+  assert.deepEqual(Object.keys(included.hints.columns ?? {}), ["id", "label", "at"]);
+  assert.deepEqual(included.hints.mergeKey, "label");
+  const excluded = await sqlTable({
+    credentials: url,
+    table: "items",
+    excludedColumns: ["data", "doc"],
+  });
+  assert.deepEqual(Object.keys(excluded.hints.columns ?? {}), [
+    "id",
+    "big",
+    "price",
+    "ratio",
+    "flag",
+    "label",
+    "born",
+    "at",
+  ]);
+  await assert.rejects(
+    sqlTable({ credentials: url, table: "items", includedColumns: ["id", "nope"] }),
+    (e: Error) =>
+      e instanceof SqlDatabaseError && /Table "items" has no column "nope"/.test(e.message) &&
+      /"id", "big"/.test(e.message),
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    sqlTable({ credentials: url, table: "items", detectPrecisionHints: true } as any),
+    /full_with_precision/,
+  );
+  db.close();
+});
