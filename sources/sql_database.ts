@@ -453,10 +453,12 @@ class PostgresBackend implements SqlBackend {
     try {
       return new PostgresBackend(await PostgresConnection.open(credentials, "public"), where);
     } catch (error) {
-      throw new SqlDatabaseError(
-        `Cannot connect to the database ${where}: ${(error as Error).message}`,
-        { cause: error },
+      // the destination's message names the server; its hint names the destination's config
+      const message = (error as Error).message.replace(
+        /\(check the password, e\.g\. \w+\)/,
+        `(check the password of ${CREDENTIALS_KEY})`,
       );
+      throw new SqlDatabaseError(message, { cause: error });
     }
   }
 

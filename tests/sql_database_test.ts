@@ -214,7 +214,10 @@ postgresTest(
       const wrong = url.replace(/:\/\/([^:]+):[^@]+@/, "://$1:wrong-password@");
       await assert.rejects(
         sqlDatabase({ credentials: wrong, schema: src }),
-        (e: Error) => e instanceof SqlDatabaseError && !e.message.includes("wrong-password"),
+        (e: Error) =>
+          e instanceof SqlDatabaseError && /password authentication failed/.test(e.message) &&
+          /sources\.sql_database\.credentials/.test(e.message) &&
+          !e.message.includes("wrong-password"),
       );
       await assert.rejects(
         // deno-lint-ignore no-explicit-any
