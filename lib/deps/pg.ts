@@ -10,4 +10,4 @@
  * @module
  */
 export { default as pg } from "npm:pg@8.23.1";
-export { from as copyFrom } from "npm:pg-copy-streams@7.0.0";
+export { from as copyFrom, to as copyTo } from "npm:pg-copy-streams@7.0.0";
