@@ -89,7 +89,7 @@ import {
   readPostgresCredentials,
 } from "../destinations/postgres/_credentials.ts";
 import { PostgresConnection } from "../destinations/postgres/_connection.ts";
-import type { ResultField } from "../destinations/postgres/_values.ts";
+import { OID, type ResultField } from "../destinations/postgres/_values.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 
 /** How much of a table's columns is reflected, as dlt's `reflection_level`. */
@@ -361,24 +361,6 @@ function columnHints(
 // ---------------------------------------------------------------------------------------------
 // Postgres
 
-/** Postgres type OIDs converted here. */
-const PG = {
-  bool: 16,
-  bytea: 17,
-  int8: 20,
-  int2: 21,
-  int4: 23,
-  oid: 26,
-  json: 114,
-  float4: 700,
-  float8: 701,
-  date: 1082,
-  timestamp: 1114,
-  timestamptz: 1184,
-  numeric: 1700,
-  jsonb: 3802,
-} as const;
-
 const PG_TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:\+00)?$/;
 
 /** A Postgres `timestamp(tz)` text (session time zone UTC) as ISO 8601 with microseconds. */
@@ -391,31 +373,31 @@ function pgTimestamp(value: string): string {
 /** How the text of a column of type `oid` becomes an exact JS value. */
 function pgConverter(oid: number): (text: string) => unknown {
   switch (oid) {
-    case PG.bool:
+    case OID.bool:
       return (text) => text === "t";
-    case PG.int2:
-    case PG.int4:
-    case PG.oid:
-    case PG.float4:
-    case PG.float8:
+    case OID.int2:
+    case OID.int4:
+    case OID.oid:
+    case OID.float4:
+    case OID.float8:
       return Number;
-    case PG.int8:
+    case OID.int8:
       return (text) => {
         const n = Number(text);
         return Number.isSafeInteger(n) ? n : BigInt(text);
       };
-    case PG.timestamp:
-    case PG.timestamptz:
+    case OID.timestamp:
+    case OID.timestamptz:
       return pgTimestamp;
-    case PG.bytea:
+    case OID.bytea:
       return (text) => {
         const hex = text.slice(2);
         const out = new Uint8Array(hex.length / 2);
         for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
         return out;
       };
-    case PG.json:
-    case PG.jsonb:
+    case OID.json:
+    case OID.jsonb:
       return (text) => JSON.parse(text);
     default:
       // numeric (exact decimal text), date (YYYY-MM-DD), uuid, text, time, …

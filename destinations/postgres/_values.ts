@@ -56,8 +56,8 @@ export interface ResultField {
   dataTypeModifier: number;
 }
 
-/** OIDs of the built-in types converted here (`pg_type`). */
-const OID = {
+/** OIDs of the built-in types converted here (`pg_type`); the sql_database source reads them too. */
+export const OID = {
   bool: 16,
   bytea: 17,
   int8: 20,
