@@ -89,7 +89,7 @@ import {
   readPostgresCredentials,
 } from "../destinations/postgres/_credentials.ts";
 import { PostgresConnection } from "../destinations/postgres/_connection.ts";
-import { OID, type ResultField } from "../destinations/postgres/_values.ts";
+import { OID, pgRows, pgValueConverter } from "../destinations/postgres/_values.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 
 /** How much of a table's columns is reflected, as dlt's `reflection_level`. */
@@ -370,52 +370,25 @@ function pgTimestamp(value: string): string {
   return m === null ? value : `${m[1]}-${m[2]}-${m[3]}T${m[4]}Z`;
 }
 
-/** How the text of a column of type `oid` becomes an exact JS value. */
+/**
+ * How the text of a column of type `oid` becomes an exact JS value: as the destination's query
+ * results convert it, except timestamps (ISO text keeping the microseconds a `Date` would drop),
+ * numeric and date (their exact text) and JSON (parsed).
+ */
 function pgConverter(oid: number): (text: string) => unknown {
   switch (oid) {
-    case OID.bool:
-      return (text) => text === "t";
-    case OID.int2:
-    case OID.int4:
-    case OID.oid:
-    case OID.float4:
-    case OID.float8:
-      return Number;
-    case OID.int8:
-      return (text) => {
-        const n = Number(text);
-        return Number.isSafeInteger(n) ? n : BigInt(text);
-      };
     case OID.timestamp:
     case OID.timestamptz:
       return pgTimestamp;
-    case OID.bytea:
-      return (text) => {
-        const hex = text.slice(2);
-        const out = new Uint8Array(hex.length / 2);
-        for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-        return out;
-      };
     case OID.json:
     case OID.jsonb:
       return (text) => JSON.parse(text);
-    default:
-      // numeric (exact decimal text), date (YYYY-MM-DD), uuid, text, time, …
+    case OID.numeric:
+    case OID.date:
       return (text) => text;
+    default:
+      return pgValueConverter(oid);
   }
-}
-
-/** Rows of a Postgres result as objects of exact values. */
-function pgObjects(fields: ResultField[], rows: (string | null)[][]): Record<string, unknown>[] {
-  const converters = fields.map((f) => pgConverter(f.dataTypeID));
-  return rows.map((row) => {
-    const item: Record<string, unknown> = {};
-    for (let i = 0; i < fields.length; i++) {
-      const value = row[i];
-      item[fields[i].name] = value === null ? null : converters[i](value);
-    }
-    return item;
-  });
 }
 
 /** Reads a Postgres database through one connection (the destination's). */
@@ -446,7 +419,7 @@ class PostgresBackend implements SqlBackend {
 
   async #query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]> {
     const { fields, rows } = await this.#connection.execute(sql, params);
-    return pgObjects(fields, rows);
+    return pgRows(fields, rows, pgConverter);
   }
 
   async schemas(): Promise<string[]> {
@@ -528,7 +501,7 @@ class PostgresBackend implements SqlBackend {
         const { fields, rows } = await this.#connection.execute(
           `FETCH FORWARD ${chunkSize} FROM ${cursor}`,
         );
-        if (rows.length > 0) yield pgObjects(fields, rows);
+        if (rows.length > 0) yield pgRows(fields, rows, pgConverter);
         if (rows.length < chunkSize) break;
       }
       done = true;

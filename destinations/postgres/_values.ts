@@ -119,8 +119,11 @@ function bytes(text: string): Uint8Array {
   return out;
 }
 
-/** How the text of a column of type `oid` becomes a JS value. */
-function converterFor(oid: number): (text: string) => unknown {
+/**
+ * How the text of a column of type `oid` becomes a JS value, as {@linkcode pgRows} converts it
+ * unless told otherwise.
+ */
+export function pgValueConverter(oid: number): (text: string) => unknown {
   switch (oid) {
     case OID.bool:
       return (text) => text === "t";
@@ -150,7 +153,8 @@ function converterFor(oid: number): (text: string) => unknown {
 
 /**
  * The `rows` of a result (each a list of the server's texts, `null` for NULL) as plain objects
- * keyed by the `fields`' names, converted as the module doc says.
+ * keyed by the `fields`' names, converted as the module doc says (or by `converterFor`, the
+ * converter of a type's OID).
  *
  * @example
  * ```ts
@@ -168,6 +172,7 @@ function converterFor(oid: number): (text: string) => unknown {
 export function pgRows<T = Record<string, unknown>>(
   fields: readonly ResultField[],
   rows: readonly (readonly (string | null)[])[],
+  converterFor: (oid: number) => (text: string) => unknown = pgValueConverter,
 ): T[] {
   const converters = fields.map((field) => converterFor(field.dataTypeID));
   return rows.map((row) => {
@@ -221,7 +226,7 @@ function fixedColumn<T extends DataType>(
 /** The Arrow column of `texts` of a result column `field`, typed as the module doc says. */
 function arrowColumn(field: ResultField, texts: readonly (string | null)[]): Data {
   const length = texts.length;
-  const convert = converterFor(field.dataTypeID);
+  const convert = pgValueConverter(field.dataTypeID);
   const values = () => texts.map((text) => text === null ? null : convert(text));
   const utf8 = () => vectorFromArray(texts, new Utf8()).data[0];
   switch (field.dataTypeID) {
