@@ -1,0 +1,129 @@
+// deno-lint-ignore-file no-control-regex -- these tests look for the display's ANSI sequences
+/**
+ * The progress display on a real pseudo-terminal: `tests/_scripts/progress_events.ts` feeds a
+ * run's events into `progressReporter(defaultProgressMode(Deno.stderr))` under util-linux
+ * `script`, so stderr is a terminal; and again with stderr redirected to a file, where the
+ * default shows nothing and a forced `"log"` writes plain lines.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { screen, SGR, stripSgr } from "../lib/progress/_testing.ts";
+
+const SCRIPT = fileURLToPath(new URL("./_scripts/progress_events.ts", import.meta.url));
+
+/** `text` quoted for sh. */
+function quote(text: string): string {
+  return `'${text.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * Runs the events script under a pseudo-terminal of `columns` columns, with `env` set (or
+ * unset, for `undefined`) and `redirect` appended to its command line; returns what the
+ * terminal received.
+ */
+async function underTerminal(
+  args: string[],
+  options: { columns?: number; env?: Record<string, string | undefined>; redirect?: string } = {},
+): Promise<string> {
+  const env = Object.entries(options.env ?? {}).map(([name, value]) =>
+    value === undefined ? `-u ${name}` : `${name}=${quote(value)}`
+  ).join(" ");
+  const command = [
+    `stty cols ${options.columns ?? 100} rows 40;`,
+    `env ${env}`,
+    quote(Deno.execPath()),
+    "run --quiet --no-prompt",
+    quote(SCRIPT),
+    ...args.map(quote),
+    options.redirect ?? "",
+  ].join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qfec", command, "/dev/null"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, `${text}\n${new TextDecoder().decode(output.stderr)}`);
+  return text;
+}
+
+const SUMMARIES = [
+  /^sync: done in \d+\.\d s$/,
+  /^extract: 12,500 items from 2 resources in \d+\.\d s \([\d,]+\/s\)$/,
+  /^normalize: 37,500 rows into 3 tables in \d+\.\d s \([\d,]+\/s\)$/,
+  /^load: 37,500 rows into 3 tables in \d+\.\d s \([\d,]+\/s\)$/,
+];
+
+function assertSummaries(lines: string[]): void {
+  assert.equal(lines.length, SUMMARIES.length, lines.join("\n"));
+  lines.forEach((line, i) => assert.match(line, SUMMARIES[i]));
+}
+
+Deno.test("on a terminal the default is a bar, redrawn in place, that leaves the summaries", async () => {
+  const output = await underTerminal(["default"], { env: { NO_COLOR: undefined } });
+  // live lines were drawn and then redrawn in place: cursor up over them, erase each line
+  assert.match(output, /\r\x1b\[\d+A\x1b\[2K/);
+  const plain = stripSgr(output);
+  assert.match(plain, /\x1b\[2Kextract {2}\d+\.\d s {2}[\d,]+ items {2}[\d,]+\/s\r\n/);
+  assert.match(plain, /\x1b\[2K {2}users {3}[\d,]+ {2}[\d,]+\/s\r\n/);
+  assert.match(plain, /\x1b\[2Knormalize .* rows/);
+  assert.match(plain, /\x1b\[2K {2}users__tags {2}[\d,]+/);
+  assert.match(plain, /\x1b\[2Kload .* rows/);
+  assert.match(output, SGR, "colored on a terminal");
+  const shown = screen(output);
+  assert.equal(shown.at(-1), "done");
+  assertSummaries(shown.slice(0, -1));
+});
+
+Deno.test("on a terminal the bar fits the terminal's width and NO_COLOR turns color off", async () => {
+  const output = await underTerminal(["default"], { columns: 40, env: { NO_COLOR: "1" } });
+  assert.doesNotMatch(output, SGR);
+  assert.match(output, /\r\x1b\[\d+A\x1b\[2K/, "still redrawn in place");
+  // every live line drawn fits the 40 columns (less one, so the terminal never wraps it)
+  const live = output.split(/\r?\n/).flatMap((line) => line.split("\x1b[2K").slice(1));
+  assert.ok(live.length > 5, `${live.length} live lines`);
+  for (const line of live) assert.ok([...line].length <= 39, JSON.stringify(line));
+  assertSummaries(screen(output).slice(0, -1));
+});
+
+Deno.test("an empty NO_COLOR counts as unset", async () => {
+  const output = await underTerminal(["bar"], { env: { NO_COLOR: "" } });
+  assert.match(output, SGR);
+});
+
+Deno.test("with stderr in a file the default shows nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/stderr.txt`;
+    const output = await underTerminal(["default"], { redirect: `2>${quote(file)}` });
+    assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
+    assert.equal(await Deno.readTextFile(file), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with stderr in a file, log mode writes plain lines", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/stderr.txt`;
+    const output = await underTerminal(["log", "100"], { redirect: `2>${quote(file)}` });
+    assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
+    const log = await Deno.readTextFile(file);
+    assert.doesNotMatch(log, /\x1b/);
+    const lines = log.trimEnd().split("\n");
+    // periodic lines while the steps run, then each step's summary
+    assert.ok(
+      lines.some((line) => /^extract: \d+\.\d s \| [\d,]+ items from \d resources? \|/.test(line)),
+      log,
+    );
+    assert.ok(
+      lines.some((line) => /^load: \d+\.\d s \| [\d,]+ rows into \d tables? \|/.test(line)),
+      log,
+    );
+    assertSummaries(lines.filter((line) => !line.includes(" | ")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
