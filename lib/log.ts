@@ -58,12 +58,24 @@ export function onLog(listener: (record: LogRecord) => void): () => void {
   return () => listeners.delete(listener);
 }
 
+const consoleWriteHooks = new Set<() => void>();
+
+/**
+ * Calls `hook` right before a message is written to the console, so a live display on the
+ * terminal (the progress bar) can make way. Returns a function that removes the hook.
+ */
+export function onConsoleWrite(hook: () => void): () => void {
+  consoleWriteHooks.add(hook);
+  return () => consoleWriteHooks.delete(hook);
+}
+
 function write(level: LogLevel, message: string): void {
   const record = { level, message: redact(message) };
   for (const listener of listeners) listener(record);
   threshold ??= configuredLevel();
   if (LEVELS.indexOf(level) < LEVELS.indexOf(threshold)) return;
   const line = `[dlt ${level}] ${record.message}`;
+  for (const hook of consoleWriteHooks) hook();
   if (level === "ERROR") console.error(line);
   else if (level === "WARNING") console.warn(line);
   else console.log(line);

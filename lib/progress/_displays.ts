@@ -19,6 +19,8 @@ export interface Display {
   tick(tally: StepTally, now: number): void;
   /** Replaces what shows of the running steps with the summary of `step`. */
   ended(step: EndedStep): void;
+  /** Removes the live lines, so another writer's line is not drawn over; the next tick redraws. */
+  erase(): void;
 }
 
 /** Redraws at most this often (ten times a second). */
@@ -68,6 +70,12 @@ export class BarDisplay implements Display {
     this.#drawn = 0;
     this.#last = "";
   }
+
+  erase(): void {
+    if (this.#drawn > 0) this.#write(cursorUp(this.#drawn) + ERASE_BELOW);
+    this.#drawn = 0;
+    this.#last = "";
+  }
 }
 
 /** The log: one plain line per period while a step runs and one when it ends; no ANSI. */
@@ -87,5 +95,9 @@ export class LogDisplay implements Display {
 
   ended(step: EndedStep): void {
     this.#write(`${renderLine(summaryLine(step), undefined, false)}\n`);
+  }
+
+  erase(): void {
+    // whole lines only: nothing to remove
   }
 }

@@ -31,6 +31,7 @@ import type { OptionCheck, OptionSpec } from "../options.ts";
 import type { ProgressCallback, ProgressEvent } from "../progress_events.ts";
 import { BarDisplay, type Display, LogDisplay } from "./_displays.ts";
 import { StepTracker } from "./_steps.ts";
+import { onConsoleWrite } from "../log.ts";
 
 export type { PipelineStep } from "../errors.ts";
 export type {
@@ -167,6 +168,8 @@ export function progressReporter(
   let stopTimer: (() => void) | undefined;
   let closed = false;
 
+  // a log message written while the bar shows would be drawn over: the bar makes way first
+  const stopGuard = onConsoleWrite(() => display.erase());
   const tick = () => {
     const current = steps.current;
     if (current !== undefined) display.tick(current, clock.now());
@@ -188,6 +191,7 @@ export function progressReporter(
       if (closed) return;
       closed = true;
       stopTicking();
+      stopGuard();
       for (const ended of steps.endAll()) display.ended(ended);
     },
   };

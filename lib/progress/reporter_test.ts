@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { defaultProgressMode, progressReporter, type ProgressReporterOptions } from "./reporter.ts";
 import { FakeClock, FakeStream, screen, SGR } from "./_testing.ts";
+import { log } from "../log.ts";
 
 function setup(mode: "bar" | "log", options: ProgressReporterOptions = {}, terminal = true) {
   const stream = new FakeStream(terminal);
@@ -346,4 +347,33 @@ Deno.test("progressReporter refuses unknown modes and options", () => {
     /Option "stream" of progressReporter\(\) must be a stream such as Deno.stderr/,
   );
   assert.throws(() => progressReporter("bar", { color: "yes" as unknown as boolean }), TypeError);
+});
+
+Deno.test("bar mode makes way for a log message and draws itself again below it", () => {
+  const { stream, clock, report, progress } = setup("bar", { columns: 100, color: false });
+  report({ kind: "step_started", step: "extract" });
+  report({ kind: "items_extracted", resource: "users", items: 1000 });
+  clock.advance(100);
+  const erasedBefore = stream.writes.length;
+  const warn = console.warn;
+  const warned: string[] = [];
+  console.warn = (line: string) => {
+    // what the terminal shows when the message is written: the bar is gone
+    warned.push(line);
+    stream.writeSync(new TextEncoder().encode(`${line}\n`));
+  };
+  try {
+    log.warn("a cursor went backwards");
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warned.length, 1);
+  assert.ok(stream.writes.length > erasedBefore);
+  clock.advance(100);
+  assert.deepEqual(screen(stream.text), [
+    "[dlt WARNING] a cursor went backwards",
+    "extract  0.2 s  1,000 items  5,000/s",
+    "  users  1,000  5,000/s",
+  ]);
+  progress.close();
 });
