@@ -78,7 +78,7 @@ Deno.test({
         loadIds: [loadId],
         rowCounts: { orders: 120, orders__items: 240, customers: 3 },
       }],
-      resolvedConfig: [],
+      resolvedConfig: [{ key: "normalize.workers", provider: "NORMALIZE__WORKERS", value: 2 }],
     });
 
     const server = servePipelinePage(p, { port: 0 });
@@ -209,6 +209,13 @@ Deno.test({
       assert.equal(state.sources.shop.resources.orders.lastOrderId, 119);
       assert.equal(await text(page, "#trace-body tr[data-step=load] td:nth-child(3)"), "1.50 s");
       assert.match(await text(page, "#trace-body"), new RegExp(loadId.replace(".", "\\.")));
+      assert.deepEqual(
+        await page.$$eval(
+          '#trace-body tr[data-config="normalize.workers"] td',
+          (c) => c.map((x) => x.textContent),
+        ),
+        ["normalize.workers", "2", "NORMALIZE__WORKERS"],
+      );
 
       assert.deepEqual(failed, []);
 

@@ -23,7 +23,7 @@ header.top nav { margin-left: auto; display: flex; gap: 1rem; }
 header.top nav a { color: #c7d2fe; text-decoration: none; }
 header.top nav a:hover { color: #fff; }
 main { padding: 1.25rem 1.5rem 3rem; display: flex; flex-direction: column; gap: 1.25rem; max-width: 1500px; margin: 0 auto; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; box-shadow: 0 1px 2px rgba(16,24,40,.05); min-width: 0; }
+.card { scroll-margin-top: 4rem; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; box-shadow: 0 1px 2px rgba(16,24,40,.05); min-width: 0; }
 .card h2 { font-size: 1rem; margin: 0 0 .75rem; }
 .card h3 { font-size: .9rem; margin: 1rem 0 .5rem; }
 .split { display: grid; grid-template-columns: minmax(220px, 320px) 1fr; gap: 1.25rem; align-items: start; }

@@ -288,6 +288,19 @@ export const PAGE_JS = String.raw`"use strict";
       });
       table.append(body);
       box.append(el("h3", null, "Steps"), el("div", { class: "scroll" }, table));
+      var config = trace.resolvedConfig || [];
+      if (config.length > 0) {
+        var configBody = el("tbody");
+        config.forEach(function (c) {
+          configBody.append(el("tr", { "data-config": c.key },
+            el("td", { class: "mono" }, c.key),
+            el("td", { class: "mono" }, typeof c.value === "string" ? c.value : JSON.stringify(c.value)),
+            el("td", { class: "mono" }, c.provider)));
+        });
+        box.append(el("h3", null, "Resolved config (secrets are never recorded)"), el("div", { class: "scroll" },
+          el("table", { class: "grid" }, el("thead", null, el("tr", null, el("th", null, "Key"),
+            el("th", null, "Value"), el("th", null, "From"))), configBody)));
+      }
       done(section);
     }).catch(function (error) { showError(section, box, error); });
   }
