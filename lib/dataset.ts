@@ -62,6 +62,7 @@ export class Relation {
   #columns: readonly string[] | undefined;
   #limit: number | undefined;
   #orderBy: readonly string[] | undefined;
+  #offset: number;
 
   /** Use `pipeline.dataset().table(name)` instead. */
   constructor(
@@ -70,27 +71,42 @@ export class Relation {
     columns?: readonly string[],
     limit?: number,
     orderBy?: readonly string[],
+    offset = 0,
   ) {
     this.#open = open;
     this.#table = table;
     this.#columns = columns;
     this.#limit = limit;
     this.#orderBy = orderBy;
+    this.#offset = offset;
   }
 
   /** Only these columns. */
   select(...columns: string[]): Relation {
-    return new Relation(this.#open, this.#table, columns, this.#limit, this.#orderBy);
+    return new Relation(this.#open, this.#table, columns, this.#limit, this.#orderBy, this.#offset);
   }
 
-  /** At most `n` rows. */
+  /** At most `n` rows (after {@linkcode Relation.offset}'s). */
   limit(n: number): Relation {
-    return new Relation(this.#open, this.#table, this.#columns, n, this.#orderBy);
+    return new Relation(this.#open, this.#table, this.#columns, n, this.#orderBy, this.#offset);
+  }
+
+  /**
+   * Skips the first `n` rows (SQL's `OFFSET`), for reading a table page by page; without
+   * {@linkcode Relation.orderBy} the pages follow the order the destination returns rows in.
+   */
+  offset(n: number): Relation {
+    return new Relation(this.#open, this.#table, this.#columns, this.#limit, this.#orderBy, n);
   }
 
   /** Rows ordered by these columns. */
   orderBy(...columns: string[]): Relation {
-    return new Relation(this.#open, this.#table, this.#columns, this.#limit, columns);
+    return new Relation(this.#open, this.#table, this.#columns, this.#limit, columns, this.#offset);
+  }
+
+  /** The offset as SQL's `OFFSET` takes it: a whole number ≥ 0. */
+  get #skip(): number {
+    return Math.max(0, Math.floor(this.#offset));
   }
 
   /** What this relation selects, for a {@linkcode TableReader}. */
@@ -99,8 +115,14 @@ export class Relation {
       table: this.#table,
       columns: this.#columns,
       orderBy: this.#orderBy,
-      limit: this.#limit,
+      // the reader reads the skipped rows too; they are cut off afterwards
+      limit: this.#limit === undefined ? undefined : this.#skip + Math.max(0, this.#limit),
     };
+  }
+
+  /** `rows` without the rows {@linkcode Relation.offset} skips. */
+  #skipped<T>(rows: T[]): T[] {
+    return this.#skip === 0 ? rows : rows.slice(this.#skip);
   }
 
   #sql(client: SqlClient): string {
@@ -108,6 +130,7 @@ export class Relation {
     let sql = `SELECT ${columns} FROM ${client.qualifiedName(this.#table)}`;
     if (this.#orderBy?.length) sql += ` ORDER BY ${this.#orderBy.map(quoteIdentifier).join(", ")}`;
     if (this.#limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.#limit))}`;
+    if (this.#skip > 0) sql += ` OFFSET ${this.#skip}`;
     return sql;
   }
 
@@ -119,7 +142,7 @@ export class Relation {
   rows<T = Record<string, unknown>>(): Promise<T[]> {
     return readWith(
       this.#open,
-      async (reader) => await relationRows(reader, this.#query) as T[],
+      async (reader) => this.#skipped(await relationRows(reader, this.#query)) as T[],
       (c) => c.query<T>(this.#sql(c)),
     );
   }
@@ -129,7 +152,7 @@ export class Relation {
     return readWith(
       this.#open,
       async (reader) => {
-        const rows = await relationRows(reader, this.#query);
+        const rows = this.#skipped(await relationRows(reader, this.#query));
         const names = this.#columns ?? (await reader.columns(this.#table)).map((c) => c.name);
         return rowsToArrow(await columnsOf(reader, this.#table, names), rows);
       },
@@ -141,7 +164,7 @@ export class Relation {
   count(): Promise<number> {
     return readWith(
       this.#open,
-      (reader) => relationCount(reader, this.#query),
+      async (reader) => Math.max(0, await relationCount(reader, this.#query) - this.#skip),
       async (c) => {
         const [row] = await c.query<{ n: number | bigint }>(
           `SELECT count(*) AS n FROM (${this.#sql(c)}) AS counted`,
