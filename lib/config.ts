@@ -119,6 +119,65 @@ export function resolveConfig(key: string, options: ResolveConfigOptions = {}): 
   return found.value;
 }
 
+/** A value found by {@linkcode findConfigWhere}, and where: an environment variable or `key in file`. */
+export interface FoundConfig {
+  /** The value as the provider has it (text from environment variables). */
+  value: unknown;
+  /** Where it was found: the environment variable, or `<key> in <file>`. */
+  where: string;
+}
+
+/**
+ * Looks up the first of the candidate `keys` (dotted, most specific first) in dlt's order (see
+ * the module doc: each provider is asked for every candidate before the next provider), and
+ * says where it was found; `undefined` when no provider has any.
+ *
+ * @example
+ * ```ts
+ * import { findConfigWhere } from "./config.ts";
+ * const env = (name: string) => name === "DATA_WRITER__FILE_MAX_ITEMS" ? "10" : undefined;
+ * const found = findConfigWhere(
+ *   ["normalize.data_writer.file_max_items", "data_writer.file_max_items"],
+ *   { env, configDirs: [] },
+ * );
+ * if (found?.where !== "DATA_WRITER__FILE_MAX_ITEMS" || found.value !== "10") throw new Error();
+ * ```
+ */
+export function findConfigWhere(
+  keys: readonly string[],
+  options: ResolveConfigOptions = {},
+): FoundConfig | undefined {
+  return lookupConfig(keys[0] ?? "", keys.map((key) => key.split(".")), false, options).found;
+}
+
+/**
+ * Every table at `key` in the config files (`secrets.toml` and `config.toml` of each config
+ * folder, under the pipeline's section first), with where it is: for listing what a section
+ * holds. Environment variables cannot be listed, so they are not.
+ */
+export function findConfigTables(key: string, options: ResolveConfigOptions = {}): FoundConfig[] {
+  const dirs = options.configDirs ?? defaultConfigDirs();
+  const pipelineName = options.pipelineName ?? activePipelineName;
+  const prefixes = pipelineName === undefined ? [[]] : [[pipelineName], []];
+  const tables: FoundConfig[] = [];
+  for (const prefix of prefixes) {
+    const path = [...prefix, ...key.split(".")];
+    for (const file of ["secrets.toml", "config.toml"]) {
+      for (const dir of dirs) {
+        const at = join(dir, file);
+        const value = valueAtPath(readToml(at), path);
+        if (
+          typeof value === "object" && value !== null && !Array.isArray(value) &&
+          !(value instanceof Date)
+        ) {
+          tables.push({ value: copyTable(value), where: `${path.join(".")} in ${at}` });
+        }
+      }
+    }
+  }
+  return tables;
+}
+
 /** What a configured value is converted to (environment variables are always text). */
 export type ConfigValueType = "string" | "number" | "integer" | "boolean" | "json";
 
@@ -409,11 +468,8 @@ function sectionPaths(sections: readonly string[], field: string): string[][] {
   return paths;
 }
 
-/** A value found by a provider, and where: an environment variable or `key in file`. */
-interface Found {
-  value: unknown;
-  where: string;
-}
+/** A value found by a provider, and where. */
+type Found = FoundConfig;
 
 /**
  * Looks up the candidate `paths` of `name` in dlt's order: with the pipeline prefix, then

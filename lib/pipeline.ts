@@ -83,6 +83,11 @@ import { ClientSession } from "./load/client_session.ts";
 import { destinationFactory } from "./destination_registry.ts";
 import { DenoStorage } from "./storage/deno_storage.ts";
 import type { WorkingStorage } from "./storage/storage.ts";
+import {
+  readExtractDataWriter,
+  readRuntimeSettings,
+  type RuntimeSettings,
+} from "./runtime_settings.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -185,6 +190,8 @@ export class Pipeline {
   #schemas: SchemaStorage;
   #conventions: NamingConventions | undefined;
   #initialized = false;
+  /** The runtime settings from config, read again by each extract, normalize, load and run. */
+  #settings: RuntimeSettings | undefined;
 
   /** Use {@linkcode pipeline} instead. */
   constructor(given: PipelineOptions = {}) {
@@ -414,6 +421,7 @@ export class Pipeline {
    */
   async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
     const read = readExtractOptions(options);
+    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     return await this.#locked(async () => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
@@ -462,6 +470,7 @@ export class Pipeline {
         pipelineName: this.pipelineName,
         dropTables: refreshed.drop,
         truncateTables: refreshed.truncate,
+        dataWriter: readExtractDataWriter(source.name, { pipelineName: this.pipelineName }),
       });
       if (refreshed.drop.length > 0) {
         // the dropped tables start over in the schema as well
@@ -477,6 +486,7 @@ export class Pipeline {
   /** Normalizes every extracted package. */
   async normalize(options: NormalizeOptions = {}): Promise<NormalizeInfo> {
     const read = readNormalizeOptions(options);
+    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     return await this.#locked(async () => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
@@ -517,7 +527,9 @@ export class Pipeline {
           newSchema(manifest.schemaName, this.#conventions!.defaultName);
         const result = await normalizePackage(this.#store, loadId, schema, {
           naming: this.#namingOf(schema),
-          workers,
+          // as dlt, the option wins over config's normalize.workers
+          workers: workers ?? this.#settings?.normalize.workers,
+          dataWriter: this.#settings?.normalize.dataWriter,
           loaderFileFormat: format,
           tableFileFormat: tableFormat,
         });
@@ -559,6 +571,7 @@ export class Pipeline {
   /** Loads every normalized package; returns what was loaded. */
   async load(options: Record<never, never> = {}): Promise<LoadInfo> {
     readLoadOptions(options);
+    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     const startedAt = new Date();
     return await this.#locked(async () => {
       await this.#open();
@@ -636,6 +649,7 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
     const read = readRunOptions(options);
+    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     const { loaderFileFormat } = read;
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {

@@ -153,8 +153,10 @@ export interface RunOptions extends Omit<ResourceHints, "fileFormat"> {
 /** Options of `Pipeline.normalize`. */
 export interface NormalizeOptions {
   /**
-   * Workers that normalize a large package in parallel; 1 normalizes in the calling thread.
-   * @default {2, or 1 on a single core}
+   * Workers that normalize a package of several extracted files in parallel; 1 normalizes in
+   * the calling thread. Given here or in config, they normalize every such package; by default,
+   * only packages of 32 MB or more.
+   * @default {config's `normalize.workers` (`NORMALIZE__WORKERS`), else 2 (1 on a single core)}
    */
   workers?: number;
   /**

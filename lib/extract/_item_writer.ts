@@ -8,24 +8,30 @@ import type { PackageJob } from "../load/package_store.ts";
 import { jobFileName, writingJobFile } from "../load/job_files.ts";
 import { TextWriter } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Bytes buffered per file before they are written. */
 const FLUSH_BYTES = 1 << 20;
-/** Size at which a table's file is closed and a new one started, so normalize can spread files over workers. */
+/**
+ * Size at which a table's file is closed and a new one started, so normalize can spread files
+ * over workers (unless `fileMaxBytes` says otherwise).
+ */
 const ROTATE_BYTES = 24 << 20;
 
 interface OpenFile {
   file: WritableFile;
   name: string;
   lines: string[];
+  /** Bytes buffered (about: UTF-16 units). */
   size: number;
   written: number;
   count: number;
 }
 
 /**
- * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB,
- * rotating at 24 MiB. A failed write names the file and the package.
+ * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB (or
+ * `bufferMaxItems` items), rotating at 24 MiB (or as `fileMaxBytes` and `fileMaxItems` say). A
+ * failed write names the file and the package.
  */
 export class ItemWriter {
   #storage: WorkingStorage;
@@ -34,11 +40,17 @@ export class ItemWriter {
   #files = 0;
   #jobs: PackageJob[] = [];
   #writer = new TextWriter();
+  #bufferMaxItems: number;
+  #fileMaxItems: number;
+  #fileMaxBytes: number;
 
-  /** Writes into the package folder `dir` of `storage`. */
-  constructor(storage: WorkingStorage, dir: string) {
+  /** Writes into the package folder `dir` of `storage`, buffering and rotating as `settings` say. */
+  constructor(storage: WorkingStorage, dir: string, settings: DataWriterSettings = {}) {
     this.#storage = storage;
     this.#dir = dir;
+    this.#fileMaxItems = settings.fileMaxItems ?? Infinity;
+    this.#fileMaxBytes = settings.fileMaxBytes ?? ROTATE_BYTES;
+    this.#bufferMaxItems = settings.bufferMaxItems ?? Infinity;
   }
 
   /** Adds `line` (one serialized item, no newline) to the file of `table`. */
@@ -58,9 +70,14 @@ export class ItemWriter {
     entry.lines.push(line);
     entry.size += line.length + 1;
     entry.count++;
-    if (entry.size < FLUSH_BYTES) return;
+    if (entry.count >= this.#fileMaxItems) return await this.#close(table, entry);
+    // a file reaching its size is written out at once, so it is not much larger
+    const buffered = entry.lines.length;
+    const full = entry.size >= FLUSH_BYTES || buffered >= this.#bufferMaxItems ||
+      entry.written + entry.size >= this.#fileMaxBytes;
+    if (!full) return;
     await this.#flush(entry);
-    if (entry.written >= ROTATE_BYTES) await this.#close(table, entry);
+    if (entry.written >= this.#fileMaxBytes) await this.#close(table, entry);
   }
 
   async #flush(entry: OpenFile): Promise<void> {

@@ -76,3 +76,36 @@ Deno.test("job files of all tables share one sequence and record their sizes", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fileMaxItems and fileMaxBytes rotate extracted files; bufferMaxItems writes as items come", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denodlt_item_writer_test_" });
+  try {
+    const storage = new DenoStorage(dir);
+    const byItems = new ItemWriter(storage, "a", { fileMaxItems: 3 });
+    await storage.mkdir("a");
+    for (let i = 0; i < 7; i++) await byItems.write("t", `{"i":${i}}`);
+    assert.deepEqual((await byItems.close()).map((j) => [j.file, j.rows]), [
+      ["t.1.jsonl", 3],
+      ["t.2.jsonl", 3],
+      ["t.3.jsonl", 1],
+    ]);
+    // 10-byte lines (newline included): a file closes at the line that reaches 25 bytes
+    await storage.mkdir("b");
+    const byBytes = new ItemWriter(storage, "b", { fileMaxBytes: 25 });
+    for (let i = 0; i < 7; i++) await byBytes.write("t", `{"i":${i}}xx`);
+    assert.deepEqual((await byBytes.close()).map((j) => [j.rows, j.bytes]), [
+      [3, 30],
+      [3, 30],
+      [1, 10],
+    ]);
+    await storage.mkdir("c");
+    const buffered = new ItemWriter(storage, "c", { bufferMaxItems: 2 });
+    await buffered.write("t", "{}");
+    assert.equal(await Deno.readTextFile(join(dir, "c", "t.1.jsonl")), "");
+    await buffered.write("t", "{}");
+    assert.equal(await Deno.readTextFile(join(dir, "c", "t.1.jsonl")), "{}\n{}\n");
+    await buffered.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

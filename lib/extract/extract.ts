@@ -29,6 +29,7 @@ import {
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import { expandSchemaContract } from "../schema/contract.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -48,6 +49,12 @@ export interface ExtractOptions {
   dropTables?: string[];
   /** Tables the package empties (refresh), recorded in its manifest. */
   truncateTables?: string[];
+  /**
+   * Buffering and rotation of the extracted files (config's `[sources.data_writer]` and
+   * `[data_writer]`, see `runtime_settings.ts`).
+   * @default {about 1 MiB buffered per table, files rotated at 24 MiB}
+   */
+  dataWriter?: DataWriterSettings;
 }
 
 /** What extract produced. */
@@ -69,7 +76,7 @@ export async function extractSource(
   const { store } = options;
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
-  const writer = new ItemWriter(store.storage, dir);
+  const writer = new ItemWriter(store.storage, dir, options.dataWriter);
   const tables: Record<string, TableHints> = {};
   const signal = options.signal ?? new AbortController().signal;
   // one incremental cursor per resource and run, committed to the state once all went well

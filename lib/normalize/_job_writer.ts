@@ -18,14 +18,18 @@ import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.
 import { TextWriter } from "../load/write_all.ts";
 import { jobFileName } from "../load/job_files.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Bytes buffered (all tables together) before they are written. */
 const DRAIN_BYTES = 1 << 20;
 /** Most bytes the tables' writers may keep buffered after a drain, all together. */
 const HELD_BYTES = 64 << 20;
 
-/** Options of {@linkcode JobWriter}. */
-export interface JobWriterOptions {
+/**
+ * Options of {@linkcode JobWriter}; the data writer settings (dlt's `[normalize.data_writer]`)
+ * say when buffered rows are written and when files rotate.
+ */
+export interface JobWriterOptions extends DataWriterSettings {
   /** The working folder. */
   storage: WorkingStorage;
   /** Folder the job files are written to, in `storage`. */
@@ -36,12 +40,6 @@ export interface JobWriterOptions {
   format: JobFileFormat;
   /** Formats by root table: a root table's nested tables are written in its format. */
   tableFormats?: Readonly<Record<string, JobFileFormat>>;
-  /**
-   * Size at which a table's file is closed and its next rows start the next one (dlt's
-   * `file_max_bytes`).
-   * @default {64 MiB}
-   */
-  fileMaxBytes?: number;
 }
 
 /** Encodes rows into job files and streams them into one file per table. */
@@ -56,33 +54,41 @@ export class JobWriter {
   #files: JobFiles;
   #tables = new Map<string, TableJobWriter>();
   #pendingBytes = 0;
+  #pendingRows = 0;
+  #bufferMaxItems: number;
 
   /** Writes job files as `options` say; `evolver` places each value in its column. */
   constructor(evolver: SchemaEvolver, options: JobWriterOptions) {
     this.#evolver = evolver;
     this.#format = options.format;
     this.#tableFormats = options.tableFormats ?? {};
-    const { storage, dir, prefix, fileMaxBytes = 64 << 20 } = options;
+    const { storage, dir, prefix, fileMaxBytes = 64 << 20, fileMaxItems = Infinity } = options;
+    this.#bufferMaxItems = options.bufferMaxItems ?? Infinity;
     let fileSeq = 0;
     this.#files = {
       storage,
       dir,
       text: new TextWriter(),
       fileMaxBytes,
+      fileMaxItems,
       newFile: (table, extension) => jobFileName(table, `${prefix}${++fileSeq}`, extension),
       closed: (job) => this.jobs.push(job),
     };
   }
 
-  /** Whether enough is buffered that {@linkcode JobWriter.drain} should run. */
+  /**
+   * Whether enough is buffered that {@linkcode JobWriter.drain} should run: a megabyte, or
+   * `bufferMaxItems` rows.
+   */
   get full(): boolean {
-    return this.#pendingBytes >= DRAIN_BYTES;
+    return this.#pendingBytes >= DRAIN_BYTES || this.#pendingRows >= this.#bufferMaxItems;
   }
 
   /** Coerces `row` into `table` (evolving the schema) and buffers it. */
   add(table: TableSchema, row: FlatRow): void {
     const writer = this.#tables.get(table.name) ?? this.#open(table);
     this.#pendingBytes += writer.add(row);
+    this.#pendingRows++;
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
   }
 
@@ -110,6 +116,7 @@ export class JobWriter {
       }
     }
     this.#pendingBytes = 0;
+    this.#pendingRows = 0;
   }
 
   /** Closes all files without writing what is buffered (normalize failed). */

@@ -163,3 +163,46 @@ Deno.test("a NOT NULL column without a value in a row fails naming table and col
   );
   await writer.abort();
 });
+
+Deno.test("fileMaxItems splits one write between files; lines keep their columns across the split", async () => {
+  const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
+  const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
+  const writer = new JobWriter(evolver, {
+    storage: new DenoStorage(dir),
+    dir: "",
+    prefix: "",
+    format: CSV_FORMAT,
+    fileMaxItems: 4,
+    bufferMaxItems: 100,
+  });
+  const add = (row: FlatRow) => writer.add(evolver.table("items", undefined), row);
+  for (let id = 1; id <= 3; id++) add({ id });
+  // a column new to the table: the lines before it are padded
+  for (let id = 4; id <= 6; id++) add({ id, name: `n${id}` });
+  assert.equal(writer.full, false);
+  await writer.close();
+  assert.deepEqual(writer.jobs.map((j) => [j.file, j.rows, j.columns]), [
+    ["items.1.csv", 4, ["id", "name"]],
+    ["items.2.csv", 2, ["id", "name"]],
+  ]);
+  assert.equal(await Deno.readTextFile(join(dir, "items.1.csv")), 'id,name\n1,\n2,\n3,\n4,"n4"\n');
+  assert.equal(await Deno.readTextFile(join(dir, "items.2.csv")), 'id,name\n5,"n5"\n6,"n6"\n');
+});
+
+Deno.test("bufferMaxItems rows make the job writer full", () => {
+  const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
+  const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
+  const writer = new JobWriter(evolver, {
+    storage: new DenoStorage(dir),
+    dir: "",
+    prefix: "",
+    format: CSV_FORMAT,
+    bufferMaxItems: 3,
+  });
+  const add = (row: FlatRow) => writer.add(evolver.table("items", undefined), row);
+  add({ id: 1 });
+  add({ id: 2 });
+  assert.equal(writer.full, false);
+  add({ id: 3 });
+  assert.equal(writer.full, true);
+});

@@ -4,7 +4,8 @@
  * job file format whose table writer buffers the lines and writes them in one go per table.
  *
  * Columns keep the order in which they first appeared in the package. A file is closed once it
- * has `fileMaxBytes` (64 MiB) and the table's next lines start the next one.
+ * has `fileMaxBytes` (64 MiB) or `fileMaxItems` rows, and the table's next lines start the next
+ * one.
  *
  * A format with fixed columns (CSV's header, INSERT VALUES' column list) fixes a file's columns
  * when the file is opened: every line then has each of them, padded with empty fields. A column
@@ -73,6 +74,30 @@ interface PendingLines {
   lines: string[];
   /** At least the bytes of the longest line, newline included. */
   longest: number;
+}
+
+/**
+ * The first `count` lines of `pending` (all when there are fewer), and the rest; a group split
+ * in two keeps its width and longest line in both halves.
+ */
+function takeLines(
+  pending: readonly PendingLines[],
+  count: number,
+): [PendingLines[], PendingLines[]] {
+  const now: PendingLines[] = [];
+  let left = count;
+  for (const [i, group] of pending.entries()) {
+    if (group.lines.length <= left) {
+      now.push(group);
+      left -= group.lines.length;
+      continue;
+    }
+    const later = pending.slice(i + 1);
+    if (left === 0) return [now, [group, ...later]];
+    now.push({ ...group, lines: group.lines.slice(0, left) });
+    return [now, [{ ...group, lines: group.lines.slice(left) }, ...later]];
+  }
+  return [now, []];
 }
 
 /** The file a table is being written to. */
@@ -163,8 +188,9 @@ class LineTableWriter implements TableJobWriter {
   }
 
   /**
-   * Writes the buffered lines; closes the file when it reached its size limit, or when it lacks
-   * a column that buffered lines have (fixed columns).
+   * Writes the buffered lines; closes the file when it reached its size or row limit (the rest
+   * of the lines start the next file), or when it lacks a column that buffered lines have
+   * (fixed columns).
    */
   async flush(): Promise<void> {
     if (this.#pendingRows === 0) return;
@@ -173,37 +199,46 @@ class LineTableWriter implements TableJobWriter {
     if (this.#file !== undefined && this.#file.columns < width && format.fixedColumns) {
       await this.#close();
     }
-    const parts: string[] = [];
-    let file = this.#file;
-    if (file === undefined) {
-      const header = format.header(this.#labels);
-      file = this.#file = {
-        name: this.#files.newFile(this.#columns.table.name, format.name),
-        file: undefined,
-        columns: width,
-        written: 0,
-        rows: 0,
-        longestLine: header === "" ? 0 : this.#encoder.encode(header).length,
-      };
-      if (header !== "") parts.push(header);
-    }
-    for (const { width: had, lines, longest } of this.#pending) {
-      const padding = format.padding(file.columns - had);
-      parts.push(lines.join(padding + "\n"), padding + "\n");
-      file.longestLine = Math.max(file.longestLine, longest + padding.length);
-    }
-    const text = parts.join("");
-    file.rows += this.#pendingRows;
+    let pending = this.#pending;
     this.#pending = [];
     this.#pendingRows = 0;
+    const { fileMaxBytes, fileMaxItems } = this.#files;
+    while (pending.length > 0) {
+      const parts: string[] = [];
+      let file = this.#file;
+      if (file === undefined) {
+        const header = format.header(this.#labels);
+        file = this.#file = {
+          name: this.#files.newFile(this.#columns.table.name, format.name),
+          file: undefined,
+          columns: width,
+          written: 0,
+          rows: 0,
+          longestLine: header === "" ? 0 : this.#encoder.encode(header).length,
+        };
+        if (header !== "") parts.push(header);
+      }
+      const [now, later] = takeLines(pending, fileMaxItems - file.rows);
+      pending = later;
+      for (const { width: had, lines, longest } of now) {
+        const padding = format.padding(file.columns - had);
+        parts.push(lines.join(padding + "\n"), padding + "\n");
+        file.longestLine = Math.max(file.longestLine, longest + padding.length);
+        file.rows += lines.length;
+      }
+      await this.#write(file, parts.join(""));
+      if (file.written >= fileMaxBytes || file.rows >= fileMaxItems) await this.#close();
+    }
+  }
+
+  /** Appends `text` to `file`, creating it on its first write. */
+  async #write(file: TableFile, text: string): Promise<void> {
     const { storage, dir } = this.#files;
     const path = join(dir, file.name);
-    const target = file;
     file.written += await writingJobFile(storage.locate(path), async () => {
-      target.file ??= await storage.create(path);
-      return await this.#files.text.write(target.file, text);
+      file.file ??= await storage.create(path);
+      return await this.#files.text.write(file.file, text);
     });
-    if (file.written >= this.#files.fileMaxBytes) await this.#close();
   }
 
   async #close(): Promise<void> {

@@ -16,6 +16,7 @@ import { JOB_FILE_FORMATS } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import { contentRowId } from "./ids.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** One extracted file to normalize. */
 export interface ExtractedFile {
@@ -80,6 +81,8 @@ export class FilesNormalizer {
     prefix: string;
     format: LoaderFileFormat;
     tableFormats?: Readonly<Record<string, LoaderFileFormat>>;
+    /** Buffering and rotation of the job files. */
+    dataWriter?: DataWriterSettings;
   }) {
     this.#storage = options.storage;
     this.#evolver = new SchemaEvolver(options.schema, options.naming);
@@ -87,6 +90,7 @@ export class FilesNormalizer {
       storage: options.storage,
       dir: options.outDir,
       prefix: options.prefix,
+      ...options.dataWriter,
       format: JOB_FILE_FORMATS[options.format],
       tableFormats: Object.fromEntries(
         Object.entries(options.tableFormats ?? {}).map(([table, format]) => [

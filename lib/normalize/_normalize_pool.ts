@@ -10,6 +10,7 @@ import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
 import type { StoredSchema } from "../schema/schema.ts";
 import { DataValidationError, DltError, NormalizeError } from "../errors.ts";
 import type { LoaderFileFormat } from "../destination.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Options a worker starts with. */
 export interface WorkerStartOptions {
@@ -23,6 +24,7 @@ export interface WorkerStartOptions {
   prefix: string;
   format: LoaderFileFormat;
   tableFormats: Record<string, LoaderFileFormat>;
+  dataWriter: DataWriterSettings;
 }
 
 /** Messages to a worker. */

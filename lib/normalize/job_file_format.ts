@@ -29,6 +29,11 @@ export interface JobFiles {
   readonly text: TextWriter;
   /** Size at which a table's file is closed and its next rows start the next one. */
   readonly fileMaxBytes: number;
+  /**
+   * Rows at which a table's file is closed and its next rows start the next one (`Infinity`
+   * for no limit).
+   */
+  readonly fileMaxItems: number;
   /** The name of a new job file of `table` with `extension` (`<table>.<id>.<extension>`). */
   newFile(table: string, extension: string): string;
   /** Records the job of a file that was closed. */

@@ -19,22 +19,30 @@ import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normal
 import { normalizeInWorkers } from "./_normalize_pool.ts";
 import { JOB_FILE_FORMATS } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
+import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Options of {@linkcode normalizePackage}. */
 export interface NormalizePackageOptions {
   /** Naming convention of the schema. */
   naming: NamingConvention;
   /**
-   * Workers for packages of several files totalling at least `parallelMinBytes`; 0 or 1
-   * normalizes in the calling thread.
+   * Workers for packages of several files; 0 or 1 normalizes in the calling thread. Given (as
+   * dlt's `normalize.workers`), they normalize every package of several files; by default, only
+   * packages of at least `parallelMinBytes`.
    * @default {2, or 1 on a single core}
    */
   workers?: number;
   /**
-   * Size of extracted files from which workers are used.
+   * Size of extracted files from which the default workers are used.
    * @default {32_000_000}
    */
   parallelMinBytes?: number;
+  /**
+   * Buffering and rotation of the job files (config's `[normalize.data_writer]` and
+   * `[data_writer]`, see `runtime_settings.ts`).
+   * @default {about 1 MiB buffered, files rotated at 64 MiB}
+   */
+  dataWriter?: DataWriterSettings;
   /**
    * Format of the job files of tables without a format of their own, one the destination loads
    * (see `chooseLoaderFileFormat`).
@@ -100,8 +108,11 @@ export async function normalizePackage(
   const workers = isBuiltInNaming(naming.name) && storage.workersCanOpen
     ? options.workers ?? Math.min(2, availableCores())
     : 1;
+  const large = options.workers !== undefined ||
+    bytes >= (options.parallelMinBytes ?? 32_000_000);
+  const dataWriter = options.dataWriter ?? {};
   let results: FilesResult[];
-  if (workers > 1 && files.length > 1 && bytes >= (options.parallelMinBytes ?? 32_000_000)) {
+  if (workers > 1 && files.length > 1 && large) {
     results = await normalizeInWorkers(files, Math.min(workers, files.length), {
       root: storage.root,
       schema: base,
@@ -111,6 +122,7 @@ export async function normalizePackage(
       outDir,
       format,
       tableFormats,
+      dataWriter,
     });
   } else {
     const normalizer = new FilesNormalizer({
@@ -122,6 +134,7 @@ export async function normalizePackage(
       prefix: "",
       format,
       tableFormats,
+      dataWriter,
     });
     try {
       for (const file of files) await normalizer.normalize(file);

@@ -149,40 +149,50 @@ class ParquetTableWriter implements TableJobWriter {
     if (this.#bytes >= BATCH_BYTES || this.#rows >= ROW_GROUP_ROWS) await this.flush();
   }
 
-  /** Hands the buffered rows to the encoder as one batch, in a file that has all their columns. */
+  /**
+   * Hands the buffered rows to the encoder as one batch, in a file that has all their columns
+   * (split between files where one reaches `fileMaxItems` rows).
+   */
   async flush(): Promise<void> {
     const rows = this.#rows;
     if (rows === 0) return;
     const width = this.#builders.length;
     if (this.#file !== undefined && this.#file.columns < width) await this.#closeFile();
     const { ParquetFileWriter, toWasmBatch } = await parquetModule();
-    const batch = toWasmBatch(this.#batch(rows));
+    const batch = this.#batch(rows);
     const bytes = this.#bytes;
     this.#rows = 0;
     this.#bytes = 0;
-    let file = this.#file;
-    if (file === undefined) {
-      const { storage, dir } = this.#files;
-      const name = this.#files.newFile(this.#columns.table.name, "parquet");
-      const path = join(dir, name);
-      const location = storage.locate(path);
-      const target = await writingJobFile(location, () => storage.create(path));
-      const groupRows = Math.floor(ROW_GROUP_BYTES / Math.max(1, bytes / rows));
-      const writer = await ParquetFileWriter.open(
-        target,
-        location,
-        batch,
-        Math.max(1, Math.min(ROW_GROUP_ROWS, groupRows)),
-      );
-      file = this.#file = { name, writer, columns: width, rows: 0, bytes: 0 };
-    } else {
-      await file.writer.write(batch);
+    const { fileMaxBytes, fileMaxItems } = this.#files;
+    for (let start = 0; start < rows;) {
+      const end = Math.min(rows, start + fileMaxItems - (this.#file?.rows ?? 0));
+      const part = toWasmBatch(start === 0 && end === rows ? batch : batch.slice(start, end));
+      const partBytes = Math.round(bytes * (end - start) / rows);
+      let file = this.#file;
+      if (file === undefined) {
+        const { storage, dir } = this.#files;
+        const name = this.#files.newFile(this.#columns.table.name, "parquet");
+        const path = join(dir, name);
+        const location = storage.locate(path);
+        const target = await writingJobFile(location, () => storage.create(path));
+        const groupRows = Math.floor(ROW_GROUP_BYTES / Math.max(1, bytes / rows));
+        const writer = await ParquetFileWriter.open(
+          target,
+          location,
+          part,
+          Math.max(1, Math.min(ROW_GROUP_ROWS, groupRows)),
+        );
+        file = this.#file = { name, writer, columns: width, rows: 0, bytes: 0 };
+      } else {
+        await file.writer.write(part);
+      }
+      file.rows += end - start;
+      file.bytes += partBytes;
+      // by the bytes handed over, which are known now (the encoder writes compressed row groups
+      // later): a file's rows fit in memory whole, for whoever reads them
+      if (file.bytes >= fileMaxBytes || file.rows >= fileMaxItems) await this.#closeFile();
+      start = end;
     }
-    file.rows += rows;
-    file.bytes += bytes;
-    // by the bytes handed over, which are known now (the encoder writes compressed row groups
-    // later): a file's rows fit in memory whole, for whoever reads them
-    if (file.bytes >= this.#files.fileMaxBytes) await this.#closeFile();
   }
 
   /** The buffered rows as an Arrow record batch (valid until the builders are used again). */
