@@ -54,7 +54,6 @@ import { restApiSource } from "@denodlt/dlt/sources/rest_api";
 const { baseUrl } = resolveConfigSpec({ baseUrl: config() }, { sections: ["sources", "${name}"] });
 
 const pokemon = restApiSource({
-  name: "${name}",
   client: {
     baseUrl,
     // the API answers { "next": <url of the next page>, "results": [...] }
@@ -66,7 +65,7 @@ const pokemon = restApiSource({
     endpoint: { params: { limit: 100 }, dataSelector: "results" },
   },
   resources: ["pokemon", "berry"],
-});
+}, { name: "${name}" });
 
 ${pipelineCall(name, destination)}
 const info = await p.run(pokemon);
