@@ -13,6 +13,17 @@ import { tempDir } from "./_helpers.ts";
 
 setLogLevel("ERROR");
 
+/** A GitHub Actions workflow, as far as the tests read it. */
+interface Workflow {
+  on: { schedule?: { cron: string }[]; workflow_dispatch?: null; push?: null };
+  jobs: {
+    run_pipeline: {
+      "runs-on": string;
+      steps: { name: string; uses?: string; run?: string; env?: Record<string, string> }[];
+    };
+  };
+}
+
 const MOD_URL = new URL("../mod.ts", import.meta.url).href;
 
 /** The Deno cache of this process, so a subprocess with another HOME stays offline. */
@@ -107,8 +118,18 @@ Deno.test("init of a new source writes a template that loads its sample rows", a
 
 Deno.test("init writes the keys each source and destination reads; the pipelines run or type-check", async () => {
   const cases: [string, string, RegExp, RegExp][] = [
-    ["github", "postgres", /\[sources\.github\]\nrepository = /, /\[destination\.postgres\]\ncredentials = "postgresql:/],
-    ["sql_database", "filesystem", /\[destination\.filesystem\]\nbucket_url = "output"/, /\[sources\.sql_database\][^[]*credentials = "postgresql:/],
+    [
+      "github",
+      "postgres",
+      /\[sources\.github\]\nrepository = /,
+      /\[destination\.postgres\]\ncredentials = "postgresql:/,
+    ],
+    [
+      "sql_database",
+      "filesystem",
+      /\[destination\.filesystem\]\nbucket_url = "output"/,
+      /\[sources\.sql_database\][^[]*credentials = "postgresql:/,
+    ],
     ["filesystem", "dummy", /\[sources\.filesystem\]\nbucket_url = "data"/, /^# secrets/],
   ];
   const dirs: Record<string, string> = {};
@@ -148,7 +169,14 @@ Deno.test("init imports this package from JSR; --list-sources, --list-destinatio
   });
   // the subpaths the templates import are exports of the package
   const exports = JSON.parse(await read(new URL("../deno.json", import.meta.url))).exports;
-  for (const subpath of ["sources/rest_api", "sources/github", "sources/sql_database", "sources/filesystem"]) {
+  for (
+    const subpath of [
+      "sources/rest_api",
+      "sources/github",
+      "sources/sql_database",
+      "sources/filesystem",
+    ]
+  ) {
     assert.equal(exports[`./${subpath}`], `./${subpath}.ts`);
   }
 
@@ -204,7 +232,13 @@ Deno.test("deploy writes a GitHub Actions workflow with the schedule and the sec
     join(dir, ".dlt/secrets.toml"),
     `[sources.github]\ntoken = "ghp_secret_value"\n\n[destination.postgres.credentials]\npassword = "pw_secret"\nhost = "db"\n`,
   );
-  const args = ["deploy", "pipelines/github_pipeline.ts", "github-action", "--schedule", "*/30 * * * *"];
+  const args = [
+    "deploy",
+    "pipelines/github_pipeline.ts",
+    "github-action",
+    "--schedule",
+    "*/30 * * * *",
+  ];
   const result = await cli(args, { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   const path = join(dir, ".github/workflows/run_github_pipeline.yml");
@@ -212,7 +246,7 @@ Deno.test("deploy writes a GitHub Actions workflow with the schedule and the sec
   assert.match(result.stderr, /SOURCES__GITHUB__TOKEN/);
   const text = await read(path);
   assert.doesNotMatch(text, /ghp_secret_value|pw_secret/);
-  const workflow = parseYaml(text) as Record<string, any>;
+  const workflow = parseYaml(text) as Workflow;
   assert.deepEqual(workflow.on.schedule, [{ cron: "*/30 * * * *" }]);
   assert.ok("workflow_dispatch" in workflow.on);
   assert.ok(!("push" in workflow.on));
@@ -228,30 +262,50 @@ Deno.test("deploy writes a GitHub Actions workflow with the schedule and the sec
     SOURCES__GITHUB__TOKEN: "${{ secrets.SOURCES__GITHUB__TOKEN }}",
     DESTINATION__POSTGRES__CREDENTIALS__PASSWORD:
       "${{ secrets.DESTINATION__POSTGRES__CREDENTIALS__PASSWORD }}",
-    DESTINATION__POSTGRES__CREDENTIALS__HOST: "${{ secrets.DESTINATION__POSTGRES__CREDENTIALS__HOST }}",
+    DESTINATION__POSTGRES__CREDENTIALS__HOST:
+      "${{ secrets.DESTINATION__POSTGRES__CREDENTIALS__HOST }}",
   });
 
   const again = await cli(args, { cwd: dir });
   assert.equal(again.code, 1);
   assert.match(again.stderr, /Workflow ".+run_github_pipeline.yml" exists; nothing was written/);
-  const forced = await cli([...args, "--force", "--run-on-push", "--no-run-manually"], { cwd: dir });
+  const forced = await cli([...args, "--force", "--run-on-push", "--no-run-manually"], {
+    cwd: dir,
+  });
   assert.equal(forced.code, 0, forced.stderr);
-  const on = (parseYaml(await read(path)) as Record<string, any>).on;
+  const on = (parseYaml(await read(path)) as Workflow).on;
   assert.ok("push" in on && !("workflow_dispatch" in on));
 
   for (const cron of ["* * * *", "61 * * * *", "* 24 * * *", "*/0 * * * *", "x * * * *"]) {
-    const bad = await cli(["deploy", "pipelines/github_pipeline.ts", "github-action", "--schedule", cron], { cwd: dir });
+    const bad = await cli([
+      "deploy",
+      "pipelines/github_pipeline.ts",
+      "github-action",
+      "--schedule",
+      cron,
+    ], { cwd: dir });
     assert.equal(bad.code, 2, cron);
     assert.match(bad.stderr, /Invalid --schedule/, cron);
   }
   for (const cron of ["0 6 * * 1-5", "15,45 */2 1 jan-jun sun", "0 0 * * 7"]) {
-    const ok = await cli(["deploy", "pipelines/github_pipeline.ts", "github-action", "--schedule", cron, "--force"], { cwd: dir });
+    const ok = await cli([
+      "deploy",
+      "pipelines/github_pipeline.ts",
+      "github-action",
+      "--schedule",
+      cron,
+      "--force",
+    ], { cwd: dir });
     assert.equal(ok.code, 0, `${cron}: ${ok.stderr}`);
   }
-  const missing = await cli(["deploy", "nope.ts", "github-action", "--schedule", "0 0 * * *"], { cwd: dir });
+  const missing = await cli(["deploy", "nope.ts", "github-action", "--schedule", "0 0 * * *"], {
+    cwd: dir,
+  });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Pipeline file ".+nope.ts" does not exist/);
-  const method = await cli(["deploy", "nope.ts", "airflow", "--schedule", "0 0 * * *"], { cwd: dir });
+  const method = await cli(["deploy", "nope.ts", "airflow", "--schedule", "0 0 * * *"], {
+    cwd: dir,
+  });
   assert.equal(method.code, 2);
 });
 
@@ -279,7 +333,11 @@ tables:
   const doc = JSON.parse(json.stdout);
   assert.equal(doc.name, "shop");
   assert.equal(doc.version, 2);
-  assert.deepEqual(doc.tables.items.columns.id, { name: "id", data_type: "bigint", primary_key: true });
+  assert.deepEqual(doc.tables.items.columns.id, {
+    name: "id",
+    data_type: "bigint",
+    primary_key: true,
+  });
   assert.equal(doc.tables.items.write_disposition, "merge");
 
   await Deno.writeTextFile(join(dir, "shop.schema.json"), json.stdout);

@@ -170,7 +170,8 @@ console.log(info.toString());
 /** What each destination reads from config and secrets. */
 export const DESTINATION_TEMPLATES: Record<string, { config: string; secrets: string }> = {
   duckdb: {
-    config: `[destination.duckdb]\n# the database file (default: <pipeline name>.duckdb here)\n# credentials = "data.duckdb"\n`,
+    config:
+      `[destination.duckdb]\n# the database file (default: <pipeline name>.duckdb here)\n# credentials = "data.duckdb"\n`,
     secrets: "",
   },
   postgres: {

@@ -147,8 +147,10 @@ async function secretVariables(path: string): Promise<string[]> {
   }
   const keys: string[] = [];
   const walk = (value: unknown, key: string) => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value) &&
-      !(value instanceof Date)) {
+    if (
+      typeof value === "object" && value !== null && !Array.isArray(value) &&
+      !(value instanceof Date)
+    ) {
       for (const [k, v] of Object.entries(value)) walk(v, key === "" ? k : `${key}.${k}`);
     } else if (key !== "") {
       keys.push(envVarName(key));
@@ -239,7 +241,11 @@ export function checkCron(cron: string): string | undefined {
       if (match[1] === "*") continue;
       for (const part of match[1].split("-")) {
         const named = NAMES[i]?.indexOf(part.toLowerCase()) ?? -1;
-        const value = named >= 0 ? named + (i === 3 ? 1 : 0) : /^\d+$/.test(part) ? Number(part) : NaN;
+        const value = named >= 0
+          ? named + (i === 3 ? 1 : 0)
+          : /^\d+$/.test(part)
+          ? Number(part)
+          : NaN;
         if (!(value >= min && value <= max)) {
           return `${what} "${part}" is not between ${min} and ${max}`;
         }

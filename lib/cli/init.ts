@@ -113,7 +113,9 @@ export async function initCommand(out: Output, args: string[]): Promise<number> 
       : `A new source ${out.bold(source)} was created from the template.`,
   );
   for (const file of files) out.print(file.path);
-  out.info(`Fill in .dlt/secrets.toml and .dlt/config.toml, then run: deno run -A ${source}_pipeline.ts`);
+  out.info(
+    `Fill in .dlt/secrets.toml and .dlt/config.toml, then run: deno run -A ${source}_pipeline.ts`,
+  );
   return 0;
 }
 

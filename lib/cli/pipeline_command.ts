@@ -12,7 +12,15 @@ import { formatTrace, type PipelineTrace, readTrace } from "../trace.ts";
 import { readFailedJobs } from "../load/failed_jobs.ts";
 import { FAILED_JOBS_FILE } from "../load/failed_jobs.ts";
 import { describeTarget } from "../pipeline_settings.ts";
-import { atMost, flag, JSON_OPTION, type OptionsConfig, parse, type Parsed, text } from "./_args.ts";
+import {
+  atMost,
+  flag,
+  JSON_OPTION,
+  type OptionsConfig,
+  parse,
+  type Parsed,
+  text,
+} from "./_args.ts";
 import { Failed, type Output, UsageError } from "./_output.ts";
 import {
   chooseSchema,
@@ -200,9 +208,7 @@ export async function pipelineCommand(out: Output, args: string[]): Promise<numb
   const parsed = parse(args, OPTIONS, PIPELINE_USAGE);
   const [name, operationName = "info", ...rest] = parsed.positionals;
   const dirOption = text(parsed, "pipelines-dir");
-  const pipelinesDir = dirOption === undefined
-    ? defaultPipelinesDir(out.env)
-    : out.path(dirOption);
+  const pipelinesDir = dirOption === undefined ? defaultPipelinesDir(out.env) : out.path(dirOption);
   if (flag(parsed, "list-pipelines")) {
     if (flag(parsed, "help")) return help(out, PIPELINE_USAGE);
     checkOptions(parsed, ["list-pipelines", "json"], "--list-pipelines", PIPELINE_USAGE);
@@ -269,7 +275,9 @@ async function list(out: Output, pipelinesDir: string, json: boolean): Promise<n
 /** The last run of a trace in one line. */
 function lastRun(trace: PipelineTrace): string {
   const ms = Date.parse(trace.finishedAt) - Date.parse(trace.startedAt);
-  const outcome = trace.error ? `FAILED (${trace.error.name}: ${trace.error.message})` : "COMPLETED";
+  const outcome = trace.error
+    ? `FAILED (${trace.error.name}: ${trace.error.message})`
+    : "COMPLETED";
   return `started at ${trace.startedAt}, ${outcome} in ${(ms / 1000).toFixed(2)} s, steps: ${
     trace.steps.map((s) => s.step).join(", ")
   }`;
@@ -323,7 +331,9 @@ async function info(out: Output, opened: OpenedPipeline, parsed: Parsed): Promis
   }
   const { settings } = content;
   const field = (key: string, value: unknown) => out.print(`${out.green(key)}: ${value}`);
-  out.print(`Found pipeline ${out.bold(pipeline.pipelineName)} in ${out.bold(pipeline.workingDir)}`);
+  out.print(
+    `Found pipeline ${out.bold(pipeline.pipelineName)} in ${out.bold(pipeline.workingDir)}`,
+  );
   field("destination", settings.destination.type);
   if (settings.destination.location !== undefined) {
     field("destination location", settings.destination.location);
@@ -344,7 +354,9 @@ async function info(out: Output, opened: OpenedPipeline, parsed: Parsed): Promis
     out.print(`Resources in schema: ${out.bold(schema.name)} (version ${schema.version})`);
     for (const r of schema.resources) {
       out.print(
-        `${out.bold(r.name)} with ${r.tables.length} table(s) and ${r.stateSlots} resource state slot(s): ${
+        `${
+          out.bold(r.name)
+        } with ${r.tables.length} table(s) and ${r.stateSlots} resource state slot(s): ${
           r.tables.join(", ")
         }`,
       );

@@ -54,7 +54,9 @@ export async function schemaCommand(out: Output, args: string[]): Promise<number
     // YAML is a superset of JSON: one parser reads both
     document = parseYaml(content);
   } catch (error) {
-    throw new DltError(`Schema file "${file}" is not valid YAML or JSON: ${(error as Error).message}`);
+    throw new DltError(
+      `Schema file "${file}" is not valid YAML or JSON: ${(error as Error).message}`,
+    );
   }
   printSchema(out, toDltDocument(fromDltDocument(document, file)), format);
   return 0;
