@@ -380,7 +380,7 @@ Deno.test("pipeline drop-pending-packages deletes pending packages once confirme
 });
 
 Deno.test("pipeline sync restores state and schemas from the destination", async () => {
-  const { pipelinesDir, p } = await loadedPipeline();
+  const { pipelinesDir, p, dir } = await loadedPipeline();
   const base = ["pipeline", "--pipelines-dir", pipelinesDir, "shop", "sync"];
   // the local copy loses its state and schemas, and gains a pending package
   await p.extract(resource([{ id: 3 }], { name: "items", primaryKey: "id" }));
@@ -397,6 +397,36 @@ Deno.test("pipeline sync restores state and schemas from the destination", async
   );
   assert.deepEqual(info.packages.extracted, []);
   assert.equal(info.schemas[0].name, "shop");
+
+  // a pipeline without a working folder (a new machine) is restored by destination and dataset
+  await Deno.remove(p.workingDir, { recursive: true });
+  const usage = await cli([...base, "--yes", "--destination", "duckdb"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /needs --dataset-name/);
+  Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", join(dir, "shop.duckdb"));
+  try {
+    const fresh = await cli([...base, "--destination", "duckdb", "--dataset-name", "shop_data"]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /Restored state version 1 and schema\(s\) shop/);
+    const wrong = await cli([
+      "pipeline",
+      "--pipelines-dir",
+      pipelinesDir,
+      "other",
+      "sync",
+      "--destination",
+      "duckdb",
+      "--dataset-name",
+      "nothing_here",
+    ]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /Pipeline "other" has no state in dataset "nothing_here"/);
+    await assert.rejects(Deno.stat(join(pipelinesDir, "other")), Deno.errors.NotFound);
+  } finally {
+    Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
+  }
+  const restoredState = JSON.parse(await Deno.readTextFile(join(p.workingDir, "state.json")));
+  assert.equal(restoredState.sources.shop.resources.items.cursor, 2);
 
   // a destination without the pipeline's state leaves the local folder as it was
   const empty = pipeline({

@@ -11,7 +11,11 @@ import { toDltDocument } from "../schema/schema_file.ts";
 import { formatTrace, type PipelineTrace, readTrace } from "../trace.ts";
 import { readFailedJobs } from "../load/failed_jobs.ts";
 import { FAILED_JOBS_FILE } from "../load/failed_jobs.ts";
-import { describeTarget } from "../pipeline_settings.ts";
+import { describeTarget, SETTINGS_FILE } from "../pipeline_settings.ts";
+import { pipeline } from "../pipeline.ts";
+import { DESTINATION_NAMES } from "../destination_registry.ts";
+import { DenoStorage } from "../storage/deno_storage.ts";
+import { PackageStore } from "../load/package_store.ts";
 import {
   atMost,
   flag,
@@ -76,6 +80,8 @@ const OPTIONS: OptionsConfig = {
   format: { type: "string" },
   schema: { type: "string" },
   "drop-all": { type: "boolean" },
+  destination: { type: "string" },
+  "dataset-name": { type: "string" },
 };
 
 const COMMON = "  --pipelines-dir DIR   The pipelines folder (default: ~/.dlt/pipelines)\n" +
@@ -177,16 +183,19 @@ ${COMMON}`,
     run: dropPending,
   },
   sync: {
-    usage: `Usage: dlt pipeline <name> sync [--yes]
+    usage: `Usage: dlt pipeline <name> sync [--yes] [--destination NAME --dataset-name NAME]
 
 Drops the pipeline's local state, schemas and pending packages and restores state and schemas
 from the destination (which is left as it is). Run it where the pipeline runs, so the
-destination's credentials are found.
+destination's credentials are found. A pipeline without a working folder here (a new machine)
+is restored from --destination and --dataset-name.
 
 Options:
   -y, --yes             Proceeds without asking (required without a terminal)
+  --destination NAME    The destination to restore from, when the pipeline has no working folder
+  --dataset-name NAME   The dataset to restore from, when the pipeline has no working folder
 ${COMMON}`,
-    options: ["yes"],
+    options: ["yes", "destination", "dataset-name"],
     maxArgs: 0,
     run: sync,
   },
@@ -236,6 +245,10 @@ export async function pipelineCommand(out: Output, args: string[]): Promise<numb
     throw new UsageError(`Unexpected argument "${rest[operation.maxArgs]}"`, operation.usage);
   }
   if (operationName === "show") return await show(out);
+  const restoring = text(parsed, "destination");
+  if (restoring !== undefined && !hasPipeline(join(pipelinesDir, name))) {
+    return await restore(out, name, pipelinesDir, restoring, parsed);
+  }
   const opened = await openPipeline(out, name, pipelinesDir);
   return await operation.run(out, opened, parsed, rest);
 }
@@ -594,6 +607,52 @@ async function sync(out: Output, opened: OpenedPipeline, parsed: Parsed): Promis
     out.info("Nothing changed");
     return 0;
   }
+  return await restored(out, opened);
+}
+
+/** Whether working folder `dir` holds a pipeline. */
+function hasPipeline(dir: string): boolean {
+  try {
+    Deno.statSync(join(dir, SETTINGS_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `sync` of a pipeline without a working folder: from `destination` and `--dataset-name`. */
+async function restore(
+  out: Output,
+  name: string,
+  pipelinesDir: string,
+  destination: string,
+  parsed: Parsed,
+): Promise<number> {
+  const usage = OPERATIONS.sync.usage;
+  const datasetName = text(parsed, "dataset-name");
+  if (datasetName === undefined) {
+    throw new UsageError("Restoring from --destination needs --dataset-name", usage);
+  }
+  if (!DESTINATION_NAMES.includes(destination)) {
+    throw new UsageError(
+      `Unknown destination "${destination}"; use one of ${
+        DESTINATION_NAMES.map((d) => `"${d}"`).join(", ")
+      }`,
+      usage,
+    );
+  }
+  const p = pipeline({ pipelineName: name, pipelinesDir, destination, datasetName });
+  const storage = new DenoStorage(p.workingDir);
+  try {
+    return await restored(out, { pipeline: p, storage, store: new PackageStore(storage) });
+  } catch (error) {
+    // nothing to restore: leave no empty working folder behind
+    await storage.remove("").catch(() => {});
+    throw error;
+  }
+}
+
+async function restored(out: Output, opened: OpenedPipeline): Promise<number> {
   const { pipeline } = opened;
   out.info("Restoring from destination");
   await pipeline.syncDestination();
