@@ -19,7 +19,8 @@ export interface CliIo {
    */
   stderr?: (text: string) => void;
   /**
-   * The folder relative paths resolve against.
+   * The folder relative paths (files, `--pipelines-dir`) resolve against. Config and secrets
+   * (`.dlt/`) are still read from the process's folder.
    * @default {Deno.cwd()}
    */
   cwd?: string;
