@@ -772,6 +772,40 @@ export class Pipeline {
     };
     return session;
   }
+
+  /**
+   * dlt's `pipeline sync`: replaces the local working folder (state, schemas, pending packages)
+   * with the state and schemas the destination stores for this pipeline. The local copy is kept
+   * when the destination has no state of it (a {@linkcode DltError}).
+   */
+  async syncDestination(): Promise<void> {
+    await this.#locked(async () => {
+      const destination = await this.destination();
+      await this.#open();
+      await using session = new ClientSession(destination, this.#clientOptions());
+      const hasData = await destination.hasStoredData?.(this.#clientOptions());
+      const client = hasData === false ? undefined : await session.client();
+      const state = await client?.storedState(this.pipelineName);
+      if (client === undefined || state === undefined) {
+        throw new DltError(
+          `Pipeline "${this.pipelineName}" has no state in ${
+            describeTarget(this.#target(destination))
+          }; the local working folder "${this.workingDir}" is left as it was`,
+        );
+      }
+      const schemas = await client.storedSchemas();
+      const target = this.#target(destination);
+      await this.#storage.remove("");
+      this.#pending = [];
+      this.#schemas.clear();
+      await writePipelineSettings(this.#storage, target);
+      for (const schema of schemas) {
+        if (this.#schemas.isNewer(schema)) await this.#schemas.save(schema);
+      }
+      await writeLocalState(this.#storage, state);
+      await this.#open();
+    });
+  }
 }
 
 /** What `pipeline.sqlClient()` returns: SQL on the pipeline's dataset, closed when done. */

@@ -37,6 +37,26 @@ export interface PipelineSettings {
 export const SETTINGS_FILE = "pipeline.json";
 
 /**
+ * Version of the working folder's format, stored in `pipeline.json` as `formatVersion`: a folder
+ * written by a newer version of this package is refused (a file without it is version 1).
+ */
+export const WORKING_FOLDER_FORMAT_VERSION = 1;
+
+/** The working folder was written by a newer version of this package, in a format it cannot read. */
+export class WorkingFolderFormatError extends DltError {
+  /** The working folder's format version. */
+  readonly formatVersion: number;
+
+  /** Creates the error for the settings file `file` of format version `formatVersion`. */
+  constructor(file: string, formatVersion: number) {
+    super(
+      `Working folder "${file}" has format version ${formatVersion}, newer than this version of @denodlt/dlt reads (${WORKING_FOLDER_FORMAT_VERSION}): upgrade @denodlt/dlt, or use another pipelinesDir`,
+    );
+    this.formatVersion = formatVersion;
+  }
+}
+
+/**
  * The settings stored in the working folder `storage`; `undefined` when the pipeline never ran
  * there. Read synchronously: `pipeline()` needs them to name its dataset.
  */
@@ -48,20 +68,26 @@ export function readPipelineSettings(storage: WorkingStorage): PipelineSettings 
     if (isNotFound(error)) return undefined;
     throw error;
   }
-  let settings: PipelineSettings | undefined;
+  let settings: (PipelineSettings & { formatVersion?: unknown }) | undefined;
   try {
     settings = JSON.parse(text);
   } catch {
     // reported below
   }
+  const formatVersion = settings?.formatVersion ?? 1;
+  if (typeof formatVersion === "number" && formatVersion > WORKING_FOLDER_FORMAT_VERSION) {
+    throw new WorkingFolderFormatError(storage.locate(""), formatVersion);
+  }
   if (
+    typeof formatVersion !== "number" ||
     typeof settings?.datasetName !== "string" || typeof settings.destination?.type !== "string"
   ) {
     throw new DltError(
       `Pipeline settings "${storage.locate(SETTINGS_FILE)}" cannot be read; fix or delete it`,
     );
   }
-  return settings;
+  const { formatVersion: _version, ...read } = settings;
+  return read;
 }
 
 /** Stores `settings` in the working folder `storage` (atomically). */
@@ -70,7 +96,10 @@ export async function writePipelineSettings(
   settings: PipelineSettings,
 ): Promise<void> {
   await storage.mkdir("");
-  await writeJsonFile(storage, SETTINGS_FILE, settings);
+  await writeJsonFile(storage, SETTINGS_FILE, {
+    formatVersion: WORKING_FOLDER_FORMAT_VERSION,
+    ...settings,
+  });
 }
 
 /** Whether `a` and `b` load into the same dataset of the same destination. */
