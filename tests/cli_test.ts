@@ -441,11 +441,56 @@ Deno.test("pipeline sync restores state and schemas from the destination", async
   assert.deepEqual(await empty.pendingPackages(), { extracted: 1, normalized: 0 });
 });
 
-Deno.test("pipeline show is not available in this build", async () => {
+Deno.test("pipeline show serves the page and its data until stopped; a port in use fails", async () => {
   const { pipelinesDir } = await loadedPipeline();
-  const result = await cli(["pipeline", "--pipelines-dir", pipelinesDir, "shop", "show"]);
-  assert.equal(result.code, 1);
-  assert.match(result.stderr, /not available/);
+  const stop = new AbortController();
+  let printed = "";
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => listening = resolve);
+  const running = cli(
+    ["pipeline", "--pipelines-dir", pipelinesDir, "shop", "show", "--port", "0"],
+    {
+      signal: stop.signal,
+      stdout: (text) => {
+        printed += text;
+        listening();
+      },
+    },
+  );
+  await ready;
+  const url = printed.trim();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const page = await fetch(url);
+  assert.match(await page.text(), /<html/i);
+  const tables = await (await fetch(new URL("api/tables", url))).json();
+  assert.match(JSON.stringify(tables), /"items"/);
+  assert.match(JSON.stringify(tables), /"items__tags"/);
+  // the port is taken now: a second show on it says so
+  const port = new URL(url).port;
+  const taken = await cli([
+    "pipeline",
+    "--pipelines-dir",
+    pipelinesDir,
+    "shop",
+    "show",
+    "--port",
+    port,
+  ]);
+  assert.equal(taken.code, 1);
+  assert.match(taken.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is in use`));
+  const bad = await cli([
+    "pipeline",
+    "--pipelines-dir",
+    pipelinesDir,
+    "shop",
+    "show",
+    "--port",
+    "x",
+  ]);
+  assert.equal(bad.code, 2);
+  stop.abort();
+  const result = await running;
+  assert.equal(result.code, 0);
 });
 
 Deno.test("the command line as a process: exit codes, and stdout holds only the output", async () => {

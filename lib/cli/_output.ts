@@ -40,6 +40,11 @@ export interface CliIo {
    * @default {Deno.stdin.readable}
    */
   stdin?: ReadableStream<Uint8Array>;
+  /**
+   * Stops a command that runs until stopped (`pipeline <name> show`), as Ctrl+C does.
+   * @default {none: it runs until the process ends}
+   */
+  signal?: AbortSignal;
 }
 
 /** The command line was used wrongly (unknown command or option, missing argument): exit 2. */
@@ -77,6 +82,8 @@ export class Output {
   readonly cwd: string;
   /** The environment. */
   readonly env: Record<string, string | undefined>;
+  /** Stops a command that runs until stopped. */
+  readonly signal: AbortSignal | undefined;
   #stdin: ReadableStream<Uint8Array> | undefined;
   #reader: ReadableStreamDefaultReader<string> | undefined;
   #buffered = "";
@@ -90,6 +97,7 @@ export class Output {
     this.interactive = io.isTerminal ?? (Deno.stdin.isTerminal() && Deno.stdout.isTerminal());
     this.#color = this.interactive && !this.env.NO_COLOR;
     this.#stdin = io.stdin;
+    this.signal = io.signal;
   }
 
   /** `path` resolved against the current folder. */

@@ -16,6 +16,7 @@ import { pipeline } from "../pipeline.ts";
 import { DESTINATION_NAMES } from "../destination_registry.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { PackageStore } from "../load/package_store.ts";
+import { DEFAULT_SHOW_PORT, servePipelinePage } from "./show/serve.ts";
 import {
   atMost,
   flag,
@@ -82,6 +83,7 @@ const OPTIONS: OptionsConfig = {
   "drop-all": { type: "boolean" },
   destination: { type: "string" },
   "dataset-name": { type: "string" },
+  port: { type: "string" },
 };
 
 const COMMON = "  --pipelines-dir DIR   The pipelines folder (default: ~/.dlt/pipelines)\n" +
@@ -200,13 +202,16 @@ ${COMMON}`,
     run: sync,
   },
   show: {
-    usage: `Usage: dlt pipeline <name> show
+    usage: `Usage: dlt pipeline <name> show [--port PORT]
 
-Serves a web page about the pipeline: its runs, schemas, tables and data.
+Serves a read-only web page about the pipeline on 127.0.0.1 and prints its address: tables as a
+tree with row counts, columns and hints, a paged preview of each table's rows, loads, the state
+and the last run. Runs until stopped (Ctrl+C).
 
 Options:
+  --port PORT           The port to listen on; 0 picks a free one (default: ${DEFAULT_SHOW_PORT})
 ${COMMON}`,
-    options: [],
+    options: ["port"],
     maxArgs: 0,
     run: show,
   },
@@ -244,7 +249,6 @@ export async function pipelineCommand(out: Output, args: string[]): Promise<numb
   if (rest.length > operation.maxArgs) {
     throw new UsageError(`Unexpected argument "${rest[operation.maxArgs]}"`, operation.usage);
   }
-  if (operationName === "show") return await show(out);
   const restoring = text(parsed, "destination");
   if (restoring !== undefined && !hasPipeline(join(pipelinesDir, name))) {
     return await restore(out, name, pipelinesDir, restoring, parsed);
@@ -665,7 +669,24 @@ async function restored(out: Output, opened: OpenedPipeline): Promise<number> {
   return 0;
 }
 
-function show(out: Output): Promise<number> {
-  out.error("The show command is not available in this build of the command line");
-  return Promise.resolve(1);
+async function show(out: Output, opened: OpenedPipeline, parsed: Parsed): Promise<number> {
+  const given = text(parsed, "port");
+  const port = given === undefined ? DEFAULT_SHOW_PORT : Number(given);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(
+      `Invalid port "${given}": give a number from 0 to 65535`,
+      OPERATIONS.show.usage,
+    );
+  }
+  const server = servePipelinePage(opened.pipeline, {
+    port,
+    signal: out.signal,
+    onListen: ({ url }) => {
+      out.info(`Pipeline ${opened.pipeline.pipelineName} is shown at:`);
+      out.print(url);
+      out.info("Press Ctrl+C to stop");
+    },
+  });
+  await server.finished;
+  return 0;
 }
