@@ -35,8 +35,8 @@ export interface FailedJob {
 
 /**
  * The record of `error`, the terminal failure of `step` on package `loadId`: the failing `job`
- * when known, else the job of `jobs` whose file name the message of the error (or of a cause)
- * quotes; the table of that job, else one the error names (`tableName`); the name of the error
+ * when known, else the job of `jobs` whose file the message of the error (or of a cause) quotes
+ * (by name or path); the table of that job, else one the error names (`tableName`); the name of the error
  * that caused the step's error.
  */
 export function failureOf(
@@ -48,7 +48,10 @@ export function failureOf(
 ): FailedJob {
   const causes: Error[] = [];
   for (let e = error; e instanceof Error && causes.length < 10; e = e.cause) causes.push(e);
-  job ??= jobs.find((j) => causes.some((e) => e.message.includes(`"${j.file}"`)));
+  // quoted alone or as the end of a quoted path
+  const quotes = (text: string, file: string) =>
+    text.includes(`"${file}"`) || text.includes(`/${file}"`) || text.includes(`\\${file}"`);
+  job ??= jobs.find((j) => causes.some((e) => quotes(e.message, j.file)));
   const named = causes.find((e) => typeof (e as { tableName?: unknown }).tableName === "string");
   const cause = causes[1] ?? causes[0];
   return {

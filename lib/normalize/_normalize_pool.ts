@@ -99,7 +99,7 @@ export async function normalizeInWorkers(
   options: Omit<WorkerStartOptions, "prefix" | "progress">,
   onRows?: (rowCounts: Readonly<Record<string, number>>) => void,
 ): Promise<FilesResult[]> {
-  const counts: Record<string, number>[] = [];
+  const counts: Record<string, number>[] = Array.from({ length: workers }, () => ({}));
   const sum = () => {
     const total: Record<string, number> = {};
     for (const c of counts) {
