@@ -121,12 +121,19 @@ export class RunTracer {
     }
   }
 
-  /** The trace of the call, ended now (`error`: why it failed), with every secret redacted. */
-  finish(error?: unknown): PipelineTrace {
+  /**
+   * The trace of the call, ended now (`error`: why it failed; `target`: where it loaded), with
+   * every secret redacted.
+   */
+  finish(
+    error?: unknown,
+    target: { destinationName?: string; datasetName?: string } = {},
+  ): PipelineTrace {
     const trace: PipelineTrace = {
       formatVersion: TRACE_FORMAT_VERSION,
       transactionId: this.#transactionId,
       pipelineName: this.#pipelineName,
+      ...target,
       startedAt: this.#startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       steps: this.#steps,

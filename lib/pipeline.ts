@@ -271,7 +271,10 @@ export class Pipeline {
         failure = { error };
         throw error;
       } finally {
-        const trace = tracer.finish(failure?.error);
+        const trace = tracer.finish(failure?.error, {
+          destinationName: this.#destination?.name,
+          datasetName: this.datasetName,
+        });
         this.#lastTrace = trace;
         try {
           await writeTrace(this.#storage, trace);

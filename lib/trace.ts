@@ -77,6 +77,10 @@ export interface PipelineTrace {
   transactionId: string;
   /** The pipeline. */
   pipelineName: string;
+  /** The destination's type name, once the run resolved it. */
+  destinationName?: string;
+  /** The dataset the run loaded into. */
+  datasetName?: string;
   /** When the run started (ISO). */
   startedAt: string;
   /** When it ended (ISO). */

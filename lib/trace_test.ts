@@ -111,7 +111,7 @@ Deno.test("formatTrace shows each step with its rows and jobs, and hides secret 
     /Step extract COMPLETED in 1\.00 s \(load ids 1767261600\.1\)\.\n- issues: 30/,
   );
   assert.match(text, /Step load FAILED: PipelineStepFailed: boom in 1\.00 s/);
-  assert.match(text, /  job issues\.1\.csv \(csv\): 30 rows, 2048 bytes, 0\.25 s/);
+  assert.match(text, / {2}job issues\.1\.csv \(csv\): 30 rows, 2048 bytes, 0\.25 s/);
   assert.match(text, /- sources\.github\.page_size = "50" \(SOURCES__GITHUB__PAGE_SIZE\)/);
   assert.match(
     text,

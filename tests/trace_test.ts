@@ -42,6 +42,8 @@ Deno.test("lastTrace has the run's steps, rows, load ids and jobs; a new pipelin
   const info = await p.run(items(3));
   const trace = p.lastTrace!;
   assert.equal(trace.pipelineName, "trace_run");
+  assert.equal(trace.destinationName, "duckdb");
+  assert.equal(trace.datasetName, "trace_run_data");
   assert.equal(trace.error, undefined);
   assert.deepEqual(trace.steps.map((s) => s.step), ["sync", "extract", "normalize", "load"]);
   const [sync, extract, normalize, load] = trace.steps;

@@ -97,6 +97,9 @@ async function loadPackageOnce(
     rows: job.rows,
     bytes: job.bytes ?? 0,
   }));
+  const { onRows } = options;
+  /** Rows reported loaded per table. */
+  const loaded: Record<string, number> = {};
   const alreadyLoaded = await client.isLoaded(loadId);
   if (!alreadyLoaded) {
     // a job file cut after normalize wrote it (a full disk, a crash) fails before any load
@@ -137,8 +140,6 @@ async function loadPackageOnce(
         longestLine: job.longestLine ?? 0,
       };
     });
-    const { onRows } = options;
-    const loaded: Record<string, number> = {};
     await PendingPackageFailed.during("load", loadId, () =>
       client.loadPackage({
         loadId,
@@ -156,10 +157,11 @@ async function loadPackageOnce(
           onRows(job.table, loaded[job.table]);
         },
       }));
-    // a destination that reports no jobs (or not all): the package's totals once committed
-    for (const [table, rows] of Object.entries(rowCounts)) {
-      if (loaded[table] !== rows) onRows?.(table, rows);
-    }
+  }
+  // a destination that reports no jobs (or not all), or a package an earlier run committed: the
+  // package's totals, as its LoadInfo counts them
+  for (const [table, rows] of Object.entries(rowCounts)) {
+    if (loaded[table] !== rows) onRows?.(table, rows);
   }
   if (manifest.state !== undefined) await onCommitted?.(manifest.state);
   await clearFailedJobs(store, "load", loadId);
