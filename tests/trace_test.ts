@@ -19,6 +19,7 @@ import {
   setLogLevel,
 } from "../mod.ts";
 import { dummy } from "../destinations/dummy/mod.ts";
+import { filesystem } from "../destinations/filesystem/mod.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { FAILED_JOBS_FILE, readFailedJobs } from "../lib/load/failed_jobs.ts";
 import { DenoStorage } from "../lib/storage/deno_storage.ts";
@@ -403,4 +404,49 @@ Deno.test("a callback that throws does not fail the run", async () => {
   });
   const info = await p.run(items(2));
   assert.deepEqual(info.rowCounts, { items: 2, items__tags: 4 });
+});
+
+Deno.test("extract, normalize and load called one by one each leave their own trace", async () => {
+  const p = pipeline({
+    pipelineName: "trace_steps",
+    destination: dummy(),
+    pipelinesDir: await tempDir("steps"),
+  });
+  const { loadId } = await p.extract(items(4));
+  assert.deepEqual(p.lastTrace!.steps.map((s) => [s.step, s.loadIds]), [
+    ["sync", []],
+    ["extract", [loadId]],
+  ]);
+  await p.normalize();
+  assert.deepEqual(p.lastTrace!.steps.map((s) => [s.step, s.loadIds, s.rowCounts]), [
+    ["normalize", [loadId], { items: 4, items__tags: 8 }],
+  ]);
+  const info = await p.load();
+  const [load] = p.lastTrace!.steps;
+  assert.deepEqual(p.lastTrace!.steps.map((s) => s.step), ["load"]);
+  assert.deepEqual(load.loadIds, [loadId]);
+  assert.deepEqual(load.rowCounts, info.rowCounts);
+  assert.deepEqual(load.jobs, info.loadPackages[0].jobs);
+  assert.ok(load.jobs!.every((job) => job.durationMs !== undefined && job.bytes > 0));
+});
+
+Deno.test("the filesystem destination reports each job it writes: rows_loaded and the jobs' times", async () => {
+  const dir = await tempDir("fs");
+  const events: ProgressEvent[] = [];
+  const p = pipeline({
+    pipelineName: "trace_fs",
+    destination: filesystem({ bucketUrl: join(dir, "bucket") }),
+    pipelinesDir: join(dir, "pipelines"),
+    progress: (e) => events.push(e),
+  });
+  const info = await p.run(items(3));
+  const loaded = events.filter((e) => e.kind === "rows_loaded");
+  assert.deepEqual(
+    loaded.map((e) => e.kind === "rows_loaded" && [e.table, e.rows]).sort(),
+    [["items", 3], ["items__tags", 6]],
+  );
+  const jobs = p.lastTrace!.steps.at(-1)!.jobs!;
+  assert.equal(jobs.length, 2);
+  assert.ok(jobs.every((job) => typeof job.durationMs === "number"));
+  assert.deepEqual(info.loadPackages[0].jobs, jobs);
 });
