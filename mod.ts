@@ -4,7 +4,9 @@
  * JSON into parent/child tables and loads them into DuckDB (or another destination).
  *
  * - {@linkcode pipeline} makes a {@linkcode Pipeline}; its `run()` extracts, normalizes and
- *   loads, and returns a {@linkcode LoadInfo}; `dataset()` reads the data back.
+ *   loads, and returns a {@linkcode LoadInfo}; `dataset()` reads the data back; `lastTrace`
+ *   is the {@linkcode PipelineTrace} of the last run, and `pipeline({ progress })` reports
+ *   {@linkcode ProgressEvent}s while it runs.
  * - {@linkcode resource}, {@linkcode transformer} and {@linkcode source} describe the data;
  *   {@linkcode incremental} loads only what is new; {@linkcode config} and {@linkcode secret}
  *   declare what a source needs from `.dlt/*.toml` or the environment.
@@ -52,6 +54,7 @@ export {
   pipeline,
   type PipelineOptions,
   type PipelineSqlClient,
+  type ProgressOption,
   type RefreshMode,
   type RunData,
   type RunOptions,
@@ -117,9 +120,28 @@ export {
 export {
   LoadInfo,
   type LoadInfoInit,
+  type LoadInfoJson,
   type LoadPackageInfo,
+  type LoadPackageInit,
   type StepTimings,
 } from "./lib/load_info.ts";
+export type { FailedJob } from "./lib/load/failed_jobs.ts";
+export {
+  formatTrace,
+  type JobMetrics,
+  type PipelineTrace,
+  type ResolvedConfigValue,
+  type TraceStep,
+} from "./lib/trace.ts";
+export type {
+  ItemsExtractedEvent,
+  ProgressCallback,
+  ProgressEvent,
+  RowsLoadedEvent,
+  RowsNormalizedEvent,
+  StepEndedEvent,
+  StepStartedEvent,
+} from "./lib/progress_events.ts";
 export { type ClientOpener, Dataset, Relation } from "./lib/dataset.ts";
 export type {
   Destination,
@@ -127,6 +149,7 @@ export type {
   DestinationClient,
   DestinationClientOptions,
   JobClient,
+  JobLoadMetrics,
   LoaderFileFormat,
   LoadJob,
   LoadPackage,

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
 import { parse, TomlError } from "./deps/smol_toml.ts";
 import { ConfigError } from "./errors.ts";
@@ -49,6 +50,76 @@ let activePipelineName: string | undefined;
  */
 export function activatePipeline(name: string | undefined): void {
   activePipelineName = name;
+}
+
+/** A config value found while a {@linkcode recordConfig} scope runs. */
+export interface RecordedConfigValue {
+  /** The key found, dotted, with the pipeline's section when it was found under it. */
+  key: string;
+  /** Where: the environment variable's name or the file's path. */
+  provider: string;
+  /** The value as found: `undefined` for a secret (see {@linkcode isSecretKey}). */
+  value: unknown;
+  /** Whether it is a secret (declared with `secret()`, or named like one): its value is not kept. */
+  isSecret: boolean;
+}
+
+const recorders = new AsyncLocalStorage<(found: RecordedConfigValue) => void>();
+
+/**
+ * Runs `fn`, passing every config value found in its asynchronous scope (and nowhere else, so
+ * concurrent runs do not see each other's) to `record`: a run's trace lists them. A secret's
+ * value is never passed.
+ *
+ * @example
+ * ```ts
+ * import { findConfig, recordConfig, type RecordedConfigValue } from "./config.ts";
+ * const seen: RecordedConfigValue[] = [];
+ * const env = (name: string) => name === "RUNTIME__LOG_LEVEL" ? "INFO" : undefined;
+ * await recordConfig((v) => seen.push(v), async () => {
+ *   findConfig("runtime.log_level", { env, configDirs: [], pipelineName: "p" });
+ * });
+ * if (seen[0].provider !== "RUNTIME__LOG_LEVEL" || seen[0].value !== "INFO") throw new Error();
+ * ```
+ */
+export function recordConfig<T>(
+  record: (found: RecordedConfigValue) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return recorders.run(record, fn);
+}
+
+/** Key segments that name secrets: their values are never recorded. */
+const SECRET_KEY = /credential|password|passwd|secret|token|key/i;
+
+/** Whether the dotted config `key` names a secret (`credentials`, `api_key`, `password`, …). */
+export function isSecretKey(key: string): boolean {
+  return key.split(".").some((part) => SECRET_KEY.test(part));
+}
+
+/** `value` with the values of secret-named fields of objects in it replaced by `***`. */
+function withoutSecretFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecretFields);
+  if (typeof value !== "object" || value === null || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value).map((
+      [k, v],
+    ) => [k, SECRET_KEY.test(k) ? "***" : withoutSecretFields(v)]),
+  );
+}
+
+/** Passes a value found to the recorder of the current scope, if any. */
+function recordFound(key: string[], provider: string, value: unknown, isSecret: boolean): void {
+  const record = recorders.getStore();
+  if (record === undefined) return;
+  const dotted = key.join(".");
+  const secret = isSecret || isSecretKey(dotted);
+  record({
+    key: dotted,
+    provider,
+    value: secret ? undefined : withoutSecretFields(value),
+    isSecret: secret,
+  });
 }
 
 /** The user's home folder, from `HOME` (or `USERPROFILE` on Windows). */
@@ -494,7 +565,10 @@ function lookupConfig(
       const variable = envVarName(key.join("."));
       tried.push(variable);
       const value = env(variable);
-      if (value !== undefined) return { found: { value, where: variable }, tried };
+      if (value !== undefined) {
+        recordFound(key, variable, value, isSecret);
+        return { found: { value, where: variable }, tried };
+      }
     }
     for (const file of ["secrets.toml", "config.toml"]) {
       const holdsSecrets = file === "secrets.toml";
@@ -513,7 +587,10 @@ function lookupConfig(
             continue;
           }
           tried.push(where);
-          if (value !== undefined) return { found: { value: copyTable(value), where }, tried };
+          if (value !== undefined) {
+            recordFound(key, path, value, isSecret);
+            return { found: { value: copyTable(value), where }, tried };
+          }
         }
       }
     }

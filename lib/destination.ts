@@ -72,6 +72,19 @@ export interface LoadPackage {
   dropTables: readonly string[];
   /** Pipeline state to commit with the data, when it changed. */
   state?: PipelineState;
+  /**
+   * Called by the destination after each job file it loaded (within the transaction of its
+   * table chain, where it has them), for progress and the run's trace. Optional on both sides:
+   * the pipeline passes it, and a destination that never calls it still loads correctly (the
+   * pipeline then counts the package's rows once `loadPackage` returns). It must not throw.
+   */
+  onJobLoaded?(job: LoadJob, metrics: JobLoadMetrics): void;
+}
+
+/** What a destination tells of one job file it loaded (see {@linkcode LoadPackage.onJobLoaded}). */
+export interface JobLoadMetrics {
+  /** Milliseconds loading the file took. */
+  durationMs: number;
 }
 
 /**

@@ -4,6 +4,9 @@
  * @module
  */
 import { redact, redactUrl } from "./redact.ts";
+import { DltError } from "./errors.ts";
+import type { JobMetrics } from "./trace.ts";
+import type { FailedJob } from "./load/failed_jobs.ts";
 
 /** One load package of a run. */
 export interface LoadPackageInfo {
@@ -15,7 +18,21 @@ export interface LoadPackageInfo {
   rowCounts: Record<string, number>;
   /** Whether the package had been committed by an earlier, interrupted run. */
   alreadyLoaded: boolean;
+  /**
+   * Its job files: table, file, format, rows, bytes, and the milliseconds the destination took
+   * for each it loaded now (when it reports per job).
+   */
+  jobs: JobMetrics[];
+  /**
+   * Jobs of the package that failed terminally. A terminal failure fails the run here (the
+   * package stays pending, recorded in its `failed_jobs.json`), as dlt's default
+   * `raise_on_failed_jobs`, so the packages of a returned `LoadInfo` have none.
+   */
+  failedJobs?: FailedJob[];
 }
+
+/** A package as {@linkcode LoadInfoInit} takes it: `jobs` may be left out. */
+export type LoadPackageInit = Omit<LoadPackageInfo, "jobs"> & { jobs?: JobMetrics[] };
 
 /** Time spent per step, in milliseconds. */
 export interface StepTimings {
@@ -38,13 +55,39 @@ export interface LoadInfoInit {
   /** Dataset loaded into. */
   datasetName: string;
   /** Packages loaded, oldest first. */
-  loadPackages: LoadPackageInfo[];
+  loadPackages: LoadPackageInit[];
   /** Milliseconds per step. */
   timings: StepTimings;
   /** When the run started. */
   startedAt: Date;
   /** When the run finished. */
   finishedAt: Date;
+}
+
+/** The plain JSON form of a {@linkcode LoadInfo} (`info.toJSON()`, `JSON.stringify(info)`). */
+export interface LoadInfoJson {
+  /** The pipeline. */
+  pipelineName: string;
+  /** Destination type name. */
+  destinationName: string;
+  /** Where the destination stores data (credentials removed), when it tells. */
+  destinationLocation?: string;
+  /** Dataset loaded into. */
+  datasetName: string;
+  /** When the run started (ISO). */
+  startedAt: string;
+  /** When the run finished (ISO). */
+  finishedAt: string;
+  /** Milliseconds per step. */
+  timings: StepTimings;
+  /** Load ids of the packages loaded. */
+  loadIds: string[];
+  /** Rows loaded per table, over all packages. */
+  rowCounts: Record<string, number>;
+  /** Whether a package has failed jobs. */
+  hasFailedJobs: boolean;
+  /** The packages loaded, with their rows per table and jobs. */
+  loadPackages: LoadPackageInfo[];
 }
 
 /**
@@ -78,7 +121,7 @@ export class LoadInfo implements LoadInfoInit {
       ? undefined
       : redactUrl(init.destinationLocation);
     this.datasetName = init.datasetName;
-    this.loadPackages = init.loadPackages;
+    this.loadPackages = init.loadPackages.map((p) => ({ ...p, jobs: p.jobs ?? [] }));
     this.timings = init.timings;
     this.startedAt = init.startedAt;
     this.finishedAt = init.finishedAt;
@@ -100,6 +143,54 @@ export class LoadInfo implements LoadInfoInit {
     return counts;
   }
 
+  /** Whether any package has jobs that failed terminally (see {@linkcode LoadPackageInfo.failedJobs}). */
+  get hasFailedJobs(): boolean {
+    return this.loadPackages.some((p) => (p.failedJobs?.length ?? 0) > 0);
+  }
+
+  /**
+   * Throws a `DltError` listing the failed jobs when a package has any, as dlt's
+   * `raise_on_failed_jobs()`; else does nothing.
+   *
+   * @example
+   * ```ts ignore
+   * const info = await p.run(data);
+   * info.raiseOnFailedJobs(); // a no-op: a terminal failure already failed the run
+   * ```
+   */
+  raiseOnFailedJobs(): void {
+    const failed = this.loadPackages.flatMap((p) => p.failedJobs ?? []);
+    if (failed.length === 0) return;
+    const lines = failed.map((job) =>
+      `- package "${job.loadId}"${job.file === undefined ? "" : ` job "${job.file}"`}${
+        job.table === undefined ? "" : ` (table "${job.table}")`
+      }: ${job.errorName}: ${job.message}`
+    );
+    throw new DltError(
+      `Pipeline "${this.pipelineName}" has ${failed.length} failed job(s):\n${lines.join("\n")}`,
+    );
+  }
+
+  /** The info as plain JSON (dates as ISO text); `JSON.stringify(info)` writes it. */
+  toJSON(): LoadInfoJson {
+    const json: LoadInfoJson = {
+      pipelineName: this.pipelineName,
+      destinationName: this.destinationName,
+      datasetName: this.datasetName,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: this.finishedAt.toISOString(),
+      timings: { ...this.timings },
+      loadIds: this.loadIds,
+      rowCounts: this.rowCounts,
+      hasFailedJobs: this.hasFailedJobs,
+      loadPackages: structuredClone(this.loadPackages),
+    };
+    if (this.destinationLocation !== undefined) {
+      json.destinationLocation = this.destinationLocation;
+    }
+    return JSON.parse(redact(JSON.stringify(json)));
+  }
+
   /** A human summary, like dlt's. */
   toString(): string {
     const seconds = (this.finishedAt.getTime() - this.startedAt.getTime()) / 1000;
@@ -114,7 +205,12 @@ export class LoadInfo implements LoadInfoInit {
     }
     for (const p of this.loadPackages) {
       const resumed = p.alreadyLoaded ? " (committed by an earlier run)" : "";
-      lines.push(`Load package ${p.loadId} is LOADED and contains no failed jobs${resumed}`);
+      const failed = p.failedJobs?.length ?? 0;
+      lines.push(
+        `Load package ${p.loadId} is LOADED and contains ${
+          failed ? `${failed} FAILED job(s)` : "no failed jobs"
+        }${resumed}`,
+      );
     }
     const counts = Object.values(this.rowCounts);
     if (counts.length) {

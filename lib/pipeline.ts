@@ -88,6 +88,11 @@ import {
   readRuntimeSettings,
   type RuntimeSettings,
 } from "./runtime_settings.ts";
+import type { ProgressCallback } from "./progress_events.ts";
+import { defaultProgressMode, progressReporter } from "./progress/reporter.ts";
+import { type PipelineTrace, readTraceSync, writeTrace } from "./trace.ts";
+import { RunTracer, type StepRecord } from "./_run_tracer.ts";
+import { failureOf, recordFailedJob } from "./load/failed_jobs.ts";
 
 /** Data `run` and `extract` accept: a source, resources, or plain items (with `tableName`). */
 export type RunData =
@@ -102,6 +107,7 @@ export type {
   DropOptions,
   NormalizeOptions,
   PipelineOptions,
+  ProgressOption,
   RefreshMode,
   RunOptions,
 } from "./pipeline_options.ts";
@@ -192,6 +198,15 @@ export class Pipeline {
   #initialized = false;
   /** The runtime settings from config, read again by each extract, normalize, load and run. */
   #settings: RuntimeSettings | undefined;
+  /** Receives every progress event of this pipeline's runs (`progress` given as a callback). */
+  #progressListener: ProgressCallback | undefined;
+  /**
+   * `progress: "bar"` or `"log"` (by default a bar when stderr is a terminal): drawn by a
+   * progress reporter, which receives the events as a listener does.
+   */
+  #progressMode: "bar" | "log" | undefined;
+  /** The trace of this object's last run (`lastTrace` reads the stored one before it runs). */
+  #lastTrace: PipelineTrace | undefined;
 
   /** Use {@linkcode pipeline} instead. */
   constructor(given: PipelineOptions = {}) {
@@ -227,6 +242,77 @@ export class Pipeline {
     this.#lockPath = pipelineLockPath(this.workingDir);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#loaderFileFormat = options.loaderFileFormat;
+    // as the issue asks of dlt users: a bar on a terminal, nothing in files and pipes
+    const progress = options.progress ?? defaultProgressMode(Deno.stderr);
+    if (typeof progress === "function") this.#progressListener = progress;
+    else if (progress !== "none") this.#progressMode = progress;
+  }
+
+  /**
+   * The trace of the pipeline's last `run`, `extract`, `normalize` or `load`, as dlt's
+   * `last_trace`: its steps with their times, load ids, rows per table, jobs and error, and the
+   * non-secret config values it resolved. Before this object ran, the trace the last run stored
+   * in the working folder (`trace.json`, written after every run, failed ones too); `undefined`
+   * when none ran. A stored trace that is damaged or of a newer format is a `DltError`.
+   *
+   * @example
+   * ```ts ignore
+   * await p.run(data);
+   * console.log(formatTrace(p.lastTrace!));
+   * await p.run([p.lastTrace], { tableName: "_trace" }); // the trace, loaded as dlt does it
+   * ```
+   */
+  get lastTrace(): PipelineTrace | undefined {
+    return this.#lastTrace ?? readTraceSync(this.#storage);
+  }
+
+  /**
+   * Runs `fn` as `#locked` does, tracing it: the trace (of a failed call too) becomes
+   * `lastTrace` and is stored in the working folder.
+   */
+  async #traced<T>(fn: (tracer: RunTracer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return await this.#locked(async () => {
+      // the bar or log lines of this call, drawn from the events as a listener sees them
+      const reporter = this.#progressMode && progressReporter(this.#progressMode);
+      const given = this.#progressListener;
+      const listener: ProgressCallback | undefined = reporter === undefined
+        ? given
+        : given === undefined
+        ? reporter.report
+        : (event) => {
+          reporter.report(event);
+          given(event);
+        };
+      const tracer = new RunTracer(this.pipelineName, listener);
+      let failure: { error: unknown } | undefined;
+      try {
+        return await tracer.run(() => {
+          // read afresh by every call (config files and variables may have changed); recorded
+          this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
+          return fn(tracer);
+        });
+      } catch (error) {
+        failure = { error };
+        throw error;
+      } finally {
+        reporter?.close();
+        const trace = tracer.finish(failure?.error, {
+          destinationName: this.#destination?.name,
+          datasetName: this.datasetName,
+        });
+        this.#lastTrace = trace;
+        try {
+          await writeTrace(this.#storage, trace);
+        } catch (error) {
+          // the run's own outcome matters more than its trace
+          log.warn(
+            `Cannot store the trace of pipeline "${this.pipelineName}": ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+          );
+        }
+      }
+    }, signal);
   }
 
   /** The pipeline state (read it after a run; resources change it through their context). */
@@ -331,9 +417,16 @@ export class Pipeline {
    * `state_sync.ts`); then stores where this pipeline loads. With `always` false (a separate
    * `extract`), the destination is asked only when the pipeline loads somewhere new.
    */
-  async #syncWithDestination(session: ClientSession, always: boolean): Promise<void> {
+  async #syncWithDestination(
+    session: ClientSession,
+    always: boolean,
+    tracer: RunTracer,
+  ): Promise<void> {
     // a destination that cannot be opened (damaged, locked) fails here, as dlt's "sync" step
-    await this.#step("sync", undefined, () => this.#sync(session, always));
+    await tracer.step(
+      "sync",
+      () => this.#step("sync", undefined, () => this.#sync(session, always)),
+    );
   }
 
   async #sync(session: ClientSession, always: boolean): Promise<void> {
@@ -421,15 +514,14 @@ export class Pipeline {
    */
   async extract(data: RunData, options: RunOptions = {}): Promise<ExtractInfo> {
     const read = readExtractOptions(options);
-    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
-    return await this.#locked(async () => {
+    return await this.#traced(async (tracer) => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
       chooseLoaderFileFormat(destination, read.loaderFileFormat);
       await this.#open();
       await using session = new ClientSession(destination, this.#clientOptions());
-      await this.#syncWithDestination(session, false);
-      return await this.#extract(data, read);
+      await this.#syncWithDestination(session, false, tracer);
+      return await this.#extract(data, read, tracer);
     }, read.signal);
   }
 
@@ -448,9 +540,26 @@ export class Pipeline {
     }
   }
 
-  async #extract(data: RunData, options: Normalized<RunOptions>): Promise<ExtractInfo> {
+  async #extract(
+    data: RunData,
+    options: Normalized<RunOptions>,
+    tracer: RunTracer,
+  ): Promise<ExtractInfo> {
+    return await tracer.step(
+      "extract",
+      (record) => this.#extractTraced(data, options, tracer, record),
+    );
+  }
+
+  async #extractTraced(
+    data: RunData,
+    options: Normalized<RunOptions>,
+    tracer: RunTracer,
+    record: StepRecord,
+  ): Promise<ExtractInfo> {
     const source = this.#toSource(data, options);
     this.#checkFileFormats(await this.destination(), source, options.loaderFileFormat);
+    const { listener } = tracer;
     return await this.#step("extract", undefined, async () => {
       await this.#schemas.applyImport(source.name, (schema) => this.#namingOf(schema));
       const state = structuredClone(this.#state!);
@@ -471,7 +580,11 @@ export class Pipeline {
         dropTables: refreshed.drop,
         truncateTables: refreshed.truncate,
         dataWriter: readExtractDataWriter(source.name, { pipelineName: this.pipelineName }),
+        onItems: listener &&
+          ((resource, items) => listener({ kind: "items_extracted", resource, items })),
       });
+      if (result.loadId !== undefined) record.loadIds.push(result.loadId);
+      record.rowCounts = { ...result.itemCounts };
       if (refreshed.drop.length > 0) {
         // the dropped tables start over in the schema as well
         for (const name of refreshed.drop) delete schema.tables[name];
@@ -486,24 +599,41 @@ export class Pipeline {
   /** Normalizes every extracted package. */
   async normalize(options: NormalizeOptions = {}): Promise<NormalizeInfo> {
     const read = readNormalizeOptions(options);
-    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
-    return await this.#locked(async () => {
+    return await this.#traced(async (tracer) => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
       chooseLoaderFileFormat(destination, read.loaderFileFormat);
       await this.#open();
-      return await this.#normalize(read.workers, read.loaderFileFormat);
+      return await this.#normalize(read.workers, read.loaderFileFormat, tracer);
     });
   }
 
   /**
    * Normalizes every extracted package with `workers`: into job files of `forced` for every
    * table, else of each table's `fileFormat` hint, else of the pipeline's format, else of the
-   * destination's preferred one.
+   * destination's preferred one. A step of the trace; with `onlyPending`, only when a package
+   * waits (a run finishing what an interrupted one left).
    */
   async #normalize(
     workers: number | undefined,
     forced: LoaderFileFormat | undefined,
+    tracer: RunTracer,
+    onlyPending = false,
+  ): Promise<NormalizeInfo> {
+    if (onlyPending && (await this.#store.list("extracted")).length === 0) {
+      return { loadIds: [], rowCounts: {} };
+    }
+    return await tracer.step(
+      "normalize",
+      (record) => this.#normalizeTraced(workers, forced, tracer, record),
+    );
+  }
+
+  async #normalizeTraced(
+    workers: number | undefined,
+    forced: LoaderFileFormat | undefined,
+    tracer: RunTracer,
+    record: StepRecord,
   ): Promise<NormalizeInfo> {
     const destination = await this.destination();
     const format = chooseLoaderFileFormat(destination, forced ?? this.#loaderFileFormat);
@@ -511,7 +641,8 @@ export class Pipeline {
       ? (table: string, hint: FileFormatHint | undefined) =>
         tableFileFormat(destination, `Table "${table}"`, hint, format)
       : undefined;
-    const info: NormalizeInfo = { loadIds: [], rowCounts: {} };
+    const info: NormalizeInfo = { loadIds: record.loadIds, rowCounts: record.rowCounts };
+    const { listener } = tracer;
     const normalized = new Set(await this.#store.list("normalized"));
     for (const loadId of await this.#store.list("extracted")) {
       if (normalized.has(loadId)) {
@@ -519,26 +650,48 @@ export class Pipeline {
         await this.#store.remove("extracted", loadId);
         continue;
       }
-      // a package that fails to normalize stays pending, and fails every run the same way
-      await PendingPackageFailed.during("normalize", loadId, async () => {
-        const dir = this.#store.dir("extracted", loadId);
-        const manifest = await this.#store.readManifest(dir);
-        const schema = this.#schemas.get(manifest.schemaName) ??
-          newSchema(manifest.schemaName, this.#conventions!.defaultName);
-        const result = await normalizePackage(this.#store, loadId, schema, {
-          naming: this.#namingOf(schema),
-          // as dlt, the option wins over config's normalize.workers
-          workers: workers ?? this.#settings?.normalize.workers,
-          dataWriter: this.#settings?.normalize.dataWriter,
-          loaderFileFormat: format,
-          tableFileFormat: tableFormat,
+      // reported per table when it changed since the last report
+      const reported: Record<string, number> = {};
+      const onRows = listener &&
+        ((rowCounts: Readonly<Record<string, number>>) => {
+          for (const [table, rows] of Object.entries(rowCounts)) {
+            if (reported[table] === rows) continue;
+            reported[table] = rows;
+            listener({ kind: "rows_normalized", loadId, table, rows });
+          }
         });
-        await this.#schemas.save(result.schema);
-        info.loadIds.push(loadId);
-        for (const [table, n] of Object.entries(result.rowCounts)) {
-          info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
+      let jobs: { file: string; table: string }[] = [];
+      try {
+        // a package that fails to normalize stays pending, and fails every run the same way
+        await PendingPackageFailed.during("normalize", loadId, async () => {
+          const dir = this.#store.dir("extracted", loadId);
+          const manifest = await this.#store.readManifest(dir);
+          jobs = manifest.jobs;
+          const schema = this.#schemas.get(manifest.schemaName) ??
+            newSchema(manifest.schemaName, this.#conventions!.defaultName);
+          const result = await normalizePackage(this.#store, loadId, schema, {
+            naming: this.#namingOf(schema),
+            // as dlt, the option wins over config's normalize.workers
+            workers: workers ?? this.#settings?.normalize.workers,
+            dataWriter: this.#settings?.normalize.dataWriter,
+            loaderFileFormat: format,
+            tableFileFormat: tableFormat,
+            onRows,
+          });
+          await this.#schemas.save(result.schema);
+          info.loadIds.push(loadId);
+          for (const [table, n] of Object.entries(result.rowCounts)) {
+            info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
+          }
+        });
+      } catch (error) {
+        if (error instanceof PendingPackageFailed) {
+          // for `dlt pipeline <name> failed-jobs`; the run reports the error either way
+          await recordFailedJob(this.#store, failureOf("normalize", loadId, error, jobs))
+            .catch(() => {});
         }
-      });
+        throw error;
+      }
     }
     return info;
   }
@@ -571,14 +724,13 @@ export class Pipeline {
   /** Loads every normalized package; returns what was loaded. */
   async load(options: Record<never, never> = {}): Promise<LoadInfo> {
     readLoadOptions(options);
-    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     const startedAt = new Date();
-    return await this.#locked(async () => {
+    return await this.#traced(async (tracer) => {
       await this.#open();
       const destination = await this.destination();
       this.#checkPendingTarget(readPipelineSettings(this.#storage), this.#target(destination));
       await using session = new ClientSession(destination, this.#clientOptions());
-      const packages = await this.#loadPending(session);
+      const packages = await this.#loadPending(session, tracer);
       return await this.#info(packages, startedAt, {
         extract: 0,
         normalize: 0,
@@ -587,22 +739,49 @@ export class Pipeline {
     });
   }
 
-  async #loadPending(session: ClientSession): Promise<LoadPackageInfo[]> {
-    const packages: LoadPackageInfo[] = [];
-    for (const loadId of await this.#store.list("normalized")) {
-      await this.#step("load", loadId, async () => {
-        const client = await session.client();
-        packages.push(
-          await loadNormalizedPackage(this.#store, loadId, client, async (state) => {
-            // written before the package moves to "loaded": a crash in between re-runs this
-            await writeLocalState(this.#storage, state);
-            this.#committed = state;
-            if (state.version > this.#state!.version) this.#useState(state);
-          }),
-        );
-      });
-    }
-    return packages;
+  /**
+   * Loads every normalized package: a step of the trace; with `onlyPending`, only when a package
+   * waits (a run finishing what an interrupted one left).
+   */
+  async #loadPending(
+    session: ClientSession,
+    tracer: RunTracer,
+    onlyPending = false,
+  ): Promise<LoadPackageInfo[]> {
+    const loadIds = await this.#store.list("normalized");
+    if (onlyPending && loadIds.length === 0) return [];
+    return await tracer.step("load", async (record) => {
+      const { listener } = tracer;
+      const jobs: LoadPackageInfo["jobs"] = record.jobs = [];
+      const packages: LoadPackageInfo[] = [];
+      for (const loadId of loadIds) {
+        await this.#step("load", loadId, async () => {
+          const client = await session.client();
+          const loaded = await loadNormalizedPackage(
+            this.#store,
+            loadId,
+            client,
+            async (state) => {
+              // written before the package moves to "loaded": a crash in between re-runs this
+              await writeLocalState(this.#storage, state);
+              this.#committed = state;
+              if (state.version > this.#state!.version) this.#useState(state);
+            },
+            {
+              onRows: listener &&
+                ((table, rows) => listener({ kind: "rows_loaded", loadId, table, rows })),
+            },
+          );
+          packages.push(loaded);
+          record.loadIds.push(loadId);
+          jobs.push(...loaded.jobs);
+          for (const [table, n] of Object.entries(loaded.rowCounts)) {
+            record.rowCounts[table] = (record.rowCounts[table] ?? 0) + n;
+          }
+        });
+      }
+      return packages;
+    });
   }
 
   #clientOptions(): DestinationClientOptions {
@@ -649,7 +828,6 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
     const read = readRunOptions(options);
-    this.#settings = readRuntimeSettings({ pipelineName: this.pipelineName });
     const { loaderFileFormat } = read;
     const timings = { extract: 0, normalize: 0, load: 0 };
     const time = async <T>(step: keyof typeof timings, fn: () => Promise<T>) => {
@@ -660,7 +838,7 @@ export class Pipeline {
         timings[step] += performance.now() - t0;
       }
     };
-    return await this.#locked(async () => {
+    return await this.#traced(async (tracer) => {
       const destination = await this.destination();
       // a format the destination does not load fails before anything runs
       chooseLoaderFileFormat(destination, loaderFileFormat ?? this.#loaderFileFormat);
@@ -668,13 +846,13 @@ export class Pipeline {
       destination.prepare?.(this.#clientOptions()).catch(() => {});
       await this.#open();
       await using session = new ClientSession(destination, this.#clientOptions());
-      await time("load", () => this.#syncWithDestination(session, true));
+      await time("load", () => this.#syncWithDestination(session, true, tracer));
       // finish what an interrupted run left behind
-      await time("normalize", () => this.#normalize(undefined, undefined));
-      const packages = await time("load", () => this.#loadPending(session));
-      await time("extract", () => this.#extract(data, read));
-      await time("normalize", () => this.#normalize(undefined, undefined));
-      packages.push(...await time("load", () => this.#loadPending(session)));
+      await time("normalize", () => this.#normalize(undefined, undefined, tracer, true));
+      const packages = await time("load", () => this.#loadPending(session, tracer, true));
+      await time("extract", () => this.#extract(data, read, tracer));
+      await time("normalize", () => this.#normalize(undefined, undefined, tracer));
+      packages.push(...await time("load", () => this.#loadPending(session, tracer)));
       return await this.#info(packages, startedAt, timings);
     }, read.signal);
   }

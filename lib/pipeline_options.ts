@@ -7,6 +7,7 @@
  * @module
  */
 import type { Destination, LoaderFileFormat } from "./destination.ts";
+import type { ProgressCallback } from "./progress_events.ts";
 import { DESTINATION_NAMES } from "./destination_registry.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
 import {
@@ -40,6 +41,19 @@ export type RefreshMode = "drop_sources" | "drop_resources" | "drop_data";
 
 /** dlt's refresh modes. */
 const REFRESH_MODES: readonly RefreshMode[] = ["drop_sources", "drop_resources", "drop_data"];
+
+/**
+ * How a pipeline reports progress, as dlt's `progress`: `"bar"` draws a bar per resource and
+ * table on the terminal, `"log"` writes a line now and then, `"none"` reports nothing, and a
+ * callback receives every {@linkcode ProgressEvent} of every run.
+ */
+export type ProgressOption = "bar" | "log" | "none" | ProgressCallback;
+
+/** The progress modes a pipeline draws itself. */
+const PROGRESS_MODES = ["bar", "log", "none"] as const;
+
+/** dlt's collector names, all drawn here as a bar. */
+const DLT_PROGRESS_NAMES = ["tqdm", "enlighten", "alive_progress"];
 
 /** Options of `pipeline()`. */
 export interface PipelineOptions {
@@ -108,6 +122,14 @@ export interface PipelineOptions {
    * @default {the destination's preferred format}
    */
   loaderFileFormat?: LoaderFileFormat;
+  /**
+   * How runs report progress (see {@linkcode ProgressOption}): `"bar"`, `"log"`, `"none"`, or
+   * a callback receiving each event (it must not throw, and should return quickly). dlt's
+   * `"tqdm"`, `"enlighten"` and `"alive_progress"` are written `"bar"`. Progress goes to stderr,
+   * never stdout.
+   * @default {"bar" when stderr is a terminal, else "none"}
+   */
+  progress?: ProgressOption;
 }
 
 /** Options of `attach()`. */
@@ -128,6 +150,11 @@ export interface AttachOptions {
    * @default {60000}
    */
   lockTimeoutMs?: number;
+  /**
+   * How runs report progress (see {@linkcode PipelineOptions.progress}).
+   * @default {"bar" when stderr is a terminal, else "none"}
+   */
+  progress?: ProgressOption;
 }
 
 /** Options of `Pipeline.run` and `Pipeline.extract`: hints for all resources. */
@@ -197,6 +224,26 @@ function destination(): OptionCheck<string | Destination> {
   };
 }
 
+/** A {@linkcode ProgressOption}; dlt's collector names are refused, saying to write `"bar"`. */
+function progressOption(): OptionCheck<ProgressOption> {
+  return (value) => {
+    if (typeof value === "function") return value as ProgressCallback;
+    if (PROGRESS_MODES.includes(value as typeof PROGRESS_MODES[number])) {
+      return value as ProgressOption;
+    }
+    if (typeof value === "string" && DLT_PROGRESS_NAMES.includes(value)) {
+      return invalidValue(
+        `"bar" (dlt's "${value}" collector is drawn as "bar" here), "log" or "none"`,
+        true,
+      );
+    }
+    return invalidValue(
+      '"bar", "log", "none" or a function receiving progress events',
+      typeof value === "string",
+    );
+  };
+}
+
 const PIPELINE_SPEC: OptionSpec<PipelineOptions> = {
   pipelineName: text(),
   destination: destination(),
@@ -209,6 +256,7 @@ const PIPELINE_SPEC: OptionSpec<PipelineOptions> = {
   refresh: oneOf(REFRESH_MODES),
   lockTimeoutMs: integer({ min: 0 }),
   loaderFileFormat: loaderFileFormat(),
+  progress: progressOption(),
 };
 
 /** dlt's `pipeline()` arguments this port does not have, with what to do instead. */
@@ -216,7 +264,6 @@ const PIPELINE_UNSUPPORTED = {
   fullRefresh: "dlt's older name of dev_mode: write devMode",
   pipelineSalt: "not needed: the state is not encrypted",
   staging: "staging destinations are not supported yet",
-  progress: "progress reporting is not supported yet",
   credentials: "give credentials to the destination, e.g. duckdb({ credentials }), or in config",
 };
 
@@ -235,6 +282,7 @@ const ATTACH_SPEC: OptionSpec<AttachOptions> = {
   datasetName: text(),
   pipelinesDir: text(),
   lockTimeoutMs: integer({ min: 0 }),
+  progress: progressOption(),
 };
 
 /** Reads the options of `attach()`. */
@@ -267,6 +315,7 @@ const RUN_SPEC: OptionSpec<RunOptions> = {
 /** dlt's `run()` arguments this port takes elsewhere. */
 const RUN_UNSUPPORTED = {
   ...UNSUPPORTED_HINTS,
+  progress: "give progress to pipeline({ progress }), as dlt does",
   fileFormat: "write loaderFileFormat, as dlt's run() takes it",
   destination: "give the destination to pipeline({ destination })",
   datasetName: "give the dataset to pipeline({ datasetName })",

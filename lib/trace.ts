@@ -43,8 +43,10 @@ export interface ResolvedConfigValue {
   key: string;
   /** Where it came from: an environment variable name or a file path. */
   provider: string;
-  /** The value, when it is not a secret. */
-  value: unknown;
+  /** The value, when it is not a secret (absent for a secret). */
+  value?: unknown;
+  /** Whether it is a secret: declared with `secret()` or named like one (`credentials`, `token`). */
+  isSecret?: boolean;
 }
 
 /** One step of a traced run. */
@@ -75,6 +77,10 @@ export interface PipelineTrace {
   transactionId: string;
   /** The pipeline. */
   pipelineName: string;
+  /** The destination's type name, once the run resolved it. */
+  destinationName?: string;
+  /** The dataset the run loaded into. */
+  datasetName?: string;
   /** When the run started (ISO). */
   startedAt: string;
   /** When it ended (ISO). */
@@ -105,6 +111,23 @@ export async function readTrace(storage: WorkingStorage): Promise<PipelineTrace 
     if (isNotFound(error)) return undefined;
     throw error;
   }
+  return parseTrace(storage, text);
+}
+
+/** {@linkcode readTrace}, reading synchronously (for `pipeline.lastTrace`). */
+export function readTraceSync(storage: WorkingStorage): PipelineTrace | undefined {
+  let text: string;
+  try {
+    text = storage.readTextSync(TRACE_FILE);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  return parseTrace(storage, text);
+}
+
+/** The trace stored as `text` in `storage`, checked. */
+function parseTrace(storage: WorkingStorage, text: string): PipelineTrace {
   let trace: PipelineTrace | undefined;
   try {
     trace = JSON.parse(text);
@@ -172,7 +195,8 @@ export function formatTrace(trace: PipelineTrace): string {
   if (trace.resolvedConfig.length) {
     lines.push("Resolved config:");
     for (const c of trace.resolvedConfig) {
-      lines.push(`- ${c.key} = ${JSON.stringify(c.value)} (${c.provider})`);
+      const value = c.isSecret ? "(secret, not shown)" : JSON.stringify(c.value ?? null);
+      lines.push(`- ${c.key} = ${value} (${c.provider})`);
     }
   }
   return redact(lines.join("\n"));

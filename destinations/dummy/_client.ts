@@ -67,7 +67,11 @@ export class DummyClient implements DestinationClient {
     for (const { root, ...chain } of tableChains(pkg)) {
       if (dataset.hasChain(loadId, root)) continue;
       const jobs: DummyJob[] = [];
-      for (const job of chain.jobs) jobs.push(await this.#runJob(loadId, job));
+      for (const job of chain.jobs) {
+        const started = performance.now();
+        jobs.push(await this.#runJob(loadId, job));
+        pkg.onJobLoaded?.(job, { durationMs: performance.now() - started });
+      }
       dataset.commitChain({ loadId, root, replace: chain.replace, jobs });
     }
     this.#faults.check("commit", place);

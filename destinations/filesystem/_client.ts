@@ -198,7 +198,9 @@ export class FilesystemClient implements DestinationClient {
         extra: this.#settings.extraPlaceholders,
       });
       written.add(path);
+      const started = performance.now();
       await uploadJob(this.#folder, job, path, gzip);
+      pkg.onJobLoaded?.(job, { durationMs: performance.now() - started });
     }
     // the old files of replaced (and dropped) tables go once every new file is in
     for (const table of new Set([...pkg.dropTables, ...pkg.replaceTables])) {

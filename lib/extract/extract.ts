@@ -55,6 +55,54 @@ export interface ExtractOptions {
    * @default {about 1 MiB buffered per table, files rotated at 24 MiB}
    */
   dataWriter?: DataWriterSettings;
+  /**
+   * Receives the items extracted so far from a resource (a running total): at most every
+   * {@linkcode PROGRESS_INTERVAL_MS} or {@linkcode PROGRESS_ITEMS} items per resource, and once
+   * more with each resource's final count. Without it nothing is counted.
+   */
+  onItems?: (resource: string, items: number) => void;
+}
+
+/** Most milliseconds between two reports of one resource's items (while items come). */
+export const PROGRESS_INTERVAL_MS = 100;
+/** Most items between two reports of one resource's items. */
+export const PROGRESS_ITEMS = 1000;
+
+/** Counts items per resource and reports the running totals, throttled. */
+class ItemCounter {
+  #report: (resource: string, items: number) => void;
+  #counts = new Map<string, { items: number; reported: number; at: number }>();
+
+  constructor(report: (resource: string, items: number) => void) {
+    this.#report = report;
+  }
+
+  add(resource: string, items: number): void {
+    let count = this.#counts.get(resource);
+    if (count === undefined) {
+      count = { items: 0, reported: 0, at: performance.now() };
+      this.#counts.set(resource, count);
+    }
+    count.items += items;
+    if (count.items - count.reported < PROGRESS_ITEMS) {
+      const now = performance.now();
+      if (now - count.at < PROGRESS_INTERVAL_MS) return;
+      count.at = now;
+    } else {
+      count.at = performance.now();
+    }
+    count.reported = count.items;
+    this.#report(resource, count.items);
+  }
+
+  /** Reports every count not reported yet. */
+  flush(): void {
+    for (const [resource, count] of this.#counts) {
+      if (count.reported === count.items) continue;
+      count.reported = count.items;
+      this.#report(resource, count.items);
+    }
+  }
 }
 
 /** What extract produced. */
@@ -79,6 +127,7 @@ export async function extractSource(
   const writer = new ItemWriter(store.storage, dir, options.dataWriter);
   const tables: Record<string, TableHints> = {};
   const signal = options.signal ?? new AbortController().signal;
+  const counter = options.onItems && new ItemCounter(options.onItems);
   // one incremental cursor per resource and run, committed to the state once all went well
   const cursors = new Map<DltResource, IncrementalRun>();
   const contextOf = (r: DltResource): ResourceContext => {
@@ -140,6 +189,7 @@ export async function extractSource(
     const items = Array.isArray(unit) ? unit : [unit];
     const origin = arrowOriginOf(unit);
     const hinted = new Set<string>();
+    let written = 0;
     for (const item of items) {
       // dlt skips `None` items
       if (item === undefined || item === null) continue;
@@ -157,7 +207,10 @@ export async function extractSource(
       if (isArrowData(item)) {
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
         addArrowHints(r, tables[table], item);
-        for (const row of arrowRowsOf(r, item)) await writer.write(table, itemLine(r, row));
+        for (const row of arrowRowsOf(r, item)) {
+          await writer.write(table, itemLine(r, row));
+          written++;
+        }
         continue;
       }
       // rows made from an Arrow table (an incremental cursor filtered them) keep its types
@@ -166,7 +219,9 @@ export async function extractSource(
         hinted.add(table);
       }
       await writer.write(table, itemLine(r, item));
+      written++;
     }
+    counter?.add(r.name, written);
   };
 
   const deliver = async (r: DltResource, unit: unknown): Promise<void> => {
@@ -211,6 +266,7 @@ export async function extractSource(
         await deliver(r, unit);
       }
     }
+    counter?.flush();
     const jobs = await writer.close();
     for (const cursor of cursors.values()) cursor.commit();
     const stateChanged = bumpStateVersion(options.state);

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { PipelineStep } from "../errors.ts";
-import { readJsonFile, type PackageStore, writeJsonFile } from "./package_store.ts";
+import { type PackageStore, readJsonFile, writeJsonFile } from "./package_store.ts";
 import { redact } from "../redact.ts";
 
 /** Name of the record in a package folder. */
@@ -33,6 +33,42 @@ export interface FailedJob {
   failedAt: string;
 }
 
+/**
+ * The record of `error`, the terminal failure of `step` on package `loadId`: the failing `job`
+ * when known, else the job of `jobs` whose file the message of the error (or of a cause) quotes
+ * (by name or path); the table of that job, else one the error names (`tableName`); the name of the error
+ * that caused the step's error.
+ */
+export function failureOf(
+  step: PipelineStep,
+  loadId: string,
+  error: unknown,
+  jobs: readonly { file: string; table: string }[] = [],
+  job?: { file: string; table: string },
+): FailedJob {
+  const causes: Error[] = [];
+  for (let e = error; e instanceof Error && causes.length < 10; e = e.cause) causes.push(e);
+  // quoted alone or as the end of a quoted path
+  const quotes = (text: string, file: string) =>
+    text.includes(`"${file}"`) || text.includes(`/${file}"`) || text.includes(`\\${file}"`);
+  job ??= jobs.find((j) => causes.some((e) => quotes(e.message, j.file)));
+  const named = causes.find((e) => typeof (e as { tableName?: unknown }).tableName === "string");
+  const cause = causes[1] ?? causes[0];
+  return {
+    loadId,
+    step,
+    ...(job === undefined ? {} : { file: job.file }),
+    ...(job !== undefined
+      ? { table: job.table }
+      : named === undefined
+      ? {}
+      : { table: (named as unknown as { tableName: string }).tableName }),
+    errorName: cause?.name ?? "Error",
+    message: error instanceof Error ? error.message : String(error),
+    failedAt: new Date().toISOString(),
+  };
+}
+
 /** The package stage whose folder holds the record of a failure in `step`. */
 function stageOf(step: PipelineStep): "extracted" | "normalized" {
   return step === "normalize" ? "extracted" : "normalized";
@@ -44,6 +80,15 @@ export async function recordFailedJob(store: PackageStore, failure: FailedJob): 
   await writeJsonFile(store.storage, join(dir, FAILED_JOBS_FILE), [
     { ...failure, message: redact(failure.message) },
   ]);
+}
+
+/** Removes the record of package `loadId` waiting for `step`, if any (it loaded after all). */
+export async function clearFailedJobs(
+  store: PackageStore,
+  step: PipelineStep,
+  loadId: string,
+): Promise<void> {
+  await store.storage.remove(join(store.dir(stageOf(step), loadId), FAILED_JOBS_FILE));
 }
 
 /** The failures recorded in the pending packages of `store`, oldest package first. */

@@ -212,8 +212,10 @@ export class SqlJobClient implements DestinationClient {
         for (const job of chain.jobs) {
           const table = pkg.schema.tables[job.table];
           const into = merge ? this.#stagingName(job.table) : this.#name(job.table);
+          const started = performance.now();
           await this.#copyJob(job, table, into);
           await record(job.table, basename(job.path), job.rows);
+          pkg.onJobLoaded?.(job, { durationMs: performance.now() - started });
         }
         if (merge) await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
       });

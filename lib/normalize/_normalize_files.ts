@@ -66,11 +66,14 @@ export class FilesNormalizer {
   #writer: JobWriter;
   #naming: NamingConvention;
   #loadId: string;
+  #onRows: ((rowCounts: Readonly<Record<string, number>>) => void) | undefined;
 
   /**
    * Starts from `schema` (modified in place); reads the extracted files from `storage` and
    * writes jobs into its folder `outDir` with file ids that start with `prefix`: of
    * `tableFormats[root]` for the tables of each root table it lists, else of `format`.
+   * `onRows` receives the rows per table so far (running totals) after each buffer written
+   * (about 1 MiB) and after each file.
    */
   constructor(options: {
     storage: WorkingStorage;
@@ -83,6 +86,8 @@ export class FilesNormalizer {
     tableFormats?: Readonly<Record<string, LoaderFileFormat>>;
     /** Buffering and rotation of the job files. */
     dataWriter?: DataWriterSettings;
+    /** Receives the running row counts per table. */
+    onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
   }) {
     this.#storage = options.storage;
     this.#evolver = new SchemaEvolver(options.schema, options.naming);
@@ -101,6 +106,7 @@ export class FilesNormalizer {
     });
     this.#naming = options.naming;
     this.#loadId = options.loadId;
+    this.#onRows = options.onRows;
   }
 
   /** Normalizes every item of `file`. */
@@ -141,8 +147,12 @@ export class FilesNormalizer {
         if (error instanceof DltError) throw error;
         throw new NormalizeError(file.table, undefined, String(error));
       }
-      if (writer.full) await writer.drain();
+      if (writer.full) {
+        await writer.drain();
+        this.#onRows?.(writer.rowCounts);
+      }
     }
+    this.#onRows?.(writer.rowCounts);
   }
 
   /** Closes the job files without writing what is buffered (normalize failed). */

@@ -25,6 +25,8 @@ export interface WorkerStartOptions {
   format: LoaderFileFormat;
   tableFormats: Record<string, LoaderFileFormat>;
   dataWriter: DataWriterSettings;
+  /** Whether the worker sends its running row counts (`progress` messages). */
+  progress?: boolean;
 }
 
 /** Messages to a worker. */
@@ -36,6 +38,8 @@ export type NormalizeWorkerRequest =
 /** Messages from a worker. */
 export type NormalizeWorkerReply =
   | { type: "ok" }
+  /** Not a reply: the worker's rows per table so far, sent while it works. */
+  | { type: "progress"; rowCounts: Record<string, number> }
   | { type: "result"; result: FilesResult }
   | {
     type: "error";
@@ -49,8 +53,9 @@ class PoolWorker {
   #worker = new Worker(new URL("./_normalize_worker.ts", import.meta.url), { type: "module" });
   #pending: ((reply: NormalizeWorkerReply) => void) | undefined;
 
-  constructor() {
+  constructor(onRows?: (rowCounts: Record<string, number>) => void) {
     this.#worker.onmessage = (event: MessageEvent<NormalizeWorkerReply>) => {
+      if (event.data.type === "progress") return onRows?.(event.data.rowCounts);
       const resolve = this.#pending;
       this.#pending = undefined;
       resolve?.(event.data);
@@ -87,17 +92,39 @@ class PoolWorker {
 
 /**
  * Normalizes `files` with `workers` workers; returns one result per worker (its schema, jobs
- * and row counts). Each worker's files get the file name prefix `w<n>_`.
+ * and row counts). Each worker's files get the file name prefix `w<n>_`. `onRows` receives the
+ * rows per table so far, summed over the workers, as they report them.
  */
 export async function normalizeInWorkers(
   files: readonly ExtractedFile[],
   workers: number,
-  options: Omit<WorkerStartOptions, "prefix">,
+  options: Omit<WorkerStartOptions, "prefix" | "progress">,
+  onRows?: (rowCounts: Readonly<Record<string, number>>) => void,
 ): Promise<FilesResult[]> {
-  const pool = Array.from({ length: workers }, () => new PoolWorker());
+  const counts: Record<string, number>[] = Array.from({ length: workers }, () => ({}));
+  const sum = () => {
+    const total: Record<string, number> = {};
+    for (const c of counts) {
+      for (const [table, n] of Object.entries(c)) total[table] = (total[table] ?? 0) + n;
+    }
+    return total;
+  };
+  const pool = Array.from({ length: workers }, (_, i) =>
+    new PoolWorker(
+      onRows &&
+        ((rowCounts) => {
+          counts[i] = rowCounts;
+          onRows(sum());
+        }),
+    ));
   try {
     await Promise.all(
-      pool.map((w, i) => w.call({ type: "start", options: { ...options, prefix: `w${i}_` } })),
+      pool.map((w, i) =>
+        w.call({
+          type: "start",
+          options: { ...options, prefix: `w${i}_`, progress: onRows !== undefined },
+        })
+      ),
     );
     const queue = [...files];
     await Promise.all(pool.map(async (w) => {

@@ -25,11 +25,12 @@ function reply(message: NormalizeWorkerReply): void {
 async function handle(request: NormalizeWorkerRequest): Promise<void> {
   switch (request.type) {
     case "start": {
-      const { root, naming, maxLength, ...options } = request.options;
+      const { root, naming, maxLength, progress, ...options } = request.options;
       normalizer = new FilesNormalizer({
         ...options,
         storage: new DenoStorage(root),
         naming: namingConvention(naming, maxLength),
+        onRows: progress ? (rowCounts) => reply({ type: "progress", rowCounts }) : undefined,
       });
       return reply({ type: "ok" });
     }

@@ -55,6 +55,12 @@ export interface NormalizePackageOptions {
    * @default {`loaderFileFormat` for every table}
    */
   tableFileFormat?: (table: string, hint: FileFormatHint | undefined) => LoaderFileFormat;
+  /**
+   * Receives the rows normalized so far per table of the package (running totals, summed over
+   * the workers) after each file and about each MiB written; the last call has the final
+   * counts. Without it nothing is reported.
+   */
+  onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
 }
 
 /** What normalizing one package produced. */
@@ -123,7 +129,7 @@ export async function normalizePackage(
       format,
       tableFormats,
       dataWriter,
-    });
+    }, options.onRows);
   } else {
     const normalizer = new FilesNormalizer({
       storage,
@@ -135,6 +141,7 @@ export async function normalizePackage(
       format,
       tableFormats,
       dataWriter,
+      onRows: options.onRows,
     });
     try {
       for (const file of files) await normalizer.normalize(file);
@@ -173,6 +180,7 @@ export async function normalizePackage(
       jobs.push(renamed ? await jobFormat.renameColumns(storage, outDir, job, moved) : job);
     }
   }
+  options.onRows?.(rowCounts);
   bumpSchemaVersion(evolved);
   await writeJsonFile(storage, join(outDir, "schema.json"), evolved);
   await store.writeManifest(outDir, { ...manifest, jobs });

@@ -214,3 +214,30 @@ Deno.test("each root table is written in its own format, its nested tables in th
     },
   );
 });
+
+Deno.test("onRows receives running row totals per table, summed over workers and in one thread", async () => {
+  for (const workers of [1, 2]) {
+    const many = (from: number) =>
+      Array.from({ length: 3000 }, (_, i) => ({ id: from + i, tags: ["a", "b"] }));
+    const { store, loadId } = await extractedPackage({
+      "things.1.jsonl": many(0),
+      "things.2.jsonl": many(3000),
+    });
+    const reports: Record<string, number>[] = [];
+    const result = await normalizePackage(store, loadId, newSchema("s"), {
+      naming: snakeCaseNaming(),
+      workers,
+      parallelMinBytes: 0,
+      onRows: (rowCounts) => reports.push({ ...rowCounts }),
+    });
+    assert.deepEqual(result.rowCounts, { things: 6000, things__tags: 12000 });
+    // at least one report per file, totals never go down, and the last one is the result's
+    assert.ok(reports.length >= 2, `${workers}: ${reports.length}`);
+    for (const [i, report] of reports.entries()) {
+      for (const [table, rows] of Object.entries(reports[i - 1] ?? {})) {
+        assert.ok(report[table] >= rows, `${workers}: ${JSON.stringify(reports)}`);
+      }
+    }
+    assert.deepEqual(reports.at(-1), result.rowCounts);
+  }
+});
