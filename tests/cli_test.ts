@@ -171,7 +171,8 @@ Deno.test("pipeline info shows destination, dataset, schemas, state, packages an
   assert.match(text.stdout, /users with 1 table\(s\)/);
   assert.match(text.stdout, /Has 1 extracted packages ready to be normalized/);
   assert.match(text.stdout, /Has 1 completed load packages/);
-  assert.match(text.stdout, /Pipeline does not have last run trace/);
+  // the last call was the extract
+  assert.match(text.stdout, /Last run: started at .+ COMPLETED in [\d.]+ s, steps: sync, extract/);
   // without an operation, info
   assert.equal((await cli(base)).stdout, text.stdout);
   assert.ok(!text.stdout.includes(ESC)); // no colors without a terminal
@@ -234,6 +235,14 @@ Deno.test("a working folder of a newer format is refused by the command line and
 Deno.test("pipeline trace prints the last run's trace; a damaged one fails clearly", async () => {
   const { pipelinesDir, p } = await loadedPipeline();
   const base = ["pipeline", "--pipelines-dir", pipelinesDir, "shop", "trace"];
+  // the trace the run stored, after the process that ran it is gone
+  const stored = await cli(base);
+  assert.equal(stored.code, 0, stored.stderr);
+  assert.match(stored.stdout, /Run of pipeline shop started at .+ and COMPLETED/);
+  assert.match(stored.stdout, /Step load COMPLETED in [\d.]+ s \(load ids \d+\.\d+\)/);
+  assert.match(stored.stdout, /- items__tags: 1/);
+  assert.deepEqual(JSON.parse((await cli([...base, "--json"])).stdout), p.lastTrace);
+  await Deno.remove(join(p.workingDir, "trace.json"));
   const none = await cli(base);
   assert.equal(none.code, 0);
   assert.equal(none.stdout, "");
