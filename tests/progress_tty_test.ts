@@ -6,6 +6,7 @@
  * default shows nothing and a forced `"log"` writes plain lines.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { screen, SGR, stripSgr } from "../lib/progress/_testing.ts";
 
@@ -23,7 +24,12 @@ function quote(text: string): string {
  */
 async function underTerminal(
   args: string[],
-  options: { columns?: number; env?: Record<string, string | undefined>; redirect?: string } = {},
+  options: {
+    columns?: number;
+    env?: Record<string, string | undefined>;
+    redirect?: string;
+    script?: string;
+  } = {},
 ): Promise<string> {
   const env = Object.entries(options.env ?? {}).map(([name, value]) =>
     value === undefined ? `-u ${name}` : `${name}=${quote(value)}`
@@ -32,8 +38,8 @@ async function underTerminal(
     `stty cols ${options.columns ?? 100} rows 40;`,
     `env ${env}`,
     quote(Deno.execPath()),
-    "run --quiet --no-prompt",
-    quote(SCRIPT),
+    options.script === undefined ? "run --quiet --no-prompt" : "run --quiet -A",
+    quote(options.script ?? SCRIPT),
     ...args.map(quote),
     options.redirect ?? "",
   ].join(" ");
@@ -123,6 +129,41 @@ Deno.test("with stderr in a file, log mode writes plain lines", async () => {
       log,
     );
     assertSummaries(lines.filter((line) => !line.includes(" | ")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a pipeline run on a terminal draws the bar by default, and nothing in a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = fileURLToPath(new URL("./_scripts/events_with_progress.ts", import.meta.url));
+    const args = (
+      name: string,
+    ) => [join(dir, name), join(dir, `${name}.duckdb`), "12000", "default"];
+    const output = await underTerminal(args("tty"), { script, env: { NO_COLOR: "1" } });
+    // live lines redrawn in place while the run went on
+    assert.match(output, /\r\x1b\[\d+A\x1b\[2K/);
+    assert.match(output, /\x1b\[2Kextract {2}\d+\.\d s {2}[\d,]+ items/);
+    const shown = screen(output);
+    assert.ok(
+      shown.some((line) => /^extract: 12,050 items from 2 resources in /.test(line)),
+      shown.join("\n"),
+    );
+    assert.ok(
+      shown.some((line) => /^load: 20,050 rows into 3 tables in/.test(line)),
+      shown.join("\n"),
+    );
+    // stdout, the trace, is on the screen too; no live line is left over
+    assert.ok(shown.some((line) => line.startsWith('{"formatVersion":1')));
+    assert.ok(!shown.some((line) => /^ {2}events /.test(line)), shown.join("\n"));
+    // stderr into a file: the default draws nothing there
+    const quiet = await underTerminal(args("file"), {
+      script,
+      redirect: `2> ${quote(join(dir, "stderr.txt"))}`,
+    });
+    assert.equal(await Deno.readTextFile(join(dir, "stderr.txt")), "");
+    assert.match(quiet, /"formatVersion":1/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
