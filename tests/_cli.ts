@@ -26,3 +26,30 @@ export async function cli(args: string[], io: Partial<CliIo> = {}): Promise<CliR
 export function answering(text: string): ReadableStream<Uint8Array> {
   return ReadableStream.from([new TextEncoder().encode(text)]);
 }
+
+/** Options of {@linkcode denoProcess}. */
+export interface DenoProcessOptions {
+  /** The folder it runs in. */
+  cwd?: string;
+  /** Variables set besides the inherited ones. */
+  env?: Record<string, string>;
+}
+
+/** Runs `deno <args>` as a process (no stdin); returns its exit code and output. */
+export async function denoProcess(
+  args: string[],
+  options: DenoProcessOptions = {},
+): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { attach, setLogLevel } from "../mod.ts";
 import { parse as parseYaml } from "../lib/deps/yaml.ts";
-import { cli } from "./_cli.ts";
+import { cli, denoProcess } from "./_cli.ts";
 import { tempDir } from "./_helpers.ts";
 
 setLogLevel("ERROR");
@@ -34,18 +34,10 @@ async function denoDir(): Promise<string> {
 
 /** Runs `deno <args>` in `cwd` with `env`, HOME being `cwd`. */
 async function deno(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
+  return denoProcess(args, {
     cwd,
     env: { HOME: cwd, DENO_DIR: await denoDir(), NO_COLOR: "1", ...env },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 const read = (path: string | URL) => Deno.readTextFile(path);

@@ -15,7 +15,7 @@ import { recordFailedJob } from "../lib/load/failed_jobs.ts";
 import { WorkingFolderFormatError } from "../lib/pipeline_settings.ts";
 import { parse as parseYaml } from "../lib/deps/yaml.ts";
 import { VERSION } from "../lib/cli/_version.ts";
-import { answering, cli } from "./_cli.ts";
+import { answering, cli, denoProcess } from "./_cli.ts";
 import { tempDir } from "./_helpers.ts";
 
 setLogLevel("ERROR");
@@ -505,19 +505,8 @@ Deno.test("pipeline show serves the page and its data until stopped; a port in u
 Deno.test("the command line as a process: exit codes, and stdout holds only the output", async () => {
   const { pipelinesDir } = await loadedPipeline();
   const main = new URL("../lib/cli/main.ts", import.meta.url).pathname;
-  const run = async (...args: string[]) => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", main, ...args],
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
+  const run = (...args: string[]) =>
+    denoProcess(["run", "-A", main, ...args], { env: { NO_COLOR: "1" } });
   const schema = await run(
     "pipeline",
     "--pipelines-dir",

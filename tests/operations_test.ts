@@ -12,6 +12,7 @@ import type { PipelineTrace } from "../mod.ts";
 import { parse as parseYaml } from "../lib/deps/yaml.ts";
 import { browserTest, launchBrowser } from "./_browser.ts";
 import { tempDir } from "./_helpers.ts";
+import { denoProcess } from "./_cli.ts";
 
 const EVENTS = 20_000;
 const PUSH_EVENTS = Math.ceil(EVENTS / 3);
@@ -22,14 +23,8 @@ async function cliModule(): Promise<string> {
   return fileURLToPath(new URL(config.exports["./cli"], new URL("../", import.meta.url)));
 }
 
-async function deno(args: string[], cwd?: string) {
-  const output = await new Deno.Command(Deno.execPath(), { args, cwd, stdin: "null" }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function deno(args: string[], cwd?: string) {
+  return denoProcess(args, { cwd });
 }
 
 /** Runs the events pipeline in its own process; returns its stderr and its trace. */

@@ -33,17 +33,6 @@ import { BarDisplay, type Display, LogDisplay } from "./_displays.ts";
 import { StepTracker } from "./_steps.ts";
 import { onConsoleWrite } from "../log.ts";
 
-export type { PipelineStep } from "../errors.ts";
-export type {
-  ItemsExtractedEvent,
-  ProgressCallback,
-  ProgressEvent,
-  RowsLoadedEvent,
-  RowsNormalizedEvent,
-  StepEndedEvent,
-  StepStartedEvent,
-} from "../progress_events.ts";
-
 /**
  * How progress shows: `"bar"` redraws a few live lines in place (for a terminal), `"log"`
  * writes a plain line per period (for files and CI logs), `"none"` shows nothing.
