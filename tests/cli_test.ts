@@ -476,26 +476,12 @@ Deno.test("pipeline show serves the page and its data until stopped; a port in u
   assert.match(JSON.stringify(tables), /"items__tags"/);
   // the port is taken now: a second show on it says so
   const port = new URL(url).port;
-  const taken = await cli([
-    "pipeline",
-    "--pipelines-dir",
-    pipelinesDir,
-    "shop",
-    "show",
-    "--port",
-    port,
-  ]);
+  const showOn = (port: string) =>
+    cli(["pipeline", "--pipelines-dir", pipelinesDir, "shop", "show", "--port", port]);
+  const taken = await showOn(port);
   assert.equal(taken.code, 1);
   assert.match(taken.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is in use`));
-  const bad = await cli([
-    "pipeline",
-    "--pipelines-dir",
-    pipelinesDir,
-    "shop",
-    "show",
-    "--port",
-    "x",
-  ]);
+  const bad = await showOn("x");
   assert.equal(bad.code, 2);
   stop.abort();
   const result = await running;
