@@ -11,6 +11,7 @@ const BENCHMARKS = [
   "normalize.ts",
   "incremental_merge.ts",
   "durability.ts",
+  "one_row.ts",
   "rest_api.ts",
   "filesystem.ts",
   "file_formats.ts",

@@ -142,6 +142,24 @@ type InstantiateWasm = (
   success: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
 ) => unknown[];
 
+/**
+ * `instance` with only the exports the bindings' dynamic linker needs: the C symbols (the
+ * `duckdb_web_*` API, libc, the C++ runtime's `__cxa_*`, `dynCall_*`; every symbol the module
+ * imports through `GOT.func` / `GOT.mem` is one of them). The module exports all its 75,011
+ * symbols, 96% of them mangled C++ names (`_Z…`, and their `orig$_Z…` twins), and the linker
+ * gives every export it is handed a global and a function table slot, one at a time: that was
+ * more than half of an instance's start-up. Only a side module (a DuckDB extension) would look
+ * the C++ names up, and none is loaded here (`openInstance` turns extension loading off).
+ */
+function linkedExports(instance: WebAssembly.Instance): WebAssembly.Instance {
+  const all = instance.exports;
+  const exports: WebAssembly.Exports = {};
+  for (const name of Object.keys(all)) {
+    if (!name.startsWith("_Z") && !name.startsWith("orig$_Z")) exports[name] = all[name];
+  }
+  return { exports };
+}
+
 /** A fresh DuckDB-WASM instance that uses the durable runtime and the process's compiled module. */
 async function instantiate(): Promise<DuckDBBindings> {
   if (!(await getPlatformFeatures()).wasmExceptions) {
@@ -160,7 +178,9 @@ async function instantiate(): Promise<DuckDBBindings> {
   const instantiateWasm: InstantiateWasm = (imports, success) => {
     (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = DURABLE_RUNTIME;
     compile(path)
-      .then(async (module) => success(await WebAssembly.instantiate(module, imports), module))
+      .then(async (module) =>
+        success(linkedExports(await WebAssembly.instantiate(module, imports)), module)
+      )
       .catch(failure.reject);
     return [];
   };
