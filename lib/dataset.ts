@@ -10,7 +10,6 @@ import type { DestinationClient, SqlClient, TableReader } from "./destination.ts
 import { DestinationError } from "./errors.ts";
 import { quoteIdentifier } from "./load/sql.ts";
 import { readQueryArguments } from "./query_arguments.ts";
-import { rowsToArrow } from "./rows_arrow.ts";
 import { columnsOf, relationCount, relationRows } from "./table_rows.ts";
 
 /** Opens a destination client for one query; the dataset closes it afterwards. */
@@ -154,6 +153,8 @@ export class Relation {
       async (reader) => {
         const rows = this.#skipped(await relationRows(reader, this.#query));
         const names = this.#columns ?? (await reader.columns(this.#table)).map((c) => c.name);
+        // apache-arrow is loaded only here: most runs never read a relation as Arrow
+        const { rowsToArrow } = await import("./rows_arrow.ts");
         return rowsToArrow(await columnsOf(reader, this.#table, names), rows);
       },
       (c) => c.queryArrow(this.#sql(c)),

@@ -6,11 +6,27 @@
  *
  * @module
  */
-import { type Table, Type } from "../../lib/deps/apache_arrow.ts";
-import type { DataType, Decimal, Field } from "../../lib/deps/apache_arrow.ts";
+import type { DataType, Decimal, Field, Table, Type } from "../../lib/deps/apache_arrow.ts";
 import { decimalValue } from "../../lib/decimal_text.ts";
 
 type Converter = (value: unknown) => unknown;
+
+/**
+ * The ids of the Arrow types converted here, as apache-arrow's `Type` numbers them (the Arrow
+ * format's own numbering): a DuckDB-WASM run converts its tables (from DuckDB-WASM's CommonJS
+ * copy of apache-arrow) without loading apache-arrow's ES modules as well.
+ */
+export const ARROW_TYPE_IDS = {
+  Int: 2,
+  Decimal: 7,
+  Date: 8,
+  Time: 9,
+  Timestamp: 10,
+  List: 12,
+  Struct: 13,
+  FixedSizeList: 16,
+  Map: 17,
+} as const satisfies Partial<Record<keyof typeof Type, number>>;
 
 /** An integer as a number when `Number.isSafeInteger`, else as itself. */
 function integer(value: bigint): number | bigint {
@@ -60,24 +76,24 @@ const identity: Converter = (value) => value;
 /** How to turn Arrow values of `type` into plain JS values. */
 function converterFor(type: DataType): Converter {
   switch (type.typeId) {
-    case Type.Int:
-    case Type.Time:
+    case ARROW_TYPE_IDS.Int:
+    case ARROW_TYPE_IDS.Time:
       return (value) => typeof value === "bigint" ? integer(value) : value;
-    case Type.Decimal: {
+    case ARROW_TYPE_IDS.Decimal: {
       const scale = (type as Decimal).scale;
       const unscaled = (value: unknown) => unscaledDecimal(value as Uint32Array);
       if (scale === 0) return (value) => integer(unscaled(value));
       return (value) => decimal(unscaled(value), scale);
     }
-    case Type.Timestamp:
-    case Type.Date:
+    case ARROW_TYPE_IDS.Timestamp:
+    case ARROW_TYPE_IDS.Date:
       return (value) => new Date(value as number);
-    case Type.List:
-    case Type.FixedSizeList: {
+    case ARROW_TYPE_IDS.List:
+    case ARROW_TYPE_IDS.FixedSizeList: {
       const child = converterFor((type as DataType<Type.List>).children[0].type);
       return (value) => Array.from(value as Iterable<unknown>, (item) => convert(child, item));
     }
-    case Type.Struct: {
+    case ARROW_TYPE_IDS.Struct: {
       const fields = (type as DataType<Type.Struct>).children.map(
         (field: Field) => [field.name, converterFor(field.type)] as const,
       );
@@ -86,7 +102,7 @@ function converterFor(type: DataType): Converter {
         return Object.fromEntries(fields.map(([name, to]) => [name, convert(to, source[name])]));
       };
     }
-    case Type.Map: {
+    case ARROW_TYPE_IDS.Map: {
       const entry = (type as DataType<Type.Map>).children[0].type as DataType<Type.Struct>;
       const [key, item] = entry.children.map((field: Field) => converterFor(field.type));
       return (value) =>

@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { parse, stringify } from "../deps/yaml.ts";
 import { join } from "node:path";
 import { DltError } from "../errors.ts";
 import {
@@ -182,11 +181,20 @@ export function fromDltDocument(document: unknown, file: string): StoredSchema {
   return schema;
 }
 
+/**
+ * The YAML library, loaded when a schema file is read or written: a pipeline without import or
+ * export folders never needs it.
+ */
+function yaml(): Promise<typeof import("../deps/yaml.ts")> {
+  return import("../deps/yaml.ts");
+}
+
 /** Writes `schema` to `<dir>/<name>.schema.yaml`; returns the file's path. */
 export async function writeSchemaFile(dir: string, schema: StoredSchema): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const path = join(dir, schemaFileName(schema.name));
   const temporary = `${path}.tmp`;
+  const { stringify } = await yaml();
   await Deno.writeTextFile(temporary, stringify(toDltDocument(schema), { lineWidth: 0 }));
   await Deno.rename(temporary, path);
   return path;
@@ -203,7 +211,8 @@ export async function readSchemaFileText(dir: string, name: string): Promise<str
 }
 
 /** Parses the YAML `text` of schema file `file`. */
-export function parseSchemaFile(text: string, file: string): StoredSchema {
+export async function parseSchemaFile(text: string, file: string): Promise<StoredSchema> {
+  const { parse } = await yaml();
   let document: unknown;
   try {
     document = parse(text);

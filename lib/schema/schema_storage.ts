@@ -121,7 +121,7 @@ export class SchemaStorage {
     const known = this.#schemas.get(name);
     if (known?.importedHash === hash) return;
     const file = join(dir, schemaFileName(name));
-    const imported = parseSchemaFile(text, file);
+    const imported = await parseSchemaFile(text, file);
     if (imported.name !== name) {
       throw new DltError(`Schema file "${file}" holds schema "${imported.name}", not "${name}"`);
     }
