@@ -462,10 +462,13 @@ async function openLocked(
   reviewLog(path, state === "database");
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
   fs.rmSync(path + TEMP_SUFFIX, { recursive: true, force: true });
+  // DuckDB replays only a log with something in it (the lock keeps others from writing one now);
+  // without one, the query for what was replayed is not needed
+  const replays = (fs.statSync(path + WAL_SUFFIX, { throwIfNoEntry: false })?.size ?? 0) > 0;
   const bindings = await takeInstance();
   try {
     let connection = openFile(bindings, path, state !== "database", memoryLimit);
-    if (pendingLog(connection) !== "0 bytes") {
+    if (replays && pendingLog(connection) !== "0 bytes") {
       rebuild(bindings, connection, path);
       connection = openFile(bindings, path, false, memoryLimit);
     } else {
