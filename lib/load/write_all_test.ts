@@ -19,3 +19,16 @@ Deno.test("TextWriter writes texts longer than its buffer, characters split at n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TextWriter writes lone surrogates as U+FFFD, as TextEncoder does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "text.txt");
+    const text = "a\uD800b\uDC00c\uD83D";
+    using file = await Deno.open(path, { write: true, create: true });
+    await new TextWriter().write(file, text);
+    assert.deepEqual(await Deno.readFile(path), new TextEncoder().encode(text));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
