@@ -9,6 +9,9 @@ import type { WorkingStorage } from "../storage/storage.ts";
 
 const CHUNK_SIZE = 4 * 1024 * 1024;
 
+/** Decodes chunks of ASCII only (its fast path), never across chunks. */
+const ASCII = new TextDecoder();
+
 /** UTF-16 units outside ASCII, which {@linkcode asciiJsonLine} escapes. */
 const NON_ASCII = /[\u0080-\uffff]/g;
 const HAS_NON_ASCII = /[\u0080-\uffff]/;
@@ -46,7 +49,7 @@ export async function* readLines(storage: WorkingStorage, path: string): AsyncGe
   for await (const chunk of storage.readChunks(path, { chunkBytes: CHUNK_SIZE })) {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     // the decoder copies a character cut at the chunk's end: the reused buffer may change
-    const decoded = !cut && isAscii(bytes) ? bytes.toString("latin1") : decoder.write(bytes);
+    const decoded = !cut && isAscii(bytes) ? ASCII.decode(bytes) : decoder.write(bytes);
     cut = chunk.length > 0 && chunk[chunk.length - 1] >= 0x80;
     let text = rest + decoded;
     if (first && text.length > 0) {
