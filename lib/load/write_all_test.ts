@@ -32,3 +32,18 @@ Deno.test("TextWriter writes lone surrogates as U+FFFD, as TextEncoder does", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TextWriter.writeLines writes each line and its end, lines of any size", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "lines.txt");
+    const lines = ["plain", "é😀", "", "x".repeat(2_000_000), "€".repeat(1_500_000), "last"];
+    using file = await Deno.open(path, { write: true, create: true });
+    const written = await new TextWriter().writeLines(file, lines, ",\n");
+    const expected = lines.map((line) => `${line},\n`).join("");
+    assert.equal(written, new TextEncoder().encode(expected).length);
+    assert.equal(await Deno.readTextFile(path), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
