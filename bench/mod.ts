@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 
 const BENCHMARKS = [
+  "events.ts",
   "end_to_end.ts",
   "normalize.ts",
   "incremental_merge.ts",

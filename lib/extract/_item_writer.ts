@@ -82,12 +82,12 @@ export class ItemWriter {
 
   async #flush(entry: OpenFile): Promise<void> {
     if (entry.lines.length === 0) return;
-    const text = entry.lines.join("\n") + "\n";
+    const lines = entry.lines;
     entry.lines = [];
     entry.size = 0;
     entry.written += await writingJobFile(
       this.#storage.locate(join(this.#dir, entry.name)),
-      () => this.#writer.write(entry.file, text),
+      () => this.#writer.writeLines(entry.file, lines, "\n"),
     );
   }
 

@@ -18,6 +18,7 @@ import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
+import { asciiJsonLine } from "../load/lines.ts";
 import { ItemWriter } from "./_item_writer.ts";
 import {
   arrowColumnHints,
@@ -373,7 +374,8 @@ function itemLine(r: DltResource, item: unknown): string {
   if (line === undefined) {
     throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
   }
-  return line;
+  // normalize reads ASCII lines without decoding UTF-8
+  return asciiJsonLine(line);
 }
 
 /**

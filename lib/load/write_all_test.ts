@@ -19,3 +19,31 @@ Deno.test("TextWriter writes texts longer than its buffer, characters split at n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TextWriter writes lone surrogates as U+FFFD, as TextEncoder does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "text.txt");
+    const text = "a\uD800b\uDC00c\uD83D";
+    using file = await Deno.open(path, { write: true, create: true });
+    await new TextWriter().write(file, text);
+    assert.deepEqual(await Deno.readFile(path), new TextEncoder().encode(text));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("TextWriter.writeLines writes each line and its end, lines of any size", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "lines.txt");
+    const lines = ["plain", "é😀", "", "x".repeat(2_000_000), "€".repeat(1_500_000), "last"];
+    using file = await Deno.open(path, { write: true, create: true });
+    const written = await new TextWriter().writeLines(file, lines, ",\n");
+    const expected = lines.map((line) => `${line},\n`).join("");
+    assert.equal(written, new TextEncoder().encode(expected).length);
+    assert.equal(await Deno.readTextFile(path), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

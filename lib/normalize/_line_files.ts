@@ -204,7 +204,8 @@ class LineTableWriter implements TableJobWriter {
     this.#pendingRows = 0;
     const { fileMaxBytes, fileMaxItems } = this.#files;
     while (pending.length > 0) {
-      const parts: string[] = [];
+      /** Groups of lines, each line followed by its group's end. */
+      const parts: { lines: readonly string[]; end: string }[] = [];
       let file = this.#file;
       if (file === undefined) {
         const header = format.header(this.#labels);
@@ -216,28 +217,35 @@ class LineTableWriter implements TableJobWriter {
           rows: 0,
           longestLine: header === "" ? 0 : this.#encoder.encode(header).length,
         };
-        if (header !== "") parts.push(header);
+        if (header !== "") parts.push({ lines: [header], end: "" });
       }
       const [now, later] = takeLines(pending, fileMaxItems - file.rows);
       pending = later;
       for (const { width: had, lines, longest } of now) {
         const padding = format.padding(file.columns - had);
-        parts.push(lines.join(padding + "\n"), padding + "\n");
+        parts.push({ lines, end: padding + "\n" });
         file.longestLine = Math.max(file.longestLine, longest + padding.length);
         file.rows += lines.length;
       }
-      await this.#write(file, parts.join(""));
+      await this.#write(file, parts);
       if (file.written >= fileMaxBytes || file.rows >= fileMaxItems) await this.#close();
     }
   }
 
-  /** Appends `text` to `file`, creating it on its first write. */
-  async #write(file: TableFile, text: string): Promise<void> {
+  /** Appends the lines of `parts` to `file`, creating it on its first write. */
+  async #write(
+    file: TableFile,
+    parts: readonly { lines: readonly string[]; end: string }[],
+  ): Promise<void> {
     const { storage, dir } = this.#files;
     const path = join(dir, file.name);
     file.written += await writingJobFile(storage.locate(path), async () => {
-      file.file ??= await storage.create(path);
-      return await this.#files.text.write(file.file, text);
+      const opened = file.file ??= await storage.create(path);
+      let written = 0;
+      for (const { lines, end } of parts) {
+        written += await this.#files.text.writeLines(opened, lines, end);
+      }
+      return written;
     });
   }
 
