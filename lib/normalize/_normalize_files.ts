@@ -12,7 +12,7 @@ import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
 import { JobWriter } from "./_job_writer.ts";
-import { JOB_FILE_FORMATS } from "./job_file_format.ts";
+import { jobFileFormat } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import { contentRowId } from "./ids.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
@@ -96,11 +96,11 @@ export class FilesNormalizer {
       dir: options.outDir,
       prefix: options.prefix,
       ...options.dataWriter,
-      format: JOB_FILE_FORMATS[options.format],
+      format: jobFileFormat(options.format),
       tableFormats: Object.fromEntries(
         Object.entries(options.tableFormats ?? {}).map(([table, format]) => [
           table,
-          JOB_FILE_FORMATS[format],
+          jobFileFormat(format),
         ]),
       ),
     });

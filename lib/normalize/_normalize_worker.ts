@@ -15,6 +15,7 @@ import { namingConvention } from "./naming.ts";
 import type { NormalizeWorkerReply, NormalizeWorkerRequest } from "./_normalize_pool.ts";
 import { DataValidationError, NormalizeError } from "../errors.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
+import { loadJobFileFormats } from "./job_file_format.ts";
 
 let normalizer: FilesNormalizer | undefined;
 
@@ -26,6 +27,7 @@ async function handle(request: NormalizeWorkerRequest): Promise<void> {
   switch (request.type) {
     case "start": {
       const { root, naming, maxLength, progress, ...options } = request.options;
+      await loadJobFileFormats([options.format, ...Object.values(options.tableFormats)]);
       normalizer = new FilesNormalizer({
         ...options,
         storage: new DenoStorage(root),

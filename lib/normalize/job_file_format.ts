@@ -17,7 +17,6 @@ import type { FlatRow } from "./relational.ts";
 import { CSV_FORMAT } from "./csv.ts";
 import { INSERT_VALUES_FORMAT } from "./insert_values.ts";
 import { JSONL_FORMAT } from "./jsonl.ts";
-import { PARQUET_FORMAT } from "./parquet.ts";
 
 /** What the writers of all tables share: where files go, and the jobs of closed ones. */
 export interface JobFiles {
@@ -91,13 +90,34 @@ export interface JobFileFormat {
   ): Promise<PackageJob>;
 }
 
-/** The job file format of every loader file format. */
-export const JOB_FILE_FORMATS: Readonly<Record<LoaderFileFormat, JobFileFormat>> = {
+/**
+ * The job file formats ready to use. Parquet's (with apache-arrow's and parquet-wasm's modules)
+ * is imported when a package first needs it ({@linkcode loadJobFileFormats}): a run that writes
+ * no Parquet does not pay for loading them.
+ */
+const JOB_FILE_FORMATS: Partial<Record<LoaderFileFormat, JobFileFormat>> = {
   csv: CSV_FORMAT,
   jsonl: JSONL_FORMAT,
-  parquet: PARQUET_FORMAT,
   insert_values: INSERT_VALUES_FORMAT,
 };
+
+/** Makes the job file formats `names` ready for {@linkcode jobFileFormat}. */
+export async function loadJobFileFormats(names: Iterable<LoaderFileFormat>): Promise<void> {
+  for (const name of names) {
+    if (name === "parquet" && JOB_FILE_FORMATS.parquet === undefined) {
+      JOB_FILE_FORMATS.parquet = (await import("./parquet.ts")).PARQUET_FORMAT;
+    }
+  }
+}
+
+/** The job file format `name`, made ready by {@linkcode loadJobFileFormats}. */
+export function jobFileFormat(name: LoaderFileFormat): JobFileFormat {
+  const format = JOB_FILE_FORMATS[name];
+  if (format === undefined) {
+    throw new Error(`Job file format "${name}" is used before loadJobFileFormats() loaded it`);
+  }
+  return format;
+}
 
 /**
  * The loader file format normalize writes for `destination`: `asked` (the `loaderFileFormat`

@@ -17,7 +17,7 @@ import type { NamingConvention } from "./naming.ts";
 import { isBuiltInNaming } from "./conventions.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import { normalizeInWorkers } from "./_normalize_pool.ts";
-import { JOB_FILE_FORMATS } from "./job_file_format.ts";
+import { jobFileFormat, loadJobFileFormats } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
@@ -100,6 +100,8 @@ export async function normalizePackage(
     tableFormats[table] = tableFileFormat?.(table, hints.fileFormat) ?? format;
   }
 
+  await loadJobFileFormats([format, ...Object.values(tableFormats)]);
+
   const files: ExtractedFile[] = manifest.jobs.map((j) => ({
     path: join(dir, j.file),
     table: j.table,
@@ -176,7 +178,7 @@ export async function normalizePackage(
       const moved = renames[i].get(job.table);
       // the file names its columns: it is written again with the merged schema's names
       const renamed = moved !== undefined && job.columns?.some((c) => moved.has(c));
-      const jobFormat = JOB_FILE_FORMATS[job.format ?? format];
+      const jobFormat = jobFileFormat(job.format ?? format);
       jobs.push(renamed ? await jobFormat.renameColumns(storage, outDir, job, moved) : job);
     }
   }
