@@ -9,6 +9,7 @@ import {
   resolvePostgresCredentials,
 } from "../destinations/postgres/_credentials.ts";
 import type { PostgresCredentials } from "../destinations/postgres/_credentials.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 /** The URL of the test server's database, when there is one. */
 export const POSTGRES_URL: string | undefined = Deno.env.get("DLT_TEST_POSTGRES_URL") || undefined;
@@ -30,6 +31,15 @@ export interface PostgresTestContext {
   t: Deno.TestContext;
 }
 
+/** Options of {@linkcode postgresTest}. */
+export interface PostgresTestOptions {
+  /**
+   * The `import.meta.url` of a test that sets environment variables: it runs in a child process
+   * of its own (see `_isolated.ts`).
+   */
+  isolatedIn?: string;
+}
+
 /**
  * Registers a test that needs the Postgres server: run when `DLT_TEST_POSTGRES_URL` is set,
  * failing under `CI=true` when it is not, ignored (visibly) otherwise.
@@ -37,6 +47,7 @@ export interface PostgresTestContext {
 export function postgresTest(
   name: string,
   fn: (context: PostgresTestContext) => Promise<void>,
+  options: PostgresTestOptions = {},
 ): void {
   if (POSTGRES_URL === undefined) {
     if (Deno.env.get("CI") === "true") {
@@ -53,7 +64,12 @@ export function postgresTest(
     return;
   }
   const url = POSTGRES_URL;
-  Deno.test(name, async (t) => {
+  const { isolatedIn } = options;
+  const register = isolatedIn === undefined
+    ? Deno.test
+    : (name: string, fn: (t: Deno.TestContext) => Promise<void>) =>
+      isolatedTest(isolatedIn, name, fn);
+  register(name, async (t) => {
     const dataset = `dlt_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
     const credentials = resolvePostgresCredentials(
       readPostgresCredentials(url, "DLT_TEST_POSTGRES_URL"),

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { FileSystemError } from "../lib/filesystem/file_system.ts";
 import { S3FileSystem, type S3FileSystemOptions } from "../lib/filesystem/s3.ts";
 import type { S3Credentials } from "../lib/filesystem/s3_credentials.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 /** The bucket the test server has (`s3_server.sh` creates it). */
 export const S3_BUCKET = "dlt-test";
@@ -74,11 +75,24 @@ export interface S3TestContext {
   t: Deno.TestContext;
 }
 
+/** Options of {@linkcode s3Test}. */
+export interface S3TestOptions {
+  /**
+   * The `import.meta.url` of a test that sets environment variables: it runs in a child process
+   * of its own (see `_isolated.ts`).
+   */
+  isolatedIn?: string;
+}
+
 /**
  * Registers a test that needs the S3 server: run when there is one, failing under `CI=true`
  * when there is not, ignored (visibly) otherwise.
  */
-export function s3Test(name: string, fn: (context: S3TestContext) => Promise<void>): void {
+export function s3Test(
+  name: string,
+  fn: (context: S3TestContext) => Promise<void>,
+  options: S3TestOptions = {},
+): void {
   if (S3_ENDPOINT === undefined || S3_CREDENTIALS === undefined) {
     const missing = `No S3 test server (${server.failure ?? "not started"}): ${HOW}`;
     if (Deno.env.get("CI") === "true") {
@@ -96,7 +110,12 @@ export function s3Test(name: string, fn: (context: S3TestContext) => Promise<voi
   }
   const endpoint = S3_ENDPOINT;
   const credentials = S3_CREDENTIALS;
-  Deno.test(name, async (t) => {
+  const { isolatedIn } = options;
+  const register = isolatedIn === undefined
+    ? Deno.test
+    : (name: string, fn: (t: Deno.TestContext) => Promise<void>) =>
+      isolatedTest(isolatedIn, name, fn, { env: { DLT_TEST_S3_ENDPOINT: endpoint } });
+  register(name, async (t) => {
     const url = `s3://${S3_BUCKET}/${crypto.randomUUID().slice(0, 12)}`;
     const fs = (options?: S3FileSystemOptions) => new S3FileSystem(credentials, options);
     try {

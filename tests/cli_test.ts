@@ -17,6 +17,7 @@ import { parse as parseYaml } from "../lib/deps/yaml.ts";
 import { VERSION } from "../lib/cli/_version.ts";
 import { answering, cli, denoProcess } from "./_cli.ts";
 import { tempDir } from "./_helpers.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 setLogLevel("ERROR");
 
@@ -388,67 +389,71 @@ Deno.test("pipeline drop-pending-packages deletes pending packages once confirme
   assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
 });
 
-Deno.test("pipeline sync restores state and schemas from the destination", async () => {
-  const { pipelinesDir, p, dir } = await loadedPipeline();
-  const base = ["pipeline", "--pipelines-dir", pipelinesDir, "shop", "sync"];
-  // the local copy loses its state and schemas, and gains a pending package
-  await p.extract(resource([{ id: 3 }], { name: "items", primaryKey: "id" }));
-  await Deno.remove(join(p.workingDir, "state.json"));
-  await Deno.remove(join(p.workingDir, "schemas"), { recursive: true });
-  assert.equal((await cli(base)).code, 1); // no terminal, no --yes
-  const synced = await cli([...base, "--yes"]);
-  assert.equal(synced.code, 0, synced.stderr);
-  assert.match(synced.stdout, /Restored state version 1 and schema\(s\) shop of pipeline shop/);
-  const state = JSON.parse(await Deno.readTextFile(join(p.workingDir, "state.json")));
-  assert.equal(state.sources.shop.resources.items.cursor, 2);
-  const info = JSON.parse(
-    (await cli(["pipeline", "--pipelines-dir", pipelinesDir, "shop", "info", "--json"])).stdout,
-  );
-  assert.deepEqual(info.packages.extracted, []);
-  assert.equal(info.schemas[0].name, "shop");
+isolatedTest(
+  import.meta.url,
+  "pipeline sync restores state and schemas from the destination",
+  async () => {
+    const { pipelinesDir, p, dir } = await loadedPipeline();
+    const base = ["pipeline", "--pipelines-dir", pipelinesDir, "shop", "sync"];
+    // the local copy loses its state and schemas, and gains a pending package
+    await p.extract(resource([{ id: 3 }], { name: "items", primaryKey: "id" }));
+    await Deno.remove(join(p.workingDir, "state.json"));
+    await Deno.remove(join(p.workingDir, "schemas"), { recursive: true });
+    assert.equal((await cli(base)).code, 1); // no terminal, no --yes
+    const synced = await cli([...base, "--yes"]);
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stdout, /Restored state version 1 and schema\(s\) shop of pipeline shop/);
+    const state = JSON.parse(await Deno.readTextFile(join(p.workingDir, "state.json")));
+    assert.equal(state.sources.shop.resources.items.cursor, 2);
+    const info = JSON.parse(
+      (await cli(["pipeline", "--pipelines-dir", pipelinesDir, "shop", "info", "--json"])).stdout,
+    );
+    assert.deepEqual(info.packages.extracted, []);
+    assert.equal(info.schemas[0].name, "shop");
 
-  // a pipeline without a working folder (a new machine) is restored by destination and dataset
-  await Deno.remove(p.workingDir, { recursive: true });
-  const usage = await cli([...base, "--yes", "--destination", "duckdb"]);
-  assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /needs --dataset-name/);
-  Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", join(dir, "shop.duckdb"));
-  try {
-    const fresh = await cli([...base, "--destination", "duckdb", "--dataset-name", "shop_data"]);
-    assert.equal(fresh.code, 0, fresh.stderr);
-    assert.match(fresh.stdout, /Restored state version 1 and schema\(s\) shop/);
-    const wrong = await cli([
-      "pipeline",
-      "--pipelines-dir",
+    // a pipeline without a working folder (a new machine) is restored by destination and dataset
+    await Deno.remove(p.workingDir, { recursive: true });
+    const usage = await cli([...base, "--yes", "--destination", "duckdb"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /needs --dataset-name/);
+    Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", join(dir, "shop.duckdb"));
+    try {
+      const fresh = await cli([...base, "--destination", "duckdb", "--dataset-name", "shop_data"]);
+      assert.equal(fresh.code, 0, fresh.stderr);
+      assert.match(fresh.stdout, /Restored state version 1 and schema\(s\) shop/);
+      const wrong = await cli([
+        "pipeline",
+        "--pipelines-dir",
+        pipelinesDir,
+        "other",
+        "sync",
+        "--destination",
+        "duckdb",
+        "--dataset-name",
+        "nothing_here",
+      ]);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /Pipeline "other" has no state in dataset "nothing_here"/);
+      await assert.rejects(Deno.stat(join(pipelinesDir, "other")), Deno.errors.NotFound);
+    } finally {
+      Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
+    }
+    const restoredState = JSON.parse(await Deno.readTextFile(join(p.workingDir, "state.json")));
+    assert.equal(restoredState.sources.shop.resources.items.cursor, 2);
+
+    // a destination without the pipeline's state leaves the local folder as it was
+    const empty = pipeline({
+      pipelineName: "fresh",
+      destination: duckdb({ path: join(pipelinesDir, "..", "fresh.duckdb") }),
       pipelinesDir,
-      "other",
-      "sync",
-      "--destination",
-      "duckdb",
-      "--dataset-name",
-      "nothing_here",
-    ]);
-    assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /Pipeline "other" has no state in dataset "nothing_here"/);
-    await assert.rejects(Deno.stat(join(pipelinesDir, "other")), Deno.errors.NotFound);
-  } finally {
-    Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
-  }
-  const restoredState = JSON.parse(await Deno.readTextFile(join(p.workingDir, "state.json")));
-  assert.equal(restoredState.sources.shop.resources.items.cursor, 2);
-
-  // a destination without the pipeline's state leaves the local folder as it was
-  const empty = pipeline({
-    pipelineName: "fresh",
-    destination: duckdb({ path: join(pipelinesDir, "..", "fresh.duckdb") }),
-    pipelinesDir,
-  });
-  await empty.extract(resource([{ a: 1 }], { name: "a" }));
-  const missing = await cli(["pipeline", "--pipelines-dir", pipelinesDir, "fresh", "sync", "-y"]);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /Pipeline "fresh" has no state in dataset "fresh_dataset"/);
-  assert.deepEqual(await empty.pendingPackages(), { extracted: 1, normalized: 0 });
-});
+    });
+    await empty.extract(resource([{ a: 1 }], { name: "a" }));
+    const missing = await cli(["pipeline", "--pipelines-dir", pipelinesDir, "fresh", "sync", "-y"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Pipeline "fresh" has no state in dataset "fresh_dataset"/);
+    assert.deepEqual(await empty.pendingPackages(), { extracted: 1, normalized: 0 });
+  },
+);
 
 Deno.test("pipeline show serves the page and its data until stopped; a port in use fails", async () => {
   const { pipelinesDir } = await loadedPipeline();

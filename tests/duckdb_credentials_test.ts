@@ -11,6 +11,7 @@ import { duckdb } from "../destinations/duckdb/mod.ts";
 import { redact } from "../lib/redact.ts";
 import { tempDir } from "./_helpers.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 const ROWS = [{ id: 1, name: "ada" }, { id: 2, name: "grace" }];
 
@@ -82,44 +83,48 @@ Deno.test('credentials ":memory:" keep the data in memory between the pipeline\'
   assert.ok(!(await filesUnder(dir)).some((file) => file.endsWith(".duckdb")), "no file");
 });
 
-Deno.test("duckdb:/// URLs name a relative path and duckdb://// an absolute one", async () => {
-  const dir = await tempDir("url_credentials");
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
-  try {
-    await withEnv(
-      "DESTINATION__DUCKDB__CREDENTIALS",
-      "duckdb:///relative/by_url.duckdb",
-      async () => {
-        await Deno.mkdir("relative");
-        const p = pipeline({ pipelineName: "by_url", pipelinesDir: "pipelines" });
-        const info = await p.run(items());
-        assert.equal(info.destinationLocation, join(dir, "relative", "by_url.duckdb"));
-      },
+isolatedTest(
+  import.meta.url,
+  "duckdb:/// URLs name a relative path and duckdb://// an absolute one",
+  async () => {
+    const dir = await tempDir("url_credentials");
+    const cwd = Deno.cwd();
+    Deno.chdir(dir);
+    try {
+      await withEnv(
+        "DESTINATION__DUCKDB__CREDENTIALS",
+        "duckdb:///relative/by_url.duckdb",
+        async () => {
+          await Deno.mkdir("relative");
+          const p = pipeline({ pipelineName: "by_url", pipelinesDir: "pipelines" });
+          const info = await p.run(items());
+          assert.equal(info.destinationLocation, join(dir, "relative", "by_url.duckdb"));
+        },
+      );
+    } finally {
+      Deno.chdir(cwd);
+    }
+    const absolute = join(dir, "absolute.duckdb");
+    const p = pipeline({
+      pipelineName: "by_absolute_url",
+      destination: duckdb({ credentials: `duckdb:///${absolute}` }),
+      pipelinesDir: join(dir, "pipelines"),
+    });
+    assert.ok(absolute.startsWith("/"), "duckdb:/// and the absolute path make four slashes");
+    await p.run(items());
+    assert.deepEqual(
+      await nativeQuery(absolute, "SELECT count(*)::INT AS n FROM by_absolute_url_dataset.items"),
+      [{ n: 2 }],
     );
-  } finally {
-    Deno.chdir(cwd);
-  }
-  const absolute = join(dir, "absolute.duckdb");
-  const p = pipeline({
-    pipelineName: "by_absolute_url",
-    destination: duckdb({ credentials: `duckdb:///${absolute}` }),
-    pipelinesDir: join(dir, "pipelines"),
-  });
-  assert.ok(absolute.startsWith("/"), "duckdb:/// and the absolute path make four slashes");
-  await p.run(items());
-  assert.deepEqual(
-    await nativeQuery(absolute, "SELECT count(*)::INT AS n FROM by_absolute_url_dataset.items"),
-    [{ n: 2 }],
-  );
-  assert.deepEqual(
-    await nativeQuery(
-      join(dir, "relative", "by_url.duckdb"),
-      "SELECT count(*)::INT AS n FROM by_url_dataset.items",
-    ),
-    [{ n: 2 }],
-  );
-});
+    assert.deepEqual(
+      await nativeQuery(
+        join(dir, "relative", "by_url.duckdb"),
+        "SELECT count(*)::INT AS n FROM by_url_dataset.items",
+      ),
+      [{ n: 2 }],
+    );
+  },
+);
 
 Deno.test("credentials given as a plain path work like the path option", async () => {
   const dir = await tempDir("path_credentials");
@@ -133,38 +138,42 @@ Deno.test("credentials given as a plain path work like the path option", async (
   assert.equal(await p.dataset().table("items").count(), 2);
 });
 
-Deno.test("MotherDuck is refused without creating a file or showing the token", async () => {
-  const token = "md_secret_token_1234567890";
-  const dir = await tempDir("motherduck");
-  const given = () => duckdb({ credentials: `md:my_db?motherduck_token=${token}` });
-  assert.throws(given, (error: Error) => {
-    assert.ok(error instanceof DestinationError);
-    assert.match(error.message, /MotherDuck is not supported yet/);
-    assert.ok(!error.message.includes(token) && !String(error.stack).includes(token));
-    return true;
-  });
-  assert.equal(redact(`token ${token}`), "token ***", "the token is registered as a secret");
-  // from config: the run fails before anything is loaded
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
-  try {
-    await withEnv(
-      "DESTINATION__DUCKDB__CREDENTIALS",
-      `motherduck:other_db?motherduck_token=${token}x`,
-      async () => {
-        const p = pipeline({ pipelineName: "md", pipelinesDir: "pipelines" });
-        const error = await p.run(items()).then(() => undefined, (error: Error) => error);
-        assert.ok(error !== undefined, "the run fails");
-        assert.match(error.message, /MotherDuck is not supported yet/);
-        assert.ok(!`${error.message} ${error.stack}`.includes(token));
-      },
-    );
-  } finally {
-    Deno.chdir(cwd);
-  }
-  const files = await filesUnder(dir);
-  assert.ok(!files.some((file) => /duckdb|md:|motherduck|token/.test(file)), files.join(", "));
-});
+isolatedTest(
+  import.meta.url,
+  "MotherDuck is refused without creating a file or showing the token",
+  async () => {
+    const token = "md_secret_token_1234567890";
+    const dir = await tempDir("motherduck");
+    const given = () => duckdb({ credentials: `md:my_db?motherduck_token=${token}` });
+    assert.throws(given, (error: Error) => {
+      assert.ok(error instanceof DestinationError);
+      assert.match(error.message, /MotherDuck is not supported yet/);
+      assert.ok(!error.message.includes(token) && !String(error.stack).includes(token));
+      return true;
+    });
+    assert.equal(redact(`token ${token}`), "token ***", "the token is registered as a secret");
+    // from config: the run fails before anything is loaded
+    const cwd = Deno.cwd();
+    Deno.chdir(dir);
+    try {
+      await withEnv(
+        "DESTINATION__DUCKDB__CREDENTIALS",
+        `motherduck:other_db?motherduck_token=${token}x`,
+        async () => {
+          const p = pipeline({ pipelineName: "md", pipelinesDir: "pipelines" });
+          const error = await p.run(items()).then(() => undefined, (error: Error) => error);
+          assert.ok(error !== undefined, "the run fails");
+          assert.match(error.message, /MotherDuck is not supported yet/);
+          assert.ok(!`${error.message} ${error.stack}`.includes(token));
+        },
+      );
+    } finally {
+      Deno.chdir(cwd);
+    }
+    const files = await filesUnder(dir);
+    assert.ok(!files.some((file) => /duckdb|md:|motherduck|token/.test(file)), files.join(", "));
+  },
+);
 
 Deno.test("duckdb() reads its options like every options object", () => {
   assert.throws(() => duckdb({ create_indexes: true } as never), {
@@ -288,32 +297,38 @@ Deno.test("memoryLimit takes DuckDB's sizes, checked when the destination is mad
   );
 });
 
-Deno.test("MotherDuck inside a duckdb:/// URL is refused too, creating nothing", async () => {
-  const token = "md_url_secret_0987654321";
-  const dir = await tempDir("motherduck_url");
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
-  try {
-    for (const credentials of ["duckdb:///md:foo", `duckdb:///md:foo?motherduck_token=${token}`]) {
-      assert.throws(() => duckdb({ credentials }), (error: Error) => {
-        assert.ok(error instanceof DestinationError);
-        assert.match(error.message, /MotherDuck is not supported yet/);
-        assert.ok(!`${error.message} ${error.stack}`.includes(token));
-        return true;
+isolatedTest(
+  import.meta.url,
+  "MotherDuck inside a duckdb:/// URL is refused too, creating nothing",
+  async () => {
+    const token = "md_url_secret_0987654321";
+    const dir = await tempDir("motherduck_url");
+    const cwd = Deno.cwd();
+    Deno.chdir(dir);
+    try {
+      for (
+        const credentials of ["duckdb:///md:foo", `duckdb:///md:foo?motherduck_token=${token}`]
+      ) {
+        assert.throws(() => duckdb({ credentials }), (error: Error) => {
+          assert.ok(error instanceof DestinationError);
+          assert.match(error.message, /MotherDuck is not supported yet/);
+          assert.ok(!`${error.message} ${error.stack}`.includes(token));
+          return true;
+        });
+      }
+      assert.equal(redact(token), "***");
+      await withEnv("DESTINATION__DUCKDB__CREDENTIALS", "duckdb:///motherduck:bar", async () => {
+        const p = pipeline({ pipelineName: "md_url", pipelinesDir: "pipelines" });
+        const error = await p.run(items()).then(() => undefined, (error: Error) => error);
+        assert.match(String(error?.message), /MotherDuck is not supported yet/);
       });
+    } finally {
+      Deno.chdir(cwd);
     }
-    assert.equal(redact(token), "***");
-    await withEnv("DESTINATION__DUCKDB__CREDENTIALS", "duckdb:///motherduck:bar", async () => {
-      const p = pipeline({ pipelineName: "md_url", pipelinesDir: "pipelines" });
-      const error = await p.run(items()).then(() => undefined, (error: Error) => error);
-      assert.match(String(error?.message), /MotherDuck is not supported yet/);
-    });
-  } finally {
-    Deno.chdir(cwd);
-  }
-  const files = await filesUnder(dir);
-  assert.ok(!files.some((file) => /duckdb|md:|motherduck/.test(file)), files.join(", "));
-});
+    const files = await filesUnder(dir);
+    assert.ok(!files.some((file) => /duckdb|md:|motherduck/.test(file)), files.join(", "));
+  },
+);
 
 Deno.test("a database file in a folder that does not exist fails before anything is extracted", async () => {
   const dir = await tempDir("missing_folder");

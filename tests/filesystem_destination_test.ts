@@ -31,6 +31,7 @@ import { Table as WasmTable, writeParquet } from "../lib/deps/parquet_wasm.ts";
 import { tempDir } from "./_helpers.ts";
 import { lake, lakePipeline, runOnTwoMachines } from "./_lake.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 // the state sync's messages (a working folder restored from the bucket) stay off the console
 setLogLevel("ERROR");
@@ -594,29 +595,33 @@ Deno.test({
   },
 });
 
-Deno.test("the bucket URL comes from config; without one, the error says where it was looked up", async () => {
-  const bucket = await tempDir("configured_bucket");
-  const pipelinesDir = await tempDir("configured_pipelines");
-  Deno.env.set("DESTINATION__FILESYSTEM__BUCKET_URL", `file://${bucket}`);
-  try {
-    const p = pipeline({
-      pipelineName: "configured",
-      destination: "filesystem",
-      datasetName: "lake",
-      pipelinesDir,
-    });
-    await p.run(resource([{ id: 1 }], { name: "items" }));
-    assert.equal((await filesUnder(join(bucket, "lake", "items"))).length, 1);
-    assert.deepEqual(await p.dataset().rowCounts(), { items: 1 });
-  } finally {
-    Deno.env.delete("DESTINATION__FILESYSTEM__BUCKET_URL");
-  }
-  const nowhere = pipeline({ pipelineName: "nowhere", destination: "filesystem", pipelinesDir });
-  const error = await nowhere.run(resource([{ id: 1 }], { name: "items" })).catch((e) => e);
-  assert.ok(error instanceof PipelineStepFailed, String(error));
-  assert.match(error.message, /Missing config value: bucketUrl/);
-  assert.match((error.cause as Error).message, /DESTINATION__FILESYSTEM__BUCKET_URL/);
-});
+isolatedTest(
+  import.meta.url,
+  "the bucket URL comes from config; without one, the error says where it was looked up",
+  async () => {
+    const bucket = await tempDir("configured_bucket");
+    const pipelinesDir = await tempDir("configured_pipelines");
+    Deno.env.set("DESTINATION__FILESYSTEM__BUCKET_URL", `file://${bucket}`);
+    try {
+      const p = pipeline({
+        pipelineName: "configured",
+        destination: "filesystem",
+        datasetName: "lake",
+        pipelinesDir,
+      });
+      await p.run(resource([{ id: 1 }], { name: "items" }));
+      assert.equal((await filesUnder(join(bucket, "lake", "items"))).length, 1);
+      assert.deepEqual(await p.dataset().rowCounts(), { items: 1 });
+    } finally {
+      Deno.env.delete("DESTINATION__FILESYSTEM__BUCKET_URL");
+    }
+    const nowhere = pipeline({ pipelineName: "nowhere", destination: "filesystem", pipelinesDir });
+    const error = await nowhere.run(resource([{ id: 1 }], { name: "items" })).catch((e) => e);
+    assert.ok(error instanceof PipelineStepFailed, String(error));
+    assert.match(error.message, /Missing config value: bucketUrl/);
+    assert.match((error.cause as Error).message, /DESTINATION__FILESYSTEM__BUCKET_URL/);
+  },
+);
 
 Deno.test("a pipeline re-opened by name loads into the same bucket with the same layout", async () => {
   const layout = "{table_name}/{load_id}.{file_id}.{ext}";

@@ -75,4 +75,5 @@ s3Test(
       for (const key of Object.keys(env)) Deno.env.delete(key);
     }
   },
+  { isolatedIn: import.meta.url },
 );

@@ -71,4 +71,5 @@ s3Test(
       for (const name of Object.keys(env)) Deno.env.delete(name);
     }
   },
+  { isolatedIn: import.meta.url },
 );

@@ -27,6 +27,7 @@ import {
 } from "../sources/filesystem.ts";
 import type { DltResource } from "../lib/resource.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 const CONTEXT = { state: {}, signal: new AbortController().signal, config: {} };
 
@@ -417,38 +418,42 @@ Deno.test("one file over HTTP, read with fetch (ranges for Parquet)", async () =
   }
 });
 
-Deno.test("options: camelCase only, dlt's names refused with what to write; config", async () => {
-  assert.throws(
-    () => filesystem({ bucket_url: "/tmp" } as never),
-    /Unknown option "bucket_url" for filesystem\(\): write "bucketUrl"/,
-  );
-  assert.throws(
-    () => filesystem({ bucketUrl: "/tmp", files_per_page: 2 } as never),
-    /"filesPerPage"/,
-  );
-  assert.throws(() => filesystem({ bucketUrl: "/tmp", kwargs: {} } as never), /fsspec/);
-  assert.throws(() => readCsv({ sep: ";" } as never), /write "delimiter"/);
-  assert.throws(() => readParquet({ chunksize: 5 } as never), /write "chunkSize"/);
-  assert.throws(() => readCsv({ encoding: "no-such" }), RangeError);
-  assert.throws(
-    () => filesystem({ bucketUrl: "/tmp", credentials: { awsAccessKeyId: "x" } }),
-    /takes no credentials/,
-  );
-  assert.throws(() => filesystem(), (error: unknown) => {
-    assert.ok(error instanceof MissingConfigError);
-    assert.match(error.message, /SOURCES__FILESYSTEM__FILESYSTEM__BUCKET_URL/);
-    return true;
-  });
-  const dir = await tempDir("fs_config");
-  await writeFiles(dir, { "x.csv": "a\n1\n" }, T0);
-  Deno.env.set("SOURCES__FILESYSTEM__BUCKET_URL", dir);
-  try {
-    assert.equal((await listed(filesystem())).length, 1);
-  } finally {
-    Deno.env.delete("SOURCES__FILESYSTEM__BUCKET_URL");
-  }
-  await assert.rejects(
-    () => Array.fromAsync(readCsv().transform([{ file_url: "x" }], CONTEXT)),
-    /readCsv\(\) reads the file items of filesystem\(\); it got an object with keys file_url/,
-  );
-});
+isolatedTest(
+  import.meta.url,
+  "options: camelCase only, dlt's names refused with what to write; config",
+  async () => {
+    assert.throws(
+      () => filesystem({ bucket_url: "/tmp" } as never),
+      /Unknown option "bucket_url" for filesystem\(\): write "bucketUrl"/,
+    );
+    assert.throws(
+      () => filesystem({ bucketUrl: "/tmp", files_per_page: 2 } as never),
+      /"filesPerPage"/,
+    );
+    assert.throws(() => filesystem({ bucketUrl: "/tmp", kwargs: {} } as never), /fsspec/);
+    assert.throws(() => readCsv({ sep: ";" } as never), /write "delimiter"/);
+    assert.throws(() => readParquet({ chunksize: 5 } as never), /write "chunkSize"/);
+    assert.throws(() => readCsv({ encoding: "no-such" }), RangeError);
+    assert.throws(
+      () => filesystem({ bucketUrl: "/tmp", credentials: { awsAccessKeyId: "x" } }),
+      /takes no credentials/,
+    );
+    assert.throws(() => filesystem(), (error: unknown) => {
+      assert.ok(error instanceof MissingConfigError);
+      assert.match(error.message, /SOURCES__FILESYSTEM__FILESYSTEM__BUCKET_URL/);
+      return true;
+    });
+    const dir = await tempDir("fs_config");
+    await writeFiles(dir, { "x.csv": "a\n1\n" }, T0);
+    Deno.env.set("SOURCES__FILESYSTEM__BUCKET_URL", dir);
+    try {
+      assert.equal((await listed(filesystem())).length, 1);
+    } finally {
+      Deno.env.delete("SOURCES__FILESYSTEM__BUCKET_URL");
+    }
+    await assert.rejects(
+      () => Array.fromAsync(readCsv().transform([{ file_url: "x" }], CONTEXT)),
+      /readCsv\(\) reads the file items of filesystem\(\); it got an object with keys file_url/,
+    );
+  },
+);

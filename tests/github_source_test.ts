@@ -9,6 +9,7 @@ import { githubSource } from "../sources/github.ts";
 import { githubPage, replayGithubEvents, runLeaderboard } from "../examples/github_leaderboard.ts";
 import { hasSharedFixture, readSharedFixture, tempDir, tempPipeline } from "./_helpers.ts";
 import { adminQuery, POSTGRES_URL, postgresTest } from "./_postgres.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 const EVENTS = "dlt-cases/github.events.load_page_1_duck.json";
 const ISSUES = "dlt-cases/github.issues.load_page_5_duck.json";
@@ -116,6 +117,7 @@ if (hasSharedFixture(EVENTS)) {
         await adminQuery(DROP_LEADERBOARD);
       }
     },
+    { isolatedIn: import.meta.url },
   );
 }
 
@@ -216,48 +218,52 @@ Deno.test({
   },
 });
 
-Deno.test("github source: repository and token come from config; the token never shows", async () => {
-  const env = { SOURCES__GITHUB__REPOSITORY: undefined, SOURCES__GITHUB__TOKEN: undefined };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, Deno.env.get(k)]));
-  try {
-    for (const k of Object.keys(env)) Deno.env.delete(k);
-    let missing: unknown;
+isolatedTest(
+  import.meta.url,
+  "github source: repository and token come from config; the token never shows",
+  async () => {
+    const env = { SOURCES__GITHUB__REPOSITORY: undefined, SOURCES__GITHUB__TOKEN: undefined };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, Deno.env.get(k)]));
     try {
-      githubSource();
-    } catch (error) {
-      missing = error;
-    }
-    assert.ok(missing instanceof MissingConfigError);
-    assert.match(String(missing), /repository/);
-    assert.match(String(missing), /SOURCES__GITHUB__REPOSITORY/);
+      for (const k of Object.keys(env)) Deno.env.delete(k);
+      let missing: unknown;
+      try {
+        githubSource();
+      } catch (error) {
+        missing = error;
+      }
+      assert.ok(missing instanceof MissingConfigError);
+      assert.match(String(missing), /repository/);
+      assert.match(String(missing), /SOURCES__GITHUB__REPOSITORY/);
 
-    const token = "ghp_test_token_0123456789";
-    Deno.env.set("SOURCES__GITHUB__REPOSITORY", "acme/widgets");
-    Deno.env.set("SOURCES__GITHUB__TOKEN", token);
-    const seen: string[] = [];
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-      seen.push(request.headers.get("authorization") ?? "");
-      return Response.json({ message: `Bad credentials ${token}` }, { status: 401 });
-    });
-    try {
-      const { p } = await tempPipeline("github_token");
-      const source = githubSource({ baseUrl: `http://127.0.0.1:${server.addr.port}` })
-        .withResources("events");
-      const error = await p.run(source).then(() => undefined, (e: Error) => e);
-      assert.ok(error instanceof Error);
-      assert.deepEqual(seen, [`Bearer ${token}`]);
-      assert.match(error.message, /401/);
-      assert.match(error.message, /events/);
-      assert.ok(!error.message.includes(token), error.message);
+      const token = "ghp_test_token_0123456789";
+      Deno.env.set("SOURCES__GITHUB__REPOSITORY", "acme/widgets");
+      Deno.env.set("SOURCES__GITHUB__TOKEN", token);
+      const seen: string[] = [];
+      const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+        seen.push(request.headers.get("authorization") ?? "");
+        return Response.json({ message: `Bad credentials ${token}` }, { status: 401 });
+      });
+      try {
+        const { p } = await tempPipeline("github_token");
+        const source = githubSource({ baseUrl: `http://127.0.0.1:${server.addr.port}` })
+          .withResources("events");
+        const error = await p.run(source).then(() => undefined, (e: Error) => e);
+        assert.ok(error instanceof Error);
+        assert.deepEqual(seen, [`Bearer ${token}`]);
+        assert.match(error.message, /401/);
+        assert.match(error.message, /events/);
+        assert.ok(!error.message.includes(token), error.message);
+      } finally {
+        await server.shutdown();
+      }
     } finally {
-      await server.shutdown();
+      for (const [k, v] of Object.entries(saved)) {
+        v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+      }
     }
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
-    }
-  }
-});
+  },
+);
 
 Deno.test("the sources import nothing through the import map, so they load by URL", async () => {
   for (const file of ["../sources/github.ts", "../sources/rest_api.ts"]) {
@@ -283,26 +289,30 @@ Deno.test("the sources import nothing through the import map, so they load by UR
   }
 });
 
-Deno.test("github source: config under the active pipeline's name wins, as in dlt", async () => {
-  const names = ["GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "SOURCES__GITHUB__REPOSITORY"];
-  const saved = names.map((name) => Deno.env.get(name));
-  const paths: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    paths.push(new URL(request.url).pathname);
-    return Response.json([]);
-  });
-  try {
-    Deno.env.set("SOURCES__GITHUB__REPOSITORY", "acme/plain");
-    Deno.env.set("GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "acme/prefixed");
-    const { p } = await tempPipeline("gh_active"); // the pipeline made last is the active one
-    const source = githubSource({ baseUrl: `http://127.0.0.1:${server.addr.port}` })
-      .withResources("events");
-    await p.run(source);
-    assert.deepEqual(paths, ["/repos/acme/prefixed/events"]);
-  } finally {
-    await server.shutdown();
-    names.forEach((name, i) =>
-      saved[i] === undefined ? Deno.env.delete(name) : Deno.env.set(name, saved[i]!)
-    );
-  }
-});
+isolatedTest(
+  import.meta.url,
+  "github source: config under the active pipeline's name wins, as in dlt",
+  async () => {
+    const names = ["GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "SOURCES__GITHUB__REPOSITORY"];
+    const saved = names.map((name) => Deno.env.get(name));
+    const paths: string[] = [];
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+      paths.push(new URL(request.url).pathname);
+      return Response.json([]);
+    });
+    try {
+      Deno.env.set("SOURCES__GITHUB__REPOSITORY", "acme/plain");
+      Deno.env.set("GH_ACTIVE__SOURCES__GITHUB__REPOSITORY", "acme/prefixed");
+      const { p } = await tempPipeline("gh_active"); // the pipeline made last is the active one
+      const source = githubSource({ baseUrl: `http://127.0.0.1:${server.addr.port}` })
+        .withResources("events");
+      await p.run(source);
+      assert.deepEqual(paths, ["/repos/acme/prefixed/events"]);
+    } finally {
+      await server.shutdown();
+      names.forEach((name, i) =>
+        saved[i] === undefined ? Deno.env.delete(name) : Deno.env.set(name, saved[i]!)
+      );
+    }
+  },
+);

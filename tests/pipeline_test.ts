@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pipeline, resource, snakeCaseNaming, source, transformer } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
+import { isolatedTest } from "./_isolated.ts";
 
 Deno.test("a source feeds each transformer from one pass over its parent", async () => {
   const { p } = await tempPipeline("transformers");
@@ -148,19 +149,23 @@ Deno.test("unqualified table names resolve in each client's own dataset", async 
   assert.deepEqual(await client.query("SELECT count(*)::INT AS n FROM xs"), [{ n: 1 }]);
 });
 
-Deno.test("DESTINATION__DUCKDB__CREDENTIALS chooses the database file", async () => {
-  const dir = await tempDir();
-  const path = join(dir, "from_env.duckdb");
-  Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", path);
-  try {
-    const p = pipeline({ pipelineName: "env_path", pipelinesDir: join(dir, "pipelines") });
-    const info = await p.run(resource([{ a: 1 }], { name: "t" }));
-    assert.equal(info.destinationLocation, path);
-    assert.ok((await Deno.stat(path)).size > 0);
-  } finally {
-    Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
-  }
-});
+isolatedTest(
+  import.meta.url,
+  "DESTINATION__DUCKDB__CREDENTIALS chooses the database file",
+  async () => {
+    const dir = await tempDir();
+    const path = join(dir, "from_env.duckdb");
+    Deno.env.set("DESTINATION__DUCKDB__CREDENTIALS", path);
+    try {
+      const p = pipeline({ pipelineName: "env_path", pipelinesDir: join(dir, "pipelines") });
+      const info = await p.run(resource([{ a: 1 }], { name: "t" }));
+      assert.equal(info.destinationLocation, path);
+      assert.ok((await Deno.stat(path)).size > 0);
+    } finally {
+      Deno.env.delete("DESTINATION__DUCKDB__CREDENTIALS");
+    }
+  },
+);
 
 Deno.test("devMode gives each instance a fresh dataset", async () => {
   const dir = await tempDir();
@@ -181,7 +186,7 @@ Deno.test("devMode gives each instance a fresh dataset", async () => {
   assert.match(first.datasetName, /^dev_dataset_\d+$/);
 });
 
-Deno.test("a relative pipelinesDir works", async () => {
+isolatedTest(import.meta.url, "a relative pipelinesDir works", async () => {
   const dir = await tempDir();
   const cwd = Deno.cwd();
   Deno.chdir(dir);

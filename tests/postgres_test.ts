@@ -149,6 +149,7 @@ postgresTest(
       assert.equal(await fresh.dataset().table("events").count(), 3);
       assert.deepEqual(await rows(fresh, "SELECT count(*) AS n FROM _dlt_loads"), [{ n: 3 }]);
     }),
+  { isolatedIn: import.meta.url },
 );
 
 /** Two rows with ids 1 and 2 and value `value`, a child list each, written by `disposition`. */
@@ -225,6 +226,7 @@ postgresTest(
         { value: 3 },
       ]);
     }),
+  { isolatedIn: import.meta.url },
 );
 
 postgresTest(
@@ -269,6 +271,7 @@ postgresTest(
         },
       );
     }),
+  { isolatedIn: import.meta.url },
 );
 
 postgresTest(
@@ -300,6 +303,7 @@ postgresTest(
       assert.equal(columns.length, 2);
       assert.ok(columns.every((c) => c.column_name!.length === 63));
     }),
+  { isolatedIn: import.meta.url },
 );
 
 postgresTest(
@@ -350,6 +354,7 @@ postgresTest(
         assert.deepEqual(ids.map((r) => r.id), [1, 2, 3], table);
       }
     }),
+  { isolatedIn: import.meta.url },
 );
 
 postgresTest(
@@ -374,4 +379,5 @@ postgresTest(
       );
       assert.equal(tables.length, 0);
     }),
+  { isolatedIn: import.meta.url },
 );

@@ -301,4 +301,5 @@ postgresTest(
       await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
     }
   },
+  { isolatedIn: import.meta.url },
 );

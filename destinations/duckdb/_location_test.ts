@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { locateDuckDb, parseDuckDbCredentials } from "./_location.ts";
 import { duckdb } from "./mod.ts";
+import { isolatedTest } from "../../tests/_isolated.ts";
 
 const BASE = "/srv/first-run";
 const context = { pipelineName: "chess", workingDir: "/home/me/.dlt/pipelines/chess" };
@@ -21,7 +22,7 @@ function withConfigured<T>(value: string, fn: () => T): T {
   }
 }
 
-Deno.test("every relative form resolves against baseDir", () => {
+isolatedTest(import.meta.url, "every relative form resolves against baseDir", () => {
   const at = { ...context, baseDir: BASE };
   const file = (path: string) => ({ kind: "file", path });
   for (
@@ -61,31 +62,35 @@ Deno.test("without baseDir, relative forms resolve against the current directory
   });
 });
 
-Deno.test("the destination opens its relative path in baseDir, whatever the current directory", async () => {
-  const base = await Deno.makeTempDir({ prefix: "duckdb_base_" });
-  const elsewhere = await Deno.makeTempDir({ prefix: "duckdb_elsewhere_" });
-  const cwd = Deno.cwd();
-  Deno.chdir(elsewhere);
-  try {
-    const options = { pipelineName: "rel", datasetName: "rel_data", baseDir: base };
-    for (const destination of [duckdb({ path: "rel.duckdb" }), duckdb(), duckdb("rel.duckdb")]) {
-      assert.equal(destination.location!(options), join(base, "rel.duckdb"));
-      assert.equal(await destination.hasStoredData!(options), false);
+isolatedTest(
+  import.meta.url,
+  "the destination opens its relative path in baseDir, whatever the current directory",
+  async () => {
+    const base = await Deno.makeTempDir({ prefix: "duckdb_base_" });
+    const elsewhere = await Deno.makeTempDir({ prefix: "duckdb_elsewhere_" });
+    const cwd = Deno.cwd();
+    Deno.chdir(elsewhere);
+    try {
+      const options = { pipelineName: "rel", datasetName: "rel_data", baseDir: base };
+      for (const destination of [duckdb({ path: "rel.duckdb" }), duckdb(), duckdb("rel.duckdb")]) {
+        assert.equal(destination.location!(options), join(base, "rel.duckdb"));
+        assert.equal(await destination.hasStoredData!(options), false);
+      }
+      const client = await duckdb({ path: "rel.duckdb" }).client(options);
+      await client.sql!.execute("CREATE TABLE t AS SELECT 1 AS one");
+      await client.close();
+      assert.ok((await Deno.stat(join(base, "rel.duckdb"))).isFile);
+      assert.deepEqual([...Deno.readDirSync(elsewhere)], []);
+      assert.equal(await duckdb().hasStoredData!(options), true);
+      // a relative folder that does not exist under baseDir is refused
+      await assert.rejects(
+        duckdb({ path: "nowhere/rel.duckdb" }).hasStoredData!(options),
+        { name: "DestinationError", message: /the folder ".*\/nowhere" does not exist/ },
+      );
+    } finally {
+      Deno.chdir(cwd);
+      await Deno.remove(base, { recursive: true });
+      await Deno.remove(elsewhere, { recursive: true });
     }
-    const client = await duckdb({ path: "rel.duckdb" }).client(options);
-    await client.sql!.execute("CREATE TABLE t AS SELECT 1 AS one");
-    await client.close();
-    assert.ok((await Deno.stat(join(base, "rel.duckdb"))).isFile);
-    assert.deepEqual([...Deno.readDirSync(elsewhere)], []);
-    assert.equal(await duckdb().hasStoredData!(options), true);
-    // a relative folder that does not exist under baseDir is refused
-    await assert.rejects(
-      duckdb({ path: "nowhere/rel.duckdb" }).hasStoredData!(options),
-      { name: "DestinationError", message: /the folder ".*\/nowhere" does not exist/ },
-    );
-  } finally {
-    Deno.chdir(cwd);
-    await Deno.remove(base, { recursive: true });
-    await Deno.remove(elsewhere, { recursive: true });
-  }
-});
+  },
+);

@@ -1,45 +1,50 @@
 import assert from "node:assert/strict";
 import { redact } from "../../lib/redact.ts";
 import { postgres } from "./mod.ts";
+import { isolatedTest } from "../../tests/_isolated.ts";
 
 const context = { pipelineName: "events", datasetName: "github" };
 
-Deno.test("postgres() takes dlt's positional credentials, or an options object", () => {
-  const url = "postgresql://loader:factory-pass-1@db.example.com:5433/analytics";
-  for (const destination of [postgres(url), postgres(url, {}), postgres({ credentials: url })]) {
-    assert.equal(destination.name, "postgres");
-    assert.equal(destination.capabilities.maxIdentifierLength, 63);
-    assert.equal(
-      destination.location!(context),
-      "postgresql://loader@db.example.com:5433/analytics",
-    );
-    // what the pipeline stores in its working folder has no password
-    assert.deepEqual(destination.factoryOptions, {
-      credentials: {
-        username: "loader",
-        host: "db.example.com",
-        port: 5433,
-        database: "analytics",
-      },
+isolatedTest(
+  import.meta.url,
+  "postgres() takes dlt's positional credentials, or an options object",
+  () => {
+    const url = "postgresql://loader:factory-pass-1@db.example.com:5433/analytics";
+    for (const destination of [postgres(url), postgres(url, {}), postgres({ credentials: url })]) {
+      assert.equal(destination.name, "postgres");
+      assert.equal(destination.capabilities.maxIdentifierLength, 63);
+      assert.equal(
+        destination.location!(context),
+        "postgresql://loader@db.example.com:5433/analytics",
+      );
+      // what the pipeline stores in its working folder has no password
+      assert.deepEqual(destination.factoryOptions, {
+        credentials: {
+          username: "loader",
+          host: "db.example.com",
+          port: 5433,
+          database: "analytics",
+        },
+      });
+      assert.ok(!JSON.stringify(destination.factoryOptions).includes("factory-pass-1"));
+    }
+    assert.equal(redact("factory-pass-1"), "***");
+    const fields = postgres({
+      credentials: { host: "h", database: "d", username: "u", password: "field-pass-2" },
     });
-    assert.ok(!JSON.stringify(destination.factoryOptions).includes("factory-pass-1"));
-  }
-  assert.equal(redact("factory-pass-1"), "***");
-  const fields = postgres({
-    credentials: { host: "h", database: "d", username: "u", password: "field-pass-2" },
-  });
-  assert.deepEqual(fields.factoryOptions, {
-    credentials: { host: "h", database: "d", username: "u" },
-  });
-  // recreated from what was stored, it needs the password from config again
-  const env = "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD";
-  Deno.env.set(env, "config-pass-3");
-  try {
-    assert.equal(postgres(fields.factoryOptions!).location!(context), "postgresql://u@h:5432/d");
-  } finally {
-    Deno.env.delete(env);
-  }
-});
+    assert.deepEqual(fields.factoryOptions, {
+      credentials: { host: "h", database: "d", username: "u" },
+    });
+    // recreated from what was stored, it needs the password from config again
+    const env = "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD";
+    Deno.env.set(env, "config-pass-3");
+    try {
+      assert.equal(postgres(fields.factoryOptions!).location!(context), "postgresql://u@h:5432/d");
+    } finally {
+      Deno.env.delete(env);
+    }
+  },
+);
 
 Deno.test("postgres() refuses bad arguments and dlt's options it lacks", () => {
   const cases: [() => unknown, string, RegExp][] = [
