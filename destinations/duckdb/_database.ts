@@ -419,8 +419,8 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
  * as it is, with its log and temporary files. An empty file is a new database. A write-ahead log
  * left by a process that died after a commit is replayed and the database rebuilt into a fresh
  * file (about 3 s per million rows, twice the disk space meanwhile); a log that was already
- * checkpointed is deleted; a log that is not DuckDB's, or whose end is torn, is reported with a
- * warning.
+ * checkpointed is deleted; a log that is not DuckDB's is moved aside, and one whose end holds a
+ * transaction that never committed is cut after its last commit, each with a warning.
  *
  * @param path Path of the database file, or {@linkcode IN_MEMORY}.
  * @param options Memory limit, threads and lock timeout.

@@ -89,9 +89,10 @@ export function recoverRebuild(path: string): void {
 }
 
 /**
- * Warns about a write-ahead log of `path` that DuckDB would ignore in part or whole, and moves a
- * log that holds nothing DuckDB can replay (not DuckDB's, or next to no database) out of its way,
- * kept for inspection.
+ * Prepares the write-ahead log of `path` for DuckDB's replay, with a warning: a log that holds
+ * nothing DuckDB can replay (not DuckDB's, or next to no database) is moved out of its way, kept
+ * for inspection; a log torn inside a transaction (a process stopped while committing it) is cut
+ * after its last committed transaction, which DuckDB would replay in part.
  */
 export function reviewLog(path: string, database: boolean): void {
   const logPath = path + WAL_SUFFIX;
@@ -105,11 +106,31 @@ export function reviewLog(path: string, database: boolean): void {
       `Write-ahead log "${logPath}" ${why}: DuckDB cannot replay it; it was moved to "${kept}"`,
     );
   } else if (state.kind === "torn") {
+    // DuckDB would replay the row groups a torn transaction wrote to the file (they are merged
+    // into their table outside the replay's transaction) and roll back the rest of it: readers
+    // would see part of a transaction, e.g. a table chain's nested rows without their roots
+    cutLog(logPath, state.valid);
     log.warn(
-      `Write-ahead log "${logPath}" ends in ${state.size - state.valid} bytes that are no whole ` +
-        `entry (a process stopped while writing it?): DuckDB replays the transactions committed ` +
-        `in its first ${state.valid} bytes and ignores the rest`,
+      `Write-ahead log "${logPath}" ends in ${state.size - state.valid} bytes of a transaction ` +
+        `that never committed (a process stopped while writing it): they were cut off, the ` +
+        `transactions committed before are kept`,
     );
+  }
+}
+
+/** Truncates the log `logPath` to `size` bytes durably; a log that keeps nothing is removed. */
+function cutLog(logPath: string, size: number): void {
+  if (size === 0) {
+    fs.rmSync(logPath, { force: true });
+    fsyncDirectory(logPath);
+    return;
+  }
+  const fd = fs.openSync(logPath, "r+");
+  try {
+    fs.ftruncateSync(fd, size);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

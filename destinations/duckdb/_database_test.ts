@@ -219,3 +219,47 @@ Deno.test("a function that needs an absent extension fails without killing the p
     assert.match(output, /Extension Autoloading Error.*icu/);
   });
 });
+
+Deno.test("a transaction torn in the log is not replayed in part", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlt_torn_" });
+  try {
+    const path = join(dir, "torn.duckdb");
+    const db = await openDuckDbWasm(path);
+    db.run("CREATE TABLE parents (id BIGINT)");
+    db.run("CREATE TABLE children (parent BIGINT)");
+    db.run("INSERT INTO parents VALUES (1)");
+    db.run("INSERT INTO children VALUES (1)");
+    db.checkpoint();
+    // more than a row group of children: committed as row groups written to the file, which the
+    // log only points to; the parents are in the log itself
+    db.run("BEGIN TRANSACTION");
+    db.run("INSERT INTO parents VALUES (2)");
+    db.run("INSERT INTO children SELECT 2 FROM range(20000)");
+    db.run("COMMIT");
+    // as a process killed while committing leaves them: the file with the row groups written,
+    // the log cut right after the entry that points to them
+    const file = fs.readFileSync(path);
+    const log = fs.readFileSync(path + ".wal");
+    await db.close();
+    const view = new DataView(log.buffer, log.byteOffset, log.length);
+    let at = log.indexOf(0xff) + 2; // the version entry ends in field id 0xffff
+    let cut: number | undefined;
+    while (at + 16 <= log.length && cut === undefined) {
+      const end = at + 16 + Number(view.getBigUint64(at, true));
+      // ROW_GROUP_DATA (type 29) entry
+      if (log[at + 16] === 100 && log[at + 17] === 0 && log[at + 18] === 29) cut = end;
+      at = end;
+    }
+    assert.ok(cut !== undefined, "no row group entry in the log");
+    fs.writeFileSync(path, file);
+    fs.writeFileSync(path + ".wal", log.subarray(0, cut));
+    const reopened = await openDuckDbWasm(path);
+    const [counts] = reopened.query(
+      "SELECT (SELECT count(*) FROM parents) AS parents, (SELECT count(*) FROM children) AS children",
+    );
+    await reopened.close();
+    assert.deepEqual(counts, { parents: 1, children: 1 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,7 +13,8 @@
  *   count, the block size and the vector size; the blocks start at 12288.
  *
  * A write-ahead log starts with an unchecksummed version entry; each entry after it is a u64
- * size, a u64 checksum and that many bytes.
+ * size, a u64 checksum and that many bytes, which start with the entry's type (field 100, a
+ * LEB128 value). A transaction's entries end with a flush entry (type 100): its commit.
  *
  * @module
  */
@@ -148,11 +149,20 @@ export type WriteAheadLogState =
   | { kind: "missing" | "empty" | "whole" }
   /** Not a DuckDB log at all: DuckDB would ignore it. */
   | { kind: "foreign"; size: number }
-  /** Its entries stop making sense at byte `valid`: DuckDB replays what was committed before. */
+  /**
+   * Its last committed transaction ends at byte `valid` (0: it has none); what follows is a
+   * transaction that never committed (a process stopped while writing it) or entries that stop
+   * making sense.
+   */
   | { kind: "torn"; size: number; valid: number };
 
 /** Size and checksum in front of each entry after the version entry. */
 const ENTRY_HEADER = 16;
+/**
+ * The first bytes of a flush entry, which commits the transaction whose entries precede it: the
+ * type field's id (100, a little-endian u16) and the type (`WAL_FLUSH`, 100, one LEB128 byte).
+ */
+const FLUSH_ENTRY = [100, 0, 100];
 /** Enough bytes for the longest version entry (with a database id and checkpoint iteration). */
 const VERSION_ENTRY_MAX = 64;
 
@@ -202,8 +212,9 @@ function versionEntry(head: Uint8Array): { version: number; size: number } | "sh
 }
 
 /**
- * Walks the entries of the write-ahead log `path` by their sizes (reading 16 bytes per entry,
- * checking no checksums: DuckDB does that, and fails on a mismatch).
+ * Walks the entries of the write-ahead log `path` by their sizes (reading 19 bytes per entry,
+ * checking no checksums: DuckDB does that, and fails on a mismatch). A log is whole when it ends
+ * with a commit (a flush entry); else it is torn after its last one.
  */
 export function checkWriteAheadLog(path: string): WriteAheadLogState {
   let fd: number;
@@ -224,16 +235,24 @@ export function checkWriteAheadLog(path: string): WriteAheadLogState {
     if (version === undefined) return { kind: "foreign", size };
     // logs of other versions (1: no checksums; 3: encrypted) are left to DuckDB
     if (version.version !== 2) return { kind: "whole" };
-    const header = new DataView(new ArrayBuffer(ENTRY_HEADER));
+    const bytes = new Uint8Array(ENTRY_HEADER + FLUSH_ENTRY.length);
+    const header = new DataView(bytes.buffer);
     let at = version.size;
+    // the end of the last committed transaction; 0 while there is none
+    let valid = 0;
     while (at < size) {
-      if (size - at < ENTRY_HEADER) return { kind: "torn", size, valid: at };
-      fs.readSync(fd, new Uint8Array(header.buffer), 0, ENTRY_HEADER, at);
+      if (size - at < ENTRY_HEADER) break;
+      fs.readSync(fd, bytes, 0, Math.min(bytes.length, size - at), at);
       const entry = header.getBigUint64(0, true);
-      if (entry > BigInt(size - at - ENTRY_HEADER)) return { kind: "torn", size, valid: at };
+      if (entry > BigInt(size - at - ENTRY_HEADER)) break;
+      const flush = entry >= FLUSH_ENTRY.length &&
+        FLUSH_ENTRY.every((byte, i) => bytes[ENTRY_HEADER + i] === byte);
       at += ENTRY_HEADER + Number(entry);
+      if (flush) valid = at;
     }
-    return { kind: "whole" };
+    return valid === size || size === version.size
+      ? { kind: "whole" }
+      : { kind: "torn", size, valid };
   } finally {
     fs.closeSync(fd);
   }
