@@ -111,6 +111,7 @@ export {
   LoadPackageError,
   NormalizeError,
   PendingPackageFailed,
+  PipelineConfigMissing,
   PipelineLockTimeout,
   PipelineNotFound,
   type PipelineStep,
@@ -175,6 +176,7 @@ export type {
   TableSchema,
   WriteDisposition,
 } from "./lib/schema/schema.ts";
+export { Schema, type SchemaTablesOptions } from "./lib/schema/schema_view.ts";
 export type {
   ExpandedSchemaContract,
   SchemaContract,

@@ -270,3 +270,37 @@ export class PendingPackageFailed extends PipelineStepFailed {
     }
   }
 }
+
+/**
+ * A pipeline was asked for something it does not have yet, as dlt's `PipelineConfigMissing`:
+ * `configElement` names it (`defaultSchemaName` when it has no schema yet), and the message says
+ * what to do (run or extract first).
+ *
+ * @example
+ * ```ts
+ * import { pipeline, PipelineConfigMissing } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const p = pipeline({ pipelineName: "no_run_yet", pipelinesDir: dir });
+ * try {
+ *   p.defaultSchema;
+ *   throw new Error("unexpected");
+ * } catch (error) {
+ *   if (!(error instanceof PipelineConfigMissing)) throw error;
+ *   if (error.configElement !== "defaultSchemaName") throw error;
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class PipelineConfigMissing extends DltError {
+  /** The pipeline. */
+  readonly pipelineName: string;
+  /** What it lacks, by the name of the pipeline's property (`defaultSchemaName`). */
+  readonly configElement: string;
+
+  /** Creates the error: `pipelineName` lacks `configElement`; `help` says what to do. */
+  constructor(pipelineName: string, configElement: string, help: string) {
+    super(`Pipeline "${pipelineName}" has no ${configElement}: ${help}`);
+    this.pipelineName = pipelineName;
+    this.configElement = configElement;
+  }
+}

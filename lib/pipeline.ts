@@ -46,6 +46,8 @@ import {
   type StoredSchema,
 } from "./schema/schema.ts";
 import { SchemaStorage } from "./schema/schema_storage.ts";
+import { Schema } from "./schema/schema_view.ts";
+import { pickDefaultSchemaName } from "./schema/default_schema_name.ts";
 import { planRefresh } from "./refresh.ts";
 import {
   countPendingPackages,
@@ -64,6 +66,7 @@ import { activatePipeline, homeDir } from "./config.ts";
 import {
   DltError,
   PendingPackageFailed,
+  PipelineConfigMissing,
   PipelineNotFound,
   type PipelineStep,
   PipelineStepFailed,
@@ -194,6 +197,8 @@ export class Pipeline {
   #pending: PipelineState[] = [];
   #state: PipelineState | undefined;
   #schemas: SchemaStorage;
+  /** The schema of the first source extracted into this pipeline when it had none. */
+  #firstSchemaName: string | undefined;
   #conventions: NamingConventions | undefined;
   #initialized = false;
   /** The runtime settings from config, read again by each extract, normalize, load and run. */
@@ -323,6 +328,51 @@ export class Pipeline {
   /** The schemas known to the pipeline, by name. */
   get schemas(): ReadonlyMap<string, StoredSchema> {
     return this.#schemas.all;
+  }
+
+  /**
+   * The name of the pipeline's default schema, as dlt's `default_schema_name`: the schema of the
+   * first source this object extracted into an empty pipeline; else (a pipeline that ran
+   * before) the schema named after the pipeline, which `run(data)` fills, else the first by
+   * name. `undefined` while the pipeline has no schema: schemas load with its first step.
+   */
+  get defaultSchemaName(): string | undefined {
+    return pickDefaultSchemaName(this.#schemas.all, this.#firstSchemaName, this.pipelineName);
+  }
+
+  /**
+   * The default schema (see {@linkcode Pipeline.defaultSchemaName}) as dlt's `default_schema`:
+   * tables, columns and hints, a read-only copy as of the last step. A
+   * {@linkcode PipelineConfigMissing} when the pipeline has no schema yet.
+   *
+   * @example
+   * ```ts
+   * import { pipeline } from "../mod.ts";
+   * import { duckdb } from "../destinations/duckdb/mod.ts";
+   * const dir = await Deno.makeTempDir();
+   * const p = pipeline({
+   *   pipelineName: "items",
+   *   destination: duckdb({ path: `${dir}/items.duckdb` }),
+   *   pipelinesDir: dir,
+   * });
+   * await p.run([{ id: 1, tags: ["a"] }], { tableName: "items" });
+   * const schema = p.defaultSchema;
+   * if (schema.tables.items.columns.id.dataType !== "bigint") throw new Error();
+   * if (schema.tables.items__tags.parent !== "items") throw new Error();
+   * console.log(await schema.toPrettyYaml()); // as the exported items.schema.yaml
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  get defaultSchema(): Schema {
+    const name = this.defaultSchemaName;
+    if (name === undefined) {
+      throw new PipelineConfigMissing(
+        this.pipelineName,
+        "defaultSchemaName",
+        "it has no schema yet; run or extract data first (await pipeline.run(data)), or, for a pipeline that ran before, any step (run, extract, normalize, load) loads its schemas",
+      );
+    }
+    return new Schema(this.#schemas.get(name)!);
   }
 
   /** The destination, resolved from its name (or the stored one) on first use. */
@@ -704,6 +754,8 @@ export class Pipeline {
     const conventions = this.#conventions!;
     const asked = source.naming === undefined ? undefined : conventions.nameOf(source.naming);
     if (known === undefined) {
+      // dlt's default schema: the first one an empty pipeline gets
+      if (this.#schemas.all.size === 0) this.#firstSchemaName = source.name;
       const schema = newSchema(source.name, asked ?? conventions.defaultName);
       await this.#schemas.save(schema);
       return schema;

@@ -16,6 +16,8 @@ import {
   text,
 } from "./options.ts";
 import { RESOURCE_HINTS_SPEC, UNSUPPORTED_HINTS } from "./resource_hints.ts";
+import { Schema } from "./schema/schema_view.ts";
+import { discoverSourceSchema } from "./schema/source_schema.ts";
 
 /** Options of {@linkcode source}. */
 export interface SourceOptions {
@@ -115,6 +117,42 @@ export class DltSource {
     for (const name of names) this.resource(name);
     for (const r of this.#resources.values()) r.selected = names.includes(r.name);
     return this;
+  }
+
+  /**
+   * The schema of this source before it runs, as dlt's `discover_schema()`: a table for each
+   * selected resource, with the hints given in code (write disposition, primary key, columns);
+   * no resource runs. A table named by a function of the item is left out; inferred columns and
+   * nested tables appear with the pipeline's first run (read them in `pipeline.defaultSchema`).
+   *
+   * @example
+   * ```ts
+   * import { resource, source } from "../mod.ts";
+   * const shop = source([
+   *   resource([], { name: "orders", primaryKey: "id", writeDisposition: "merge" }),
+   * ], { name: "shop" });
+   * const schema = shop.discoverSchema();
+   * if (schema.tables.orders.columns.id.primaryKey !== true) throw new Error();
+   * if (schema.tables.orders.writeDisposition !== "merge") throw new Error();
+   * ```
+   */
+  discoverSchema(): Schema {
+    return new Schema(discoverSourceSchema(this));
+  }
+
+  /**
+   * The schema of this source, as dlt's `source.schema` once discovered: the same as
+   * {@linkcode DltSource.discoverSchema}, computed anew on each read (hints may have changed).
+   *
+   * @example
+   * ```ts
+   * import { resource, source } from "../mod.ts";
+   * const shop = source([resource([], { name: "Customers" })], { name: "shop" });
+   * if (Object.keys(shop.schema.tables).join() !== "customers") throw new Error();
+   * ```
+   */
+  get schema(): Schema {
+    return this.discoverSchema();
   }
 }
 

@@ -189,13 +189,23 @@ function yaml(): Promise<typeof import("../deps/yaml.ts")> {
   return import("../deps/yaml.ts");
 }
 
+/** `schema` as the YAML text of its schema file (what {@linkcode writeSchemaFile} writes). */
+export async function schemaToYaml(schema: StoredSchema): Promise<string> {
+  const { stringify } = await yaml();
+  return stringify(toDltDocument(schema), { lineWidth: 0 });
+}
+
+/** `schema` as JSON text in dlt's format (what `dlt pipeline <name> schema --format json` prints). */
+export function schemaToJson(schema: StoredSchema): string {
+  return JSON.stringify(toDltDocument(schema), null, 2);
+}
+
 /** Writes `schema` to `<dir>/<name>.schema.yaml`; returns the file's path. */
 export async function writeSchemaFile(dir: string, schema: StoredSchema): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const path = join(dir, schemaFileName(schema.name));
   const temporary = `${path}.tmp`;
-  const { stringify } = await yaml();
-  await Deno.writeTextFile(temporary, stringify(toDltDocument(schema), { lineWidth: 0 }));
+  await Deno.writeTextFile(temporary, await schemaToYaml(schema));
   await Deno.rename(temporary, path);
   return path;
 }
