@@ -4,13 +4,18 @@
  *
  * @module
  */
-import type { DltResource, ResourceContext } from "../resource.ts";
+import type { ApplyHintsOptions, DltResource, ResourceContext } from "../resource.ts";
 import {
+  DYNAMIC_HINTS,
+  hasDynamicHints,
   keyColumns,
   type NormalizedHints,
   overlayHints,
+  readHintOptions,
+  RESOURCE_HINTS_SPEC,
   type ResourceHints,
 } from "../resource_hints.ts";
+import { MarkedItem, unmark } from "../marks.ts";
 import type { DltSource } from "../source.ts";
 import type { PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
@@ -133,26 +138,56 @@ export async function extractSource(
   const cursors = new Map<DltResource, IncrementalRun>();
   const contextOf = (r: DltResource): ResourceContext => {
     const state = resourceState(options.state, source.name, r.name);
+    // dlt's source state: the source's part of the pipeline state, resources' states included
+    const sourceState = options.state.sources[source.name];
     let cursor = cursors.get(r);
     if (cursor === undefined && r.incremental !== undefined) {
-      cursor = new IncrementalRun(r.incremental, r.name, state, r.hints.primaryKey);
+      // a primary key computed per item does not deduplicate the cursor's boundary
+      const key = typeof r.hints.primaryKey === "function" ? undefined : r.hints.primaryKey;
+      cursor = new IncrementalRun(r.incremental, r.name, state, key);
       cursors.set(r, cursor);
     }
-    return { state, signal, incremental: cursor, config: configs.get(r) ?? {} };
+    return { state, sourceState, signal, incremental: cursor, config: configs.get(r) ?? {} };
   };
   const configs = new Map<DltResource, Record<string, unknown>>();
   const overrides = options.hints ?? {};
-  const resolvedHints = new Map<
-    DltResource,
-    TableHints & { tableName: ResourceHints["tableName"] }
-  >();
-  const hintsOf = (r: DltResource) => {
-    let resolved = resolvedHints.get(r);
-    if (resolved === undefined) {
-      resolved = resolveHints(r, overrides, source);
-      resolvedHints.set(r, resolved);
+  // hints by resource and table variant ("" for the resource's own), resolved once unless they
+  // are functions of the item; a hints mark drops a resource's
+  const resolvedHints = new Map<DltResource, Map<string, HintsTemplate>>();
+  const hintsOf = (r: DltResource, variant?: string): HintsTemplate => {
+    let byVariant = resolvedHints.get(r);
+    if (byVariant === undefined) resolvedHints.set(r, byVariant = new Map());
+    const key = variant ?? "";
+    let template = byVariant.get(key);
+    if (template === undefined) {
+      template = hintsTemplate(r, overrides, source, variant);
+      byVariant.set(key, template);
     }
-    return resolved;
+    return template;
+  };
+  // resources a hints mark changed, with the tables written since: those take the new hints
+  const remarked = new Map<DltResource, Set<string>>();
+  const applyMark = (r: DltResource, mark: MarkedItem) => {
+    const hints = mark.hints!;
+    const base = (mark.createTableVariant ? r.tableVariant(mark.tableName!) : undefined) ??
+      r.hints;
+    // dlt merges the columns a mark gives into the resource's
+    const columns = isColumnRecord(hints.columns) && isColumnRecord(base.columns)
+      ? mergeColumns(base.columns, hints.columns)
+      : hints.columns;
+    try {
+      r.applyHints(
+        { ...hints, columns, createTableVariant: mark.createTableVariant } as ApplyHintsOptions,
+      );
+    } catch (error) {
+      throw new ResourceExtractionError(
+        r.name,
+        `yielded hints that cannot be applied: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    resolvedHints.delete(r);
+    remarked.set(r, new Set());
   };
 
   // the source's resources plus the parents they are piped from: each runs once per extract
@@ -184,26 +219,55 @@ export async function extractSource(
   const needed = (r: DltResource): boolean =>
     loaded(r) || (children.get(r) ?? []).some((c) => needed(c));
 
-  const write = async (r: DltResource, unit: unknown) => {
-    const hints = hintsOf(r);
-    if (hints.writeDisposition === "skip") return;
-    const items = Array.isArray(unit) ? unit : [unit];
-    const origin = arrowOriginOf(unit);
+  const write = async (r: DltResource, unit: unknown): Promise<void> => {
+    const [data, mark] = unmark(unit);
+    if (mark?.hints !== undefined) applyMark(r, mark);
+    // a mark's table: withTableName's, or the variant's; hints without a variant changed the
+    // resource's own (its table name included)
+    const target = mark === undefined || (mark.hints !== undefined && !mark.createTableVariant)
+      ? undefined
+      : mark.tableName;
+    const template = hintsOf(r, target);
+    if (template.fixed?.writeDisposition === "skip") return;
+    const items = Array.isArray(data) ? data : [data];
+    const origin = arrowOriginOf(data);
     const hinted = new Set<string>();
     let written = 0;
     for (const item of items) {
       // dlt skips `None` items
       if (item === undefined || item === null) continue;
-      const rawName = typeof hints.tableName === "function"
-        ? hints.tableName(item)
-        : hints.tableName;
+      // an item of a page may carry its own mark
+      if (item instanceof MarkedItem) {
+        await write(r, item);
+        continue;
+      }
+      const hints = template.fixed ?? itemHints(r, template, item, overrides, source);
+      if (hints.writeDisposition === "skip") continue;
+      let rawName: unknown = target;
+      if (rawName === undefined) {
+        try {
+          rawName = typeof hints.tableName === "function" ? hints.tableName(item) : hints.tableName;
+        } catch (error) {
+          throw new ResourceExtractionError(
+            r.name,
+            `table name function raised an error: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }
       if (typeof rawName !== "string" || rawName === "") {
         throw new ResourceExtractionError(r.name, `table name function returned ${rawName}`);
       }
       const table = options.naming.normalizeIdentifier(rawName);
+      const { tableName: _t, ...tableHints } = hints;
+      const seen = remarked.get(r);
       if (!(table in tables)) {
-        const { tableName: _t, ...tableHints } = hints;
         tables[table] = tableHints;
+        seen?.add(table);
+      } else if (template.fixed === undefined || (seen !== undefined && !seen.has(table))) {
+        // hints computed per item, or changed by a mark, are merged into the table's
+        tables[table] = mergeTableHints(tables[table], tableHints);
+        seen?.add(table);
       }
       if (isArrowData(item)) {
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
@@ -251,9 +315,10 @@ export async function extractSource(
     }
     for (const r of all) {
       // a replace resource with a fixed table replaces it even when it yields nothing
-      const hints = hintsOf(r);
+      const hints = hintsOf(r).fixed;
       if (
-        loaded(r) && hints.writeDisposition === "replace" && typeof hints.tableName === "string"
+        loaded(r) && hints?.writeDisposition === "replace" &&
+        typeof hints.tableName === "string"
       ) {
         const { tableName, ...tableHints } = hints;
         tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
@@ -297,27 +362,87 @@ export async function extractSource(
   }
 }
 
-/** The table hints of `r`, with `overrides` (the run options) taking precedence. */
-function resolveHints(
+/** Table hints as extract records them, with the table name (or its function). */
+type ResolvedHints = TableHints & { tableName: ResourceHints["tableName"] };
+
+/**
+ * The hints of a resource (or of one of its table variants) with the run's laid on them:
+ * resolved once (`fixed`) unless some are functions of the item.
+ */
+interface HintsTemplate {
+  /** The hints, some perhaps functions of the item. */
+  hints: NormalizedHints;
+  /** The resource's own schema contract (the run's and the source's are layered on it). */
+  contract: NormalizedHints["schemaContract"];
+  /** The resolved hints, when none is a function of the item. */
+  fixed?: ResolvedHints;
+}
+
+/** The hints template of `r` (of its table variant `variant`, if it has one). */
+function hintsTemplate(
   r: DltResource,
   overrides: NormalizedHints,
   source: DltSource,
-): TableHints & { tableName: ResourceHints["tableName"] } {
-  const h = overlayHints(r.hints, overrides);
+  variant: string | undefined,
+): HintsTemplate {
+  const own = (variant === undefined ? undefined : r.tableVariant(variant)) ?? r.hints;
+  const hints = overlayHints(own, overrides);
+  const template: HintsTemplate = { hints, contract: own.schemaContract };
+  if (!hasDynamicHints(hints)) template.fixed = resolveHints(r, hints, template, overrides, source);
+  return template;
+}
+
+/** The hints of `template` for `item`: its functions called and their results checked. */
+function itemHints(
+  r: DltResource,
+  template: HintsTemplate,
+  item: unknown,
+  overrides: NormalizedHints,
+  source: DltSource,
+): ResolvedHints {
+  const computed: Record<string, unknown> = { ...template.hints };
+  const where = `the hints resource "${r.name}" computed for an item`;
+  let concrete: NormalizedHints;
+  try {
+    for (const key of DYNAMIC_HINTS) {
+      const hint = computed[key];
+      if (typeof hint !== "function") continue;
+      const value = hint(item);
+      if (typeof value === "function") {
+        throw new TypeError(`The ${key} function returned a function, not a ${key}`);
+      }
+      computed[key] = value;
+    }
+    concrete = readHintOptions(computed, RESOURCE_HINTS_SPEC, where);
+  } catch (error) {
+    throw new ResourceExtractionError(r.name, (error as Error).message, { cause: error });
+  }
+  return resolveHints(r, concrete, template, overrides, source);
+}
+
+/** The table hints `h` (a resource's with `overrides`, the run options, laid on them) make. */
+function resolveHints(
+  r: DltResource,
+  h: NormalizedHints,
+  template: Pick<HintsTemplate, "contract">,
+  overrides: NormalizedHints,
+  source: DltSource,
+): ResolvedHints {
   const strategy = h.writeDisposition === "merge" ? h.mergeStrategy : undefined;
   if (strategy === "upsert" || strategy === "insert-only") checkKeyedStrategy(r, h, strategy);
   // per entity: the source's contract, then the resource's, then the run's
   let contract = expandSchemaContract(source.schemaContract, `Source "${source.name}"`);
-  contract = expandSchemaContract(r.hints.schemaContract, `Resource "${r.name}"`, contract);
+  contract = expandSchemaContract(template.contract, `Resource "${r.name}"`, contract);
   contract = expandSchemaContract(overrides.schemaContract, "The run options", contract);
   const scd2 = strategy === "scd2";
+  const columns = fixed(h.columns);
   return {
     tableName: h.tableName ?? r.name,
     resource: r.name,
-    writeDisposition: h.writeDisposition ?? "append",
-    primaryKey: keyColumns(h.primaryKey),
-    mergeKey: keyColumns(h.mergeKey),
-    columns: h.columns,
+    writeDisposition: fixed(h.writeDisposition) ?? "append",
+    primaryKey: keyColumns(fixed(h.primaryKey)),
+    mergeKey: keyColumns(fixed(h.mergeKey)),
+    columns: columns as TableHints["columns"],
     mergeStrategy: strategy,
     validityColumns: scd2 ? h.validityColumnNames : undefined,
     activeRecordTimestamp: scd2 ? isoTimestamp(h.activeRecordTimestamp) : undefined,
@@ -332,11 +457,57 @@ function resolveHints(
     // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
     rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,
     // a contract given in code replaces the table's; none keeps what the schema has
-    schemaContract: source.schemaContract !== undefined || r.hints.schemaContract !== undefined ||
+    schemaContract: source.schemaContract !== undefined || template.contract !== undefined ||
         overrides.schemaContract !== undefined
       ? contract
       : undefined,
+    nestedHints: h.nestedHints?.map((nested) => ({
+      path: nested.path,
+      ...(nested.columns !== undefined ? { columns: nested.columns } : {}),
+      ...(nested.schemaContract !== undefined
+        ? {
+          schemaContract: expandSchemaContract(
+            nested.schemaContract,
+            `Nested table ${JSON.stringify(nested.path)} of resource "${r.name}"`,
+          ),
+        }
+        : {}),
+    })),
   };
+}
+
+/** `value` unless it is a function of the item (resolved hints have none). */
+// deno-lint-ignore ban-types
+function fixed<T>(value: T): Exclude<T, Function> | undefined {
+  // deno-lint-ignore ban-types
+  return typeof value === "function" ? undefined : value as Exclude<T, Function>;
+}
+
+/** Whether `columns` is a record of column hints (not a function of the item). */
+function isColumnRecord(columns: unknown): columns is Record<string, ColumnHint> {
+  return typeof columns === "object" && columns !== null && !Array.isArray(columns);
+}
+
+/** `over`'s columns merged into `base`'s, column by column, as dlt's `merge_columns`. */
+function mergeColumns(
+  base: Record<string, ColumnHint>,
+  over: Record<string, ColumnHint>,
+): Record<string, ColumnHint> {
+  const merged: Record<string, ColumnHint> = { ...base };
+  for (const [name, hint] of Object.entries(over)) merged[name] = { ...base[name], ...hint };
+  return merged;
+}
+
+/** `over` laid on the hints `base` recorded for a table; their columns merged. */
+function mergeTableHints(base: TableHints, over: TableHints): TableHints {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value !== undefined) merged[key] = value;
+  }
+  if (base.columns !== undefined && over.columns !== undefined) {
+    merged.columns = mergeColumns(base.columns, over.columns);
+  }
+  return merged as unknown as TableHints;
 }
 
 /** `upsert` and `insert-only` match rows by primary key only, as in dlt. */
