@@ -7,7 +7,8 @@
  *   loads, and returns a {@linkcode LoadInfo}; `dataset()` reads the data back; `lastTrace`
  *   is the {@linkcode PipelineTrace} of the last run, and `pipeline({ progress })` reports
  *   {@linkcode ProgressEvent}s while it runs.
- * - {@linkcode resource}, {@linkcode transformer} and {@linkcode source} describe the data;
+ * - {@linkcode resource}, {@linkcode transformer} and {@linkcode source} describe the data
+ *   ({@linkcode mark} marks items with their table or hints, as dlt's `dlt.mark`);
  *   {@linkcode incremental} loads only what is new; {@linkcode config} and {@linkcode secret}
  *   declare what a source needs from `.dlt/*.toml` or the environment.
  * - Sub-modules: `@denodlt/dlt/destinations/duckdb` (the default destination, with options),
@@ -63,7 +64,11 @@ export {
   type AddLimitOptions,
   type ApplyHintsOptions,
   DltResource,
+  type DynamicHint,
+  type NestedHints,
+  type NestedTableHints,
   type NormalizedHints,
+  type NormalizedNestedHints,
   resource,
   type ResourceContext,
   type ResourceData,
@@ -76,7 +81,22 @@ export {
   type TransformerOptions,
   type WriteDispositionConfig,
 } from "./lib/resource.ts";
-export { DltSource, source, type SourceOptions } from "./lib/source.ts";
+export {
+  DltSource,
+  source,
+  type SourceFunctionOptions,
+  type SourceFunctionResult,
+  type SourceOptions,
+} from "./lib/source.ts";
+export {
+  makeHints,
+  makeNestedHints,
+  mark,
+  MarkedItem,
+  withHints,
+  type WithHintsOptions,
+  withTableName,
+} from "./lib/marks.ts";
 export {
   type BoundIncremental,
   type CursorValue,

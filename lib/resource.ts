@@ -6,6 +6,8 @@
  */
 import { type BoundIncremental, Incremental, type IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
+import { MarkedItem, unmark } from "./marks.ts";
+import { iterateResources } from "./_iterate.ts";
 import { type ArrowData, arrowRows, isArrowData, withArrowOrigin } from "./extract/arrow.ts";
 import {
   boolean,
@@ -35,7 +37,11 @@ import {
 
 export { keyColumns } from "./resource_hints.ts";
 export type {
+  DynamicHint,
+  NestedHints,
+  NestedTableHints,
   NormalizedHints,
+  NormalizedNestedHints,
   ResourceHints,
   TableNameHint,
   WriteDispositionConfig,
@@ -45,6 +51,12 @@ export type {
 export interface ResourceContext<C = Record<string, unknown>> {
   /** The resource's own state, kept between runs and committed with the data it describes. */
   state: Record<string, unknown>;
+  /**
+   * The state of the resource's source, shared by its resources, as dlt's
+   * `dlt.current.source_state()`: kept between runs under `sources.<source>` of the pipeline
+   * state (resources' own states are under its `resources` key).
+   */
+  sourceState: Record<string, unknown>;
   /**
    * The resource's incremental cursor for this run, when it has one: pass `startValue` (and
    * `endValue`) to the API so it sends only what is new.
@@ -106,10 +118,24 @@ export interface TransformerOptions extends ResourceOptions {
 export interface ApplyHintsOptions extends ResourceHints {
   /** An incremental cursor, replacing the resource's. */
   incremental?: Incremental;
+  /**
+   * Keep these hints apart for the table `tableName` names (a string), as dlt's table variant:
+   * items marked `withTableName(item, tableName)` (or `withHints` with the variant) are written
+   * with them; the resource's own hints do not change. A variant takes no functions of the item
+   * and no incremental cursor.
+   * @default {false}
+   */
+  createTableVariant?: boolean;
 }
 
 /** Options of {@linkcode DltResource.addLimit}, as dlt's `add_limit`. */
 export interface AddLimitOptions {
+  /**
+   * Stop after this many yields (pages count once; with `countRows`, rows). `null`, `undefined`
+   * or `-1` mean no limit on the count; `0` yields nothing.
+   * @default {no limit}
+   */
+  maxItems?: number | null;
   /** Stop once the resource has run this many seconds (checked at each yield). */
   maxTime?: number;
   /**
@@ -136,16 +162,20 @@ const RESOURCE_SPEC: OptionSpec<ResourceOptions> = {
 const APPLY_HINTS_SPEC: OptionSpec<ApplyHintsOptions> = {
   ...RESOURCE_HINTS_SPEC,
   incremental: incrementalCursor(),
+  createTableVariant: boolean(),
 };
 
 const ADD_LIMIT_SPEC: OptionSpec<AddLimitOptions> = {
+  maxItems: (value) =>
+    value === null || value === -1 ? value : integer({ min: 0 })(value) as number | null,
   maxTime: number({ min: 0 }),
   countRows: boolean(),
 };
 
 type Step =
   | { kind: "map"; fn: (item: unknown) => unknown }
-  | { kind: "filter"; fn: (item: unknown) => boolean };
+  | { kind: "filter"; fn: (item: unknown) => boolean }
+  | { kind: "yieldMap"; fn: (item: unknown) => unknown };
 
 /** A limit set by {@linkcode DltResource.addLimit}. */
 interface Limit {
@@ -176,6 +206,8 @@ export class DltResource {
   readonly configSpec: Record<string, unknown> | undefined;
   #producer: Producer;
   #steps: Step[] = [];
+  /** Hints of table variants, by table name (dlt's `create_table_variant`). */
+  #variants = new Map<string, NormalizedHints>();
   #limit: Limit | undefined;
   /** What the limit counted in this run, and when the run started. */
   #limitRun = { count: 0, startedAt: 0 };
@@ -225,11 +257,39 @@ export class DltResource {
   }
 
   /**
+   * Replaces each item with the items `fn` returns or yields (an array, a generator or an async
+   * iterable; none drops the item), as dlt's `add_yield_map`: pages are taken apart, so `fn`
+   * sees single items, and one item may become many rows (in place; returns this resource).
+   *
+   * @example Pivot one item into a row per value, as dlt's docs
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const r = resource([{ id: 1, tags: ["a", "b"] }], { name: "tags" })
+   *   .addYieldMap(function* (item) {
+   *     for (const tag of item.tags) yield { id: item.id, tag };
+   *   });
+   * const rows = await r.toArray();
+   * if (rows.length !== 2) throw new Error();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  addYieldMap(fn: (item: any) => Iterable<unknown> | AsyncIterable<unknown>): this {
+    this.#steps.push({
+      kind: "yieldMap",
+      fn: checkValue(func(), fn, `The function of addYieldMap()`),
+    });
+    return this;
+  }
+
+  /**
    * Stops the resource after `maxItems` yields of its function (a yielded page counts once;
    * `countRows` counts rows), after `maxTime` seconds, or whichever comes first, as dlt's
    * `add_limit` (in place; returns this resource). `null`, `undefined` or `-1` mean no limit on
    * the count; a second call replaces the first. The limit counts what is left after maps,
    * filters and the incremental cursor, and applies to resources, not to transformers.
+   *
+   * The limit is given as dlt's positional `addLimit(10, { maxTime })` or as one object,
+   * `addLimit({ maxItems: 10, maxTime: 5, countRows: true })` (dlt's keywords).
    *
    * @example
    * ```ts
@@ -238,19 +298,17 @@ export class DltResource {
    *   for (let page = 0; ; page++) yield [page];
    * }, { name: "pages" }).addLimit(10); // ten pages
    * sample.addLimit(null, { maxTime: 5 }); // replaced: as many as 5 seconds give
+   * sample.addLimit({ maxItems: 3, maxTime: 5 }); // whichever comes first
+   * if ((await sample.toArray()).length !== 3) throw new Error();
    * ```
    */
-  addLimit(maxItems?: number | null, options: AddLimitOptions = {}): this {
+  addLimit(maxItems?: number | null | AddLimitOptions, options: AddLimitOptions = {}): this {
     if (this.isTransformer) {
       throw new TypeError(
         `addLimit() has no effect on transformer "${this.name}": set it on the resource that feeds it`,
       );
     }
-    const max = maxItems === null || maxItems === undefined || maxItems === -1
-      ? undefined
-      : checkValue(integer({ min: 0 }), maxItems, "The limit of addLimit()");
-    const read = checkOptions(options, ADD_LIMIT_SPEC, "addLimit()", { snakeCase: "refuse" });
-    this.#limit = { maxItems: max, maxTime: read.maxTime, countRows: read.countRows ?? false };
+    this.#limit = readLimit(maxItems, options);
     return this;
   }
 
@@ -265,6 +323,7 @@ export class DltResource {
     });
     copy.#steps = [...this.#steps];
     copy.#limit = this.#limit;
+    copy.#variants = new Map(this.#variants);
     return copy;
   }
 
@@ -282,12 +341,94 @@ export class DltResource {
    */
   applyHints(hints: ApplyHintsOptions): this {
     const where = `applyHints() of resource "${this.name}"`;
-    const { incremental, ...given } = readHintOptions(hints, APPLY_HINTS_SPEC, where);
-    const checked = normalizeHints(overlayHints(this.hints, given), where);
+    const { incremental, createTableVariant, ...given } = readHintOptions(
+      hints,
+      APPLY_HINTS_SPEC,
+      where,
+    );
+    if (createTableVariant) {
+      this.#applyVariant(given, incremental, where);
+      return this;
+    }
+    const checked = normalizeHints(overlayHints(this.hints, given) as ResourceHints, where);
     for (const key of Object.keys(this.hints)) delete (this.hints as Record<string, unknown>)[key];
     Object.assign(this.hints, checked);
     if (incremental !== undefined) this.incremental = incremental;
     return this;
+  }
+
+  /** Stores `given` as the hints of the table variant they name. */
+  #applyVariant(given: NormalizedHints, incremental: unknown, where: string): void {
+    const table = given.tableName;
+    if (typeof table !== "string") {
+      throw new TypeError(
+        `${where} with createTableVariant needs a tableName string: the variant's table`,
+      );
+    }
+    if (incremental !== undefined) {
+      throw new TypeError(
+        `${where}: a table variant takes no incremental cursor; give it to the resource`,
+      );
+    }
+    for (const [key, value] of Object.entries(given)) {
+      if (typeof value === "function") {
+        throw new TypeError(
+          `Hint "${key}" of table variant "${table}" (${where}) is a function of the item; a table variant takes fixed hints only, as in dlt`,
+        );
+      }
+    }
+    // a new variant starts from the resource's fixed hints, as in dlt
+    const start = this.#variants.get(table) ??
+      Object.fromEntries(
+        Object.entries(this.hints).filter(([, v]) => typeof v !== "function"),
+      ) as NormalizedHints;
+    this.#variants.set(
+      table,
+      normalizeHints(overlayHints(start, given) as ResourceHints, where) as NormalizedHints,
+    );
+  }
+
+  /** The hints of table variant `table` (see `applyHints`' `createTableVariant`), if it has one. */
+  tableVariant(table: string): NormalizedHints | undefined {
+    return this.#variants.get(table);
+  }
+
+  /**
+   * The items of this resource (and of the resources it is piped from), without a pipeline, as
+   * dlt's `list(resource)`: pages are flattened into items, after maps, filters, limits and
+   * transformers; marks are taken off. State (incremental cursors included) starts empty and is
+   * dropped afterwards; config specs resolve from config files and the environment.
+   *
+   * @example dlt's `list(r)` of an infinite counter with a limit
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const infinity = resource(function* () {
+   *   for (let i = 0; ; i++) yield i;
+   * }, { name: "infinity" }).addLimit(10);
+   * const items: unknown[] = [];
+   * for await (const item of infinity) items.push(item);
+   * if (items.join() !== "0,1,2,3,4,5,6,7,8,9") throw new Error();
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return iterateResources([this], this.name)[Symbol.asyncIterator]();
+  }
+
+  /**
+   * All items of this resource in a list, without a pipeline: see
+   * {@linkcode DltResource[Symbol.asyncIterator]}.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const pages = resource([[{ id: 1 }, { id: 2 }], [{ id: 3 }]], { name: "pages" });
+   * const rows = await pages.addMap((row) => ({ ...row, even: row.id % 2 === 0 })).toArray();
+   * if (rows.length !== 3) throw new Error();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  toArray(): Promise<any[]> {
+    return Array.fromAsync(this);
   }
 
   /**
@@ -338,13 +479,17 @@ export class DltResource {
     yield* this.#applySteps(source, cursorOf(context));
   }
 
-  /** Runs this transformer on one unit (item or page) of its parent, after its steps. */
+  /**
+   * Runs this transformer on one unit (item or page) of its parent, after its steps; a marked
+   * unit is given to the transformer without its mark.
+   */
   transform(unit: unknown, context: ResourceContext): AsyncGenerator<unknown> {
     const producer = this.#producer;
     if (producer.kind !== "transformer") {
       throw new TypeError(`Resource "${this.name}" is not a transformer`);
     }
-    return this.#applySteps(toIterable(producer.fn(unit, context)), cursorOf(context));
+    const [data] = unmark(unit);
+    return this.#applySteps(toIterable(producer.fn(data, context)), cursorOf(context));
   }
 
   /** Starts a new run: the limit counts from zero again. */
@@ -356,9 +501,9 @@ export class DltResource {
     source: Iterable<unknown> | AsyncIterable<unknown>,
     cursor?: IncrementalRun,
   ): AsyncGenerator<unknown> {
-    const steps = this.#steps;
     if (this.#limit?.maxItems === 0) return;
-    outer: for await (const unit of source) {
+    for await (const yielded of source) {
+      const [unit, mark] = unmark(yielded);
       let value: unknown = unit;
       let stop = false;
       /** The Arrow table the cursor turned into rows. */
@@ -376,7 +521,7 @@ export class DltResource {
         // an item past the range ends extraction after its page, as in dlt: the rest of the
         // page is still filtered, since APIs order pages only roughly (GitHub events)
         for (const item of items) {
-          const decision = cursor.decide(item);
+          const decision = cursor.decide(unmark(item)[0]);
           if (decision === "stop") stop = true;
           else if (decision === "keep") kept.push(item);
         }
@@ -390,24 +535,59 @@ export class DltResource {
           ? kept
           : kept[0];
       }
-      for (const step of steps) {
-        value = Array.isArray(value)
-          ? applyToPage(value, step)
-          : step.kind === "map"
-          ? step.fn(value)
-          : step.fn(value)
-          ? value
-          : SKIP;
-        if (value === SKIP) {
-          if (stop) break outer;
-          continue outer;
+      let limited = false;
+      for await (const out of this.#runSteps(value, mark, 0, origin)) {
+        yield out;
+        if (this.#limitReached(out)) {
+          limited = true;
+          break;
         }
       }
-      // maps and filters make new lists: they are still the Arrow table's rows
-      if (origin !== undefined && Array.isArray(value)) withArrowOrigin(value, origin);
-      yield value;
-      if (stop || this.#limitReached(value)) break;
+      if (stop || limited) break;
     }
+  }
+
+  /**
+   * Runs the steps from `from` on `value` (marked `mark`): yields what comes out, nothing when a
+   * filter drops it, one output per item a yield map makes.
+   */
+  async *#runSteps(
+    value: unknown,
+    mark: MarkedItem | undefined,
+    from: number,
+    origin: ArrowData | undefined,
+  ): AsyncGenerator<unknown> {
+    const steps = this.#steps;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.kind === "yieldMap") {
+        // dlt's yield map takes pages apart: the function sees single items
+        for (const item of Array.isArray(value) ? value : [value]) {
+          const [data, own] = unmark(item);
+          for await (const out of yieldMapResult(step.fn(data))) {
+            const [next, outMark] = unmark(out);
+            yield* this.#runSteps(next, outMark ?? own ?? mark, i + 1, undefined);
+          }
+        }
+        return;
+      }
+      value = Array.isArray(value)
+        ? applyToPage(value, step)
+        : step.kind === "map"
+        ? step.fn(value)
+        : step.fn(value)
+        ? value
+        : SKIP;
+      if (value === SKIP) return;
+      // a map may mark its result: the new mark replaces the old, as in dlt
+      if (value instanceof MarkedItem) {
+        mark = value;
+        value = value.data;
+      }
+    }
+    // maps and filters make new lists: they are still the Arrow table's rows
+    if (origin !== undefined && Array.isArray(value)) withArrowOrigin(value, origin);
+    yield mark === undefined ? value : mark.withData(value);
   }
 
   /** Counts `value` against the limit; whether the resource must stop now. */
@@ -415,7 +595,8 @@ export class DltResource {
     const limit = this.#limit;
     if (limit === undefined) return false;
     const run = this.#limitRun;
-    run.count += limit.countRows && Array.isArray(value) ? value.length : 1;
+    const [data] = unmark(value);
+    run.count += limit.countRows && Array.isArray(data) ? data.length : 1;
     if (limit.maxItems !== undefined && run.count >= limit.maxItems) return true;
     return limit.maxTime !== undefined &&
       (performance.now() - run.startedAt) / 1000 >= limit.maxTime;
@@ -434,10 +615,61 @@ function cursorOf(context: ResourceContext): IncrementalRun | undefined {
   return context.incremental as IncrementalRun | undefined;
 }
 
+/** A map or filter on each item of `page`; a marked item keeps its mark. */
 function applyToPage(page: unknown[], step: Step): unknown[] {
-  return step.kind === "map"
-    ? page.map((item) => step.fn(item))
-    : page.filter((item) => step.fn(item));
+  if (step.kind === "map") {
+    return page.map((item) => {
+      if (!(item instanceof MarkedItem)) return step.fn(item);
+      const out = step.fn(item.data);
+      return out instanceof MarkedItem ? out : item.withData(out);
+    });
+  }
+  return page.filter((item) => step.fn(unmark(item)[0]));
+}
+
+/** The items a yield map's function returned: an iterable's items, none for `undefined`. */
+async function* yieldMapResult(result: unknown): AsyncGenerator<unknown> {
+  const value = await result;
+  if (value === undefined || value === null) return;
+  if (!isIterable(value)) {
+    throw new TypeError(
+      `The function of addYieldMap() must return or yield items (an array, a generator or an async iterable); got ${
+        describeValue(value)
+      }`,
+    );
+  }
+  yield* value as AsyncIterable<unknown>;
+}
+
+/** The limit `addLimit()` was given, positionally or as one object. */
+function readLimit(
+  maxItems: number | null | AddLimitOptions | undefined,
+  options: AddLimitOptions,
+): Limit {
+  let read: AddLimitOptions;
+  if (isPlainObject(maxItems)) {
+    if (Object.keys(options).length > 0) {
+      throw new TypeError(
+        "addLimit() takes its options once: addLimit({ maxItems, maxTime, countRows }) or addLimit(maxItems, { maxTime, countRows })",
+      );
+    }
+    read = checkOptions(maxItems, ADD_LIMIT_SPEC, "addLimit()", { snakeCase: "refuse" });
+  } else {
+    const { maxItems: inner, ...rest } = checkOptions(options, ADD_LIMIT_SPEC, "addLimit()", {
+      snakeCase: "refuse",
+    });
+    if (inner !== undefined) {
+      throw new TypeError(
+        "addLimit() takes maxItems once: as its first argument or in the options object, not both",
+      );
+    }
+    const max = maxItems === null || maxItems === undefined || maxItems === -1
+      ? undefined
+      : checkValue(integer({ min: 0 }), maxItems, "The limit of addLimit()");
+    read = { ...rest, maxItems: max };
+  }
+  const max = read.maxItems === null || read.maxItems === -1 ? undefined : read.maxItems;
+  return { maxItems: max, maxTime: read.maxTime, countRows: read.countRows ?? false };
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {

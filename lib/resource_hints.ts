@@ -37,7 +37,49 @@ import { expandSchemaContract, type SchemaContract } from "./schema/contract.ts"
 import { LOADER_FILE_FORMATS } from "./destination.ts";
 
 /** The table name, or a function that picks the table for each item. */
-export type TableNameHint = string | ((item: unknown) => string);
+// deno-lint-ignore no-explicit-any
+export type TableNameHint = string | ((item: any) => string);
+
+/**
+ * A hint, or a function of the item that computes it (dlt's dynamic hints): the function is
+ * called for every item and its result checked as the hint would be.
+ */
+// deno-lint-ignore no-explicit-any
+export type DynamicHint<T> = T | ((item: any) => T);
+
+/**
+ * Hints of one nested (child) table, as dlt's `make_nested_hints`: its columns and schema
+ * contract. The other hints of dlt's nested tables are refused with what to do instead.
+ */
+export interface NestedTableHints {
+  /** Hints per column of the nested table, by source column name, or dlt's list of columns. */
+  columns?: Record<string, ColumnHint> | (ColumnHint & { name: string })[];
+  /**
+   * The schema contract of the nested table (and the tables below it that set none), replacing
+   * the root table's for it, as in dlt.
+   */
+  schemaContract?: SchemaContract;
+}
+
+/**
+ * dlt's `nested_hints`: hints of nested tables, by the path of lists from the root item. An
+ * object is keyed by field name (`{ purchases: {...} }` hints `<table>__purchases`); deeper
+ * tables take a path, as dlt's tuple keys: a list of `[path, hints]` pairs or a `Map`
+ * (`[[["purchases", "coupons"], {...}]]` hints `<table>__purchases__coupons`).
+ */
+export type NestedHints =
+  | Record<string, NestedTableHints>
+  | Iterable<readonly [string | readonly string[], NestedTableHints]>;
+
+/** One entry of nested hints in their normalized form: the path and the checked hints. */
+export interface NormalizedNestedHints {
+  /** Field names from the root item down to the list (source names). */
+  path: string[];
+  /** Hints per column, by source column name. */
+  columns?: Record<string, ColumnHint>;
+  /** The schema contract of the nested table. */
+  schemaContract?: SchemaContract;
+}
 
 /**
  * dlt's dict form of a write disposition, e.g. `{ disposition: "merge", strategy: "upsert" }`:
@@ -68,21 +110,21 @@ export interface ResourceHints {
    * @default {the resource name}
    */
   tableName?: TableNameHint;
-  /** Column(s) that identify a row. */
-  primaryKey?: string | string[];
+  /** Column(s) that identify a row; a function of the item computes them per item. */
+  primaryKey?: DynamicHint<string | string[]>;
   /**
    * Column(s) whose values `merge` replaces as a whole: rows sharing a merge key value with the
-   * new rows are deleted first (a partition reloaded).
+   * new rows are deleted first (a partition reloaded). A function of the item computes them.
    */
-  mergeKey?: string | string[];
+  mergeKey?: DynamicHint<string | string[]>;
   /**
    * How rows are written: `append` adds, `replace` swaps the table's content, `merge` updates
    * rows by primary key (and replaces rows by merge key; dlt's `delete-insert`), `skip` extracts
    * nothing. dlt's dict form (`{ disposition: "merge", strategy: "scd2", … }`) sets the merge
-   * hints below as well.
+   * hints below as well. A function of the item computes it per item.
    * @default {"append"}
    */
-  writeDisposition?: WriteDisposition | WriteDispositionConfig;
+  writeDisposition?: DynamicHint<WriteDisposition | WriteDispositionConfig>;
   /**
    * How `merge` merges: `delete-insert` (default), `upsert` (rows updated by primary key, their
    * `_dlt_id` a hash of it), `insert-only` (rows whose primary key is in the table already are
@@ -102,9 +144,14 @@ export interface ResourceHints {
   deduplicated?: boolean;
   /**
    * Hints per column, by source column name (data type, nullability, keys), or dlt's list of
-   * columns with a `name` each.
+   * columns with a `name` each. A function of the item computes them per item.
    */
-  columns?: Record<string, ColumnHint> | (ColumnHint & { name: string })[];
+  columns?: DynamicHint<Record<string, ColumnHint> | (ColumnHint & { name: string })[]>;
+  /**
+   * Hints of nested tables (the child tables lists become), as dlt's `nested_hints`: their
+   * columns and schema contract, by path (see {@linkcode NestedHints}).
+   */
+  nestedHints?: NestedHints;
   /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
   maxTableNesting?: number;
   /**
@@ -133,20 +180,32 @@ export function keyColumns(key: string | string[] | undefined): string[] | undef
   return key === undefined ? undefined : Array.isArray(key) ? key : [key];
 }
 
+/** The hints that may be functions of the item (besides `tableName`). */
+export const DYNAMIC_HINTS = ["primaryKey", "mergeKey", "writeDisposition", "columns"] as const;
+
+/** Whether `hints` has a hint other than `tableName` that is a function of the item. */
+export function hasDynamicHints(hints: ResourceHints | NormalizedHints): boolean {
+  return DYNAMIC_HINTS.some((key) => typeof hints[key] === "function");
+}
+
 /**
  * Hints in their normalized form (what {@linkcode normalizeHints} returns and
  * `DltResource.hints` holds): the write disposition a name, `columns` a record.
  */
-export interface NormalizedHints extends Omit<ResourceHints, "writeDisposition" | "columns"> {
-  /** How rows are written. */
-  writeDisposition?: WriteDisposition;
-  /** Hints per column, by source column name. */
-  columns?: Record<string, ColumnHint>;
+export interface NormalizedHints
+  extends Omit<ResourceHints, "writeDisposition" | "columns" | "nestedHints"> {
+  /** How rows are written (a function of the item: computed per item). */
+  // deno-lint-ignore no-explicit-any
+  writeDisposition?: WriteDisposition | ((item: any) => WriteDisposition | WriteDispositionConfig);
+  /** Hints per column, by source column name (a function of the item: computed per item). */
+  columns?: DynamicHint<Record<string, ColumnHint> | (ColumnHint & { name: string })[]>;
+  /** Hints of nested tables, by path. */
+  nestedHints?: NormalizedNestedHints[];
 }
 
 /** `H` in its normalized form. */
 export type Normalized<H extends ResourceHints> =
-  & Omit<H, "writeDisposition" | "columns">
+  & Omit<H, "writeDisposition" | "columns" | "nestedHints">
   & NormalizedHints;
 
 /** The hints that only `merge` uses: they need `writeDisposition: "merge"`. */
@@ -202,6 +261,11 @@ function validityColumns(): OptionCheck<[string, string]> {
       : invalidValue("a list of two column names (valid from, valid to)");
 }
 
+/** `check`, or a function of the item (a dynamic hint, checked when it is called). */
+function dynamic<T>(check: OptionCheck<T>): OptionCheck<DynamicHint<T>> {
+  return (value) => typeof value === "function" ? value as (item: unknown) => T : check(value);
+}
+
 /** A write disposition name, or dlt's dict form (kept as given; see `normalizeHints`). */
 function writeDisposition(): OptionCheck<WriteDisposition | WriteDispositionConfig> {
   const name = oneOf(WRITE_DISPOSITIONS);
@@ -249,31 +313,109 @@ function schemaContract(): OptionCheck<SchemaContract> {
 }
 
 /** Column hints: a record by column name or dlt's list of columns with a `name`. */
-function columns(): OptionCheck<ResourceHints["columns"]> {
+function columns(): OptionCheck<Record<string, ColumnHint> | (ColumnHint & { name: string })[]> {
   return (value) =>
     Array.isArray(value) || isPlainObject(value)
-      ? value as ResourceHints["columns"]
+      ? value as Record<string, ColumnHint> | (ColumnHint & { name: string })[]
       : invalidValue("a record of column hints by column name, or a list of columns with a name");
 }
 
 /** The checks of every hint. */
 export const RESOURCE_HINTS_SPEC: OptionSpec<ResourceHints> = {
   tableName: tableName(),
-  primaryKey: columnNames(),
-  mergeKey: columnNames(),
-  writeDisposition: writeDisposition(),
+  primaryKey: dynamic(columnNames()),
+  mergeKey: dynamic(columnNames()),
+  writeDisposition: dynamic(writeDisposition()),
   mergeStrategy: oneOf(MERGE_STRATEGIES),
   validityColumnNames: validityColumns(),
   activeRecordTimestamp: timestamp(),
   boundaryTimestamp: timestamp(),
   rowVersionColumnName: text(),
   deduplicated: boolean(),
-  columns: columns(),
+  columns: dynamic(columns()),
+  nestedHints: nestedHints(),
   maxTableNesting: integer({ min: 0 }),
   schemaContract: schemaContract(),
   rootKey: boolean(),
   fileFormat: oneOf<FileFormatHint>([...LOADER_FILE_FORMATS, "preferred"]),
 };
+
+/** Nested hints: an object by field name, a `Map` or a list of `[path, hints]` pairs. */
+function nestedHints(): OptionCheck<NestedHints> {
+  return (value) =>
+    isPlainObject(value) || value instanceof Map || Array.isArray(value)
+      ? value as NestedHints
+      : invalidValue(
+        'an object of nested table hints by field name ({ purchases: { columns: {...} } }), or a list of [path, hints] pairs ([[["purchases", "coupons"], {...}]])',
+      );
+}
+
+/** The hints a nested table takes. */
+const NESTED_HINTS_SPEC: OptionSpec<NestedTableHints> = {
+  columns: columns() as OptionCheck<NestedTableHints["columns"]>,
+  schemaContract: schemaContract(),
+};
+
+/** dlt's hints of nested tables this port does not have, with what to do instead. */
+const UNSUPPORTED_NESTED_HINTS: Readonly<Record<string, string>> = {
+  primaryKey:
+    "a nested table with its own key (dlt makes it a top-level table) is not supported yet; give its columns a hint, or yield its rows from a resource of their own",
+  mergeKey:
+    "a nested table with its own key (dlt makes it a top-level table) is not supported yet; yield its rows from a resource of their own",
+  writeDisposition: "nested tables are written as their root table is",
+  fileFormat: "nested tables take their root table's file format",
+  tableFormat: "table formats are not supported yet",
+  references: "table references are not supported yet",
+  parentTableName: "nested tables are linked to the table their list is in",
+  tableName: "nested tables are named after their path",
+};
+
+/** Nested hints as a list of paths with checked hints; a bad path or hint is a `TypeError`. */
+function readNestedHints(given: NestedHints, where: string): NormalizedNestedHints[] {
+  const entries: [unknown, unknown][] = isPlainObject(given)
+    ? Object.entries(given)
+    : [...(given as Iterable<unknown>)].map((entry, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError(
+          `Entry ${i} of nestedHints of ${where} must be a [path, hints] pair, e.g. [["purchases", "coupons"], { columns: {...} }]; got ${
+            JSON.stringify(entry) ?? String(entry)
+          }`,
+        );
+      }
+      return [entry[0], entry[1]];
+    });
+  const out: NormalizedNestedHints[] = [];
+  const seen = new Set<string>();
+  for (const [key, hints] of entries) {
+    const path = typeof key === "string" ? [key] : key;
+    if (
+      !Array.isArray(path) || path.length === 0 ||
+      !path.every((p) => typeof p === "string" && p !== "")
+    ) {
+      throw new TypeError(
+        `A path of nestedHints of ${where} must be a field name or a list of field names; got ${
+          JSON.stringify(key) ?? String(key)
+        }`,
+      );
+    }
+    const id = JSON.stringify(path);
+    if (seen.has(id)) {
+      throw new TypeError(`Nested table ${id} of ${where} is given twice in nestedHints`);
+    }
+    seen.add(id);
+    const read = checkOptions(hints, NESTED_HINTS_SPEC, `nestedHints ${id} of ${where}`, {
+      snakeCase: "refuse",
+      unsupported: UNSUPPORTED_NESTED_HINTS,
+    });
+    const entry: NormalizedNestedHints = { path: [...path] };
+    if (read.columns !== undefined) {
+      entry.columns = readColumns(read.columns, `nestedHints ${id} of ${where}`);
+    }
+    if (read.schemaContract !== undefined) entry.schemaContract = read.schemaContract;
+    out.push(entry);
+  }
+  return out;
+}
 
 /** dlt's dict form of the write disposition: the merge hints under their dict names. */
 const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
@@ -290,7 +432,6 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
   references: "table references are not supported yet",
-  nestedHints: "hints for nested tables are not supported yet; they follow their root table",
   parallelized: "concurrent extraction is not supported yet",
   spec: "declare config with the `config` option and config()/secret()",
   section: "config sections follow the source and resource names",
@@ -377,7 +518,7 @@ export function readHintOptions<O extends ResourceHints>(
 export function normalizeHints<H extends ResourceHints>(hints: H, where: string): Normalized<H> {
   const out = { ...hints } as Record<string, unknown> & ResourceHints;
   const disposition = hints.writeDisposition;
-  if (typeof disposition === "object") {
+  if (disposition !== null && typeof disposition === "object") {
     const config = checkOptions(disposition, DISPOSITION_SPEC, `writeDisposition of ${where}`);
     if (config.disposition === undefined) {
       throw new TypeError(
@@ -399,14 +540,30 @@ export function normalizeHints<H extends ResourceHints>(hints: H, where: string)
     }
   }
   checkMergeHints(out, where);
-  if (out.columns !== undefined) out.columns = readColumns(out.columns, where);
+  if (out.columns !== undefined && typeof out.columns !== "function") {
+    out.columns = readColumns(out.columns, where);
+  }
+  if (out.nestedHints !== undefined && !isNormalizedNested(out.nestedHints)) {
+    (out as Record<string, unknown>).nestedHints = readNestedHints(
+      out.nestedHints as NestedHints,
+      where,
+    );
+  }
   return out as Normalized<H>;
+}
+
+/** Whether `value` is nested hints normalized already (by an earlier `normalizeHints`). */
+function isNormalizedNested(value: unknown): value is NormalizedNestedHints[] {
+  return Array.isArray(value) &&
+    value.every((v) => isPlainObject(v) && Array.isArray(v.path) && !Array.isArray(v));
 }
 
 /** Merge hints need `merge`, and strategy-specific hints their strategy. */
 function checkMergeHints(hints: ResourceHints, where: string): void {
   const given = MERGE_HINTS.filter((key) => hints[key] !== undefined);
   if (given.length === 0) return;
+  // a function of the item is checked against the merge hints per item
+  if (typeof hints.writeDisposition === "function") return;
   if (hints.writeDisposition !== undefined && hints.writeDisposition !== "merge") {
     throw new TypeError(
       `${capitalize(where)} gives "${given[0]}", which needs writeDisposition "merge", not ${
@@ -428,8 +585,8 @@ function checkMergeHints(hints: ResourceHints, where: string): void {
 }
 
 /** Column hints as a record by column name, each checked. */
-function readColumns(
-  given: NonNullable<ResourceHints["columns"]>,
+export function readColumns(
+  given: Record<string, ColumnHint> | (ColumnHint & { name: string })[],
   where: string,
 ): Record<string, ColumnHint> {
   const record: Record<string, ColumnHint> = {};

@@ -3,7 +3,12 @@ import { resource, transformer } from "./resource.ts";
 import { source } from "./source.ts";
 import { secret } from "./config.ts";
 
-const context = () => ({ state: {}, signal: new AbortController().signal, config: {} });
+const context = () => ({
+  state: {},
+  sourceState: {},
+  signal: new AbortController().signal,
+  config: {},
+});
 
 async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
   const out: unknown[] = [];

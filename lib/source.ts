@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { DltResource } from "./resource.ts";
+import { type AddLimitOptions, DltResource } from "./resource.ts";
+import { iterateResources } from "./_iterate.ts";
 import type { SchemaContract } from "./schema/contract.ts";
 import { type NamingOption, namingOption } from "./normalize/conventions.ts";
 import {
@@ -154,6 +155,71 @@ export class DltSource {
   get schema(): Schema {
     return this.discoverSchema();
   }
+
+  /**
+   * Limits every selected resource of the source that is not a transformer, as dlt's
+   * `source.add_limit`: by yields (`maxItems`), by time (`maxTime` seconds) or both; see
+   * {@linkcode DltResource.addLimit}, which takes the same arguments. Transformers process all
+   * they receive (in place; returns this source).
+   *
+   * @example Ten pages of each endpoint, as dlt's docs
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * import { source } from "./source.ts";
+   * const pages = (name: string) =>
+   *   resource(function* () {
+   *     for (let page = 0;; page++) yield [{ page }];
+   *   }, { name });
+   * const api = source([pages("users"), pages("deals")], { name: "api" }).addLimit(10);
+   * if ((await api.toArray()).length !== 20) throw new Error();
+   * api.addLimit({ maxItems: 2, maxTime: 10 }); // dlt's keywords in one object
+   * ```
+   */
+  addLimit(maxItems?: number | null | AddLimitOptions, options: AddLimitOptions = {}): this {
+    for (const r of this.selectedResources) {
+      if (!r.isTransformer) r.addLimit(maxItems, options);
+    }
+    return this;
+  }
+
+  /**
+   * The items of the selected resources, without a pipeline, as dlt's `list(source)`: pages
+   * flattened, after maps, filters, limits and transformers, against an empty state that is
+   * dropped afterwards.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * import { source } from "./source.ts";
+   * const shop = source([
+   *   resource([{ id: 1 }], { name: "customers" }),
+   *   resource([{ id: 7 }, { id: 8 }], { name: "orders" }),
+   * ], { name: "shop" });
+   * const items: unknown[] = [];
+   * for await (const item of shop.withResources("orders")) items.push(item);
+   * if (items.length !== 2) throw new Error();
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return iterateResources(this.selectedResources, this.name)[Symbol.asyncIterator]();
+  }
+
+  /**
+   * All items of the selected resources in a list: see
+   * {@linkcode DltSource[Symbol.asyncIterator]}.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * import { source } from "./source.ts";
+   * const shop = source([resource([{ id: 1 }], { name: "customers" })], { name: "shop" });
+   * if ((await shop.toArray()).length !== 1) throw new Error();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  toArray(): Promise<any[]> {
+    return Array.fromAsync(this);
+  }
 }
 
 const SOURCE_SPEC: OptionSpec<SourceOptions> = {
@@ -164,8 +230,26 @@ const SOURCE_SPEC: OptionSpec<SourceOptions> = {
   naming: namingOption(),
 };
 
+/** Options of {@linkcode source} given a source function: the name defaults to the function's. */
+export interface SourceFunctionOptions extends Omit<SourceOptions, "name"> {
+  /**
+   * Source name; also the schema name.
+   * @default {the function's name}
+   */
+  name?: string;
+}
+
 /**
- * Groups resources into a source.
+ * What a source function returns: a resource, or a list (or any iterable, a generator
+ * included) of resources.
+ */
+export type SourceFunctionResult = DltResource | Iterable<DltResource>;
+
+/**
+ * Groups resources into a source: a list of resources with a `name`, or a named function that
+ * returns them, as dlt's `@dlt.source def my_source(): return [...]`, named after the function
+ * (`my_source`). The function is called once, now; a parameterised source is a factory function
+ * of yours that calls `source()`.
  *
  * @example
  * ```ts
@@ -178,7 +262,64 @@ const SOURCE_SPEC: OptionSpec<SourceOptions> = {
  * shop.withResources("orders");
  * if (shop.selectedResources.length !== 1) throw new Error();
  * ```
+ *
+ * @example Named after its function, as dlt's `@dlt.source`
+ * ```ts
+ * import { resource } from "./resource.ts";
+ * import { source } from "./source.ts";
+ * const github = source(function github_source() {
+ *   return [resource([{ id: 1 }], { name: "issues" })];
+ * });
+ * if (github.name !== "github_source") throw new Error();
+ * ```
  */
-export function source(resources: DltResource[], options: SourceOptions): DltSource {
-  return new DltSource(resources, options);
+export function source(resources: DltResource[], options: SourceOptions): DltSource;
+/**
+ * Makes a source of what source function `fn` returns, named after `fn` (or `options.name`), as
+ * dlt's `@dlt.source`; see the list form above.
+ */
+export function source(
+  fn: () => SourceFunctionResult,
+  options?: SourceFunctionOptions,
+): DltSource;
+export function source(
+  given: DltResource[] | (() => SourceFunctionResult),
+  options?: SourceOptions | SourceFunctionOptions,
+): DltSource {
+  if (typeof given !== "function") {
+    if (options === undefined) {
+      throw new TypeError(
+        'A source of a list of resources needs a name: source([...], { name: "my_source" })',
+      );
+    }
+    return new DltSource(given, options as SourceOptions);
+  }
+  const name = options?.name ?? given.name;
+  if (!name) {
+    throw new TypeError(
+      'A source function needs a name: write source(function my_source() { ... }) or pass { name: "my_source" }',
+    );
+  }
+  const result: unknown = given();
+  if (result instanceof Promise) {
+    throw new TypeError(
+      `Source function "${name}" returned a promise: await what it needs first and return the resources`,
+    );
+  }
+  let resources: unknown[];
+  if (result instanceof DltResource) {
+    resources = [result];
+  } else if (
+    typeof result === "object" && result !== null && Symbol.iterator in result &&
+    typeof result !== "string"
+  ) {
+    resources = [...(result as Iterable<unknown>)];
+  } else {
+    throw new TypeError(
+      `Source function "${name}" must return a resource or a list of resources; got ${
+        describeValue(result)
+      }`,
+    );
+  }
+  return new DltSource(resources as DltResource[], { ...options, name });
 }

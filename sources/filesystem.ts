@@ -281,10 +281,9 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/a.csv.gz`, "");
  * const files = filesystem({ bucketUrl: dir, fileGlob: "*.csv.gz" });
- * const context = { state: {}, signal: new AbortController().signal, config: {} };
- * const [page] = await Array.fromAsync(files.yields(context)) as FileItem[][];
- * assert.equal(page[0].relative_path, "a.csv.gz");
- * assert.deepEqual([page[0].mime_type, page[0].encoding], ["text/csv", "gzip"]);
+ * const [file] = await files.toArray() as FileItem[];
+ * assert.equal(file.relative_path, "a.csv.gz");
+ * assert.deepEqual([file.mime_type, file.encoding], ["text/csv", "gzip"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

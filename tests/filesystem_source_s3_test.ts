@@ -11,7 +11,12 @@ import { type FileItem, filesystem, readCsv, readParquet } from "../sources/file
 import { s3Test } from "./_s3.ts";
 import { tempPipeline } from "./_helpers.ts";
 
-const CONTEXT = { state: {}, signal: new AbortController().signal, config: {} };
+const CONTEXT = {
+  state: {},
+  sourceState: {},
+  signal: new AbortController().signal,
+  config: {},
+};
 
 s3Test(
   "files of an S3 bucket: globbed, read as CSV and Parquet, loaded incrementally",

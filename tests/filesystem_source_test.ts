@@ -29,7 +29,12 @@ import type { DltResource } from "../lib/resource.ts";
 import { tempDir, tempPipeline } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
 
-const CONTEXT = { state: {}, signal: new AbortController().signal, config: {} };
+const CONTEXT = {
+  state: {},
+  sourceState: {},
+  signal: new AbortController().signal,
+  config: {},
+};
 
 /** The pages a filesystem resource yields, flattened. */
 async function listed(files: DltResource): Promise<FileItem[]> {

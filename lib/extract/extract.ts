@@ -4,13 +4,17 @@
  *
  * @module
  */
-import type { DltResource, ResourceContext } from "../resource.ts";
+import type { ApplyHintsOptions, DltResource, ResourceContext } from "../resource.ts";
+import type { NormalizedHints } from "../resource_hints.ts";
+import { MarkedItem, unmark } from "../marks.ts";
 import {
-  keyColumns,
-  type NormalizedHints,
-  overlayHints,
-  type ResourceHints,
-} from "../resource_hints.ts";
+  type HintsTemplate,
+  hintsTemplate,
+  isColumnRecord,
+  itemHints,
+  mergeColumns,
+  mergeTableHints,
+} from "./table_hints.ts";
 import type { DltSource } from "../source.ts";
 import type { PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
@@ -29,7 +33,6 @@ import {
 } from "./arrow.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
-import { expandSchemaContract } from "../schema/contract.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Options of {@linkcode extractSource}. */
@@ -133,26 +136,56 @@ export async function extractSource(
   const cursors = new Map<DltResource, IncrementalRun>();
   const contextOf = (r: DltResource): ResourceContext => {
     const state = resourceState(options.state, source.name, r.name);
+    // dlt's source state: the source's part of the pipeline state, resources' states included
+    const sourceState = options.state.sources[source.name];
     let cursor = cursors.get(r);
     if (cursor === undefined && r.incremental !== undefined) {
-      cursor = new IncrementalRun(r.incremental, r.name, state, r.hints.primaryKey);
+      // a primary key computed per item does not deduplicate the cursor's boundary
+      const key = typeof r.hints.primaryKey === "function" ? undefined : r.hints.primaryKey;
+      cursor = new IncrementalRun(r.incremental, r.name, state, key);
       cursors.set(r, cursor);
     }
-    return { state, signal, incremental: cursor, config: configs.get(r) ?? {} };
+    return { state, sourceState, signal, incremental: cursor, config: configs.get(r) ?? {} };
   };
   const configs = new Map<DltResource, Record<string, unknown>>();
   const overrides = options.hints ?? {};
-  const resolvedHints = new Map<
-    DltResource,
-    TableHints & { tableName: ResourceHints["tableName"] }
-  >();
-  const hintsOf = (r: DltResource) => {
-    let resolved = resolvedHints.get(r);
-    if (resolved === undefined) {
-      resolved = resolveHints(r, overrides, source);
-      resolvedHints.set(r, resolved);
+  // hints by resource and table variant ("" for the resource's own), resolved once unless they
+  // are functions of the item; a hints mark drops a resource's
+  const resolvedHints = new Map<DltResource, Map<string, HintsTemplate>>();
+  const hintsOf = (r: DltResource, variant?: string): HintsTemplate => {
+    let byVariant = resolvedHints.get(r);
+    if (byVariant === undefined) resolvedHints.set(r, byVariant = new Map());
+    const key = variant ?? "";
+    let template = byVariant.get(key);
+    if (template === undefined) {
+      template = hintsTemplate(r, overrides, source, variant);
+      byVariant.set(key, template);
     }
-    return resolved;
+    return template;
+  };
+  // resources a hints mark changed, with the tables written since: those take the new hints
+  const remarked = new Map<DltResource, Set<string>>();
+  const applyMark = (r: DltResource, mark: MarkedItem) => {
+    const hints = mark.hints!;
+    const base = (mark.createTableVariant ? r.tableVariant(mark.tableName!) : undefined) ??
+      r.hints;
+    // dlt merges the columns a mark gives into the resource's
+    const columns = isColumnRecord(hints.columns) && isColumnRecord(base.columns)
+      ? mergeColumns(base.columns, hints.columns)
+      : hints.columns;
+    try {
+      r.applyHints(
+        { ...hints, columns, createTableVariant: mark.createTableVariant } as ApplyHintsOptions,
+      );
+    } catch (error) {
+      throw new ResourceExtractionError(
+        r.name,
+        `yielded hints that cannot be applied: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    resolvedHints.delete(r);
+    remarked.set(r, new Set());
   };
 
   // the source's resources plus the parents they are piped from: each runs once per extract
@@ -184,26 +217,55 @@ export async function extractSource(
   const needed = (r: DltResource): boolean =>
     loaded(r) || (children.get(r) ?? []).some((c) => needed(c));
 
-  const write = async (r: DltResource, unit: unknown) => {
-    const hints = hintsOf(r);
-    if (hints.writeDisposition === "skip") return;
-    const items = Array.isArray(unit) ? unit : [unit];
-    const origin = arrowOriginOf(unit);
+  const write = async (r: DltResource, unit: unknown): Promise<void> => {
+    const [data, mark] = unmark(unit);
+    if (mark?.hints !== undefined) applyMark(r, mark);
+    // a mark's table: withTableName's, or the variant's; hints without a variant changed the
+    // resource's own (its table name included)
+    const target = mark === undefined || (mark.hints !== undefined && !mark.createTableVariant)
+      ? undefined
+      : mark.tableName;
+    const template = hintsOf(r, target);
+    if (template.fixed?.writeDisposition === "skip") return;
+    const items = Array.isArray(data) ? data : [data];
+    const origin = arrowOriginOf(data);
     const hinted = new Set<string>();
     let written = 0;
     for (const item of items) {
       // dlt skips `None` items
       if (item === undefined || item === null) continue;
-      const rawName = typeof hints.tableName === "function"
-        ? hints.tableName(item)
-        : hints.tableName;
+      // an item of a page may carry its own mark
+      if (item instanceof MarkedItem) {
+        await write(r, item);
+        continue;
+      }
+      const hints = template.fixed ?? itemHints(r, template, item, overrides, source);
+      if (hints.writeDisposition === "skip") continue;
+      let rawName: unknown = target;
+      if (rawName === undefined) {
+        try {
+          rawName = typeof hints.tableName === "function" ? hints.tableName(item) : hints.tableName;
+        } catch (error) {
+          throw new ResourceExtractionError(
+            r.name,
+            `table name function raised an error: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }
       if (typeof rawName !== "string" || rawName === "") {
         throw new ResourceExtractionError(r.name, `table name function returned ${rawName}`);
       }
       const table = options.naming.normalizeIdentifier(rawName);
+      const { tableName: _t, ...tableHints } = hints;
+      const seen = remarked.get(r);
       if (!(table in tables)) {
-        const { tableName: _t, ...tableHints } = hints;
         tables[table] = tableHints;
+        seen?.add(table);
+      } else if (template.fixed === undefined || (seen !== undefined && !seen.has(table))) {
+        // hints computed per item, or changed by a mark, are merged into the table's
+        tables[table] = mergeTableHints(tables[table], tableHints);
+        seen?.add(table);
       }
       if (isArrowData(item)) {
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
@@ -251,9 +313,10 @@ export async function extractSource(
     }
     for (const r of all) {
       // a replace resource with a fixed table replaces it even when it yields nothing
-      const hints = hintsOf(r);
+      const hints = hintsOf(r).fixed;
       if (
-        loaded(r) && hints.writeDisposition === "replace" && typeof hints.tableName === "string"
+        loaded(r) && hints?.writeDisposition === "replace" &&
+        typeof hints.tableName === "string"
       ) {
         const { tableName, ...tableHints } = hints;
         tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
@@ -294,67 +357,6 @@ export async function extractSource(
     await writer.close().catch(() => {});
     await store.remove("extracting", loadId);
     throw error;
-  }
-}
-
-/** The table hints of `r`, with `overrides` (the run options) taking precedence. */
-function resolveHints(
-  r: DltResource,
-  overrides: NormalizedHints,
-  source: DltSource,
-): TableHints & { tableName: ResourceHints["tableName"] } {
-  const h = overlayHints(r.hints, overrides);
-  const strategy = h.writeDisposition === "merge" ? h.mergeStrategy : undefined;
-  if (strategy === "upsert" || strategy === "insert-only") checkKeyedStrategy(r, h, strategy);
-  // per entity: the source's contract, then the resource's, then the run's
-  let contract = expandSchemaContract(source.schemaContract, `Source "${source.name}"`);
-  contract = expandSchemaContract(r.hints.schemaContract, `Resource "${r.name}"`, contract);
-  contract = expandSchemaContract(overrides.schemaContract, "The run options", contract);
-  const scd2 = strategy === "scd2";
-  return {
-    tableName: h.tableName ?? r.name,
-    resource: r.name,
-    writeDisposition: h.writeDisposition ?? "append",
-    primaryKey: keyColumns(h.primaryKey),
-    mergeKey: keyColumns(h.mergeKey),
-    columns: h.columns,
-    mergeStrategy: strategy,
-    validityColumns: scd2 ? h.validityColumnNames : undefined,
-    activeRecordTimestamp: scd2 ? isoTimestamp(h.activeRecordTimestamp) : undefined,
-    boundaryTimestamp: scd2 ? isoTimestamp(h.boundaryTimestamp) : undefined,
-    rowVersionColumn: scd2 ? h.rowVersionColumnName : undefined,
-    deduplicated:
-      h.writeDisposition === "merge" && (strategy ?? "delete-insert") === "delete-insert"
-        ? h.deduplicated
-        : undefined,
-    maxTableNesting: h.maxTableNesting ?? source.maxTableNesting,
-    fileFormat: h.fileFormat,
-    // merge finds nested rows by their root: they need `_dlt_root_id`, as in dlt
-    rootKey: h.rootKey || source.rootKey || h.writeDisposition === "merge" ? true : undefined,
-    // a contract given in code replaces the table's; none keeps what the schema has
-    schemaContract: source.schemaContract !== undefined || r.hints.schemaContract !== undefined ||
-        overrides.schemaContract !== undefined
-      ? contract
-      : undefined,
-  };
-}
-
-/** `upsert` and `insert-only` match rows by primary key only, as in dlt. */
-function checkKeyedStrategy(r: DltResource, h: NormalizedHints, strategy: string): void {
-  const keyed = h.primaryKey !== undefined ||
-    Object.values(h.columns ?? {}).some((column) => column.primaryKey);
-  if (!keyed) {
-    throw new ResourceExtractionError(
-      r.name,
-      `merge strategy "${strategy}" needs a primaryKey (rows are matched by it)`,
-    );
-  }
-  const mergeKey = h.mergeKey ?? Object.entries(h.columns ?? {}).find(([, c]) => c.mergeKey)?.[0];
-  if (mergeKey !== undefined) {
-    throw new ResourceExtractionError(
-      r.name,
-      `merge strategy "${strategy}" matches rows by primaryKey only and takes no mergeKey, as in dlt; use "delete-insert" to replace partitions`,
-    );
   }
 }
 
@@ -407,11 +409,6 @@ function* arrowRowsOf(r: DltResource, data: ArrowData): Generator<Record<string,
       { cause: error },
     );
   }
-}
-
-/** A timestamp hint as ISO 8601 text. */
-function isoTimestamp(value: string | Date | undefined): string | undefined {
-  return value === undefined ? undefined : new Date(value).toISOString();
 }
 
 /** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */

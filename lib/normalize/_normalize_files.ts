@@ -7,7 +7,7 @@
 import { readLines } from "../load/lines.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
-import type { StoredSchema, TableSchema } from "../schema/schema.ts";
+import type { StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
 import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
@@ -86,11 +86,13 @@ export class FilesNormalizer {
     tableFormats?: Readonly<Record<string, LoaderFileFormat>>;
     /** Buffering and rotation of the job files. */
     dataWriter?: DataWriterSettings;
+    /** The package's root table hints (their nested hints apply as nested tables appear). */
+    tables?: Readonly<Record<string, TableHints>>;
     /** Receives the running row counts per table. */
     onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
   }) {
     this.#storage = options.storage;
-    this.#evolver = new SchemaEvolver(options.schema, options.naming);
+    this.#evolver = new SchemaEvolver(options.schema, options.naming, options.tables);
     this.#writer = new JobWriter(this.#evolver, {
       storage: options.storage,
       dir: options.outDir,

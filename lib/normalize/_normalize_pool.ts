@@ -7,7 +7,7 @@
  * @module
  */
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
-import type { StoredSchema } from "../schema/schema.ts";
+import type { StoredSchema, TableHints } from "../schema/schema.ts";
 import { DataValidationError, DltError, NormalizeError } from "../errors.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
@@ -25,6 +25,8 @@ export interface WorkerStartOptions {
   format: LoaderFileFormat;
   tableFormats: Record<string, LoaderFileFormat>;
   dataWriter: DataWriterSettings;
+  /** The package's root table hints (their nested hints apply as nested tables appear). */
+  tables?: Record<string, TableHints>;
   /** Whether the worker sends its running row counts (`progress` messages). */
   progress?: boolean;
 }

@@ -93,7 +93,7 @@ export async function normalizePackage(
   const outDir = await store.create("normalizing", loadId);
   const { naming, loaderFileFormat: format = "csv", tableFileFormat } = options;
   const base = structuredClone(schema);
-  const hinted = new SchemaEvolver(base, naming);
+  const hinted = new SchemaEvolver(base, naming, manifest.tables);
   const tableFormats: Record<string, LoaderFileFormat> = {};
   for (const [table, hints] of Object.entries(manifest.tables)) {
     hinted.applyTableHints(table, hints);
@@ -131,6 +131,7 @@ export async function normalizePackage(
       format,
       tableFormats,
       dataWriter,
+      tables: manifest.tables,
     }, options.onRows);
   } else {
     const normalizer = new FilesNormalizer({
@@ -143,6 +144,7 @@ export async function normalizePackage(
       format,
       tableFormats,
       dataWriter,
+      tables: manifest.tables,
       onRows: options.onRows,
     });
     try {

@@ -9,6 +9,7 @@ import { coerceValue, inferDataType, type NormalizedValue } from "../normalize/i
 import {
   type ColumnSchema,
   DLT,
+  type NestedTableRecord,
   SCD2_COLUMNS,
   type StoredSchema,
   type TableHints,
@@ -44,10 +45,25 @@ export class SchemaEvolver {
   /** New tables the `tables` contract let in, or (`false`) discards the rows of. */
   #admitted = new Map<string, boolean>();
 
-  /** Evolves `schema`, naming variant columns with `naming`. */
-  constructor(schema: StoredSchema, naming: NamingConvention) {
+  /** Hints of nested tables, by table name: applied when the table is made (or now if it is). */
+  #nested = new Map<string, NestedHintsOf>();
+
+  /**
+   * Evolves `schema`, naming variant columns with `naming`. `tables` are the root tables' hints
+   * of the package: their nested hints are applied to the nested tables as they appear.
+   */
+  constructor(
+    schema: StoredSchema,
+    naming: NamingConvention,
+    tables: Readonly<Record<string, TableHints>> = {},
+  ) {
     this.#schema = schema;
     this.#naming = naming;
+    for (const [root, hints] of Object.entries(tables)) {
+      for (const nested of nestedTableHints(root, hints.nestedHints ?? [], naming)) {
+        this.#nested.set(nested.name, nested);
+      }
+    }
     this.#existing = new Set(
       Object.values(schema.tables).filter((t) =>
         Object.values(t.columns).some((c) => c.dataType !== undefined)
@@ -109,7 +125,24 @@ export class SchemaEvolver {
       this.#hintColumn(table, source, { primaryKey: true, nullable: false });
     }
     for (const source of hints.mergeKey ?? []) this.#hintColumn(table, source, { mergeKey: true });
+    for (const nested of nestedTableHints(name, hints.nestedHints ?? [], this.#naming)) {
+      this.#nested.set(nested.name, nested);
+      const existing = this.#schema.tables[nested.name];
+      if (existing !== undefined) this.#applyNested(existing, nested);
+    }
     return table;
+  }
+
+  /** Gives nested table `table` the hints of `nested`: its columns and contract. */
+  #applyNested(table: TableSchema, nested: NestedHintsOf): void {
+    for (const [source, hint] of Object.entries(nested.hints.columns ?? {})) {
+      this.#hintColumn(table, source, hint);
+    }
+    const contract = nested.hints.schemaContract;
+    if (contract !== undefined) {
+      table.schemaContract = contract;
+      this.#contracts.clear();
+    }
   }
 
   /** Merges `hint` into the column of `table` that source column `source` names. */
@@ -123,9 +156,15 @@ export class SchemaEvolver {
     // asked for every row: the root's contract does not change while rows are placed
     if (this.#contracts.has(name)) return this.#contracts.get(name);
     const tables = this.#schema.tables;
-    let table = tables[parent ?? name];
-    while (table?.parent !== undefined) table = tables[table.parent];
-    const contract = table?.schemaContract;
+    // the nearest table up the chain that has one, as dlt's inherited table hints; a nested
+    // table not made yet has the contract its nested hints give
+    const pending = tables[name] === undefined ? this.#nested.get(name) : undefined;
+    let contract = pending?.hints.schemaContract;
+    let table: TableSchema | undefined = tables[name] ?? tables[parent ?? name];
+    while (contract === undefined && table !== undefined) {
+      contract = table.schemaContract;
+      table = table.parent === undefined ? undefined : tables[table.parent];
+    }
     if (tables[name] !== undefined) this.#contracts.set(name, contract);
     return contract;
   }
@@ -223,6 +262,8 @@ export class SchemaEvolver {
       table = { name, columns: {} };
       if (parent !== undefined) table.parent = parent;
       this.#schema.tables[name] = table;
+      const nested = this.#nested.get(name);
+      if (nested !== undefined && nested.parent === parent) this.#applyNested(table, nested);
     }
     return table;
   }
@@ -276,4 +317,31 @@ export class SchemaEvolver {
     table.columns[name] = merged;
     return merged;
   }
+}
+
+/** Nested hints with the names of their table and its parent. */
+interface NestedHintsOf {
+  name: string;
+  parent: string;
+  hints: NestedTableRecord;
+}
+
+/**
+ * The nested tables `hints` of root table `root` name, as the relational normalizer names them:
+ * each list's table is its parent's name and the list's field joined by `naming`.
+ */
+function nestedTableHints(
+  root: string,
+  hints: readonly NestedTableRecord[],
+  naming: NamingConvention,
+): NestedHintsOf[] {
+  return hints.map((nested) => {
+    let parent = root;
+    let name = root;
+    for (const field of nested.path) {
+      parent = name;
+      name = naming.shortenFragments(name, naming.normalizeIdentifier(field));
+    }
+    return { name, parent, hints: nested };
+  });
 }

@@ -108,7 +108,10 @@ export interface TableSchema {
   writeDisposition?: WriteDisposition;
   /** Cap on nesting below this table. */
   maxTableNesting?: number;
-  /** The schema contract of this table and its nested tables (root tables; none: evolve). */
+  /**
+   * The schema contract of this table and its nested tables that have none (root tables, and
+   * nested tables given one by `nestedHints`; none: the parent's, at the root evolve).
+   */
   schemaContract?: ExpandedSchemaContract;
   /** Whether nested rows carry `_dlt_root_id`, their root row's `_dlt_id` (root tables). */
   rootKey?: boolean;
@@ -251,4 +254,16 @@ export interface TableHints {
   deduplicated?: boolean;
   /** The job file format of the table and its nested tables (none: the run's). */
   fileFormat?: FileFormatHint;
+  /** Hints of nested tables, by the path of lists from the root item (dlt's `nested_hints`). */
+  nestedHints?: NestedTableRecord[];
+}
+
+/** Hints of one nested table, by its path from the root item. */
+export interface NestedTableRecord {
+  /** Field names (source names) from the root item down to the list. */
+  path: string[];
+  /** Column hints by source column name. */
+  columns?: Record<string, ColumnHint>;
+  /** The contract of the nested table (and those below it that have none). */
+  schemaContract?: ExpandedSchemaContract;
 }
