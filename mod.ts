@@ -163,7 +163,17 @@ export type {
   StepEndedEvent,
   StepStartedEvent,
 } from "./lib/progress_events.ts";
-export { type ClientOpener, Dataset, Relation } from "./lib/dataset.ts";
+export {
+  type ClientOpener,
+  Dataset,
+  type IterOptions,
+  type JoinOptions,
+  QueryRelation,
+  Relation,
+  type RowCountsOptions,
+  type TableDataset,
+  type WhereOperator,
+} from "./lib/dataset.ts";
 export type {
   Destination,
   DestinationCapabilities,

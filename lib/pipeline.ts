@@ -61,7 +61,7 @@ import {
   removeLocalState,
   writeLocalState,
 } from "./state.ts";
-import { Dataset, sqlOf } from "./dataset.ts";
+import { Dataset, sqlOf, type TableDataset } from "./dataset.ts";
 import { activatePipeline, homeDir } from "./config.ts";
 import {
   DltError,
@@ -952,13 +952,13 @@ export class Pipeline {
     return await this.run(target, { refresh: "drop_resources" });
   }
 
-  /** The loaded data, for reading back. */
-  dataset(options: Record<never, never> = {}): Dataset {
+  /** The loaded data, for reading back; its tables are its properties too (`dataset.items`). */
+  dataset(options: Record<never, never> = {}): TableDataset {
     checkNoOptions(options, "dataset()", {
       datasetType: "a dataset reads through the pipeline's destination",
       schema: "tables are read by name: dataset().table(name)",
     });
-    return new Dataset(() => this.#readingClient(true), this.datasetName);
+    return new Dataset(() => this.#readingClient(true), this.datasetName) as TableDataset;
   }
 
   /**
