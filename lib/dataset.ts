@@ -31,13 +31,7 @@ import {
   wholeCount,
 } from "./_relation_plan.ts";
 import { missingColumn, planColumns, planRows } from "./_relation_rows.ts";
-import {
-  joinedColumns,
-  paramsOf,
-  planSql,
-  sqlLiteral,
-  type SqlNames,
-} from "./_relation_sql.ts";
+import { joinedColumns, paramsOf, planSql, sqlLiteral, type SqlNames } from "./_relation_sql.ts";
 
 /** Opens a destination client for one query; the dataset closes it afterwards. */
 export type ClientOpener = () => Promise<DestinationClient>;
@@ -732,14 +726,17 @@ export class QueryRelation<T = Record<string, unknown>> extends Relation impleme
   /** Reads the rows (once) and settles with them, as a promise's `then`. */
   then<R1 = T[], R2 = never>(
     onfulfilled?: ((value: T[]) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+    // as `Promise.then`: a handler may type the reason it expects
+    // deno-lint-ignore no-explicit-any
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.#read().then(onfulfilled, onrejected);
   }
 
   /** Reads the rows (once), as a promise's `catch`. */
   catch<R = never>(
-    onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+    // deno-lint-ignore no-explicit-any
+    onrejected?: ((reason: any) => R | PromiseLike<R>) | null,
   ): Promise<T[] | R> {
     return this.#read().catch(onrejected);
   }

@@ -198,7 +198,10 @@ export interface NormalizedHints
   // deno-lint-ignore no-explicit-any
   writeDisposition?: WriteDisposition | ((item: any) => WriteDisposition | WriteDispositionConfig);
   /** Hints per column, by source column name (a function of the item: computed per item). */
-  columns?: DynamicHint<Record<string, ColumnHint> | (ColumnHint & { name: string })[]>;
+  columns?:
+    | Record<string, ColumnHint>
+    // deno-lint-ignore no-explicit-any
+    | ((item: any) => Record<string, ColumnHint> | (ColumnHint & { name: string })[]);
   /** Hints of nested tables, by path. */
   nestedHints?: NormalizedNestedHints[];
 }

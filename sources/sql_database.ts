@@ -80,7 +80,8 @@ import {
   text,
 } from "../lib/options.ts";
 import { redactUrl } from "../lib/redact.ts";
-import { type DltResource, resource } from "../lib/resource.ts";
+import { type DltResource, resource, type ResourceHints } from "../lib/resource.ts";
+import { withHints } from "../lib/marks.ts";
 import type { WriteDisposition } from "../lib/schema/schema.ts";
 import type { ColumnHint, DataType } from "../lib/schema/schema.ts";
 import { type DltSource, source } from "../lib/source.ts";
@@ -118,6 +119,13 @@ export interface SqlCommonOptions {
   tableAdapterCallback?: TableAdapterCallback;
   /** Changes each table's query before it runs. */
   queryAdapterCallback?: QueryAdapterCallback;
+  /**
+   * Reflect each table when its resource runs, not when the source is made, as dlt's
+   * `defer_table_reflect`: making the source needs no connection (`sqlDatabase` then needs
+   * `tableNames`), and the column hints and primary key reach the schema with the first rows.
+   * @default {false}
+   */
+  deferTableReflect?: boolean;
 }
 
 /** Options of {@linkcode sqlDatabase}. */
@@ -156,7 +164,6 @@ export class SqlDatabaseError extends DltError {}
 
 /** dlt's options that this source does not have, with what to do instead. */
 const UNSUPPORTED = {
-  deferTableReflect: "tables are reflected when the source is created (await sqlDatabase())",
   backendKwargs: "the backend is chosen by the credentials URL and takes no arguments",
   backend: "rows are read as objects (dlt's sqlalchemy backend)",
   engineAdapterCallback: "the connection is made from the credentials URL",
@@ -184,6 +191,7 @@ const COMMON_SPEC = {
   writeDisposition: oneOf<WriteDisposition>(["append", "replace", "merge", "skip"]),
   tableAdapterCallback: func<TableAdapterCallback>(),
   queryAdapterCallback: func<QueryAdapterCallback>(),
+  deferTableReflect: boolean(),
 };
 
 const DATABASE_SPEC: OptionSpec<SqlDatabaseOptions> = {
@@ -706,7 +714,15 @@ async function checkSchema(backend: SqlBackend, schema: string): Promise<void> {
   }
 }
 
-/** Settings of one table's resource. */
+/** A table reflected when its resource runs ({@linkcode SqlCommonOptions.deferTableReflect}). */
+interface DeferredTable {
+  /** The table's name. */
+  name: string;
+  /** Changes the table once reflected (column selection, the user's callback). */
+  adapt: TableAdapterCallback | undefined;
+}
+
+/** Settings of one table's resource, its table reflected. */
 interface TableResourceSettings {
   credentials: string | undefined;
   schema: string;
@@ -759,9 +775,8 @@ function buildQuery(
   return { sql, params };
 }
 
-/** The resource of one reflected table. */
-function tableResource(settings: TableResourceSettings): DltResource {
-  const { table, incremental, name } = settings;
+/** Fails unless `table` has the column of the incremental cursor. */
+function checkCursorColumn(table: ReflectedTable, incremental: Incremental | undefined): void {
   if (incremental !== undefined && !table.columns.some((c) => c.name === incremental.cursorPath)) {
     throw new SqlDatabaseError(
       `Table "${table.name}" has no column "${incremental.cursorPath}" for the incremental cursor (its columns: ${
@@ -769,11 +784,50 @@ function tableResource(settings: TableResourceSettings): DltResource {
       })`,
     );
   }
-  const primaryKey = settings.primaryKey ??
-    (table.primaryKey.length > 0 ? table.primaryKey : undefined);
+}
+
+/** The primary key of a table's resource: the one given, else the reflected one, if any. */
+function primaryKeyOf(
+  settings: Pick<TableResourceSettings, "primaryKey">,
+  table: ReflectedTable,
+): string | string[] | undefined {
+  return settings.primaryKey ?? (table.primaryKey.length > 0 ? table.primaryKey : undefined);
+}
+
+/**
+ * The resource of one table: reflected already, or (a {@linkcode DeferredTable}) reflected
+ * when the resource runs, its column hints and primary key then sent with the first rows.
+ */
+function tableResource(
+  given: Omit<TableResourceSettings, "schema" | "table"> & {
+    schema: string | undefined;
+    table: ReflectedTable | DeferredTable;
+  },
+): DltResource {
+  const { incremental, name } = given;
+  const deferred = "adapt" in given.table ? given.table : undefined;
+  const reflected = deferred === undefined ? given.table as ReflectedTable : undefined;
+  if (reflected !== undefined) checkCursorColumn(reflected, incremental);
+  const primaryKey = reflected === undefined ? given.primaryKey : primaryKeyOf(given, reflected);
   return resource(async function* (ctx) {
-    const backend = await openBackend(settings.credentials, `sql_table("${table.name}")`);
+    const backend = await openBackend(given.credentials, `sql_table("${given.table.name}")`);
     try {
+      const schema = given.schema ?? backend.defaultSchema;
+      let table: ReflectedTable;
+      let hints: ResourceHints | undefined;
+      if (deferred === undefined) {
+        table = reflected!;
+      } else {
+        await checkSchema(backend, schema);
+        [table] = await reflectTables(backend, schema, [deferred.name], deferred.adapt);
+        checkCursorColumn(table, incremental);
+        const key = primaryKeyOf(given, table);
+        hints = {
+          columns: columnHints(table, given.reflectionLevel),
+          ...(key !== undefined ? { primaryKey: key } : {}),
+        };
+      }
+      const settings: TableResourceSettings = { ...given, schema, table };
       let query = buildQuery(
         backend,
         settings,
@@ -792,7 +846,11 @@ function tableResource(settings: TableResourceSettings): DltResource {
       }
       const { sql, params } = query;
       try {
-        yield* backend.read(sql, params, settings.chunkSize, table.columns);
+        for await (const chunk of backend.read(sql, params, settings.chunkSize, table.columns)) {
+          // the reflected hints go with the first rows, as dlt's deferred reflection applies them
+          yield hints === undefined ? chunk : withHints(chunk, hints);
+          hints = undefined;
+        }
       } catch (error) {
         if (error instanceof DltError && !(error instanceof SqlDatabaseError)) {
           throw new ResourceExtractionError(
@@ -808,12 +866,10 @@ function tableResource(settings: TableResourceSettings): DltResource {
     }
   }, {
     name,
-    columns: columnHints(table, settings.reflectionLevel),
+    ...(reflected !== undefined ? { columns: columnHints(reflected, given.reflectionLevel) } : {}),
     ...(primaryKey !== undefined ? { primaryKey } : {}),
-    ...(settings.mergeKey !== undefined ? { mergeKey: settings.mergeKey } : {}),
-    ...(settings.writeDisposition !== undefined
-      ? { writeDisposition: settings.writeDisposition }
-      : {}),
+    ...(given.mergeKey !== undefined ? { mergeKey: given.mergeKey } : {}),
+    ...(given.writeDisposition !== undefined ? { writeDisposition: given.writeDisposition } : {}),
     ...(incremental !== undefined ? { incremental } : {}),
   });
 }
@@ -873,13 +929,44 @@ async function reflectTables(
 
 /**
  * A source with one resource per table of a PostgreSQL or SQLite schema, as dlt's
- * `sql_database`: columns and primary keys reflected, rows read in chunks.
+ * `sql_database`: columns and primary keys reflected, rows read in chunks. The tables are read
+ * concurrently when the source runs (up to `extract.max_parallel_items`), each on its own
+ * connection.
  */
 export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<DltSource> {
   options = checkOptions(options, DATABASE_SPEC, "sqlDatabase()", {
     snakeCase: "refuse",
     unsupported: UNSUPPORTED,
   });
+  const common = {
+    credentials: options.credentials,
+    chunkSize: options.chunkSize ?? 50_000,
+    reflectionLevel: options.reflectionLevel ?? "full",
+    writeDisposition: options.writeDisposition,
+    incremental: undefined,
+    primaryKey: undefined,
+    mergeKey: undefined,
+    queryAdapterCallback: options.queryAdapterCallback,
+  };
+  const name = options.name ?? "sql_database";
+  if (options.deferTableReflect) {
+    if (options.tableNames === undefined) {
+      throw new TypeError(
+        "sqlDatabase({ deferTableReflect: true }) needs tableNames: without a connection the tables cannot be listed",
+      );
+    }
+    return source(
+      options.tableNames.map((table) =>
+        tableResource({
+          ...common,
+          schema: options.schema,
+          table: { name: table, adapt: options.tableAdapterCallback },
+          name: table,
+        })
+      ),
+      { name },
+    );
+  }
   const backend = await openBackend(options.credentials, "sqlDatabase()");
   try {
     const schema = options.schema ?? backend.defaultSchema;
@@ -890,22 +977,8 @@ export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<Dlt
       );
     const tables = await reflectTables(backend, schema, names, options.tableAdapterCallback);
     return source(
-      tables.map((table) =>
-        tableResource({
-          credentials: options.credentials,
-          schema,
-          table,
-          chunkSize: options.chunkSize ?? 50_000,
-          reflectionLevel: options.reflectionLevel ?? "full",
-          writeDisposition: options.writeDisposition,
-          incremental: undefined,
-          primaryKey: undefined,
-          mergeKey: undefined,
-          name: table.name,
-          queryAdapterCallback: options.queryAdapterCallback,
-        })
-      ),
-      { name: options.name ?? "sql_database" },
+      tables.map((table) => tableResource({ ...common, schema, table, name: table.name })),
+      { name },
     );
   } finally {
     await backend.close();
@@ -921,27 +994,34 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
   if (options.table === undefined) {
     throw new TypeError('sqlTable() needs the table: sqlTable({ table: "…" })');
   }
+  const adapt = (reflected: ReflectedTable) => {
+    selectColumns(reflected, options.includedColumns, options.excludedColumns);
+    options.tableAdapterCallback?.(reflected);
+  };
+  const settings = {
+    credentials: options.credentials,
+    chunkSize: options.chunkSize ?? 50_000,
+    reflectionLevel: options.reflectionLevel ?? "full",
+    writeDisposition: options.writeDisposition,
+    incremental: options.incremental,
+    primaryKey: options.primaryKey,
+    mergeKey: options.mergeKey,
+    name: options.name ?? options.table,
+    queryAdapterCallback: options.queryAdapterCallback,
+  };
+  if (options.deferTableReflect) {
+    return tableResource({
+      ...settings,
+      schema: options.schema,
+      table: { name: options.table, adapt },
+    });
+  }
   const backend = await openBackend(options.credentials, `sqlTable("${options.table}")`);
   try {
     const schema = options.schema ?? backend.defaultSchema;
     await checkSchema(backend, schema);
-    const [table] = await reflectTables(backend, schema, [options.table], (reflected) => {
-      selectColumns(reflected, options.includedColumns, options.excludedColumns);
-      options.tableAdapterCallback?.(reflected);
-    });
-    return tableResource({
-      credentials: options.credentials,
-      schema,
-      table,
-      chunkSize: options.chunkSize ?? 50_000,
-      reflectionLevel: options.reflectionLevel ?? "full",
-      writeDisposition: options.writeDisposition,
-      incremental: options.incremental,
-      primaryKey: options.primaryKey,
-      mergeKey: options.mergeKey,
-      name: options.name ?? table.name,
-      queryAdapterCallback: options.queryAdapterCallback,
-    });
+    const [table] = await reflectTables(backend, schema, [options.table], adapt);
+    return tableResource({ ...settings, schema, table });
   } finally {
     await backend.close();
   }

@@ -1,6 +1,6 @@
 /** Shared helpers of the end-to-end tests. */
 import { join } from "node:path";
-import { type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
+import { type ColumnHint, type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
@@ -84,4 +84,11 @@ export function serve(handle: (url: URL) => Response | Promise<Response>): Local
     requests,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
+}
+
+/** The column hints of `r` given in code (a record); fails when they are a function of the item. */
+export function columnHintsOf(r: DltResource): Record<string, ColumnHint> {
+  const columns = r.hints.columns ?? {};
+  if (typeof columns === "function") throw new Error(`Resource "${r.name}" computes its columns`);
+  return columns;
 }

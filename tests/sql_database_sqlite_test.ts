@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { incremental, pipeline } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
-import { tempDir } from "./_helpers.ts";
+import { columnHintsOf, tempDir } from "./_helpers.ts";
 
 /** A SQLite file with a typed table, a quoted one, a view and a table without a key. */
 async function shopDatabase(): Promise<{ dir: string; url: string; db: DatabaseSync }> {
@@ -55,7 +55,7 @@ Deno.test("sql_database on SQLite: reflected types, exact values, quoting, views
   assert.deepEqual([...shop.resources.keys()].sort(), ["Order Lines", "cheap", "items", "log"]);
   assert.deepEqual(shop.resources.get("Order Lines")!.hints.primaryKey, ["line", "item"]);
   assert.equal(shop.resources.get("log")!.hints.primaryKey, undefined);
-  assert.deepEqual(shop.resources.get("items")!.hints.columns?.price, {
+  assert.deepEqual(columnHintsOf(shop.resources.get("items")!).price, {
     dataType: "decimal",
     precision: 20,
     scale: 6,
@@ -95,18 +95,18 @@ Deno.test("sql_database on SQLite: reflected types, exact values, quoting, views
     },
   ]);
   const minimal = await sqlTable({ credentials: url, table: "items", reflectionLevel: "minimal" });
-  assert.deepEqual(minimal.hints.columns?.price, { nullable: true });
+  assert.deepEqual(columnHintsOf(minimal).price, { nullable: true });
   const precise = await sqlTable({
     credentials: url,
     table: "items",
     reflectionLevel: "full_with_precision",
   });
-  assert.deepEqual(precise.hints.columns?.big, {
+  assert.deepEqual(columnHintsOf(precise).big, {
     dataType: "bigint",
     precision: 64,
     nullable: true,
   });
-  assert.deepEqual(precise.hints.columns?.label, {
+  assert.deepEqual(columnHintsOf(precise).label, {
     dataType: "text",
     precision: 20,
     nullable: true,
@@ -235,7 +235,7 @@ Deno.test("sql_database on SQLite: table and query adapters", async () => {
       return { sql: `${query.sql} WHERE ${table.primaryKey[0]} > ?`, params: [1] };
     },
   });
-  assert.deepEqual(shop.resources.get("items")!.hints.columns?.price, {
+  assert.deepEqual(columnHintsOf(shop.resources.get("items")!).price, {
     dataType: "text",
     nullable: true,
   });
@@ -294,5 +294,80 @@ Deno.test("sql_database on SQLite: included and excluded columns, merge key", as
     sqlTable({ credentials: url, table: "items", detectPrecisionHints: true } as any),
     /full_with_precision/,
   );
+  db.close();
+});
+
+Deno.test("sql_database on SQLite: deferTableReflect reflects each table when it runs", async () => {
+  const { dir, url, db } = await shopDatabase();
+  // making the source connects to nothing: the database need not exist yet
+  const later = `sqlite:///${join(dir, "not_yet.db")}`;
+  const deferred = await sqlDatabase({
+    credentials: later,
+    tableNames: ["items", "ghost"],
+    deferTableReflect: true,
+  });
+  assert.deepEqual([...deferred.resources.keys()], ["items", "ghost"]);
+  assert.deepEqual(columnHintsOf(deferred.resources.get("items")!), {});
+  await assert.rejects(
+    () => sqlDatabase({ credentials: url, deferTableReflect: true }),
+    /deferTableReflect: true \}\) needs tableNames/,
+  );
+
+  const target = (name: string) =>
+    pipeline({
+      pipelineName: name,
+      destination: duckdb({ path: join(dir, `${name}.duckdb`) }),
+      datasetName: "shop",
+      pipelinesDir: join(dir, "pipelines"),
+    });
+  const failing = target("sqlite_deferred_missing");
+  // a missing table fails when the source runs, naming it and what exists; nothing is loaded
+  await assert.rejects(
+    async () =>
+      failing.run(
+        await sqlDatabase({
+          credentials: url,
+          tableNames: ["items", "ghost"],
+          deferTableReflect: true,
+        }),
+      ),
+    /"ghost" of schema "main" does not exist.*there are: .*"items"/s,
+  );
+  assert.deepEqual(await failing.dataset().rowCounts(), {});
+
+  const p = target("sqlite_deferred");
+
+  const items = () =>
+    sqlTable({
+      credentials: url,
+      table: "items",
+      deferTableReflect: true,
+      incremental: incremental("at"),
+      writeDisposition: "merge",
+      excludedColumns: ["doc"],
+    });
+  assert.deepEqual((await p.run(await items())).rowCounts, { items: 2 });
+  // the reflected types and key reached the schema with the first rows
+  const columns = p.defaultSchema.tables.items.columns;
+  assert.deepEqual(
+    [columns.price.dataType, columns.price.precision, columns.price.scale],
+    ["decimal", 20, 6],
+  );
+  assert.equal(columns.id.primaryKey, true);
+  assert.equal(columns.doc, undefined);
+  const [row] = await p.dataset().query(
+    "SELECT big::VARCHAR AS big, price::VARCHAR AS price FROM shop.items WHERE id = 1",
+  );
+  assert.deepEqual(row, { big: "9007199254740993", price: "1234.123456" });
+
+  db.exec(`UPDATE items SET label = 'changed', at = '2024-01-03 10:00:00' WHERE id = 1;
+    INSERT INTO items (id, at) VALUES (3, '2024-01-04 10:00:00');`);
+  assert.deepEqual((await p.run(await items())).rowCounts, { items: 2 });
+  const labels = await p.dataset().items.orderBy("id").select("id", "label").rows();
+  assert.deepEqual(labels, [
+    { id: 1, label: "changed" },
+    { id: 2, label: null },
+    { id: 3, label: null },
+  ]);
   db.close();
 });

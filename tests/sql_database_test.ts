@@ -10,7 +10,7 @@ import { duckdb } from "../destinations/duckdb/mod.ts";
 import { postgres } from "../destinations/postgres/mod.ts";
 import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
 import { adminQuery, postgresTest } from "./_postgres.ts";
-import { tempDir } from "./_helpers.ts";
+import { columnHintsOf, tempDir } from "./_helpers.ts";
 import { onLog } from "../lib/log.ts";
 
 /** Creates `schema.name` with 13 column types and `rows` rows. */
@@ -285,7 +285,7 @@ postgresTest(
       });
       await p.run(odd);
       // an enum is text, a domain its base type: no warning for them
-      assert.deepEqual(odd.resources.get("odd")!.hints.columns?.cost, {
+      assert.deepEqual(columnHintsOf(odd.resources.get("odd")!).cost, {
         dataType: "decimal",
         precision: 8,
         scale: 2,
