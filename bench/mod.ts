@@ -14,6 +14,7 @@ const BENCHMARKS = [
   "durability.ts",
   "one_row.ts",
   "rest_api.ts",
+  "concurrent_extract.ts",
   "filesystem.ts",
   "file_formats.ts",
 ];

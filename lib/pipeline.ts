@@ -88,6 +88,7 @@ import { DenoStorage } from "./storage/deno_storage.ts";
 import type { WorkingStorage } from "./storage/storage.ts";
 import {
   readExtractDataWriter,
+  readExtractSettings,
   readRuntimeSettings,
   type RuntimeSettings,
 } from "./runtime_settings.ts";
@@ -630,6 +631,7 @@ export class Pipeline {
         dropTables: refreshed.drop,
         truncateTables: refreshed.truncate,
         dataWriter: readExtractDataWriter(source.name, { pipelineName: this.pipelineName }),
+        concurrency: readExtractSettings(source.name, { pipelineName: this.pipelineName }),
         onItems: listener &&
           ((resource, items) => listener({ kind: "items_extracted", resource, items })),
       });

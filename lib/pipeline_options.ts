@@ -315,6 +315,7 @@ const RUN_SPEC: OptionSpec<RunOptions> = {
 /** dlt's `run()` arguments this port takes elsewhere. */
 const RUN_UNSUPPORTED = {
   ...UNSUPPORTED_HINTS,
+  parallelized: "give parallelized to resource(), transformer() or source(), as dlt does",
   progress: "give progress to pipeline({ progress }), as dlt does",
   fileFormat: "write loaderFileFormat, as dlt's run() takes it",
   destination: "give the destination to pipeline({ destination })",

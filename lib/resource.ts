@@ -106,6 +106,17 @@ export interface ResourceOptions extends ResourceHints {
    * missing value stops the run before anything is extracted.
    */
   config?: Record<string, unknown>;
+  /**
+   * Extract this resource concurrently with the others, as dlt's `parallelized`: each step of a
+   * sync generator (each call of a transformer) runs as a task of its own in extract's pool
+   * (`extract.workers`), so the event loop serves the other resources between steps. JavaScript
+   * has one thread: a step that blocks (busy work, sync I/O) still blocks everything; the gain is
+   * that a long sync generator no longer starves async resources until it ends. Takes a
+   * generator function (`function*`), a generator, or a transformer; async functions and async
+   * generators are extracted concurrently without it, and anything else is a `TypeError`.
+   * @default {false}
+   */
+  parallelized?: boolean;
 }
 
 /** Options of {@linkcode transformer}. */
@@ -155,6 +166,7 @@ const RESOURCE_SPEC: OptionSpec<ResourceOptions> = {
   name: text(),
   selected: boolean(),
   incremental: incrementalCursor(),
+  parallelized: boolean(),
   config: (value) =>
     isPlainObject(value) ? value : invalidValue("an object of config() and secret() values"),
 };
@@ -204,6 +216,8 @@ export class DltResource {
   incremental: Incremental | undefined;
   /** The config spec, resolved into `context.config` when a run starts. */
   readonly configSpec: Record<string, unknown> | undefined;
+  /** Whether extract runs each step as a task of its own (see {@linkcode DltResource.parallelize}). */
+  #parallelized = false;
   #producer: Producer;
   #steps: Step[] = [];
   /** Hints of table variants, by table name (dlt's `create_table_variant`). */
@@ -217,11 +231,62 @@ export class DltResource {
     if (!name) throw new TypeError("A resource needs a name: pass the `name` option");
     this.name = name;
     this.#producer = producer;
-    const { selected, incremental, config, ...hints } = options;
+    const { selected, incremental, config, parallelized, ...hints } = options;
     this.hints = hints;
     this.selected = selected ?? true;
     this.incremental = incremental;
     this.configSpec = config;
+    if (parallelized) this.parallelize();
+  }
+
+  /** Whether extract runs each step of this resource as a task of its own (dlt's `parallelized`). */
+  get parallelized(): boolean {
+    return this.#parallelized;
+  }
+
+  /**
+   * Whether the resource's function is an async function or an async generator function: extract
+   * then runs a transformer on several parent items at once.
+   */
+  get isAsync(): boolean {
+    const producer = this.#producer;
+    return producer.kind !== "iterable" && isAsyncFunction(producer.fn);
+  }
+
+  /**
+   * Marks the resource to be extracted concurrently with others, as dlt's `parallelize()` (in
+   * place; returns this resource): see {@linkcode ResourceOptions.parallelized}. A resource that
+   * is not a sync generator function, a generator or a transformer is a `TypeError`.
+   *
+   * @example
+   * ```ts
+   * import { resource } from "./resource.ts";
+   * const numbers = resource(function* () {
+   *   for (let i = 0; i < 3; i++) yield i;
+   * }, { name: "numbers" }).parallelize();
+   * if (!numbers.parallelized) throw new Error();
+   * ```
+   */
+  parallelize(): this {
+    const producer = this.#producer;
+    const eligible = producer.kind === "transformer" ||
+      (producer.kind === "generator" && producer.fn.constructor?.name === "GeneratorFunction") ||
+      (producer.kind === "iterable" && isSyncIterator(producer.data));
+    if (!eligible) {
+      const what = producer.kind === "iterable"
+        ? describeValue(producer.data)
+        : isAsyncFunction(producer.fn)
+        ? "an async function"
+        : "a function that is not a generator function";
+      const hint = producer.kind !== "iterable" && isAsyncFunction(producer.fn)
+        ? "; async resources are extracted concurrently without it: leave parallelized out"
+        : "; write it as a generator function (function*)";
+      throw new TypeError(
+        `Resource "${this.name}" cannot be parallelized: it is ${what}, and parallelized takes a generator function, a generator or a transformer${hint}`,
+      );
+    }
+    this.#parallelized = true;
+    return this;
   }
 
   /** Whether this is a transformer (fed by a parent resource). */
@@ -320,6 +385,7 @@ export class DltResource {
       selected: this.selected,
       incremental: this.incremental,
       config: this.configSpec,
+      parallelized: this.#parallelized,
     });
     copy.#steps = [...this.#steps];
     copy.#limit = this.#limit;
@@ -451,6 +517,7 @@ export class DltResource {
         selected: next.selected,
         incremental: next.incremental,
         config: next.configSpec,
+        parallelized: next.#parallelized,
       },
     );
     piped.#steps = [...next.#steps];
@@ -685,6 +752,18 @@ async function* toIterable(result: unknown): AsyncGenerator<unknown> {
   } else {
     yield value;
   }
+}
+
+/** Whether `fn` is an async function or an async generator function. */
+function isAsyncFunction(fn: unknown): boolean {
+  const kind = (fn as { constructor?: { name?: string } }).constructor?.name;
+  return kind === "AsyncFunction" || kind === "AsyncGeneratorFunction";
+}
+
+/** Whether `value` is a sync iterator (a generator, `iter()` of dlt): not a list or an async one. */
+function isSyncIterator(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Symbol.iterator in value &&
+    typeof (value as { next?: unknown }).next === "function" && !(Symbol.asyncIterator in value);
 }
 
 function describe(value: unknown): string {

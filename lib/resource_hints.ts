@@ -435,7 +435,6 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
   references: "table references are not supported yet",
-  parallelized: "concurrent extraction is not supported yet",
   spec: "declare config with the `config` option and config()/secret()",
   section: "config sections follow the source and resource names",
   standalone: "a resource is a plain value here: call a factory function to parameterize it",

@@ -1,19 +1,22 @@
 /**
  * The runtime settings of the three stages, read from config as dlt reads them:
  *
- * - `[extract] workers`, `[normalize] workers`, `[load] workers`;
+ * - `[extract] max_parallel_items`, `workers`, `next_item_mode` (also per source, in
+ *   `[sources.extract]` and `[sources.<source>.extract]`), `[normalize] workers`,
+ *   `[load] workers`;
  * - `[data_writer] buffer_max_items`, `file_max_items`, `file_max_bytes` for extract and
  *   normalize, overridden per stage by `[normalize.data_writer]`, `[sources.data_writer]` (extract
  *   of every source) and `[sources.<source>.data_writer]` (extract of one source);
  * - `[runtime] log_level` (applied by `log.ts`; checked here).
  *
  * Environment variables work as everywhere (`NORMALIZE__WORKERS`, `DATA_WRITER__FILE_MAX_ITEMS`,
- * `NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS`, `RUNTIME__LOG_LEVEL`), and so do sections under the
- * pipeline's name (`[my_pipeline.normalize]`). A value that is not an integer ≥ 1 is a
- * `ConfigError` naming the key and where it was found. Keys these sections do not know are
- * warned about (once per process), with the keys they know; dlt's keys that have no effect here
- * are warned about with the reason; so are `extract.workers` and `load.workers`, which this port
- * reads but cannot use yet. Explicit options (`normalize({ workers })`) win over config.
+ * `NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS`, `RUNTIME__LOG_LEVEL`, `EXTRACT__NEXT_ITEM_MODE`), and
+ * so do sections under the pipeline's name (`[my_pipeline.normalize]`). A count that is not an
+ * integer ≥ 1, or a `next_item_mode` that is not `"round_robin"` or `"fifo"`, is a `ConfigError`
+ * naming the key and where it was found. Keys these sections do not know are warned about (once
+ * per process), with the keys they know; dlt's keys that have no effect here are warned about
+ * with the reason; so is `load.workers`, which this port reads but cannot use yet. Explicit
+ * options (`normalize({ workers })`) win over config.
  *
  * @module
  */
@@ -50,10 +53,40 @@ export interface DataWriterSettings {
   fileMaxBytes?: number;
 }
 
+/**
+ * How resources are extracted, as dlt's `[extract]` section says: which resource gives the next
+ * item, and how many items are in flight at once.
+ */
+export type NextItemMode = "round_robin" | "fifo";
+
+/** The ways {@linkcode NextItemMode} can be set. */
+export const NEXT_ITEM_MODES: readonly NextItemMode[] = ["round_robin", "fifo"];
+
+/** How extract runs the resources of a source (dlt's `[extract]` section). */
+export interface ExtractSettings {
+  /**
+   * Items in flight at once: pending steps of async resources and calls of async (or
+   * parallelized) transformers, together.
+   * @default {20}
+   */
+  maxParallelItems?: number;
+  /**
+   * Steps of parallelized resources and transformers scheduled at once.
+   * @default {5}
+   */
+  workers?: number;
+  /**
+   * `"round_robin"` advances the resources concurrently, one item of each in turn; `"fifo"`
+   * extracts them one after another, each item through all its transformers before the next.
+   * @default {"round_robin"}
+   */
+  nextItemMode?: NextItemMode;
+}
+
 /** The runtime settings of a pipeline, from config. */
 export interface RuntimeSettings {
-  /** `[extract]`: `workers` is read and checked, but extract runs resources one at a time. */
-  extract: { workers?: number };
+  /** `[extract]`: how resources are extracted (a source's own section may override it). */
+  extract: ExtractSettings;
   /** `[normalize]`: its workers and data writer. */
   normalize: { workers?: number; dataWriter: DataWriterSettings };
   /** `[load]`: `workers` is read and checked, but a load commits one table chain at a time. */
@@ -94,20 +127,33 @@ const SOURCES_DATA_WRITER_SECTION: SectionSpec = {
 };
 
 const POOL = "workers run as Web Workers; only their number is configured";
-const SEQUENTIAL_EXTRACT = "resources are extracted one after another";
+
+/** Config key of each extract setting. */
+const EXTRACT_KEYS: { readonly [K in keyof Required<ExtractSettings>]: string } = {
+  maxParallelItems: "max_parallel_items",
+  workers: "workers",
+  nextItemMode: "next_item_mode",
+};
+
+/** `[extract]`, also per source. */
+const EXTRACT_SECTION: SectionSpec = {
+  read: Object.values(EXTRACT_KEYS),
+  noEffect: {
+    futures_poll_interval: "extract awaits its items instead of polling for them",
+    copy_on_fork: "extract forks no processes",
+  },
+};
 
 /** The sections checked for unknown keys, by their dotted key. */
 const SECTIONS: Readonly<Record<string, SectionSpec>> = {
   extract: {
-    read: ["workers"],
+    read: EXTRACT_SECTION.read,
     noEffect: {
-      max_parallel_items: SEQUENTIAL_EXTRACT,
-      futures_poll_interval: SEQUENTIAL_EXTRACT,
-      next_item_mode: SEQUENTIAL_EXTRACT,
-      copy_on_fork: "extract forks no processes",
+      ...EXTRACT_SECTION.noEffect,
       data_writer: "the extract stage reads [sources.data_writer], as dlt does",
     },
   },
+  "sources.extract": EXTRACT_SECTION,
   normalize: {
     read: ["workers"],
     noEffect: {
@@ -195,12 +241,6 @@ function warnOnce(message: string): void {
  */
 export function readRuntimeSettings(options: RuntimeSettingsOptions = {}): RuntimeSettings {
   for (const [key, spec] of Object.entries(SECTIONS)) checkSection(key, spec, options);
-  const extractWorkers = readCount(["extract.workers"], options);
-  if (extractWorkers !== undefined) {
-    warnOnce(
-      `Config value "extract.workers" (from ${extractWorkers.where}) has no effect: ${SEQUENTIAL_EXTRACT} (concurrent extraction is not supported yet)`,
-    );
-  }
   const loadWorkers = readCount(["load.workers"], options);
   if (loadWorkers !== undefined) {
     warnOnce(
@@ -208,7 +248,7 @@ export function readRuntimeSettings(options: RuntimeSettingsOptions = {}): Runti
     );
   }
   return {
-    extract: { workers: extractWorkers?.value },
+    extract: readExtract([], options),
     normalize: {
       workers: readCount(["normalize.workers"], options)?.value,
       dataWriter: readDataWriter(["normalize"], options),
@@ -228,6 +268,63 @@ export function readExtractDataWriter(
 ): DataWriterSettings {
   checkSection(`sources.${sourceName}.data_writer`, SOURCES_DATA_WRITER_SECTION, options);
   return readDataWriter(["sources", sourceName], options);
+}
+
+/**
+ * How to extract `sourceName`: `[sources.<source>.extract]`, then `[sources.extract]`, then
+ * `[extract]`, key by key (as dlt resolves its `PipeIteratorConfiguration`). Warns about unknown
+ * keys of the first; a bad value is a `ConfigError` naming the key.
+ *
+ * @example
+ * ```ts
+ * import { readExtractSettings } from "./runtime_settings.ts";
+ * const variables: Record<string, string> = {
+ *   EXTRACT__MAX_PARALLEL_ITEMS: "10",
+ *   SOURCES__SHOP__EXTRACT__NEXT_ITEM_MODE: "fifo",
+ * };
+ * const settings = readExtractSettings("shop", { env: (name) => variables[name], configDirs: [] });
+ * if (settings.maxParallelItems !== 10 || settings.nextItemMode !== "fifo") throw new Error();
+ * ```
+ */
+export function readExtractSettings(
+  sourceName: string,
+  options: RuntimeSettingsOptions = {},
+): ExtractSettings {
+  checkSection(`sources.${sourceName}.extract`, EXTRACT_SECTION, options);
+  return readExtract(["sources", sourceName], options);
+}
+
+/** The extract settings under `sections` (dropped from the right). */
+function readExtract(
+  sections: readonly string[],
+  options: RuntimeSettingsOptions,
+): ExtractSettings {
+  const keysOf = (key: string) => {
+    const keys: string[] = [];
+    for (let n = sections.length; n >= 0; n--) {
+      keys.push([...sections.slice(0, n), "extract", key].join("."));
+    }
+    return keys;
+  };
+  const settings: ExtractSettings = {};
+  const maxParallelItems = readCount(keysOf(EXTRACT_KEYS.maxParallelItems), options);
+  if (maxParallelItems !== undefined) settings.maxParallelItems = maxParallelItems.value;
+  const workers = readCount(keysOf(EXTRACT_KEYS.workers), options);
+  if (workers !== undefined) settings.workers = workers.value;
+  const modeKeys = keysOf(EXTRACT_KEYS.nextItemMode);
+  const mode = findConfigWhere(modeKeys, options);
+  if (mode !== undefined) {
+    const value = typeof mode.value === "string" ? mode.value.trim() : mode.value;
+    if (!(NEXT_ITEM_MODES as readonly unknown[]).includes(value)) {
+      throw new ConfigError(
+        `Config value "${
+          modeKeys.at(-1)
+        }" (from ${mode.where}) must be "round_robin" or "fifo"; got ${describeValue(mode.value)}`,
+      );
+    }
+    settings.nextItemMode = value as NextItemMode;
+  }
+  return settings;
 }
 
 /** The data writer settings under `sections` (dropped from the right), as dlt resolves them. */

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readExtractDataWriter, readRuntimeSettings } from "./runtime_settings.ts";
+import {
+  readExtractDataWriter,
+  readExtractSettings,
+  readRuntimeSettings,
+} from "./runtime_settings.ts";
 import { ConfigError } from "./errors.ts";
 import { type LogRecord, onLog, setLogLevel } from "./log.ts";
 
@@ -41,7 +45,7 @@ Deno.test("nothing configured: no settings, no warnings", () => {
   const logged = warnings(() => {
     const settings = readRuntimeSettings({ env: fakeEnv(), configDirs: [configDir("")] });
     assert.deepEqual(settings, {
-      extract: { workers: undefined },
+      extract: {},
       normalize: { workers: undefined, dataWriter: {} },
       load: { workers: undefined },
       logLevel: undefined,
@@ -153,6 +157,14 @@ Deno.test("a bad value is a ConfigError naming the key and where it was found", 
     [{ LOAD__WORKERS: "2.5" }, /"load\.workers" \(from LOAD__WORKERS\) .*; got "2\.5"$/],
     [{ EXTRACT__WORKERS: "-1" }, /"extract\.workers" \(from EXTRACT__WORKERS\) .*; got "-1"$/],
     [
+      { EXTRACT__MAX_PARALLEL_ITEMS: "0" },
+      /^Config value "extract\.max_parallel_items" \(from EXTRACT__MAX_PARALLEL_ITEMS\) must be an integer ≥ 1, such as 2; got "0"$/,
+    ],
+    [
+      { EXTRACT__NEXT_ITEM_MODE: "lifo" },
+      /^Config value "extract\.next_item_mode" \(from EXTRACT__NEXT_ITEM_MODE\) must be "round_robin" or "fifo"; got "lifo"$/,
+    ],
+    [
       { NORMALIZE__DATA_WRITER__FILE_MAX_BYTES: "1e6" },
       /"data_writer\.file_max_bytes" \(from NORMALIZE__DATA_WRITER__FILE_MAX_BYTES\) .*; got "1e6"$/,
     ],
@@ -253,13 +265,71 @@ file_max_itemz = 5
   const path = join(dir, "config.toml");
   const options = { env: fakeEnv(), configDirs: [dir], pipelineName: "p" };
   const logged = warnings(() => {
-    assert.equal(readRuntimeSettings(options).extract.workers, 3);
+    assert.deepEqual(readRuntimeSettings(options).extract, { workers: 3, nextItemMode: "fifo" });
     assert.deepEqual(readExtractDataWriter("github", options), {});
   });
   assert.deepEqual(logged, [
-    `Config key "p.extract.worker" in ${path} is unknown and ignored; [p.extract] takes "workers"`,
-    `Config keys that have no effect, in ${path}: "p.extract.next_item_mode" (resources are extracted one after another)`,
-    `Config value "extract.workers" (from p.extract.workers in ${path}) has no effect: resources are extracted one after another (concurrent extraction is not supported yet)`,
+    `Config key "p.extract.worker" in ${path} is unknown and ignored; [p.extract] takes "max_parallel_items", "workers", "next_item_mode"`,
     `Config key "sources.github.data_writer.file_max_itemz" in ${path} is unknown and ignored; [sources.github.data_writer] takes "buffer_max_items", "file_max_items", "file_max_bytes"`,
   ]);
+});
+
+Deno.test("extract settings: a source's own section wins over [sources.extract] and [extract]", () => {
+  const dir = configDir(`
+[extract]
+max_parallel_items = 10
+workers = 2
+next_item_mode = "round_robin"
+
+[sources.extract]
+workers = 3
+
+[sources.zendesk.extract]
+next_item_mode = "fifo"
+futures_poll_interval = 0.1
+max_paralel_items = 4
+`);
+  const path = join(dir, "config.toml");
+  const options = { env: fakeEnv(), configDirs: [dir] };
+  const logged = warnings(() => {
+    assert.deepEqual(readExtractSettings("zendesk", options), {
+      maxParallelItems: 10,
+      workers: 3,
+      nextItemMode: "fifo",
+    });
+    assert.deepEqual(readExtractSettings("github", options), {
+      maxParallelItems: 10,
+      workers: 3,
+      nextItemMode: "round_robin",
+    });
+  });
+  assert.deepEqual(logged, [
+    `Config key "sources.zendesk.extract.max_paralel_items" in ${path} is unknown and ignored; [sources.zendesk.extract] takes "max_parallel_items", "workers", "next_item_mode"`,
+    `Config keys that have no effect, in ${path}: "sources.zendesk.extract.futures_poll_interval" (extract awaits its items instead of polling for them)`,
+  ]);
+  // environment variables, dlt's names: the source's first
+  const env = fakeEnv({
+    EXTRACT__NEXT_ITEM_MODE: "fifo",
+    SOURCES__SHOP__EXTRACT__NEXT_ITEM_MODE: " round_robin ",
+    EXTRACT__MAX_PARALLEL_ITEMS: "1",
+  });
+  assert.deepEqual(readExtractSettings("shop", { env, configDirs: [] }), {
+    maxParallelItems: 1,
+    nextItemMode: "round_robin",
+  });
+  assert.throws(
+    () =>
+      readExtractSettings("shop", {
+        env: fakeEnv({ SOURCES__SHOP__EXTRACT__NEXT_ITEM_MODE: "roundrobin" }),
+        configDirs: [],
+      }),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(
+        error.message,
+        'Config value "extract.next_item_mode" (from SOURCES__SHOP__EXTRACT__NEXT_ITEM_MODE) must be "round_robin" or "fifo"; got "roundrobin"',
+      );
+      return true;
+    },
+  );
 });

@@ -35,6 +35,13 @@ export interface SourceOptions {
    * `duck_case` or a custom one (see `PipelineOptions.naming`). @default {the pipeline's}
    */
   naming?: NamingOption;
+  /**
+   * Marks every selected resource that can be parallelized (sync generators and transformers)
+   * as `parallelized`, as dlt's `@dlt.source(parallelized=True)`; the others are left as they
+   * are (async ones are extracted concurrently anyway).
+   * @default {false}
+   */
+  parallelized?: boolean;
 }
 
 /** A named group of resources, loaded together under one schema. */
@@ -59,7 +66,6 @@ export class DltSource {
         section: UNSUPPORTED_HINTS.section,
         schema: UNSUPPORTED_HINTS.schema,
         spec: UNSUPPORTED_HINTS.spec,
-        parallelized: UNSUPPORTED_HINTS.parallelized,
       },
     });
     if (!options.name) throw new TypeError("A source needs a name: pass the `name` option");
@@ -85,6 +91,23 @@ export class DltSource {
       }
       this.#resources.set(r.name, r);
     }
+    if (options.parallelized) this.parallelize();
+  }
+
+  /**
+   * Marks every selected resource that can be parallelized as `parallelized` and leaves the
+   * others as they are, as dlt's `parallelize()` (in place; returns this source).
+   */
+  parallelize(): this {
+    for (const r of this.selectedResources) {
+      try {
+        r.parallelize();
+      } catch (error) {
+        // as dlt: resources that cannot be parallelized (async ones, lists) are skipped
+        if (!(error instanceof TypeError)) throw error;
+      }
+    }
+    return this;
   }
 
   /** All resources, by name. */
@@ -228,6 +251,7 @@ const SOURCE_SPEC: OptionSpec<SourceOptions> = {
   schemaContract: RESOURCE_HINTS_SPEC.schemaContract,
   rootKey: boolean(),
   naming: namingOption(),
+  parallelized: boolean(),
 };
 
 /** Options of {@linkcode source} given a source function: the name defaults to the function's. */

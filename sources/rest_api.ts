@@ -157,7 +157,11 @@ export interface EndpointResourceConfig extends Omit<ResourceHints, "writeDispos
    * item loaded.
    */
   keepPagesOnError?: boolean;
-  /** Accepted for dlt configs; child requests always run concurrently (`maxConcurrency`). */
+  /**
+   * Accepted for dlt configs, and needs no effect: these resources are async, so extract runs
+   * them concurrently with the others (`extract.max_parallel_items`), and a child's requests run
+   * concurrently anyway (`maxConcurrency` per parent page, several pages at once).
+   */
   parallelized?: boolean;
   /** Filters and maps applied to the items, in order. */
   // deno-lint-ignore no-explicit-any

@@ -569,8 +569,10 @@ Deno.test("rest_api: a parent item without the placeholder's field fails naming 
     assert.equal(error.message.split('Resource "comments"').length, 2, error.message);
     return true;
   });
-  // found at run time, on the parent's first item: no child request was sent
-  assert.deepEqual(api.requests, ["/posts"]);
+  // found at run time, on the parent's first item: no child request was sent (the parent's
+  // next page may have been asked for meanwhile: resources run concurrently, as in dlt)
+  assert.equal(api.requests[0], "/posts");
+  assert.deepEqual(api.requests.filter((r) => r.includes("comments")), []);
   assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
 });
 

@@ -28,10 +28,18 @@ interface OpenFile {
   count: number;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB (or
  * `bufferMaxItems` items), rotating at 24 MiB (or as `fileMaxBytes` and `fileMaxItems` say). A
  * failed write names the file and the package.
+ *
+ * Resources extracted concurrently share one writer: calls may overlap. A line only added to a
+ * buffer is added at once; whatever touches a file (opening, flushing, rotating, closing) runs
+ * one at a time, in call order, and lines written meanwhile wait behind it, so a file gets its
+ * lines whole and in order and a table never gets two open files. After {@linkcode close}, a
+ * write is an error.
  */
 export class ItemWriter {
   #storage: WorkingStorage;
@@ -43,6 +51,9 @@ export class ItemWriter {
   #bufferMaxItems: number;
   #fileMaxItems: number;
   #fileMaxBytes: number;
+  /** The file work under way, and all queued behind it; undefined when there is none. */
+  #busy: Promise<void> | undefined;
+  #closed = false;
 
   /** Writes into the package folder `dir` of `storage`, buffering and rotating as `settings` say. */
   constructor(storage: WorkingStorage, dir: string, settings: DataWriterSettings = {}) {
@@ -54,28 +65,61 @@ export class ItemWriter {
   }
 
   /** Adds `line` (one serialized item, no newline) to the file of `table`. */
-  async write(table: string, line: string): Promise<void> {
-    let entry = this.#open.get(table);
-    if (entry === undefined) {
-      // one sequence for all tables: names stay unique when shortened table names meet
-      const name = jobFileName(table, String(++this.#files), "jsonl");
-      const path = join(this.#dir, name);
-      const file = await writingJobFile(
-        this.#storage.locate(path),
-        () => this.#storage.create(path),
-      );
-      entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
-      this.#open.set(table, entry);
+  write(table: string, line: string): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`Cannot write to table "${table}": the writer is closed`));
     }
+    const entry = this.#busy === undefined ? this.#open.get(table) : undefined;
+    if (entry !== undefined) {
+      // the common case: the file is open and nothing is being written
+      const action = this.#append(entry, line);
+      return action === undefined ? DONE : this.#exclusive(() => this.#act(table, entry, action));
+    }
+    return this.#exclusive(async () => {
+      const entry = this.#open.get(table) ?? await this.#openFile(table);
+      const action = this.#append(entry, line);
+      if (action !== undefined) await this.#act(table, entry, action);
+    });
+  }
+
+  /** Runs `work` after all file work before it; the writes behind it wait for it. */
+  #exclusive(work: () => Promise<void>): Promise<void> {
+    const run = (this.#busy ?? DONE).then(work);
+    const settled = run.then(() => {}, () => {});
+    this.#busy = settled;
+    settled.then(() => {
+      if (this.#busy === settled) this.#busy = undefined;
+    });
+    return run;
+  }
+
+  async #openFile(table: string): Promise<OpenFile> {
+    // one sequence for all tables: names stay unique when shortened table names meet
+    const name = jobFileName(table, String(++this.#files), "jsonl");
+    const path = join(this.#dir, name);
+    const file = await writingJobFile(
+      this.#storage.locate(path),
+      () => this.#storage.create(path),
+    );
+    const entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
+    this.#open.set(table, entry);
+    return entry;
+  }
+
+  /** Buffers `line`; what must happen to the file now, if anything. */
+  #append(entry: OpenFile, line: string): "close" | "flush" | undefined {
     entry.lines.push(line);
     entry.size += line.length + 1;
     entry.count++;
-    if (entry.count >= this.#fileMaxItems) return await this.#close(table, entry);
+    if (entry.count >= this.#fileMaxItems) return "close";
     // a file reaching its size is written out at once, so it is not much larger
-    const buffered = entry.lines.length;
-    const full = entry.size >= FLUSH_BYTES || buffered >= this.#bufferMaxItems ||
+    const full = entry.size >= FLUSH_BYTES || entry.lines.length >= this.#bufferMaxItems ||
       entry.written + entry.size >= this.#fileMaxBytes;
-    if (!full) return;
+    return full ? "flush" : undefined;
+  }
+
+  async #act(table: string, entry: OpenFile, action: "close" | "flush"): Promise<void> {
+    if (action === "close") return await this.#close(table, entry);
     await this.#flush(entry);
     if (entry.written >= this.#fileMaxBytes) await this.#close(table, entry);
   }
@@ -101,12 +145,18 @@ export class ItemWriter {
     this.#jobs.push({ file: entry.name, table, rows: entry.count, bytes: entry.written });
   }
 
-  /** Closes every file (all of them, even when one fails) and returns the jobs written. */
+  /**
+   * Closes every file (all of them, even when one fails), after the writes under way, and
+   * returns the jobs written.
+   */
   async close(): Promise<PackageJob[]> {
+    this.#closed = true;
     const failures: unknown[] = [];
-    for (const [table, entry] of [...this.#open]) {
-      await this.#close(table, entry).catch((error) => failures.push(error));
-    }
+    await this.#exclusive(async () => {
+      for (const [table, entry] of [...this.#open]) {
+        await this.#close(table, entry).catch((error) => failures.push(error));
+      }
+    });
     if (failures.length > 0) throw failures[0];
     return this.#jobs;
   }

@@ -109,3 +109,57 @@ Deno.test("fileMaxItems and fileMaxBytes rotate extracted files; bufferMaxItems 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("overlapping writes (resources extracted concurrently) keep files whole and in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denodlt_item_writer_test_" });
+  try {
+    // small buffers and files: writes overlap opening, flushing and rotating
+    const writer = new ItemWriter(new DenoStorage(dir), "", { bufferMaxItems: 3, fileMaxItems: 7 });
+    const producers = ["a", "b", "c"].map((resource) =>
+      (async () => {
+        for (let i = 0; i < 50; i++) {
+          // two resources write table "shared", each their own table too
+          const pending = [
+            writer.write("shared", JSON.stringify({ resource, i })),
+            writer.write(resource, JSON.stringify({ i })),
+          ];
+          if (i % 4 === 0) await Promise.all(pending);
+        }
+      })()
+    );
+    await Promise.all(producers);
+    const jobs = await writer.close();
+    await assert.rejects(
+      writer.write("a", "{}"),
+      /Cannot write to table "a": the writer is closed/,
+    );
+    const rowsOf = async (table: string) => {
+      const rows: Record<string, unknown>[] = [];
+      for (const job of jobs.filter((j) => j.table === table)) {
+        const text = await Deno.readTextFile(join(dir, job.file));
+        const lines = text.split("\n").filter((l) => l !== "");
+        assert.equal(lines.length, job.rows, job.file);
+        assert.ok(job.rows <= 7, job.file);
+        rows.push(...lines.map((l) => JSON.parse(l)));
+      }
+      return rows;
+    };
+    const shared = await rowsOf("shared");
+    assert.equal(shared.length, 150);
+    for (const resource of ["a", "b", "c"]) {
+      // each resource's items in the order it wrote them, none lost or doubled
+      assert.deepEqual(
+        shared.filter((row) => row.resource === resource).map((row) => row.i),
+        Array.from({ length: 50 }, (_, i) => i),
+      );
+      assert.deepEqual(
+        (await rowsOf(resource)).map((row) => row.i),
+        Array.from({ length: 50 }, (_, i) => i),
+      );
+    }
+    // file names unique: one sequence
+    assert.equal(new Set(jobs.map((j) => j.file)).size, jobs.length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,6 +1,7 @@
 /**
  * The extract stage: runs the resources of a source and writes their items, as JSON lines per
- * table, into a new load package.
+ * table, into a new load package. The resources run concurrently (dlt's `round_robin`) or one
+ * after another (`fifo`), as `_scheduler.ts` describes.
  *
  * @module
  */
@@ -33,7 +34,8 @@ import {
 } from "./arrow.ts";
 import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
-import type { DataWriterSettings } from "../runtime_settings.ts";
+import type { DataWriterSettings, ExtractSettings } from "../runtime_settings.ts";
+import { driveExtraction } from "./_scheduler.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -59,6 +61,12 @@ export interface ExtractOptions {
    * @default {about 1 MiB buffered per table, files rotated at 24 MiB}
    */
   dataWriter?: DataWriterSettings;
+  /**
+   * How the resources run (config's `[extract]` and `[sources.<source>.extract]`, see
+   * `runtime_settings.ts`): concurrently, one item of each in turn, or one after another.
+   * @default {round_robin, 20 items in flight, 5 workers, as dlt}
+   */
+  concurrency?: ExtractSettings;
   /**
    * Receives the items extracted so far from a resource (a running total): at most every
    * {@linkcode PROGRESS_INTERVAL_MS} or {@linkcode PROGRESS_ITEMS} items per resource, and once
@@ -130,7 +138,12 @@ export async function extractSource(
   const dir = await store.create("extracting", loadId);
   const writer = new ItemWriter(store.storage, dir, options.dataWriter);
   const tables: Record<string, TableHints> = {};
-  const signal = options.signal ?? new AbortController().signal;
+  // the resources' signal: aborted by the caller's, and by a failing resource to stop the others
+  const controller = new AbortController();
+  const cancel = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) cancel();
+  options.signal?.addEventListener("abort", cancel, { once: true });
+  const signal = controller.signal;
   const counter = options.onItems && new ItemCounter(options.onItems);
   // one incremental cursor per resource and run, committed to the state once all went well
   const cursors = new Map<DltResource, IncrementalRun>();
@@ -287,18 +300,6 @@ export async function extractSource(
     counter?.add(r.name, written);
   };
 
-  const deliver = async (r: DltResource, unit: unknown): Promise<void> => {
-    // dlt passes no `None` on: nothing is loaded or transformed
-    if (unit === null || unit === undefined) return;
-    if (loaded(r)) await write(r, unit);
-    for (const child of children.get(r) ?? []) {
-      if (!needed(child)) continue;
-      for await (const out of guard(child, child.transform(unit, contextOf(child)))) {
-        await deliver(child, out);
-      }
-    }
-  };
-
   try {
     // config first: a missing value stops the run before any resource starts
     for (const r of all) {
@@ -322,14 +323,16 @@ export async function extractSource(
         tables[options.naming.normalizeIdentifier(tableName)] = tableHints;
       }
     }
-    for (const r of all) {
-      // transformers run when their parent yields; one without a parent fails in `yields`
-      if (r.parent !== undefined || !needed(r)) continue;
-      for await (const unit of guard(r, r.yields(contextOf(r)))) {
-        signal.throwIfAborted();
-        await deliver(r, unit);
-      }
-    }
+    // transformers run when their parent yields; one without a parent fails in `yields`
+    const neededChildren = new Map<DltResource, DltResource[]>();
+    for (const [parent, kids] of children) neededChildren.set(parent, kids.filter(needed));
+    await driveExtraction({
+      roots: all.filter((r) => r.parent === undefined && needed(r)),
+      children: (r) => neededChildren.get(r) ?? [],
+      loaded,
+      write,
+      contextOf,
+    }, { ...options.concurrency, controller });
     counter?.flush();
     const jobs = await writer.close();
     for (const cursor of cursors.values()) cursor.commit();
@@ -357,6 +360,8 @@ export async function extractSource(
     await writer.close().catch(() => {});
     await store.remove("extracting", loadId);
     throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", cancel);
   }
 }
 
@@ -408,18 +413,5 @@ function* arrowRowsOf(r: DltResource, data: ArrowData): Generator<Record<string,
       `an Arrow row cannot be read: ${(error as Error).message}`,
       { cause: error },
     );
-  }
-}
-
-/** Re-raises errors of `iterable` as {@linkcode ResourceExtractionError}s naming `r`. */
-async function* guard(r: DltResource, iterable: AsyncIterable<unknown>): AsyncGenerator<unknown> {
-  try {
-    yield* iterable;
-  } catch (error) {
-    if (error instanceof ResourceExtractionError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ResourceExtractionError(r.name, `raised an error: ${message}`, {
-      cause: error,
-    });
   }
 }
