@@ -20,7 +20,7 @@ import {
   VoidLogger,
 } from "../../lib/deps/duckdb_wasm.ts";
 import type { Table } from "../../lib/deps/apache_arrow.ts";
-import { DURABLE_RUNTIME } from "./_runtime.ts";
+import { DURABLE_RUNTIME, hasDanglingFiles } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
@@ -212,6 +212,11 @@ function splitStatements(bindings: DuckDBBindings, sql: string): string[] {
   return statements.length > 0 ? statements : [sql];
 }
 
+/** The wasm module of `bindings` (public on their class, missing from their interface). */
+function moduleOf(bindings: DuckDBBindings): object {
+  return (bindings as unknown as { mod: object }).mod;
+}
+
 /** Lets an instance's memory go: its bindings register themselves globally. */
 function forget(bindings: DuckDBBindings): void {
   const global = globalThis as { DUCKDB_BINDINGS?: unknown };
@@ -240,7 +245,11 @@ class WasmDatabase implements DuckDbWasmDatabase {
     this.#lock = lock;
   }
 
-  /** Runs `action`, naming the file in DuckDB's errors about damage (they name only offsets). */
+  /**
+   * Runs `action`, naming the file in DuckDB's errors about damage (they name only offsets).
+   * Afterwards drops the files DuckDB-WASM keeps open after reading them (see
+   * `hasDanglingFiles` of `_runtime.ts`).
+   */
   #named<T>(action: () => T): T {
     try {
       return action();
@@ -250,6 +259,8 @@ class WasmDatabase implements DuckDbWasmDatabase {
       throw new DestinationError(`DuckDB database "${this.path}" is damaged: ${message}`, {
         cause: error,
       });
+    } finally {
+      if (hasDanglingFiles(moduleOf(this.#bindings))) this.#bindings.dropFiles();
     }
   }
 
@@ -344,6 +355,11 @@ function configure(
   // DuckDB-WASM disables spilling by default.
   if (tempDirectory !== undefined) {
     connection.query(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
+    // No cap: the default, 90% of the free disk space, comes from emscripten's made-up file
+    // system figures (1.7 GiB), and DuckDB's count of the space used can still wrap below zero
+    // within one statement (see `hasDanglingFiles` of `_runtime.ts`), which would refuse every
+    // spill from then on. A full disk still fails the write.
+    connection.query("SET max_temp_directory_size = '-1'");
   }
   if (memoryLimit !== undefined) {
     connection.query(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);

@@ -263,3 +263,33 @@ Deno.test("a transaction torn in the log is not replayed in part", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a transaction beyond the memory limit spills to disk instead of failing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlt_spill_" });
+  try {
+    const path = join(dir, "spill.duckdb");
+    const db = await openDuckDbWasm(path, { memoryLimit: "48MB" });
+    const columns = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    db.run(`CREATE TABLE wide (${columns.map((c) => `${c} VARCHAR`).join(", ")})`);
+    // rows of one transaction stay in memory until it commits: 2,000-row inserts of a wide table
+    // (as a load of 2,000-row job files) spill them, read them back and free them again and again
+    db.run("BEGIN TRANSACTION");
+    for (let batch = 0; batch < 10; batch++) {
+      const values = columns.map((_, i) => `md5(((range + ${batch * 2000}) * ${i + 1})::VARCHAR)`);
+      db.run(`INSERT INTO wide SELECT ${values.join(", ")} FROM range(2000)`);
+    }
+    db.run("COMMIT");
+    // DuckDB makes its temporary directory when it first spills
+    assert.ok(fs.existsSync(path + ".tmp"), "nothing was spilled");
+    // each spilled buffer's file is gone once DuckDB has read it back or freed it
+    assert.deepEqual(fs.readdirSync(path + ".tmp").filter((name) => name.endsWith(".block")), []);
+    const [counts] = db.query(
+      "SELECT count(*) AS rows, count(DISTINCT c0) AS distinct FROM wide",
+    );
+    assert.deepEqual(counts, { rows: 20_000, distinct: 20_000 });
+    await db.close();
+    assert.equal(fs.existsSync(path + ".tmp"), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

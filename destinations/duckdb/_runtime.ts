@@ -19,6 +19,11 @@
  *   after the log's last write, that check deletes the log.
  * - A write below the size a write-ahead log had when it was opened throws instead of silently
  *   corrupting it: DuckDB-WASM writes a log from offset 0 where DuckDB expects appends.
+ * - Spilled buffers (`duckdb_temp_*` files in the temporary directory) are never synced. A
+ *   `duckdb_temp_block-*.block` file, which holds one spilled buffer, is unlinked when DuckDB opens
+ *   it to read it back or to size it: both are followed by a `RemoveFile` that never reaches
+ *   JavaScript, and a file left behind made DuckDB count it again later (see
+ *   {@linkcode hasDanglingFiles}).
  *
  * State is kept per wasm instance, so several databases can be open in one process. The package
  * version is pinned: these functions lean on DuckDB-WASM internals and `_database_test.ts` must
@@ -63,6 +68,8 @@ interface OpenFile {
   protectedBytes: number;
   /** Written since the last `fsync`. */
   dirty: boolean;
+  /** A file of spilled buffers: never synced. */
+  temporary: boolean;
 }
 
 /** What the runtime tracks for one wasm instance. */
@@ -97,6 +104,16 @@ function stateOf(mod: WasmModule): InstanceState {
 }
 
 const LOG_SUFFIX = ".wal";
+/** Start of the names of the files DuckDB spills buffers to. */
+const TEMPORARY_PREFIX = "duckdb_temp_";
+/** Name of a file that holds one spilled buffer (one of another size than a block). */
+const BLOCK_FILE = /^duckdb_temp_block-\d+\.block$/;
+
+/** The last part of `path`. */
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
 const decoder = new TextDecoder();
 
 function readString(mod: WasmModule, pointer: number, length: number): string {
@@ -169,6 +186,7 @@ function openFile(mod: WasmModule, fileId: number, flags: number): number {
       database: false,
       protectedBytes: path.endsWith(LOG_SUFFIX) ? size : 0,
       dirty: false,
+      temporary: baseName(path).startsWith(TEMPORARY_PREFIX),
     };
     state.files.set(fileId, file);
     // A log that is open again is no longer the one a checkpoint just closed.
@@ -178,9 +196,15 @@ function openFile(mod: WasmModule, fileId: number, flags: number): number {
     const { fd, path } = file;
     file.fd = attempt(mod, `Cannot open "${path}"`, () => {
       fs.closeSync(fd);
-      return fs.openSync(path, "r+");
+      // a spilled buffer's file was unlinked when it was read back; spilling it again makes it anew
+      return fs.openSync(path, fs.existsSync(path) ? "r+" : "w+");
     });
     file.writable = true;
+  }
+  if (!file.writable && BLOCK_FILE.test(baseName(file.path))) {
+    // DuckDB reads or sizes a spilled buffer only to remove it next, which never reaches here.
+    const { path } = file;
+    attempt(mod, `Cannot remove "${path}"`, () => fs.rmSync(path, { force: true }));
   }
   // DuckDB probes its database file without direct IO before opening it with direct IO.
   if ((flags & FLAG_DIRECT_IO) !== 0) file.database = true;
@@ -247,7 +271,7 @@ function writeFile(
     while (done < bytes) {
       done += fs.writeSync(file.fd, mod.HEAPU8, buffer + done, bytes - done, location + done);
     }
-    file.dirty = true;
+    file.dirty = !file.temporary;
     if (header) syncIfDirty(file);
   });
   state.clock++;
@@ -263,7 +287,7 @@ function truncateFile(mod: WasmModule, fileId: number, newSize: number): void {
   const file = fileOf(mod, fileId);
   attempt(mod, `Cannot truncate "${file.path}"`, () => fs.ftruncateSync(file.fd, newSize));
   file.protectedBytes = Math.min(file.protectedBytes, newSize);
-  file.dirty = true;
+  file.dirty = !file.temporary;
 }
 
 function syncFile(mod: WasmModule, fileId: number): void {
@@ -336,6 +360,24 @@ function removeDirectory(mod: WasmModule, pathPointer: number, pathLength: numbe
  * Failing instead would abort the process when DuckDB lists its temporary directory on shutdown.
  */
 function listDirectoryEntries(): boolean {
+  return false;
+}
+
+/**
+ * Whether `mod` holds files open only for reading. DuckDB-WASM's page buffer keeps every file
+ * opened read-only (job files read by `read_csv`, spilled buffers read back) open after DuckDB
+ * closes it, with its cached pages in the wasm heap and a descriptor here, until `dropFiles()` of
+ * the bindings drops it. While it is kept, DuckDB sees a spilled buffer's file as still there:
+ * when the buffer is freed, DuckDB subtracts its size from the temporary directory's size a
+ * second time, so that size wraps below zero. Between statements none of these files is in use:
+ * drop them when this says there are some.
+ */
+export function hasDanglingFiles(mod: object): boolean {
+  const state = states.get(mod as WasmModule);
+  if (state === undefined) return false;
+  for (const file of state.files.values()) {
+    if (!file.writable) return true;
+  }
   return false;
 }
 
