@@ -93,11 +93,24 @@ function coerceString(value: string, dataType: DataType): NormalizedValue | unde
     }
     case "decimal":
       return DECIMAL.test(value.trim()) && fitsDecimal(value.trim().split(".")[0])
-        ? value.trim()
+        ? shortDecimal(value.trim())
         : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * A decimal's text without the zeros that end its fraction (`1.50` → `1.5`, `2.000` → `2`), the
+ * same number: databases print a `numeric` to its full scale (twenty digits for a quotient), and
+ * DuckDB parses every digit of a long fraction into a 128-bit integer.
+ */
+function shortDecimal(text: string): string {
+  if (!text.includes(".") || /[eE]/.test(text)) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--; // "0"
+  if (text.charCodeAt(end - 1) === 46) end--; // "."
+  return end === text.length ? text : text.slice(0, end);
 }
 
 function coerceNumber(value: number, dataType: DataType): NormalizedValue | undefined {
