@@ -20,7 +20,7 @@ import {
   VoidLogger,
 } from "../../lib/deps/duckdb_wasm.ts";
 import type { Table } from "../../lib/deps/apache_arrow.ts";
-import { DURABLE_RUNTIME, hasDanglingFiles } from "./_runtime.ts";
+import { DURABLE_RUNTIME, forgetInstanceFiles, hasDanglingFiles } from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
@@ -160,8 +160,17 @@ function linkedExports(instance: WebAssembly.Instance): WebAssembly.Instance {
   return { exports };
 }
 
+/** DuckDB-WASM instances started in this process so far. */
+let instancesStarted = 0;
+
+/** How many DuckDB-WASM instances this process started: a run should start one at most. */
+export function wasmInstancesStarted(): number {
+  return instancesStarted;
+}
+
 /** A fresh DuckDB-WASM instance that uses the durable runtime and the process's compiled module. */
 async function instantiate(): Promise<DuckDBBindings> {
+  instancesStarted++;
   if (!(await getPlatformFeatures()).wasmExceptions) {
     throw new Error("Cannot run DuckDB-WASM: WebAssembly exception handling is not available");
   }
@@ -215,6 +224,20 @@ function splitStatements(bindings: DuckDBBindings, sql: string): string[] {
 /** The wasm module of `bindings` (public on their class, missing from their interface). */
 function moduleOf(bindings: DuckDBBindings): object {
   return (bindings as unknown as { mod: object }).mod;
+}
+
+/**
+ * Keeps the instance of a closed database as the spare for the next open, when there is none:
+ * starting an instance costs most of a second, so a run (which opens its destination to sync
+ * state, then again to load) starts one only. Its wasm memory stays with it.
+ */
+function recycle(bindings: DuckDBBindings): void {
+  if (spareInstance !== undefined) {
+    forget(bindings);
+    return;
+  }
+  forgetInstanceFiles(moduleOf(bindings));
+  spareInstance = Promise.resolve(bindings);
 }
 
 /** Lets an instance's memory go: its bindings register themselves globally. */
@@ -317,7 +340,7 @@ class WasmDatabase implements DuckDbWasmDatabase {
       this.#connection = undefined;
       // Resetting closes the file; only then may another process have it.
       this.#bindings.reset();
-      forget(this.#bindings);
+      recycle(this.#bindings);
       this.#lock?.release();
     }
     return Promise.resolve();

@@ -382,6 +382,18 @@ export function hasDanglingFiles(mod: object): boolean {
 }
 
 /**
+ * Forgets what the runtime tracked for `mod`, closing any file still open, so that the instance
+ * can open a database again after `reset()` as if new: the write-ahead log bookkeeping of an
+ * earlier database must not decide about a later one's log.
+ */
+export function forgetInstanceFiles(mod: object): void {
+  const state = states.get(mod as WasmModule);
+  if (state === undefined) return;
+  for (const file of state.files.values()) fs.closeSync(file.fd);
+  states.delete(mod as WasmModule);
+}
+
+/**
  * The package's `NODE_RUNTIME` with durable file functions. Install it as
  * `globalThis.DUCKDB_RUNTIME` before instantiating a DuckDB-WASM module; every function takes the
  * module it serves as first argument.
