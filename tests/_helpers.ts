@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { type ColumnHint, type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
+import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
 export const SHARED_FIXTURES = new URL("../../shared/fixtures/", import.meta.url);
@@ -91,4 +92,17 @@ export function columnHintsOf(r: DltResource): Record<string, ColumnHint> {
   const columns = r.hints.columns ?? {};
   if (typeof columns === "function") throw new Error(`Resource "${r.name}" computes its columns`);
   return columns;
+}
+
+/** A pipeline `name` in a fresh folder, loading into a new dummy destination (fast, no WASM). */
+export async function dummyPipeline(
+  name: string,
+): Promise<{ p: Pipeline; destination: DummyDestination }> {
+  const destination = dummy();
+  const p = pipeline({
+    pipelineName: name,
+    destination,
+    pipelinesDir: join(await tempDir(name), "pipelines"),
+  });
+  return { p, destination };
 }

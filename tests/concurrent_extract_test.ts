@@ -6,34 +6,18 @@
  * examples of its performance guide ("Extract") give the same results here.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ConfigError,
   type DltResource,
   incremental,
-  type Pipeline,
-  pipeline,
   PipelineStepFailed,
   resource,
   source,
   transformer,
 } from "../mod.ts";
-import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { dummyPipeline } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
-
-async function dummyPipeline(
-  name: string,
-): Promise<{ p: Pipeline; destination: DummyDestination }> {
-  const destination = dummy();
-  const p = pipeline({
-    pipelineName: name,
-    destination,
-    pipelinesDir: join(await tempDir(name), "pipelines"),
-  });
-  return { p, destination };
-}
 
 /** An I/O-bound resource: `pages` pages of 2 items, each page after `ms` milliseconds. */
 function pagedApi(name: string, pages: number, ms: number, log: string[]): DltResource {

@@ -6,13 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, type LogRecord, onLog, pipeline, resource, setLogLevel } from "../mod.ts";
-import { dummy } from "../destinations/dummy/mod.ts";
+import { ConfigError, type LogRecord, onLog, resource, setLogLevel } from "../mod.ts";
 import { PackageStore } from "../lib/load/package_store.ts";
 import { DenoStorage } from "../lib/storage/deno_storage.ts";
 import { tableFromIPC } from "../lib/deps/apache_arrow.ts";
 import { readParquet } from "../lib/deps/parquet_wasm.ts";
-import { tempDir, tempPipeline } from "./_helpers.ts";
+import { dummyPipeline, tempPipeline } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
 
 // warnings are checked through onLog; the console stays quiet
@@ -34,17 +33,6 @@ function items(n: number) {
     Array.from({ length: n }, (_, i) => ({ id: i, name: `item ${i}`, tags: [{ t: 1 }, { t: 2 }] })),
     { name: "items" },
   );
-}
-
-/** A pipeline `name` in a fresh folder, loading into a dummy destination (fast, no WASM). */
-async function dummyPipeline(name: string) {
-  const destination = dummy();
-  const p = pipeline({
-    pipelineName: name,
-    destination,
-    pipelinesDir: join(await tempDir(name), "pipelines"),
-  });
-  return { p, destination };
 }
 
 /** The jobs of the only package of `stage` in the working folder of `workingDir`. */
