@@ -206,7 +206,9 @@ export interface ResourceHints {
   columns?: DynamicHint<Record<string, ColumnHint> | (ColumnHint & { name: string })[]>;
   /**
    * Hints of nested tables (the child tables lists become), as dlt's `nested_hints`: their
-   * columns and schema contract, by path (see {@linkcode NestedHints}).
+   * columns, schema contract, keys, write disposition and references, by path (see
+   * {@linkcode NestedHints}); a key makes a nested table a table of its own (see
+   * {@linkcode NestedTableHints}).
    */
   nestedHints?: NestedHints;
   /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
@@ -633,7 +635,8 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 /** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
-  references: "table references are not supported yet",
+  references:
+    "references of a resource's own table are not supported yet; nested tables take them in nestedHints",
   spec: "declare config with the `config` option and config()/secret()",
   section: "config sections follow the source and resource names",
   standalone: "a resource is a plain value here: call a factory function to parameterize it",

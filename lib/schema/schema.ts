@@ -133,8 +133,19 @@ export interface TableSchema {
   columns: Record<string, ColumnSchema>;
 }
 
+/** The cardinality of a table reference, from its columns to the referenced ones (dlt's). */
+export type ReferenceCardinality =
+  | "zero_to_one"
+  | "one_to_zero"
+  | "zero_to_many"
+  | "many_to_zero"
+  | "one_to_many"
+  | "many_to_one"
+  | "one_to_one"
+  | "many_to_many";
+
 /** dlt's cardinalities of a table reference. */
-export const REFERENCE_CARDINALITIES = [
+export const REFERENCE_CARDINALITIES: readonly ReferenceCardinality[] = [
   "zero_to_one",
   "one_to_zero",
   "zero_to_many",
@@ -143,10 +154,7 @@ export const REFERENCE_CARDINALITIES = [
   "many_to_one",
   "one_to_one",
   "many_to_many",
-] as const;
-
-/** The cardinality of a table reference, from its columns to the referenced ones. */
-export type ReferenceCardinality = typeof REFERENCE_CARDINALITIES[number];
+];
 
 /**
  * A reference from columns of a table to columns of another, as dlt's `references`: an
