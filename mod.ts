@@ -76,6 +76,7 @@ export {
   type ResourceHints,
   type ResourceOptions,
   type TableNameHint,
+  type TableReferenceHint,
   transformer,
   type TransformerFunction,
   type TransformerOptions,
@@ -202,7 +203,9 @@ export type {
   DataType,
   FileFormatHint,
   MergeStrategy,
+  ReferenceCardinality,
   StoredSchema,
+  TableReference,
   TableSchema,
   WriteDisposition,
 } from "./lib/schema/schema.ts";

@@ -62,7 +62,75 @@ Deno.test("makeNestedHints checks one nested table's hints", () => {
     columns: { price: { dataType: "decimal" } },
     schemaContract: { columns: "freeze" },
   });
-  assert.throws(() => makeNestedHints({ primaryKey: "id" } as never), /not supported yet/);
+  // dlt's custom linking: keys, the write disposition (dict form too) and references
+  assert.deepEqual(
+    makeNestedHints({
+      primaryKey: ["customer_id", "id"],
+      writeDisposition: { disposition: "merge", strategy: "upsert" },
+      references: [{
+        referencedTable: "customers",
+        columns: "customer_id",
+        referencedColumns: "id",
+      }],
+    }),
+    {
+      primaryKey: ["customer_id", "id"],
+      writeDisposition: "merge",
+      mergeStrategy: "upsert",
+      references: [
+        { columns: ["customer_id"], referencedTable: "customers", referencedColumns: ["id"] },
+      ],
+    },
+  );
+  // a key given as a column hint makes a table of its own as well
+  assert.equal(
+    makeNestedHints({ columns: { id: { mergeKey: true } }, writeDisposition: "merge" })
+      .writeDisposition,
+    "merge",
+  );
+  assert.throws(
+    () => makeNestedHints({ writeDisposition: "merge" }),
+    /without a primaryKey or mergeKey: a nested table is written as its root table is/,
+  );
+  assert.throws(
+    () => makeNestedHints({ primaryKey: "id", mergeStrategy: "upsert" }),
+    /mergeStrategy "upsert", which needs writeDisposition "merge", not "append"/,
+  );
+  assert.throws(
+    () =>
+      makeNestedHints({
+        mergeKey: "day",
+        writeDisposition: { disposition: "merge", strategy: "upsert" },
+      }),
+    /matches rows by primaryKey only/,
+  );
+  assert.throws(
+    () =>
+      makeNestedHints({
+        primaryKey: "id",
+        writeDisposition: { disposition: "merge", strategy: "scd2" },
+      }),
+    /"scd2", which nested tables do not support yet/,
+  );
+  assert.throws(
+    () => makeNestedHints({ references: [{ referencedTable: "c", columns: ["a"] }] as never }),
+    /reference 0 .* has no "referencedColumns"/,
+  );
+  assert.throws(
+    () =>
+      makeNestedHints({
+        references: [{ referencedTable: "c", columns: ["a", "b"], referencedColumns: ["id"] }],
+      }),
+    /names 2 column\(s\) and 1 referenced column\(s\)/,
+  );
+  // dlt's snake_case keys in a reference (a dict, as dlt's columns)
+  assert.deepEqual(
+    makeNestedHints({
+      references: [{ referenced_table: "c", columns: ["a"], referenced_columns: ["id"] }] as never,
+    }).references,
+    [{ columns: ["a"], referencedTable: "c", referencedColumns: ["id"] }],
+  );
+  assert.throws(() => makeNestedHints({ fileFormat: "csv" } as never), /root table's file format/);
   assert.throws(
     () => makeNestedHints({ columns: { p: { dataType: "money" } } } as never),
     /dataType/,

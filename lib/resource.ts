@@ -44,6 +44,7 @@ export type {
   NormalizedNestedHints,
   ResourceHints,
   TableNameHint,
+  TableReferenceHint,
   WriteDispositionConfig,
 } from "./resource_hints.ts";
 

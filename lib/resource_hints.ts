@@ -30,6 +30,9 @@ import {
   type FileFormatHint,
   MERGE_STRATEGIES,
   type MergeStrategy,
+  REFERENCE_CARDINALITIES,
+  type ReferenceCardinality,
+  type TableReference,
   WRITE_DISPOSITIONS,
   type WriteDisposition,
 } from "./schema/schema.ts";
@@ -48,8 +51,17 @@ export type TableNameHint = string | ((item: any) => string);
 export type DynamicHint<T> = T | ((item: any) => T);
 
 /**
- * Hints of one nested (child) table, as dlt's `make_nested_hints`: its columns and schema
- * contract. The other hints of dlt's nested tables are refused with what to do instead.
+ * Hints of one nested (child) table, as dlt's `make_nested_hints`: its columns, schema contract,
+ * keys, write disposition and references. The other hints of dlt's nested tables are refused
+ * with what to do instead.
+ *
+ * A primary key or a merge key (given here or as a column hint) makes the nested table a table
+ * of its own, as in dlt's "custom linking for nested tables": it keeps its name
+ * (`customers__purchases`) and still takes its rows from the root items' lists, but it has no
+ * `parent` in the schema and its rows no `_dlt_parent_id` and `_dlt_list_idx` (they keep
+ * `_dlt_root_id` when the root table gives it); it gets `_dlt_load_id`, and its own write
+ * disposition (default `append`, not the root table's) and keys. Link it to its root table with
+ * a column of your own (e.g. pushed down by `addMap`) and, optionally, a reference.
  */
 export interface NestedTableHints {
   /** Hints per column of the nested table, by source column name, or dlt's list of columns. */
@@ -59,6 +71,41 @@ export interface NestedTableHints {
    * the root table's for it, as in dlt.
    */
   schemaContract?: SchemaContract;
+  /** Column(s) that identify a row: the nested table becomes a table of its own. */
+  primaryKey?: string | string[];
+  /** Column(s) whose values `merge` replaces as a whole: the table becomes a table of its own. */
+  mergeKey?: string | string[];
+  /**
+   * How rows of the table of its own (one with a primary or merge key) are written: a name, or
+   * dlt's dict with a merge `strategy` (`delete-insert`, `upsert`, `insert-only`). A nested
+   * table without keys is written as its root table is, so there it is refused.
+   * @default {"append"}
+   */
+  writeDisposition?: WriteDisposition | Pick<WriteDispositionConfig, "disposition" | "strategy">;
+  /** How `merge` merges rows of the table of its own (the dict's `strategy`). @default {"delete-insert"} */
+  mergeStrategy?: MergeStrategy;
+  /**
+   * References from columns of the nested table to columns of another table, as dlt's
+   * `references` (keys in camelCase or dlt's snake_case): stored in the schema, not enforced.
+   */
+  references?: TableReferenceHint[];
+}
+
+/**
+ * A reference from columns of a table to another table's columns, as dlt's table reference
+ * (`{ referenced_table, columns, referenced_columns }`; keys may be written in snake_case).
+ */
+export interface TableReferenceHint {
+  /** Column(s) of the referencing table (source names), in the order of `referencedColumns`. */
+  columns: string | string[];
+  /** The referenced table. */
+  referencedTable: string;
+  /** Column(s) of the referenced table. */
+  referencedColumns: string | string[];
+  /** What the reference means. */
+  label?: string;
+  /** How many rows on each side match, as dlt's cardinalities (`"many_to_one"`, …). */
+  cardinality?: ReferenceCardinality;
 }
 
 /**
@@ -79,6 +126,16 @@ export interface NormalizedNestedHints {
   columns?: Record<string, ColumnHint>;
   /** The schema contract of the nested table. */
   schemaContract?: SchemaContract;
+  /** Columns of the primary key. */
+  primaryKey?: string[];
+  /** Columns of the merge key. */
+  mergeKey?: string[];
+  /** How rows of the table of its own are written. */
+  writeDisposition?: WriteDisposition;
+  /** How `merge` merges rows of the table of its own. */
+  mergeStrategy?: MergeStrategy;
+  /** References to other tables' columns. */
+  references?: TableReference[];
 }
 
 /**
@@ -149,7 +206,9 @@ export interface ResourceHints {
   columns?: DynamicHint<Record<string, ColumnHint> | (ColumnHint & { name: string })[]>;
   /**
    * Hints of nested tables (the child tables lists become), as dlt's `nested_hints`: their
-   * columns and schema contract, by path (see {@linkcode NestedHints}).
+   * columns, schema contract, keys, write disposition and references, by path (see
+   * {@linkcode NestedHints}); a key makes a nested table a table of its own (see
+   * {@linkcode NestedTableHints}).
    */
   nestedHints?: NestedHints;
   /** Levels of nesting unpacked into child tables and columns; deeper data becomes json. */
@@ -357,21 +416,162 @@ function nestedHints(): OptionCheck<NestedHints> {
 const NESTED_HINTS_SPEC: OptionSpec<NestedTableHints> = {
   columns: columns() as OptionCheck<NestedTableHints["columns"]>,
   schemaContract: schemaContract(),
+  primaryKey: columnNames(),
+  mergeKey: columnNames(),
+  writeDisposition: writeDisposition() as OptionCheck<NestedTableHints["writeDisposition"]>,
+  mergeStrategy: oneOf(MERGE_STRATEGIES),
+  references: references(),
 };
 
 /** dlt's hints of nested tables this port does not have, with what to do instead. */
 const UNSUPPORTED_NESTED_HINTS: Readonly<Record<string, string>> = {
-  primaryKey:
-    "a nested table with its own key (dlt makes it a top-level table) is not supported yet; give its columns a hint, or yield its rows from a resource of their own",
-  mergeKey:
-    "a nested table with its own key (dlt makes it a top-level table) is not supported yet; yield its rows from a resource of their own",
-  writeDisposition: "nested tables are written as their root table is",
   fileFormat: "nested tables take their root table's file format",
   tableFormat: "table formats are not supported yet",
-  references: "table references are not supported yet",
   parentTableName: "nested tables are linked to the table their list is in",
   tableName: "nested tables are named after their path",
 };
+
+/** The parts of a table reference. */
+const REFERENCE_SPEC: OptionSpec<TableReferenceHint> = {
+  columns: columnNames(),
+  referencedTable: text(),
+  referencedColumns: columnNames(),
+  label: text(),
+  cardinality: oneOf(REFERENCE_CARDINALITIES),
+};
+
+/** A list of table references (each read by {@linkcode readReferences}). */
+function references(): OptionCheck<TableReferenceHint[]> {
+  return (value) =>
+    Array.isArray(value) ? value as TableReferenceHint[] : invalidValue(
+      "a list of table references ([{ referencedTable, columns, referencedColumns }])",
+    );
+}
+
+/** Table references checked, each with its columns as lists; a bad one is a `TypeError`. */
+function readReferences(given: TableReferenceHint[], where: string): TableReference[] {
+  return given.map((raw, i) => {
+    const at = `reference ${i} of ${where}`;
+    const read = checkOptions(raw, REFERENCE_SPEC, at);
+    for (const key of ["columns", "referencedTable", "referencedColumns"] as const) {
+      if (read[key] === undefined) {
+        throw new TypeError(
+          `The ${at} has no "${key}"; write { referencedTable: "customers", columns: ["customer_id"], referencedColumns: ["id"] }`,
+        );
+      }
+    }
+    const reference: TableReference = {
+      columns: keyColumns(read.columns)!,
+      referencedTable: read.referencedTable,
+      referencedColumns: keyColumns(read.referencedColumns)!,
+    };
+    if (reference.columns.length !== reference.referencedColumns.length) {
+      throw new TypeError(
+        `The ${at} names ${reference.columns.length} column(s) and ${reference.referencedColumns.length} referenced column(s); give as many of each, in matching order`,
+      );
+    }
+    if (read.label !== undefined) reference.label = read.label;
+    if (read.cardinality !== undefined) reference.cardinality = read.cardinality;
+    return reference;
+  });
+}
+
+/**
+ * The keys, write disposition and references of nested hints `read` checked and put in `entry`:
+ * a write disposition needs a key (a nested table without one is written as its root table is),
+ * and merge strategies are those of a table of its own.
+ */
+function readNestedKeys(
+  entry: NormalizedNestedHints,
+  read: NestedTableHints,
+  where: string,
+): void {
+  if (read.primaryKey !== undefined) entry.primaryKey = keyColumns(read.primaryKey);
+  if (read.mergeKey !== undefined) entry.mergeKey = keyColumns(read.mergeKey);
+  let disposition = read.writeDisposition;
+  let strategy = read.mergeStrategy;
+  if (disposition !== undefined && typeof disposition === "object") {
+    const config = checkOptions(
+      disposition,
+      NESTED_DISPOSITION_SPEC,
+      `writeDisposition of ${where}`,
+      {
+        unsupported: NESTED_UNSUPPORTED_DISPOSITION,
+      },
+    );
+    if (config.disposition === undefined) {
+      throw new TypeError(
+        `The writeDisposition of ${where} needs a "disposition" (e.g. { disposition: "merge", strategy: "upsert" })`,
+      );
+    }
+    if (
+      config.strategy !== undefined && strategy !== undefined && config.strategy !== strategy
+    ) {
+      throw new TypeError(
+        `${capitalize(where)} gives "mergeStrategy" twice, in writeDisposition and as a hint`,
+      );
+    }
+    disposition = config.disposition;
+    strategy = config.strategy ?? strategy;
+  }
+  const keyed = entry.primaryKey !== undefined || entry.mergeKey !== undefined ||
+    Object.values(entry.columns ?? {}).some((c) => c.primaryKey || c.mergeKey);
+  if (disposition !== undefined && !keyed) {
+    throw new TypeError(
+      `${capitalize(where)} gives writeDisposition ${
+        JSON.stringify(disposition)
+      } without a primaryKey or mergeKey: a nested table is written as its root table is; give it a primaryKey or mergeKey to make it a table of its own`,
+    );
+  }
+  if (strategy !== undefined && disposition !== "merge") {
+    throw new TypeError(
+      `${
+        capitalize(where)
+      } gives mergeStrategy "${strategy}", which needs writeDisposition "merge", not ${
+        JSON.stringify(disposition ?? "append")
+      }`,
+    );
+  }
+  if (strategy === "scd2") {
+    throw new TypeError(
+      `${
+        capitalize(where)
+      } gives mergeStrategy "scd2", which nested tables do not support yet; use "delete-insert", "upsert" or "insert-only", or yield the rows from a resource of their own`,
+    );
+  }
+  if (strategy === "upsert" || strategy === "insert-only") {
+    const primary = entry.primaryKey !== undefined ||
+      Object.values(entry.columns ?? {}).some((c) => c.primaryKey);
+    const merge = entry.mergeKey !== undefined ||
+      Object.values(entry.columns ?? {}).some((c) => c.mergeKey);
+    if (!primary || merge) {
+      throw new TypeError(
+        `${
+          capitalize(where)
+        } gives merge strategy "${strategy}", which matches rows by primaryKey only: give a primaryKey and no mergeKey, or use "delete-insert"`,
+      );
+    }
+  }
+  if (disposition !== undefined) entry.writeDisposition = disposition;
+  if (strategy !== undefined) entry.mergeStrategy = strategy;
+  if (read.references !== undefined) {
+    entry.references = readReferences(read.references, where);
+  }
+}
+
+/** dlt's dict form of a nested table's write disposition. */
+const NESTED_DISPOSITION_SPEC: OptionSpec<
+  Pick<WriteDispositionConfig, "disposition" | "strategy">
+> = {
+  disposition: oneOf(WRITE_DISPOSITIONS),
+  strategy: oneOf(MERGE_STRATEGIES),
+};
+
+/** Merge settings of the dict form that tables of their own from nested hints do not take. */
+const NESTED_UNSUPPORTED_DISPOSITION: Readonly<Record<string, string>> = Object.fromEntries(
+  ["validityColumnNames", "activeRecordTimestamp", "boundaryTimestamp", "rowVersionColumnName"]
+    .map((key) => [key, "scd2 is not supported on nested tables yet"]),
+);
 
 /** Nested hints as a list of paths with checked hints; a bad path or hint is a `TypeError`. */
 function readNestedHints(given: NestedHints, where: string): NormalizedNestedHints[] {
@@ -415,6 +615,7 @@ function readNestedHints(given: NestedHints, where: string): NormalizedNestedHin
       entry.columns = readColumns(read.columns, `nestedHints ${id} of ${where}`);
     }
     if (read.schemaContract !== undefined) entry.schemaContract = read.schemaContract;
+    readNestedKeys(entry, read, `nestedHints ${id} of ${where}`);
     out.push(entry);
   }
   return out;
@@ -434,7 +635,8 @@ const DISPOSITION_SPEC: OptionSpec<WriteDispositionConfig> = {
 /** Options of dlt's resources and `run()` that this port does not have, with what to do instead. */
 export const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
   tableFormat: "table formats (delta, iceberg) are not supported yet",
-  references: "table references are not supported yet",
+  references:
+    "references of a resource's own table are not supported yet; nested tables take them in nestedHints",
   spec: "declare config with the `config` option and config()/secret()",
   section: "config sections follow the source and resource names",
   standalone: "a resource is a plain value here: call a factory function to parameterize it",

@@ -232,8 +232,8 @@ Deno.test("nested_hints by path reach a list inside a list's items, as dlt's cou
   assert.equal(p.schemas.get("nested_paths")!.tables.tagged__tags.columns.n.dataType, "bigint");
   // what this port does not do yet is refused with what to do instead
   assert.throws(
-    () => resource([], { name: "x", nestedHints: { purchases: { primaryKey: "id" } as never } }),
-    /primaryKey.*not supported yet/,
+    () => resource([], { name: "x", nestedHints: { purchases: { tableName: "p" } as never } }),
+    /tableName.*named after their path/,
   );
   assert.throws(
     () =>

@@ -123,6 +123,13 @@ function resolveHints(
     nestedHints: h.nestedHints?.map((nested) => ({
       path: nested.path,
       ...(nested.columns !== undefined ? { columns: nested.columns } : {}),
+      ...(nested.primaryKey !== undefined ? { primaryKey: nested.primaryKey } : {}),
+      ...(nested.mergeKey !== undefined ? { mergeKey: nested.mergeKey } : {}),
+      ...(nested.writeDisposition !== undefined
+        ? { writeDisposition: nested.writeDisposition }
+        : {}),
+      ...(nested.mergeStrategy !== undefined ? { mergeStrategy: nested.mergeStrategy } : {}),
+      ...(nested.references !== undefined ? { references: nested.references } : {}),
       ...(nested.schemaContract !== undefined
         ? {
           schemaContract: expandSchemaContract(

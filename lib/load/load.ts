@@ -5,7 +5,7 @@
  */
 import { basename, join } from "node:path";
 import type { DestinationClient, LoadJob } from "../destination.ts";
-import { nestedTablesOf } from "../schema/schema.ts";
+import { nestedTablesOf, rootTableOf } from "../schema/schema.ts";
 import type { PackageJob, PackageStore } from "./package_store.ts";
 import { checkJobFile } from "./job_files.ts";
 import { withHeader } from "./legacy_csv.ts";
@@ -119,6 +119,18 @@ async function loadPackageOnce(
     for (const [name, hints] of Object.entries(manifest.tables)) {
       if (hints.writeDisposition !== "replace" || schema.tables[name] === undefined) continue;
       replaceTables.push(name, ...nestedTablesOf(schema, name).map((t) => t.name));
+    }
+    // tables of their own that nested hints make (dlt's custom linking) are replaced when they
+    // get rows: their root tables are not among the package's tables
+    for (const job of manifest.jobs) {
+      const root = schema.tables[job.table] === undefined
+        ? undefined
+        : rootTableOf(schema, job.table);
+      if (
+        root === undefined || root.writeDisposition !== "replace" ||
+        manifest.tables[root.name] !== undefined || replaceTables.includes(root.name)
+      ) continue;
+      replaceTables.push(root.name, ...nestedTablesOf(schema, root.name).map((t) => t.name));
     }
     // refresh "drop_data": emptied like a replace
     for (const name of manifest.truncateTables ?? []) {

@@ -123,6 +123,12 @@ export class FilesNormalizer {
       rootKey: tables[file.table]?.rootKey === true,
       rootId: rootIdFor(tables[file.table]),
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
+      ownTable: (table, parent) => {
+        const own = evolver.ownTable(table, parent);
+        return own === undefined
+          ? undefined
+          : { rootKey: own.rootKey === true, rowId: rootIdFor(own) };
+      },
       emit: (table: string, parent: string | undefined, row: FlatRow) => {
         if (!evolver.admitTable(table, parent, row)) return false;
         const schema = evolver.table(table, parent);

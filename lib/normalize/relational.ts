@@ -40,8 +40,23 @@ export interface NormalizeItemOptions {
   rootKey?: boolean;
   /** The `_dlt_id` of a root row (`upsert`, `scd2`: a hash); random when absent. */
   rootId?: (row: FlatRow) => string;
+  /**
+   * Whether nested table `table` (where lists of `parent`'s rows go) is a table of its own, as
+   * dlt's nested tables with a primary or merge key: its rows get `_dlt_load_id` and a root
+   * row's `_dlt_id`, no `_dlt_parent_id` and `_dlt_list_idx`, and are emitted without a parent.
+   * `undefined`: the table is nested. Asked once per table.
+   */
+  ownTable?: (table: string, parent: string) => OwnTableRows | undefined;
   /** Receives the rows. */
   emit: RowSink;
+}
+
+/** How the rows of a nested table that is a table of its own are made. */
+export interface OwnTableRows {
+  /** Whether the rows nested in it get its rows' `_dlt_id` as `_dlt_root_id`. */
+  rootKey: boolean;
+  /** The `_dlt_id` of a row (`upsert`: a hash of its key); random when absent. */
+  rowId?: (row: FlatRow) => string;
 }
 
 /** Whether two normalized values are the same value. */
@@ -110,6 +125,8 @@ export class RelationalNormalizer {
   #columnNames = new Map<string, Map<string, string>>();
   /** Child table names by table and column. */
   #childTables = new Map<string, Map<string, string>>();
+  /** Whether each nested table (by parent and name) is a table of its own (`null`: nested). */
+  #ownTables = new Map<string, OwnTableRows | null>();
 
   /** Normalizes with `options`. */
   constructor(options: NormalizeItemOptions) {
@@ -212,6 +229,17 @@ export class RelationalNormalizer {
     }
   }
 
+  /** How rows of `table` (nested in `parent`) are made when it is a table of its own. */
+  #ownTable(table: string, parent: string): OwnTableRows | undefined {
+    const key = `${parent}\u0000${table}`;
+    let own = this.#ownTables.get(key);
+    if (own === undefined) {
+      own = this.#options.ownTable?.(table, parent) ?? null;
+      this.#ownTables.set(key, own);
+    }
+    return own ?? undefined;
+  }
+
   #emitList(
     table: string,
     parent: string,
@@ -219,6 +247,11 @@ export class RelationalNormalizer {
     parentId: string,
     level: number,
   ): void {
+    const own = this.#ownTable(table, parent);
+    if (own !== undefined) {
+      this.#emitOwnList(table, own, list, level);
+      return;
+    }
     const { emit, maxNesting } = this.#options;
     for (let idx = 0; idx < list.length; idx++) {
       const element = list[idx];
@@ -257,6 +290,43 @@ export class RelationalNormalizer {
         continue;
       }
       this.#emitLists(table, row[DLT.id] as string, level);
+    }
+  }
+
+  /**
+   * Emits the elements of `list` as rows of `table`, a table of its own: as root rows (with the
+   * `_dlt_root_id` of the root row they came from, when nested rows get one), linked to no
+   * parent row; the rows nested in them take theirs as `_dlt_root_id` when `own.rootKey`.
+   */
+  #emitOwnList(table: string, own: OwnTableRows, list: unknown[], level: number): void {
+    const { emit, maxNesting, loadId } = this.#options;
+    const outerRootId = this.#rootId;
+    for (const element of list) {
+      let row: FlatRow = {};
+      const linking = Array.isArray(element) && level + 1 <= maxNesting;
+      if (isPlainObject(element)) {
+        row = this.#flatten(element, table, level);
+      } else if (!linking && element !== null && element !== undefined) {
+        row.value = typeof element === "string"
+          ? decodeMarked(element)
+          : element as NormalizedValue;
+      }
+      if (outerRootId !== undefined) row[DLT.rootId] = outerRootId;
+      row[DLT.loadId] = loadId;
+      if (typeof row[DLT.id] !== "string") row[DLT.id] = own.rowId?.(row) ?? randomRowId();
+      const id = row[DLT.id] as string;
+      if (emit(table, undefined, row) === false) {
+        this.#lists = [];
+        continue;
+      }
+      if (own.rootKey) this.#rootId = id;
+      if (linking) {
+        // a list inside a list: this row links its elements, one table further down
+        this.#emitList(this.#childTable(table, "list"), table, element as unknown[], id, level + 1);
+      } else {
+        this.#emitLists(table, id, level);
+      }
+      this.#rootId = outerRootId;
     }
   }
 }

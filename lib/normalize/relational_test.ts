@@ -144,3 +144,47 @@ Deno.test("with rootKey, nested rows at any depth carry their root row's _dlt_id
     "_dlt_id",
   ]);
 });
+
+Deno.test("a nested table of its own gets root rows: load id, own id, no parent link", () => {
+  const rows: { table: string; parent: string | undefined; row: FlatRow }[] = [];
+  normalizeItem({ id: 1, orders: [{ n: 1, lines: [{ sku: "a" }] }, 7, [2]] }, "t", {
+    naming: snakeCaseNaming(),
+    loadId: "123.4",
+    maxNesting: 1000,
+    rootKey: true,
+    ownTable: (table, parent) =>
+      table === "t__orders" && parent === "t"
+        ? { rootKey: true, rowId: (row) => `order-${row.n ?? row.value ?? "list"}` }
+        : undefined,
+    emit: (table, parent, row) => rows.push({ table, parent, row }),
+  });
+  const rootId = rows[0].row._dlt_id;
+  assert.deepEqual(rows.map((r) => [r.table, r.parent]), [
+    ["t", undefined],
+    ["t__orders", undefined],
+    ["t__orders__lines", "t__orders"],
+    ["t__orders", undefined],
+    ["t__orders", undefined],
+    ["t__orders__list", "t__orders"],
+  ]);
+  const [, order, line, scalar, linking, element] = rows.map((r) => r.row);
+  // the own table's rows keep the root row's id, and carry the load id and their own id
+  assert.deepEqual(order, {
+    n: 1,
+    _dlt_root_id: rootId,
+    _dlt_load_id: "123.4",
+    _dlt_id: "order-1",
+  });
+  assert.deepEqual(scalar, {
+    value: 7,
+    _dlt_root_id: rootId,
+    _dlt_load_id: "123.4",
+    _dlt_id: "order-7",
+  });
+  assert.deepEqual(Object.keys(linking), ["_dlt_root_id", "_dlt_load_id", "_dlt_id"]);
+  // rows nested in it are linked to it and take its rows as their root
+  assert.equal(line._dlt_parent_id, "order-1");
+  assert.equal(line._dlt_root_id, "order-1");
+  assert.equal(element._dlt_parent_id, "order-list");
+  assert.equal(element._dlt_root_id, "order-list");
+});

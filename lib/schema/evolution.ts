@@ -60,7 +60,7 @@ export class SchemaEvolver {
     this.#schema = schema;
     this.#naming = naming;
     for (const [root, hints] of Object.entries(tables)) {
-      for (const nested of nestedTableHints(root, hints.nestedHints ?? [], naming)) {
+      for (const nested of nestedTableHints(root, hints, naming)) {
         this.#nested.set(nested.name, nested);
       }
     }
@@ -106,6 +106,21 @@ export class SchemaEvolver {
       if (evolvesAll(hints.schemaContract)) delete table.schemaContract;
       else table.schemaContract = hints.schemaContract;
     }
+    this.#applyColumns(table, hints);
+    for (const nested of nestedTableHints(name, hints, this.#naming)) {
+      this.#nested.set(nested.name, nested);
+      this.#ownTemplates.delete(nested.name);
+      const existing = this.#schema.tables[nested.name];
+      if (existing !== undefined) this.#applyNested(existing, nested);
+    }
+    return table;
+  }
+
+  /** Gives `table` the column hints and keys of `hints`; a primary key given re-keys it. */
+  #applyColumns(
+    table: TableSchema,
+    hints: Pick<TableHints, "columns" | "primaryKey" | "mergeKey">,
+  ): void {
     if (hints.primaryKey !== undefined) {
       // a resource's primary key replaces the table's: a changed key re-keys the table
       const key = new Set(
@@ -125,24 +140,71 @@ export class SchemaEvolver {
       this.#hintColumn(table, source, { primaryKey: true, nullable: false });
     }
     for (const source of hints.mergeKey ?? []) this.#hintColumn(table, source, { mergeKey: true });
-    for (const nested of nestedTableHints(name, hints.nestedHints ?? [], this.#naming)) {
-      this.#nested.set(nested.name, nested);
-      const existing = this.#schema.tables[nested.name];
-      if (existing !== undefined) this.#applyNested(existing, nested);
-    }
-    return table;
   }
 
-  /** Gives nested table `table` the hints of `nested`: its columns and contract. */
+  /**
+   * Gives nested table `table` the hints of `nested`: its columns and contract, its references,
+   * and, when it has a key, what makes it a table of its own (dlt's custom linking of nested
+   * tables): no parent, the root's resource, its own write disposition and keys.
+   */
   #applyNested(table: TableSchema, nested: NestedHintsOf): void {
-    for (const [source, hint] of Object.entries(nested.hints.columns ?? {})) {
-      this.#hintColumn(table, source, hint);
+    const hints = nested.hints;
+    if (nested.own) {
+      if (table.parent !== undefined) {
+        // a nested table made a table of its own: its rows no longer link to a parent row
+        delete table.parent;
+        for (const link of [DLT.parentId, DLT.listIdx]) {
+          if (table.columns[link] !== undefined) table.columns[link].nullable = true;
+        }
+      }
+      table.resource = nested.resource;
+      table.writeDisposition = hints.writeDisposition ?? "append";
+      if (hints.mergeStrategy === undefined) delete table.mergeStrategy;
+      else table.mergeStrategy = hints.mergeStrategy;
+      // merge finds the rows nested in it by their root: they need `_dlt_root_id`, as in dlt
+      if (table.writeDisposition === "merge") table.rootKey = true;
     }
-    const contract = nested.hints.schemaContract;
+    this.#applyColumns(table, hints);
+    if (hints.references !== undefined) {
+      const naming = this.#naming;
+      table.references = hints.references.map((reference) => ({
+        ...reference,
+        columns: reference.columns.map((c) => naming.normalizeIdentifier(c)),
+        // a nested table's name is a path: its fragments are normalized one by one
+        referencedTable: naming.shortenFragments(
+          ...reference.referencedTable.split("__").map((f) => naming.normalizeIdentifier(f)),
+        ),
+        referencedColumns: reference.referencedColumns.map((c) => naming.normalizeIdentifier(c)),
+      }));
+    }
+    const contract = hints.schemaContract;
     if (contract !== undefined) {
       table.schemaContract = contract;
       this.#contracts.clear();
     }
+  }
+
+  /** Tables of their own that nested hints make, prepared before their first row is admitted. */
+  #ownTemplates = new Map<string, TableSchema>();
+
+  /**
+   * The table `name` (where a list of table `parent`'s rows goes) when it is a table of its own,
+   * as dlt's root tables: one in the schema without a parent, or one nested hints give a key.
+   * Not made yet, it is the table {@linkcode SchemaEvolver.table} will make. `undefined`: the
+   * table is nested in `parent`.
+   */
+  ownTable(name: string, parent: string): TableSchema | undefined {
+    const existing = this.#schema.tables[name];
+    if (existing !== undefined) return existing.parent === undefined ? existing : undefined;
+    const nested = this.#nested.get(name);
+    if (nested === undefined || !nested.own || nested.parent !== parent) return undefined;
+    let template = this.#ownTemplates.get(name);
+    if (template === undefined) {
+      template = { name, columns: {} };
+      this.#applyNested(template, nested);
+      this.#ownTemplates.set(name, template);
+    }
+    return template;
   }
 
   /** Merges `hint` into the column of `table` that source column `source` names. */
@@ -259,6 +321,12 @@ export class SchemaEvolver {
   table(name: string, parent: string | undefined): TableSchema {
     let table = this.#schema.tables[name];
     if (table === undefined) {
+      const own = this.#ownTemplates.get(name);
+      if (own !== undefined && parent === undefined) {
+        this.#schema.tables[name] = own;
+        this.#ownTemplates.delete(name);
+        return own;
+      }
       table = { name, columns: {} };
       if (parent !== undefined) table.parent = parent;
       this.#schema.tables[name] = table;
@@ -323,25 +391,31 @@ export class SchemaEvolver {
 interface NestedHintsOf {
   name: string;
   parent: string;
+  /** The root table's resource. */
+  resource: string;
+  /** Whether a key makes the table one of its own (dlt's `may_be_nested` is false). */
+  own: boolean;
   hints: NestedTableRecord;
 }
 
 /**
- * The nested tables `hints` of root table `root` name, as the relational normalizer names them:
- * each list's table is its parent's name and the list's field joined by `naming`.
+ * The nested tables the nested hints of root table `root` name, as the relational normalizer
+ * names them: each list's table is its parent's name and the list's field joined by `naming`.
  */
 function nestedTableHints(
   root: string,
-  hints: readonly NestedTableRecord[],
+  hints: TableHints,
   naming: NamingConvention,
 ): NestedHintsOf[] {
-  return hints.map((nested) => {
+  return (hints.nestedHints ?? []).map((nested) => {
     let parent = root;
     let name = root;
     for (const field of nested.path) {
       parent = name;
       name = naming.shortenFragments(name, naming.normalizeIdentifier(field));
     }
-    return { name, parent, hints: nested };
+    const own = nested.primaryKey !== undefined || nested.mergeKey !== undefined ||
+      Object.values(nested.columns ?? {}).some((c) => c.primaryKey || c.mergeKey);
+    return { name, parent, resource: hints.resource, own, hints: nested };
   });
 }

@@ -127,8 +127,50 @@ export interface TableSchema {
   rowVersionColumn?: string;
   /** `delete-insert`: incoming rows are unique by primary key, so they are not deduplicated. */
   deduplicated?: boolean;
+  /** References to other tables' columns: annotations, not enforced (dlt's `references`). */
+  references?: TableReference[];
   /** Columns by normalized name. */
   columns: Record<string, ColumnSchema>;
+}
+
+/** The cardinality of a table reference, from its columns to the referenced ones (dlt's). */
+export type ReferenceCardinality =
+  | "zero_to_one"
+  | "one_to_zero"
+  | "zero_to_many"
+  | "many_to_zero"
+  | "one_to_many"
+  | "many_to_one"
+  | "one_to_one"
+  | "many_to_many";
+
+/** dlt's cardinalities of a table reference. */
+export const REFERENCE_CARDINALITIES: readonly ReferenceCardinality[] = [
+  "zero_to_one",
+  "one_to_zero",
+  "zero_to_many",
+  "many_to_zero",
+  "one_to_many",
+  "many_to_one",
+  "one_to_one",
+  "many_to_many",
+];
+
+/**
+ * A reference from columns of a table to columns of another, as dlt's `references`: an
+ * annotation in the schema, not enforced by any destination.
+ */
+export interface TableReference {
+  /** The referencing columns of the table, in the order of `referencedColumns`. */
+  columns: string[];
+  /** The referenced table. */
+  referencedTable: string;
+  /** The referenced columns. */
+  referencedColumns: string[];
+  /** What the reference means (e.g. `"bought by"`). */
+  label?: string;
+  /** How many rows on each side of the reference match. */
+  cardinality?: ReferenceCardinality;
 }
 
 /** A schema as stored on disk and in `_dlt_version`. */
@@ -266,4 +308,17 @@ export interface NestedTableRecord {
   columns?: Record<string, ColumnHint>;
   /** The contract of the nested table (and those below it that have none). */
   schemaContract?: ExpandedSchemaContract;
+  /**
+   * Columns (source names) of its primary key: with one (or a merge key) the nested table is a
+   * table of its own (no `parent`, no link to its parent's rows), as in dlt.
+   */
+  primaryKey?: string[];
+  /** Columns (source names) of its merge key (makes it a table of its own as well). */
+  mergeKey?: string[];
+  /** How rows of the table of its own are written. @default {"append"} */
+  writeDisposition?: WriteDisposition;
+  /** How `merge` merges rows of the table of its own. */
+  mergeStrategy?: MergeStrategy;
+  /** References to other tables' columns (source names). */
+  references?: TableReference[];
 }

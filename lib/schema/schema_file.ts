@@ -15,7 +15,9 @@ import {
   type ColumnSchema,
   DATA_TYPES,
   type DataType,
+  REFERENCE_CARDINALITIES,
   type StoredSchema,
+  type TableReference,
   type TableSchema,
   WRITE_DISPOSITIONS,
   type WriteDisposition,
@@ -59,6 +61,15 @@ export function toDltDocument(schema: StoredSchema): Record<string, unknown> {
     if (table.resource !== undefined) out.resource = table.resource;
     if (table.writeDisposition !== undefined) out.write_disposition = table.writeDisposition;
     if (table.schemaContract !== undefined) out.schema_contract = { ...table.schemaContract };
+    if (table.references !== undefined) {
+      out.references = table.references.map((reference) => ({
+        referenced_table: reference.referencedTable,
+        columns: [...reference.columns],
+        referenced_columns: [...reference.referencedColumns],
+        ...(reference.label === undefined ? {} : { label: reference.label }),
+        ...(reference.cardinality === undefined ? {} : { cardinality: reference.cardinality }),
+      }));
+    }
     if (table.maxTableNesting !== undefined || table.rootKey) {
       out["x-normalizer"] = {
         ...(table.maxTableNesting === undefined ? {} : { max_nesting: table.maxTableNesting }),
@@ -145,12 +156,54 @@ function readTable(where: string, name: string, raw: unknown): TableSchema {
       fail(where, (error as Error).message.replace(`${where}: `, ""));
     }
   }
+  if (raw.references !== undefined && raw.references !== null) {
+    table.references = readReferences(where, raw.references);
+  }
   const normalizer = raw["x-normalizer"];
   if (isObject(normalizer) && Number.isInteger(normalizer.max_nesting)) {
     table.maxTableNesting = normalizer.max_nesting as number;
   }
   if (isObject(normalizer) && normalizer.root_key === true) table.rootKey = true;
   return table;
+}
+
+/** A list of column names in a schema file. */
+function isNames(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string");
+}
+
+/** The `references` of a table in a schema file (dlt's snake_case keys, or camelCase). */
+function readReferences(where: string, raw: unknown): TableReference[] {
+  if (!Array.isArray(raw)) fail(where, "references is not a list");
+  return raw.map((entry, i) => {
+    const at = `${where}, reference ${i}`;
+    if (!isObject(entry)) fail(at, "is not a mapping");
+    const table = entry.referenced_table ?? entry.referencedTable;
+    const columns = entry.columns;
+    const referenced = entry.referenced_columns ?? entry.referencedColumns;
+    if (typeof table !== "string" || table === "") fail(at, "referenced_table is not a table name");
+    if (!isNames(columns)) fail(at, "columns is not a list of column names");
+    if (!isNames(referenced)) fail(at, "referenced_columns is not a list of column names");
+    const reference: TableReference = {
+      columns: [...columns],
+      referencedTable: table,
+      referencedColumns: [...referenced],
+    };
+    if (typeof entry.label === "string") reference.label = entry.label;
+    const cardinality = entry.cardinality;
+    if (cardinality !== undefined && cardinality !== null) {
+      if (!(REFERENCE_CARDINALITIES as readonly unknown[]).includes(cardinality)) {
+        fail(
+          at,
+          `cardinality ${JSON.stringify(cardinality)} is not one of ${
+            REFERENCE_CARDINALITIES.join(", ")
+          }`,
+        );
+      }
+      reference.cardinality = cardinality as TableReference["cardinality"];
+    }
+    return reference;
+  });
 }
 
 /**

@@ -21,6 +21,22 @@ function sample(): StoredSchema {
     parent: "orders",
     columns: { sku: { name: "sku", dataType: "text" } },
   };
+  schema.tables.orders__payments = {
+    name: "orders__payments",
+    resource: "orders",
+    writeDisposition: "merge",
+    references: [
+      { columns: ["order_id"], referencedTable: "orders", referencedColumns: ["id"] },
+      {
+        columns: ["a", "b"],
+        referencedTable: "ledger",
+        referencedColumns: ["x", "y"],
+        label: "booked in",
+        cardinality: "many_to_one",
+      },
+    ],
+    columns: { order_id: { name: "order_id", dataType: "bigint", primaryKey: true } },
+  };
   return schema;
 }
 
@@ -29,6 +45,18 @@ Deno.test("a schema survives dlt's document format unchanged", () => {
   const back = fromDltDocument(toDltDocument(schema), "shop.schema.yaml");
   assert.deepEqual(back.tables, schema.tables);
   assert.equal(back.naming, "snake_case");
+  // references in dlt's spelling
+  const payments = toDltDocument(schema).tables as Record<string, Record<string, unknown>>;
+  assert.deepEqual(payments.orders__payments.references, [
+    { referenced_table: "orders", columns: ["order_id"], referenced_columns: ["id"] },
+    {
+      referenced_table: "ledger",
+      columns: ["a", "b"],
+      referenced_columns: ["x", "y"],
+      label: "booked in",
+      cardinality: "many_to_one",
+    },
+  ]);
 });
 
 Deno.test("dlt's spellings are read: complex is json, system tables are skipped", () => {
@@ -82,4 +110,29 @@ Deno.test("bad documents are errors naming the file, table and column", () => {
     /column "c": nullable must be true or false/,
   );
   assert.throws(() => fromDltDocument([], "s.yaml"), /"s.yaml": is not a mapping/);
+  assert.throws(
+    () =>
+      fromDltDocument(
+        { name: "s", tables: { t: { references: [{ referenced_table: "u", columns: ["a"] }] } } },
+        "s.yaml",
+      ),
+    /table "t", reference 0: referenced_columns is not a list of column names/,
+  );
+  assert.throws(
+    () =>
+      fromDltDocument({
+        name: "s",
+        tables: {
+          t: {
+            references: [{
+              referenced_table: "u",
+              columns: ["a"],
+              referenced_columns: ["b"],
+              cardinality: "lots",
+            }],
+          },
+        },
+      }, "s.yaml"),
+    /cardinality "lots" is not one of/,
+  );
 });

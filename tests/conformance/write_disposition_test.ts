@@ -381,3 +381,69 @@ conformanceTest(
     ]);
   },
 );
+
+conformanceTest(
+  "nestedHints with a primary key make a nested table of its own, merged by its key (dlt's custom linking)",
+  { needsSql: true, needsMerge: true },
+  async (ctx) => {
+    const p = ctx.pipeline();
+    const customers = (strategy: "delete-insert" | "upsert", rows: Row[]) =>
+      resource(
+        rows.map((row) => ({
+          ...row,
+          purchases: (row.purchases as Row[]).map((x) => ({ customer_id: row.id, ...x })),
+        })),
+        {
+          name: "customers",
+          primaryKey: "id",
+          writeDisposition: "merge",
+          nestedHints: {
+            purchases: {
+              primaryKey: ["customer_id", "id"],
+              writeDisposition: { disposition: "merge", strategy },
+              references: [
+                {
+                  referencedTable: "customers",
+                  columns: ["customer_id"],
+                  referencedColumns: ["id"],
+                },
+              ],
+            },
+          },
+        },
+      );
+    const data = [
+      { id: 1, name: "simon", purchases: [{ id: 1, name: "apple", tags: ["red"] }] },
+      { id: 2, name: "violet", purchases: [{ id: 1, name: "banana", tags: ["ripe"] }] },
+    ];
+    await p.run(customers("delete-insert", data));
+    await p.run(customers("delete-insert", data));
+    assert.deepEqual(await ctx.rowCounts(p), {
+      customers: 2,
+      customers__purchases: 2,
+      customers__purchases__tags: 2,
+    });
+    await p.run(customers("upsert", [
+      { id: 1, name: "simon", purchases: [{ id: 1, name: "green apple", tags: ["green"] }] },
+    ]));
+    assert.deepEqual(await ctx.rowCounts(p), {
+      customers: 2,
+      customers__purchases: 2,
+      customers__purchases__tags: 2,
+    });
+    const tables = p.defaultSchema!.tables;
+    assert.equal(tables.customers__purchases.parent, undefined);
+    assert.equal(tables.customers__purchases.columns._dlt_parent_id, undefined);
+    assert.deepEqual(
+      await show(
+        p,
+        `SELECT c.name AS customer, p.name AS purchase, t.value AS tag FROM customers__purchases p
+         JOIN customers c ON c.id = p.customer_id
+         JOIN customers__purchases__tags t ON t._dlt_root_id = p._dlt_id
+         ORDER BY c.id`,
+        ["customer", "purchase", "tag"],
+      ),
+      ["simon:green apple:green", "violet:banana:ripe"],
+    );
+  },
+);
