@@ -12,9 +12,8 @@
  * (`sources.sql_database.credentials`, `SOURCES__SQL_DATABASE__CREDENTIALS`); the password is
  * registered as a secret.
  *
- * Rows are read in chunks of `chunkSize` through a server-side cursor (Postgres, the next chunk
- * fetched while one is written) or a statement iterator (SQLite), so a table of any size is read
- * in bounded memory. Values are exact:
+ * Rows are read in chunks of `chunkSize` through a server-side cursor (Postgres) or a statement
+ * iterator (SQLite), so a table of any size is read in bounded memory. Values are exact:
  * integers beyond 2^53 as `bigint`, numerics as their decimal text, timestamps as ISO text to
  * the microsecond, dates as `YYYY-MM-DD`, binary as `Uint8Array`, JSON and arrays parsed.
  *
@@ -506,20 +505,12 @@ class PostgresBackend implements SqlBackend {
     let done = false;
     try {
       await this.#connection.execute(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
-      const fetch = () => {
-        const next = this.#connection.execute(`FETCH FORWARD ${chunkSize} FROM ${cursor}`);
-        next.catch(() => {}); // awaited below, or dropped with the transaction
-        return next;
-      };
-      // the server reads the next chunk while this one is converted and written: at most two
-      // chunks are held
-      let next = fetch();
       while (true) {
-        const { fields, rows } = await next;
-        const more = rows.length === chunkSize;
-        if (more) next = fetch();
+        const { fields, rows } = await this.#connection.execute(
+          `FETCH FORWARD ${chunkSize} FROM ${cursor}`,
+        );
         if (rows.length > 0) yield pgRows(fields, rows, pgConverter);
-        if (!more) break;
+        if (rows.length < chunkSize) break;
       }
       done = true;
     } finally {
