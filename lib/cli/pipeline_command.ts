@@ -554,7 +554,7 @@ async function drop(
   const selected = dropAll ? [...resources.keys()] : args;
   const unknown = selected.filter((r) => !resources.has(r));
   if (unknown.length > 0 || selected.length === 0) {
-    const known = [...resources.keys()].map((r) => `"${r}"`).join(", ") || "none";
+    const known = [...resources.keys()].sort().map((r) => `"${r}"`).join(", ") || "none";
     out.error(
       unknown.length > 0
         ? `Schema "${chosen.name}" has no resource ${
