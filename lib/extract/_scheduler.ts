@@ -144,6 +144,7 @@ class RoundRobin {
     const signal = this.#controller.signal;
     await this.#lanes.acquire(signal);
     const steps = guard(r, r.yields(this.#plan.contextOf(r)));
+    let finished = false;
     try {
       while (true) {
         await this.#slots.acquire(signal);
@@ -153,14 +154,22 @@ class RoundRobin {
         } finally {
           this.#slots.release();
         }
-        if (step.done) return;
+        if (step.done) {
+          finished = true;
+          return;
+        }
         signal.throwIfAborted();
         await this.#deliver(r, step.value, false);
       }
     } finally {
       this.#lanes.release();
-      // a generator still running finishes its step first; its items are dropped
-      if (this.#stopped) steps.return(undefined).catch(() => {});
+      if (!finished) {
+        // the generator's own `finally` releases what it holds (a connection): stopped from
+        // outside, one still running finishes its step first and its items are dropped; failed
+        // here (writing or transforming its item), it is idle and closes before the error goes on
+        const closing = steps.return(undefined).catch(() => {});
+        if (!this.#stopped) await closing;
+      }
     }
   }
 

@@ -228,6 +228,43 @@ Deno.test("a failing resource stops the others through the signal, and the error
   assert.ok(abortedAfter !== undefined && abortedAfter < 1000, "the other one was aborted");
 });
 
+Deno.test("a resource whose item fails to be written or transformed is closed before the error goes on", async () => {
+  for (const mode of ["round_robin", "fifo"] as const) {
+    const closed: string[] = [];
+    const holding = (name: string) =>
+      resource(async function* () {
+        try {
+          yield { id: 1 };
+          yield { id: 2 };
+        } finally {
+          closed.push(name); // a connection released here
+        }
+      }, { name });
+    // writing fails (a table name function that throws, a writer error)
+    const written = holding("written");
+    const writeFails = driveExtraction({
+      roots: [written],
+      children: () => [],
+      loaded: () => true,
+      write: () => Promise.reject(new Error("disk full")),
+      contextOf: () => ({
+        state: {},
+        sourceState: {},
+        signal: new AbortController().signal,
+        config: {},
+      }),
+    }, { controller: new AbortController(), nextItemMode: mode });
+    await assert.rejects(writeFails, /disk full/);
+    // a sync transformer of its item fails
+    const parent = holding("transformed");
+    const child = parent.pipe(transformer((_item: unknown) => {
+      throw new Error("bad item");
+    }, { name: "child" }));
+    await assert.rejects(drive([parent, child], { nextItemMode: mode }), /bad item/);
+    assert.deepEqual(closed, ["written", "transformed"], mode);
+  }
+});
+
 Deno.test("a cancel from outside ends the run with its reason", async () => {
   const controller = new AbortController();
   const forever = resource(async function* ({ signal }) {
