@@ -333,17 +333,33 @@ class WasmDatabase implements DuckDbWasmDatabase {
   close(): Promise<void> {
     const connection = this.#connection;
     if (connection === undefined) return Promise.resolve();
+    let clean = false;
     try {
       this.checkpoint();
+      clean = true;
     } finally {
-      connection.close();
       this.#connection = undefined;
-      // Resetting closes the file; only then may another process have it.
-      this.#bindings.reset();
-      recycle(this.#bindings);
-      this.#lock?.release();
+      this.#shutDown(connection, clean);
     }
     return Promise.resolve();
+  }
+
+  /**
+   * Closes `connection` and resets the instance, which closes the file; keeps the instance for
+   * the next open when all went well (one that failed, by a trap or out of memory, is not used
+   * again); releases the lock whatever happens: only then may another process have the file.
+   */
+  #shutDown(connection: DuckDBConnection, clean: boolean): void {
+    let reset = false;
+    try {
+      connection.close();
+      this.#bindings.reset();
+      reset = true;
+    } finally {
+      if (clean && reset) recycle(this.#bindings);
+      else forget(this.#bindings);
+      this.#lock?.release();
+    }
   }
 }
 
