@@ -146,6 +146,25 @@ export function parentTable(table: string, tables: ReadonlySet<string>): string 
   return undefined;
 }
 
+/**
+ * Fails unless every child table of `steps` links to its parent by `_dlt_parent_id`: a nested
+ * table with a key of its own (a `nestedHints` primary or merge key) is a table of its own, whose
+ * rows carry no parent id.
+ */
+export async function checkJoinLinks(
+  steps: readonly JoinStep[],
+  columnsOf: (table: string) => Promise<readonly string[]>,
+): Promise<void> {
+  for (const step of steps) {
+    const [parent, child] = step.down ? [step.from, step.to] : [step.to, step.from];
+    if (!(await columnsOf(child)).includes("_dlt_parent_id")) {
+      throw new Error(
+        `Table "${child}" has no _dlt_parent_id to join it to "${parent}": it is a table of its own (a nested table with its own key); relate them by their columns in dataset.query() instead`,
+      );
+    }
+  }
+}
+
 /** One step of a join chain: `parent._dlt_id = child._dlt_parent_id`, from `from` to `to`. */
 export interface JoinStep {
   /** The table joined so far, which the step starts at. */

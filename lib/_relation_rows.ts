@@ -11,6 +11,7 @@ import { DestinationError } from "./errors.ts";
 import type { ColumnSchema } from "./schema/schema.ts";
 import { compareValues } from "./table_rows.ts";
 import {
+  checkJoinLinks,
   type Filter,
   joinSteps,
   type Plan,
@@ -67,7 +68,10 @@ async function checkJoins(reader: TableReader, source: Extract<Source, { kind: "
   }
   for (const join of source.joins) {
     try {
-      joinSteps(source.table, join.table, tables);
+      await checkJoinLinks(
+        joinSteps(source.table, join.table, tables),
+        async (table) => (await reader.columns(table)).map((c) => c.name),
+      );
     } catch (error) {
       throw new DestinationError((error as Error).message);
     }

@@ -8,6 +8,7 @@
 import { quoteIdentifier, quoteLiteral } from "./load/sql.ts";
 import { describeValue } from "./options.ts";
 import {
+  checkJoinLinks,
   type Filter,
   joinSteps,
   type Order,
@@ -127,7 +128,9 @@ async function joinSql(
   const clauses: string[] = [];
   let intermediate = 0;
   for (const join of joins) {
-    for (const step of joinSteps(base, join.table, tables)) {
+    const steps = joinSteps(base, join.table, tables);
+    await checkJoinLinks(steps, (table) => names.tableColumns(table));
+    for (const step of steps) {
       if (qualifiers.has(step.to)) continue;
       const qualifier = step.to === join.table
         ? quoteIdentifier(step.to)

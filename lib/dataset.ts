@@ -382,6 +382,14 @@ export class Relation {
     }
     if (alias === "") throw new RangeError(`Option "alias" of join() must not be empty`);
     const join: Join = { table, alias: alias ?? table, kind };
+    const taken = source.joins.find((j) => j.alias === join.alias || j.table === table);
+    if (taken !== undefined) {
+      throw new RangeError(
+        taken.table === table
+          ? `Table "${table}" is joined already: join each table once`
+          : `Alias "${join.alias}" of join() names table "${taken.table}" already: give "${table}" another alias`,
+      );
+    }
     return this.#with(planOf({ ...source, joins: [...source.joins, join] }));
   }
 

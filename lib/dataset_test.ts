@@ -137,3 +137,16 @@ Deno.test("without SQL, a query or a raw SQL condition is an error that says wha
   assert.deepEqual(await ds.rowCounts(), { t: 4, t__kids: 3 });
   assert.deepEqual(await ds.rowCounts({ loadId: "1" }), {});
 });
+
+Deno.test("join() refuses a table joined twice and an alias given twice", () => {
+  const dataset = new Dataset(() => Promise.reject(new Error("not opened")), "shop");
+  const items = dataset.table("items");
+  assert.throws(
+    () => items.join("items__tags").join("items__tags"),
+    /Table "items__tags" is joined already/,
+  );
+  assert.throws(
+    () => items.join("items__tags", { alias: "x" }).join("items__parts", { alias: "x" }),
+    /Alias "x" of join\(\) names table "items__tags" already: give "items__parts" another alias/,
+  );
+});

@@ -118,6 +118,11 @@ Deno.test("nested_hints primary key: customers__purchases is merged by its own k
     `SELECT column_name FROM information_schema.columns WHERE table_name = 'customers__purchases'`,
   ).rows();
   assert.ok(!columns.some((c) => String(c.column_name).startsWith("_dlt_parent")));
+  // the Relation API joins parents and children by _dlt_parent_id, which this table lacks
+  await assert.rejects(
+    () => p.dataset().customers.join("customers__purchases").rows(),
+    /Table "customers__purchases" has no _dlt_parent_id to join it to "customers": it is a table of its own/,
+  );
 });
 
 /** Customers with their purchases (`customer_id` pushed down), each purchase with its items. */
