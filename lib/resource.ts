@@ -594,6 +594,8 @@ export class DltResource {
           else if (decision === "keep") kept.push(item);
         }
         if (kept.length === 0) {
+          // the hints a mark carries still apply (dlt's `with_hints([], hints)`)
+          if (mark?.hints !== undefined) yield mark.withData([]);
           if (stop) break;
           continue;
         }

@@ -845,12 +845,10 @@ function tableResource(
         }
       }
       const { sql, params } = query;
+      // the reflected hints apply before any row, as dlt's deferred reflection applies them
+      if (hints !== undefined) yield withHints([], hints);
       try {
-        for await (const chunk of backend.read(sql, params, settings.chunkSize, table.columns)) {
-          // the reflected hints go with the first rows, as dlt's deferred reflection applies them
-          yield hints === undefined ? chunk : withHints(chunk, hints);
-          hints = undefined;
-        }
+        yield* backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {
         if (error instanceof DltError && !(error instanceof SqlDatabaseError)) {
           throw new ResourceExtractionError(

@@ -364,3 +364,19 @@ Deno.test("a source is named after its function, as dlt's @dlt.source", async ()
   );
   assert.throws(() => source([generateRows] as never), /needs a name/);
 });
+
+Deno.test("hints marked on an empty page apply to the rows after it, with an incremental cursor too", async () => {
+  const { p } = await tempPipeline("mark_empty_page");
+  const orders = resource(async function* () {
+    yield withHints(
+      [],
+      makeHints({ primaryKey: "id", columns: { amount: { dataType: "decimal" } } }),
+    );
+    yield [{ id: 1, amount: "1.50", at: 1 }, { id: 2, amount: "2.25", at: 2 }];
+  }, { name: "orders", incremental: incremental("at") });
+  await p.run(orders);
+  const columns = p.defaultSchema.tables.orders.columns;
+  assert.equal(columns.id.primaryKey, true);
+  assert.equal(columns.amount.dataType, "decimal");
+  assert.equal(await p.dataset().orders.count(), 2);
+});
