@@ -1,6 +1,7 @@
 /**
  * Iterating resources without a pipeline (dlt's `list(resource)`): the resources run as extract
- * runs them, against a fresh in-memory state, and their items come out one by one.
+ * runs them (concurrently, as `[extract]` config says), against a fresh in-memory state, and their
+ * items come out one by one.
  *
  * @module
  */
@@ -9,6 +10,8 @@ import { IncrementalRun } from "./incremental.ts";
 import { resolveConfigSpec } from "./config.ts";
 import { newState, resourceState } from "./state.ts";
 import { unmark } from "./marks.ts";
+import { driveExtraction } from "./extract/_scheduler.ts";
+import { readExtractSettings } from "./runtime_settings.ts";
 
 /**
  * The items of `resources` (and of the resources they are piped from, which run but are not
@@ -24,13 +27,16 @@ export function iterateResources(
   };
 }
 
+/** Items held for the reader before the resources wait for it to take them. */
+const BUFFERED_ITEMS = 1000;
+
 async function* run(
   listed: readonly DltResource[],
   sourceName: string,
 ): AsyncGenerator<unknown> {
   const state = newState("", "");
   const sourceState = state.sources[sourceName] ??= {};
-  const signal = new AbortController().signal;
+  const controller = new AbortController();
   const all: DltResource[] = [];
   const add = (r: DltResource) => {
     if (all.includes(r)) return;
@@ -57,23 +63,55 @@ async function* run(
     const incremental = r.incremental === undefined
       ? undefined
       : new IncrementalRun(r.incremental, r.name, own, primaryKey);
-    contexts.set(r, { state: own, sourceState, signal, incremental, config });
+    contexts.set(r, { state: own, sourceState, signal: controller.signal, incremental, config });
   }
 
-  async function* deliver(r: DltResource, unit: unknown): AsyncGenerator<unknown> {
-    if (unit === null || unit === undefined) return;
-    if (listed.includes(r)) yield* flatten(unit);
-    for (const child of children.get(r) ?? []) {
-      if (!needed(child)) continue;
-      for await (const out of child.transform(unit, contexts.get(child)!)) {
-        yield* deliver(child, out);
+  // the resources run as extract runs them (concurrently, as config's [extract] says) and
+  // hand their items over here; they wait while the reader is behind
+  const queue: unknown[] = [];
+  let readerWaits: (() => void) | undefined;
+  const writersWait: (() => void)[] = [];
+  const wakeReader = () => {
+    readerWaits?.();
+    readerWaits = undefined;
+  };
+  let outcome: { error?: unknown } | undefined;
+  const driving = driveExtraction({
+    roots: all.filter((r) => r.parent === undefined && needed(r)),
+    children: (r) => (children.get(r) ?? []).filter(needed),
+    loaded: (r) => listed.includes(r),
+    write: async (_r, unit) => {
+      for (const item of flatten(unit)) queue.push(item);
+      wakeReader();
+      while (queue.length > BUFFERED_ITEMS && !controller.signal.aborted) {
+        await new Promise<void>((resolve) => writersWait.push(resolve));
+      }
+    },
+    contextOf: (r) => contexts.get(r)!,
+  }, { ...readExtractSettings(sourceName), controller });
+  driving.then(() => outcome = {}, (error) => outcome = { error }).finally(wakeReader);
+  try {
+    while (true) {
+      if (queue.length > 0) {
+        const item = queue.shift();
+        if (queue.length <= BUFFERED_ITEMS) {
+          for (const resume of writersWait.splice(0)) resume();
+        }
+        yield item;
+      } else if (outcome !== undefined) {
+        if ("error" in outcome) throw outcome.error;
+        return;
+      } else {
+        await new Promise<void>((resolve) => readerWaits = resolve);
       }
     }
-  }
-
-  for (const r of all) {
-    if (r.parent !== undefined || !needed(r)) continue;
-    for await (const unit of r.yields(contexts.get(r)!)) yield* deliver(r, unit);
+  } finally {
+    if (outcome === undefined) {
+      // the reader stopped early: the resources stop and close
+      controller.abort();
+      for (const resume of writersWait.splice(0)) resume();
+      await driving.catch(() => {});
+    }
   }
 }
 

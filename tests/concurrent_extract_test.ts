@@ -350,3 +350,29 @@ Deno.test("dlt example: two pipelines run side by side, async and parallelized",
   assert.deepEqual(one.destination.rowCounts(one.p.datasetName), { async_table: 10 });
   assert.deepEqual(two.destination.rowCounts(two.p.datasetName), { defer_table: 5 });
 });
+
+Deno.test("iterating a source without a pipeline runs its resources concurrently; stopping early closes them", async () => {
+  const log: string[] = [];
+  const closed: string[] = [];
+  const paged = (name: string) =>
+    resource(async function* () {
+      try {
+        for (let page = 0; page < 3; page++) {
+          await sleep(20);
+          log.push(`${name}${page}`);
+          yield { name, page };
+        }
+      } finally {
+        closed.push(name);
+      }
+    }, { name });
+  const items = await source([paged("a"), paged("b")], { name: "pages" }).toArray();
+  assert.equal(items.length, 6);
+  // round robin: b's first page comes before a's last, as in dlt's list(source)
+  assert.ok(log.indexOf("b0") < log.indexOf("a2"), log.join());
+  closed.length = 0;
+  for await (const _ of source([paged("c"), paged("d")], { name: "early" })) break;
+  // each finishes the step it is in (a sleep that takes no signal), then closes
+  await sleep(100);
+  assert.deepEqual(closed.sort(), ["c", "d"]);
+});
