@@ -68,7 +68,10 @@ async function* run(
 
   // the resources run as extract runs them (concurrently, as config's [extract] says) and
   // hand their items over here; they wait while the reader is behind
-  const queue: unknown[] = [];
+  // pages of items, each taken whole by the reader (shifting single items off one long list
+  // would copy it each time)
+  const queue: unknown[][] = [];
+  let buffered = 0;
   let readerWaits: (() => void) | undefined;
   const writersWait: (() => void)[] = [];
   const wakeReader = () => {
@@ -81,9 +84,12 @@ async function* run(
     children: (r) => (children.get(r) ?? []).filter(needed),
     loaded: (r) => listed.includes(r),
     write: async (_r, unit) => {
-      for (const item of flatten(unit)) queue.push(item);
+      const items = [...flatten(unit)];
+      if (items.length === 0) return;
+      queue.push(items);
+      buffered += items.length;
       wakeReader();
-      while (queue.length > BUFFERED_ITEMS && !controller.signal.aborted) {
+      while (buffered > BUFFERED_ITEMS && !controller.signal.aborted) {
         await new Promise<void>((resolve) => writersWait.push(resolve));
       }
     },
@@ -93,11 +99,11 @@ async function* run(
   try {
     while (true) {
       if (queue.length > 0) {
-        const item = queue.shift();
-        if (queue.length <= BUFFERED_ITEMS) {
-          for (const resume of writersWait.splice(0)) resume();
+        for (const item of queue.shift()!) {
+          buffered--;
+          if (buffered <= BUFFERED_ITEMS) { for (const resume of writersWait.splice(0)) resume(); }
+          yield item;
         }
-        yield item;
       } else if (outcome !== undefined) {
         if ("error" in outcome) throw outcome.error;
         return;
