@@ -11,6 +11,7 @@ import { resolveConfigSpec } from "./config.ts";
 import { newState, resourceState } from "./state.ts";
 import { unmark } from "./marks.ts";
 import { driveExtraction } from "./extract/_scheduler.ts";
+import { resourceGraph } from "./extract/_resource_graph.ts";
 import { readExtractSettings } from "./runtime_settings.ts";
 
 /**
@@ -37,20 +38,8 @@ async function* run(
   const state = newState("", "");
   const sourceState = state.sources[sourceName] ??= {};
   const controller = new AbortController();
-  const all: DltResource[] = [];
-  const add = (r: DltResource) => {
-    if (all.includes(r)) return;
-    if (r.parent !== undefined) add(r.parent);
-    all.push(r);
-  };
-  for (const r of listed) add(r);
-  const children = new Map<DltResource, DltResource[]>();
-  for (const r of all) {
-    r.resetLimits();
-    if (r.parent !== undefined) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  }
-  const needed = (r: DltResource): boolean =>
-    listed.includes(r) || (children.get(r) ?? []).some(needed);
+  const graph = resourceGraph(listed, (r) => listed.includes(r));
+  const { all, needed } = graph;
   const contexts = new Map<DltResource, ResourceContext>();
   // config first, as in extract: a missing value stops before any resource starts
   for (const r of all) {
@@ -80,8 +69,8 @@ async function* run(
   };
   let outcome: { error?: unknown } | undefined;
   const driving = driveExtraction({
-    roots: all.filter((r) => r.parent === undefined && needed(r)),
-    children: (r) => (children.get(r) ?? []).filter(needed),
+    roots: graph.roots,
+    children: graph.children,
     loaded: (r) => listed.includes(r),
     write: async (_r, unit) => {
       const items = [...flatten(unit)];

@@ -36,6 +36,7 @@ import { IncrementalRun } from "../incremental.ts";
 import { resolveConfigSpec } from "../config.ts";
 import type { DataWriterSettings, ExtractSettings } from "../runtime_settings.ts";
 import { driveExtraction } from "./_scheduler.ts";
+import { resourceGraph } from "./_resource_graph.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -203,13 +204,9 @@ export async function extractSource(
 
   // the source's resources plus the parents they are piped from: each runs once per extract
   // and feeds all its transformers; only selected resources of the source are written
-  const all: DltResource[] = [];
-  const addWithParents = (r: DltResource) => {
-    if (all.includes(r)) return;
-    if (r.parent !== undefined) addWithParents(r.parent);
-    all.push(r);
-  };
-  for (const r of source.resources.values()) addWithParents(r);
+  const loaded = (r: DltResource) => r.selected && source.resources.get(r.name) === r;
+  const graph = resourceGraph(source.resources.values(), loaded);
+  const { all, needed } = graph;
   // a resource's state (its incremental cursors) is kept under its name: two resources of one
   // name would read and overwrite each other's
   for (const r of all) {
@@ -221,14 +218,6 @@ export async function extractSource(
       );
     }
   }
-  const loaded = (r: DltResource) => r.selected && source.resources.get(r.name) === r;
-  const children = new Map<DltResource, DltResource[]>();
-  for (const r of all) {
-    r.resetLimits();
-    if (r.parent !== undefined) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  }
-  const needed = (r: DltResource): boolean =>
-    loaded(r) || (children.get(r) ?? []).some((c) => needed(c));
 
   const write = async (r: DltResource, unit: unknown): Promise<void> => {
     const [data, mark] = unmark(unit);
@@ -324,11 +313,9 @@ export async function extractSource(
       }
     }
     // transformers run when their parent yields; one without a parent fails in `yields`
-    const neededChildren = new Map<DltResource, DltResource[]>();
-    for (const [parent, kids] of children) neededChildren.set(parent, kids.filter(needed));
     await driveExtraction({
-      roots: all.filter((r) => r.parent === undefined && needed(r)),
-      children: (r) => neededChildren.get(r) ?? [],
+      roots: graph.roots,
+      children: graph.children,
       loaded,
       write,
       contextOf,
