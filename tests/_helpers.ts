@@ -1,7 +1,7 @@
 /** Shared helpers of the end-to-end tests. */
 import { join } from "node:path";
 import { type ColumnHint, type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
-import { duckdb } from "../destinations/duckdb/mod.ts";
+import { duckdb, type DuckDbEngine } from "../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
@@ -35,16 +35,20 @@ export function tempDir(prefix = "t"): Promise<string> {
   return Deno.makeTempDir({ dir: tempRoot, prefix: `${prefix}_` });
 }
 
-/** A pipeline in a fresh temporary folder, loading into `<dir>/<name>.duckdb`. */
+/**
+ * A pipeline in a fresh temporary folder, loading into `<dir>/<name>.duckdb` with `engine` (by
+ * default the engine the process picks: native DuckDB under `-A`).
+ */
 export async function tempPipeline(
   name: string,
   dir?: string,
+  engine?: DuckDbEngine,
 ): Promise<{ p: Pipeline; dir: string; dbPath: string }> {
   dir ??= await tempDir(name);
   const dbPath = join(dir, `${name}.duckdb`);
   const p = pipeline({
     pipelineName: name,
-    destination: duckdb({ path: dbPath }),
+    destination: duckdb({ path: dbPath, engine }),
     datasetName: `${name}_data`,
     pipelinesDir: join(dir, "pipelines"),
   });

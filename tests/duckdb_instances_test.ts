@@ -18,7 +18,7 @@ isolatedTest(
     const dir = await tempDir("instances");
     const p = pipeline({
       pipelineName: "instances",
-      destination: duckdb({ path: join(dir, "one.duckdb") }),
+      destination: duckdb({ path: join(dir, "one.duckdb"), engine: "wasm" }),
       pipelinesDir: dir,
     });
     const rows = (id: number) => resource([{ id }], { name: "items" });
@@ -29,7 +29,7 @@ isolatedTest(
     // a second file in the same process, while nothing else is open, reuses it as well
     const other = pipeline({
       pipelineName: "instances_other",
-      destination: duckdb({ path: join(dir, "other.duckdb") }),
+      destination: duckdb({ path: join(dir, "other.duckdb"), engine: "wasm" }),
       pipelinesDir: dir,
     });
     await other.run(rows(3));

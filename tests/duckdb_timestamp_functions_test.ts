@@ -50,7 +50,7 @@ const EVENTS = [
 
 /** Loads the events; `created_at` is a `TIMESTAMP WITH TIME ZONE`, the others are not. */
 async function loaded(name: string): Promise<{ p: Pipeline; dbPath: string }> {
-  const { p, dbPath } = await tempPipeline(name);
+  const { p, dbPath } = await tempPipeline(name, undefined, "wasm");
   await p.run(resource(EVENTS, {
     name: "events",
     columns: {

@@ -61,7 +61,7 @@ Deno.test("run() takes a loader file format the destination loads: CSV files wit
 });
 
 Deno.test("a loader file format the destination does not load is a RangeError naming both, before anything runs", async () => {
-  const { p } = await tempPipeline("format_refused");
+  const { p } = await tempPipeline("format_refused", undefined, "wasm");
   const refused = (format: string) =>
     new RegExp(
       `^Destination "duckdb" does not load "${format}" files; loaderFileFormat takes "csv"$`,
@@ -119,7 +119,7 @@ Deno.test("a loader file format the destination does not load is a RangeError na
 });
 
 Deno.test("DuckDB-WASM loads no Parquet: asking for it anywhere is a RangeError listing what it loads", async () => {
-  const { p, dir } = await tempPipeline("format_wasm_parquet");
+  const { p, dir } = await tempPipeline("format_wasm_parquet", undefined, "wasm");
   await assert.rejects(
     p.run(items(), { loaderFileFormat: "parquet" }),
     /^RangeError: Destination "duckdb" does not load "parquet" files; loaderFileFormat takes "csv"$/,
@@ -130,7 +130,7 @@ Deno.test("DuckDB-WASM loads no Parquet: asking for it anywhere is a RangeError 
   );
   const byDefault = pipeline({
     pipelineName: "format_wasm_default",
-    destination: duckdb({ path: join(dir, "default.duckdb") }),
+    destination: duckdb({ path: join(dir, "default.duckdb"), engine: "wasm" }),
     pipelinesDir: join(dir, "pipelines"),
     loaderFileFormat: "parquet",
   });
@@ -416,7 +416,7 @@ Deno.test("a package whose table asks for a format the destination does not load
   await open(duckdb({ path, engine: "native" })).extract(
     resource(ITEMS, { name: "items", fileFormat: "parquet" }),
   );
-  const p = open(duckdb({ path }));
+  const p = open(duckdb({ path, engine: "wasm" }));
   await assert.rejects(p.normalize(), (e: unknown) => {
     assert.ok(e instanceof PendingPackageFailed, String(e));
     assert.match(

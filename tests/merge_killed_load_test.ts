@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { incremental, type Pipeline, resource } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
+import type { DuckDbEngine } from "../destinations/duckdb/mod.ts";
 
 /** Issues in the tracker at this size; each version adds 40 more. */
 const BASE_ISSUES = 20_000;
@@ -102,9 +103,15 @@ interface KillPlan {
  * Runs the load of `version` in a child process and kills it as `plan` says. Returns whether
  * the kill interrupted the load (the child had not finished it).
  */
-async function killWhileLoading(dir: string, name: string, version: number, plan: KillPlan) {
+async function killWhileLoading(
+  dir: string,
+  name: string,
+  version: number,
+  plan: KillPlan,
+  engine: DuckDbEngine,
+) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, dir, name, String(version)],
+    args: ["run", "-A", SCRIPT, dir, name, String(version), engine],
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -142,36 +149,38 @@ function existsSync(path: string): boolean {
   }
 }
 
-Deno.test("a merge killed while it loads leaves whole table chains and is completed by the next run", async () => {
-  const name = "merge_killed_load";
-  const { p, dir } = await tempPipeline(name);
-  await p.run(trackerIssues(1));
-  assert.deepEqual(await destinationRows(p), expected(1));
+for (const engine of ["native", "wasm"] as const) {
+  Deno.test(`[${engine}] a merge killed while it loads leaves whole table chains and is completed by the next run`, async () => {
+    const name = `merge_killed_load_${engine}`;
+    const { p, dir } = await tempPipeline(name, undefined, engine);
+    await p.run(trackerIssues(1));
+    assert.deepEqual(await destinationRows(p), expected(1));
 
-  const plans: KillPlan[] = [
-    { after: "loading", ms: 200 }, // while DuckDB starts, before any write
-    { after: "wal", ms: 0 }, // as the merge transaction begins to write
-    { after: "wal", ms: 60 },
-    { after: "wal", ms: 120 },
-  ];
-  let interrupted = 0;
-  for (const [i, plan] of plans.entries()) {
-    const version = i + 2;
-    if (await killWhileLoading(dir, name, version, plan)) interrupted++;
-    // a reader sees the previous version or the new one, whole
-    const { p: reader } = await tempPipeline(name, dir);
-    const seen = await destinationRows(reader);
-    const before = expected(version - 1);
-    const after = expected(version);
-    assert.ok(
-      isDeepStrictEqual(seen, before) || isDeepStrictEqual(seen, after),
-      `version ${version}, killed ${plan.ms} ms after ${plan.after}: a mixed table chain`,
-    );
-    // the next run completes the interrupted package and finds nothing new
-    const { p: next } = await tempPipeline(name, dir);
-    await next.run(trackerIssues(version));
-    assert.deepEqual(await destinationRows(next), after, `after the rerun of version ${version}`);
-    assert.deepEqual(await next.pendingPackages(), { extracted: 0, normalized: 0 });
-  }
-  assert.ok(interrupted >= 2, `only ${interrupted} of ${plans.length} kills landed in a load`);
-});
+    const plans: KillPlan[] = [
+      { after: "loading", ms: 200 }, // while DuckDB starts, before any write
+      { after: "wal", ms: 0 }, // as the merge transaction begins to write
+      { after: "wal", ms: 60 },
+      { after: "wal", ms: 120 },
+    ];
+    let interrupted = 0;
+    for (const [i, plan] of plans.entries()) {
+      const version = i + 2;
+      if (await killWhileLoading(dir, name, version, plan, engine)) interrupted++;
+      // a reader sees the previous version or the new one, whole
+      const { p: reader } = await tempPipeline(name, dir, engine);
+      const seen = await destinationRows(reader);
+      const before = expected(version - 1);
+      const after = expected(version);
+      assert.ok(
+        isDeepStrictEqual(seen, before) || isDeepStrictEqual(seen, after),
+        `version ${version}, killed ${plan.ms} ms after ${plan.after}: a mixed table chain`,
+      );
+      // the next run completes the interrupted package and finds nothing new
+      const { p: next } = await tempPipeline(name, dir, engine);
+      await next.run(trackerIssues(version));
+      assert.deepEqual(await destinationRows(next), after, `after the rerun of version ${version}`);
+      assert.deepEqual(await next.pendingPackages(), { extracted: 0, normalized: 0 });
+    }
+    assert.ok(interrupted >= 2, `only ${interrupted} of ${plans.length} kills landed in a load`);
+  });
+}

@@ -218,6 +218,13 @@ async function attach(
  * placeholder its type).
  */
 function bind(statement: DuckDBPreparedStatement, params: readonly BoundParameter[]): void {
+  if (params.length > 0 && params.length !== statement.parameterCount) {
+    // native DuckDB would say only "Failed to bind" of the first value too many
+    throw new Error(
+      `Parameter argument/count mismatch: the statement has ${statement.parameterCount} ` +
+        `parameter(s), ${params.length} value(s) were given`,
+    );
+  }
   params.forEach((value, i) => {
     const index = i + 1;
     if (value === null) statement.bindNull(index);

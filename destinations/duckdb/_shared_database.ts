@@ -12,6 +12,7 @@ import { IN_MEMORY, openDuckDbWasm, wasmDriver } from "./_database.ts";
 import type { DuckDbLocation } from "./_location.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
 import { DestinationError } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
 
 /** Default memory limit of DuckDB-WASM, in MB. */
 const BASE_MEMORY_MB = 192;
@@ -26,6 +27,8 @@ export interface SharedDatabaseOptions {
   lockTimeoutMs: number | undefined;
   /** Which driver opens it. */
   engine: "wasm" | "native";
+  /** The engine was picked by `"auto"`: when native DuckDB does not load, WASM opens it. */
+  auto?: boolean;
 }
 
 /** A database opened once per process and shared by every client of it. */
@@ -107,12 +110,12 @@ async function openDatabase(
   location: DuckDbLocation,
   options: SharedDatabaseOptions,
 ): Promise<SharedDatabase> {
-  const { memoryLimit, lockTimeoutMs, engine } = options;
+  const { memoryLimit, lockTimeoutMs, engine, auto = false } = options;
   const path = location.kind === "memory" ? IN_MEMORY : location.path;
   const keepOpen = location.kind === "memory";
-  if (engine === "native") {
-    const { openNativeDuckDb } = await importNative();
-    const driver = await openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
+  const native = engine === "native" ? await importNative(auto) : undefined;
+  if (native !== undefined) {
+    const driver = await native.openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
     return new SharedDatabase(key, driver, { keepOpen, autoMemory: false });
   }
   const db = await openDuckDbWasm(path, {
@@ -128,12 +131,24 @@ async function openDatabase(
 
 /**
  * The native driver's module, imported only when used (WASM users never load the addon);
- * without FFI permission, a `DestinationError` that says how to run.
+ * without FFI permission, a `DestinationError` that says how to run. When the engine was picked
+ * by `"auto"` and the module does not load (no native DuckDB for this platform), `undefined`
+ * after a warning: DuckDB-WASM is used.
  */
-async function importNative(): Promise<typeof import("./_native_database.ts")> {
+async function importNative(
+  auto: boolean,
+): Promise<typeof import("./_native_database.ts") | undefined> {
   try {
     return await import("./_native_database.ts");
   } catch (error) {
+    if (auto) {
+      log.warn(
+        `Native DuckDB does not load here (${
+          (error as Error).message
+        }); the duckdb destination uses DuckDB-WASM. Set engine "wasm" (duckdb({ engine: "wasm" }) or DESTINATION__DUCKDB__ENGINE=wasm) to choose it`,
+      );
+      return undefined;
+    }
     if (
       !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
     ) {

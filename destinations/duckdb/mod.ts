@@ -1,6 +1,7 @@
 /**
- * The DuckDB destination, on DuckDB-WASM: loads into a durable `.duckdb` file that native
- * DuckDB (the CLI, `@duckdb/node-api`) reads as well.
+ * The DuckDB destination: loads into a durable `.duckdb` file, through native DuckDB
+ * (`@duckdb/node-api`) when the process may use FFI, else through DuckDB-WASM; the files of both
+ * are the same, and the DuckDB CLI reads them.
  *
  * @example Loading into a file of your choice
  * ```ts ignore
@@ -37,6 +38,7 @@ import {
 import { DUCKDB_CAPABILITIES, duckdbDialect, NATIVE_DUCKDB_CAPABILITIES } from "./_dialect.ts";
 import { DuckDbConnection } from "./_connection.ts";
 import { DuckDbSqlClient } from "./_sql_client.ts";
+import { type DuckDbEngineChoice, ENGINE_CHOICES, pickEngine } from "./_engine.ts";
 import { acquireDatabase, isDatabaseOpen, releaseDatabase } from "./_shared_database.ts";
 
 export { DUCKDB_CAPABILITIES, NATIVE_DUCKDB_CAPABILITIES } from "./_dialect.ts";
@@ -72,17 +74,19 @@ export interface DuckDbOptions {
    */
   lockTimeoutMs?: number;
   /**
-   * The DuckDB engine: `"wasm"` (DuckDB-WASM, needs no FFI; no ICU, JSON or Parquet extensions
-   * here, so it loads CSV job files) or `"native"` (`@duckdb/node-api`, needs `--allow-ffi`;
-   * brings time zones through ICU, the JSON and Parquet readers and threads, and loads CSV and
-   * Parquet job files). Both write the same database files.
-   * @default {"wasm"}
+   * The DuckDB engine: `"native"` (`@duckdb/node-api`, needs `--allow-ffi`; brings time zones
+   * through ICU, the JSON and Parquet readers and threads, starts in a fraction of WASM's time,
+   * and loads CSV and Parquet job files), `"wasm"` (DuckDB-WASM, needs no FFI; no ICU, JSON or
+   * Parquet extensions here, so it loads CSV job files), or `"auto"`: native when the process may
+   * use FFI (`--allow-ffi`, `-A`) and native DuckDB loads on this platform, else WASM. Both write
+   * the same database files.
+   * @default {`destination.duckdb.engine` from config (`DESTINATION__DUCKDB__ENGINE`), else "auto"}
    */
   engine?: DuckDbEngine;
 }
 
 /** A DuckDB engine of {@linkcode DuckDbOptions.engine}. */
-export type DuckDbEngine = "wasm" | "native";
+export type DuckDbEngine = DuckDbEngineChoice;
 
 /** Bytes per unit of DuckDB's memory sizes (`SET memory_limit`), by the names DuckDB accepts. */
 const MEMORY_UNITS = new Map<string, number>([
@@ -125,7 +129,7 @@ const OPTIONS: OptionSpec<DuckDbOptions> = {
   credentials: text(),
   memoryLimit: memorySize(),
   lockTimeoutMs: integer({ min: 0 }),
-  engine: oneOf(["wasm", "native"]),
+  engine: oneOf(ENGINE_CHOICES),
 };
 
 /** Options of dlt's duckdb destination that this one lacks, with what to do instead. */
@@ -139,7 +143,8 @@ const DLT_ONLY_OPTIONS = {
 let memoryDatabases = 0;
 
 /**
- * The DuckDB destination (DuckDB-WASM, durable file). Options as in dlt's
+ * The DuckDB destination (native DuckDB where the process may use FFI, else DuckDB-WASM;
+ * a durable file). Options as in dlt's
  * `dlt.destinations.duckdb()`, in camelCase; an unknown option is a `RangeError` that names the
  * option meant. As in dlt, the credentials may come first: `duckdb("data.duckdb")` is
  * `duckdb({ credentials: "data.duckdb" })`, and other options may follow them.
@@ -163,7 +168,7 @@ export function duckdb(
     arguments.length,
     ["path", "credentials"],
   );
-  const { path, credentials, memoryLimit, lockTimeoutMs, engine = "wasm" } = checkOptions(
+  const { path, credentials, memoryLimit, lockTimeoutMs, engine: engineChoice } = checkOptions(
     given,
     OPTIONS,
     "duckdb()",
@@ -180,6 +185,7 @@ export function duckdb(
     : credentials === undefined
     ? undefined
     : parseDuckDbCredentials(credentials);
+  const { engine, auto } = pickEngine(engineChoice);
   const memoryKey = `:memory:${++memoryDatabases}`;
   const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(named, clientOptions);
   // a file opened by both engines in one process: the second fails on the first's lock
@@ -197,6 +203,7 @@ export function duckdb(
         memoryLimit,
         lockTimeoutMs,
         engine,
+        auto,
       });
       try {
         const sql = await DuckDbSqlClient.open(shared, clientOptions.datasetName);

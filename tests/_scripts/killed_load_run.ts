@@ -1,13 +1,14 @@
 /**
  * Extracts and normalizes version <version> of the issue tracker of `merge_killed_load_test.ts`,
  * prints `loading` and loads it, so that the test can kill the process (SIGKILL) while the
- * merge loads. Prints `loaded` if it gets that far. Arguments: <dir> <name> <version>.
+ * merge loads. Prints `loaded` if it gets that far. Arguments: <dir> <name> <version> <engine>.
  */
 import { tempPipeline } from "../_helpers.ts";
+import type { DuckDbEngine } from "../../destinations/duckdb/mod.ts";
 import { trackerIssues } from "../merge_killed_load_test.ts";
 
-const [dir, name, version] = Deno.args;
-const { p } = await tempPipeline(name, dir);
+const [dir, name, version, engine] = Deno.args;
+const { p } = await tempPipeline(name, dir, engine as DuckDbEngine);
 await p.extract(trackerIssues(Number(version)));
 await p.normalize();
 console.log("loading");
