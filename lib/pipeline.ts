@@ -82,6 +82,7 @@ import {
 } from "./pipeline_settings.ts";
 import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
 import { log } from "./log.ts";
+import { collectGarbage } from "./_heap.ts";
 import { ClientSession } from "./load/client_session.ts";
 import { destinationFactory } from "./destination_registry.ts";
 import { DenoStorage } from "./storage/deno_storage.ts";
@@ -635,6 +636,8 @@ export class Pipeline {
         onItems: listener &&
           ((resource, items) => listener({ kind: "items_extracted", resource, items })),
       });
+      // the items' garbage goes before normalize's workers add their memory
+      collectGarbage();
       if (result.loadId !== undefined) record.loadIds.push(result.loadId);
       record.rowCounts = { ...result.itemCounts };
       if (refreshed.drop.length > 0) {
@@ -731,6 +734,8 @@ export class Pipeline {
             onRows,
           });
           await this.#schemas.save(result.schema);
+          // before the load adds the destination's memory
+          collectGarbage();
           info.loadIds.push(loadId);
           for (const [table, n] of Object.entries(result.rowCounts)) {
             info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
