@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { collectGarbage } from "./_heap.ts";
 
-Deno.test("collectGarbage frees a heap's garbage once it holds 64 MiB, and leaves live objects", () => {
+Deno.test("collectGarbage frees a heap's garbage once it has grown to 64 MiB, and leaves live objects", () => {
   const live = Array.from({ length: 1_000 }, (_, i) => ({ i }));
   // made and dropped: nothing refers to it
   Array.from({ length: 800_000 }, (_, i) => `row ${i} `.repeat(8));

@@ -16,6 +16,7 @@ import type { NormalizeWorkerReply, NormalizeWorkerRequest } from "./_normalize_
 import { DataValidationError, NormalizeError } from "../errors.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { loadJobFileFormats } from "./job_file_format.ts";
+import { collectGarbage } from "../_heap.ts";
 
 let normalizer: FilesNormalizer | undefined;
 
@@ -39,8 +40,13 @@ async function handle(request: NormalizeWorkerRequest): Promise<void> {
     case "file":
       await normalizer!.normalize(request.file as ExtractedFile);
       return reply({ type: "ok" });
-    case "finish":
-      return reply({ type: "result", result: await normalizer!.finish() });
+    case "finish": {
+      const result = await normalizer!.finish();
+      normalizer = undefined;
+      // a terminated worker's heap pages stay with the process unless it shrank first
+      collectGarbage();
+      return reply({ type: "result", result });
+    }
   }
 }
 
