@@ -1,6 +1,6 @@
 /**
- * One run of the 1-row benchmark: appends one row to the pipeline `one` in `<dir>` (DuckDB-WASM,
- * the default duckdb destination), as a scheduled incremental run does.
+ * One run of the 1-row benchmark: appends one row to the pipeline `one` in `<dir>` (the default
+ * duckdb destination, native DuckDB under `-A`), as a scheduled incremental run does.
  *
  *     deno run -A bench/_one_row_ours.ts <dir> [mod.ts URL]
  */

@@ -1,7 +1,8 @@
 /**
  * Durability benchmark: 50 runs of the same pipeline, each in a new process, appending to one
- * DuckDB-WASM file. Prints, every 10 runs, the time to open the file, the run time, the file
- * size and whether a WAL was left behind; then checks the row count.
+ * DuckDB file (the default engine: native DuckDB under `-A`, DuckDB-WASM with
+ * `DESTINATION__DUCKDB__ENGINE=wasm`). Prints, every 10 runs, the time to open the file, the run
+ * time, the file size and whether a WAL was left behind; then checks the row count.
  *
  *     deno run -A bench/durability.ts [runs=50]
  */

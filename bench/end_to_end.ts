@@ -1,6 +1,7 @@
 /**
  * End-to-end benchmark: copies of the 100 recorded GitHub events with fresh ids, generated on
- * the fly, through extract → normalize → load into DuckDB-WASM; then native DuckDB reading the
+ * the fly, through extract → normalize → load into the default duckdb destination (native DuckDB
+ * under `-A`, DuckDB-WASM with `DESTINATION__DUCKDB__ENGINE=wasm`); then native DuckDB reading the
  * same events as NDJSON, as a reference. Prints rows/s and MB/s per stage, peak RSS and the
  * ratio to native DuckDB.
  *

@@ -1,6 +1,7 @@
 /**
  * The events benchmarks of issue 15: `run()` of 5,000, 20,000 and 100,000 copies of the recorded
- * GitHub events into the default DuckDB-WASM destination, each size in its own process, next to
+ * GitHub events into the default duckdb destination (native DuckDB under `-A`, DuckDB-WASM with
+ * `DESTINATION__DUCKDB__ENGINE=wasm`), each size in its own process, next to
  * native DuckDB's `read_json_auto` of the same events as NDJSON (2 threads, in memory) measured
  * in the same run. Prints per size: our time and peak RSS, native's time and peak RSS, and the
  * ratio of the rates (native time / ours).
@@ -84,7 +85,11 @@ async function writeNdjson(path: string, fixture: Record<string, unknown>[], tot
 async function main(sizes: number[]): Promise<void> {
   const fixture = await recordedEvents("events");
   const native = fileURLToPath(new URL("./_native_read_json.ts", import.meta.url));
-  console.log("events: run() into DuckDB-WASM vs native read_json_auto (2 threads, in memory)");
+  console.log(
+    `events: run() into duckdb (engine ${
+      Deno.env.get("DESTINATION__DUCKDB__ENGINE") ?? "auto"
+    }) vs native read_json_auto (2 threads, in memory)`,
+  );
   console.log(
     "  events    ours s  RSS MiB  native s  RSS MiB  ratio (native s / ours s)",
   );

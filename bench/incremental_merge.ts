@@ -1,5 +1,6 @@
 /**
- * Merge and incremental benchmark on DuckDB-WASM:
+ * Merge and incremental benchmark on the default duckdb destination (native DuckDB under `-A`,
+ * DuckDB-WASM with `DESTINATION__DUCKDB__ENGINE=wasm`):
  *
  * 1. a full load of a table of `rows` items (merge on `id`, with an `updated_at` cursor);
  * 2. a merge of `rows / 10` items, half of them updates, into it;

@@ -1,6 +1,7 @@
 /**
  * The fixed cost of a small run: a whole `deno run` that appends 1 row to an existing pipeline
- * (DuckDB-WASM, the default duckdb destination), against a `deno run` that appends 1 row to a
+ * (the default duckdb destination: native DuckDB under `-A`, DuckDB-WASM with
+ * `DESTINATION__DUCKDB__ENGINE=wasm`), against a `deno run` that appends 1 row to a
  * DuckDB file with native DuckDB (`@duckdb/node-api`), alternately, after one warm-up run of
  * each. Prints the median wall times and the ratio native/ours (the target is at least 0.2).
  *

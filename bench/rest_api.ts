@@ -1,7 +1,8 @@
 /**
  * REST API benchmark, against a local server on 127.0.0.1:
  *
- * 1. `restApiSource` pages through 1,000 pages × 100 items (JSON `next` links) into DuckDB-WASM;
+ * 1. `restApiSource` pages through 1,000 pages × 100 items (JSON `next` links) into the default
+ *    duckdb destination;
  *    prints pages/s and rows/s of the whole run and of extraction alone.
  * 2. A child resource: one request per parent item (200 items), each answered after 20 ms as a
  *    remote API would; run with `maxConcurrency` 1 (sequential), 5 and 20, and prints the

@@ -1,6 +1,7 @@
 /**
  * sql_database benchmark: a 1,000,000-row, 10-column PostgreSQL table copied by `sqlTable` into
- * DuckDB-WASM (the default destination), in a process of its own; reference in the same run:
+ * the default duckdb destination (native DuckDB under `-A`, DuckDB-WASM with
+ * `DESTINATION__DUCKDB__ENGINE=wasm`), in a process of its own; reference in the same run:
  * `COPY (SELECT …) TO STDOUT` of the same table into a CSV file, then native DuckDB `read_csv` of
  * it into a table. Prints rows/s and peak RSS of each, and the ratio.
  *
@@ -51,7 +52,11 @@ if (url === undefined) {
 try {
   await createTable(url, total);
   console.log(
-    `sql_database: ${total.toLocaleString("en-US")} rows × 10 columns, PostgreSQL → DuckDB-WASM`,
+    `sql_database: ${
+      total.toLocaleString("en-US")
+    } rows × 10 columns, PostgreSQL → duckdb (engine ${
+      Deno.env.get("DESTINATION__DUCKDB__ENGINE") ?? "auto"
+    })`,
   );
   const native = await measure("reference", url, dir);
   report("COPY TO STDOUT + native read_csv", native);
@@ -156,7 +161,7 @@ async function reference(url: string, folder: string): Promise<Measured> {
   return { seconds: (performance.now() - t0) / 1000, rows, peakMiB: peakRssMiB() };
 }
 
-/** The table copied by `sqlTable` into DuckDB-WASM. */
+/** The table copied by `sqlTable` into the default duckdb destination. */
 async function ours(url: string, folder: string): Promise<Measured> {
   const t0 = performance.now();
   const p = pipeline({
