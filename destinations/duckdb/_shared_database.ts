@@ -8,7 +8,7 @@
  * @module
  */
 import type { DuckDbDriver } from "./_driver.ts";
-import { IN_MEMORY, openDuckDbWasm, wasmDriver } from "./_database.ts";
+import { IN_MEMORY } from "./_database_file.ts";
 import type { DuckDbLocation } from "./_location.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
 import { DestinationError } from "../../lib/errors.ts";
@@ -118,6 +118,8 @@ async function openDatabase(
     const driver = await native.openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
     return new SharedDatabase(key, driver, { keepOpen, autoMemory: false });
   }
+  // DuckDB-WASM's module (its bundle alone takes 0.1 s to load) only where it is used
+  const { openDuckDbWasm, wasmDriver } = await import("./_database.ts");
   const db = await openDuckDbWasm(path, {
     memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
     lockTimeoutMs,

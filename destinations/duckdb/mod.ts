@@ -18,7 +18,7 @@ import type {
   DestinationClientOptions,
 } from "../../lib/destination.ts";
 import { SqlJobClient } from "../../lib/load/sql_job_client.ts";
-import { checkDatabaseFolder, IN_MEMORY, preloadDuckDbWasm } from "./_database.ts";
+import { checkDatabaseFolder, IN_MEMORY } from "./_database_file.ts";
 import {
   checkOptions,
   integer,
@@ -224,7 +224,8 @@ export function duckdb(
       if (engine === "native" || isDatabaseOpen(keyOf(locate(clientOptions)))) {
         return Promise.resolve();
       }
-      return preloadDuckDbWasm();
+      // DuckDB-WASM's module is loaded only by a destination that uses it
+      return import("./_database.ts").then(({ preloadDuckDbWasm }) => preloadDuckDbWasm());
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
       const location = locate(clientOptions);
