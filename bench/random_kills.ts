@@ -339,7 +339,9 @@ async function checkData(
   }
   const wrong: string[] = [];
   let mismatches = 0;
+  const seen = new Uint8Array(latest.length);
   for (const row of rows) {
+    if (row.id >= 0 && row.id < latest.length) seen[row.id] = 1;
     const expected = item(row.id, latest[row.id] ?? -1);
     const got = {
       version: row.version,
@@ -361,6 +363,14 @@ async function checkData(
     if (++mismatches <= SHOWN) {
       wrong.push(`id ${row.id}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     }
+  }
+  const missing = [...latest.keys()].filter((id) => seen[id] === 0);
+  if (missing.length > 0) {
+    problems.push(
+      `${missing.length} item(s) of version ${dataVersion} missing from "${TABLE}": ids ${
+        missing.slice(0, SHOWN).join(", ")
+      }${missing.length > SHOWN ? ", …" : ""}`,
+    );
   }
   if (mismatches > 0) {
     problems.push(
