@@ -33,6 +33,43 @@ export async function nativeQuery(
   }
 }
 
+/** A database opened by {@linkcode openNativeReader}; `await using` closes it. */
+export interface NativeReader extends AsyncDisposable {
+  /** Runs `sql` and returns its rows as {@linkcode nativeQuery} does. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * Opens `path` read-only with native DuckDB for several queries (each {@linkcode nativeQuery}
+ * opens the file anew), running `options.setup` first.
+ */
+export async function openNativeReader(
+  path: string,
+  options: NativeQueryOptions = {},
+): Promise<NativeReader> {
+  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  try {
+    const connection = await instance.connect();
+    try {
+      for (const statement of options.setup ?? []) await connection.run(statement);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+    return {
+      query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson(),
+      [Symbol.asyncDispose]: () => {
+        connection.closeSync();
+        instance.closeSync();
+        return Promise.resolve();
+      },
+    };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+}
+
 /**
  * Rows of the CSV file at `path` as native DuckDB reads it: a header row, every value as text,
  * a quoted empty field an empty string (not NULL).

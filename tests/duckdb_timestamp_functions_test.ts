@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { DestinationError, type Pipeline, resource } from "../mod.ts";
 import { tempPipeline } from "./_helpers.ts";
-import { nativeQuery } from "./_native_duckdb.ts";
+import { nativeQuery, openNativeReader } from "./_native_duckdb.ts";
 
 const EVENTS = [
   {
@@ -156,13 +156,12 @@ Deno.test("date and time functions on TIMESTAMPTZ columns give native DuckDB's r
   const { p, dbPath } = await loaded("tz_functions");
   const dataset = p.datasetName;
   await using client = await p.sqlClient();
+  await using reader = await openNativeReader(dbPath, { setup: ["SET TimeZone = 'UTC'"] });
   for (const expression of EXPRESSIONS) {
     const sql =
       `SELECT typeof(${expression}) AS type, (${expression})::VARCHAR AS value FROM events ORDER BY id`;
     const wasm = await client.query(sql).catch((error: Error) => ({ error: error.message }));
-    const native = await nativeQuery(dbPath, sql.replace("FROM events", `FROM ${dataset}.events`), {
-      setup: ["SET TimeZone = 'UTC'"],
-    });
+    const native = await reader.query(sql.replace("FROM events", `FROM ${dataset}.events`));
     assert.deepEqual(wasm, native, expression);
   }
 });

@@ -75,6 +75,31 @@ async function nativeItems(path: string): Promise<Record<string, unknown>> {
   return stats;
 }
 
+/**
+ * Appends ids `first` … `first + count - 1` to `items` through `driver` in this process, as the
+ * children's `append` does (a setup step; the tests start children where a process must end).
+ */
+async function append(
+  driver: "wasm" | "native",
+  path: string,
+  first: number,
+  count: number,
+): Promise<void> {
+  const statements = [
+    "CREATE TABLE IF NOT EXISTS items (id BIGINT, label VARCHAR)",
+    `INSERT INTO items SELECT range, 'item ' || range FROM range(${first}, ${first + count})`,
+  ];
+  if (driver === "wasm") {
+    const db = await openDuckDbWasm(path);
+    for (const statement of statements) db.run(statement);
+    await db.close();
+  } else {
+    const db = await openNativeDuckDb(path);
+    for (const statement of statements) await db.run(statement);
+    await db.close();
+  }
+}
+
 /** Sum of the ids 0 … n - 1. */
 function idSum(n: number): number {
   return n * (n - 1) / 2;
@@ -125,7 +150,7 @@ Deno.test("native DuckDB opens what DuckDB-WASM wrote, with the same values, and
 Deno.test("DuckDB-WASM keeps the commit of a killed native process", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "killed.duckdb");
-    await child(NATIVE_CHILD, path, "append", "0", "100");
+    await append("native", path, 0, 100);
     assert.equal(await child(NATIVE_CHILD, path, "append-then-die", "100", "20000"), "SIGKILL");
     assert.ok(fs.statSync(`${path}.wal`).size > 0, "the commit is only in the write-ahead log");
     const wasm = await openDuckDbWasm(path);
@@ -141,7 +166,7 @@ Deno.test("DuckDB-WASM keeps the commit of a killed native process", async () =>
 Deno.test("native DuckDB keeps the commit of a killed DuckDB-WASM process and skips a log it had checkpointed", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "killed.duckdb");
-    await child(WASM_CHILD, path, "append", "0", "100");
+    await append("wasm", path, 0, 100);
     assert.equal(await child(WASM_CHILD, path, "append-then-die", "100", "1000"), "SIGKILL");
     assert.ok(fs.statSync(`${path}.wal`).size > 0);
     assert.deepEqual(await nativeItems(path), { rows: 1100, distinct: 1100, sum: idSum(1100) });
@@ -150,7 +175,7 @@ Deno.test("native DuckDB keeps the commit of a killed DuckDB-WASM process and sk
     assert.equal(await child(WASM_CHILD, path, "die-before-log-removal", "1100", "100"), "SIGKILL");
     assert.ok(fs.existsSync(`${path}.wal`), "the checkpointed log is left behind");
     assert.deepEqual(await nativeItems(path), { rows: 1200, distinct: 1200, sum: idSum(1200) });
-    await child(WASM_CHILD, path, "append", "1200", "100");
+    await append("wasm", path, 1200, 100);
     assert.deepEqual(await nativeItems(path), { rows: 1300, distinct: 1300, sum: idSum(1300) });
   });
 });
@@ -158,9 +183,9 @@ Deno.test("native DuckDB keeps the commit of a killed DuckDB-WASM process and sk
 Deno.test("a native open finishes a rebuild DuckDB-WASM completed but did not swap in", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "rebuild.duckdb");
-    await child(NATIVE_CHILD, path, "append", "0", "10");
+    await append("native", path, 0, 10);
     fs.copyFileSync(path, join(dir, "snapshot"));
-    await child(NATIVE_CHILD, path, "append", "10", "5");
+    await append("native", path, 10, 5);
     // a complete rebuild holding ids 0 … 9 replaces the database, whose log is dropped
     fs.renameSync(join(dir, "snapshot"), `${path}.rebuilt`);
     fs.writeFileSync(`${path}.wal`, "stale");

@@ -79,23 +79,38 @@ function uniqueDataset(): string {
 /**
  * A new dataset in `destination`, a database shared by the tests of this module; `dispose` drops
  * it and its staging schema through the destination's own SQL client.
+ *
+ * With `holdOpen` (a database file), one client stays open while the test runs, so the file is
+ * opened once per test rather than by each of its pipeline runs and queries (native DuckDB
+ * closes a file when its last client closes, and opening it costs ~50 ms; a test makes dozens of
+ * clients). The test's clients share that open database, as clients in one process always do.
  */
-function sharedDatabaseTarget(destination: Destination): Promise<TestTarget> {
+async function sharedDatabaseTarget(
+  destination: Destination,
+  holdOpen = false,
+): Promise<TestTarget> {
   const datasetName = uniqueDataset();
-  return Promise.resolve({
+  const held = holdOpen
+    ? await destination.client({ pipelineName: "conformance", datasetName })
+    : undefined;
+  return {
     destination,
     datasetName,
     async dispose() {
-      const client = await destination.client({ pipelineName: "conformance", datasetName });
       try {
-        for (const schema of [datasetName, `${datasetName}_staging`]) {
-          await client.sql!.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        const client = await destination.client({ pipelineName: "conformance", datasetName });
+        try {
+          for (const schema of [datasetName, `${datasetName}_staging`]) {
+            await client.sql!.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          }
+        } finally {
+          await client.close();
         }
       } finally {
-        await client.close();
+        await held?.close();
       }
     },
-  });
+  };
 }
 
 /** DuckDB-WASM in memory, one database for the tests of this module. */
@@ -163,7 +178,7 @@ const DESTINATIONS: readonly TestDestination[] = [
     capabilities: NATIVE_DUCKDB_CAPABILITIES,
     wholePackages: false,
     missing: missingFfi,
-    open: () => sharedDatabaseTarget(nativeDuckDb()),
+    open: () => sharedDatabaseTarget(nativeDuckDb(), true),
   },
   {
     name: "duckdb_native_parquet",
@@ -172,7 +187,7 @@ const DESTINATIONS: readonly TestDestination[] = [
     wholePackages: false,
     loaderFileFormat: "parquet",
     missing: missingFfi,
-    open: () => sharedDatabaseTarget(nativeDuckDb()),
+    open: () => sharedDatabaseTarget(nativeDuckDb(), true),
   },
   {
     name: "postgres",
