@@ -12,8 +12,9 @@
  * (`sources.sql_database.credentials`, `SOURCES__SQL_DATABASE__CREDENTIALS`); the password is
  * registered as a secret.
  *
- * Rows are read in chunks of `chunkSize` through a server-side cursor (Postgres) or a statement
- * iterator (SQLite), so a table of any size is read in bounded memory. Values are exact:
+ * Rows are read in chunks of `chunkSize` through a server-side cursor (Postgres; the next chunk
+ * is fetched while one is converted) or a statement iterator (SQLite), so a table of any size is
+ * read in bounded memory. Values are exact:
  * integers beyond 2^53 as `bigint`, numerics as their decimal text, timestamps as ISO text to
  * the microsecond, dates as `YYYY-MM-DD`, binary as `Uint8Array`, JSON and arrays parsed.
  *
@@ -89,8 +90,9 @@ import {
   type PostgresCredentials,
   readPostgresCredentials,
 } from "../destinations/postgres/_credentials.ts";
-import { PostgresConnection } from "../destinations/postgres/_connection.ts";
+import { PostgresConnection, type RawResult } from "../destinations/postgres/_connection.ts";
 import { OID, pgRows, pgValueConverter } from "../destinations/postgres/_values.ts";
+import { RecordReader } from "./_pg_records.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 
 /** How much of a table's columns is reflected, as dlt's `reflection_level`. */
@@ -104,7 +106,11 @@ export interface SqlCommonOptions {
   credentials?: string;
   /** The schema the tables are in (Postgres). @default {"public"; SQLite: "main"} */
   schema?: string;
-  /** Rows read (and yielded as one page) at a time. @default {50000} */
+  /**
+   * Rows read (and yielded as one page) at a time. dlt's default is 50,000; pages of a thousand
+   * rows cost the garbage collector far less here (they are dropped before they age).
+   * @default {1000}
+   */
   chunkSize?: number;
   /**
    * `minimal`: column names and nullability only, types are inferred from the data; `full`
@@ -158,6 +164,9 @@ export interface SqlTableOptions extends SqlCommonOptions {
 
 /** The config key of the credentials. */
 const CREDENTIALS_KEY = "sources.sql_database.credentials";
+
+/** Rows per page when `chunkSize` is not given (see {@linkcode SqlCommonOptions.chunkSize}). */
+const DEFAULT_CHUNK_SIZE = 1000;
 
 /** A problem reading a database: a table or column that does not exist, a failed query. */
 export class SqlDatabaseError extends DltError {}
@@ -369,13 +378,14 @@ function columnHints(
 // ---------------------------------------------------------------------------------------------
 // Postgres
 
-const PG_TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:\+00)?$/;
+const PG_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?(?:\+00)?$/;
 
 /** A Postgres `timestamp(tz)` text (session time zone UTC) as ISO 8601 with microseconds. */
 function pgTimestamp(value: string): string {
-  const m = PG_TIMESTAMP.exec(value);
   // infinity, BC dates and years past 9999 stay the server's text
-  return m === null ? value : `${m[1]}-${m[2]}-${m[3]}T${m[4]}Z`;
+  if (!PG_TIMESTAMP.test(value)) return value;
+  const end = value.endsWith("+00") ? value.length - 3 : value.length;
+  return value.slice(0, 10) + "T" + value.slice(11, end) + "Z";
 }
 
 /**
@@ -494,26 +504,47 @@ class PostgresBackend implements SqlBackend {
     return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
   }
 
-  /** Reads through a server-side cursor, in a read-only transaction. */
+  /**
+   * Reads through a server-side cursor, in a read-only transaction: the columns' names and types
+   * from the query run with `LIMIT 0`, then its rows, each as one text (see `_pg_records.ts`),
+   * `chunkSize` at a time; the next chunk is asked for before this one is converted, so the
+   * server writes it meanwhile.
+   */
   async *read(
     sql: string,
     params: unknown[],
     chunkSize: number,
   ): AsyncIterable<Record<string, unknown>[]> {
     const cursor = `dlt_cursor_${++this.#cursors}`;
+    // the query goes into a subquery: a final `;` would end it
+    const query = sql.replace(/;\s*$/, "");
     await this.#connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     let done = false;
+    let next: Promise<RawResult> | undefined;
     try {
-      await this.#connection.execute(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
-      while (true) {
-        const { fields, rows } = await this.#connection.execute(
-          `FETCH FORWARD ${chunkSize} FROM ${cursor}`,
-        );
-        if (rows.length > 0) yield pgRows(fields, rows, pgConverter);
-        if (rows.length < chunkSize) break;
+      const { fields } = await this.#connection.execute(
+        `SELECT * FROM (\n${query}\n) AS dlt_query LIMIT 0`,
+        params,
+      );
+      const reader = new RecordReader(
+        fields.map((f) => f.name),
+        fields.map((f) => pgConverter(f.dataTypeID)),
+      );
+      await this.#connection.execute(
+        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ROW(dlt_query.*)::text FROM (\n${query}\n) AS dlt_query`,
+        params,
+      );
+      const fetch = `FETCH FORWARD ${chunkSize} FROM ${cursor}`;
+      next = this.#connection.execute(fetch);
+      while (next !== undefined) {
+        const { rows }: RawResult = await next;
+        next = rows.length < chunkSize ? undefined : this.#connection.execute(fetch);
+        if (rows.length > 0) yield reader.rows(rows.map((row) => row[0]));
       }
       done = true;
     } finally {
+      // a chunk asked for and not read (the reading stopped) comes before the end
+      await next?.catch(() => {});
       await this.#connection.run(done ? "COMMIT" : "ROLLBACK").catch(() => {});
     }
   }
@@ -938,7 +969,7 @@ export async function sqlDatabase(options: SqlDatabaseOptions = {}): Promise<Dlt
   });
   const common = {
     credentials: options.credentials,
-    chunkSize: options.chunkSize ?? 50_000,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     reflectionLevel: options.reflectionLevel ?? "full",
     writeDisposition: options.writeDisposition,
     incremental: undefined,
@@ -998,7 +1029,7 @@ export async function sqlTable(options: SqlTableOptions): Promise<DltResource> {
   };
   const settings = {
     credentials: options.credentials,
-    chunkSize: options.chunkSize ?? 50_000,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     reflectionLevel: options.reflectionLevel ?? "full",
     writeDisposition: options.writeDisposition,
     incremental: options.incremental,

@@ -303,3 +303,152 @@ postgresTest(
   },
   { isolatedIn: import.meta.url },
 );
+
+postgresTest(
+  "sql_database: values that need quoting or escaping read exactly; adapted queries; a read stopped early",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    const t = `"${src}"."odd ""names"""`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TYPE "${src}".pair AS (n int, s text);
+       CREATE TABLE ${t} (id int PRIMARY KEY, dlt_query text, "a b" text, t text, big bigint,
+         num numeric, f float8, at timestamptz, d date, data bytea, doc jsonb, tags text[],
+         p "${src}".pair);
+       CREATE TABLE "${src}".many AS SELECT i AS id FROM generate_series(1, 50000) AS i;`,
+    );
+    const insert =
+      `INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+    await adminQuery(insert, [
+      1,
+      "x",
+      "",
+      "tab\there\nnew line\r\\",
+      "9223372036854775807",
+      "NaN",
+      "NaN",
+      "infinity",
+      "-infinity",
+      "\\x00225c2c2829",
+      '{"q": "a \\"b\\" \\\\ c", "n": [1, null]}',
+      '{"a,b",NULL,"\\"",""}',
+      '(1,"a b")',
+    ]);
+    await adminQuery(insert, [
+      2,
+      null,
+      null,
+      ' (a, b) "c" \\ d ',
+      "-9223372036854775808",
+      "123456789012345678901234567890.123456789",
+      "Infinity",
+      "2024-02-29 23:59:59.999999+00",
+      "2024-02-29",
+      "\\x",
+      "[]",
+      "{}",
+      "(,)",
+    ]);
+    await adminQuery(insert, [
+      3,
+      "NULL",
+      "\\N",
+      "é 🦕 \uE000x",
+      null,
+      null,
+      "-0",
+      "0044-03-15 12:00:00+00 BC",
+      "5874897-12-31",
+      null,
+      "null",
+      null,
+      null,
+    ]);
+    try {
+      const rows: Record<string, unknown>[] = [];
+      const odd = await sqlTable({
+        credentials: url,
+        schema: src,
+        table: 'odd "names"',
+        chunkSize: 2,
+      });
+      for await (const row of odd) rows.push(row as Record<string, unknown>);
+      assert.deepEqual(rows.sort((a, b) => (a.id as number) - (b.id as number)), [
+        {
+          id: 1,
+          dlt_query: "x",
+          "a b": "",
+          t: "tab\there\nnew line\r\\",
+          big: 9223372036854775807n,
+          num: "NaN",
+          f: NaN,
+          at: "infinity",
+          d: "-infinity",
+          data: new Uint8Array([0x00, 0x22, 0x5c, 0x2c, 0x28, 0x29]),
+          doc: { q: 'a "b" \\ c', n: [1, null] },
+          tags: ["a,b", null, '"', ""],
+          p: '(1,"a b")',
+        },
+        {
+          id: 2,
+          dlt_query: null,
+          "a b": null,
+          t: ' (a, b) "c" \\ d ',
+          big: -9223372036854775808n,
+          num: "123456789012345678901234567890.123456789",
+          f: Infinity,
+          at: "2024-02-29T23:59:59.999999Z",
+          d: "2024-02-29",
+          data: new Uint8Array(),
+          doc: [],
+          tags: [],
+          p: "(,)",
+        },
+        {
+          id: 3,
+          dlt_query: "NULL",
+          "a b": "\\N",
+          t: "é 🦕 \uE000x",
+          big: null,
+          num: null,
+          f: -0,
+          at: "0044-03-15 12:00:00+00 BC",
+          d: "5874897-12-31",
+          data: null,
+          doc: null,
+          tags: null,
+          p: null,
+        },
+      ]);
+
+      // a query adapter's parameters and final `;`
+      const adapted = await sqlTable({
+        credentials: url,
+        schema: src,
+        table: 'odd "names"',
+        includedColumns: ["id", "t"],
+        queryAdapterCallback: (query) => ({
+          sql: `${query.sql} WHERE id >= $1 AND t <> $2 ORDER BY id DESC;`,
+          params: [2, "none"],
+        }),
+      });
+      const picked: unknown[] = [];
+      for await (const row of adapted) picked.push(row);
+      assert.deepEqual(picked, [{ id: 3, t: "é 🦕 \uE000x" }, { id: 2, t: ' (a, b) "c" \\ d ' }]);
+
+      // three pages of 100 rows, then the read stops: its transaction ends with it
+      const dir = await tempDir("sqldb_limit");
+      const p = pipeline({
+        pipelineName: "sqldb_limit",
+        destination: "dummy",
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      const many = await sqlTable({ credentials: url, schema: src, table: "many", chunkSize: 100 });
+      const info = await p.extract(many.addLimit(3));
+      assert.deepEqual(info.itemCounts, { many: 300 });
+      // a transaction still open would hold a lock the DROP waits for
+      await adminQuery(`SET lock_timeout = '5s'; DROP TABLE "${src}".many`);
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);

@@ -6,12 +6,15 @@
 import { join } from "node:path";
 import type { PackageJob } from "../load/package_store.ts";
 import { jobFileName, writingJobFile } from "../load/job_files.ts";
-import { TextWriter } from "../load/write_all.ts";
+import { asciiJsonLine } from "../load/lines.ts";
+import { TextWriter, writeAll } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Bytes buffered per file before they are written. */
 const FLUSH_BYTES = 1 << 20;
+/** Most bytes of buffered lines encoded at once (more, from a long line: line by line). */
+const SCRATCH_BYTES = 4 * FLUSH_BYTES;
 /**
  * Size at which a table's file is closed and a new one started, so normalize can spread files
  * over workers (unless `fileMaxBytes` says otherwise).
@@ -31,9 +34,10 @@ interface OpenFile {
 const DONE: Promise<void> = Promise.resolve();
 
 /**
- * Writes item lines into JSONL files per table in a package folder, buffering about 1 MiB (or
- * `bufferMaxItems` items), rotating at 24 MiB (or as `fileMaxBytes` and `fileMaxItems` say). A
- * failed write names the file and the package.
+ * Writes item lines (JSON) into JSONL files per table in a package folder, buffering about 1 MiB
+ * (or `bufferMaxItems` items), rotating at 24 MiB (or as `fileMaxBytes` and `fileMaxItems`
+ * say). The files are ASCII: a character outside it is written as its `\uXXXX` escape, which
+ * normalize reads without decoding UTF-8. A failed write names the file and the package.
  *
  * Resources extracted concurrently share one writer: calls may overlap. A line only added to a
  * buffer is added at once; whatever touches a file (opening, flushing, rotating, closing) runs
@@ -48,6 +52,9 @@ export class ItemWriter {
   #files = 0;
   #jobs: PackageJob[] = [];
   #writer = new TextWriter();
+  #encoder = new TextEncoder();
+  /** Where a buffer of ASCII lines is encoded, reused (made at the first). */
+  #scratch: Uint8Array | undefined;
   #bufferMaxItems: number;
   #fileMaxItems: number;
   #fileMaxBytes: number;
@@ -66,6 +73,14 @@ export class ItemWriter {
 
   /** Adds `line` (one serialized item, no newline) to the file of `table`. */
   write(table: string, line: string): Promise<void> {
+    return this.add(table, line) ?? DONE;
+  }
+
+  /**
+   * Adds `line` as {@linkcode write} does; `undefined` when the line was only buffered (the
+   * common case, then nothing need be awaited), else the file work it set off.
+   */
+  add(table: string, line: string): Promise<void> | undefined {
     if (this.#closed) {
       return Promise.reject(new Error(`Cannot write to table "${table}": the writer is closed`));
     }
@@ -73,7 +88,9 @@ export class ItemWriter {
     if (entry !== undefined) {
       // the common case: the file is open and nothing is being written
       const action = this.#append(entry, line);
-      return action === undefined ? DONE : this.#exclusive(() => this.#act(table, entry, action));
+      return action === undefined
+        ? undefined
+        : this.#exclusive(() => this.#act(table, entry, action));
     }
     return this.#exclusive(async () => {
       const entry = this.#open.get(table) ?? await this.#openFile(table);
@@ -131,8 +148,26 @@ export class ItemWriter {
     entry.size = 0;
     entry.written += await writingJobFile(
       this.#storage.locate(join(this.#dir, entry.name)),
-      () => this.#writer.writeLines(entry.file, lines, "\n"),
+      () => this.#writeLines(entry.file, lines),
     );
+  }
+
+  /**
+   * Writes `lines`, each followed by a newline, in ASCII: all at once when they are (the common
+   * case), else line by line, escaped (joined, one line outside Latin-1 would make V8 hold all of
+   * them in two bytes per character, slow to encode).
+   */
+  #writeLines(file: WritableFile, lines: string[]): Promise<number> {
+    const text = lines.join("\n") + "\n";
+    if (text.length <= SCRATCH_BYTES) {
+      const scratch = this.#scratch ??= new Uint8Array(SCRATCH_BYTES);
+      // as many bytes as UTF-16 units: ASCII only
+      const { read, written } = this.#encoder.encodeInto(text, scratch);
+      if (read === text.length && written === text.length) {
+        return writeAll(file, scratch.subarray(0, written));
+      }
+    }
+    return this.#writer.writeLines(file, lines.map(asciiJsonLine), "\n");
   }
 
   async #close(table: string, entry: OpenFile): Promise<void> {

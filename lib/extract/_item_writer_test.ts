@@ -163,3 +163,38 @@ Deno.test("overlapping writes (resources extracted concurrently) keep files whol
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("job files are ASCII: characters beyond it are escaped, lines of plain ASCII kept as they are", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denodlt_item_writer_test_" });
+  try {
+    const writer = new ItemWriter(new DenoStorage(dir), "", { bufferMaxItems: 3 });
+    const items = [
+      { id: 1, name: "plain" },
+      { id: 2, name: "café" },
+      { id: 3, name: "emoji 🦕, CJK 恐竜" },
+      // a buffer of ASCII lines only: written at once
+      { id: 4, name: "a" },
+      { id: 5, name: 'b "quoted" \\ back' },
+      { id: 6, name: "c" },
+    ];
+    // the first line opens the file; a line only buffered needs no waiting: add() returns nothing
+    await writer.add("t", JSON.stringify(items[0]));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(writer.add("t", JSON.stringify(items[1])), undefined);
+    const flushed = writer.add("t", JSON.stringify(items[2]));
+    assert.ok(flushed instanceof Promise);
+    await flushed;
+    for (const item of items.slice(3)) await writer.write("t", JSON.stringify(item));
+    const [job] = await writer.close();
+    const bytes = await Deno.readFile(join(dir, job.file));
+    assert.ok(bytes.every((b) => b < 0x80), "ASCII only");
+    const text = new TextDecoder().decode(bytes);
+    assert.equal(job.bytes, bytes.length);
+    assert.deepEqual(text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)), items);
+    assert.match(text, /"caf\\u00e9"/);
+    assert.match(text, /\\ud83e\\udd95/);
+    assert.ok(text.includes('{"id":5,"name":"b \\"quoted\\" \\\\ back"}\n'));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

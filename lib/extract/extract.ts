@@ -23,7 +23,6 @@ import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
 import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
-import { asciiJsonLine } from "../load/lines.ts";
 import { ItemWriter } from "./_item_writer.ts";
 import {
   arrowColumnHints,
@@ -259,21 +258,21 @@ export async function extractSource(
         throw new ResourceExtractionError(r.name, `table name function returned ${rawName}`);
       }
       const table = options.naming.normalizeIdentifier(rawName);
-      const { tableName: _t, ...tableHints } = hints;
       const seen = remarked.get(r);
       if (!(table in tables)) {
-        tables[table] = tableHints;
+        tables[table] = tableHintsOf(hints);
         seen?.add(table);
       } else if (template.fixed === undefined || (seen !== undefined && !seen.has(table))) {
         // hints computed per item, or changed by a mark, are merged into the table's
-        tables[table] = mergeTableHints(tables[table], tableHints);
+        tables[table] = mergeTableHints(tables[table], tableHintsOf(hints));
         seen?.add(table);
       }
       if (isArrowData(item)) {
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
         addArrowHints(r, tables[table], item);
         for (const row of arrowRowsOf(r, item)) {
-          await writer.write(table, itemLine(r, row));
+          const pending = writer.add(table, itemLine(r, row));
+          if (pending !== undefined) await pending;
           written++;
         }
         continue;
@@ -283,7 +282,9 @@ export async function extractSource(
         addArrowHints(r, tables[table], origin);
         hinted.add(table);
       }
-      await writer.write(table, itemLine(r, item));
+      // most lines are only buffered: nothing to wait for
+      const pending = writer.add(table, itemLine(r, item));
+      if (pending !== undefined) await pending;
       written++;
     }
     counter?.add(r.name, written);
@@ -352,6 +353,12 @@ export async function extractSource(
   }
 }
 
+/** A table's hints from an item's (a new object: the table's hints change later). */
+function tableHintsOf(hints: TableHints & { tableName?: unknown }): TableHints {
+  const { tableName: _t, ...tableHints } = hints;
+  return tableHints;
+}
+
 /** `item` as one JSON line; a value that cannot be loaded is an error naming `r` and the field. */
 function itemLine(r: DltResource, item: unknown): string {
   let line: string | undefined;
@@ -368,8 +375,7 @@ function itemLine(r: DltResource, item: unknown): string {
   if (line === undefined) {
     throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
   }
-  // normalize reads ASCII lines without decoding UTF-8
-  return asciiJsonLine(line);
+  return line;
 }
 
 /**
