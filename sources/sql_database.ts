@@ -92,7 +92,7 @@ import {
 } from "../destinations/postgres/_credentials.ts";
 import { PostgresConnection, type RawResult } from "../destinations/postgres/_connection.ts";
 import { OID, pgRows, pgValueConverter } from "../destinations/postgres/_values.ts";
-import { RecordReader } from "./_pg_records.ts";
+import { RecordReader } from "../lib/pg_records.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
 
 /** How much of a table's columns is reflected, as dlt's `reflection_level`. */
@@ -506,7 +506,7 @@ class PostgresBackend implements SqlBackend {
 
   /**
    * Reads through a server-side cursor, in a read-only transaction: the columns' names and types
-   * from the query run with `LIMIT 0`, then its rows, each as one text (see `_pg_records.ts`),
+   * from the query run with `LIMIT 0`, then its rows, each as one text (see `lib/pg_records.ts`),
    * `chunkSize` at a time; the next chunk is asked for before this one is converted, so the
    * server writes it meanwhile.
    */

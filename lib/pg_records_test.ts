@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RecordReader } from "./_pg_records.ts";
+import { RecordReader } from "./pg_records.ts";
 
 const text = (value: string) => value;
 

@@ -28,7 +28,7 @@ export type TextConverter = (text: string) => unknown;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RecordReader } from "./_pg_records.ts";
+ * import { RecordReader } from "./pg_records.ts";
  * const reader = new RecordReader(["id", "note", "tag"], [Number, String, String]);
  * assert.deepEqual(reader.rows(['(1,"a ""b"", c",)', '(2,"",x)']), [
  *   { id: 1, note: 'a "b", c', tag: null },
