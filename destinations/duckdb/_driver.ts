@@ -9,12 +9,15 @@
 import type { Table } from "../../lib/deps/apache_arrow.ts";
 import type { BoundParameter } from "./_parameters.ts";
 
+/** A DuckDB driver: DuckDB-WASM or native DuckDB (`@duckdb/node-api`). */
+export type DuckDbDriverEngine = "wasm" | "native";
+
 /** An open DuckDB database (a file, or in memory) with one connection. */
 export interface DuckDbDriver {
   /** Absolute path of the database file, or `:memory:`. */
   readonly path: string;
   /** Which driver this is. */
-  readonly engine: "wasm" | "native";
+  readonly engine: DuckDbDriverEngine;
   /**
    * Runs SQL (one or more statements) and returns the result of the last statement as an Arrow
    * table. With `params` (from `bindParameters` of `_parameters.ts`), the SQL is one statement,

@@ -7,9 +7,7 @@
  * @module
  */
 import { findConfig } from "../../lib/config.ts";
-
-/** A DuckDB driver: DuckDB-WASM or native DuckDB (`@duckdb/node-api`). */
-export type DuckDbDriverEngine = "wasm" | "native";
+import type { DuckDbDriverEngine } from "./_driver.ts";
 
 /** What `duckdb({ engine })` and `destination.duckdb.engine` accept. */
 export const ENGINE_CHOICES = ["auto", "wasm", "native"] as const;

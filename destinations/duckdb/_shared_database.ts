@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { DuckDbDriver } from "./_driver.ts";
+import type { DuckDbDriver, DuckDbDriverEngine } from "./_driver.ts";
 import { IN_MEMORY } from "./_database_file.ts";
 import type { DuckDbLocation } from "./_location.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
@@ -26,7 +26,7 @@ export interface SharedDatabaseOptions {
   /** How long to wait for another process holding the file. */
   lockTimeoutMs: number | undefined;
   /** Which driver opens it. */
-  engine: "wasm" | "native";
+  engine: DuckDbDriverEngine;
   /** The engine was picked by `"auto"`: when native DuckDB does not load, WASM opens it. */
   auto?: boolean;
 }
@@ -157,7 +157,7 @@ async function importNative(
       throw error;
     }
     throw new DestinationError(
-      'duckdb({ engine: "native" }) loads native DuckDB, which needs FFI: run Deno with --allow-ffi, or use the default engine "wasm"',
+      'duckdb({ engine: "native" }) loads native DuckDB, which needs FFI: run Deno with --allow-ffi, or use engine "wasm" (or "auto", the default, which picks WASM without FFI)',
       { cause: error },
     );
   }

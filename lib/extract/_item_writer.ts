@@ -7,14 +7,12 @@ import { join } from "node:path";
 import type { PackageJob } from "../load/package_store.ts";
 import { jobFileName, writingJobFile } from "../load/job_files.ts";
 import { asciiJsonLine } from "../load/lines.ts";
-import { TextWriter, writeAll } from "../load/write_all.ts";
+import { TextWriter } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Bytes buffered per file before they are written. */
 const FLUSH_BYTES = 1 << 20;
-/** Most bytes of buffered lines encoded at once (more, from a long line: line by line). */
-const SCRATCH_BYTES = 4 * FLUSH_BYTES;
 /**
  * Size at which a table's file is closed and a new one started, so normalize can spread files
  * over workers (unless `fileMaxBytes` says otherwise).
@@ -52,9 +50,6 @@ export class ItemWriter {
   #files = 0;
   #jobs: PackageJob[] = [];
   #writer = new TextWriter();
-  #encoder = new TextEncoder();
-  /** Where a buffer of ASCII lines is encoded, reused (made at the first). */
-  #scratch: Uint8Array | undefined;
   #bufferMaxItems: number;
   #fileMaxItems: number;
   #fileMaxBytes: number;
@@ -158,16 +153,8 @@ export class ItemWriter {
    * them in two bytes per character, slow to encode).
    */
   #writeLines(file: WritableFile, lines: string[]): Promise<number> {
-    const text = lines.join("\n") + "\n";
-    if (text.length <= SCRATCH_BYTES) {
-      const scratch = this.#scratch ??= new Uint8Array(SCRATCH_BYTES);
-      // as many bytes as UTF-16 units: ASCII only
-      const { read, written } = this.#encoder.encodeInto(text, scratch);
-      if (read === text.length && written === text.length) {
-        return writeAll(file, scratch.subarray(0, written));
-      }
-    }
-    return this.#writer.writeLines(file, lines.map(asciiJsonLine), "\n");
+    return this.#writer.writeAscii(file, lines.join("\n") + "\n") ??
+      this.#writer.writeLines(file, lines.map(asciiJsonLine), "\n");
   }
 
   async #close(table: string, entry: OpenFile): Promise<void> {

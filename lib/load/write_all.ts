@@ -39,6 +39,18 @@ export class TextWriter {
   }
 
   /**
+   * Writes `text` to `file` in one go when it is ASCII only and fits the buffer (encoding it
+   * whole, as many bytes as characters); returns the bytes written, or `undefined` (nothing
+   * written) when it is not.
+   */
+  writeAscii(file: Pick<WritableFile, "write">, text: string): Promise<number> | undefined {
+    if (text.length > SCRATCH_BYTES) return undefined;
+    const { read, written } = this.#encoder.encodeInto(text, this.#scratch);
+    if (read !== text.length || written !== text.length) return undefined;
+    return writeAll(file, this.#scratch.subarray(0, written));
+  }
+
+  /**
    * Writes each of `lines` followed by `end` to `file`; returns the bytes written. Each line is
    * encoded on its own: joined, one line outside Latin-1 makes V8 hold the whole text in two
    * bytes per character, which `encodeInto` takes twenty times longer to encode.
