@@ -43,6 +43,36 @@ Deno.test("the native engine loads, merges and reads back; the WASM engine reads
   assert.equal(await wasm.dataset().table("events__tags").count(), 3);
 });
 
+Deno.test("the native engine copies a wide table on one thread, then has its threads back", async () => {
+  const dir = await tempDir("native_wide");
+  const p = pipeline({
+    pipelineName: "native_wide",
+    pipelinesDir: dir,
+    destination: duckdb({ credentials: join(dir, "wide.duckdb"), engine: "native" }),
+  });
+  // wider than the 64 columns DuckDB reads with all its threads
+  const row = (id: number) =>
+    Object.fromEntries([
+      ["id", id],
+      ...Array.from({ length: 80 }, (_, i) => [`c${i}`, `${id}.${i}`]),
+    ]);
+  const narrow = resource([{ id: 1, name: "a" }], { name: "narrow" });
+  const wide = resource(Array.from({ length: 3000 }, (_, i) => row(i)), { name: "wide" });
+  await p.run([narrow, wide]);
+  await using client = await p.sqlClient();
+  await client.execute("SET threads = 2");
+  await p.run(resource([row(3000)], { name: "wide" }));
+  const [{ threads }] = await client.query<{ threads: number }>(
+    "SELECT current_setting('threads') AS threads",
+  );
+  assert.equal(Number(threads), 2);
+  const [{ rows, last }] = await p.dataset().query<{ rows: number; last: string }>(
+    `SELECT count(*) AS rows, max(c79) FILTER (WHERE id = 3000) AS last FROM wide`,
+  );
+  assert.deepEqual([Number(rows), last], [3001, "3000.79"]);
+  assert.equal(await p.dataset().table("narrow").count(), 1);
+});
+
 Deno.test("the native engine without FFI permission fails saying to allow FFI", async () => {
   const dir = await tempDir("native_ffi");
   const script = join(dir, "run.ts");
