@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type RecordBatch, RecordBatchStreamWriter } from "../deps/apache_arrow.ts";
+import type { RecordBatch } from "../deps/apache_arrow.ts";
 import {
   Compression,
   EnabledStatistics,
@@ -27,11 +27,14 @@ import { LoadPackageError } from "../errors.ts";
 import { PARQUET_MAGIC, writingJobFile } from "../load/job_files.ts";
 import { writeAll } from "../load/write_all.ts";
 import type { WritableFile } from "../storage/storage.ts";
+import { ipcStream } from "./_arrow_ipc.ts";
 
-/** `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory. */
+/**
+ * `batch` (apache-arrow) as a record batch in `parquet-wasm`'s memory, through an IPC stream that
+ * arrow-rs accepts (`_arrow_ipc.ts`: also for a Boolean column NULL in every row).
+ */
 export function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
-  const ipc = RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
-  const table = WasmTable.fromIPCStream(ipc);
+  const table = WasmTable.fromIPCStream(ipcStream(batch));
   try {
     return table.recordBatch(0)!;
   } finally {

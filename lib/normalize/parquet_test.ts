@@ -18,8 +18,14 @@ import { BigIntValue, BinaryValue } from "./typed_json.ts";
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_parquet_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
 
-/** A Parquet writer into a new folder whose table `items` has the column hints `columns`. */
-function parquetWriter(columns: Record<string, ColumnHint> = {}, fileMaxBytes?: number) {
+/**
+ * A Parquet writer into a new folder whose table `items` has the column hints `columns`, files
+ * rotating as `rotation` says.
+ */
+function parquetWriter(
+  columns: Record<string, ColumnHint> = {},
+  rotation: { fileMaxBytes?: number; fileMaxItems?: number } = {},
+) {
   const dir = Deno.makeTempDirSync({ dir: TEMP_ROOT });
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
   evolver.applyTableHints("items", { resource: "items", writeDisposition: "append", columns });
@@ -29,7 +35,7 @@ function parquetWriter(columns: Record<string, ColumnHint> = {}, fileMaxBytes?: 
     dir: "",
     prefix: "",
     format: PARQUET_FORMAT,
-    fileMaxBytes,
+    ...rotation,
   });
   const add = (...rows: FlatRow[]) => {
     for (const row of rows) writer.add(evolver.table("items", undefined), row);
@@ -274,7 +280,7 @@ Deno.test("a column new to a table whose Parquet file is open starts the next fi
 });
 
 Deno.test("Parquet files rotate at fileMaxBytes and have row groups of at most 10,000 rows", async () => {
-  const { writer, add, path, dir } = parquetWriter({}, 100_000);
+  const { writer, add, path, dir } = parquetWriter({}, { fileMaxBytes: 100_000 });
   for (let i = 0; i < 25_000; i++) {
     add({ id: i, text: `row ${i}` });
     if (i % 10_000 === 9_999) await writer.drain();
@@ -304,6 +310,67 @@ Deno.test("Parquet files rotate at fileMaxBytes and have row groups of at most 1
     }') ORDER BY g`,
   );
   assert.deepEqual(sizes.map((r) => r.rows), [10_000, 10_000, 5_000]);
+});
+
+Deno.test("a bool column NULL in every row of a batch (one after the rows that had it) is written as NULLs", async () => {
+  const { writer, add, path } = parquetWriter();
+  for (let i = 0; i < 10_000; i++) add(i === 9 ? { id: i, ok: true } : { id: i });
+  await writer.drain();
+  // the second batch has the column (the file's schema) but no value in it
+  add({ id: 10_000 }, { id: 10_001 });
+  await writer.close();
+  assert.deepEqual(writer.jobs.map((j) => [j.columns, j.rows]), [[["id", "ok"], 10_002]]);
+  assert.deepEqual(
+    await duckdb(
+      path(),
+      `SELECT count(*)::INTEGER AS n, count(ok)::INTEGER AS ok, bool_and(ok) AS "all"
+       FROM file`,
+    ),
+    [{ n: 10_002, ok: 1, all: true }],
+  );
+  assert.deepEqual(
+    await duckdb(
+      path(),
+      "SELECT id::INTEGER AS id, ok FROM file WHERE id >= 9_999 OR ok ORDER BY id",
+    ),
+    [
+      { id: 9, ok: true },
+      { id: 9_999, ok: null },
+      { id: 10_000, ok: null },
+      { id: 10_001, ok: null },
+    ],
+  );
+});
+
+Deno.test("a batch split between files at fileMaxItems keeps its bools, NULLs and numbers exact, also a part whose bools are all NULL", async () => {
+  const { writer, add, path, dir, storage } = parquetWriter({}, { fileMaxItems: 3 });
+  const rows: FlatRow[] = [{ id: 0 }, { id: 1 }, { id: 2 }];
+  for (let id = 3; id < 20; id++) {
+    const row: FlatRow = { id };
+    if (id % 3 !== 0) row.ok = id % 2 === 0;
+    if (id % 4 !== 0) row.x = id / 2;
+    rows.push(row);
+  }
+  add(...rows);
+  await writer.close();
+  // one batch of 20 rows, in parts at rows 3, 6, 9, ... (not on a byte of the bitmaps)
+  assert.deepEqual(writer.jobs.map((j) => j.rows), [3, 3, 3, 3, 3, 3, 2]);
+  assert.deepEqual(
+    await nativeQuery(
+      ":memory:",
+      `SELECT id::INTEGER AS id, ok, x FROM read_parquet('${dir}/*.parquet') ORDER BY id`,
+    ),
+    rows.map(({ id, ok, x }) => ({ id, ok: ok ?? null, x: x ?? null })),
+  );
+  // the first file's bools are all NULL: parquet-wasm reads it, and writes it again renamed
+  const table = tableFromIPC(readParquet(await Deno.readFile(path(0))).intoIPCStream());
+  assert.deepEqual([...table.getChild("ok")!], [null, null, null]);
+  await PARQUET_FORMAT.renameColumns(storage, "", writer.jobs[0], new Map([["ok", "ok__v_bool"]]));
+  assert.deepEqual(await duckdb(path(0), "SELECT id::INTEGER AS id, ok__v_bool FROM file"), [
+    { id: 0, ok__v_bool: null },
+    { id: 1, ok__v_bool: null },
+    { id: 2, ok__v_bool: null },
+  ]);
 });
 
 Deno.test("renaming columns rewrites a Parquet file with the new names, values and types intact", async () => {
