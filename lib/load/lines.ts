@@ -7,7 +7,12 @@ import { Buffer, isAscii } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 import type { WorkingStorage } from "../storage/storage.ts";
 
-const CHUNK_SIZE = 4 * 1024 * 1024;
+/**
+ * Bytes read and decoded at a time. Text of 64 KiB is a young-generation string: one of 4 MiB
+ * went to V8's large-object space, fresh memory every time (normalize of the GitHub events took
+ * 30% longer, with 100 MiB more peak memory).
+ */
+const CHUNK_SIZE = 64 * 1024;
 
 /** Decodes chunks of ASCII only (its fast path), never across chunks. */
 const ASCII = new TextDecoder();
@@ -37,7 +42,7 @@ export function asciiJsonLine(json: string): string {
 
 /**
  * Yields the non-empty lines of text file `path` of `storage` (UTF-8, a leading byte order mark
- * dropped, invalid bytes as U+FFFD), reading it in 4 MiB chunks. A chunk of ASCII only (as
+ * dropped, invalid bytes as U+FFFD), reading it in 64 KiB chunks. A chunk of ASCII only (as
  * {@linkcode asciiJsonLine} writes) is taken as it is, without UTF-8 decoding.
  */
 export async function* readLines(storage: WorkingStorage, path: string): AsyncGenerator<string> {
