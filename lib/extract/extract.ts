@@ -58,7 +58,7 @@ export interface ExtractOptions {
   /**
    * Buffering and rotation of the extracted files (config's `[sources.data_writer]` and
    * `[data_writer]`, see `runtime_settings.ts`).
-   * @default {about 1 MiB buffered per table, files rotated at 24 MiB}
+   * @default {about 64 KiB buffered per table, files rotated at 24 MiB}
    */
   dataWriter?: DataWriterSettings;
   /**
