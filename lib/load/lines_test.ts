@@ -14,10 +14,13 @@ async function linesOf(bytes: Uint8Array): Promise<string[]> {
   }
 }
 
-Deno.test("readLines decodes characters cut at the 4 MiB chunk boundary", async () => {
+/** Bytes `readLines` reads at a time. */
+const CHUNK = 64 * 1024;
+
+Deno.test("readLines decodes characters cut at the 64 KiB chunk boundary", async () => {
   const encoder = new TextEncoder();
   // a 4-byte character straddles the end of the first chunk at every offset
-  for (const pad of [4 * 1024 * 1024 - 1, 4 * 1024 * 1024 - 2, 4 * 1024 * 1024 - 3]) {
+  for (const pad of [CHUNK - 1, CHUNK - 2, CHUNK - 3]) {
     const first = "a".repeat(pad - 1);
     const text = `${first}\n😀€é\nlast`;
     assert.deepEqual(await linesOf(encoder.encode(text)), [first, "😀€é", "last"]);
@@ -47,9 +50,9 @@ Deno.test("asciiJsonLine escapes what is not ASCII, and JSON.parse reads the sam
 });
 
 Deno.test("readLines reads ASCII and UTF-8 chunks of one file alike", async () => {
-  // an ASCII first chunk, then a chunk that starts inside a line with a character cut at its end
-  const head = "a".repeat(4 * 1024 * 1024 - 1);
-  const tail = "b".repeat(4 * 1024 * 1024 - 3) + "€é" + "\nc\n";
+  // an ASCII first chunk, then a line over many chunks with a character cut at the end of one
+  const head = "a".repeat(CHUNK - 1);
+  const tail = "b".repeat(64 * CHUNK - 3) + "€é" + "\nc\n";
   const lines = await linesOf(new TextEncoder().encode(`${head}\n${tail}`));
   assert.deepEqual(lines, [head, tail.slice(0, -3), "c"]);
 });
