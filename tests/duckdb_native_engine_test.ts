@@ -73,6 +73,36 @@ Deno.test("the native engine copies a wide table on one thread, then has its thr
   assert.equal(await p.dataset().table("narrow").count(), 1);
 });
 
+Deno.test("a wide copy that fails reports DuckDB's error and gives the threads back", async () => {
+  const dir = await tempDir("native_wide_failing");
+  const p = pipeline({
+    pipelineName: "native_wide_failing",
+    pipelinesDir: dir,
+    destination: duckdb({ credentials: join(dir, "wide.duckdb"), engine: "native" }),
+  });
+  const row = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`c${i}`, `text ${i}`]));
+  await using client = await p.sqlClient();
+  await client.execute("SET threads = 2");
+  // the table exists with a column the rows' text does not fit
+  await client.execute(`CREATE SCHEMA IF NOT EXISTS ${p.datasetName}`);
+  await client.execute(`CREATE TABLE ${p.datasetName}.wide (c0 INTEGER)`);
+  await assert.rejects(
+    p.run(resource([row], { name: "wide" })),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /Cannot load job file "wide.1.csv" into table "wide": Conversion Error/,
+      );
+      assert.doesNotMatch(error.message, /transaction is aborted/);
+      return true;
+    },
+  );
+  const [{ threads }] = await client.query<{ threads: number }>(
+    "SELECT current_setting('threads') AS threads",
+  );
+  assert.equal(Number(threads), 2);
+});
+
 Deno.test("the native engine without FFI permission fails saying to allow FFI", async () => {
   const dir = await tempDir("native_ffi");
   const script = join(dir, "run.ts");

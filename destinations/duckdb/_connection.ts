@@ -10,7 +10,6 @@ import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { csvRead } from "./_dialect.ts";
 import { releaseDatabase, type SharedDatabase } from "./_shared_database.ts";
-import type { DuckDbDriver } from "./_driver.ts";
 
 /** Longest CSV line DuckDB reads unless a file has longer ones (DuckDB's default), in bytes. */
 const MAX_LINE_BYTES = 2_000_000;
@@ -26,6 +25,8 @@ export class DuckDbConnection implements SqlConnection {
   #shared: SharedDatabase;
   /** Whether this connection's transaction has the shared connection to itself now. */
   #holding = false;
+  /** The threads DuckDB had before a wide copy took it to one, until they are given back. */
+  #threads: number | undefined;
   #closed = false;
 
   /** Loads through `shared`, which {@linkcode DuckDbConnection.close} releases. */
@@ -53,6 +54,8 @@ export class DuckDbConnection implements SqlConnection {
         await runInTransaction((sql) => this.#shared.driver.run(sql), fn);
       } finally {
         this.#holding = false;
+        // after the commit or rollback: a failed statement leaves the transaction refusing SET
+        await this.#restoreThreads();
       }
     });
   }
@@ -64,8 +67,33 @@ export class DuckDbConnection implements SqlConnection {
       const narrow = job.columns.length <= PARALLEL_MAX_COLUMNS;
       const sql = copySql(job, table, into, driver.engine === "native" && narrow);
       if (driver.engine === "wasm" || narrow) return await driver.run(sql);
-      await oneThread(driver, () => driver.run(sql));
+      await this.#oneThread();
+      try {
+        await driver.run(sql);
+      } finally {
+        if (!this.#holding) await this.#restoreThreads();
+      }
     });
+  }
+
+  /** Takes DuckDB to one thread for a wide copy, remembering how many it had. */
+  async #oneThread(): Promise<void> {
+    if (this.#threads !== undefined) return;
+    const { driver } = this.#shared;
+    const [{ threads }] = await driver.query<{ threads: number | bigint }>(
+      "SELECT current_setting('threads') AS threads",
+    );
+    if (Number(threads) <= 1) return;
+    await driver.run("SET threads = 1");
+    this.#threads = Number(threads);
+  }
+
+  /** Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#oneThread}. */
+  async #restoreThreads(): Promise<void> {
+    const threads = this.#threads;
+    if (threads === undefined) return;
+    this.#threads = undefined;
+    await this.#shared.driver.run(`SET threads = ${threads}`);
   }
 
   afterLoad(): Promise<void> {
@@ -76,20 +104,6 @@ export class DuckDbConnection implements SqlConnection {
     if (this.#closed) return;
     this.#closed = true;
     await releaseDatabase(this.#shared);
-  }
-}
-
-/** Runs `fn` with `driver`'s DuckDB on one thread, then gives it back the threads it had. */
-async function oneThread(driver: DuckDbDriver, fn: () => Promise<void>): Promise<void> {
-  const [{ threads }] = await driver.query<{ threads: number | bigint }>(
-    "SELECT current_setting('threads') AS threads",
-  );
-  if (Number(threads) <= 1) return await fn();
-  await driver.run("SET threads = 1");
-  try {
-    await fn();
-  } finally {
-    await driver.run(`SET threads = ${Number(threads)}`);
   }
 }
 
