@@ -43,13 +43,26 @@ Deno.test("the native engine loads, merges and reads back; the WASM engine reads
   assert.equal(await wasm.dataset().table("events__tags").count(), 3);
 });
 
-Deno.test("the native engine copies a wide table on one thread, then has its threads back", async () => {
-  const dir = await tempDir("native_wide");
-  const p = pipeline({
-    pipelineName: "native_wide",
+/** A pipeline `name` loading into a DuckDB file of its own on native DuckDB. */
+async function nativePipeline(name: string) {
+  const dir = await tempDir(name);
+  return pipeline({
+    pipelineName: name,
     pipelinesDir: dir,
     destination: duckdb({ credentials: join(dir, "wide.duckdb"), engine: "native" }),
   });
+}
+
+/** The thread count DuckDB has now. */
+async function threadsOf(client: { query<T>(sql: string): Promise<T[]> }): Promise<number> {
+  const [{ threads }] = await client.query<{ threads: number | bigint }>(
+    "SELECT current_setting('threads') AS threads",
+  );
+  return Number(threads);
+}
+
+Deno.test("the native engine copies a wide table on one thread, then has its threads back", async () => {
+  const p = await nativePipeline("native_wide");
   // wider than the 64 columns DuckDB reads with all its threads
   const row = (id: number) =>
     Object.fromEntries([
@@ -62,10 +75,7 @@ Deno.test("the native engine copies a wide table on one thread, then has its thr
   await using client = await p.sqlClient();
   await client.execute("SET threads = 2");
   await p.run(resource([row(3000)], { name: "wide" }));
-  const [{ threads }] = await client.query<{ threads: number }>(
-    "SELECT current_setting('threads') AS threads",
-  );
-  assert.equal(Number(threads), 2);
+  assert.equal(await threadsOf(client), 2);
   const [{ rows, last }] = await p.dataset().query<{ rows: number; last: string }>(
     `SELECT count(*) AS rows, max(c79) FILTER (WHERE id = 3000) AS last FROM wide`,
   );
@@ -74,12 +84,7 @@ Deno.test("the native engine copies a wide table on one thread, then has its thr
 });
 
 Deno.test("a wide copy that fails reports DuckDB's error and gives the threads back", async () => {
-  const dir = await tempDir("native_wide_failing");
-  const p = pipeline({
-    pipelineName: "native_wide_failing",
-    pipelinesDir: dir,
-    destination: duckdb({ credentials: join(dir, "wide.duckdb"), engine: "native" }),
-  });
+  const p = await nativePipeline("native_wide_failing");
   const row = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`c${i}`, `text ${i}`]));
   await using client = await p.sqlClient();
   await client.execute("SET threads = 2");
@@ -97,10 +102,7 @@ Deno.test("a wide copy that fails reports DuckDB's error and gives the threads b
       return true;
     },
   );
-  const [{ threads }] = await client.query<{ threads: number }>(
-    "SELECT current_setting('threads') AS threads",
-  );
-  assert.equal(Number(threads), 2);
+  assert.equal(await threadsOf(client), 2);
 });
 
 Deno.test("the native engine without FFI permission fails saying to allow FFI", async () => {
