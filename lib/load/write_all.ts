@@ -15,24 +15,40 @@ export async function writeAll(
   return written;
 }
 
-/** Bytes of the buffer a {@linkcode TextWriter} encodes into. */
+/** Largest buffer a {@linkcode TextWriter} encodes into. */
 const SCRATCH_BYTES = 4 << 20;
+/** Its first size: a small run writes kilobytes, and a zeroed 4 MiB buffer costs a millisecond. */
+const FIRST_SCRATCH_BYTES = 64 << 10;
 
 /**
  * Writes texts as UTF-8 through one reused buffer: no allocation per write, unlike
- * `TextEncoder.encode`, which made encoding the largest cost of writing job files.
+ * `TextEncoder.encode`, which made encoding the largest cost of writing job files. The buffer
+ * starts at 64 KiB and doubles, up to 4 MiB, as longer texts come.
  */
 export class TextWriter {
   #encoder = new TextEncoder();
-  #scratch = new Uint8Array(SCRATCH_BYTES);
+  #scratch = new Uint8Array(0);
+
+  /** The buffer, grown to hold `bytes` (at most 4 MiB of them). */
+  #room(bytes: number): Uint8Array {
+    const wanted = Math.min(bytes, SCRATCH_BYTES);
+    if (this.#scratch.length < wanted) {
+      let size = Math.max(this.#scratch.length, FIRST_SCRATCH_BYTES);
+      while (size < wanted) size *= 2;
+      this.#scratch = new Uint8Array(Math.min(size, SCRATCH_BYTES));
+    }
+    return this.#scratch;
+  }
 
   /** Writes `text` to `file`; returns the bytes written. */
   async write(file: Pick<WritableFile, "write">, text: string): Promise<number> {
+    // UTF-8 takes at most three bytes per UTF-16 unit
+    const scratch = this.#room(text.length * 3);
     let written = 0;
     let rest = text;
     while (rest.length > 0) {
-      const { read, written: bytes } = this.#encoder.encodeInto(rest, this.#scratch);
-      written += await writeAll(file, this.#scratch.subarray(0, bytes));
+      const { read, written: bytes } = this.#encoder.encodeInto(rest, scratch);
+      written += await writeAll(file, scratch.subarray(0, bytes));
       rest = rest.slice(read);
     }
     return written;
@@ -45,9 +61,10 @@ export class TextWriter {
    */
   writeAscii(file: Pick<WritableFile, "write">, text: string): Promise<number> | undefined {
     if (text.length > SCRATCH_BYTES) return undefined;
-    const { read, written } = this.#encoder.encodeInto(text, this.#scratch);
+    const scratch = this.#room(text.length);
+    const { read, written } = this.#encoder.encodeInto(text, scratch);
     if (read !== text.length || written !== text.length) return undefined;
-    return writeAll(file, this.#scratch.subarray(0, written));
+    return writeAll(file, scratch.subarray(0, written));
   }
 
   /**
@@ -60,7 +77,9 @@ export class TextWriter {
     lines: readonly string[],
     end: string,
   ): Promise<number> {
-    const scratch = this.#scratch;
+    let length = 0;
+    for (const line of lines) length += line.length + end.length;
+    const scratch = this.#room(length * 3);
     const encoder = this.#encoder;
     let written = 0;
     let at = 0;
@@ -70,9 +89,9 @@ export class TextWriter {
     };
     const put = async (text: string) => {
       // UTF-8 takes at most three bytes per UTF-16 unit
-      if (text.length * 3 > SCRATCH_BYTES - at) {
+      if (text.length * 3 > scratch.length - at) {
         await flush();
-        if (text.length * 3 > SCRATCH_BYTES) {
+        if (text.length * 3 > scratch.length) {
           written += await this.write(file, text);
           return;
         }

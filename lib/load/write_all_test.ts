@@ -47,3 +47,25 @@ Deno.test("TextWriter.writeLines writes each line and its end, lines of any size
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TextWriter grows its buffer as texts get longer: short and long writes in any order", async () => {
+  const written: Uint8Array[] = [];
+  const file = {
+    write(bytes: Uint8Array): Promise<number> {
+      written.push(bytes.slice());
+      return Promise.resolve(bytes.length);
+    },
+  };
+  const writer = new TextWriter();
+  const long = "x".repeat(300_000);
+  const wide = "€".repeat(700_000);
+  assert.equal(await writer.writeAscii(file, "short;"), 6);
+  assert.equal(await writer.writeLines(file, ["a", long, "é"], "\n"), long.length + 6);
+  assert.equal(await writer.writeAscii(file, long), long.length);
+  assert.equal(await writer.writeAscii(file, "é"), undefined);
+  assert.equal(await writer.write(file, wide), wide.length * 3);
+  assert.equal(await writer.writeLines(file, ["b", wide], "\n"), wide.length * 3 + 3);
+  assert.equal(await writer.write(file, ";end"), 4);
+  const text = new TextDecoder().decode(new Uint8Array(written.flatMap((bytes) => [...bytes])));
+  assert.equal(text, `short;a\n${long}\né\n${long}${wide}b\n${wide}\n;end`);
+});

@@ -81,7 +81,11 @@ export class DenoStorage implements WorkingStorage {
     const { start = 0, chunkBytes = 1 << 20 } = options;
     using file = await Deno.open(this.locate(path), { read: true });
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(chunkBytes);
+    // no bigger than what is left of a regular file (plus a byte to see the end): a small
+    // file, or the last bytes of one, would otherwise allocate a zeroed megabyte
+    const { size, isFile } = await file.stat();
+    const left = isFile ? size - start : chunkBytes;
+    const buffer = new Uint8Array(Math.max(1, Math.min(chunkBytes, left + 1)));
     for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
       yield buffer.subarray(0, n);
     }

@@ -116,3 +116,26 @@ Deno.test("a file written in many small appends is whole after close", async () 
   assert.equal(lines, 10_000);
   await assert.rejects(file.write(line));
 });
+
+Deno.test("readChunks reads a small file's bytes from any offset, and what is appended while it reads", async () => {
+  const storage = new DenoStorage(Deno.makeTempDirSync({ dir: TEMP_ROOT }));
+  const file = await storage.create("items.1.jsonl");
+  await file.write(new TextEncoder().encode("0123456789"));
+  const read = async (start: number) => {
+    const bytes: number[] = [];
+    for await (const chunk of storage.readChunks("items.1.jsonl", { start })) bytes.push(...chunk);
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  };
+  assert.equal(await read(0), "0123456789");
+  assert.equal(await read(9), "9");
+  assert.equal(await read(10), "");
+  // the buffer fits the file as it was when opened; bytes appended after that are read too
+  const chunks = storage.readChunks("items.1.jsonl");
+  const first = await chunks.next();
+  assert.equal(new TextDecoder().decode(first.value as Uint8Array), "0123456789");
+  await file.write(new TextEncoder().encode("abcdefghijklmnopqrstuvwxyz"));
+  await file.close();
+  let rest = "";
+  for await (const chunk of chunks) rest += new TextDecoder().decode(chunk);
+  assert.equal(rest, "abcdefghijklmnopqrstuvwxyz");
+});
