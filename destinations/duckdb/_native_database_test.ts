@@ -349,6 +349,25 @@ Deno.test("calls run one at a time in the order they were made", async () => {
   await late;
 });
 
+Deno.test("closing right after a checkpoint, or after writes that followed one, leaves every row and no log", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "items.duckdb");
+    const first = await openNativeDuckDb(path);
+    await first.run("CREATE TABLE items (id BIGINT); INSERT INTO items VALUES (1), (2)");
+    await first.checkpoint();
+    await first.close();
+    assert.equal(fs.existsSync(`${path}.wal`), false);
+    assert.deepEqual(await nativeItems(path), { rows: 2, distinct: 2, sum: 3 });
+    const second = await openNativeDuckDb(path);
+    await second.run("INSERT INTO items VALUES (3)");
+    await second.checkpoint();
+    await second.run("INSERT INTO items VALUES (4)");
+    await second.close();
+    assert.equal(fs.existsSync(`${path}.wal`), false);
+    assert.deepEqual(await nativeItems(path), { rows: 4, distinct: 4, sum: 10 });
+  });
+});
+
 Deno.test("bad options and paths are refused with errors naming them", async () => {
   await withTempDir(async (dir) => {
     await assert.rejects(openNativeDuckDb(":memory:", { threads: 0 }), {
