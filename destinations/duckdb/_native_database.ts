@@ -333,8 +333,8 @@ class NativeDatabase implements DuckDbDriver {
   }
 
   checkpoint(): Promise<void> {
+    // a CHECKPOINT that fails changes nothing: the flag stays as the last statement left it
     return this.#serial(async (connection) => {
-      this.#checkpointed = false;
       await connection.run("CHECKPOINT");
       this.#checkpointed = true;
     });
