@@ -301,6 +301,14 @@ export class DltResource {
   }
 
   /**
+   * Whether what this resource's function yields comes out of it as it is: no map, filter,
+   * yield map, limit or incremental cursor sees it.
+   */
+  get yieldsUnchanged(): boolean {
+    return this.#steps.length === 0 && this.#limit === undefined && this.incremental === undefined;
+  }
+
+  /**
    * Transforms each item with `fn` (in place; returns this resource).
    *
    * @example

@@ -18,6 +18,13 @@
  * integers beyond 2^53 as `bigint`, numerics as their decimal text, timestamps as ISO text to
  * the microsecond, dates as `YYYY-MM-DD`, binary as `Uint8Array`, JSON and arrays parsed.
  *
+ * Where nothing looks at the rows on their way to the destination (no map, filter, limit,
+ * incremental cursor or transformer), a Postgres table with reflected types is copied with
+ * `COPY (SELECT …) TO STDOUT (FORMAT csv)` instead: pages of about a MiB of CSV records, typed by
+ * the reflected columns, are written as they come and reach a destination that loads CSV
+ * without becoming objects (`lib/extract/csv_pages.ts`) — a million rows load in about half
+ * the time. The values loaded are the same either way.
+ *
  * With `incremental("updated_at")` the query itself is filtered: `WHERE "updated_at" >= $1`
  * (the stored cursor), `< $2` with an `endValue`, ordered by the cursor with a `rowOrder`, as
  * dlt's `TableLoader`; the rows still pass the cursor, which drops those at the boundary loaded
@@ -94,6 +101,8 @@ import { PostgresConnection, type RawResult } from "../destinations/postgres/_co
 import { OID, pgRows, pgValueConverter } from "../destinations/postgres/_values.ts";
 import { RecordReader } from "../lib/pg_records.ts";
 import { quoteIdentifier } from "../lib/load/sql.ts";
+import { CsvPage, type CsvPageColumn, takesCsvPages } from "../lib/extract/csv_pages.ts";
+import { CsvRecordEnds } from "../lib/formats/csv_record_ends.ts";
 
 /** How much of a table's columns is reflected, as dlt's `reflection_level`. */
 export type ReflectionLevel = "minimal" | "full" | "full_with_precision";
@@ -108,7 +117,8 @@ export interface SqlCommonOptions {
   schema?: string;
   /**
    * Rows read (and yielded as one page) at a time. dlt's default is 50,000; pages of a thousand
-   * rows cost the garbage collector far less here (they are dropped before they age).
+   * rows cost the garbage collector far less here (they are dropped before they age). A table
+   * copied with `COPY` (see the module doc) comes in pages of about a MiB instead.
    * @default {1000}
    */
   chunkSize?: number;
@@ -289,6 +299,15 @@ interface SqlBackend {
   placeholder(n: number): string;
   /** The qualified, quoted name of `table`. */
   tableRef(schema: string, table: string): string;
+  /**
+   * Pages of CSV records of the rows of `sql` (`lib/extract/csv_pages.ts`), when each column of
+   * its result has a data type in `hints` that the backend writes such records of; else
+   * `undefined`.
+   */
+  csvPages?(
+    sql: string,
+    hints: Record<string, ColumnHint>,
+  ): Promise<AsyncIterable<CsvPage> | undefined>;
   /** Runs `sql` (selecting `columns`) with `params`, yielding its rows `chunkSize` at a time. */
   read(
     sql: string,
@@ -406,6 +425,40 @@ function pgConverter(oid: number): (text: string) => unknown {
       return (text) => text;
     default:
       return pgValueConverter(oid);
+  }
+}
+
+/** Bytes of CSV records a page of `COPY … TO STDOUT` output holds, about. */
+const PAGE_BYTES = 1 << 20;
+
+/**
+ * The expression that selects column `ref` (of type `oid`) as a CSV field of a value of
+ * `dataType` (`lib/extract/csv_pages.ts`); none for a type it cannot be written as.
+ */
+function pgCsvExpression(dataType: DataType, oid: number, ref: string): string | undefined {
+  switch (dataType) {
+    case "bigint":
+      return oid === OID.int2 || oid === OID.int4 || oid === OID.int8 ? ref : undefined;
+    case "double":
+      return oid === OID.float4 || oid === OID.float8 ? ref : undefined;
+    case "decimal":
+      return oid === OID.numeric ? ref : undefined;
+    case "bool":
+      return oid === OID.bool ? `${ref}::text` : undefined;
+    case "date":
+      return oid === OID.date ? ref : undefined;
+    case "timestamp":
+      // the session's time zone is UTC: the text ends with +00
+      if (oid === OID.timestamptz) return ref;
+      return oid === OID.timestamp ? `(${ref} AT TIME ZONE 'UTC')` : undefined;
+    case "binary":
+      return oid === OID.bytea ? `translate(encode(${ref}, 'base64'), E'\n', '')` : undefined;
+    case "json":
+      return `to_json(${ref})`;
+    case "text":
+      return `${ref}::text`;
+    default:
+      return undefined;
   }
 }
 
@@ -547,6 +600,69 @@ class PostgresBackend implements SqlBackend {
       await next?.catch(() => {});
       await this.#connection.run(done ? "COMMIT" : "ROLLBACK").catch(() => {});
     }
+  }
+
+  /**
+   * The rows of `sql` through `COPY (SELECT …) TO STDOUT (FORMAT csv)`, each column written as
+   * its hint's data type says (see {@linkcode pgCsvExpression}), in pages of about a MiB.
+   */
+  async csvPages(
+    sql: string,
+    hints: Record<string, ColumnHint>,
+  ): Promise<AsyncIterable<CsvPage> | undefined> {
+    const query = sql.replace(/;\s*$/, "");
+    const { fields } = await this.#connection.execute(
+      `SELECT * FROM (\n${query}\n) AS dlt_query LIMIT 0`,
+    );
+    const columns: CsvPageColumn[] = [];
+    const selected: string[] = [];
+    for (const field of fields) {
+      const dataType = hints[field.name]?.dataType;
+      const ref = `dlt_query.${quoteIdentifier(field.name)}`;
+      const expression = dataType && pgCsvExpression(dataType, field.dataTypeID, ref);
+      if (!expression) return undefined;
+      columns.push({ name: field.name, dataType: dataType! });
+      selected.push(expression);
+    }
+    if (new Set(columns.map((c) => c.name)).size !== columns.length) return undefined;
+    return this.#copyPages(
+      `COPY (SELECT ${
+        selected.join(", ")
+      } FROM (\n${query}\n) AS dlt_query) TO STDOUT (FORMAT csv)`,
+      columns,
+    );
+  }
+
+  async *#copyPages(copy: string, columns: CsvPageColumn[]): AsyncGenerator<CsvPage> {
+    const ends = new CsvRecordEnds();
+    /** Pieces of whole records, and the rows and bytes they hold. */
+    let whole: Uint8Array[] = [];
+    let rows = 0;
+    let size = 0;
+    /** The pieces after the last record end. */
+    let rest: Uint8Array[] = [];
+    for await (const chunk of this.#connection.copyOut(copy)) {
+      const found = ends.scan(chunk);
+      if (found.length === 0) {
+        rest.push(chunk);
+        continue;
+      }
+      const end = found[found.length - 1] + 1;
+      whole.push(...rest, chunk.subarray(0, end));
+      rest = end < chunk.length ? [chunk.subarray(end)] : [];
+      rows += found.length;
+      size += end;
+      if (size >= PAGE_BYTES) {
+        yield new CsvPage(columns, whole, rows);
+        whole = [];
+        rows = 0;
+        size = 0;
+      }
+    }
+    if (rest.length > 0 || ends.quoted) {
+      throw new SqlDatabaseError(`The COPY output of ${this.where} ended inside a CSV record`);
+    }
+    if (rows > 0) yield new CsvPage(columns, whole, rows);
   }
 
   close(): Promise<void> {
@@ -840,12 +956,14 @@ function tableResource(
   const reflected = deferred === undefined ? given.table as ReflectedTable : undefined;
   if (reflected !== undefined) checkCursorColumn(reflected, incremental);
   const primaryKey = reflected === undefined ? given.primaryKey : primaryKeyOf(given, reflected);
+  const reflectedHints = reflected && columnHints(reflected, given.reflectionLevel);
   return resource(async function* (ctx) {
     const backend = await openBackend(given.credentials, `sql_table("${given.table.name}")`);
     try {
       const schema = given.schema ?? backend.defaultSchema;
       let table: ReflectedTable;
       let hints: ResourceHints | undefined;
+      let columns = reflectedHints;
       if (deferred === undefined) {
         table = reflected!;
       } else {
@@ -853,8 +971,9 @@ function tableResource(
         [table] = await reflectTables(backend, schema, [deferred.name], deferred.adapt);
         checkCursorColumn(table, incremental);
         const key = primaryKeyOf(given, table);
+        columns = columnHints(table, given.reflectionLevel);
         hints = {
-          columns: columnHints(table, given.reflectionLevel),
+          columns,
           ...(key !== undefined ? { primaryKey: key } : {}),
         };
       }
@@ -879,7 +998,11 @@ function tableResource(
       // the reflected hints apply before any row, as dlt's deferred reflection applies them
       if (hints !== undefined) yield withHints([], hints);
       try {
-        yield* backend.read(sql, params, settings.chunkSize, table.columns);
+        // where extract writes what is yielded as it is, the rows need not become objects
+        const pages = takesCsvPages(ctx) && params.length === 0
+          ? await backend.csvPages?.(sql, columns!)
+          : undefined;
+        yield* pages ?? backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {
         if (error instanceof DltError && !(error instanceof SqlDatabaseError)) {
           throw new ResourceExtractionError(
@@ -895,7 +1018,7 @@ function tableResource(
     }
   }, {
     name,
-    ...(reflected !== undefined ? { columns: columnHints(reflected, given.reflectionLevel) } : {}),
+    ...(reflectedHints !== undefined ? { columns: reflectedHints } : {}),
     ...(primaryKey !== undefined ? { primaryKey } : {}),
     ...(given.mergeKey !== undefined ? { mergeKey: given.mergeKey } : {}),
     ...(given.writeDisposition !== undefined ? { writeDisposition: given.writeDisposition } : {}),

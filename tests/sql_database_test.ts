@@ -190,6 +190,54 @@ postgresTest(
 );
 
 postgresTest(
+  "sql_database: whole tables copied again merge by the reflected key (delete-insert, upsert, scd2)",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".items (id int PRIMARY KEY, name text);
+     INSERT INTO "${src}".items VALUES (1, 'one'), (2, 'two'), (3, 'three');`,
+    );
+    try {
+      const dir = await tempDir("sqldb_merge");
+      for (const strategy of ["delete-insert", "upsert", "scd2"] as const) {
+        const p = pipeline({
+          pipelineName: `merge_${strategy.replace("-", "_")}`,
+          destination: duckdb({ path: join(dir, `${strategy}.duckdb`) }),
+          pipelinesDir: join(dir, "pipelines"),
+        });
+        const items = async () =>
+          (await sqlTable({ credentials: url, schema: src, table: "items" }))
+            .applyHints({ writeDisposition: { disposition: "merge", strategy } });
+        assert.deepEqual((await p.run(await items())).rowCounts, { items: 3 });
+        await adminQuery(
+          `UPDATE "${src}".items SET name = 'TWO' WHERE id = 2; INSERT INTO "${src}".items VALUES (4, 'four');`,
+        );
+        assert.deepEqual((await p.run(await items())).rowCounts, { items: 4 });
+        await adminQuery(
+          `UPDATE "${src}".items SET name = 'two' WHERE id = 2; DELETE FROM "${src}".items WHERE id = 4;`,
+        );
+        const current = strategy === "scd2" ? " WHERE _dlt_valid_to IS NULL" : "";
+        const names = await p.dataset().query<{ id: number; name: string }>(
+          `SELECT id, name FROM items${current} ORDER BY id`,
+        );
+        assert.deepEqual(names.map((r) => `${r.id}:${r.name}`), [
+          "1:one",
+          "2:TWO",
+          "3:three",
+          "4:four",
+        ]);
+        if (strategy === "scd2") {
+          // the old version of row 2 is closed, not gone
+          assert.equal(await p.dataset().table("items").count(), 5);
+        }
+      }
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
   "sql_database: bad input names the table, column or schema",
   async ({ url, dataset }) => {
     const src = `${dataset}_src`;

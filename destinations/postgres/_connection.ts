@@ -12,8 +12,8 @@
  */
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import type { Writable } from "node:stream";
-import { copyFrom, pg } from "../../lib/deps/pg.ts";
+import type { Readable, Writable } from "node:stream";
+import { copyFrom, copyTo, pg } from "../../lib/deps/pg.ts";
 import type { LoadJob } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect.ts";
@@ -39,7 +39,7 @@ interface PgClient {
   query(config: { text: string; values?: unknown[]; rowMode: "array" }): Promise<
     RawResult | RawResult[]
   >;
-  query<S extends Writable>(stream: S): S;
+  query<S extends Writable | Readable>(stream: S): S;
   end(): Promise<void>;
   on(event: "error", listener: (error: Error) => void): void;
 }
@@ -232,6 +232,26 @@ export class PostgresConnection implements SqlConnection {
       throw statementError(error, this.#credentials);
     }
     for (const statement of plan.after) await this.run(statement);
+  }
+
+  /**
+   * The output of `COPY … TO STDOUT` statement `sql`, as the server sends it, a chunk at a
+   * time (each read when the one before was taken), as plain `Uint8Array`s. A failure rejects with the server's
+   * message; stopping early leaves the connection to be closed.
+   */
+  async *copyOut(sql: string): AsyncGenerator<Uint8Array> {
+    this.#checkOpen();
+    const stream: Readable = this.#client.query(copyTo(sql));
+    try {
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        // a plain view: Deno copies out of a Node `Buffer` (`set`, `indexOf`) ten times slower
+        yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+    } catch (error) {
+      throw statementError(error, this.#credentials);
+    } finally {
+      stream.destroy();
+    }
   }
 
   /**

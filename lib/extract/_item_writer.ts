@@ -1,5 +1,6 @@
 /**
- * Writes extracted items as JSON lines into job files, one open file per table.
+ * Writes extracted items as JSON lines into job files, one open file per table; pages of CSV
+ * records (`csv_pages.ts`) go as they are into CSV files of their own.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { asciiJsonLine } from "../load/lines.ts";
 import { TextWriter } from "../load/write_all.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
+import type { CsvPage, CsvPageColumn } from "./csv_pages.ts";
 
 /**
  * Bytes buffered per file before they are written: their text, joined, stays a young-generation
@@ -33,7 +35,22 @@ interface OpenFile {
   count: number;
 }
 
+/** A table's open file of CSV records, all of `columns`. */
+interface OpenPages {
+  file: WritableFile;
+  name: string;
+  columns: readonly CsvPageColumn[];
+  written: number;
+  count: number;
+}
+
 const DONE: Promise<void> = Promise.resolve();
+
+/** Whether pages of `a` and `b` may share a file. */
+function sameColumns(a: readonly CsvPageColumn[], b: readonly CsvPageColumn[]): boolean {
+  return a.length === b.length &&
+    a.every((c, i) => c.name === b[i].name && c.dataType === b[i].dataType);
+}
 
 /**
  * Writes item lines (JSON) into JSONL files per table in a package folder, buffering about 64 KiB
@@ -46,11 +63,15 @@ const DONE: Promise<void> = Promise.resolve();
  * one at a time, in call order, and lines written meanwhile wait behind it, so a file gets its
  * lines whole and in order and a table never gets two open files. After {@linkcode close}, a
  * write is an error.
+ *
+ * A page of CSV records ({@linkcode ItemWriter.addPage}) is written at once, into the table's
+ * CSV file for pages of its columns (another table's, or other columns, open another file).
  */
 export class ItemWriter {
   #storage: WorkingStorage;
   #dir: string;
   #open = new Map<string, OpenFile>();
+  #pages = new Map<string, OpenPages>();
   #files = 0;
   #jobs: PackageJob[] = [];
   #writer = new TextWriter();
@@ -95,6 +116,56 @@ export class ItemWriter {
       const entry = this.#open.get(table) ?? await this.#openFile(table);
       const action = this.#append(entry, line);
       if (action !== undefined) await this.#act(table, entry, action);
+    });
+  }
+
+  /** Writes the records of `page` into a CSV file of `table`, after the writes before it. */
+  addPage(table: string, page: CsvPage): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`Cannot write to table "${table}": the writer is closed`));
+    }
+    return this.#exclusive(async () => {
+      let entry = this.#pages.get(table);
+      if (entry !== undefined && !sameColumns(entry.columns, page.columns)) {
+        await this.#closePages(table, entry);
+        entry = undefined;
+      }
+      entry ??= await this.#openPages(table, page.columns);
+      const opened = entry;
+      opened.written += await writingJobFile(
+        this.#storage.locate(join(this.#dir, opened.name)),
+        () => this.#writer.writeParts(opened.file, page.parts),
+      );
+      opened.count += page.rows;
+      if (opened.written >= this.#fileMaxBytes || opened.count >= this.#fileMaxItems) {
+        await this.#closePages(table, opened);
+      }
+    });
+  }
+
+  async #openPages(table: string, columns: readonly CsvPageColumn[]): Promise<OpenPages> {
+    const name = jobFileName(table, String(++this.#files), "csv");
+    const path = join(this.#dir, name);
+    const file = await writingJobFile(
+      this.#storage.locate(path),
+      () => this.#storage.create(path),
+    );
+    const entry = { file, name, columns, written: 0, count: 0 };
+    this.#pages.set(table, entry);
+    return entry;
+  }
+
+  async #closePages(table: string, entry: OpenPages): Promise<void> {
+    this.#pages.delete(table);
+    await entry.file.close();
+    this.#jobs.push({
+      file: entry.name,
+      table,
+      format: "csv",
+      rows: entry.count,
+      bytes: entry.written,
+      columns: entry.columns.map((c) => c.name),
+      dataTypes: entry.columns.map((c) => c.dataType),
     });
   }
 
@@ -181,6 +252,9 @@ export class ItemWriter {
     await this.#exclusive(async () => {
       for (const [table, entry] of [...this.#open]) {
         await this.#close(table, entry).catch((error) => failures.push(error));
+      }
+      for (const [table, entry] of [...this.#pages]) {
+        await this.#closePages(table, entry).catch((error) => failures.push(error));
       }
     });
     if (failures.length > 0) throw failures[0];

@@ -36,6 +36,7 @@ import { resolveConfigSpec } from "../config.ts";
 import type { DataWriterSettings, ExtractSettings } from "../runtime_settings.ts";
 import { driveExtraction } from "./_scheduler.ts";
 import { resourceGraph } from "./_resource_graph.ts";
+import { allowCsvPages, CsvPage } from "./csv_pages.ts";
 
 /** Options of {@linkcode extractSource}. */
 export interface ExtractOptions {
@@ -158,8 +159,23 @@ export async function extractSource(
       cursor = new IncrementalRun(r.incremental, r.name, state, key);
       cursors.set(r, cursor);
     }
-    return { state, sourceState, signal, incremental: cursor, config: configs.get(r) ?? {} };
+    const context = {
+      state,
+      sourceState,
+      signal,
+      incremental: cursor,
+      config: configs.get(r) ?? {},
+    };
+    if (writesAsYielded(r)) allowCsvPages(context);
+    return context;
   };
+  /**
+   * Whether what `r` yields is written as it is, into one table: its pages of CSV records need
+   * not become rows (see `csv_pages.ts`).
+   */
+  const writesAsYielded = (r: DltResource): boolean =>
+    !r.isTransformer && r.yieldsUnchanged && loaded(r) && graph.children(r).length === 0 &&
+    typeof hintsOf(r).fixed?.tableName === "string";
   const configs = new Map<DltResource, Record<string, unknown>>();
   const overrides = options.hints ?? {};
   // hints by resource and table variant ("" for the resource's own), resolved once unless they
@@ -228,6 +244,7 @@ export async function extractSource(
       : mark.tableName;
     const template = hintsOf(r, target);
     if (template.fixed?.writeDisposition === "skip") return;
+    if (data instanceof CsvPage) return await writePage(r, template, data);
     const items = Array.isArray(data) ? data : [data];
     const origin = arrowOriginOf(data);
     const hinted = new Set<string>();
@@ -288,6 +305,26 @@ export async function extractSource(
       written++;
     }
     counter?.add(r.name, written);
+  };
+
+  /** Writes the CSV records of `page` into the table of `r`'s fixed hints. */
+  const writePage = async (r: DltResource, template: HintsTemplate, page: CsvPage) => {
+    const hints = template.fixed;
+    if (typeof hints?.tableName !== "string") {
+      throw new ResourceExtractionError(
+        r.name,
+        "yielded a page of CSV records, but its table name is a function of the item",
+      );
+    }
+    const table = options.naming.normalizeIdentifier(hints.tableName);
+    const seen = remarked.get(r);
+    if (!(table in tables)) tables[table] = tableHintsOf(hints);
+    else if (seen !== undefined && !seen.has(table)) {
+      tables[table] = mergeTableHints(tables[table], tableHintsOf(hints));
+    }
+    seen?.add(table);
+    await writer.addPage(table, page);
+    counter?.add(r.name, page.rows);
   };
 
   try {

@@ -19,7 +19,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { StoredSchema, TableHints } from "../schema/schema.ts";
+import type { DataType, StoredSchema, TableHints } from "../schema/schema.ts";
 import { LoadPackageError } from "../errors.ts";
 import type { PipelineState } from "../state.ts";
 import type { LoaderFileFormat } from "../destination.ts";
@@ -39,8 +39,13 @@ export interface PackageJob {
   format?: LoaderFileFormat;
   /** Number of items (extracted) or rows (normalized) in the file. */
   rows: number;
-  /** Columns of the file, in order (normalized jobs). */
+  /**
+   * Columns of the file, in order (normalized jobs; extracted CSV files, whose names are not
+   * normalized yet).
+   */
   columns?: string[];
+  /** Data types of the columns of an extracted CSV file (`lib/extract/csv_pages.ts`). */
+  dataTypes?: DataType[];
   /** At least the bytes of the longest line, newline included (normalized jobs). */
   longestLine?: number;
   /** Size of the file in bytes, to tell a cut file (packages written before it have none). */

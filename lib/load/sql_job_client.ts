@@ -209,13 +209,15 @@ export class SqlJobClient implements DestinationClient {
         // a replace that brings no rows is recorded too
         if (chain.replace.length > 0) await record(chain.root, "", 0);
         if (merge) await this.#createStaging(chain.tables);
-        for (const job of chain.jobs) {
-          const table = pkg.schema.tables[job.table];
-          const into = merge ? this.#stagingName(job.table) : this.#name(job.table);
+        for (const jobs of this.#copyRuns(chain.jobs)) {
+          const { table: name } = jobs[0];
+          const table = pkg.schema.tables[name];
+          const into = merge ? this.#stagingName(name) : this.#name(name);
           const started = performance.now();
-          await this.#copyJob(job, table, into);
-          await record(job.table, basename(job.path), job.rows);
-          pkg.onJobLoaded?.(job, { durationMs: performance.now() - started });
+          await this.#copyJobs(jobs, table, into);
+          for (const job of jobs) await record(job.table, basename(job.path), job.rows);
+          const durationMs = (performance.now() - started) / jobs.length;
+          for (const job of jobs) pkg.onJobLoaded?.(job, { durationMs });
         }
         if (merge) await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
       });
@@ -232,14 +234,40 @@ export class SqlJobClient implements DestinationClient {
     await connection.afterLoad?.();
   }
 
-  async #copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void> {
+  /**
+   * `jobs` in the groups copied together: one file each, or, where the connection copies several
+   * at once, each run of files of one table with the same format and columns.
+   */
+  *#copyRuns(jobs: readonly LoadJob[]): Generator<LoadJob[]> {
+    if (this.#connection.copyJobs === undefined) {
+      for (const job of jobs) yield [job];
+      return;
+    }
+    let run: LoadJob[] = [];
+    for (const job of jobs) {
+      const last = run[run.length - 1];
+      if (
+        last !== undefined && (last.table !== job.table || last.format !== job.format ||
+          last.columns.join("\n") !== job.columns.join("\n"))
+      ) {
+        yield run;
+        run = [];
+      }
+      run.push(job);
+    }
+    if (run.length > 0) yield run;
+  }
+
+  async #copyJobs(jobs: LoadJob[], table: TableSchema, into: string): Promise<void> {
     try {
-      await this.#connection.copyJob(job, table, into);
+      if (jobs.length === 1) await this.#connection.copyJob(jobs[0], table, into);
+      else await this.#connection.copyJobs!(jobs, table, into);
     } catch (error) {
+      const files = jobs.map((job) => `"${basename(job.path)}"`).join(", ");
       throw new DestinationError(
-        `Cannot load job file "${basename(job.path)}" into table "${job.table}": ${
-          cutLongLines((error as Error).message)
-        }`,
+        `Cannot load job file${jobs.length === 1 ? "" : "s"} ${files} into table "${
+          jobs[0].table
+        }": ${cutLongLines((error as Error).message)}`,
         { cause: error, transient: error instanceof DltError && error.transient },
       );
     }

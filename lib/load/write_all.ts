@@ -55,6 +55,35 @@ export class TextWriter {
   }
 
   /**
+   * Writes the bytes of `parts` one after another to `file`, gathered in the buffer so that
+   * small pieces (a socket's reads) make few writes; returns the bytes written.
+   */
+  async writeParts(
+    file: Pick<WritableFile, "write">,
+    parts: readonly Uint8Array[],
+  ): Promise<number> {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    const scratch = this.#room(total);
+    let filled = 0;
+    let written = 0;
+    for (const part of parts) {
+      if (filled + part.length > scratch.length) {
+        written += await writeAll(file, scratch.subarray(0, filled));
+        filled = 0;
+      }
+      if (part.length > scratch.length) {
+        written += await writeAll(file, part);
+        continue;
+      }
+      scratch.set(part, filled);
+      filled += part.length;
+    }
+    if (filled > 0) written += await writeAll(file, scratch.subarray(0, filled));
+    return written;
+  }
+
+  /**
    * Writes `text` to `file` in one go when it is ASCII only and fits the buffer (encoding it
    * whole, as many bytes as characters); returns the bytes written, or `undefined` (nothing
    * written) when it is not.

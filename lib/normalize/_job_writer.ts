@@ -17,6 +17,7 @@ import type { FlatRow } from "./relational.ts";
 import type { JobFileFormat, JobFiles, TableJobWriter } from "./job_file_format.ts";
 import { TextWriter } from "../load/write_all.ts";
 import { jobFileName } from "../load/job_files.ts";
+import { appendSystemColumns } from "./_csv_pages.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
@@ -90,6 +91,26 @@ export class JobWriter {
     this.#pendingBytes += writer.add(row);
     this.#pendingRows++;
     this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + 1;
+  }
+
+  /** The name of the format root table `root` (and its nested tables) is written in. */
+  formatOf(root: string): string {
+    return (this.#tableFormats[root] ?? this.#format).name;
+  }
+
+  /**
+   * Copies the records of the extracted CSV file `path` (of `columns`, normalized) into CSV job
+   * files of root table `table`, with `_dlt_load_id` (`loadId`) and a random `_dlt_id` appended
+   * to each (see `_csv_pages.ts`).
+   */
+  async copyCsvRecords(
+    table: TableSchema,
+    columns: readonly string[],
+    path: string,
+    loadId: string,
+  ): Promise<void> {
+    const rows = await appendSystemColumns(this.#files, table.name, columns, path, loadId);
+    this.rowCounts[table.name] = (this.rowCounts[table.name] ?? 0) + rows;
   }
 
   #open(table: TableSchema): TableJobWriter {

@@ -7,23 +7,36 @@
 import { readLines } from "../load/lines.ts";
 import type { PackageJob } from "../load/package_store.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
-import type { StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
+import {
+  type DataType,
+  DLT,
+  type StoredSchema,
+  type TableHints,
+  type TableSchema,
+} from "../schema/schema.ts";
 import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { jobFileFormat } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
-import { contentRowId } from "./ids.ts";
+import { contentRowId, randomRowId } from "./ids.ts";
+import { csvPageItems } from "./_csv_pages.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** One extracted file to normalize. */
 export interface ExtractedFile {
-  /** Path of the JSONL file in the working folder. */
+  /** Path of the file in the working folder. */
   path: string;
   /** Root table its items go to. */
   table: string;
+  /** `csv` for pages of CSV records (`lib/extract/csv_pages.ts`); JSON lines without. */
+  format?: "csv";
+  /** The columns of a CSV file's records, not normalized. */
+  columns?: string[];
+  /** The data types of a CSV file's columns. */
+  dataTypes?: DataType[];
 }
 
 /** What normalizing some files produced. */
@@ -113,6 +126,10 @@ export class FilesNormalizer {
 
   /** Normalizes every item of `file`. */
   async normalize(file: ExtractedFile): Promise<void> {
+    if (file.format === "csv" && await this.#copyCsvRecords(file)) {
+      this.#onRows?.(this.#writer.rowCounts);
+      return;
+    }
     const evolver = this.#evolver;
     const writer = this.#writer;
     const tables = evolver.schema.tables;
@@ -137,18 +154,7 @@ export class FilesNormalizer {
         return true;
       },
     });
-    let line = 0;
-    for await (const text of readLines(this.#storage, file.path)) {
-      line++;
-      let item: unknown;
-      try {
-        item = JSON.parse(text);
-      } catch (error) {
-        const where = this.#storage.locate(file.path);
-        throw new DltError(`Extracted job "${where}" line ${line} is not valid JSON`, {
-          cause: error,
-        });
-      }
+    for await (const item of this.#items(file)) {
       try {
         normalizer.normalize(item, file.table);
       } catch (error) {
@@ -161,6 +167,55 @@ export class FilesNormalizer {
       }
     }
     this.#onRows?.(writer.rowCounts);
+  }
+
+  /** The items of `file`. */
+  async *#items(file: ExtractedFile): AsyncGenerator<unknown> {
+    if (file.format === "csv") {
+      yield* csvPageItems(this.#storage, file.path, file.columns ?? [], file.dataTypes ?? []);
+      return;
+    }
+    let line = 0;
+    for await (const text of readLines(this.#storage, file.path)) {
+      line++;
+      try {
+        yield JSON.parse(text);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        const where = this.#storage.locate(file.path);
+        throw new DltError(`Extracted job "${where}" line ${line} is not valid JSON`, {
+          cause: error,
+        });
+      }
+    }
+  }
+
+  /**
+   * Copies the records of the extracted CSV `file` into CSV job files as they are, with the
+   * system columns appended, when its root table is written as CSV, gets random row ids, and
+   * has each of the file's columns with the file's data type; whether it did.
+   */
+  async #copyCsvRecords(file: ExtractedFile): Promise<boolean> {
+    const evolver = this.#evolver;
+    const table = evolver.schema.tables[file.table];
+    if (
+      table === undefined || this.#writer.formatOf(file.table) !== "csv" ||
+      rootIdFor(table) !== undefined || table.parent !== undefined
+    ) {
+      return false;
+    }
+    const columns = (file.columns ?? []).map((name) => this.#naming.normalizeIdentifier(name));
+    const matches = columns.every((name, i) =>
+      !name.startsWith("_dlt_") && table.columns[name]?.dataType === file.dataTypes?.[i]
+    );
+    if (!matches || new Set(columns).size !== columns.length) return false;
+    if (!evolver.admitTable(table.name, undefined, {})) return false;
+    // the system columns, as the first row normalized would add them
+    const loadId = evolver.place(table, DLT.loadId, this.#loadId);
+    const id = evolver.place(table, DLT.id, randomRowId());
+    if (loadId?.name !== DLT.loadId || id?.name !== DLT.id) return false;
+    await this.#writer.copyCsvRecords(table, columns, file.path, this.#loadId);
+    return true;
   }
 
   /** Closes the job files without writing what is buffered (normalize failed). */

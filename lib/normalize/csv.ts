@@ -56,6 +56,11 @@ function header(labels: readonly string[]): string {
   return labels.join(",") + "\n";
 }
 
+/** The header line of a CSV job file of `columns`, newline included. */
+export function csvHeader(columns: readonly string[]): string {
+  return header(columns.map(headerField));
+}
+
 /** CSV job files with a header row. */
 export const CSV_FORMAT = lineJobFormat({
   name: "csv",
@@ -81,8 +86,8 @@ async function renameCsvColumns(
   const before = job.columns ?? [];
   const columns = before.map((name) => renamed.get(name) ?? name);
   const encoder = new TextEncoder();
-  const skip = encoder.encode(header(before.map(headerField))).length;
-  const first = encoder.encode(header(columns.map(headerField)));
+  const skip = encoder.encode(csvHeader(before)).length;
+  const first = encoder.encode(csvHeader(columns));
   const path = join(dir, job.file);
   const bytes = await replaceJobFile(storage, path, async (target) => {
     let written = await writeAll(target, first);

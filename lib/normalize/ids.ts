@@ -12,6 +12,9 @@ const POOL_SIZE = 16 * 1024;
 let pool = new Uint8Array(0);
 let poolOffset = POOL_SIZE;
 
+/** Characters of a row id. */
+export const ROW_ID_LENGTH = 14;
+
 /** base64url of 10 bytes (14 characters, no padding). */
 function encode80(bytes: ArrayLike<number>, offset: number): string {
   let out = "";
@@ -33,6 +36,32 @@ export function randomRowId(): string {
   const id = encode80(pool, poolOffset);
   poolOffset += 10;
   return id;
+}
+
+const ALPHABET_BYTES = new TextEncoder().encode(ALPHABET);
+
+/**
+ * Writes a new random row id ({@linkcode randomRowId}'s 14 ASCII characters) into `target` at
+ * `at`, for writers that build lines as bytes.
+ */
+export function writeRandomRowId(target: Uint8Array, at: number): void {
+  if (poolOffset + 10 > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
+    poolOffset = 0;
+  }
+  const bytes = pool;
+  const offset = poolOffset;
+  poolOffset += 10;
+  for (let i = 0; i < 9; i += 3) {
+    const n = (bytes[offset + i] << 16) | (bytes[offset + i + 1] << 8) | bytes[offset + i + 2];
+    target[at++] = ALPHABET_BYTES[n >>> 18];
+    target[at++] = ALPHABET_BYTES[(n >>> 12) & 63];
+    target[at++] = ALPHABET_BYTES[(n >>> 6) & 63];
+    target[at++] = ALPHABET_BYTES[n & 63];
+  }
+  const last = bytes[offset + 9];
+  target[at++] = ALPHABET_BYTES[last >>> 2];
+  target[at] = ALPHABET_BYTES[(last & 3) << 4];
 }
 
 /** A row id that is a hash of `text`: the same content always gets the same id. */

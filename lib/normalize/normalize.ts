@@ -105,6 +105,8 @@ export async function normalizePackage(
   const files: ExtractedFile[] = manifest.jobs.map((j) => ({
     path: join(dir, j.file),
     table: j.table,
+    // pages of CSV records (`lib/extract/csv_pages.ts`)
+    ...(j.format === "csv" ? { format: "csv", columns: j.columns, dataTypes: j.dataTypes } : {}),
   }));
   let bytes = 0;
   for (const [i, job] of manifest.jobs.entries()) {
