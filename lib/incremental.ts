@@ -346,6 +346,11 @@ export class IncrementalRun implements BoundIncremental {
     this.#last = last ?? options.initialValue;
   }
 
+  /** The incremental this run binds (its cursor path and options). */
+  get definition(): Incremental {
+    return this.#definition;
+  }
+
   /** The highest (by `lastValueFunc`) cursor value seen so far, the stored one included. */
   get lastValue(): CursorValue | undefined {
     return this.#last;

@@ -7,6 +7,7 @@
 import { type BoundIncremental, Incremental, type IncrementalRun } from "./incremental.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { MarkedItem, unmark } from "./marks.ts";
+import { CsvPage } from "./extract/csv_pages.ts";
 import { iterateResources } from "./_iterate.ts";
 import { type ArrowData, arrowRows, isArrowData, withArrowOrigin } from "./extract/arrow.ts";
 import {
@@ -302,10 +303,11 @@ export class DltResource {
 
   /**
    * Whether what this resource's function yields comes out of it as it is: no map, filter,
-   * yield map, limit or incremental cursor sees it.
+   * yield map or limit sees it. (An incremental cursor sees rows only: a page of CSV records
+   * passes it, its source having applied the cursor, see `extract/csv_pages.ts`.)
    */
   get yieldsUnchanged(): boolean {
-    return this.#steps.length === 0 && this.#limit === undefined && this.incremental === undefined;
+    return this.#steps.length === 0 && this.#limit === undefined;
   }
 
   /**
@@ -585,7 +587,8 @@ export class DltResource {
       /** The Arrow table the cursor turned into rows. */
       let origin: ArrowData | undefined;
       // the cursor sees items as the function yields them, before maps and filters, as in dlt
-      if (cursor !== undefined) {
+      // (a page of CSV records had the cursor applied by its source)
+      if (cursor !== undefined && !(unit instanceof CsvPage)) {
         // an Arrow table is filtered row by row; the rows it keeps stay typed by its schema
         origin = isArrowData(unit) ? unit : undefined;
         const items = origin !== undefined

@@ -18,17 +18,21 @@
  * integers beyond 2^53 as `bigint`, numerics as their decimal text, timestamps as ISO text to
  * the microsecond, dates as `YYYY-MM-DD`, binary as `Uint8Array`, JSON and arrays parsed.
  *
- * Where nothing looks at the rows on their way to the destination (no map, filter, limit,
- * incremental cursor or transformer), a Postgres table with reflected types is copied with
+ * Where nothing looks at the rows on their way to the destination (no map, filter, limit or
+ * transformer), a Postgres table with reflected types is copied with
  * `COPY (SELECT …) TO STDOUT (FORMAT csv)` instead: pages of about a MiB of CSV records, typed by
  * the reflected columns, are written as they come and reach a destination that loads CSV
  * without becoming objects (`lib/extract/csv_pages.ts`) — a million rows load in about half
- * the time. The values loaded are the same either way.
+ * the time. The values loaded are the same either way. An incremental cursor on an integer,
+ * double, date or timestamp column (with `max` or `min`) is applied in the queries then: in one
+ * snapshot, the rows at its start value and at the new last value are read as rows, for the
+ * cursor to drop those loaded before and keep the hashes of the new boundary, and the rows
+ * between as pages.
  *
- * With `incremental("updated_at")` the query itself is filtered: `WHERE "updated_at" >= $1`
- * (the stored cursor), `< $2` with an `endValue`, ordered by the cursor with a `rowOrder`, as
- * dlt's `TableLoader`; the rows still pass the cursor, which drops those at the boundary loaded
- * before.
+ * With `incremental("updated_at")` (given here, or later with `applyHints`) the query itself is
+ * filtered: `WHERE "updated_at" >= $1` (the stored cursor), `< $2` with an `endValue`, ordered
+ * by the cursor with a `rowOrder`, as dlt's `TableLoader`; the rows still pass the cursor, which
+ * drops those at the boundary loaded before.
  *
  * @example Copying a SQLite table, then only its new rows
  * ```ts
@@ -68,7 +72,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { isAbsolute, resolve } from "node:path";
 import { findConfig, resolveConfigSpec, secret } from "../lib/config.ts";
 import { ConfigError, DltError, ResourceExtractionError } from "../lib/errors.ts";
-import { Incremental } from "../lib/incremental.ts";
+import { Incremental, IncrementalRun } from "../lib/incremental.ts";
 import type { BoundIncremental, CursorValue } from "../lib/incremental.ts";
 import { log } from "../lib/log.ts";
 import {
@@ -100,7 +104,7 @@ import {
 import { PostgresConnection, type RawResult } from "../destinations/postgres/_connection.ts";
 import { OID, pgRows, pgValueConverter } from "../destinations/postgres/_values.ts";
 import { RecordReader } from "../lib/pg_records.ts";
-import { quoteIdentifier } from "../lib/load/sql.ts";
+import { quoteIdentifier, quoteLiteral } from "../lib/load/sql.ts";
 import { CsvPage, type CsvPageColumn, takesCsvPages } from "../lib/extract/csv_pages.ts";
 import { CsvRecordEnds } from "../lib/formats/csv_record_ends.ts";
 
@@ -275,6 +279,60 @@ export type QueryAdapterCallback = (
   incremental: BoundIncremental | undefined,
 ) => SqlQuery;
 
+/**
+ * An incremental cursor that a backend reading pages applies itself (see
+ * {@linkcode PostgresBackend.csvPages}): the cursor's column, the run's start and end values,
+ * and its options.
+ */
+interface CursorWindow {
+  /** The cursor's column. */
+  column: string;
+  /** Where the run starts (inclusive): the stored last value, else the initial value. */
+  start: CursorValue | undefined;
+  /** Where a backfill ends (exclusive). */
+  end: CursorValue | undefined;
+  /** Whether the last value is the highest (`lastValueFunc: "max"`), else the lowest. */
+  rising: boolean;
+  /** The order rows are read in, if any. */
+  rowOrder: "asc" | "desc" | undefined;
+  /** What rows without a cursor value are to the cursor. */
+  missing: "raise" | "include" | "exclude";
+}
+
+/** Data types whose order is the same in Postgres and in the cursor's comparisons. */
+const WINDOW_TYPES: readonly (DataType | undefined)[] = ["bigint", "double", "timestamp", "date"];
+
+/**
+ * The window of `incremental` (bound for this run as `bound`) on a table of column hints
+ * `hints`, when a backend can apply it while reading pages: a built-in last value function on a
+ * column of a type in {@linkcode WINDOW_TYPES} (text sorts by the database's collation, which
+ * the cursor does not know).
+ */
+function cursorWindow(
+  incremental: Incremental,
+  bound: BoundIncremental | undefined,
+  hints: Record<string, ColumnHint>,
+): CursorWindow | undefined {
+  const { lastValueFunc = "max", rowOrder, onCursorValueMissing = "raise" } = incremental.options;
+  if (bound === undefined || typeof lastValueFunc === "function") return undefined;
+  if (!WINDOW_TYPES.includes(hints[incremental.cursorPath]?.dataType)) return undefined;
+  return {
+    column: incremental.cursorPath,
+    start: bound.startValue,
+    end: bound.endValue,
+    rising: lastValueFunc === "max",
+    rowOrder,
+    missing: onCursorValueMissing,
+  };
+}
+
+/** A cursor value as an SQL literal the column's type compares with. */
+function cursorLiteral(value: CursorValue): string {
+  if (typeof value === "bigint") return String(value);
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : `'${value}'`;
+  return quoteLiteral(value instanceof Date ? value.toISOString() : value);
+}
+
 /** A table or view of a schema. */
 interface TableEntry {
   name: string;
@@ -307,7 +365,9 @@ interface SqlBackend {
   csvPages?(
     sql: string,
     hints: Record<string, ColumnHint>,
-  ): Promise<AsyncIterable<CsvPage> | undefined>;
+    window: CursorWindow | undefined,
+    chunkSize: number,
+  ): Promise<AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined>;
   /** Runs `sql` (selecting `columns`) with `params`, yielding its rows `chunkSize` at a time. */
   read(
     sql: string,
@@ -454,7 +514,9 @@ function pgCsvExpression(dataType: DataType, oid: number, ref: string): string |
     case "binary":
       return oid === OID.bytea ? `translate(encode(${ref}, 'base64'), E'\n', '')` : undefined;
     case "json":
-      return `to_json(${ref})`;
+      // compact, as the rows' JSON is written: whitespace outside strings dropped (numbers stay
+      // exact, where parsing them would round those beyond 2^53)
+      return `regexp_replace(to_json(${ref})::text, '("(?:[^"\\\\]|\\\\.)*")|\\s+', '\\1', 'g')`;
     case "text":
       return `${ref}::text`;
     default:
@@ -558,21 +620,43 @@ class PostgresBackend implements SqlBackend {
   }
 
   /**
-   * Reads through a server-side cursor, in a read-only transaction: the columns' names and types
-   * from the query run with `LIMIT 0`, then its rows, each as one text (see `lib/pg_records.ts`),
-   * `chunkSize` at a time; the next chunk is asked for before this one is converted, so the
-   * server writes it meanwhile.
+   * Reads through a server-side cursor, in a read-only transaction (see
+   * {@linkcode PostgresBackend.#rows}).
    */
-  async *read(
+  read(
     sql: string,
     params: unknown[],
     chunkSize: number,
   ): AsyncIterable<Record<string, unknown>[]> {
+    return this.#inSnapshot(() => this.#rows(sql, params, chunkSize));
+  }
+
+  /** What `read` yields, all of it read in one read-only snapshot of the database. */
+  async *#inSnapshot<T>(read: () => AsyncIterable<T>): AsyncGenerator<T> {
+    await this.#connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    let done = false;
+    try {
+      yield* read();
+      done = true;
+    } finally {
+      await this.#connection.run(done ? "COMMIT" : "ROLLBACK").catch(() => {});
+    }
+  }
+
+  /**
+   * The rows of `sql` through a server-side cursor (in the open transaction): the columns'
+   * names and types from the query run with `LIMIT 0`, then its rows, each as one text (see
+   * `lib/pg_records.ts`), `chunkSize` at a time; the next chunk is asked for before this one is
+   * converted, so the server writes it meanwhile.
+   */
+  async *#rows(
+    sql: string,
+    params: unknown[],
+    chunkSize: number,
+  ): AsyncGenerator<Record<string, unknown>[]> {
     const cursor = `dlt_cursor_${++this.#cursors}`;
     // the query goes into a subquery: a final `;` would end it
     const query = sql.replace(/;\s*$/, "");
-    await this.#connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    let done = false;
     let next: Promise<RawResult> | undefined;
     try {
       const { fields } = await this.#connection.execute(
@@ -594,22 +678,28 @@ class PostgresBackend implements SqlBackend {
         next = rows.length < chunkSize ? undefined : this.#connection.execute(fetch);
         if (rows.length > 0) yield reader.rows(rows.map((row) => row[0]));
       }
-      done = true;
     } finally {
       // a chunk asked for and not read (the reading stopped) comes before the end
       await next?.catch(() => {});
-      await this.#connection.run(done ? "COMMIT" : "ROLLBACK").catch(() => {});
     }
   }
 
   /**
    * The rows of `sql` through `COPY (SELECT …) TO STDOUT (FORMAT csv)`, each column written as
    * its hint's data type says (see {@linkcode pgCsvExpression}), in pages of about a MiB.
+   *
+   * With a cursor `window` (`sql` then selects the whole table), the rows the cursor must see
+   * come as rows, the others as pages, all from one snapshot: the rows at the start value (the
+   * cursor drops those loaded before), the rows strictly between it and the new last value
+   * (their highest value, below the end) as pages, then the rows at the new last value (whose
+   * hashes the cursor keeps) and the rows without a value (which it raises on, keeps or skips).
    */
   async csvPages(
     sql: string,
     hints: Record<string, ColumnHint>,
-  ): Promise<AsyncIterable<CsvPage> | undefined> {
+    window: CursorWindow | undefined,
+    chunkSize: number,
+  ): Promise<AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined> {
     const query = sql.replace(/;\s*$/, "");
     const { fields } = await this.#connection.execute(
       `SELECT * FROM (\n${query}\n) AS dlt_query LIMIT 0`,
@@ -625,12 +715,56 @@ class PostgresBackend implements SqlBackend {
       selected.push(expression);
     }
     if (new Set(columns.map((c) => c.name)).size !== columns.length) return undefined;
-    return this.#copyPages(
-      `COPY (SELECT ${
-        selected.join(", ")
-      } FROM (\n${query}\n) AS dlt_query) TO STDOUT (FORMAT csv)`,
-      columns,
+    const from = `FROM (\n${query}\n) AS dlt_query`;
+    const copy = (where: string, orderBy = "") =>
+      this.#copyPages(
+        `COPY (SELECT ${selected.join(", ")} ${from}${where}${orderBy}) TO STDOUT (FORMAT csv)`,
+        columns,
+      );
+    if (window === undefined) return copy("");
+    const rows = (where: string) => this.#rows(`SELECT * ${from} WHERE ${where}`, [], chunkSize);
+    return this.#inSnapshot(() => this.#windowParts(window, from, rows, copy));
+  }
+
+  /** The parts of a cursor window's rows, in order (see {@linkcode PostgresBackend.csvPages}). */
+  async *#windowParts(
+    window: CursorWindow,
+    from: string,
+    rows: (where: string) => AsyncIterable<Record<string, unknown>[]>,
+    copy: (where: string, orderBy: string) => AsyncIterable<CsvPage>,
+  ): AsyncGenerator<CsvPage | Record<string, unknown>[]> {
+    const column = `dlt_query.${quoteIdentifier(window.column)}`;
+    const [past, before] = window.rising ? [">", "<"] : ["<", ">"];
+    const beyond = [
+      window.start === undefined
+        ? `${column} IS NOT NULL`
+        : `${column} ${past} ${cursorLiteral(window.start)}`,
+    ];
+    if (window.end !== undefined) beyond.push(`${column} ${before} ${cursorLiteral(window.end)}`);
+    const { rows: [[edge]] } = await this.#connection.execute(
+      `SELECT ${window.rising ? "max" : "min"}(${column})::text ${from} WHERE ${
+        beyond.join(" AND ")
+      }`,
     );
+    const parts: (() => AsyncIterable<CsvPage | Record<string, unknown>[]>)[] = [];
+    if (window.start !== undefined) {
+      parts.push(() => rows(`${column} = ${cursorLiteral(window.start!)}`));
+    }
+    if (edge !== null) {
+      const ascending = (window.rowOrder === "asc") === window.rising;
+      const orderBy = window.rowOrder === undefined
+        ? ""
+        : ` ORDER BY ${column} ${ascending ? "ASC" : "DESC"}`;
+      const between = [...beyond, `${column} ${before} ${quoteLiteral(edge)}`];
+      parts.push(() => copy(` WHERE ${between.join(" AND ")}`, orderBy));
+      parts.push(() => rows(`${column} = ${quoteLiteral(edge)}`));
+    }
+    // read in the order asked for: from the last value down
+    if (window.rowOrder !== undefined && (window.rowOrder === "asc") !== window.rising) {
+      parts.reverse();
+    }
+    if (window.missing !== "exclude") parts.push(() => rows(`${column} IS NULL`));
+    for (const part of parts) yield* part();
   }
 
   async *#copyPages(copy: string, columns: CsvPageColumn[]): AsyncGenerator<CsvPage> {
@@ -951,13 +1085,17 @@ function tableResource(
     table: ReflectedTable | DeferredTable;
   },
 ): DltResource {
-  const { incremental, name } = given;
+  const { name } = given;
   const deferred = "adapt" in given.table ? given.table : undefined;
   const reflected = deferred === undefined ? given.table as ReflectedTable : undefined;
-  if (reflected !== undefined) checkCursorColumn(reflected, incremental);
+  if (reflected !== undefined) checkCursorColumn(reflected, given.incremental);
   const primaryKey = reflected === undefined ? given.primaryKey : primaryKeyOf(given, reflected);
   const reflectedHints = reflected && columnHints(reflected, given.reflectionLevel);
   return resource(async function* (ctx) {
+    // the run's cursor: the resource's own, or one given later with applyHints()
+    const incremental = ctx.incremental instanceof IncrementalRun
+      ? ctx.incremental.definition
+      : given.incremental;
     const backend = await openBackend(given.credentials, `sql_table("${given.table.name}")`);
     try {
       const schema = given.schema ?? backend.defaultSchema;
@@ -969,7 +1107,6 @@ function tableResource(
       } else {
         await checkSchema(backend, schema);
         [table] = await reflectTables(backend, schema, [deferred.name], deferred.adapt);
-        checkCursorColumn(table, incremental);
         const key = primaryKeyOf(given, table);
         columns = columnHints(table, given.reflectionLevel);
         hints = {
@@ -977,7 +1114,8 @@ function tableResource(
           ...(key !== undefined ? { primaryKey: key } : {}),
         };
       }
-      const settings: TableResourceSettings = { ...given, schema, table };
+      checkCursorColumn(table, incremental);
+      const settings: TableResourceSettings = { ...given, schema, table, incremental };
       let query = buildQuery(
         backend,
         settings,
@@ -999,9 +1137,24 @@ function tableResource(
       if (hints !== undefined) yield withHints([], hints);
       try {
         // where extract writes what is yielded as it is, the rows need not become objects
-        const pages = takesCsvPages(ctx) && params.length === 0
-          ? await backend.csvPages?.(sql, columns!)
-          : undefined;
+        let pages: AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined;
+        if (takesCsvPages(ctx) && incremental === undefined) {
+          if (params.length === 0) {
+            pages = await backend.csvPages?.(sql, columns!, undefined, settings.chunkSize);
+          }
+        } else if (takesCsvPages(ctx) && settings.queryAdapterCallback === undefined) {
+          // the cursor goes into the queries of the pages and of the rows it must see
+          const window = cursorWindow(incremental!, ctx.incremental, columns!);
+          if (window !== undefined) {
+            const whole = buildQuery(
+              backend,
+              { ...settings, incremental: undefined },
+              undefined,
+              undefined,
+            );
+            pages = await backend.csvPages?.(whole.sql, columns!, window, settings.chunkSize);
+          }
+        }
         yield* pages ?? backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {
         if (error instanceof DltError && !(error instanceof SqlDatabaseError)) {
@@ -1022,7 +1175,7 @@ function tableResource(
     ...(primaryKey !== undefined ? { primaryKey } : {}),
     ...(given.mergeKey !== undefined ? { mergeKey: given.mergeKey } : {}),
     ...(given.writeDisposition !== undefined ? { writeDisposition: given.writeDisposition } : {}),
-    ...(incremental !== undefined ? { incremental } : {}),
+    ...(given.incremental !== undefined ? { incremental: given.incremental } : {}),
   });
 }
 

@@ -238,6 +238,46 @@ postgresTest(
 );
 
 postgresTest(
+  "sql_database: cursor windows read as pages match the rows: min, an end value, row order",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".items (id int PRIMARY KEY, n bigint, d date);
+     INSERT INTO "${src}".items SELECT i, i % 7, DATE '2024-01-01' + i % 5 FROM generate_series(1, 40) AS i;`,
+    );
+    try {
+      const dir = await tempDir("sqldb_windows");
+      const cursors = [
+        () => incremental("n", { lastValueFunc: "min", initialValue: 5 }),
+        () => incremental("n", { initialValue: 2, endValue: 5, rowOrder: "desc" }),
+        () => incremental("d", { initialValue: "2024-01-02", rowOrder: "asc" }),
+      ];
+      for (const [i, cursor] of cursors.entries()) {
+        const p = pipeline({
+          pipelineName: `windows_${i}`,
+          destination: duckdb({ path: join(dir, `${i}.duckdb`) }),
+          pipelinesDir: join(dir, "pipelines"),
+        });
+        const table = () =>
+          sqlTable({ credentials: url, schema: src, table: "items", incremental: cursor() });
+        const pages = await table();
+        const rows = (await table()).withName("rows").addMap((row) => row);
+        const info = await p.run([pages, rows]);
+        assert.equal(info.rowCounts.items, info.rowCounts.rows, `cursor ${i}`);
+        const ids = async (name: string) =>
+          (await p.dataset().query<{ id: number }>(`SELECT id FROM ${name} ORDER BY id`)).map((r) =>
+            r.id
+          );
+        assert.deepEqual(await ids("items"), await ids("rows"), `cursor ${i}`);
+        assert.ok((await ids("items")).length > 0);
+      }
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
   "sql_database: bad input names the table, column or schema",
   async ({ url, dataset }) => {
     const src = `${dataset}_src`;

@@ -236,11 +236,15 @@ export class PostgresConnection implements SqlConnection {
 
   /**
    * The output of `COPY … TO STDOUT` statement `sql`, as the server sends it, a chunk at a
-   * time (each read when the one before was taken), as plain `Uint8Array`s. A failure rejects with the server's
-   * message; stopping early leaves the connection to be closed.
+   * time (each read when the one before was taken), as plain `Uint8Array`s. A failure rejects
+   * with the server's message; stopping early leaves the connection to be closed.
    */
   async *copyOut(sql: string): AsyncGenerator<Uint8Array> {
     this.#checkOpen();
+    // a round trip first: a COPY sent to a connection idle since an earlier macrotask never
+    // received its data here (pg-copy-streams pauses the socket and waits for "readable", which
+    // Deno's socket did not emit), and one sent as a query's answer is processed always does
+    await this.execute("SELECT 1");
     const stream: Readable = this.#client.query(copyTo(sql));
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) {
@@ -249,8 +253,6 @@ export class PostgresConnection implements SqlConnection {
       }
     } catch (error) {
       throw statementError(error, this.#credentials);
-    } finally {
-      stream.destroy();
     }
   }
 

@@ -15,9 +15,12 @@
  * UTC offset (`+00`, or ISO 8601's `T` and `Z`).
  *
  * A resource may yield pages only when extract says so for its run ({@linkcode takesCsvPages}):
- * when what it yields reaches the written file unchanged — no maps, filters, limit,
- * incremental cursor or transformer see its items, and its hints are fixed. Everywhere else
- * (iterating a resource, `toArray`) it yields rows.
+ * when what it yields reaches the written file unchanged — no maps, filters, limit or
+ * transformer see its items, and its hints are fixed. Everywhere else (iterating a resource,
+ * `toArray`) it yields rows. An incremental cursor lets pages pass: a source that yields them
+ * applies the cursor itself, and yields as rows those the cursor must see (the rows at its start
+ * value, which it compares with those loaded before, and at its new last value, whose hashes it
+ * keeps).
  *
  * @module
  */

@@ -5,10 +5,13 @@
  * the system columns to them where the destination loads CSV, and reads them back into items
  * where it loads another format (JSONL, Parquet, INSERT VALUES). A resource with a map reads
  * rows through a cursor. Both copies of a table of every type and tricky values must come back
- * equal, on every destination.
+ * equal, on every destination; so must the rows an incremental cursor loads run after run, ties
+ * at its boundary included (the source reads the rows at the cursor's start and new last value
+ * as rows, for the cursor to compare, and those between as pages).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { incremental } from "../../mod.ts";
 import { sqlTable } from "../../sources/sql_database.ts";
 import { adminQuery, POSTGRES_URL, postgresTest } from "../_postgres.ts";
 import { conformanceTest } from "./_destinations.ts";
@@ -54,10 +57,13 @@ async function extractedFiles(pipelinesDir: string): Promise<string[]> {
 }
 
 const NAME = "a Postgres table loads the same values through COPY pages as through rows";
+const INCREMENTAL =
+  "an incremental Postgres table loads the same rows through pages as through rows";
 
 if (POSTGRES_URL === undefined) {
   // the source's server is missing: ignored, or a failure under CI
   postgresTest(NAME, () => Promise.resolve());
+  postgresTest(INCREMENTAL, () => Promise.resolve());
 } else {
   const url = POSTGRES_URL;
   conformanceTest(NAME, { needsSql: true }, async (ctx) => {
@@ -106,6 +112,59 @@ if (POSTGRES_URL === undefined) {
         ...Object.fromEntries(Object.keys(two).map((k) => [k, null])),
         id: 1,
       });
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
+  conformanceTest(INCREMENTAL, { needsSql: true }, async (ctx) => {
+    const schema = `src_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const t = `"${schema}".events`;
+    await adminQuery(
+      `CREATE SCHEMA "${schema}"; CREATE TABLE ${t} (id int PRIMARY KEY, at timestamptz, v text);
+       INSERT INTO ${t} SELECT i, TIMESTAMPTZ '2024-01-01 00:00:00.000001+00' + (i / 3) * INTERVAL '1 hour', 'v' || i
+         FROM generate_series(1, 10) AS i;`,
+    );
+    try {
+      const p = ctx.pipeline();
+      // rows without a cursor value are left out
+      const cursor = () => incremental("at", { onCursorValueMissing: "exclude" });
+      const resources = async () => [
+        await sqlTable({ credentials: url, schema, table: "events", incremental: cursor() }),
+        // a map sees each row: the rows are read one by one, the cursor filters them
+        (await sqlTable({
+          credentials: url,
+          schema,
+          table: "events",
+          name: "rows",
+          incremental: cursor(),
+        })).addMap((row) => row),
+      ];
+      // by id, then by cursor: an updated row is there twice
+      const read = async (table: string) =>
+        (await p.dataset().table(table).rows()).map((row) => {
+          const { id, at, v } = row as Record<string, unknown>;
+          return { id, at: (at as Date).toISOString(), v };
+        }).sort((a, b) => Number(a.id) - Number(b.id) || a.at.localeCompare(b.at));
+      const runs: Record<string, number>[] = [];
+      const changes = [
+        // a tie with the last value, an update past it and a new row
+        `INSERT INTO ${t} VALUES (11, (SELECT max(at) FROM ${t}), 'tie');
+         UPDATE ${t} SET at = at + INTERVAL '1 day', v = 'moved' WHERE id = 2;
+         INSERT INTO ${t} VALUES (12, TIMESTAMPTZ '2024-03-01 00:00:00+00', 'new'), (13, NULL, 'no cursor');`,
+        // a change that leaves the cursor's column as it was is not seen
+        `UPDATE ${t} SET v = 'unseen' WHERE id = 1;`,
+      ];
+      for (const change of [undefined, ...changes]) {
+        if (change !== undefined) await adminQuery(change);
+        runs.push((await p.run(await resources())).rowCounts);
+        assert.deepEqual(await read("events"), await read("rows"));
+      }
+      assert.deepEqual(runs, [{ events: 10, rows: 10 }, { events: 3, rows: 3 }, {}]);
+      const loaded = await read("events");
+      assert.equal(loaded.length, 13);
+      assert.equal(loaded.filter((row) => row.id === 2).length, 2);
+      assert.ok(loaded.some((row) => row.v === "tie"));
     } finally {
       await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
