@@ -326,11 +326,13 @@ function cursorWindow(
   };
 }
 
-/** A cursor value as an SQL literal the column's type compares with. */
+/**
+ * A cursor value as an SQL literal of the column's type: quoted, so that Postgres reads it as the
+ * column's type (an unquoted `1.1` compared with a `real` column would be a `double precision`,
+ * and the column's 1.1 would not equal it).
+ */
 function cursorLiteral(value: CursorValue): string {
-  if (typeof value === "bigint") return String(value);
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : `'${value}'`;
-  return quoteLiteral(value instanceof Date ? value.toISOString() : value);
+  return quoteLiteral(value instanceof Date ? value.toISOString() : String(value));
 }
 
 /** A table or view of a schema. */
@@ -363,6 +365,7 @@ interface SqlBackend {
    * `undefined`.
    */
   csvPages?(
+    table: string,
     sql: string,
     hints: Record<string, ColumnHint>,
     window: CursorWindow | undefined,
@@ -515,14 +518,37 @@ function pgCsvExpression(dataType: DataType, oid: number, ref: string): string |
       return oid === OID.bytea ? `translate(encode(${ref}, 'base64'), E'\n', '')` : undefined;
     case "json":
       // compact, as the rows' JSON is written: whitespace outside strings dropped (numbers stay
-      // exact, where parsing them would round those beyond 2^53)
-      return `regexp_replace(to_json(${ref})::text, '("(?:[^"\\\\]|\\\\.)*")|\\s+', '\\1', 'g')`;
+      // exact, where parsing them would round those beyond 2^53); JSON's null is NULL, as a row's
+      if (oid !== OID.json && oid !== OID.jsonb && CONVERTED_OIDS.has(oid)) return undefined;
+      return `NULLIF(regexp_replace(to_json(${ref})::text, '("(?:[^"\\\\]|\\\\.)*")|\\s+', '\\1', 'g'), 'null')`;
     case "text":
-      return `${ref}::text`;
+      // the type's own text (a cast of char(n) to text would drop its padding), as a row's
+      return CONVERTED_OIDS.has(oid) ? undefined : ref;
     default:
       return undefined;
   }
 }
+
+/**
+ * Types whose values a row gets converted (`pgConverter`: numbers, booleans, times, bytes, parsed
+ * JSON); a row has any other type's text as it is.
+ */
+const CONVERTED_OIDS: ReadonlySet<number> = new Set([
+  OID.bool,
+  OID.bytea,
+  OID.int2,
+  OID.int4,
+  OID.int8,
+  OID.oid,
+  OID.float4,
+  OID.float8,
+  OID.numeric,
+  OID.date,
+  OID.timestamp,
+  OID.timestamptz,
+  OID.json,
+  OID.jsonb,
+]);
 
 /** Reads a Postgres database through one connection (the destination's). */
 class PostgresBackend implements SqlBackend {
@@ -695,6 +721,7 @@ class PostgresBackend implements SqlBackend {
    * hashes the cursor keeps) and the rows without a value (which it raises on, keeps or skips).
    */
   async csvPages(
+    table: string,
     sql: string,
     hints: Record<string, ColumnHint>,
     window: CursorWindow | undefined,
@@ -714,10 +741,14 @@ class PostgresBackend implements SqlBackend {
       columns.push({ name: field.name, dataType: dataType! });
       selected.push(expression);
     }
-    if (new Set(columns.map((c) => c.name)).size !== columns.length) return undefined;
+    // a one-column row that is NULL would be an empty line, which readers skip
+    if (columns.length < 2 || new Set(columns.map((c) => c.name)).size !== columns.length) {
+      return undefined;
+    }
     const from = `FROM (\n${query}\n) AS dlt_query`;
     const copy = (where: string, orderBy = "") =>
       this.#copyPages(
+        table,
         `COPY (SELECT ${selected.join(", ")} ${from}${where}${orderBy}) TO STDOUT (FORMAT csv)`,
         columns,
       );
@@ -763,11 +794,21 @@ class PostgresBackend implements SqlBackend {
     if (window.rowOrder !== undefined && (window.rowOrder === "asc") !== window.rising) {
       parts.reverse();
     }
-    if (window.missing !== "exclude") parts.push(() => rows(`${column} IS NULL`));
+    // rows without a value, where the row query would have them: always with "include", on a
+    // first run (no start value) with "raise", for the cursor to raise on
+    if (
+      window.missing === "include" || (window.missing === "raise" && window.start === undefined)
+    ) {
+      parts.push(() => rows(`${column} IS NULL`));
+    }
     for (const part of parts) yield* part();
   }
 
-  async *#copyPages(copy: string, columns: CsvPageColumn[]): AsyncGenerator<CsvPage> {
+  async *#copyPages(
+    table: string,
+    copy: string,
+    columns: CsvPageColumn[],
+  ): AsyncGenerator<CsvPage> {
     const ends = new CsvRecordEnds();
     /** Pieces of whole records, and the rows and bytes they hold. */
     let whole: Uint8Array[] = [];
@@ -794,7 +835,9 @@ class PostgresBackend implements SqlBackend {
       }
     }
     if (rest.length > 0 || ends.quoted) {
-      throw new SqlDatabaseError(`The COPY output of ${this.where} ended inside a CSV record`);
+      throw new SqlDatabaseError(
+        `Reading table "${table}" of ${this.where}: the COPY output ended inside a CSV record`,
+      );
     }
     if (rows > 0) yield new CsvPage(columns, whole, rows);
   }
@@ -1140,7 +1183,13 @@ function tableResource(
         let pages: AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined;
         if (takesCsvPages(ctx) && incremental === undefined) {
           if (params.length === 0) {
-            pages = await backend.csvPages?.(sql, columns!, undefined, settings.chunkSize);
+            pages = await backend.csvPages?.(
+              table.name,
+              sql,
+              columns!,
+              undefined,
+              settings.chunkSize,
+            );
           }
         } else if (takesCsvPages(ctx) && settings.queryAdapterCallback === undefined) {
           // the cursor goes into the queries of the pages and of the rows it must see
@@ -1152,7 +1201,13 @@ function tableResource(
               undefined,
               undefined,
             );
-            pages = await backend.csvPages?.(whole.sql, columns!, window, settings.chunkSize);
+            pages = await backend.csvPages?.(
+              table.name,
+              whole.sql,
+              columns!,
+              window,
+              settings.chunkSize,
+            );
           }
         }
         yield* pages ?? backend.read(sql, params, settings.chunkSize, table.columns);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { incremental, pipeline } from "../mod.ts";
+import { incremental, pipeline, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { postgres } from "../destinations/postgres/mod.ts";
 import { sqlDatabase, SqlDatabaseError, sqlTable } from "../sources/sql_database.ts";
@@ -238,21 +238,26 @@ postgresTest(
 );
 
 postgresTest(
-  "sql_database: cursor windows read as pages match the rows: min, an end value, row order",
+  "sql_database: cursor windows read as pages match the rows, run after run: min, an end value, row order, real, NULLs",
   async ({ url, dataset }) => {
     const src = `${dataset}_src`;
-    await adminQuery(
-      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".items (id int PRIMARY KEY, n bigint, d date);
-     INSERT INTO "${src}".items SELECT i, i % 7, DATE '2024-01-01' + i % 5 FROM generate_series(1, 40) AS i;`,
-    );
+    const t = `"${src}".items`;
+    await adminQuery(`CREATE SCHEMA "${src}"`);
     try {
       const dir = await tempDir("sqldb_windows");
       const cursors = [
         () => incremental("n", { lastValueFunc: "min", initialValue: 5 }),
         () => incremental("n", { initialValue: 2, endValue: 5, rowOrder: "desc" }),
         () => incremental("d", { initialValue: "2024-01-02", rowOrder: "asc" }),
+        // a real's 1.1 is not the double 1.1: the boundary must still match it
+        () => incremental("r"),
       ];
       for (const [i, cursor] of cursors.entries()) {
+        await adminQuery(
+          `DROP TABLE IF EXISTS ${t}; CREATE TABLE ${t} (id int PRIMARY KEY, n bigint, d date, r real);
+           INSERT INTO ${t} SELECT i, i % 7, DATE '2024-01-01' + i % 5, (i % 4) / 10.0 + 1
+             FROM generate_series(1, 40) AS i;`,
+        );
         const p = pipeline({
           pipelineName: `windows_${i}`,
           destination: duckdb({ path: join(dir, `${i}.duckdb`) }),
@@ -260,16 +265,63 @@ postgresTest(
         });
         const table = () =>
           sqlTable({ credentials: url, schema: src, table: "items", incremental: cursor() });
-        const pages = await table();
-        const rows = (await table()).withName("rows").addMap((row) => row);
-        const info = await p.run([pages, rows]);
-        assert.equal(info.rowCounts.items, info.rowCounts.rows, `cursor ${i}`);
         const ids = async (name: string) =>
-          (await p.dataset().query<{ id: number }>(`SELECT id FROM ${name} ORDER BY id`)).map((r) =>
-            r.id
-          );
-        assert.deepEqual(await ids("items"), await ids("rows"), `cursor ${i}`);
+          (await p.dataset().query<{ id: number }>(`SELECT id FROM ${name} ORDER BY id`))
+            .map((r) => r.id);
+        // the second run: ties at every boundary, values past it, and a row without values
+        // (which a started cursor's query leaves out, rows or pages)
+        for (const change of [undefined, "ties"]) {
+          if (change !== undefined) {
+            await adminQuery(
+              `INSERT INTO ${t} SELECT 100 + id, n, d, r FROM ${t} WHERE id <= 8;
+               INSERT INTO ${t} VALUES (150, 9, DATE '2024-02-01', 2.5), (151, NULL, NULL, NULL);`,
+            );
+          }
+          const pages = await table();
+          const rows = (await table()).withName("rows").addMap((row) => row);
+          const info = await p.run([pages, rows]);
+          assert.equal(info.rowCounts.items, info.rowCounts.rows, `cursor ${i}, ${change}`);
+          assert.deepEqual(await ids("items"), await ids("rows"), `cursor ${i}, ${change}`);
+        }
         assert.ok((await ids("items")).length > 0);
+      }
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);
+    }
+  },
+);
+
+postgresTest(
+  "sql_database: a run that fails while a table is copied ends at once, its connection dropped",
+  async ({ url, dataset }) => {
+    const src = `${dataset}_src`;
+    await adminQuery(
+      `CREATE SCHEMA "${src}"; CREATE TABLE "${src}".big (id int PRIMARY KEY, at timestamptz, v text);
+     INSERT INTO "${src}".big SELECT i, TIMESTAMPTZ '2024-01-01Z' + i * INTERVAL '1 s', repeat('x', 200)
+       FROM generate_series(1, 200000) AS i;`,
+    );
+    try {
+      const dir = await tempDir("sqldb_stop");
+      const p = pipeline({
+        pipelineName: "stop",
+        destination: duckdb({ path: join(dir, "stop.duckdb") }),
+        pipelinesDir: join(dir, "pipelines"),
+      });
+      const failing = resource(async function* () {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield { a: 1 };
+        throw new Error("the other resource failed");
+      }, { name: "failing" });
+      for (const cursor of [undefined, incremental("at")]) {
+        const big = await sqlTable({
+          credentials: url,
+          schema: src,
+          table: "big",
+          incremental: cursor,
+        });
+        const started = performance.now();
+        await assert.rejects(p.extract([big, failing]), /the other resource failed/);
+        assert.ok(performance.now() - started < 4000, `took ${performance.now() - started} ms`);
       }
     } finally {
       await adminQuery(`DROP SCHEMA IF EXISTS "${src}" CASCADE`);

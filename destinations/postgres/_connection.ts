@@ -41,6 +41,8 @@ interface PgClient {
   >;
   query<S extends Writable | Readable>(stream: S): S;
   end(): Promise<void>;
+  /** The client's socket (destroyed when a COPY is left unread). */
+  connection: { stream: { destroy(): void } };
   on(event: "error", listener: (error: Error) => void): void;
 }
 
@@ -237,7 +239,7 @@ export class PostgresConnection implements SqlConnection {
   /**
    * The output of `COPY … TO STDOUT` statement `sql`, as the server sends it, a chunk at a
    * time (each read when the one before was taken), as plain `Uint8Array`s. A failure rejects
-   * with the server's message; stopping early leaves the connection to be closed.
+   * with the server's message; stopping early (or failing) drops the connection.
    */
   async *copyOut(sql: string): AsyncGenerator<Uint8Array> {
     this.#checkOpen();
@@ -246,13 +248,22 @@ export class PostgresConnection implements SqlConnection {
     // Deno's socket did not emit), and one sent as a query's answer is processed always does
     await this.execute("SELECT 1");
     const stream: Readable = this.#client.query(copyTo(sql));
+    let ended = false;
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) {
         // a plain view: Deno copies out of a Node `Buffer` (`set`, `indexOf`) ten times slower
         yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
+      ended = true;
     } catch (error) {
       throw statementError(error, this.#credentials);
+    } finally {
+      // a COPY stopped early holds the socket, and every later statement would wait behind it:
+      // the connection is dropped, and those statements fail at once
+      if (!ended) {
+        this.#closed = true;
+        this.#client.connection.stream.destroy();
+      }
     }
   }
 
