@@ -491,6 +491,11 @@ function pgConverter(oid: number): (text: string) => unknown {
   }
 }
 
+/** `FROM` the query `sql` as the subquery `dlt_query` (a final `;` would end it: dropped). */
+function fromQuery(sql: string): string {
+  return `FROM (\n${sql.replace(/;\s*$/, "")}\n) AS dlt_query`;
+}
+
 /** Bytes of CSV records a page of `COPY … TO STDOUT` output holds, about. */
 const PAGE_BYTES = 1 << 20;
 
@@ -681,20 +686,16 @@ class PostgresBackend implements SqlBackend {
     chunkSize: number,
   ): AsyncGenerator<Record<string, unknown>[]> {
     const cursor = `dlt_cursor_${++this.#cursors}`;
-    // the query goes into a subquery: a final `;` would end it
-    const query = sql.replace(/;\s*$/, "");
+    const from = fromQuery(sql);
     let next: Promise<RawResult> | undefined;
     try {
-      const { fields } = await this.#connection.execute(
-        `SELECT * FROM (\n${query}\n) AS dlt_query LIMIT 0`,
-        params,
-      );
+      const { fields } = await this.#connection.execute(`SELECT * ${from} LIMIT 0`, params);
       const reader = new RecordReader(
         fields.map((f) => f.name),
         fields.map((f) => pgConverter(f.dataTypeID)),
       );
       await this.#connection.execute(
-        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ROW(dlt_query.*)::text FROM (\n${query}\n) AS dlt_query`,
+        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ROW(dlt_query.*)::text ${from}`,
         params,
       );
       const fetch = `FETCH FORWARD ${chunkSize} FROM ${cursor}`;
@@ -727,10 +728,8 @@ class PostgresBackend implements SqlBackend {
     window: CursorWindow | undefined,
     chunkSize: number,
   ): Promise<AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined> {
-    const query = sql.replace(/;\s*$/, "");
-    const { fields } = await this.#connection.execute(
-      `SELECT * FROM (\n${query}\n) AS dlt_query LIMIT 0`,
-    );
+    const from = fromQuery(sql);
+    const { fields } = await this.#connection.execute(`SELECT * ${from} LIMIT 0`);
     const columns: CsvPageColumn[] = [];
     const selected: string[] = [];
     for (const field of fields) {
@@ -745,7 +744,6 @@ class PostgresBackend implements SqlBackend {
     if (columns.length < 2 || new Set(columns.map((c) => c.name)).size !== columns.length) {
       return undefined;
     }
-    const from = `FROM (\n${query}\n) AS dlt_query`;
     const copy = (where: string, orderBy = "") =>
       this.#copyPages(
         table,
@@ -1181,34 +1179,16 @@ function tableResource(
       try {
         // where extract writes what is yielded as it is, the rows need not become objects
         let pages: AsyncIterable<CsvPage | Record<string, unknown>[]> | undefined;
-        if (takesCsvPages(ctx) && incremental === undefined) {
-          if (params.length === 0) {
-            pages = await backend.csvPages?.(
-              table.name,
-              sql,
-              columns!,
-              undefined,
-              settings.chunkSize,
-            );
-          }
-        } else if (takesCsvPages(ctx) && settings.queryAdapterCallback === undefined) {
-          // the cursor goes into the queries of the pages and of the rows it must see
-          const window = cursorWindow(incremental!, ctx.incremental, columns!);
-          if (window !== undefined) {
-            const whole = buildQuery(
-              backend,
-              { ...settings, incremental: undefined },
-              undefined,
-              undefined,
-            );
-            pages = await backend.csvPages?.(
-              table.name,
-              whole.sql,
-              columns!,
-              window,
-              settings.chunkSize,
-            );
-          }
+        // with a cursor, it goes into the queries of the pages and of the rows it must see
+        const window = incremental !== undefined && settings.queryAdapterCallback === undefined
+          ? cursorWindow(incremental, ctx.incremental, columns!)
+          : undefined;
+        if (takesCsvPages(ctx) && (incremental === undefined ? params.length === 0 : window)) {
+          const whole = window === undefined
+            ? sql
+            : buildQuery(backend, { ...settings, incremental: undefined }, undefined, undefined)
+              .sql;
+          pages = await backend.csvPages?.(table.name, whole, columns!, window, settings.chunkSize);
         }
         yield* pages ?? backend.read(sql, params, settings.chunkSize, table.columns);
       } catch (error) {

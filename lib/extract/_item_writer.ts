@@ -144,13 +144,7 @@ export class ItemWriter {
   }
 
   async #openPages(table: string, columns: readonly CsvPageColumn[]): Promise<OpenPages> {
-    const name = jobFileName(table, String(++this.#files), "csv");
-    const path = join(this.#dir, name);
-    const file = await writingJobFile(
-      this.#storage.locate(path),
-      () => this.#storage.create(path),
-    );
-    const entry = { file, name, columns, written: 0, count: 0 };
+    const entry = { ...await this.#create(table, "csv"), columns, written: 0, count: 0 };
     this.#pages.set(table, entry);
     return entry;
   }
@@ -180,15 +174,26 @@ export class ItemWriter {
     return run;
   }
 
-  async #openFile(table: string): Promise<OpenFile> {
+  /** Creates a new job file of `table` with `extension`. */
+  async #create(table: string, extension: string): Promise<{ file: WritableFile; name: string }> {
     // one sequence for all tables: names stay unique when shortened table names meet
-    const name = jobFileName(table, String(++this.#files), "jsonl");
+    const name = jobFileName(table, String(++this.#files), extension);
     const path = join(this.#dir, name);
     const file = await writingJobFile(
       this.#storage.locate(path),
       () => this.#storage.create(path),
     );
-    const entry = { file, name, lines: [], size: 0, written: 0, count: 0 };
+    return { file, name };
+  }
+
+  async #openFile(table: string): Promise<OpenFile> {
+    const entry = {
+      ...await this.#create(table, "jsonl"),
+      lines: [],
+      size: 0,
+      written: 0,
+      count: 0,
+    };
     this.#open.set(table, entry);
     return entry;
   }

@@ -275,15 +275,7 @@ export async function extractSource(
         throw new ResourceExtractionError(r.name, `table name function returned ${rawName}`);
       }
       const table = options.naming.normalizeIdentifier(rawName);
-      const seen = remarked.get(r);
-      if (!(table in tables)) {
-        tables[table] = tableHintsOf(hints);
-        seen?.add(table);
-      } else if (template.fixed === undefined || (seen !== undefined && !seen.has(table))) {
-        // hints computed per item, or changed by a mark, are merged into the table's
-        tables[table] = mergeTableHints(tables[table], tableHintsOf(hints));
-        seen?.add(table);
-      }
+      noteTable(r, table, hints, template.fixed === undefined);
       if (isArrowData(item)) {
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
         addArrowHints(r, tables[table], item);
@@ -307,6 +299,25 @@ export async function extractSource(
     counter?.add(r.name, written);
   };
 
+  /**
+   * Records `hints` as those of `table`, which `r` writes to: a new table takes them; hints
+   * computed per item (`perItem`), or changed by a mark since `r` first wrote the table, are
+   * merged into the table's.
+   */
+  const noteTable = (
+    r: DltResource,
+    table: string,
+    hints: TableHints & { tableName?: unknown },
+    perItem: boolean,
+  ) => {
+    const seen = remarked.get(r);
+    if (!(table in tables)) tables[table] = tableHintsOf(hints);
+    else if (perItem || (seen !== undefined && !seen.has(table))) {
+      tables[table] = mergeTableHints(tables[table], tableHintsOf(hints));
+    }
+    seen?.add(table);
+  };
+
   /** Writes the CSV records of `page` into the table of `r`'s fixed hints. */
   const writePage = async (r: DltResource, template: HintsTemplate, page: CsvPage) => {
     const hints = template.fixed;
@@ -317,12 +328,7 @@ export async function extractSource(
       );
     }
     const table = options.naming.normalizeIdentifier(hints.tableName);
-    const seen = remarked.get(r);
-    if (!(table in tables)) tables[table] = tableHintsOf(hints);
-    else if (seen !== undefined && !seen.has(table)) {
-      tables[table] = mergeTableHints(tables[table], tableHintsOf(hints));
-    }
-    seen?.add(table);
+    noteTable(r, table, hints, false);
     await writer.addPage(table, page);
     counter?.add(r.name, page.rows);
   };
