@@ -180,6 +180,7 @@ export type {
   DestinationCapabilities,
   DestinationClient,
   DestinationClientOptions,
+  EarlyChainLoad,
   JobClient,
   JobLoadMetrics,
   LoaderFileFormat,

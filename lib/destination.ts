@@ -5,7 +5,7 @@
  * @module
  */
 import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
-import type { ColumnSchema, MergeStrategy, StoredSchema } from "./schema/schema.ts";
+import type { ColumnSchema, MergeStrategy, StoredSchema, TableSchema } from "./schema/schema.ts";
 import type { PipelineState } from "./state.ts";
 
 /**
@@ -85,6 +85,8 @@ export interface LoadPackage {
 export interface JobLoadMetrics {
   /** Milliseconds loading the file took. */
   durationMs: number;
+  /** Whether it was loaded while normalize still wrote the package. */
+  duringNormalize?: boolean;
 }
 
 /**
@@ -100,12 +102,35 @@ export interface JobClient {
    * version, the state and the `_dlt_loads` row that marks the package complete.
    */
   loadPackage(pkg: LoadPackage): Promise<void>;
+  /**
+   * Starts loading the table chain of root table `root` of package `loadId` while normalize
+   * still writes it (append only): the job files it is given are copied in the chain's open
+   * transaction, which {@linkcode JobClient.loadPackage} of the same package completes and
+   * commits (or rolls back and loads as usual, when the package came out otherwise). Undefined
+   * when the client cannot (one chain at a time). Optional.
+   */
+  loadChainEarly?(loadId: string, root: string): Promise<EarlyChainLoad | undefined>;
   /** The newest state committed for `pipelineName`, if any. */
   storedState(pipelineName: string): Promise<PipelineState | undefined>;
   /** The newest version of every schema stored in the dataset. */
   storedSchemas(): Promise<StoredSchema[]>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/**
+ * A table chain loading while normalize writes its job files (see
+ * {@linkcode JobClient.loadChainEarly}). Call order: `add` for each job file normalize closes,
+ * then `stop` before the files move to the normalized package (or `abort` when normalize
+ * fails), then `loadPackage` of the package.
+ */
+export interface EarlyChainLoad {
+  /** Queues a closed job file of the chain; `table` is its table as the file was written. */
+  add(job: LoadJob, table: TableSchema): void;
+  /** Waits for the file being copied; the files still queued are left to `loadPackage`. */
+  stop(): Promise<void>;
+  /** Rolls back what was copied (normalize failed): the package is never committed. */
+  abort(): Promise<void>;
 }
 
 /**

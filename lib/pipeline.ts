@@ -667,20 +667,23 @@ export class Pipeline {
    * Normalizes every extracted package with `workers`: into job files of `forced` for every
    * table, else of each table's `fileFormat` hint, else of the pipeline's format, else of the
    * destination's preferred one. A step of the trace; with `onlyPending`, only when a package
-   * waits (a run finishing what an interrupted one left).
+   * waits (a run finishing what an interrupted one left). With `session` (a run about to load),
+   * the one package normalized may start loading meanwhile (see `loadEarly` of
+   * `normalizePackage`).
    */
   async #normalize(
     workers: number | undefined,
     forced: LoaderFileFormat | undefined,
     tracer: RunTracer,
     onlyPending = false,
+    session?: ClientSession,
   ): Promise<NormalizeInfo> {
     if (onlyPending && (await this.#store.list("extracted")).length === 0) {
       return { loadIds: [], rowCounts: {} };
     }
     return await tracer.step(
       "normalize",
-      (record) => this.#normalizeTraced(workers, forced, tracer, record),
+      (record) => this.#normalizeTraced(workers, forced, tracer, record, session),
     );
   }
 
@@ -689,6 +692,7 @@ export class Pipeline {
     forced: LoaderFileFormat | undefined,
     tracer: RunTracer,
     record: StepRecord,
+    session: ClientSession | undefined,
   ): Promise<NormalizeInfo> {
     const destination = await this.destination();
     const format = chooseLoaderFileFormat(destination, forced ?? this.#loaderFileFormat);
@@ -699,7 +703,13 @@ export class Pipeline {
     const info: NormalizeInfo = { loadIds: record.loadIds, rowCounts: record.rowCounts };
     const { listener } = tracer;
     const normalized = new Set(await this.#store.list("normalized"));
-    for (const loadId of await this.#store.list("extracted")) {
+    const extracted = await this.#store.list("extracted");
+    // the load takes packages in order: only one alone can start before it is normalized
+    const early = session !== undefined && normalized.size === 0 &&
+        extracted.length === 1
+      ? session
+      : undefined;
+    for (const loadId of extracted) {
       if (normalized.has(loadId)) {
         // normalized before a crash that left the extracted copy behind
         await this.#store.remove("extracted", loadId);
@@ -732,6 +742,8 @@ export class Pipeline {
             loaderFileFormat: format,
             tableFileFormat: tableFormat,
             onRows,
+            loadEarly: early &&
+              (async (root) => (await early.client()).loadChainEarly?.(loadId, root)),
           });
           await this.#schemas.save(result.schema);
           // before the load adds the destination's memory
@@ -907,10 +919,10 @@ export class Pipeline {
       await using session = new ClientSession(destination, this.#clientOptions());
       await time("load", () => this.#syncWithDestination(session, true, tracer));
       // finish what an interrupted run left behind
-      await time("normalize", () => this.#normalize(undefined, undefined, tracer, true));
+      await time("normalize", () => this.#normalize(undefined, undefined, tracer, true, session));
       const packages = await time("load", () => this.#loadPending(session, tracer, true));
       await time("extract", () => this.#extract(data, read, tracer));
-      await time("normalize", () => this.#normalize(undefined, undefined, tracer));
+      await time("normalize", () => this.#normalize(undefined, undefined, tracer, false, session));
       packages.push(...await time("load", () => this.#loadPending(session, tracer)));
       return await this.#info(packages, startedAt, timings);
     }, read.signal);

@@ -35,6 +35,8 @@ export interface JobMetrics {
   bytes: number;
   /** Milliseconds the destination took to load it, when it reports per job. */
   durationMs?: number;
+  /** Whether it was loaded while normalize still wrote the package (see `loadChainEarly`). */
+  duringNormalize?: boolean;
 }
 
 /** A config value a run resolved (secrets are never recorded). */

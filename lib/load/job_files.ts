@@ -12,7 +12,8 @@ import { basename, dirname } from "node:path";
 import { DltError, LoadPackageError } from "../errors.ts";
 import { shortenIdentifier } from "../normalize/naming.ts";
 import type { WorkingStorage, WritableFile } from "../storage/storage.ts";
-import type { LoaderFileFormat } from "../destination.ts";
+import type { LoaderFileFormat, LoadJob } from "../destination.ts";
+import type { PackageJob } from "./package_store.ts";
 
 /** Longest table part of a job file name, in characters. */
 const TABLE_PART_CHARS = 64;
@@ -32,6 +33,18 @@ const NOT_FILE_SAFE = /[^A-Za-z0-9_]+/g;
 export function jobFileName(table: string, id: string, extension: string): string {
   const safe = table.replace(NOT_FILE_SAFE, "_");
   return `${shortenIdentifier(safe, table, TABLE_PART_CHARS)}.${id}.${extension}`;
+}
+
+/** The destination's view of normalized job `job`, whose file the storage locates at `path`. */
+export function loadJobOf(path: string, job: PackageJob): LoadJob {
+  return {
+    path,
+    table: job.table,
+    columns: job.columns ?? [],
+    rows: job.rows,
+    format: job.format ?? "csv",
+    longestLine: job.longestLine ?? 0,
+  };
 }
 
 /**

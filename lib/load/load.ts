@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import type { DestinationClient, LoadJob } from "../destination.ts";
 import { nestedTablesOf, rootTableOf } from "../schema/schema.ts";
 import type { PackageJob, PackageStore } from "./package_store.ts";
-import { checkJobFile } from "./job_files.ts";
+import { checkJobFile, loadJobOf } from "./job_files.ts";
 import { withHeader } from "./legacy_csv.ts";
 import type { PipelineState } from "../state.ts";
 import { PendingPackageFailed } from "../errors.ts";
@@ -143,14 +143,7 @@ async function loadPackageOnce(
     const loadJobs: LoadJob[] = jobs.map((job, i) => {
       const path = storage.locate(join(dir, job.file));
       byPath.set(path, metrics[i]);
-      return {
-        path,
-        table: job.table,
-        columns: job.columns ?? [],
-        rows: job.rows,
-        format: job.format ?? "csv",
-        longestLine: job.longestLine ?? 0,
-      };
+      return loadJobOf(path, job);
     });
     await PendingPackageFailed.during("load", loadId, () =>
       client.loadPackage({
@@ -160,10 +153,13 @@ async function loadPackageOnce(
         replaceTables,
         dropTables: manifest.dropTables ?? [],
         state: manifest.state,
-        onJobLoaded: (job, { durationMs }) => {
+        onJobLoaded: (job, { durationMs, duringNormalize }) => {
           const metric = byPath.get(job.path) ??
             metrics.find((m) => m.file === basename(job.path));
-          if (metric !== undefined) metric.durationMs = durationMs;
+          if (metric !== undefined) {
+            metric.durationMs = durationMs;
+            if (duringNormalize) metric.duringNormalize = true;
+          }
           if (onRows === undefined) return;
           loaded[job.table] = (loaded[job.table] ?? 0) + job.rows;
           onRows(job.table, loaded[job.table]);

@@ -20,13 +20,20 @@
  * @module
  */
 import { basename } from "node:path";
-import type { DestinationClient, LoadJob, LoadPackage, SqlClient } from "../destination.ts";
+import type {
+  DestinationClient,
+  EarlyChainLoad,
+  LoadJob,
+  LoadPackage,
+  SqlClient,
+} from "../destination.ts";
 import type { ColumnSchema, StoredSchema, TableSchema } from "../schema/schema.ts";
 import type { PipelineState } from "../state.ts";
 import { DestinationError, DltError } from "../errors.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
 import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
-import { tableChains } from "./table_chains.ts";
+import { type TableChain, tableChains } from "./table_chains.ts";
+import { type CopiedJob, EarlyChain } from "./early_chain.ts";
 import { checkMergeStrategies } from "./merge_support.ts";
 import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
@@ -57,6 +64,8 @@ export class SqlJobClient implements DestinationClient {
   #dataset: string;
   #qualifiedDataset: string;
   #stagingDataset: string;
+  /** The table chain loading while its package is normalized, if one is. */
+  #early: EarlyChain | undefined;
 
   /** A client loading through `connection` in `dialect` into the dataset `options` name. */
   constructor(connection: SqlConnection, dialect: SqlDialect, options: SqlJobClientOptions) {
@@ -135,9 +144,20 @@ export class SqlJobClient implements DestinationClient {
    * and state are committed last.
    */
   async loadPackage(pkg: LoadPackage): Promise<void> {
-    checkMergeStrategies(pkg.schema, this.#dialect.capabilities);
-    this.#checkTableWidths(pkg);
+    const early = this.#early;
+    this.#early = undefined;
     try {
+      checkMergeStrategies(pkg.schema, this.#dialect.capabilities);
+      this.#checkTableWidths(pkg);
+    } catch (error) {
+      await early?.abort();
+      throw error;
+    }
+    try {
+      // committed, the chain is skipped below as any committed chain; else it loads as usual
+      if (early?.loadId === pkg.loadId) {
+        await early.finish((copied) => this.#completeEarly(pkg, early.root, copied));
+      } else await early?.abort();
       await this.#load(pkg);
     } catch (error) {
       throw new DestinationError(
@@ -162,12 +182,82 @@ export class SqlJobClient implements DestinationClient {
     }
   }
 
-  async #load(pkg: LoadPackage): Promise<void> {
-    const connection = this.#connection;
+  /**
+   * Starts loading the chain of `root` in package `loadId` while it is normalized: an append
+   * chain, one at a time, on a destination with transactions (see `early_chain.ts`).
+   */
+  async loadChainEarly(loadId: string, root: string): Promise<EarlyChainLoad | undefined> {
+    if (this.#early !== undefined || !this.#dialect.capabilities.supportsTransactions) {
+      return undefined;
+    }
+    await this.#createDataset();
+    return this.#early = new EarlyChain(loadId, root, {
+      transaction: (fn) => this.#connection.transaction(fn),
+      syncTable: (table) => this.#syncTable(table),
+      copy: (jobs, table) => this.#copyAndRecord(loadId, jobs, table, this.#name(table.name)),
+    });
+  }
+
+  /**
+   * Completes the early chain of `root` with the jobs of `pkg` it did not copy, in its
+   * transaction. A package that came out otherwise than the copied files say (a chain that is
+   * no longer a plain append, a file or column type that changed) fails it, to be rolled back.
+   */
+  async #completeEarly(
+    pkg: LoadPackage,
+    root: string,
+    copied: ReadonlyMap<string, CopiedJob>,
+  ): Promise<void> {
+    const chain = tableChains(pkg).find((c) => c.root === root);
+    if (chain === undefined || !this.#copiedMatch(pkg, chain, copied)) {
+      throw new DltError(`Package "${pkg.loadId}" differs from the files loaded early`);
+    }
+    for (const table of chain.tables) await this.#syncTable(table);
+    for (const job of chain.jobs) {
+      const early = copied.get(basename(job.path));
+      if (early === undefined) continue;
+      pkg.onJobLoaded?.(job, { durationMs: early.durationMs, duringNormalize: true });
+    }
+    await this.#copyChainJobs(pkg, chain.jobs.filter((job) => !copied.has(basename(job.path))));
+  }
+
+  /** Whether `chain` appends, and loads each copied file as it was copied. */
+  #copiedMatch(
+    pkg: LoadPackage,
+    chain: TableChain,
+    copied: ReadonlyMap<string, CopiedJob>,
+  ): boolean {
+    if (chain.replace.length > 0 || mergesChain(pkg.schema.tables[chain.root])) return false;
+    const jobs = new Map(chain.jobs.map((job) => [basename(job.path), job]));
+    for (const [file, early] of copied) {
+      const job = jobs.get(file);
+      if (job === undefined || job.columns.join("\n") !== early.job.columns.join("\n")) {
+        return false;
+      }
+      const columns = pkg.schema.tables[job.table]?.columns ?? {};
+      for (const name of job.columns) {
+        const now = columns[name];
+        const then = early.table.columns[name];
+        if (
+          now === undefined || then === undefined || now.dataType !== then.dataType ||
+          this.#dialect.columnType(now) !== this.#dialect.columnType(then)
+        ) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Creates the dataset and dlt's system tables where missing. */
+  async #createDataset(): Promise<void> {
     await this.#transaction(async () => {
-      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`);
+      await this.#connection.run(`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`);
       await this.#createSystemTables();
     });
+  }
+
+  async #load(pkg: LoadPackage): Promise<void> {
+    const connection = this.#connection;
+    await this.#createDataset();
     const loadId = quoteLiteral(pkg.loadId);
     const loaded = await connection.query(
       `SELECT 1 FROM ${this.#name("_dlt_loads")} WHERE load_id = ${loadId}`,
@@ -178,19 +268,13 @@ export class SqlJobClient implements DestinationClient {
         `SELECT DISTINCT table_name FROM ${this.#name("_dlt_load_jobs")} WHERE load_id = ${loadId}`,
       )).map((r) => r.table_name),
     );
-    const record = (table: string, file: string, rows: number) =>
-      connection.run(
-        `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES (${loadId}, ${quoteLiteral(table)}, ${
-          quoteLiteral(file)
-        }, ${rows}, now())`,
-      );
     // a refresh drops tables first, once: a resumed package must not drop what it loaded
     if (pkg.dropTables.length > 0 && !committed.has(DROPPED_MARKER)) {
       await this.#transaction(async () => {
         for (const name of pkg.dropTables) {
           await connection.run(`DROP TABLE IF EXISTS ${this.#name(name)}`);
         }
-        await record(DROPPED_MARKER, "", 0);
+        await this.#record(pkg.loadId, DROPPED_MARKER, "", 0);
       });
     }
     for (const chain of tableChains(pkg)) {
@@ -207,18 +291,9 @@ export class SqlJobClient implements DestinationClient {
           }
         }
         // a replace that brings no rows is recorded too
-        if (chain.replace.length > 0) await record(chain.root, "", 0);
+        if (chain.replace.length > 0) await this.#record(pkg.loadId, chain.root, "", 0);
         if (merge) await this.#createStaging(chain.tables);
-        for (const jobs of this.#copyRuns(chain.jobs)) {
-          const { table: name } = jobs[0];
-          const table = pkg.schema.tables[name];
-          const into = merge ? this.#stagingName(name) : this.#name(name);
-          const started = performance.now();
-          await this.#copyJobs(jobs, table, into);
-          for (const job of jobs) await record(job.table, basename(job.path), job.rows);
-          const durationMs = (performance.now() - started) / jobs.length;
-          for (const job of jobs) pkg.onJobLoaded?.(job, { durationMs });
-        }
+        await this.#copyChainJobs(pkg, chain.jobs, merge);
         if (merge) await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
       });
     }
@@ -232,6 +307,42 @@ export class SqlJobClient implements DestinationClient {
       );
     });
     await connection.afterLoad?.();
+  }
+
+  /**
+   * Copies `jobs` of `pkg` into their tables (their staging tables for a `merge`), recording
+   * each, a run of files at a time.
+   */
+  async #copyChainJobs(pkg: LoadPackage, jobs: readonly LoadJob[], merge = false): Promise<void> {
+    for (const run of this.#copyRuns(jobs)) {
+      const { table: name } = run[0];
+      const table = pkg.schema.tables[name];
+      const into = merge ? this.#stagingName(name) : this.#name(name);
+      const started = performance.now();
+      await this.#copyAndRecord(pkg.loadId, run, table, into);
+      const durationMs = (performance.now() - started) / run.length;
+      for (const job of run) pkg.onJobLoaded?.(job, { durationMs });
+    }
+  }
+
+  /** Copies `jobs` into `into` and records each in `_dlt_load_jobs` of package `loadId`. */
+  async #copyAndRecord(
+    loadId: string,
+    jobs: readonly LoadJob[],
+    table: TableSchema,
+    into: string,
+  ): Promise<void> {
+    await this.#copyJobs(jobs, table, into);
+    for (const job of jobs) await this.#record(loadId, job.table, basename(job.path), job.rows);
+  }
+
+  /** Records a loaded file of `table` (or a package's marker) in `_dlt_load_jobs`. */
+  #record(loadId: string, table: string, file: string, rows: number): Promise<void> {
+    return this.#connection.run(
+      `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES (${quoteLiteral(loadId)}, ${
+        quoteLiteral(table)
+      }, ${quoteLiteral(file)}, ${rows}, now())`,
+    );
   }
 
   /**
@@ -258,7 +369,7 @@ export class SqlJobClient implements DestinationClient {
     if (run.length > 0) yield run;
   }
 
-  async #copyJobs(jobs: LoadJob[], table: TableSchema, into: string): Promise<void> {
+  async #copyJobs(jobs: readonly LoadJob[], table: TableSchema, into: string): Promise<void> {
     try {
       if (jobs.length === 1) await this.#connection.copyJob(jobs[0], table, into);
       else await this.#connection.copyJobs!(jobs, table, into);
@@ -381,8 +492,11 @@ export class SqlJobClient implements DestinationClient {
     );
   }
 
-  /** Releases the connection. */
-  close(): Promise<void> {
-    return this.#connection.close();
+  /** Rolls back a chain still loading early, and releases the connection. */
+  async close(): Promise<void> {
+    const early = this.#early;
+    this.#early = undefined;
+    await early?.abort();
+    await this.#connection.close();
   }
 }

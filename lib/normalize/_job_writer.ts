@@ -41,6 +41,8 @@ export interface JobWriterOptions extends DataWriterSettings {
   format: JobFileFormat;
   /** Formats by root table: a root table's nested tables are written in its format. */
   tableFormats?: Readonly<Record<string, JobFileFormat>>;
+  /** Receives each job as its file is closed. */
+  onClosed?: (job: PackageJob) => void;
 }
 
 /** Encodes rows into job files and streams them into one file per table. */
@@ -73,7 +75,10 @@ export class JobWriter {
       fileMaxBytes,
       fileMaxItems,
       newFile: (table, extension) => jobFileName(table, `${prefix}${++fileSeq}`, extension),
-      closed: (job) => this.jobs.push(job),
+      closed: (job) => {
+        this.jobs.push(job);
+        options.onClosed?.(job);
+      },
     };
   }
 

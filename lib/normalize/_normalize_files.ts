@@ -86,7 +86,7 @@ export class FilesNormalizer {
    * writes jobs into its folder `outDir` with file ids that start with `prefix`: of
    * `tableFormats[root]` for the tables of each root table it lists, else of `format`.
    * `onRows` receives the rows per table so far (running totals) after each buffer written
-   * (about 1 MiB) and after each file.
+   * (about 1 MiB) and after each file; `onJobClosed` each job as its file is closed.
    */
   constructor(options: {
     storage: WorkingStorage;
@@ -103,10 +103,19 @@ export class FilesNormalizer {
     tables?: Readonly<Record<string, TableHints>>;
     /** Receives the running row counts per table. */
     onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
+    /** Receives each job as its file is closed, with a copy of its table at that moment. */
+    onJobClosed?: (job: PackageJob, table: TableSchema) => void;
   }) {
     this.#storage = options.storage;
-    this.#evolver = new SchemaEvolver(options.schema, options.naming, options.tables);
+    const evolver = this.#evolver = new SchemaEvolver(
+      options.schema,
+      options.naming,
+      options.tables,
+    );
+    const { onJobClosed } = options;
     this.#writer = new JobWriter(this.#evolver, {
+      onClosed: onJobClosed &&
+        ((job) => onJobClosed(job, structuredClone(evolver.schema.tables[job.table]))),
       storage: options.storage,
       dir: options.outDir,
       prefix: options.prefix,

@@ -7,7 +7,8 @@
  * @module
  */
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
-import type { StoredSchema, TableHints } from "../schema/schema.ts";
+import type { StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
+import type { PackageJob } from "../load/package_store.ts";
 import { DataValidationError, DltError, NormalizeError } from "../errors.ts";
 import type { LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
@@ -29,6 +30,8 @@ export interface WorkerStartOptions {
   tables?: Record<string, TableHints>;
   /** Whether the worker sends its running row counts (`progress` messages). */
   progress?: boolean;
+  /** Whether the worker sends each job as its file is closed (`job` messages). */
+  jobs?: boolean;
 }
 
 /** Messages to a worker. */
@@ -42,6 +45,8 @@ export type NormalizeWorkerReply =
   | { type: "ok" }
   /** Not a reply: the worker's rows per table so far, sent while it works. */
   | { type: "progress"; rowCounts: Record<string, number> }
+  /** Not a reply: a job whose file the worker closed, with its table at that moment. */
+  | { type: "job"; job: PackageJob; table: TableSchema }
   | { type: "result"; result: FilesResult }
   | {
     type: "error";
@@ -51,13 +56,25 @@ export type NormalizeWorkerReply =
     validationError?: ConstructorParameters<typeof DataValidationError>[0];
   };
 
+/** What the pool reports while its workers work. */
+export interface PoolEvents {
+  /** The rows per table so far, summed over the workers. */
+  onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
+  /** A job whose file a worker closed, with its table at that moment. */
+  onJob?: (job: PackageJob, table: TableSchema) => void;
+}
+
 class PoolWorker {
   #worker = new Worker(new URL("./_normalize_worker.ts", import.meta.url), { type: "module" });
   #pending: ((reply: NormalizeWorkerReply) => void) | undefined;
 
-  constructor(onRows?: (rowCounts: Record<string, number>) => void) {
+  constructor(
+    onRows?: (rowCounts: Record<string, number>) => void,
+    onJob?: PoolEvents["onJob"],
+  ) {
     this.#worker.onmessage = (event: MessageEvent<NormalizeWorkerReply>) => {
       if (event.data.type === "progress") return onRows?.(event.data.rowCounts);
+      if (event.data.type === "job") return onJob?.(event.data.job, event.data.table);
       const resolve = this.#pending;
       this.#pending = undefined;
       resolve?.(event.data);
@@ -94,15 +111,16 @@ class PoolWorker {
 
 /**
  * Normalizes `files` with `workers` workers; returns one result per worker (its schema, jobs
- * and row counts). Each worker's files get the file name prefix `w<n>_`. `onRows` receives the
- * rows per table so far, summed over the workers, as they report them.
+ * and row counts). Each worker's files get the file name prefix `w<n>_`. `events` receive the
+ * rows per table so far, summed over the workers, and the jobs as their files are closed.
  */
 export async function normalizeInWorkers(
   files: readonly ExtractedFile[],
   workers: number,
-  options: Omit<WorkerStartOptions, "prefix" | "progress">,
-  onRows?: (rowCounts: Readonly<Record<string, number>>) => void,
+  options: Omit<WorkerStartOptions, "prefix" | "progress" | "jobs">,
+  events: PoolEvents = {},
 ): Promise<FilesResult[]> {
+  const { onRows, onJob } = events;
   const counts: Record<string, number>[] = Array.from({ length: workers }, () => ({}));
   const sum = () => {
     const total: Record<string, number> = {};
@@ -118,13 +136,19 @@ export async function normalizeInWorkers(
           counts[i] = rowCounts;
           onRows(sum());
         }),
+      onJob,
     ));
   try {
     await Promise.all(
       pool.map((w, i) =>
         w.call({
           type: "start",
-          options: { ...options, prefix: `w${i}_`, progress: onRows !== undefined },
+          options: {
+            ...options,
+            prefix: `w${i}_`,
+            progress: onRows !== undefined,
+            jobs: onJob !== undefined,
+          },
         })
       ),
     );

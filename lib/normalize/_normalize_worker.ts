@@ -27,13 +27,14 @@ function reply(message: NormalizeWorkerReply): void {
 async function handle(request: NormalizeWorkerRequest): Promise<void> {
   switch (request.type) {
     case "start": {
-      const { root, naming, maxLength, progress, ...options } = request.options;
+      const { root, naming, maxLength, progress, jobs, ...options } = request.options;
       await loadJobFileFormats([options.format, ...Object.values(options.tableFormats)]);
       normalizer = new FilesNormalizer({
         ...options,
         storage: new DenoStorage(root),
         naming: namingConvention(naming, maxLength),
         onRows: progress ? (rowCounts) => reply({ type: "progress", rowCounts }) : undefined,
+        onJobClosed: jobs ? (job, table) => reply({ type: "job", job, table }) : undefined,
       });
       return reply({ type: "ok" });
     }

@@ -9,8 +9,13 @@
 import { join } from "node:path";
 import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import { writeJsonFile } from "../load/package_store.ts";
-import { checkJobFile } from "../load/job_files.ts";
-import { bumpSchemaVersion, type FileFormatHint, type StoredSchema } from "../schema/schema.ts";
+import { checkJobFile, loadJobOf } from "../load/job_files.ts";
+import {
+  bumpSchemaVersion,
+  type FileFormatHint,
+  type StoredSchema,
+  type TableSchema,
+} from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { mergeSchemas } from "../schema/merge.ts";
 import type { NamingConvention } from "./naming.ts";
@@ -18,7 +23,7 @@ import { isBuiltInNaming } from "./conventions.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import { normalizeInWorkers } from "./_normalize_pool.ts";
 import { jobFileFormat, loadJobFileFormats } from "./job_file_format.ts";
-import type { LoaderFileFormat } from "../destination.ts";
+import type { EarlyChainLoad, LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 
 /** Options of {@linkcode normalizePackage}. */
@@ -61,7 +66,20 @@ export interface NormalizePackageOptions {
    * counts. Without it nothing is reported.
    */
   onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
+  /**
+   * Starts loading the chain of root table `root` while the package is normalized (see
+   * `JobClient.loadChainEarly`). Asked for a package of one root table that appends, when it
+   * is large enough for workers and `workers` is not given: one worker then normalizes it
+   * beside the load, into files rotated at 16 MiB unless `dataWriter` rotates them otherwise.
+   */
+  loadEarly?: (root: string) => Promise<EarlyChainLoad | undefined>;
 }
+
+/**
+ * Size at which job files rotate while their chain loads early: the load follows normalize a
+ * file behind, and waits for the last one.
+ */
+const EARLY_FILE_MAX_BYTES = 16 << 20;
 
 /** What normalizing one package produced. */
 export interface NormalizeResult {
@@ -120,42 +138,67 @@ export async function normalizePackage(
     : 1;
   const large = options.workers !== undefined ||
     bytes >= (options.parallelMinBytes ?? 32_000_000);
-  const dataWriter = options.dataWriter ?? {};
+  let dataWriter = options.dataWriter ?? {};
+  const roots = new Set(files.map((file) => file.table));
+  const [root] = roots;
+  const early = options.loadEarly !== undefined && options.workers === undefined &&
+      workers > 1 && large && roots.size === 1 &&
+      (base.tables[root]?.writeDisposition ?? "append") === "append" &&
+      !manifest.dropTables?.length && !manifest.truncateTables?.length
+    ? await options.loadEarly(root)
+    : undefined;
+  if (early !== undefined) dataWriter = { fileMaxBytes: EARLY_FILE_MAX_BYTES, ...dataWriter };
+  const onJob = early &&
+    ((job: PackageJob, table: TableSchema) =>
+      early.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table));
   let results: FilesResult[];
-  if (workers > 1 && files.length > 1 && large) {
-    results = await normalizeInWorkers(files, Math.min(workers, files.length), {
-      root: storage.root,
-      schema: base,
-      naming: naming.name,
-      maxLength: naming.maxLength,
-      loadId,
-      outDir,
-      format,
-      tableFormats,
-      dataWriter,
-      tables: manifest.tables,
-    }, options.onRows);
-  } else {
-    const normalizer = new FilesNormalizer({
-      storage,
-      schema: structuredClone(base),
-      naming,
-      loadId,
-      outDir,
-      prefix: "",
-      format,
-      tableFormats,
-      dataWriter,
-      tables: manifest.tables,
-      onRows: options.onRows,
-    });
-    try {
-      for (const file of files) await normalizer.normalize(file);
-      results = [await normalizer.finish()];
-    } catch (error) {
-      await normalizer.abort();
-      throw error;
+  try {
+    if (workers > 1 && files.length > 1 && large) {
+      results = await normalizeInWorkers(
+        files,
+        early === undefined ? Math.min(workers, files.length) : 1,
+        {
+          root: storage.root,
+          schema: base,
+          naming: naming.name,
+          maxLength: naming.maxLength,
+          loadId,
+          outDir,
+          format,
+          tableFormats,
+          dataWriter,
+          tables: manifest.tables,
+        },
+        { onRows: options.onRows, onJob },
+      );
+    } else {
+      const normalizer = new FilesNormalizer({
+        storage,
+        schema: structuredClone(base),
+        naming,
+        loadId,
+        outDir,
+        prefix: "",
+        format,
+        tableFormats,
+        dataWriter,
+        tables: manifest.tables,
+        onRows: options.onRows,
+        onJobClosed: onJob,
+      });
+      try {
+        for (const file of files) await normalizer.normalize(file);
+        results = [await normalizer.finish()];
+      } catch (error) {
+        await normalizer.abort();
+        throw error;
+      }
     }
+    // the files move with the package: the ones not copied yet are left to the load
+    await early?.stop();
+  } catch (error) {
+    await early?.abort();
+    throw error;
   }
 
   const schemas = results.map((r) => r.schema);

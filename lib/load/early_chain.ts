@@ -1,0 +1,152 @@
+/**
+ * A table chain loaded while normalize still writes it (the SQL job client's `loadChainEarly`):
+ * one transaction opens, each job file normalize closes is copied in it as it comes, and
+ * `loadPackage` of the package finishes the chain in the same transaction and commits it, or
+ * rolls it back and loads the chain as usual. Nothing is committed before the package is
+ * normalized, so a crash at any point leaves the destination as a plain load would.
+ *
+ * ```
+ * transaction ─┬─ copy each run of queued files (create/evolve their tables, record them)
+ *              ├─ stop(): the file being copied finishes; the queued ones are left over
+ *              └─ finish(complete): complete(copied) → COMMIT;  abort() or a failure → ROLLBACK
+ * ```
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import type { EarlyChainLoad, LoadJob } from "../destination.ts";
+import type { TableSchema } from "../schema/schema.ts";
+
+/** What an early chain needs of its job client. */
+export interface EarlyChainSteps {
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it rejects. */
+  transaction(fn: () => Promise<void>): Promise<void>;
+  /** Creates `table` or adds the columns it lacks. */
+  syncTable(table: TableSchema): Promise<void>;
+  /** Copies `jobs` (of one table, format and columns) into `table` and records them as loaded. */
+  copy(jobs: readonly LoadJob[], table: TableSchema): Promise<void>;
+}
+
+/** A job file an early chain copied, with its table as the file was written. */
+export interface CopiedJob {
+  /** The job as normalize closed it. */
+  job: LoadJob;
+  /** Its table when the file was closed. */
+  table: TableSchema;
+  /** Milliseconds its copy took (a run's time shared by its files). */
+  durationMs: number;
+}
+
+/** Completes an early chain in its transaction, given the files it copied by file name. */
+export type Complete = (copied: ReadonlyMap<string, CopiedJob>) => Promise<void>;
+
+/** Ends the transaction without a failure of its own. */
+const ROLL_BACK = Symbol("roll back");
+
+/** The loading of one table chain while normalize writes its files. */
+export class EarlyChain implements EarlyChainLoad {
+  /** The package. */
+  readonly loadId: string;
+  /** The chain's root table. */
+  readonly root: string;
+  #steps: EarlyChainSteps;
+  #queue: { job: LoadJob; table: TableSchema }[] = [];
+  /** The copied files by file name. */
+  #copied = new Map<string, CopiedJob>();
+  #stopped = false;
+  #failed = false;
+  #wake: (() => void) | undefined;
+  /** Settles when no file is being copied any more. */
+  #copyingEnded = Promise.withResolvers<void>();
+  /** How the chain ends: completed by the function, or rolled back (`undefined`). */
+  #end = Promise.withResolvers<Complete | undefined>();
+  /** Whether the transaction committed. */
+  #committed: Promise<boolean>;
+
+  /** Opens the chain's transaction through `steps`. */
+  constructor(loadId: string, root: string, steps: EarlyChainSteps) {
+    this.loadId = loadId;
+    this.root = root;
+    this.#steps = steps;
+    this.#committed = steps.transaction(async () => {
+      try {
+        await this.#copyQueued();
+      } finally {
+        this.#copyingEnded.resolve();
+      }
+      const complete = await this.#end.promise;
+      if (this.#failed || complete === undefined) throw ROLL_BACK;
+      await complete(this.#copied);
+    }).then(() => true, () => false);
+    // a transaction that could not begin copies nothing
+    this.#committed.finally(() => this.#copyingEnded.resolve());
+  }
+
+  add(job: LoadJob, table: TableSchema): void {
+    if (this.#stopped) return;
+    this.#queue.push({ job, table });
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#copyingEnded.promise;
+  }
+
+  async abort(): Promise<void> {
+    await this.stop();
+    this.#end.resolve(undefined);
+    await this.#committed;
+  }
+
+  /**
+   * Completes the chain with `complete` (given the copied files) and commits; whether it
+   * committed. `false` (nothing of the chain in the destination) when a copy failed, or
+   * `complete` did: the caller then loads the chain as usual, and meets that failure there.
+   */
+  async finish(complete: Complete): Promise<boolean> {
+    await this.stop();
+    this.#end.resolve(complete);
+    return await this.#committed;
+  }
+
+  /** Copies queued files, a run of one table's files with the same columns at a time. */
+  async #copyQueued(): Promise<void> {
+    while (!this.#stopped) {
+      if (this.#queue.length === 0) {
+        await new Promise<void>((resolve) => this.#wake = resolve);
+        this.#wake = undefined;
+        continue;
+      }
+      const run = this.#takeRun();
+      const table = run[run.length - 1].table;
+      const started = performance.now();
+      try {
+        await this.#steps.syncTable(table);
+        await this.#steps.copy(run.map((r) => r.job), table);
+      } catch {
+        // the load of the package meets the same failure, and reports it
+        this.#failed = this.#stopped = true;
+        return;
+      }
+      const durationMs = (performance.now() - started) / run.length;
+      for (const { job, table } of run) {
+        this.#copied.set(basename(job.path), { job, table, durationMs });
+      }
+    }
+  }
+
+  /** The first queued file and the ones after it of the same table, format and columns. */
+  #takeRun(): { job: LoadJob; table: TableSchema }[] {
+    const [first] = this.#queue;
+    const columns = first.job.columns.join("\n");
+    let n = 1;
+    while (
+      n < this.#queue.length && this.#queue[n].job.table === first.job.table &&
+      this.#queue[n].job.format === first.job.format &&
+      this.#queue[n].job.columns.join("\n") === columns
+    ) n++;
+    return this.#queue.splice(0, n);
+  }
+}

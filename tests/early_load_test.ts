@@ -1,0 +1,167 @@
+/**
+ * Loading while normalizing (`loadChainEarly`) when things go wrong, on native DuckDB: a package
+ * that fails to normalize after files were copied leaves nothing of itself; files copied with a
+ * column type the package does not end with are rolled back and the package loads as usual; a
+ * process killed while it copies leaves the destination as before, and the next run loads the
+ * package once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PendingPackageFailed, resource } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { newSchema, type TableSchema } from "../lib/schema/schema.ts";
+import { tempDir, tempPipeline } from "./_helpers.ts";
+
+/** Items of a run large enough for normalize's workers (about 33 MB of JSON). */
+export const LARGE_RUN_ITEMS = 3_100;
+const BODY = "lorem ipsum dolor sit amet ".repeat(400);
+
+/** The items of a large run; with `lateColumn`, the last one has a column the others lack. */
+export function largeRun(lateColumn = false) {
+  return resource(function* () {
+    for (let id = 0; id < LARGE_RUN_ITEMS; id++) {
+      const late = lateColumn && id === LARGE_RUN_ITEMS - 1 ? { late: true } : {};
+      yield { id, body: `${id} ${BODY}`, ...late };
+    }
+  }, { name: "items", schemaContract: { columns: "freeze" } });
+}
+
+const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+
+Deno.test({
+  name: "a package failing to normalize after files loaded early leaves nothing of itself",
+  ignore: !ffi,
+  async fn() {
+    const { p } = await tempPipeline("early_abort", undefined, "native");
+    await p.run(resource([{ id: -1, body: "first" }], {
+      name: "items",
+      schemaContract: { columns: "freeze" },
+    }));
+    // the frozen table refuses the last item's new column, after most files were written
+    await assert.rejects(
+      p.run(largeRun(true)),
+      (error) => error instanceof PendingPackageFailed && /column "late"/.test(error.message),
+    );
+    assert.equal(await p.dataset().table("items").count(), 1);
+    await p.dropPendingPackages();
+    const info = await p.run(largeRun());
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
+    assert.equal(await p.dataset().table("items").count(), LARGE_RUN_ITEMS + 1);
+  },
+});
+
+Deno.test({
+  name:
+    "files loaded early with another column type than the package's are rolled back, and the package loads as usual",
+  ignore: !ffi,
+  async fn() {
+    const dir = await tempDir("early_mismatch");
+    const destination = duckdb({ engine: "native", path: join(dir, "db.duckdb") });
+    const client = await destination.client({ pipelineName: "p", datasetName: "d" });
+    try {
+      const system = {
+        _dlt_load_id: { name: "_dlt_load_id", dataType: "text", nullable: false },
+        _dlt_id: { name: "_dlt_id", dataType: "text", nullable: false },
+      } as const;
+      const asNumber: TableSchema = {
+        name: "items",
+        writeDisposition: "append",
+        columns: { code: { name: "code", dataType: "bigint" }, ...system },
+      };
+      const asText: TableSchema = {
+        ...asNumber,
+        columns: { code: { name: "code", dataType: "text" }, ...system },
+      };
+      const path = join(dir, "items.1.csv");
+      await Deno.writeTextFile(path, "code,_dlt_load_id,_dlt_id\n007,1,a\n010,1,b\n");
+      const job = {
+        path,
+        table: "items",
+        format: "csv",
+        columns: ["code", "_dlt_load_id", "_dlt_id"],
+        rows: 2,
+        longestLine: 0,
+      } as const;
+      const early = await client.loadChainEarly!("1", "items");
+      assert.ok(early !== undefined);
+      early.add(job, asNumber);
+      await early.stop();
+      const schema = { ...newSchema("p"), tables: { items: asText } };
+      const loaded: { early: boolean }[] = [];
+      await client.loadPackage({
+        loadId: "1",
+        schema,
+        jobs: [job],
+        replaceTables: [],
+        dropTables: [],
+        onJobLoaded: (_, metrics) => loaded.push({ early: metrics.duringNormalize === true }),
+      });
+      assert.deepEqual(loaded, [{ early: false }]);
+      const rows = await client.sql!.query<{ code: string }>(
+        "SELECT code FROM items ORDER BY code",
+      );
+      assert.deepEqual(rows, [{ code: "007" }, { code: "010" }]);
+      assert.equal(await client.isLoaded("1"), true);
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+const KILLED_RUN = fileURLToPath(new URL("./_scripts/early_load_run.ts", import.meta.url));
+
+/** The job files of the package being normalized under `dir`'s pipeline `name`. */
+function normalizingFiles(dir: string, name: string): string[] {
+  const root = join(dir, "pipelines", name, "load", "normalizing");
+  try {
+    return [...Deno.readDirSync(root)].flatMap((pkg) =>
+      [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
+    );
+  } catch {
+    return [];
+  }
+}
+
+Deno.test({
+  name:
+    "a run killed while it loads files early leaves the destination as it was; the next run loads the package once",
+  ignore: !ffi,
+  async fn() {
+    const name = "early_killed";
+    const { p, dir } = await tempPipeline(name, undefined, "native");
+    await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
+    for (const delayMs of [0, 50, 150]) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", KILLED_RUN, dir, name],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      // once normalize closed its second job file, the first is being copied
+      let seen: number | undefined;
+      const killer = setInterval(() => {
+        if (seen === undefined && normalizingFiles(dir, name).length >= 2) seen = performance.now();
+        if (seen !== undefined && performance.now() - seen >= delayMs) {
+          clearInterval(killer);
+          try {
+            child.kill("SIGKILL");
+          } catch { /* it has exited already */ }
+        }
+      }, 2);
+      const status = await child.status;
+      clearInterval(killer);
+      assert.equal(status.signal, "SIGKILL", `the run ended before the kill (${delayMs} ms)`);
+      const { p: reader } = await tempPipeline(name, dir, "native");
+      assert.equal(await reader.dataset().table("items").count(), 1, `killed after ${delayMs} ms`);
+      const pending = await reader.pendingPackages();
+      assert.equal(pending.extracted + pending.normalized, 1);
+      // the last kill's package is left for the next run
+      if (delayMs !== 150) await reader.dropPendingPackages();
+    }
+    // the next run normalizes the package the last kill left and loads it once
+    const { p: next } = await tempPipeline(name, dir, "native");
+    await next.run(resource([], { name: "items" }));
+    assert.equal(await next.dataset().table("items").count(), LARGE_RUN_ITEMS + 1);
+    assert.deepEqual(await next.pendingPackages(), { extracted: 0, normalized: 0 });
+  },
+});
