@@ -109,6 +109,36 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "a table of its own that nested hints make loads with its package, not with the chain loaded early",
+  ignore: !ffi,
+  async fn() {
+    const { p } = await tempPipeline("early_own_table", undefined, "native");
+    const items = () =>
+      resource(function* () {
+        // half of each item in its tag, so that both tables' files rotate while normalize runs
+        const half = BODY.slice(0, BODY.length * 0.55);
+        for (let id = 0; id < LARGE_RUN_ITEMS; id++) {
+          yield { id, body: `${id} ${half}`, tags: [{ name: `t${id % 100}`, note: half }] };
+        }
+      }, {
+        name: "items",
+        nestedHints: { tags: { primaryKey: "name", writeDisposition: "merge" } },
+      });
+    for (let run = 1; run <= 2; run++) {
+      const info = await p.run(items());
+      const early = info.loadPackages[0].jobs.filter((job) => job.duringNormalize);
+      assert.ok(early.length > 0);
+      assert.deepEqual([...new Set(early.map((job) => job.table))], ["items"]);
+      assert.deepEqual(await p.dataset().rowCounts(), {
+        items: run * LARGE_RUN_ITEMS,
+        items__tags: 100,
+      });
+    }
+  },
+});
+
 const KILLED_RUN = fileURLToPath(new URL("./_scripts/early_load_run.ts", import.meta.url));
 
 /** The job files of the package being normalized under `dir`'s pipeline `name`. */

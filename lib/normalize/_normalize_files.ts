@@ -10,6 +10,7 @@ import { SchemaEvolver } from "../schema/evolution.ts";
 import {
   type DataType,
   DLT,
+  rootTableOf,
   type StoredSchema,
   type TableHints,
   type TableSchema,
@@ -103,8 +104,11 @@ export class FilesNormalizer {
     tables?: Readonly<Record<string, TableHints>>;
     /** Receives the running row counts per table. */
     onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
-    /** Receives each job as its file is closed, with a copy of its table at that moment. */
-    onJobClosed?: (job: PackageJob, table: TableSchema) => void;
+    /**
+     * Receives each job as its file is closed, with a copy of its table at that moment and the
+     * name of its root table.
+     */
+    onJobClosed?: (job: PackageJob, table: TableSchema, root: string) => void;
   }) {
     this.#storage = options.storage;
     const evolver = this.#evolver = new SchemaEvolver(
@@ -115,7 +119,12 @@ export class FilesNormalizer {
     const { onJobClosed } = options;
     this.#writer = new JobWriter(this.#evolver, {
       onClosed: onJobClosed &&
-        ((job) => onJobClosed(job, structuredClone(evolver.schema.tables[job.table]))),
+        ((job) =>
+          onJobClosed(
+            job,
+            structuredClone(evolver.schema.tables[job.table]),
+            rootTableOf(evolver.schema, job.table).name,
+          )),
       storage: options.storage,
       dir: options.outDir,
       prefix: options.prefix,

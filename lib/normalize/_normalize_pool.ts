@@ -45,8 +45,8 @@ export type NormalizeWorkerReply =
   | { type: "ok" }
   /** Not a reply: the worker's rows per table so far, sent while it works. */
   | { type: "progress"; rowCounts: Record<string, number> }
-  /** Not a reply: a job whose file the worker closed, with its table at that moment. */
-  | { type: "job"; job: PackageJob; table: TableSchema }
+  /** Not a reply: a job whose file the worker closed, with its table then and its root's name. */
+  | { type: "job"; job: PackageJob; table: TableSchema; root: string }
   | { type: "result"; result: FilesResult }
   | {
     type: "error";
@@ -60,8 +60,8 @@ export type NormalizeWorkerReply =
 export interface PoolEvents {
   /** The rows per table so far, summed over the workers. */
   onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
-  /** A job whose file a worker closed, with its table at that moment. */
-  onJob?: (job: PackageJob, table: TableSchema) => void;
+  /** A job whose file a worker closed, with its table at that moment and its root's name. */
+  onJob?: (job: PackageJob, table: TableSchema, root: string) => void;
 }
 
 class PoolWorker {
@@ -74,7 +74,9 @@ class PoolWorker {
   ) {
     this.#worker.onmessage = (event: MessageEvent<NormalizeWorkerReply>) => {
       if (event.data.type === "progress") return onRows?.(event.data.rowCounts);
-      if (event.data.type === "job") return onJob?.(event.data.job, event.data.table);
+      if (event.data.type === "job") {
+        return onJob?.(event.data.job, event.data.table, event.data.root);
+      }
       const resolve = this.#pending;
       this.#pending = undefined;
       resolve?.(event.data);

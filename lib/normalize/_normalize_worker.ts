@@ -34,7 +34,9 @@ async function handle(request: NormalizeWorkerRequest): Promise<void> {
         storage: new DenoStorage(root),
         naming: namingConvention(naming, maxLength),
         onRows: progress ? (rowCounts) => reply({ type: "progress", rowCounts }) : undefined,
-        onJobClosed: jobs ? (job, table) => reply({ type: "job", job, table }) : undefined,
+        onJobClosed: jobs
+          ? (job, table, root) => reply({ type: "job", job, table, root })
+          : undefined,
       });
       return reply({ type: "ok" });
     }

@@ -148,9 +148,13 @@ export async function normalizePackage(
     ? await options.loadEarly(root)
     : undefined;
   if (early !== undefined) dataWriter = { fileMaxBytes: EARLY_FILE_MAX_BYTES, ...dataWriter };
+  // a table of its own that nested hints make is another chain, loaded with the package
   const onJob = early &&
-    ((job: PackageJob, table: TableSchema) =>
-      early.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table));
+    ((job: PackageJob, table: TableSchema, jobRoot: string) => {
+      if (jobRoot === root) {
+        early.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table);
+      }
+    });
   let results: FilesResult[];
   try {
     if (workers > 1 && files.length > 1 && large) {

@@ -241,3 +241,91 @@ Deno.test("onRows receives running row totals per table, summed over workers and
     assert.deepEqual(reports.at(-1), result.rowCounts);
   }
 });
+
+Deno.test("a package loaded early is normalized by one worker, each closed file of its root's chain handed over before the package moves", async () => {
+  const items = Array.from({ length: 30 }, (_, id) => ({
+    id,
+    parts: [{ n: id }],
+    tags: [{ name: `t${id % 3}` }],
+  }));
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": items.slice(0, 15),
+    "things.2.jsonl": items.slice(15),
+  });
+  // with a key, `tags` is a table of its own: another chain, loaded with the package
+  const manifestPath = join(store.dir("extracted", loadId), "package.json");
+  const manifest = JSON.parse(await store.storage.readText(manifestPath));
+  manifest.tables.things.nestedHints = [{ path: ["tags"], primaryKey: ["name"] }];
+  await Deno.writeTextFile(store.storage.locate(manifestPath), JSON.stringify(manifest));
+  const events: string[] = [];
+  const added: { table: string; file: string; existed: boolean; columns: string[] }[] = [];
+  const result = await normalizePackage(store, loadId, newSchema("s"), {
+    naming: snakeCaseNaming(),
+    parallelMinBytes: 0,
+    dataWriter: { fileMaxItems: 10 },
+    loadEarly: (root) => {
+      events.push(`start ${root}`);
+      return Promise.resolve({
+        add(job, table) {
+          const file = job.path.split("/").pop()!;
+          added.push({
+            table: table.name,
+            file,
+            existed: job.path.includes("/normalizing/") && existsSync(job.path),
+            columns: Object.keys(table.columns),
+          });
+        },
+        stop() {
+          events.push(`stop, normalizing: ${existsSync(store.dir("normalizing", loadId), store)}`);
+          return Promise.resolve();
+        },
+        abort() {
+          events.push("abort");
+          return Promise.resolve();
+        },
+      });
+    },
+  });
+  assert.deepEqual(events, ["start things", "stop, normalizing: true"]);
+  assert.deepEqual(result.rowCounts, { things: 30, things__parts: 30, things__tags: 30 });
+  assert.ok(added.every((a) => a.existed && a.file.startsWith(`${a.table}.w0_`)));
+  assert.deepEqual([...new Set(added.map((a) => a.table))].sort(), ["things", "things__parts"]);
+  assert.ok(added.filter((a) => a.table === "things").length >= 3);
+  assert.ok(added.every((a) => a.columns.includes("_dlt_id")));
+});
+
+Deno.test("a package failing to normalize aborts the load started early", async () => {
+  const { store, loadId } = await extractedPackage({
+    "things.1.jsonl": [{ id: 1 }],
+    "things.2.jsonl": [{ id: 2 }],
+  });
+  await Deno.writeTextFile(
+    store.storage.locate(join(store.dir("extracted", loadId), "things.2.jsonl")),
+    '{"id": 2}\n{"id": \n',
+  );
+  const events: string[] = [];
+  await assert.rejects(
+    normalizePackage(store, loadId, newSchema("s"), {
+      naming: snakeCaseNaming(),
+      parallelMinBytes: 0,
+      loadEarly: () =>
+        Promise.resolve({
+          add: () => events.push("add"),
+          stop: () => Promise.resolve(void events.push("stop")),
+          abort: () => Promise.resolve(void events.push("abort")),
+        }),
+    }),
+  );
+  assert.equal(events.at(-1), "abort");
+  assert.ok(!events.includes("stop") || events.indexOf("stop") < events.indexOf("abort"));
+});
+
+/** Whether `path` (of `store`'s working folder when given) exists. */
+function existsSync(path: string, store?: PackageStore): boolean {
+  try {
+    Deno.statSync(store === undefined ? path : store.storage.locate(path));
+    return true;
+  } catch {
+    return false;
+  }
+}
