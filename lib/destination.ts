@@ -122,12 +122,12 @@ export interface JobClient {
  * A table chain loading while normalize writes its job files (see
  * {@linkcode JobClient.loadChainEarly}). Call order: `add` for each job file normalize closes,
  * then `stop` before the files move to the normalized package (or `abort` when normalize
- * fails), then `loadPackage` of the package.
+ * fails), then `loadPackage` of the package, which loads the files not given.
  */
 export interface EarlyChainLoad {
   /** Queues a closed job file of the chain; `table` is its table as the file was written. */
   add(job: LoadJob, table: TableSchema): void;
-  /** Waits for the file being copied; the files still queued are left to `loadPackage`. */
+  /** Takes no more files: resolves once the files given so far are copied. */
   stop(): Promise<void>;
   /** Rolls back what was copied (normalize failed): the package is never committed. */
   abort(): Promise<void>;

@@ -7,7 +7,7 @@
  *
  * ```
  * transaction ─┬─ copy each run of queued files (create/evolve their tables, record them)
- *              ├─ stop(): the file being copied finishes; the queued ones are left over
+ *              ├─ stop(): the files queued so far are copied, no more are taken
  *              └─ finish(complete): complete(copied) → COMMIT;  abort() or a failure → ROLLBACK
  * ```
  *
@@ -16,6 +16,7 @@
 import { basename } from "node:path";
 import type { EarlyChainLoad, LoadJob } from "../destination.ts";
 import type { TableSchema } from "../schema/schema.ts";
+import { copiedTogether } from "./table_chains.ts";
 
 /** What an early chain needs of its job client. */
 export interface EarlyChainSteps {
@@ -23,7 +24,10 @@ export interface EarlyChainSteps {
   transaction(fn: () => Promise<void>): Promise<void>;
   /** Creates `table` or adds the columns it lacks. */
   syncTable(table: TableSchema): Promise<void>;
-  /** Copies `jobs` (of one table, format and columns) into `table` and records them as loaded. */
+  /**
+   * Copies `jobs` (of one table, format and columns; see `copiedTogether`) into `table` and
+   * records them as loaded.
+   */
   copy(jobs: readonly LoadJob[], table: TableSchema): Promise<void>;
 }
 
@@ -53,10 +57,13 @@ export class EarlyChain implements EarlyChainLoad {
   #queue: { job: LoadJob; table: TableSchema }[] = [];
   /** The copied files by file name. */
   #copied = new Map<string, CopiedJob>();
+  /** No more files are taken (`stop`). */
   #stopped = false;
+  /** What is queued is left uncopied (`abort`, a failed copy). */
+  #abandoned = false;
   #failed = false;
   #wake: (() => void) | undefined;
-  /** Settles when no file is being copied any more. */
+  /** Settles when the copying has ended (stopped with its queue copied, or abandoned). */
   #copyingEnded = Promise.withResolvers<void>();
   /** How the chain ends: completed by the function, or rolled back (`undefined`). */
   #end = Promise.withResolvers<Complete | undefined>();
@@ -95,6 +102,7 @@ export class EarlyChain implements EarlyChainLoad {
   }
 
   async abort(): Promise<void> {
+    this.#abandoned = true;
     await this.stop();
     this.#end.resolve(undefined);
     await this.#committed;
@@ -111,10 +119,14 @@ export class EarlyChain implements EarlyChainLoad {
     return await this.#committed;
   }
 
-  /** Copies queued files, a run of one table's files with the same columns at a time. */
+  /**
+   * Copies queued files, a run of one table's files with the same columns at a time, until it
+   * is stopped and has copied the queue, or abandons it.
+   */
   async #copyQueued(): Promise<void> {
-    while (!this.#stopped) {
+    while (!this.#abandoned) {
       if (this.#queue.length === 0) {
+        if (this.#stopped) return;
         await new Promise<void>((resolve) => this.#wake = resolve);
         this.#wake = undefined;
         continue;
@@ -127,7 +139,7 @@ export class EarlyChain implements EarlyChainLoad {
         await this.#steps.copy(run.map((r) => r.job), table);
       } catch {
         // the load of the package meets the same failure, and reports it
-        this.#failed = this.#stopped = true;
+        this.#failed = this.#stopped = this.#abandoned = true;
         return;
       }
       const durationMs = (performance.now() - started) / run.length;
@@ -140,13 +152,8 @@ export class EarlyChain implements EarlyChainLoad {
   /** The first queued file and the ones after it of the same table, format and columns. */
   #takeRun(): { job: LoadJob; table: TableSchema }[] {
     const [first] = this.#queue;
-    const columns = first.job.columns.join("\n");
     let n = 1;
-    while (
-      n < this.#queue.length && this.#queue[n].job.table === first.job.table &&
-      this.#queue[n].job.format === first.job.format &&
-      this.#queue[n].job.columns.join("\n") === columns
-    ) n++;
+    while (n < this.#queue.length && copiedTogether(first.job, this.#queue[n].job)) n++;
     return this.#queue.splice(0, n);
   }
 }

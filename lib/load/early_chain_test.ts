@@ -69,7 +69,7 @@ Deno.test("an early chain copies files as they come, runs of the same columns to
   ]);
 });
 
-Deno.test("stop waits for the file being copied and leaves the queued ones", async () => {
+Deno.test("stop copies the files given so far and takes no more; abort leaves the queue", async () => {
   const release = Promise.withResolvers<void>();
   const { log, steps } = loggingSteps({ release: release.promise });
   const chain = new EarlyChain("1", "t", steps);
@@ -78,6 +78,7 @@ Deno.test("stop waits for the file being copied and leaves the queued ones", asy
   chain.add(job("t.2.csv", ["b"]), table);
   let stopped = false;
   const stopping = chain.stop().then(() => stopped = true);
+  chain.add(job("t.3.csv", ["c"]), table); // after stop: left to the load
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(stopped, false, "stop returned while a file was being copied");
   release.resolve();
@@ -87,8 +88,20 @@ Deno.test("stop waits for the file being copied and leaves the queued ones", asy
     copied.push(...files.keys());
     return Promise.resolve();
   });
-  assert.deepEqual(copied, ["t.1.csv"]);
-  assert.ok(!log.some((line) => line.includes("t.2.csv")));
+  assert.deepEqual(copied, ["t.1.csv", "t.2.csv"]);
+  assert.ok(!log.some((line) => line.includes("t.3.csv")));
+
+  const held = Promise.withResolvers<void>();
+  const aborted = loggingSteps({ release: held.promise });
+  const other = new EarlyChain("2", "t", aborted.steps);
+  other.add(job("t.1.csv"), table);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  other.add(job("t.2.csv", ["b"]), table);
+  const aborting = other.abort();
+  held.resolve();
+  await aborting;
+  assert.ok(!aborted.log.some((line) => line.includes("t.2.csv")));
+  assert.equal(aborted.log.at(-1), "rollback");
 });
 
 Deno.test("a failed copy rolls the chain back and finish says so without completing it", async () => {

@@ -32,7 +32,7 @@ import type { PipelineState } from "../state.ts";
 import { DestinationError, DltError } from "../errors.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
 import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
-import { type TableChain, tableChains } from "./table_chains.ts";
+import { copiedTogether, type TableChain, tableChains } from "./table_chains.ts";
 import { type CopiedJob, EarlyChain } from "./early_chain.ts";
 import { checkMergeStrategies } from "./merge_support.ts";
 import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
@@ -194,7 +194,11 @@ export class SqlJobClient implements DestinationClient {
     return this.#early = new EarlyChain(loadId, root, {
       transaction: (fn) => this.#connection.transaction(fn),
       syncTable: (table) => this.#syncTable(table),
-      copy: (jobs, table) => this.#copyAndRecord(loadId, jobs, table, this.#name(table.name)),
+      copy: async (jobs, table) => {
+        for (const run of this.#copyRuns(jobs)) {
+          await this.#copyAndRecord(loadId, run, table, this.#name(table.name));
+        }
+      },
     });
   }
 
@@ -357,10 +361,7 @@ export class SqlJobClient implements DestinationClient {
     let run: LoadJob[] = [];
     for (const job of jobs) {
       const last = run[run.length - 1];
-      if (
-        last !== undefined && (last.table !== job.table || last.format !== job.format ||
-          last.columns.join("\n") !== job.columns.join("\n"))
-      ) {
+      if (last !== undefined && !copiedTogether(last, job)) {
         yield run;
         run = [];
       }

@@ -19,6 +19,15 @@ export interface TableChain {
   replace: string[];
 }
 
+/**
+ * Whether job files `a` and `b` can be copied in one statement: of one table, in one format,
+ * with the same columns.
+ */
+export function copiedTogether(a: LoadJob, b: LoadJob): boolean {
+  return a.table === b.table && a.format === b.format &&
+    a.columns.join("\n") === b.columns.join("\n");
+}
+
 /** Groups the jobs and replaced tables of `pkg` by root table, in the package's order. */
 export function tableChains(pkg: LoadPackage): TableChain[] {
   const chains = new Map<string, TableChain>();

@@ -198,7 +198,7 @@ export async function normalizePackage(
         throw error;
       }
     }
-    // the files move with the package: the ones not copied yet are left to the load
+    // the files move with the package: the ones handed over are copied before
     await early?.stop();
   } catch (error) {
     await early?.abort();

@@ -5,7 +5,9 @@
  * nested row, a column that appears half-way, a variant column that appears late.
  */
 import assert from "node:assert/strict";
-import { resource } from "../../mod.ts";
+import { join } from "node:path";
+import { type LoadJob, resource } from "../../mod.ts";
+import { newSchema, type TableSchema } from "../../lib/schema/schema.ts";
 import { conformanceTest } from "./_destinations.ts";
 
 /** Items in the run: about 33 MB of extracted JSON, over the 32 MB from which workers start. */
@@ -62,5 +64,66 @@ conformanceTest(
        WHERE _dlt_parent_id NOT IN (SELECT _dlt_id FROM items)`,
     );
     assert.equal(Number(orphans), 0);
+  },
+);
+
+conformanceTest(
+  "job files handed over together are copied early as one run, split where the destination copies one at a time",
+  { destinations: ["duckdb", "duckdb_native", "postgres"] },
+  async (ctx) => {
+    const dir = await Deno.makeTempDir({ prefix: "early_run_" });
+    const client = await ctx.destination.client({
+      pipelineName: "early_run",
+      datasetName: ctx.datasetName,
+    });
+    try {
+      const text = { dataType: "text", nullable: false } as const;
+      const table: TableSchema = {
+        name: "things",
+        writeDisposition: "append",
+        columns: {
+          id: { name: "id", dataType: "bigint" },
+          _dlt_load_id: { name: "_dlt_load_id", ...text },
+          _dlt_id: { name: "_dlt_id", ...text },
+        },
+      };
+      const jobs: LoadJob[] = [];
+      for (const n of [1, 2, 3]) {
+        const path = join(dir, `things.${n}.csv`);
+        await Deno.writeTextFile(path, `id,_dlt_load_id,_dlt_id\n${n},"1","id${n}"\n`);
+        jobs.push({
+          path,
+          table: "things",
+          format: "csv",
+          columns: ["id", "_dlt_load_id", "_dlt_id"],
+          rows: 1,
+          longestLine: 0,
+        });
+      }
+      const early = await client.loadChainEarly!("1", "things");
+      assert.ok(early !== undefined);
+      // queued in one turn: the copier takes them as one run
+      for (const job of jobs) early.add(job, table);
+      await early.stop();
+      const loadedEarly: string[] = [];
+      await client.loadPackage({
+        loadId: "1",
+        schema: { ...newSchema("early_run"), tables: { things: table } },
+        jobs,
+        replaceTables: [],
+        dropTables: [],
+        onJobLoaded: (job, metrics) => {
+          if (metrics.duringNormalize) loadedEarly.push(job.path.split("/").pop()!);
+        },
+      });
+      assert.deepEqual(loadedEarly, ["things.1.csv", "things.2.csv", "things.3.csv"]);
+      const rows = await client.sql!.query<{ id: number }>(
+        `SELECT id FROM ${client.sql!.qualifiedName("things")} ORDER BY id`,
+      );
+      assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2, 3]);
+    } finally {
+      await client.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
