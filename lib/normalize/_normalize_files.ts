@@ -105,8 +105,8 @@ export class FilesNormalizer {
     /** Receives the running row counts per table. */
     onRows?: (rowCounts: Readonly<Record<string, number>>) => void;
     /**
-     * Receives each job as its file is closed, with a copy of its table at that moment and the
-     * name of its root table.
+     * Receives each job as its file is closed, with its table (evolving on after the call: keep
+     * a copy) and the name of its root table.
      */
     onJobClosed?: (job: PackageJob, table: TableSchema, root: string) => void;
   }) {
@@ -122,7 +122,7 @@ export class FilesNormalizer {
         ((job) =>
           onJobClosed(
             job,
-            structuredClone(evolver.schema.tables[job.table]),
+            evolver.schema.tables[job.table],
             rootTableOf(evolver.schema, job.table).name,
           )),
       storage: options.storage,

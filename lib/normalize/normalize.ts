@@ -188,7 +188,9 @@ export async function normalizePackage(
         dataWriter,
         tables: manifest.tables,
         onRows: options.onRows,
-        onJobClosed: onJob,
+        // a worker's message carries a copy of the table; here it evolves on
+        onJobClosed: onJob &&
+          ((job, table, jobRoot) => onJob(job, structuredClone(table), jobRoot)),
       });
       try {
         for (const file of files) await normalizer.normalize(file);
