@@ -82,7 +82,7 @@ import {
 } from "./pipeline_settings.ts";
 import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
 import { log } from "./log.ts";
-import { collectGarbage } from "./_heap.ts";
+import { collectGarbage, heapInUse } from "./_heap.ts";
 import { ClientSession } from "./load/client_session.ts";
 import { destinationFactory } from "./destination_registry.ts";
 import { DenoStorage } from "./storage/deno_storage.ts";
@@ -622,6 +622,7 @@ export class Pipeline {
         : { ...rest, fileFormat: loaderFileFormat };
       const schema = await this.#schemaOf(source);
       const refreshed = planRefresh(schema, source, refresh, state);
+      const heapMark = heapInUse();
       const result = await extractSource(source, {
         store: this.#store,
         naming: this.#namingOf(schema),
@@ -637,7 +638,7 @@ export class Pipeline {
           ((resource, items) => listener({ kind: "items_extracted", resource, items })),
       });
       // the items' garbage goes before normalize's workers add their memory
-      collectGarbage();
+      collectGarbage(heapMark);
       if (result.loadId !== undefined) record.loadIds.push(result.loadId);
       record.rowCounts = { ...result.itemCounts };
       if (refreshed.drop.length > 0) {
@@ -734,6 +735,7 @@ export class Pipeline {
           jobs = manifest.jobs;
           const schema = this.#schemas.get(manifest.schemaName) ??
             newSchema(manifest.schemaName, this.#conventions!.defaultName);
+          const heapMark = heapInUse();
           const result = await normalizePackage(this.#store, loadId, schema, {
             naming: this.#namingOf(schema),
             // as dlt, the option wins over config's normalize.workers
@@ -747,7 +749,7 @@ export class Pipeline {
           });
           await this.#schemas.save(result.schema);
           // before the load adds the destination's memory
-          collectGarbage();
+          collectGarbage(heapMark);
           info.loadIds.push(loadId);
           for (const [table, n] of Object.entries(result.rowCounts)) {
             info.rowCounts[table] = (info.rowCounts[table] ?? 0) + n;
