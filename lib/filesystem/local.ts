@@ -74,14 +74,22 @@ export class LocalFileSystem implements FileSystem {
   /** The bytes of file `url` from `options.start` to `options.end`, as a stream. */
   async read(url: string, options: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     let file: Deno.FsFile;
+    let size: number;
     try {
       file = await Deno.open(pathOf(url), { read: true });
     } catch (error) {
       throw failed(url, "cannot be read", error);
     }
+    try {
+      size = (await file.stat()).size;
+    } catch (error) {
+      file.close();
+      throw failed(url, "cannot be read", error);
+    }
     const start = options.start ?? 0;
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    let left = options.end === undefined ? Infinity : options.end - start;
+    // the bytes as the file is when opened: a buffer of a small file's size, not a whole chunk
+    let left = Math.min(options.end ?? Infinity, size) - start;
     const signal = options.signal;
     return new ReadableStream<Uint8Array>({
       type: "bytes",
@@ -157,6 +165,7 @@ export class LocalFileSystem implements FileSystem {
 
 /** Suffix of the temporary file of a write in progress (listing skips them). */
 const TEMPORARY = ".dlt-tmp";
+/** The most bytes a read takes at a time. */
 const CHUNK_BYTES = 1 << 20;
 
 /** The local path of `file://` URL `url`. */

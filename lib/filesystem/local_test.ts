@@ -97,6 +97,23 @@ Deno.test("a range of a file is read as asked", async () => {
   });
 });
 
+Deno.test("a file of several chunks, and an empty one, read whole", async () => {
+  await inFolder(async (folder) => {
+    const fs = new LocalFileSystem();
+    const big = Uint8Array.from({ length: (5 << 20) / 2 + 7 }, (_, i) => i % 253);
+    await fs.write(`${folder}big.bin`, big);
+    assert.deepEqual(await readBytes(fs, `${folder}big.bin`), big);
+    const chunks: number[] = [];
+    for await (const chunk of await fs.read(`${folder}big.bin`, { start: 5 })) {
+      chunks.push(chunk.byteLength);
+    }
+    assert.ok(chunks.every((n) => n > 0 && n <= 1 << 20), `chunks of ${chunks.join(", ")} bytes`);
+    assert.equal(chunks.reduce((a, b) => a + b), big.length - 5);
+    await fs.write(`${folder}empty.bin`, new Uint8Array());
+    assert.deepEqual(await readBytes(fs, `${folder}empty.bin`), new Uint8Array());
+  });
+});
+
 Deno.test("a missing file is a FileNotFound naming it; deleting it is no error", async () => {
   await inFolder(async (folder) => {
     const fs = new LocalFileSystem();
