@@ -170,7 +170,8 @@ const DESTINATIONS: readonly TestDestination[] = [
     capabilities: DUCKDB_CAPABILITIES,
     wholePackages: false,
     missing: () => undefined,
-    open: () => sharedDatabaseTarget(duckDbWasm ??= duckdb({ credentials: ":memory:" })),
+    open: () =>
+      sharedDatabaseTarget(duckDbWasm ??= duckdb({ credentials: ":memory:", engine: "wasm" })),
   },
   {
     name: "duckdb_native",
