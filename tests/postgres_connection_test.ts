@@ -1,7 +1,8 @@
 /**
  * The postgres destination's connection against a real server: every type copied from a CSV job
  * file (read back as the server's own text by a plain `pg` client), COPY errors, lost
- * connections, and connection failures that name the server without the password.
+ * connections, connection failures that name the server without the password, and closed
+ * connections kept idle for the next.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ import type { ColumnSchema, DataType, TableSchema } from "../lib/schema/schema.t
 import { quoteIdentifier } from "../lib/load/sql.ts";
 import { DestinationError } from "../lib/errors.ts";
 import { PostgresConnection } from "../destinations/postgres/_connection.ts";
+import type { PostgresCredentials } from "../destinations/postgres/_credentials.ts";
+import { IDLE_MS } from "../destinations/postgres/_idle_connections.ts";
 import { postgresColumnType } from "../destinations/postgres/_dialect.ts";
 import { adminQuery, postgresTest } from "./_postgres.ts";
 import { tempDir } from "./_helpers.ts";
@@ -475,5 +478,122 @@ postgresTest(
         message: /Cannot read the certificates of sslrootcert "\/nonexistent\/root\.crt"/,
       },
     );
+  },
+);
+
+/** `credentials` of a connection no other test shares (its own application name). */
+function ownConnection(credentials: PostgresCredentials): PostgresCredentials {
+  return { ...credentials, applicationName: `dlt_idle_${crypto.randomUUID().slice(0, 8)}` };
+}
+
+/** The server process of `connection`. */
+async function backendPid(connection: PostgresConnection): Promise<number> {
+  const [{ pid }] = await connection.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+  return pid;
+}
+
+postgresTest(
+  "a closed connection serves the next one to the same database, its session reset",
+  async ({ credentials, dataset }) => {
+    const own = ownConnection(credentials);
+    const first = await PostgresConnection.open(own, dataset);
+    const pid = await backendPid(first);
+    await first.run("SET TimeZone = 'Europe/Paris'; CREATE TEMPORARY TABLE scratch (x int)");
+    await first.close();
+    const next = await PostgresConnection.open(own, `${dataset}_other`);
+    try {
+      assert.equal(await backendPid(next), pid);
+      const [settings] = await next.query<Record<string, string>>(
+        "SELECT current_setting('TimeZone') AS tz, current_setting('search_path') AS path, " +
+          "to_regclass('pg_temp.scratch')::text AS scratch",
+      );
+      assert.deepEqual(settings, {
+        tz: "UTC",
+        path: `${dataset}_other, public`,
+        scratch: null,
+      });
+      // other credentials never get it
+      const other = await PostgresConnection.open(ownConnection(credentials), dataset);
+      try {
+        assert.notEqual(await backendPid(other), pid);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await next.close();
+    }
+  },
+);
+
+postgresTest(
+  "a connection closed inside a transaction is ended: its work is rolled back, never reused",
+  async ({ credentials, dataset }) => {
+    const own = ownConnection(credentials);
+    const first = await PostgresConnection.open(own, dataset);
+    const table = tableOf("kept", [{ name: "id", dataType: "bigint" }]);
+    const into = await createTable(first, dataset, table);
+    const pid = await backendPid(first);
+    await first.run(`BEGIN; INSERT INTO ${into} VALUES (1)`);
+    await first.close();
+    const next = await PostgresConnection.open(own, dataset);
+    try {
+      assert.notEqual(await backendPid(next), pid);
+      assert.deepEqual(await next.query(`SELECT count(*)::int AS n FROM ${into}`), [{ n: 0 }]);
+    } finally {
+      await next.close();
+    }
+    const [gone] = await adminQuery("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", [
+      pid,
+    ]);
+    assert.equal(gone.n, "0");
+  },
+);
+
+postgresTest(
+  "an idle connection the server ended is replaced by a new one",
+  async ({ credentials, dataset }) => {
+    const own = ownConnection(credentials);
+    const first = await PostgresConnection.open(own, dataset);
+    const pid = await backendPid(first);
+    await first.close();
+    await adminQuery("SELECT pg_terminate_backend($1)", [pid]);
+    const next = await PostgresConnection.open(own, dataset);
+    try {
+      assert.notEqual(await backendPid(next), pid);
+      assert.deepEqual(await next.query("SELECT 1 AS one"), [{ one: 1 }]);
+    } finally {
+      await next.close();
+    }
+  },
+);
+
+postgresTest(
+  "an idle connection does not keep the process alive",
+  async ({ url, dataset }) => {
+    const script = [
+      `import { postgres } from ${
+        JSON.stringify(new URL("../destinations/postgres/mod.ts", import.meta.url).href)
+      };`,
+      `const client = await postgres({ credentials: Deno.env.get("URL") }).client({ pipelineName: "p", datasetName: ${
+        JSON.stringify(dataset)
+      } });`,
+      `await client.sql.query("SELECT 1");`,
+      `await client.close();`,
+    ].join("\n");
+    // well before the idle connection would be ended
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", "-"],
+      env: { URL: url },
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(IDLE_MS / 2),
+    }).spawn();
+    const writer = output.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(script));
+    await writer.close();
+    const { code, signal, stderr } = await output.output();
+    assert.equal(signal, null, "the process was still running");
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
   },
 );

@@ -23,6 +23,7 @@ import { copyPlan } from "./_copy.ts";
 import { insertStatements } from "./_insert_values.ts";
 import type { PostgresCredentials } from "./_credentials.ts";
 import { connectionError, statementError } from "./_errors.ts";
+import { keepIdle, takeIdle } from "./_idle_connections.ts";
 import { pgRows, type ResultField } from "./_values.ts";
 
 /** A statement's result as pg gives it with `rowMode: "array"` and text values. */
@@ -41,9 +42,13 @@ interface PgClient {
   >;
   query<S extends Writable | Readable>(stream: S): S;
   end(): Promise<void>;
-  /** The client's socket (destroyed when a COPY is left unread). */
-  connection: { stream: { destroy(): void } };
+  /**
+   * The client's socket: destroyed when a COPY is left unread, unreferenced while the connection
+   * is idle.
+   */
+  connection: { stream: { destroy(): void; ref?(): unknown; unref?(): unknown } };
   on(event: "error", listener: (error: Error) => void): void;
+  removeListener(event: "error", listener: (error: Error) => void): void;
 }
 
 /** What `pg.Client`'s constructor takes here. */
@@ -83,7 +88,10 @@ const SESSION_OPTIONS = [
 /** Idle time before TCP keepalive probes start, in ms. */
 const KEEPALIVE_DELAY_MS = 10_000;
 
-/** How long `close()` waits for the server's goodbye before dropping the socket, in ms. */
+/**
+ * How long `close()` waits for the server's answers (its session reset, its goodbye) before
+ * dropping the socket, in ms.
+ */
 const CLOSE_TIMEOUT_MS = 5_000;
 
 /** pg's message when the server has no SSL, which `prefer` and `allow` fall back from. */
@@ -111,30 +119,80 @@ async function sslOf(credentials: PostgresCredentials): Promise<PgClientConfig["
   return sslmode === "verify-ca" ? { ca, checkServerIdentity: () => undefined } : { ca };
 }
 
+/**
+ * What tells apart the connections `credentials` make: idle ones are reused only for the same.
+ * Kept in memory only (it holds the password).
+ */
+function idleKey(credentials: PostgresCredentials): string {
+  const { host, port, database, username, password, sslmode, sslrootcert } = credentials;
+  const { connectTimeout, applicationName } = credentials;
+  return JSON.stringify([
+    host,
+    port,
+    database,
+    username,
+    password,
+    sslmode,
+    sslrootcert,
+    connectTimeout,
+    applicationName,
+  ]);
+}
+
+/** What `promise` gives, or `otherwise` when it has not settled within a few seconds. */
+async function withTimeout<T>(promise: Promise<T>, otherwise: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<T>((resolve) => timer = setTimeout(() => resolve(otherwise), CLOSE_TIMEOUT_MS)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A connection to one dataset of a Postgres database. */
 export class PostgresConnection implements SqlConnection {
   readonly #client: PgClient;
   readonly #credentials: PostgresCredentials;
+  /** What the connection is kept idle under when closed. */
+  readonly #key: string;
   /** The error that broke the connection while it was idle, if one did. */
   #lost: Error | undefined;
   #closed = false;
+  readonly #onError = (error: Error) => this.#lost ??= error;
 
-  private constructor(client: PgClient, credentials: PostgresCredentials) {
+  private constructor(client: PgClient, credentials: PostgresCredentials, key: string) {
     this.#client = client;
     this.#credentials = credentials;
+    this.#key = key;
     // without a listener, an error on an idle connection (the server stopping) kills the process
-    client.on("error", (error) => this.#lost ??= error);
+    client.on("error", this.#onError);
   }
 
   /**
-   * Connects with `credentials` and makes `datasetName` (a schema, which need not exist yet) the
-   * first in the search path. A failure is a `DestinationError` naming the server (never the
-   * password), `transient` when the server may be reachable later.
+   * Connects with `credentials` (or takes a connection made with the same that a closed
+   * connection left idle) and makes `datasetName` (a schema, which need not exist yet) the first
+   * in the search path. A failure is a `DestinationError` naming the server (never the password),
+   * `transient` when the server may be reachable later.
    */
   static async open(
     credentials: PostgresCredentials,
     datasetName: string,
   ): Promise<PostgresConnection> {
+    const key = idleKey(credentials);
+    const searchPath = `SET search_path TO ${quoteIdentifier(datasetName)}, public`;
+    for (let idle = takeIdle<PgClient>(key); idle !== undefined; idle = takeIdle(key)) {
+      const connection = new PostgresConnection(idle, credentials, key);
+      try {
+        await connection.run(searchPath);
+        return connection;
+      } catch {
+        // ended by the server while idle: the next one, or a new connection
+        connection.#drop();
+      }
+    }
     const ssl = await sslOf(credentials);
     let client = await PostgresConnection.#connect(credentials, ssl).catch(
       (error) => {
@@ -147,9 +205,9 @@ export class PostgresConnection implements SqlConnection {
     client ??= await PostgresConnection.#connect(credentials, false).catch((error) => {
       throw connectionError(error, credentials);
     });
-    const connection = new PostgresConnection(client, credentials);
+    const connection = new PostgresConnection(client, credentials, key);
     try {
-      await connection.run(`SET search_path TO ${quoteIdentifier(datasetName)}, public`);
+      await connection.run(searchPath);
     } catch (error) {
       await connection.close();
       throw error;
@@ -276,16 +334,37 @@ export class PostgresConnection implements SqlConnection {
     return runInTransaction((sql) => this.run(sql), fn);
   }
 
-  /** Closes the connection; a server that does not answer is dropped after a few seconds. */
+  /**
+   * Closes the connection: its session reset (`DISCARD ALL`: settings, temporary tables,
+   * cursors), it is kept idle for the next connection to the same database (see
+   * `_idle_connections.ts`); one that cannot be reset (a transaction left open, a connection
+   * lost) is ended. A server that does not answer is dropped after a few seconds.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#client.end().catch(() => {}),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
-    ]);
-    clearTimeout(timer);
+    this.#client.removeListener("error", this.#onError);
+    const reset = this.#lost === undefined ? await this.#reset() : "failed";
+    if (reset === "reset" && keepIdle(this.#key, this.#client)) return;
+    // a server that did not answer the reset in time is not waited for again
+    if (reset === "timeout") this.#client.connection.stream.destroy();
+    else await withTimeout(this.#client.end().catch(() => {}), undefined);
+  }
+
+  /** Resets the session for another client (which fails in a transaction). */
+  #reset(): Promise<"reset" | "failed" | "timeout"> {
+    const reset = this.#client.query({ text: "DISCARD ALL", rowMode: "array" }).then(
+      () => "reset" as const,
+      () => "failed" as const,
+    );
+    return withTimeout(reset, "timeout");
+  }
+
+  /** Drops the connection without a word to the server (one found dead). */
+  #drop(): void {
+    this.#closed = true;
+    this.#client.removeListener("error", this.#onError);
+    this.#client.connection.stream.destroy();
   }
 
   /** Fails at once on a connection that is closed or was lost while idle. */
