@@ -11,32 +11,33 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
-/** Heap size (or growth since a mark) below which a collection is not worth its time (10–40 ms). */
+/** Heap size below which a collection is not worth its time (10–40 ms). */
 const MIN_HEAP_BYTES = 64 << 20;
+
+/** Growth of the heap since a mark below which a collection is not worth its time. */
+const MIN_GROWTH_BYTES = 32 << 20;
 
 /** V8's collector, once found; `null` where the runtime does not offer it. */
 let collector: (() => void) | null | undefined;
 
 /**
- * The bytes of the JavaScript heap in use now (0 where the runtime does not say): the mark a
- * stage takes when it starts, for {@linkcode collectGarbage} when it ends.
+ * The bytes the JavaScript heap holds now, its free pages included (0 where the runtime does
+ * not say): the mark a stage takes when it starts, for {@linkcode collectGarbage} when it ends.
  */
-export function heapInUse(): number {
-  return memoryUsage()?.heapUsed ?? 0;
+export function heapSize(): number {
+  return memoryUsage()?.heapTotal ?? 0;
 }
 
 /**
  * Runs a full garbage collection, where the runtime allows it, when it is worth its time; else
- * does nothing. With `mark` (a {@linkcode heapInUse} reading taken when a stage started): when
- * the heap in use has grown by 64 MiB since, so a run of a few rows in a process whose heap is
- * large already (a server, a test runner) pays none. Without: when the whole heap has grown to
- * 64 MiB (a worker's, before it ends).
+ * does nothing. With `mark` (a {@linkcode heapSize} taken when a stage started): when the heap
+ * has grown by 32 MiB since, so a run of a few rows in a process whose heap is large already (a
+ * server, a test runner) pays none. Without: when the heap has grown to 64 MiB (a worker's,
+ * before it ends). A collection also gives back the pages the heap no longer needs.
  */
 export function collectGarbage(mark?: number): void {
-  const usage = memoryUsage();
-  if (usage === undefined) return;
-  const size = mark === undefined ? usage.heapTotal : usage.heapUsed - mark;
-  if (size < MIN_HEAP_BYTES) return;
+  const size = heapSize();
+  if (mark === undefined ? size < MIN_HEAP_BYTES : size - mark < MIN_GROWTH_BYTES) return;
   collector ??= findCollector();
   collector?.();
 }

@@ -82,7 +82,7 @@ import {
 } from "./pipeline_settings.ts";
 import { reconcileState, type StateSyncDecision } from "./state_sync.ts";
 import { log } from "./log.ts";
-import { collectGarbage, heapInUse } from "./_heap.ts";
+import { collectGarbage, heapSize } from "./_heap.ts";
 import { ClientSession } from "./load/client_session.ts";
 import { destinationFactory } from "./destination_registry.ts";
 import { DenoStorage } from "./storage/deno_storage.ts";
@@ -622,7 +622,7 @@ export class Pipeline {
         : { ...rest, fileFormat: loaderFileFormat };
       const schema = await this.#schemaOf(source);
       const refreshed = planRefresh(schema, source, refresh, state);
-      const heapMark = heapInUse();
+      const heapMark = heapSize();
       const result = await extractSource(source, {
         store: this.#store,
         naming: this.#namingOf(schema),
@@ -735,7 +735,7 @@ export class Pipeline {
           jobs = manifest.jobs;
           const schema = this.#schemas.get(manifest.schemaName) ??
             newSchema(manifest.schemaName, this.#conventions!.defaultName);
-          const heapMark = heapInUse();
+          const heapMark = heapSize();
           const result = await normalizePackage(this.#store, loadId, schema, {
             naming: this.#namingOf(schema),
             // as dlt, the option wins over config's normalize.workers
