@@ -235,9 +235,7 @@ export class SqlJobClient implements DestinationClient {
     const jobs = new Map(chain.jobs.map((job) => [basename(job.path), job]));
     for (const [file, early] of copied) {
       const job = jobs.get(file);
-      if (job === undefined || job.columns.join("\n") !== early.job.columns.join("\n")) {
-        return false;
-      }
+      if (job === undefined || !copiedTogether(job, early.job)) return false;
       const columns = pkg.schema.tables[job.table]?.columns ?? {};
       for (const name of job.columns) {
         const now = columns[name];

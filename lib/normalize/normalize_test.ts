@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PackageStore } from "../load/package_store.ts";
 import { newSchema } from "../schema/schema.ts";
@@ -276,7 +277,11 @@ Deno.test("a package loaded early is normalized by one worker, each closed file 
           });
         },
         stop() {
-          events.push(`stop, normalizing: ${existsSync(store.dir("normalizing", loadId), store)}`);
+          events.push(
+            `stop, normalizing: ${
+              existsSync(store.storage.locate(store.dir("normalizing", loadId)))
+            }`,
+          );
           return Promise.resolve();
         },
         abort() {
@@ -319,13 +324,3 @@ Deno.test("a package failing to normalize aborts the load started early", async 
   assert.equal(events.at(-1), "abort");
   assert.ok(!events.includes("stop") || events.indexOf("stop") < events.indexOf("abort"));
 });
-
-/** Whether `path` (of `store`'s working folder when given) exists. */
-function existsSync(path: string, store?: PackageStore): boolean {
-  try {
-    Deno.statSync(store === undefined ? path : store.storage.locate(path));
-    return true;
-  } catch {
-    return false;
-  }
-}
