@@ -34,6 +34,7 @@ import { DltSource } from "./source.ts";
 import { PackageStore } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
+import { NormalizeAhead } from "./normalize/normalize_ahead.ts";
 import { chooseLoaderFileFormat, tableFileFormat } from "./normalize/job_file_format.ts";
 import type { NamingConvention } from "./normalize/naming.ts";
 import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
@@ -212,6 +213,8 @@ export class Pipeline {
    * progress reporter, which receives the events as a listener does.
    */
   #progressMode: "bar" | "log" | undefined;
+  /** What normalizes the package `run()` extracts meanwhile, while it does. */
+  #ahead: NormalizeAhead | undefined;
   /** The trace of this object's last run (`lastTrace` reads the stored one before it runs). */
   #lastTrace: PipelineTrace | undefined;
 
@@ -592,14 +595,16 @@ export class Pipeline {
     }
   }
 
+  /** Extracts `data`; with `ahead`, normalizes the package meanwhile (see `NormalizeAhead`). */
   async #extract(
     data: RunData,
     options: Normalized<RunOptions>,
     tracer: RunTracer,
+    ahead?: NormalizeAhead,
   ): Promise<ExtractInfo> {
     return await tracer.step(
       "extract",
-      (record) => this.#extractTraced(data, options, tracer, record),
+      (record) => this.#extractTraced(data, options, tracer, record, ahead),
     );
   }
 
@@ -608,6 +613,7 @@ export class Pipeline {
     options: Normalized<RunOptions>,
     tracer: RunTracer,
     record: StepRecord,
+    ahead: NormalizeAhead | undefined,
   ): Promise<ExtractInfo> {
     const source = this.#toSource(data, options);
     this.#checkFileFormats(await this.destination(), source, options.loaderFileFormat);
@@ -634,6 +640,10 @@ export class Pipeline {
         truncateTables: refreshed.truncate,
         dataWriter: readExtractDataWriter(source.name, { pipelineName: this.pipelineName }),
         concurrency: readExtractSettings(source.name, { pipelineName: this.pipelineName }),
+        // a refresh changes the schema after extract: normalize could not start before
+        follower: refreshed.drop.length + refreshed.truncate.length === 0
+          ? ahead?.follower(schema, this.#namingOf(schema))
+          : undefined,
         onItems: listener &&
           ((resource, items) => listener({ kind: "items_extracted", resource, items })),
       });
@@ -678,14 +688,32 @@ export class Pipeline {
     tracer: RunTracer,
     onlyPending = false,
     session?: ClientSession,
+    ahead?: NormalizeAhead,
   ): Promise<NormalizeInfo> {
     if (onlyPending && (await this.#store.list("extracted")).length === 0) {
       return { loadIds: [], rowCounts: {} };
     }
     return await tracer.step(
       "normalize",
-      (record) => this.#normalizeTraced(workers, forced, tracer, record, session),
+      (record) => this.#normalizeTraced(workers, forced, tracer, record, session, ahead),
     );
+  }
+
+  /**
+   * The job file format of tables without one of their own (`forced` for all tables), and the
+   * format of a root table given its `fileFormat` hint.
+   */
+  async #jobFormats(forced: LoaderFileFormat | undefined): Promise<{
+    format: LoaderFileFormat;
+    tableFormat?: (table: string, hint: FileFormatHint | undefined) => LoaderFileFormat;
+  }> {
+    const destination = await this.destination();
+    const format = chooseLoaderFileFormat(destination, forced ?? this.#loaderFileFormat);
+    const tableFormat = forced === undefined
+      ? (table: string, hint: FileFormatHint | undefined) =>
+        tableFileFormat(destination, `Table "${table}"`, hint, format)
+      : undefined;
+    return { format, tableFormat };
   }
 
   async #normalizeTraced(
@@ -694,13 +722,9 @@ export class Pipeline {
     tracer: RunTracer,
     record: StepRecord,
     session: ClientSession | undefined,
+    ahead: NormalizeAhead | undefined,
   ): Promise<NormalizeInfo> {
-    const destination = await this.destination();
-    const format = chooseLoaderFileFormat(destination, forced ?? this.#loaderFileFormat);
-    const tableFormat = forced === undefined
-      ? (table: string, hint: FileFormatHint | undefined) =>
-        tableFileFormat(destination, `Table "${table}"`, hint, format)
-      : undefined;
+    const { format, tableFormat } = await this.#jobFormats(forced);
     const info: NormalizeInfo = { loadIds: record.loadIds, rowCounts: record.rowCounts };
     const { listener } = tracer;
     const normalized = new Set(await this.#store.list("normalized"));
@@ -746,6 +770,7 @@ export class Pipeline {
             onRows,
             loadEarly: early &&
               (async (root) => (await early.client()).loadChainEarly?.(loadId, root)),
+            ahead: early && ahead,
           });
           await this.#schemas.save(result.schema);
           // before the load adds the destination's memory
@@ -923,11 +948,37 @@ export class Pipeline {
       // finish what an interrupted run left behind
       await time("normalize", () => this.#normalize(undefined, undefined, tracer, true, session));
       const packages = await time("load", () => this.#loadPending(session, tracer, true));
-      await time("extract", () => this.#extract(data, read, tracer));
-      await time("normalize", () => this.#normalize(undefined, undefined, tracer, false, session));
+      const ahead = this.#ahead = await this.#normalizeAhead(session);
+      try {
+        await time("extract", () => this.#extract(data, read, tracer, ahead));
+        await time(
+          "normalize",
+          () => this.#normalize(undefined, undefined, tracer, false, session, ahead),
+        );
+      } finally {
+        this.#ahead = undefined;
+        await ahead?.abort();
+      }
       packages.push(...await time("load", () => this.#loadPending(session, tracer)));
       return await this.#info(packages, startedAt, timings);
     }, read.signal);
+  }
+
+  /**
+   * What normalizes the package `run()` extracts while extract writes it, loading its chain
+   * early through `session` (see `NormalizeAhead`), as `normalizePackage` would once extract
+   * ended; `undefined` where it would not load early: config sets normalize's workers.
+   */
+  async #normalizeAhead(session: ClientSession): Promise<NormalizeAhead | undefined> {
+    if (this.#settings?.normalize.workers !== undefined) return undefined;
+    const { format, tableFormat } = await this.#jobFormats(undefined);
+    return new NormalizeAhead({
+      store: this.#store,
+      loaderFileFormat: format,
+      tableFileFormat: tableFormat,
+      dataWriter: this.#settings?.normalize.dataWriter,
+      loadEarly: async (loadId, root) => (await session.client()).loadChainEarly?.(loadId, root),
+    });
   }
 
   /** How many packages wait to be normalized (`extracted`) and loaded (`normalized`). */
@@ -987,6 +1038,9 @@ export class Pipeline {
    * without it), or the error that names the destination.
    */
   async #readingClient(tablesSuffice: boolean): Promise<DestinationClient> {
+    // a resource reading while its package loads ahead: the chain's open transaction would keep
+    // it waiting for the end of the extract that waits for it
+    await this.#ahead?.abort();
     const destination = await this.destination();
     const client = await destination.client(this.#clientOptions());
     if (client.sql === undefined && !(tablesSuffice && client.tables !== undefined)) {

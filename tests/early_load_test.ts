@@ -141,9 +141,9 @@ Deno.test({
 
 const KILLED_RUN = fileURLToPath(new URL("./_scripts/early_load_run.ts", import.meta.url));
 
-/** The job files of the package being normalized under `dir`'s pipeline `name`. */
-function normalizingFiles(dir: string, name: string): string[] {
-  const root = join(dir, "pipelines", name, "load", "normalizing");
+/** The files in the folders of the packages of `stage` under `dir`'s pipeline `name`. */
+function stageFiles(dir: string, name: string, stage: string): string[] {
+  const root = join(dir, "pipelines", name, ...stage.split("/"));
   try {
     return [...Deno.readDirSync(root)].flatMap((pkg) =>
       [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
@@ -151,6 +151,39 @@ function normalizingFiles(dir: string, name: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** How long a killed run may take to be ready before the test fails. */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `early_load_run.ts` with `args` and kills it (SIGKILL) `delayMs` after `ready` first
+ * holds; fails when it ends before, or is not ready within a minute.
+ */
+async function killRun(args: string[], ready: () => boolean, delayMs: number): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", KILLED_RUN, ...args],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const started = performance.now();
+  let seen: number | undefined;
+  const killer = setInterval(() => {
+    if (seen === undefined && ready()) seen = performance.now();
+    if (seen === undefined && performance.now() - started > READY_TIMEOUT_MS) {
+      seen = -Infinity;
+    }
+    if (seen !== undefined && performance.now() - seen >= delayMs) {
+      clearInterval(killer);
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it has exited already */ }
+    }
+  }, 2);
+  const status = await child.status;
+  clearInterval(killer);
+  assert.notEqual(seen, -Infinity, `the run was not ready within ${READY_TIMEOUT_MS} ms`);
+  assert.equal(status.signal, "SIGKILL", `the run ended before the kill (${delayMs} ms)`);
 }
 
 Deno.test({
@@ -162,25 +195,14 @@ Deno.test({
     const { p, dir } = await tempPipeline(name, undefined, "native");
     await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
     for (const delayMs of [0, 50, 150]) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", KILLED_RUN, dir, name],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      // once normalize closed its second job file, the first is being copied
-      let seen: number | undefined;
-      const killer = setInterval(() => {
-        if (seen === undefined && normalizingFiles(dir, name).length >= 2) seen = performance.now();
-        if (seen !== undefined && performance.now() - seen >= delayMs) {
-          clearInterval(killer);
-          try {
-            child.kill("SIGKILL");
-          } catch { /* it has exited already */ }
-        }
-      }, 2);
-      const status = await child.status;
-      clearInterval(killer);
-      assert.equal(status.signal, "SIGKILL", `the run ended before the kill (${delayMs} ms)`);
+      // once extract has ended and normalize closed its second job file, the first is copied
+      await killRun(
+        [dir, name],
+        () =>
+          stageFiles(dir, name, "normalize/extracted").length > 0 &&
+          stageFiles(dir, name, "load/normalizing").length >= 2,
+        delayMs,
+      );
       const { p: reader } = await tempPipeline(name, dir, "native");
       assert.equal(await reader.dataset().table("items").count(), 1, `killed after ${delayMs} ms`);
       const pending = await reader.pendingPackages();
@@ -193,5 +215,35 @@ Deno.test({
     await next.run(resource([], { name: "items" }));
     assert.equal(await next.dataset().table("items").count(), LARGE_RUN_ITEMS + 1);
     assert.deepEqual(await next.pendingPackages(), { extracted: 0, normalized: 0 });
+  },
+});
+
+Deno.test({
+  name:
+    "a run killed while its package is normalized and loaded before extract ends leaves nothing of it; the next run extracts and loads it once",
+  ignore: !ffi,
+  async fn() {
+    const name = "early_killed_extracting";
+    const { p, dir } = await tempPipeline(name, undefined, "native");
+    await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
+    for (const delayMs of [0, 100]) {
+      // extract stalls after its items: the package is normalized and copied while it runs
+      await killRun(
+        [dir, name, "stall"],
+        () =>
+          stageFiles(dir, name, "normalize/extracting").length > 0 &&
+          stageFiles(dir, name, "load/normalizing").length >= 2,
+        delayMs,
+      );
+      const { p: reader } = await tempPipeline(name, dir, "native");
+      assert.equal(await reader.dataset().table("items").count(), 1, `killed after ${delayMs} ms`);
+      // the package was never extracted whole: neither it nor its state remain
+      assert.deepEqual(await reader.pendingPackages(), { extracted: 0, normalized: 0 });
+    }
+    const { p: next } = await tempPipeline(name, dir, "native");
+    const info = await next.run(largeRun());
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
+    assert.equal(await next.dataset().table("items").count(), LARGE_RUN_ITEMS + 1);
+    assert.deepEqual(stageFiles(dir, name, "load/normalizing"), []);
   },
 });

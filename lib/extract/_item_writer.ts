@@ -81,11 +81,21 @@ export class ItemWriter {
   /** The file work under way, and all queued behind it; undefined when there is none. */
   #busy: Promise<void> | undefined;
   #closed = false;
+  #onClosed: ((job: PackageJob) => void) | undefined;
 
-  /** Writes into the package folder `dir` of `storage`, buffering and rotating as `settings` say. */
-  constructor(storage: WorkingStorage, dir: string, settings: DataWriterSettings = {}) {
+  /**
+   * Writes into the package folder `dir` of `storage`, buffering and rotating as `settings` say;
+   * `onClosed` receives each job as its file is closed, complete.
+   */
+  constructor(
+    storage: WorkingStorage,
+    dir: string,
+    settings: DataWriterSettings = {},
+    onClosed?: (job: PackageJob) => void,
+  ) {
     this.#storage = storage;
     this.#dir = dir;
+    this.#onClosed = onClosed;
     this.#fileMaxItems = settings.fileMaxItems ?? Infinity;
     this.#fileMaxBytes = settings.fileMaxBytes ?? ROTATE_BYTES;
     this.#bufferMaxItems = settings.bufferMaxItems ?? Infinity;
@@ -152,7 +162,7 @@ export class ItemWriter {
   async #closePages(table: string, entry: OpenPages): Promise<void> {
     this.#pages.delete(table);
     await entry.file.close();
-    this.#jobs.push({
+    this.#done({
       file: entry.name,
       table,
       format: "csv",
@@ -244,7 +254,13 @@ export class ItemWriter {
     } finally {
       await entry.file.close();
     }
-    this.#jobs.push({ file: entry.name, table, rows: entry.count, bytes: entry.written });
+    this.#done({ file: entry.name, table, rows: entry.count, bytes: entry.written });
+  }
+
+  /** Records the job of a closed file. */
+  #done(job: PackageJob): void {
+    this.#jobs.push(job);
+    this.#onClosed?.(job);
   }
 
   /**

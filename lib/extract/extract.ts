@@ -17,7 +17,7 @@ import {
   mergeTableHints,
 } from "./table_hints.ts";
 import type { DltSource } from "../source.ts";
-import type { PackageStore } from "../load/package_store.ts";
+import type { PackageJob, PackageStore } from "../load/package_store.ts";
 import type { NamingConvention } from "../normalize/naming.ts";
 import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
@@ -74,6 +74,30 @@ export interface ExtractOptions {
    * more with each resource's final count. Without it nothing is counted.
    */
   onItems?: (resource: string, items: number) => void;
+  /** Follows the package's files as they are completed (see {@linkcode ExtractFollower}). */
+  follower?: ExtractFollower;
+}
+
+/**
+ * Follows a package while extract writes it, e.g. to normalize its files before extract ends
+ * (`normalize_ahead.ts`).
+ */
+export interface ExtractFollower {
+  /**
+   * The file of `job` in the package folder `dir` of package `loadId` is complete; `tables` are
+   * the package's table hints so far (they may change until extract ends).
+   */
+  jobClosed(
+    loadId: string,
+    dir: string,
+    job: PackageJob,
+    tables: Readonly<Record<string, TableHints>>,
+  ): void;
+  /**
+   * The package is about to move to the `extracted` stage (or be discarded): when this settles,
+   * nothing opens its files by their paths in the folder `jobClosed` named.
+   */
+  moving(): Promise<void>;
 }
 
 /** Most milliseconds between two reports of one resource's items (while items come). */
@@ -137,8 +161,14 @@ export async function extractSource(
   const { store } = options;
   const loadId = store.newLoadId();
   const dir = await store.create("extracting", loadId);
-  const writer = new ItemWriter(store.storage, dir, options.dataWriter);
   const tables: Record<string, TableHints> = {};
+  const { follower } = options;
+  const writer = new ItemWriter(
+    store.storage,
+    dir,
+    options.dataWriter,
+    follower && ((job) => follower.jobClosed(loadId, dir, job, tables)),
+  );
   // the resources' signal: aborted by the caller's, and by a failing resource to stop the others
   const controller = new AbortController();
   const cancel = () => controller.abort(options.signal?.reason);
@@ -366,6 +396,7 @@ export async function extractSource(
     }, { ...options.concurrency, controller });
     counter?.flush();
     const jobs = await writer.close();
+    await follower?.moving();
     for (const cursor of cursors.values()) cursor.commit();
     const stateChanged = bumpStateVersion(options.state);
     const refreshes = (options.dropTables?.length ?? 0) + (options.truncateTables?.length ?? 0);
@@ -389,6 +420,7 @@ export async function extractSource(
     return { loadId, itemCounts };
   } catch (error) {
     await writer.close().catch(() => {});
+    await follower?.moving();
     await store.remove("extracting", loadId);
     throw error;
   } finally {

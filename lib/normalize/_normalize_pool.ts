@@ -64,9 +64,13 @@ export interface PoolEvents {
   onJob?: (job: PackageJob, table: TableSchema, root: string) => void;
 }
 
+/** The reply to a call of a worker that was terminated. */
+const TERMINATED: NormalizeWorkerReply = { type: "error", message: "the worker was stopped" };
+
 class PoolWorker {
   #worker = new Worker(new URL("./_normalize_worker.ts", import.meta.url), { type: "module" });
   #pending: ((reply: NormalizeWorkerReply) => void) | undefined;
+  #terminated = false;
 
   constructor(
     onRows?: (rowCounts: Record<string, number>) => void,
@@ -91,6 +95,7 @@ class PoolWorker {
 
   async call(request: NormalizeWorkerRequest): Promise<NormalizeWorkerReply> {
     const reply = await new Promise<NormalizeWorkerReply>((resolve) => {
+      if (this.#terminated) return resolve(TERMINATED);
       this.#pending = resolve;
       this.#worker.postMessage(request);
     });
@@ -106,8 +111,13 @@ class PoolWorker {
     return reply;
   }
 
+  /** Stops the worker; a call waiting for it, or made after, fails. */
   terminate(): void {
+    this.#terminated = true;
     this.#worker.terminate();
+    const resolve = this.#pending;
+    this.#pending = undefined;
+    resolve?.(TERMINATED);
   }
 }
 
@@ -164,5 +174,55 @@ export async function normalizeInWorkers(
     return replies.map((r) => (r as { result: FilesResult }).result);
   } finally {
     for (const w of pool) w.terminate();
+  }
+}
+
+/**
+ * One worker that normalizes files as they are given, one after another in the order given
+ * (`normalize_ahead.ts`: the files of a package that extract is still writing).
+ */
+export class WorkerFeed {
+  #worker: PoolWorker;
+  /** The last request: the next one is sent when it has settled. */
+  #last: Promise<unknown>;
+
+  /** Starts the worker with `options` (its files get the prefix `w0_`), reporting to `events`. */
+  constructor(
+    options: Omit<WorkerStartOptions, "prefix" | "progress" | "jobs">,
+    events: PoolEvents = {},
+  ) {
+    const { onRows, onJob } = events;
+    this.#worker = new PoolWorker(onRows, onJob);
+    this.#last = this.#worker.call({
+      type: "start",
+      options: {
+        ...options,
+        prefix: "w0_",
+        progress: onRows !== undefined,
+        jobs: onJob !== undefined,
+      },
+    });
+  }
+
+  /**
+   * Normalizes `file` after the files given before; rejects when it, or one before it, failed
+   * (nothing is normalized after a failure).
+   */
+  async add(file: ExtractedFile): Promise<void> {
+    const done = this.#last.then(() => this.#worker.call({ type: "file", file }));
+    this.#last = done;
+    await done;
+  }
+
+  /** Finishes after the files given: the worker's evolved schema, jobs and row counts. */
+  async finish(): Promise<FilesResult> {
+    await this.#last;
+    const reply = await this.#worker.call({ type: "finish" });
+    return (reply as { result: FilesResult }).result;
+  }
+
+  /** Stops the worker at once. */
+  terminate(): void {
+    this.#worker.terminate();
   }
 }

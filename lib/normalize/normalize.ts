@@ -14,6 +14,7 @@ import {
   bumpSchemaVersion,
   type FileFormatHint,
   type StoredSchema,
+  type TableHints,
   type TableSchema,
 } from "../schema/schema.ts";
 import { SchemaEvolver } from "../schema/evolution.ts";
@@ -25,6 +26,8 @@ import { normalizeInWorkers } from "./_normalize_pool.ts";
 import { jobFileFormat, loadJobFileFormats } from "./job_file_format.ts";
 import type { EarlyChainLoad, LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
+import type { WorkingStorage } from "../storage/storage.ts";
+import type { NormalizeAhead } from "./normalize_ahead.ts";
 
 /** Options of {@linkcode normalizePackage}. */
 export interface NormalizePackageOptions {
@@ -73,6 +76,11 @@ export interface NormalizePackageOptions {
    * beside the load, into files rotated at 16 MiB unless `dataWriter` rotates them otherwise.
    */
   loadEarly?: (root: string) => Promise<EarlyChainLoad | undefined>;
+  /**
+   * What normalized the package while extract wrote it: used when the package is as it
+   * assumed (see `NormalizeAhead.take`), else stopped and its work discarded.
+   */
+  ahead?: NormalizeAhead;
 }
 
 /**
@@ -89,10 +97,58 @@ export interface NormalizeResult {
   schema: StoredSchema;
 }
 
-/** CPU cores, when the sys permission allows asking (without prompting); else 2. */
-function availableCores(): number {
+/** The workers normalize uses by default: 2, or 1 on a single core. */
+export function defaultWorkers(): number {
+  // when the sys permission allows asking (without prompting); else 2
   const granted = Deno.permissions.querySync({ name: "sys", kind: "cpus" }).state === "granted";
-  return granted ? navigator.hardwareConcurrency : 2;
+  return Math.min(2, granted ? navigator.hardwareConcurrency : 2);
+}
+
+/**
+ * Whether workers can normalize into `storage` with `naming`: they make the convention again by
+ * its name (a custom one normalizes in the calling thread), and open the working folder by its
+ * root (one in memory cannot be).
+ */
+export function canUseWorkers(naming: NamingConvention, storage: WorkingStorage): boolean {
+  return isBuiltInNaming(naming.name) && storage.workersCanOpen;
+}
+
+/** The job files' writer settings while their chain loads early: rotated at 16 MiB by default. */
+export function earlyDataWriter(dataWriter: DataWriterSettings): DataWriterSettings {
+  return { fileMaxBytes: EARLY_FILE_MAX_BYTES, ...dataWriter };
+}
+
+/**
+ * `schema` (not modified) with a package's table hints `tables` applied, and the job file format
+ * of each root table they name.
+ */
+export function hintedSchema(
+  schema: StoredSchema,
+  naming: NamingConvention,
+  tables: Readonly<Record<string, TableHints>>,
+  format: LoaderFileFormat,
+  tableFileFormat?: (table: string, hint: FileFormatHint | undefined) => LoaderFileFormat,
+): { base: StoredSchema; tableFormats: Record<string, LoaderFileFormat> } {
+  const base = structuredClone(schema);
+  const hinted = new SchemaEvolver(base, naming, tables);
+  const tableFormats: Record<string, LoaderFileFormat> = {};
+  for (const [table, hints] of Object.entries(tables)) {
+    hinted.applyTableHints(table, hints);
+    tableFormats[table] = tableFileFormat?.(table, hints.fileFormat) ?? format;
+  }
+  return { base, tableFormats };
+}
+
+/** The extracted file of `job` in the package folder `dir`. */
+export function extractedFile(dir: string, job: PackageJob): ExtractedFile {
+  return {
+    path: join(dir, job.file),
+    table: job.table,
+    // pages of CSV records (`lib/extract/csv_pages.ts`)
+    ...(job.format === "csv"
+      ? { format: "csv", columns: job.columns, dataTypes: job.dataTypes }
+      : {}),
+  };
 }
 
 /**
@@ -108,24 +164,22 @@ export async function normalizePackage(
   const { storage } = store;
   const dir = store.dir("extracted", loadId);
   const manifest = await store.readManifest(dir);
-  const outDir = await store.create("normalizing", loadId);
+  // normalized while extract wrote the package, unless it turned out otherwise than assumed
+  const ahead = await options.ahead?.take(loadId, schema, manifest);
+  if (ahead === undefined) await options.ahead?.abort();
+  const outDir = ahead?.outDir ?? await store.create("normalizing", loadId);
   const { naming, loaderFileFormat: format = "csv", tableFileFormat } = options;
-  const base = structuredClone(schema);
-  const hinted = new SchemaEvolver(base, naming, manifest.tables);
-  const tableFormats: Record<string, LoaderFileFormat> = {};
-  for (const [table, hints] of Object.entries(manifest.tables)) {
-    hinted.applyTableHints(table, hints);
-    tableFormats[table] = tableFileFormat?.(table, hints.fileFormat) ?? format;
-  }
+  const { base, tableFormats } = hintedSchema(
+    schema,
+    naming,
+    manifest.tables,
+    format,
+    tableFileFormat,
+  );
 
   await loadJobFileFormats([format, ...Object.values(tableFormats)]);
 
-  const files: ExtractedFile[] = manifest.jobs.map((j) => ({
-    path: join(dir, j.file),
-    table: j.table,
-    // pages of CSV records (`lib/extract/csv_pages.ts`)
-    ...(j.format === "csv" ? { format: "csv", columns: j.columns, dataTypes: j.dataTypes } : {}),
-  }));
+  const files = manifest.jobs.map((job) => extractedFile(dir, job));
   let bytes = 0;
   for (const [i, job] of manifest.jobs.entries()) {
     // a file cut after extract wrote it fails here, naming the package, file and line
@@ -133,21 +187,20 @@ export async function normalizePackage(
   }
   // workers make the convention again by its name (a custom one normalizes here), and open the
   // working folder by its root (one in memory normalizes here)
-  const workers = isBuiltInNaming(naming.name) && storage.workersCanOpen
-    ? options.workers ?? Math.min(2, availableCores())
-    : 1;
+  const workers = canUseWorkers(naming, storage) ? options.workers ?? defaultWorkers() : 1;
   const large = options.workers !== undefined ||
     bytes >= (options.parallelMinBytes ?? 32_000_000);
   let dataWriter = options.dataWriter ?? {};
   const roots = new Set(files.map((file) => file.table));
   const [root] = roots;
-  const early = options.loadEarly !== undefined && options.workers === undefined &&
-      workers > 1 && large && roots.size === 1 &&
-      (base.tables[root]?.writeDisposition ?? "append") === "append" &&
-      !manifest.dropTables?.length && !manifest.truncateTables?.length
-    ? await options.loadEarly(root)
-    : undefined;
-  if (early !== undefined) dataWriter = { fileMaxBytes: EARLY_FILE_MAX_BYTES, ...dataWriter };
+  const early = ahead?.early ??
+    (options.loadEarly !== undefined && options.workers === undefined &&
+        workers > 1 && large && roots.size === 1 &&
+        (base.tables[root]?.writeDisposition ?? "append") === "append" &&
+        !manifest.dropTables?.length && !manifest.truncateTables?.length
+      ? await options.loadEarly(root)
+      : undefined);
+  if (early !== undefined) dataWriter = earlyDataWriter(dataWriter);
   // a table of its own that nested hints make is another chain, loaded with the package
   const onJob = early &&
     ((job: PackageJob, table: TableSchema, jobRoot: string) => {
@@ -157,7 +210,9 @@ export async function normalizePackage(
     });
   let results: FilesResult[];
   try {
-    if (workers > 1 && files.length > 1 && large) {
+    if (ahead !== undefined) {
+      results = [await ahead.finish(files, options.onRows)];
+    } else if (workers > 1 && files.length > 1 && large) {
       results = await normalizeInWorkers(
         files,
         early === undefined ? Math.min(workers, files.length) : 1,

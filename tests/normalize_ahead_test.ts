@@ -1,0 +1,152 @@
+/**
+ * A run's large package normalized and loaded while extract still writes it (`NormalizeAhead`),
+ * on native DuckDB: it happens, and a package that turns out otherwise than it assumed (a second
+ * table, changed hints, a failure) is normalized as usual, with nothing of the first attempt left.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PendingPackageFailed, resource, withHints, withTableName } from "../mod.ts";
+import { tempPipeline } from "./_helpers.ts";
+
+const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+
+/** Items of about 10 KB: 3,000 of them fill two rotated extract files (24 MiB each). */
+const BODY = "lorem ipsum dolor sit amet ".repeat(400);
+const ITEMS = 3_000;
+
+/** The job files in the `load/normalizing` folders under `dir`'s pipeline `name`. */
+function normalizingFiles(dir: string, name: string): string[] {
+  const root = join(dir, "pipelines", name, "load", "normalizing");
+  try {
+    return [...Deno.readDirSync(root)].flatMap((pkg) =>
+      [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until normalize has written a job file of the package extract still writes. */
+async function normalizedAhead(dir: string, name: string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (normalizingFiles(dir, name).length === 0) {
+    if (performance.now() > deadline) throw new Error("Nothing was normalized while extracting");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** `ITEMS` items, then (once normalize has started on them) what `after` yields. */
+function items(
+  dir: string,
+  name: string,
+  after: () => unknown[] | Promise<unknown[]> = () => [],
+) {
+  return resource(async function* () {
+    for (let id = 0; id < ITEMS; id++) yield { id, body: `${id} ${BODY}` };
+    await normalizedAhead(dir, name);
+    yield* await after();
+  }, { name: "items" });
+}
+
+Deno.test({
+  name: "a large package is normalized and loaded while extract still runs",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead";
+    const { p, dir } = await tempPipeline(name);
+    const info = await p.run(items(dir, name, () => [{ id: ITEMS, body: "last" }]));
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 1);
+    const [{ n }] = await p.dataset().query<{ n: bigint | number }>(
+      "SELECT count(DISTINCT _dlt_id) AS n FROM items",
+    );
+    assert.equal(Number(n), ITEMS + 1);
+    assert.deepEqual(normalizingFiles(dir, name), []);
+    assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+  },
+});
+
+Deno.test({
+  name: "a package that gets a second table after normalize started is normalized as usual",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_second_table";
+    const { p, dir } = await tempPipeline(name);
+    const info = await p.run(items(dir, name, () => [withTableName({ id: 1 }, "others")]));
+    // two root tables: no chain loads early
+    assert.ok(info.loadPackages[0].jobs.every((job) => !job.duringNormalize));
+    assert.deepEqual(await p.dataset().rowCounts(), { items: ITEMS, others: 1 });
+    assert.deepEqual(normalizingFiles(dir, name), []);
+  },
+});
+
+Deno.test({
+  name: "a package whose hints change after normalize started is normalized with the new ones",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_new_hints";
+    const { p, dir } = await tempPipeline(name);
+    await p.run(
+      items(
+        dir,
+        name,
+        () => [withHints({ id: ITEMS, body: "last" }, { columns: { id: { dataType: "text" } } })],
+      ),
+    );
+    const schema = p.defaultSchema!;
+    assert.equal(schema.tables.items.columns.id.dataType, "text");
+    const ids = await p.dataset().query<{ id: string }>(
+      "SELECT id FROM items WHERE body = 'last'",
+    );
+    assert.deepEqual(ids, [{ id: String(ITEMS) }]);
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 1);
+    assert.deepEqual(normalizingFiles(dir, name), []);
+  },
+});
+
+Deno.test({
+  name: "a package failing to normalize ahead fails as it would after extract",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_failure";
+    const { p, dir } = await tempPipeline(name);
+    await p.run(resource([{ id: -1, body: "first" }], {
+      name: "items",
+      schemaContract: { columns: "freeze" },
+    }));
+    // the frozen table refuses the new column of an item normalized while extract runs
+    const frozen = resource(async function* () {
+      yield { id: 0, body: "new", extra: true };
+      for (let id = 1; id < ITEMS; id++) yield { id, body: `${id} ${BODY}` };
+    }, { name: "items", schemaContract: { columns: "freeze" } });
+    await assert.rejects(
+      p.run(frozen),
+      (error) => error instanceof PendingPackageFailed && /column "extra"/.test(error.message),
+    );
+    assert.equal(await p.dataset().table("items").count(), 1);
+    // the package stays pending, as one failing after extract
+    assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
+    await p.dropPendingPackages();
+    await p.run(items(dir, name));
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 1);
+  },
+});
+
+Deno.test({
+  name:
+    "a resource that reads the destination while its package is loaded ahead does not wait for it",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_reads";
+    const { p, dir } = await tempPipeline(name);
+    await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
+    const counted: number[] = [];
+    await p.run(items(dir, name, async () => {
+      counted.push(await p.dataset().table("items").count());
+      return [{ id: ITEMS, body: "last" }];
+    }));
+    // the rows loaded before the run: the package's are not committed while it extracts
+    assert.deepEqual(counted, [1]);
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 2);
+  },
+});
