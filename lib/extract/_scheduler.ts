@@ -18,7 +18,8 @@
  *
  * JavaScript runs the resources' code on one thread: async resources overlap their waiting (I/O,
  * timers), which is where the time goes. A sync generator runs its steps in microtasks, so it
- * takes turns with other sync generators but keeps the event loop from async ones until it ends;
+ * takes turns with other sync generators and, as writing its items takes a macrotask turn every
+ * 10 ms, lets async ones on at that pace;
  * `parallelized` runs each of its steps (each transformer call) as a task of its own after a
  * macrotask turn (`setImmediate`), at most `workers` at once, so the other resources' I/O is
  * served between its steps. A step that blocks still blocks everything: functions cannot be sent
@@ -71,8 +72,27 @@ export interface DriveOptions {
 
 /** Runs every root resource of `plan` and its transformers, as `options` say. */
 export async function driveExtraction(plan: ExtractPlan, options: DriveOptions): Promise<void> {
+  plan = { ...plan, write: withTurns(plan.write) };
   if (options.nextItemMode === "fifo") return await new Sequential(plan, options.controller).run();
   await new RoundRobin(plan, options).run();
+}
+
+/**
+ * Longest time, in milliseconds, that writing items keeps the event loop from everything else:
+ * then a macrotask turn lets timers, I/O and workers' messages through (what normalizes and
+ * loads the package meanwhile, `normalize_ahead.ts`, waits on them).
+ */
+const TURN_MS = 10;
+
+/** `write`, taking a macrotask turn after it when the last turn is `TURN_MS` ago. */
+function withTurns(write: ExtractPlan["write"]): ExtractPlan["write"] {
+  let turnAt = performance.now();
+  return async (r, unit) => {
+    await write(r, unit);
+    if (performance.now() - turnAt < TURN_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    turnAt = performance.now();
+  };
 }
 
 /** dlt's `fifo`: one resource after another, each item through all transformers first. */

@@ -110,27 +110,25 @@ Deno.test("sync generators take turns under round_robin", async () => {
   ]);
 });
 
+/** A sync generator that keeps the thread busy `ms` milliseconds per item, for `items` items. */
+function busy(items: number, ms: number, parallelized = false): DltResource {
+  return resource(function* () {
+    for (let i = 0; i < items; i++) {
+      const until = performance.now() + ms;
+      while (performance.now() < until) { /* blocks, as sync work does */ }
+      yield i;
+    }
+  }, { name: "busy", parallelized });
+}
+
 Deno.test("parallelized sync generators let async resources' I/O in between their steps", async () => {
-  /** A sync generator that keeps the thread busy 3 ms per item. */
-  const busy = (parallelized: boolean) =>
-    resource(function* () {
-      for (let i = 0; i < 20; i++) {
-        const until = performance.now() + 3;
-        while (performance.now() < until) { /* blocks, as sync work does */ }
-        yield i;
-      }
-    }, { name: "busy", parallelized });
-  const ticks = (log: string[]) =>
-    resource(async function* () {
-      for (let i = 0; i < 5; i++) {
-        await sleep(1);
-        log.push("tick");
-        yield i;
-      }
-    }, { name: "ticks" });
+  const tick = resource(async function* () {
+    await sleep(1);
+    yield 0;
+  }, { name: "ticks" });
   const order = async (parallelized: boolean) => {
-    const log: string[] = [];
-    const written = await drive([busy(parallelized), ticks(log)]);
+    // 6 ms of work in all: less than the writing of items keeps the event loop for
+    const written = await drive([busy(12, 0.5, parallelized), tick]);
     // where the timer's items landed among the busy ones
     return written.map((w) => w.split(":")[0]).lastIndexOf("ticks") <
       written.map((w) => w.split(":")[0]).lastIndexOf("busy");
@@ -138,6 +136,18 @@ Deno.test("parallelized sync generators let async resources' I/O in between thei
   // without it the busy generator holds the thread until it ends; with it the timer fires between
   assert.equal(await order(false), false);
   assert.equal(await order(true), true);
+});
+
+Deno.test("a long sync generator lets timers fire while its items are written", async () => {
+  let fired = 0;
+  const timer = setInterval(() => fired++, 1);
+  try {
+    // 150 ms of work: the writing of its items takes a macrotask turn every 10 ms
+    await drive([busy(150, 1)]);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(fired >= 5, `the timer fired ${fired} times`);
 });
 
 Deno.test("an async transformer runs on several parent items at once, bounded", async () => {
