@@ -33,13 +33,15 @@ export function heapSize(): number {
  * does nothing. With `mark` (a {@linkcode heapSize} taken when a stage started): when the heap
  * has grown by 32 MiB since, so a run of a few rows in a process whose heap is large already (a
  * server, a test runner) pays none. Without: when the heap has grown to 64 MiB (a worker's,
- * before it ends). A collection also gives back the pages the heap no longer needs.
+ * before it ends). A collection also gives back the pages the heap no longer needs. Whether it
+ * collected.
  */
-export function collectGarbage(mark?: number): void {
+export function collectGarbage(mark?: number): boolean {
   const size = heapSize();
-  if (mark === undefined ? size < MIN_HEAP_BYTES : size - mark < MIN_GROWTH_BYTES) return;
+  if (mark === undefined ? size < MIN_HEAP_BYTES : size - mark < MIN_GROWTH_BYTES) return false;
   collector ??= findCollector();
   collector?.();
+  return collector !== null;
 }
 
 /** The runtime's heap figures, where it has them. */

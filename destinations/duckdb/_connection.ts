@@ -76,7 +76,11 @@ export class DuckDbConnection implements SqlConnection {
       const { driver } = this.#shared;
       const narrow = width <= PARALLEL_MAX_COLUMNS;
       const sql = copySql(jobs, table, into, driver.engine === "native" && narrow);
-      if (driver.engine === "wasm" || narrow) return await driver.run(sql);
+      if (driver.engine === "wasm") return await driver.run(sql);
+      if (narrow) {
+        await driver.run(sql);
+        return await driver.dropWrittenBlocks?.();
+      }
       await this.#oneThread();
       try {
         await driver.run(sql);
@@ -89,6 +93,7 @@ export class DuckDbConnection implements SqlConnection {
       // (20,000 GitHub events peaked at 410-430 MiB, against 580-630 MiB when the threads came
       // back only at the commit)
       await this.#restoreThreads();
+      await driver.dropWrittenBlocks?.();
     });
   }
 

@@ -37,6 +37,11 @@ export interface DuckDbDriver {
   run(sql: string, params?: readonly BoundParameter[]): Promise<void>;
   /** Checkpoints: the write-ahead log is folded into the file and removed. */
   checkpoint(): Promise<void>;
+  /**
+   * Has DuckDB drop the blocks it keeps in memory after writing them to the file, where the
+   * driver can (native DuckDB); never fails, and leaves the connection's transaction as it was.
+   */
+  dropWrittenBlocks?(): Promise<void>;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
   close(): Promise<void>;
 }

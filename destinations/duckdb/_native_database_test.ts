@@ -389,3 +389,40 @@ Deno.test("bad options and paths are refused with errors naming them", async () 
     await db.close();
   });
 });
+
+Deno.test("blocks an open transaction wrote are dropped from memory; the transaction and memory limit stay as they were", async () => {
+  for (const memoryLimit of ["2GB", undefined]) {
+    const dir = await Deno.makeTempDir({ prefix: "native_written_blocks_" });
+    const db = await openNativeDuckDb(join(dir, "db.duckdb"), { memoryLimit });
+    try {
+      const written = async () =>
+        Number(
+          (await db.query<{ bytes: number | bigint }>(
+            "SELECT memory_usage_bytes AS bytes FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
+          ))[0].bytes,
+        );
+      const limit = () => db.query("SELECT current_setting('memory_limit') AS m");
+      const before = await limit();
+      await db.run("CREATE TABLE t (i BIGINT, s VARCHAR)");
+      await db.run("BEGIN TRANSACTION");
+      // full row groups of an insert are written to the file at once, and kept in memory
+      await db.run("INSERT INTO t SELECT range, md5(range::VARCHAR) FROM range(1000000)");
+      assert.ok(await written() > 16 << 20, `${await written()} bytes of written blocks`);
+      await db.dropWrittenBlocks!();
+      assert.ok(await written() <= 8 << 20, `${await written()} bytes of written blocks`);
+      // as opened: the limit shown is rounded, and is not read back and set again
+      for (let i = 0; i < 3; i++) await db.dropWrittenBlocks!();
+      assert.deepEqual(await limit(), before);
+      if (memoryLimit !== undefined) assert.deepEqual(before, [{ m: "1.8 GiB" }]);
+      await db.run("INSERT INTO t VALUES (-1, 'last')");
+      await db.run("COMMIT");
+      assert.deepEqual(
+        await db.query("SELECT count(*) AS n, max(s) FILTER (WHERE i = -1) AS s FROM t"),
+        [{ n: 1000001, s: "last" }],
+      );
+    } finally {
+      await db.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
