@@ -247,3 +247,25 @@ Deno.test({
     assert.deepEqual(stageFiles(dir, name, "load/normalizing"), []);
   },
 });
+
+Deno.test({
+  name:
+    "a chain whose copies write row groups to the file loads early to its end, its written blocks dropped from memory",
+  ignore: !ffi,
+  async fn() {
+    const { p } = await tempPipeline("early_written_blocks", undefined, "native");
+    // 40,000 rows of random text, 60 MB of JSON: DuckDB writes full row groups as it copies
+    const rows = resource(function* () {
+      for (let id = 0; id < 40_000; id++) {
+        const row: Record<string, unknown> = { id };
+        for (let k = 0; k < 20; k++) row[`f${k}`] = crypto.randomUUID() + crypto.randomUUID();
+        yield row;
+      }
+    }, { name: "rows" });
+    const info = await p.run(rows);
+    const jobs = info.loadPackages[0].jobs.filter((job) => job.table === "rows");
+    assert.ok(jobs.length >= 2, `${jobs.length} job files`);
+    assert.ok(jobs.every((job) => job.duringNormalize), "a copy failed: the chain loaded late");
+    assert.equal(await p.dataset().table("rows").count(), 40_000);
+  },
+});

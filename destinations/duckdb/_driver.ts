@@ -39,7 +39,8 @@ export interface DuckDbDriver {
   checkpoint(): Promise<void>;
   /**
    * Has DuckDB drop the blocks it keeps in memory after writing them to the file, where the
-   * driver can (native DuckDB); never fails, and leaves the connection's transaction as it was.
+   * driver can (native DuckDB), leaving the connection's transaction and memory limit as they
+   * were.
    */
   dropWrittenBlocks?(): Promise<void>;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */

@@ -260,7 +260,7 @@ class NativeDatabase implements DuckDbDriver {
   #connection: DuckDBConnection | undefined;
   /** A second connection, for instance settings (see `dropWrittenBlocks`). */
   #side: DuckDBConnection | undefined;
-  /** The memory limit the database was opened with; DuckDB's default when undefined. */
+  /** The memory limit the database was opened with, or DuckDB's default once it was read. */
   #memoryLimit: string | undefined;
   #lock: FileLock | undefined;
   /** The last call; the next one starts when it has settled. */
@@ -347,31 +347,28 @@ class NativeDatabase implements DuckDbDriver {
    * events, under the next copies' memory). Lowering the limit to what the rest of its memory
    * takes evicts them, for free as they are on disk, before it goes back. That runs on a second
    * connection: the limit is the instance's, and a failure there (DuckDB could not evict enough)
-   * would abort the loading connection's transaction.
+   * would abort the loading connection's transaction. Fails only when the limit could not be
+   * set back.
    */
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
+      const side = this.#side ??= await this.#instance.connect();
+      const read = async (sql: string) => (await side.runAndReadAll(sql)).getRowsJS()[0];
+      const [written, all] = await read(
+        `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
+      );
+      if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
+      // the limit to go back to: as opened, or DuckDB's default as it shows it (rounded: read
+      // once, so that setting it again and again does not lower it); `RESET` would not do, as
+      // it leaves DuckDB's buffer pool at the lowered limit
+      this.#memoryLimit ??= String((await read("SELECT current_setting('memory_limit')"))[0]);
       try {
-        const side = this.#side ??= await this.#instance.connect();
-        const read = async (sql: string) => (await side.runAndReadAll(sql)).getRowsJS()[0];
-        const [written, all] = await read(
-          `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
-        );
-        if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
-        try {
-          const rest = Number(all) - Number(written);
-          await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'`);
-        } finally {
-          // as opened: DuckDB shows the limit rounded, so it cannot be read back and set again
-          await side.run(
-            this.#memoryLimit === undefined
-              ? "RESET memory_limit"
-              : `SET memory_limit = ${quoteLiteral(this.#memoryLimit)}`,
-          );
-        }
+        const rest = Number(all) - Number(written);
+        await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'`);
       } catch {
         // what could not be evicted stays
       }
+      await side.run(`SET memory_limit = ${quoteLiteral(this.#memoryLimit)}`);
     });
   }
 
