@@ -65,6 +65,11 @@ export interface DriveOptions {
   /** Parallelized steps scheduled at once. @default {5} */
   workers?: number;
   /**
+   * Longest time, in milliseconds, that writing items keeps the event loop from everything
+   * else before a macrotask turn (see `withTurns`). @default {10}
+   */
+  turnMs?: number;
+  /**
    * The run's controller: its signal is the resources' `context.signal`; aborting it stops the
    * run, and a failing resource aborts it to stop the others.
    */
@@ -73,7 +78,7 @@ export interface DriveOptions {
 
 /** Runs every root resource of `plan` and its transformers, as `options` say. */
 export async function driveExtraction(plan: ExtractPlan, options: DriveOptions): Promise<void> {
-  plan = { ...plan, write: withTurns(plan.write) };
+  plan = { ...plan, write: withTurns(plan.write, options.turnMs ?? TURN_MS) };
   if (options.nextItemMode === "fifo") return await new Sequential(plan, options.controller).run();
   await new RoundRobin(plan, options).run();
 }
@@ -86,18 +91,18 @@ export async function driveExtraction(plan: ExtractPlan, options: DriveOptions):
 const TURN_MS = 10;
 
 /**
- * `write`, taking a macrotask turn after it when the last turn is `TURN_MS` ago; at a turn, the
+ * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, the
  * garbage of the items written is collected when the heap has grown by 32 MiB since the last
  * collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100 MiB while the package
  * is normalized and loaded beside it (100,000 GitHub events peaked at 531–549 MiB, 482–503 with
  * it).
  */
-function withTurns(write: ExtractPlan["write"]): ExtractPlan["write"] {
+function withTurns(write: ExtractPlan["write"], turnMs: number): ExtractPlan["write"] {
   let turnAt = performance.now();
   let heapMark = heapSize();
   return async (r, unit) => {
     await write(r, unit);
-    if (performance.now() - turnAt < TURN_MS) return;
+    if (performance.now() - turnAt < turnMs) return;
     // what the items left behind, before it grows the process by more than a stage would
     if (collectGarbage(heapMark)) heapMark = heapSize();
     await new Promise((resolve) => setImmediate(resolve));
