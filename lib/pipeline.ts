@@ -213,8 +213,6 @@ export class Pipeline {
    * progress reporter, which receives the events as a listener does.
    */
   #progressMode: "bar" | "log" | undefined;
-  /** What normalizes the package `run()` extracts meanwhile, while it does. */
-  #ahead: NormalizeAhead | undefined;
   /** The trace of this object's last run (`lastTrace` reads the stored one before it runs). */
   #lastTrace: PipelineTrace | undefined;
 
@@ -948,7 +946,7 @@ export class Pipeline {
       // finish what an interrupted run left behind
       await time("normalize", () => this.#normalize(undefined, undefined, tracer, true, session));
       const packages = await time("load", () => this.#loadPending(session, tracer, true));
-      const ahead = this.#ahead = await this.#normalizeAhead(session);
+      const ahead = await this.#normalizeAhead();
       try {
         await time("extract", () => this.#extract(data, read, tracer, ahead));
         await time(
@@ -956,7 +954,6 @@ export class Pipeline {
           () => this.#normalize(undefined, undefined, tracer, false, session, ahead),
         );
       } finally {
-        this.#ahead = undefined;
         await ahead?.abort();
       }
       packages.push(...await time("load", () => this.#loadPending(session, tracer)));
@@ -965,11 +962,11 @@ export class Pipeline {
   }
 
   /**
-   * What normalizes the package `run()` extracts while extract writes it, loading its chain
-   * early through `session` (see `NormalizeAhead`), as `normalizePackage` would once extract
-   * ended; `undefined` where it would not load early: config sets normalize's workers.
+   * What normalizes the package `run()` extracts while extract writes it (see `NormalizeAhead`),
+   * as `normalizePackage` would once extract ended; `undefined` where that would not load it
+   * early: config sets normalize's workers.
    */
-  async #normalizeAhead(session: ClientSession): Promise<NormalizeAhead | undefined> {
+  async #normalizeAhead(): Promise<NormalizeAhead | undefined> {
     if (this.#settings?.normalize.workers !== undefined) return undefined;
     const { format, tableFormat } = await this.#jobFormats(undefined);
     return new NormalizeAhead({
@@ -977,7 +974,6 @@ export class Pipeline {
       loaderFileFormat: format,
       tableFileFormat: tableFormat,
       dataWriter: this.#settings?.normalize.dataWriter,
-      loadEarly: async (loadId, root) => (await session.client()).loadChainEarly?.(loadId, root),
     });
   }
 
@@ -1038,9 +1034,6 @@ export class Pipeline {
    * without it), or the error that names the destination.
    */
   async #readingClient(tablesSuffice: boolean): Promise<DestinationClient> {
-    // a resource reading while its package loads ahead: the chain's open transaction would keep
-    // it waiting for the end of the extract that waits for it
-    await this.#ahead?.abort();
     const destination = await this.destination();
     const client = await destination.client(this.#clientOptions());
     if (client.sql === undefined && !(tablesSuffice && client.tables !== undefined)) {

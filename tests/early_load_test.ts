@@ -220,14 +220,14 @@ Deno.test({
 
 Deno.test({
   name:
-    "a run killed while its package is normalized and loaded before extract ends leaves nothing of it; the next run extracts and loads it once",
+    "a run killed while its package is normalized before extract ends leaves nothing of it; the next run extracts and loads it once",
   ignore: !ffi,
   async fn() {
     const name = "early_killed_extracting";
     const { p, dir } = await tempPipeline(name, undefined, "native");
     await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
     for (const delayMs of [0, 100]) {
-      // extract stalls after its items: the package is normalized and copied while it runs
+      // extract stalls after its items: the package is normalized while it runs
       await killRun(
         [dir, name, "stall"],
         () =>

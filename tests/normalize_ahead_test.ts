@@ -1,11 +1,13 @@
 /**
- * A run's large package normalized and loaded while extract still writes it (`NormalizeAhead`),
- * on native DuckDB: it happens, and a package that turns out otherwise than it assumed (a second
- * table, changed hints, a failure) is normalized as usual, with nothing of the first attempt left.
+ * A run's large package normalized while extract still writes it (`NormalizeAhead`), on native
+ * DuckDB: it happens, as normalize after extract would have done it, and a package that turns
+ * out otherwise than it assumed (a second table, changed hints, a failure) is normalized as
+ * usual, with nothing of the first attempt left.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PendingPackageFailed, resource, withHints, withTableName } from "../mod.ts";
+import type { DltResource } from "../lib/resource.ts";
 import { tempPipeline } from "./_helpers.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
@@ -134,7 +136,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a resource that reads the destination while its package is loaded ahead does not wait for it",
+    "a resource that reads the destination while its package is normalized ahead does not wait for it",
   ignore: !ffi,
   async fn() {
     const name = "ahead_reads";
@@ -148,5 +150,52 @@ Deno.test({
     // the rows loaded before the run: the package's are not committed while it extracts
     assert.deepEqual(counted, [1]);
     assert.equal(await p.dataset().table("items").count(), ITEMS + 2);
+  },
+});
+
+Deno.test({
+  name: "files extracted before normalize started are normalized first, in extract's order",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_order";
+    const { p, dir } = await tempPipeline(name);
+    // small extracted files: several complete before normalize starts ahead
+    Deno.env.set("SOURCES__DATA_WRITER__FILE_MAX_BYTES", "2000000");
+    try {
+      // `v` is a number first, then text: the first type seen stays the column's
+      await p.run(resource(async function* () {
+        for (let id = 0; id < ITEMS; id++) {
+          yield { id, v: id < 500 ? id : `t${id}`, body: `${id} ${BODY}` };
+        }
+        await normalizedAhead(dir, name);
+      }, { name: "items" }));
+    } finally {
+      Deno.env.delete("SOURCES__DATA_WRITER__FILE_MAX_BYTES");
+    }
+    const columns = p.defaultSchema!.tables.items.columns;
+    assert.equal(columns.v.dataType, "bigint");
+    assert.equal(columns.v__v_text.dataType, "text");
+    const [{ n }] = await p.dataset().query<{ n: number | bigint }>(
+      "SELECT count(*) AS n FROM items WHERE v = id",
+    );
+    assert.equal(Number(n), 500);
+  },
+});
+
+Deno.test({
+  name: "a hint that normalize refuses fails the package at normalize, extracted whole",
+  ignore: !ffi,
+  async fn() {
+    const name = "ahead_bad_hint";
+    const { p } = await tempPipeline(name);
+    const items: DltResource = resource(function* () {
+      for (let id = 0; id < ITEMS; id++) {
+        const item = { id, body: `${id} ${BODY}` };
+        // a format DuckDB does not load, known when normalize would start ahead
+        yield id === 0 ? withHints(item, { fileFormat: "jsonl" }) : item;
+      }
+    }, { name: "items" });
+    await assert.rejects(p.run(items), PendingPackageFailed);
+    assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
   },
 });

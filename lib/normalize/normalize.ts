@@ -164,10 +164,6 @@ export async function normalizePackage(
   const { storage } = store;
   const dir = store.dir("extracted", loadId);
   const manifest = await store.readManifest(dir);
-  // normalized while extract wrote the package, unless it turned out otherwise than assumed
-  const ahead = await options.ahead?.take(loadId, schema, manifest);
-  if (ahead === undefined) await options.ahead?.abort();
-  const outDir = ahead?.outDir ?? await store.create("normalizing", loadId);
   const { naming, loaderFileFormat: format = "csv", tableFileFormat } = options;
   const { base, tableFormats } = hintedSchema(
     schema,
@@ -185,6 +181,10 @@ export async function normalizePackage(
     // a file cut after extract wrote it fails here, naming the package, file and line
     bytes += await checkJobFile(storage, loadId, files[i].path, job);
   }
+  // normalized while extract wrote the package, unless it turned out otherwise than assumed
+  const ahead = await options.ahead?.take(loadId, schema, manifest);
+  if (ahead === undefined) await options.ahead?.abort();
+  const outDir = ahead?.outDir ?? await store.create("normalizing", loadId);
   // workers make the convention again by its name (a custom one normalizes here), and open the
   // working folder by its root (one in memory normalizes here)
   const workers = canUseWorkers(naming, storage) ? options.workers ?? defaultWorkers() : 1;
@@ -193,13 +193,18 @@ export async function normalizePackage(
   let dataWriter = options.dataWriter ?? {};
   const roots = new Set(files.map((file) => file.table));
   const [root] = roots;
-  const early = ahead?.early ??
-    (options.loadEarly !== undefined && options.workers === undefined &&
+  let early: EarlyChainLoad | undefined;
+  try {
+    early = options.loadEarly !== undefined && options.workers === undefined &&
         workers > 1 && large && roots.size === 1 &&
         (base.tables[root]?.writeDisposition ?? "append") === "append" &&
         !manifest.dropTables?.length && !manifest.truncateTables?.length
       ? await options.loadEarly(root)
-      : undefined);
+      : undefined;
+  } catch (error) {
+    ahead?.cancel();
+    throw error;
+  }
   if (early !== undefined) dataWriter = earlyDataWriter(dataWriter);
   // a table of its own that nested hints make is another chain, loaded with the package
   const onJob = early &&
@@ -211,7 +216,7 @@ export async function normalizePackage(
   let results: FilesResult[];
   try {
     if (ahead !== undefined) {
-      results = [await ahead.finish(files, options.onRows)];
+      results = [await ahead.finish(files, { onRows: options.onRows, onJob })];
     } else if (workers > 1 && files.length > 1 && large) {
       results = await normalizeInWorkers(
         files,

@@ -1,38 +1,36 @@
 /**
- * Normalize ahead: a run's package normalized, and its chain loaded, while extract still writes
- * it, so that normalize and the load no longer wait for the last item to be extracted (the
- * GitHub events: extract is a sixth of a run, on one core, with the other one idle).
+ * Normalize ahead: a run's package normalized while extract still writes it, so that normalize,
+ * and the load of its chain that starts with it, no longer wait for the last item to be
+ * extracted (the GitHub events: extract is a sixth of a run, on one core, with the other idle).
  *
  * It assumes what `normalizePackage` decides for a large package of one root table that appends
- * when the run loads it early (one worker, the chain loaded as its files are written), and starts
- * on that assumption once extract has completed 16 MiB of one table's files:
+ * when the run loads it early (one worker, job files rotated at 16 MiB), and starts on that
+ * assumption once extract has completed 16 MiB of one table's files:
  *
  * ```
  * extract ── file 1 ── file 2 ── … ── file n ── moving(): the file being normalized finishes
- * worker             └─ file 1 ── file 2 ── …  (one file at a time, as extract completes them)
- * early chain              └─ copies each job file the worker closes (one open transaction)
- * normalizePackage ── take(): the package as assumed? → the rest of the files, then as usual
+ * worker             └─ file 1 ── file 2 ── …  (one file at a time, in extract's order)
+ * normalizePackage ── take(): the package as assumed? → the rest of the files, the chain loaded
+ *                                                       early from the first job file on
  *                                                  else → abort(): nothing of it remains
  * ```
  *
- * Nothing is committed before the package is normalized, as without it: the chain's transaction
- * commits when the load completes it, and a crash at any point leaves the `extracting` and
- * `normalizing` folders that the next open discards. The pipeline aborts it when something reads
- * the destination through it while extract runs (a resource asking `dataset()`): the chain's open
- * transaction would keep that read waiting for the end of the extract that waits for the read.
+ * Nothing of the destination is touched while extract runs: the chain's transaction opens when
+ * normalize takes the package over, so no resource's own reads of the destination can wait on
+ * it. A crash at any point leaves the `extracting` and `normalizing` folders that the next open
+ * discards.
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { EarlyChainLoad, LoaderFileFormat } from "../destination.ts";
+import type { LoaderFileFormat } from "../destination.ts";
 import type { ExtractFollower } from "../extract/extract.ts";
 import type { PackageJob, PackageManifest, PackageStore } from "../load/package_store.ts";
-import { loadJobOf } from "../load/job_files.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 import type { FileFormatHint, StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
-import { WorkerFeed } from "./_normalize_pool.ts";
+import { type PoolEvents, WorkerFeed } from "./_normalize_pool.ts";
 import type { NamingConvention } from "./naming.ts";
 import {
   canUseWorkers,
@@ -56,26 +54,24 @@ export interface NormalizeAheadOptions {
   tableFileFormat?: (table: string, hint: FileFormatHint | undefined) => LoaderFileFormat;
   /** Buffering and rotation of the job files. */
   dataWriter?: DataWriterSettings;
-  /** Opens the early load of the chain of `root` in package `loadId`, if the destination can. */
-  loadEarly: (loadId: string, root: string) => Promise<EarlyChainLoad | undefined>;
 }
 
 /** What was normalized ahead, taken over by `normalizePackage`. */
 export interface AheadRun {
   /** The package's `normalizing` folder, where the worker writes. */
   outDir: string;
-  /** The chain being loaded. */
-  early: EarlyChainLoad;
   /**
    * Normalizes the files of `files` (the package's, by their `extracted` paths) not given to the
-   * worker yet and returns its result; `onRows` gets the row counts from now on, the ones so far
-   * first.
+   * worker yet and returns its result; `events` get the row counts and closed jobs from now on,
+   * the ones so far first.
    */
-  finish(
-    files: readonly ExtractedFile[],
-    onRows?: (rowCounts: Readonly<Record<string, number>>) => void,
-  ): Promise<FilesResult>;
+  finish(files: readonly ExtractedFile[], events: PoolEvents): Promise<FilesResult>;
+  /** Stops the worker (normalize failed before `finish`). */
+  cancel(): void;
 }
+
+/** A closed job, as the worker reports it. */
+type ClosedJob = [job: PackageJob, table: TableSchema, root: string];
 
 /** The state of a package normalized ahead. */
 interface Started {
@@ -87,8 +83,6 @@ interface Started {
   outDir: string;
   /** The worker, once it starts (`undefined` when it could not). */
   feed: Promise<WorkerFeed | undefined>;
-  /** The worker and chain, once both run; `undefined` when they could not start. */
-  ready: Promise<{ feed: WorkerFeed; early: EarlyChainLoad } | undefined>;
 }
 
 /**
@@ -101,7 +95,7 @@ export class NormalizeAhead {
   #started: Started | undefined;
   /** Gave up: the package is not one to normalize ahead. */
   #declined = false;
-  /** Extracted files not given to the worker yet. */
+  /** Extracted files not given to the worker yet, in extract's order. */
   #queue: ExtractedFile[] = [];
   /** Names of the files given to the worker. */
   #given = new Set<string>();
@@ -111,8 +105,12 @@ export class NormalizeAhead {
   #paused = false;
   /** Whether the worker failed (then the package is normalized again as usual). */
   #failure = false;
+  /** The worker's rows per table so far. */
   #rowCounts: Readonly<Record<string, number>> | undefined;
-  #onRows: ((rowCounts: Readonly<Record<string, number>>) => void) | undefined;
+  /** The jobs the worker closed before the package was taken. */
+  #closed: ClosedJob[] = [];
+  /** Where the worker's reports go once the package is taken. */
+  #events: PoolEvents | undefined;
   #taken = false;
   #aborted: Promise<void> | undefined;
 
@@ -130,21 +128,24 @@ export class NormalizeAhead {
     return {
       jobClosed: (loadId, dir, job, tables) => {
         if (this.#declined || this.#paused) return;
-        const started = this.#started;
-        if (started === undefined) {
+        try {
+          const started = this.#started;
+          if (started !== undefined && !this.#asStarted(started, job, tables)) {
+            // another table, or new hints: the package is normalized as usual after extract
+            void this.abort();
+            return;
+          }
+          // every file from the first, so that the worker sees them in extract's order
+          this.#queue.push(extractedFile(dir, job));
           bytes += job.bytes ?? 0;
-          if (bytes < START_BYTES) return;
-          this.#start(loadId, schema, naming, job.table, tables);
-          if (this.#declined) return;
-        } else if (
-          job.table !== started.root || !isDeepStrictEqual(asJson(tables), started.tables)
-        ) {
-          // another table, or new hints: the package is normalized as usual after extract
+          if (started === undefined && bytes >= START_BYTES) {
+            this.#start(loadId, schema, naming, job.table, tables);
+          }
+          this.#pump();
+        } catch {
+          // a hint normalize refuses: it fails there, as without this
           void this.abort();
-          return;
         }
-        this.#queue.push(extractedFile(dir, job));
-        this.#pump();
       },
       moving: async () => {
         this.#paused = true;
@@ -174,19 +175,19 @@ export class NormalizeAhead {
     ) {
       return undefined;
     }
-    const running = await started.ready.catch(() => undefined);
-    if (running === undefined || this.#declined || this.#failure) return undefined;
+    const feed = await started.feed;
+    if (feed === undefined || this.#declined || this.#failure) return undefined;
     this.#taken = true;
     return {
       outDir: started.outDir,
-      early: running.early,
-      finish: (files, onRows) => this.#finish(running.feed, files, onRows),
+      finish: (files, events) => this.#finish(feed, files, events),
+      cancel: () => feed.terminate(),
     };
   }
 
   /**
-   * Stops the worker, rolls the chain back and removes what was normalized, unless the package
-   * was taken; settles when all of it is done, however often it is called, and never rejects.
+   * Stops the worker and removes what it normalized, unless the package was taken; settles when
+   * all of it is done, however often it is called, and never rejects.
    */
   abort(): Promise<void> {
     return this.#aborted ??= this.#abort();
@@ -199,10 +200,17 @@ export class NormalizeAhead {
     if (started === undefined || this.#taken) return;
     this.#started = undefined;
     await this.#busy;
-    const running = await started.ready.catch(() => undefined);
-    running?.feed.terminate();
-    await running?.early.abort().catch(() => {});
+    (await started.feed)?.terminate();
     await this.#options.store.remove("normalizing", started.loadId).catch(() => {});
+  }
+
+  /** Whether the closed `job`, with the package's hints `tables` now, is as `started` assumed. */
+  #asStarted(
+    started: Started,
+    job: PackageJob,
+    tables: Readonly<Record<string, TableHints>>,
+  ): boolean {
+    return job.table === started.root && isDeepStrictEqual(asJson(tables), started.tables);
   }
 
   /** Starts on package `loadId` of root table `root`, unless it is not one to normalize ahead. */
@@ -218,62 +226,39 @@ export class NormalizeAhead {
     if (
       !canUseWorkers(naming, store.storage) || defaultWorkers() < 2 ||
       Object.keys(tables).some((table) => table !== root) ||
+      this.#queue.some((file) => file.table !== root) ||
       (base.tables[root]?.writeDisposition ?? "append") !== "append"
     ) {
       this.#declined = true;
       return;
     }
     const outDir = store.dir("normalizing", loadId);
-    const feed = Promise.withResolvers<WorkerFeed | undefined>();
-    const ready = this.#open(
-      loadId,
-      root,
-      naming,
-      base,
-      tableFormats,
-      structuredClone(tables),
-      outDir,
-      feed.resolve,
-    );
-    // a worker that could not start takes no file
-    ready.catch(() => feed.resolve(undefined));
-    const started: Started = {
+    const feed = this.#open(loadId, naming, base, tableFormats, structuredClone(tables), outDir);
+    this.#started = {
       loadId,
       root,
       schema: asJson(schema),
       tables: asJson(tables),
       outDir,
-      feed: feed.promise,
-      ready,
+      // a worker that could not start takes no file
+      feed: feed.catch(() => undefined),
     };
-    this.#started = started;
   }
 
-  /**
-   * Starts the worker (given to `started`) and opens the chain's early load beside it;
-   * `undefined` when the chain cannot load early.
-   */
+  /** Creates the package's `normalizing` folder and starts the worker. */
   async #open(
     loadId: string,
-    root: string,
     naming: NamingConvention,
     schema: StoredSchema,
     tableFormats: Record<string, LoaderFileFormat>,
     tables: Record<string, TableHints>,
     outDir: string,
-    started: (feed: WorkerFeed) => void,
-  ): Promise<{ feed: WorkerFeed; early: EarlyChainLoad } | undefined> {
+  ): Promise<WorkerFeed> {
     const { store, loaderFileFormat: format } = this.#options;
     await store.create("normalizing", loadId);
     await loadJobFileFormats([format, ...Object.values(tableFormats)]);
-    const storage = store.storage;
-    // the jobs the worker closes before the chain is open
-    const closed: { job: PackageJob; table: TableSchema }[] = [];
-    let early: EarlyChainLoad | undefined;
-    const add = (job: PackageJob, table: TableSchema) =>
-      early!.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table);
-    const feed = new WorkerFeed({
-      root: storage.root,
+    return new WorkerFeed({
+      root: store.storage.root,
       schema,
       naming: naming.name,
       maxLength: naming.maxLength,
@@ -286,29 +271,13 @@ export class NormalizeAhead {
     }, {
       onRows: (rowCounts) => {
         this.#rowCounts = rowCounts;
-        this.#onRows?.(rowCounts);
+        this.#events?.onRows?.(rowCounts);
       },
-      onJob: (job, table, jobRoot) => {
-        // a table of its own that nested hints make is another chain, loaded with the package
-        if (jobRoot !== root) return;
-        if (early === undefined) closed.push({ job, table });
-        else add(job, table);
+      onJob: (job, table, root) => {
+        if (this.#events === undefined) this.#closed.push([job, table, root]);
+        else this.#events.onJob?.(job, table, root);
       },
     });
-    started(feed);
-    try {
-      early = await this.#options.loadEarly(loadId, root);
-    } catch (error) {
-      feed.terminate();
-      throw error;
-    }
-    if (early === undefined) {
-      feed.terminate();
-      this.#declined = true;
-      return undefined;
-    }
-    for (const { job, table } of closed.splice(0)) add(job, table);
-    return { feed, early };
   }
 
   /** Gives the worker the next queued file when it is free. */
@@ -333,10 +302,11 @@ export class NormalizeAhead {
   async #finish(
     feed: WorkerFeed,
     files: readonly ExtractedFile[],
-    onRows: ((rowCounts: Readonly<Record<string, number>>) => void) | undefined,
+    events: PoolEvents,
   ): Promise<FilesResult> {
-    this.#onRows = onRows;
-    if (this.#rowCounts !== undefined) onRows?.(this.#rowCounts);
+    this.#events = events;
+    if (this.#rowCounts !== undefined) events.onRows?.(this.#rowCounts);
+    for (const closed of this.#closed.splice(0)) events.onJob?.(...closed);
     try {
       for (const file of files) {
         if (!this.#given.has(basename(file.path))) await feed.add(file);
