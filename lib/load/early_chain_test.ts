@@ -37,13 +37,14 @@ function loggingSteps(options: { failOn?: string; release?: Promise<void> } = {}
   return { log, steps };
 }
 
-Deno.test("an early chain copies files as they come, runs of the same columns together, and commits what finish completes", async () => {
+Deno.test("an early chain copies files as they come, runs of the same columns together (two at most), and commits what finish completes", async () => {
   const { log, steps } = loggingSteps();
   const chain = new EarlyChain("1", "t", steps);
   chain.add(job("t.1.csv"), table);
   await new Promise((resolve) => setTimeout(resolve, 0));
   chain.add(job("t.2.csv"), table);
   chain.add(job("t.3.csv"), table);
+  chain.add(job("t.6.csv"), table);
   chain.add(job("t.4.csv", ["a", "b"]), table);
   await new Promise((resolve) => setTimeout(resolve, 0));
   await chain.stop();
@@ -55,13 +56,15 @@ Deno.test("an early chain copies files as they come, runs of the same columns to
     return Promise.resolve();
   });
   assert.equal(committed, true);
-  assert.deepEqual(copied, ["t.1.csv", "t.2.csv", "t.3.csv", "t.4.csv"]);
+  assert.deepEqual(copied, ["t.1.csv", "t.2.csv", "t.3.csv", "t.6.csv", "t.4.csv"]);
   assert.deepEqual(log, [
     "begin",
     "sync t",
     "copy t.1.csv",
     "sync t",
     "copy t.2.csv+t.3.csv",
+    "sync t",
+    "copy t.6.csv",
     "sync t",
     "copy t.4.csv",
     "complete",
