@@ -9,6 +9,7 @@ import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { csvRead } from "./_dialect.ts";
+import { ROW_GROUP_SIZE } from "./_database_file.ts";
 import { releaseDatabase, type SharedDatabase } from "./_shared_database.ts";
 
 /** Longest CSV line DuckDB reads unless a file has longer ones (DuckDB's default), in bytes. */
@@ -27,6 +28,8 @@ export class DuckDbConnection implements SqlConnection {
   #holding = false;
   /** The threads DuckDB had before a wide copy took it to one, until they are given back. */
   #threads: number | undefined;
+  /** Rows copied since DuckDB last dropped the blocks it wrote (see `dropWrittenBlocks`). */
+  #rowsSinceDrop = 0;
   #closed = false;
 
   /** Loads through `shared`, which {@linkcode DuckDbConnection.close} releases. */
@@ -77,24 +80,30 @@ export class DuckDbConnection implements SqlConnection {
       const narrow = width <= PARALLEL_MAX_COLUMNS;
       const sql = copySql(jobs, table, into, driver.engine === "native" && narrow);
       if (driver.engine === "wasm") return await driver.run(sql);
-      if (narrow) {
-        await driver.run(sql);
-        return await driver.dropWrittenBlocks?.();
-      }
-      await this.#oneThread();
-      try {
-        await driver.run(sql);
-      } catch (error) {
-        // inside a transaction the threads go back after its rollback
-        if (!this.#holding) await this.#restoreThreads();
-        throw error;
-      }
-      // at once: resizing its thread pool also has DuckDB give freed memory back to the system
-      // (20,000 GitHub events peaked at 410-430 MiB, against 580-630 MiB when the threads came
-      // back only at the commit)
-      await this.#restoreThreads();
+      if (narrow) await driver.run(sql);
+      else await this.#runOnOneThread(sql);
+      // a full row group since the last drop: DuckDB wrote it to the file, and keeps its blocks
+      this.#rowsSinceDrop += jobs.reduce((rows, job) => rows + job.rows, 0);
+      if (this.#rowsSinceDrop < ROW_GROUP_SIZE) return;
+      this.#rowsSinceDrop = 0;
       await driver.dropWrittenBlocks?.();
     });
+  }
+
+  /** Runs the copy `sql` of a wide table on one DuckDB thread. */
+  async #runOnOneThread(sql: string): Promise<void> {
+    await this.#oneThread();
+    try {
+      await this.#shared.driver.run(sql);
+    } catch (error) {
+      // inside a transaction the threads go back after its rollback
+      if (!this.#holding) await this.#restoreThreads();
+      throw error;
+    }
+    // at once: resizing its thread pool also has DuckDB give freed memory back to the system
+    // (20,000 GitHub events peaked at 410-430 MiB, against 580-630 MiB when the threads came
+    // back only at the commit)
+    await this.#restoreThreads();
   }
 
   /** Takes DuckDB to one thread for a wide copy, remembering how many it had. */
