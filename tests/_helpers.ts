@@ -55,6 +55,21 @@ export async function tempPipeline(
   return { p, dir, dbPath };
 }
 
+/**
+ * The files in the package folders of `stage` (e.g. `"load/normalizing"`) of pipeline `name`
+ * whose pipelines folder is under `dir`; none when the stage's folder is not there.
+ */
+export function stageFiles(dir: string, name: string, stage: string): string[] {
+  const root = join(dir, "pipelines", name, ...stage.split("/"));
+  try {
+    return [...Deno.readDirSync(root)].flatMap((pkg) =>
+      [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
+    );
+  } catch {
+    return [];
+  }
+}
+
 /** A resource that counts its runs in its state and yields the run number. */
 export function counterResource(): DltResource {
   return resource(function* ({ state }) {

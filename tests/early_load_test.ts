@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { PendingPackageFailed, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
 import { newSchema, type TableSchema } from "../lib/schema/schema.ts";
-import { tempDir, tempPipeline } from "./_helpers.ts";
+import { stageFiles, tempDir, tempPipeline } from "./_helpers.ts";
 
 /** Items of a run large enough for normalize's workers (about 33 MB of JSON). */
 export const LARGE_RUN_ITEMS = 3_100;
@@ -140,18 +140,6 @@ Deno.test({
 });
 
 const KILLED_RUN = fileURLToPath(new URL("./_scripts/early_load_run.ts", import.meta.url));
-
-/** The files in the folders of the packages of `stage` under `dir`'s pipeline `name`. */
-function stageFiles(dir: string, name: string, stage: string): string[] {
-  const root = join(dir, "pipelines", name, ...stage.split("/"));
-  try {
-    return [...Deno.readDirSync(root)].flatMap((pkg) =>
-      [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
-    );
-  } catch {
-    return [];
-  }
-}
 
 /** How long a killed run may take to be ready before the test fails. */
 const READY_TIMEOUT_MS = 60_000;

@@ -5,10 +5,9 @@
  * usual, with nothing of the first attempt left.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { PendingPackageFailed, resource, withHints, withTableName } from "../mod.ts";
 import type { DltResource } from "../lib/resource.ts";
-import { tempPipeline } from "./_helpers.ts";
+import { stageFiles, tempPipeline } from "./_helpers.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 
@@ -17,16 +16,7 @@ const BODY = "lorem ipsum dolor sit amet ".repeat(400);
 const ITEMS = 3_000;
 
 /** The job files in the `load/normalizing` folders under `dir`'s pipeline `name`. */
-function normalizingFiles(dir: string, name: string): string[] {
-  const root = join(dir, "pipelines", name, "load", "normalizing");
-  try {
-    return [...Deno.readDirSync(root)].flatMap((pkg) =>
-      [...Deno.readDirSync(join(root, pkg.name))].map((f) => f.name)
-    );
-  } catch {
-    return [];
-  }
-}
+const normalizingFiles = (dir: string, name: string) => stageFiles(dir, name, "load/normalizing");
 
 /** Waits until normalize has written a job file of the package extract still writes. */
 async function normalizedAhead(dir: string, name: string): Promise<void> {
