@@ -411,8 +411,7 @@ function configure(
 
 /**
  * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
- * database, so that storage options apply (a file created now gets {@linkcode BLOCK_SIZE}
- * blocks, and every file {@linkcode ROW_GROUP_SIZE} row groups), and made the default catalog.
+ * database, so that storage options apply (see `attachStatements`), and made the default catalog.
  */
 function openFile(
   bindings: DuckDBBindings,
@@ -437,8 +436,9 @@ function pendingLog(connection: DuckDBConnection): string {
 }
 
 /**
- * Copies the database with its replayed log into a fresh file and swaps it in. DuckDB-WASM cannot
- * append to the replayed log, so the database could take no further commit otherwise.
+ * Copies the database with its replayed log into a fresh file of the same block size and storage
+ * format, and swaps it in. DuckDB-WASM cannot append to the replayed log, so the database could
+ * take no further commit otherwise.
  */
 function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: string): void {
   const target = path + REBUILD_SUFFIX;
@@ -448,8 +448,16 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
       "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
     ).getChildAt(0)?.get(0),
   );
+  // the lowest DuckDB version that reads the file, as "v1.3.0+"
+  const storageVersion = String(
+    connection.query(
+      "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()",
+    ).getChildAt(0)?.get(0),
+  ).replace(/\+$/, "");
   connection.query(
-    `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize})`,
+    `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize}, STORAGE_VERSION ${
+      quoteLiteral(storageVersion)
+    })`,
   );
   connection.query(`COPY FROM DATABASE ${quoteIdentifier(database)} TO ${REBUILD_ALIAS}`);
   connection.query(`CHECKPOINT ${REBUILD_ALIAS}`);

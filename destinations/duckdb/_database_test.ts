@@ -56,6 +56,16 @@ async function append(path: string, first: number, count: number): Promise<void>
   await db.close();
 }
 
+/** The block size and storage format of the database file `db` has open. */
+function layoutOf(db: Awaited<ReturnType<typeof openDuckDbWasm>>): Record<string, unknown> {
+  const [layout] = db.query(
+    "SELECT block_size::INT AS block_size, (SELECT tags['storage_version'] FROM duckdb_databases() " +
+      "WHERE database_name = current_database()) AS storage FROM pragma_database_size() " +
+      "WHERE database_name = current_database()",
+  );
+  return layout;
+}
+
 /** Sum of the ids 0 … n - 1. */
 function idSum(n: number): number {
   return n * (n - 1) / 2;
@@ -112,6 +122,7 @@ Deno.test("a process killed right after a commit loses and duplicates nothing", 
 
     const db = await openDuckDbWasm(path);
     assert.deepEqual(leftovers(path), [], "the replayed log was rebuilt into the file");
+    assert.deepEqual(layoutOf(db), { block_size: 16384, storage: "v1.3.0+" }, "as created");
     const [stats] = db.query(
       "SELECT count(*) AS rows, count(DISTINCT id) AS distinct, sum(id) AS sum FROM items",
     );
@@ -119,6 +130,27 @@ Deno.test("a process killed right after a commit loses and duplicates nothing", 
     db.run("INSERT INTO items VALUES (20110, 'after the crashes')");
     await db.close();
     assert.deepEqual(await readItems(path), { rows: 20111, distinct: 20111, sum: idSum(20111) });
+  });
+});
+
+Deno.test("a rebuild keeps the file's block size and storage format", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "theirs.duckdb");
+    // a file in DuckDB's own defaults (256 KiB blocks, 1.0's format), as another tool creates it
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run("CREATE TABLE items (id BIGINT, label VARCHAR)");
+    connection.closeSync();
+    instance.closeSync();
+    assert.equal((await child(path, "append-then-die", "0", "10")).signal, "SIGKILL");
+    assert.ok(fs.statSync(`${path}.wal`).size > 0, "the commit is only in the write-ahead log");
+
+    const db = await openDuckDbWasm(path);
+    assert.deepEqual(leftovers(path), [], "the replayed log was rebuilt into the file");
+    const layout = layoutOf(db);
+    await db.close();
+    assert.deepEqual(layout, { block_size: 262144, storage: "v1.0.0+" });
+    assert.deepEqual(await readItems(path), { rows: 10, distinct: 10, sum: idSum(10) });
   });
 });
 

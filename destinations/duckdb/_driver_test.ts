@@ -12,6 +12,7 @@ import type { DuckDbDriver } from "./_driver.ts";
 import { openDuckDbWasm, wasmDriver } from "./_database.ts";
 import { openNativeDuckDb } from "./_native_database.ts";
 import { bindParameters } from "./_parameters.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
 
 /** The drivers under test, by engine. */
 const DRIVERS: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
@@ -286,19 +287,53 @@ driverTest("a checkpoint removes the write-ahead log, and so does closing", asyn
   await reopened.close();
 });
 
-driverTest("new files get small blocks, and a large insert small row groups", async (open, dir) => {
-  const db = await open(join(dir, "layout.duckdb"));
-  await db.run("CREATE TABLE items AS SELECT range AS id FROM range(50000)");
-  const [{ block_size }] = await db.query<{ block_size: number }>(
-    "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
+/** The block size and storage format of the database `db` has open. */
+async function layoutOf(db: DuckDbDriver): Promise<{ blockSize: number; storage: string }> {
+  const [{ blockSize, storage }] = await db.query<{ blockSize: number; storage: string }>(
+    "SELECT block_size::INT AS blockSize, (SELECT tags['storage_version'] FROM duckdb_databases() " +
+      "WHERE database_name = current_database()) AS storage FROM pragma_database_size() " +
+      "WHERE database_name = current_database()",
   );
-  const [{ row_groups }] = await db.query<{ row_groups: number }>(
-    "SELECT count(DISTINCT row_group_id)::INT AS row_groups FROM pragma_storage_info('items')",
-  );
-  const [{ catalog }] = await db.query<{ catalog: string }>("SELECT current_database() AS catalog");
+  return { blockSize, storage };
+}
+
+driverTest(
+  "new files get small blocks in DuckDB 1.3's format, and small row groups",
+  async (open, dir) => {
+    const db = await open(join(dir, "layout.duckdb"));
+    await db.run("CREATE TABLE items AS SELECT range AS id FROM range(50000)");
+    const layout = await layoutOf(db);
+    const [{ row_groups }] = await db.query<{ row_groups: number }>(
+      "SELECT count(DISTINCT row_group_id)::INT AS row_groups FROM pragma_storage_info('items')",
+    );
+    const [{ catalog }] = await db.query<{ catalog: string }>(
+      "SELECT current_database() AS catalog",
+    );
+    await db.close();
+    // DuckDB creates files of 256 KiB blocks in 1.0's format ("v1.0.0+") unless told otherwise
+    assert.deepEqual(layout, { blockSize: 16384, storage: "v1.3.0+" });
+    // 50,000 rows in groups of 8,192, not in one group of DuckDB's default 122,880
+    assert.equal(row_groups, 7);
+    assert.equal(catalog, "layout");
+  },
+);
+
+driverTest("a file DuckDB created keeps its block size and storage format", async (open, dir) => {
+  const path = join(dir, "theirs.duckdb");
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  await connection.run("CREATE TABLE items AS SELECT range AS id FROM range(3)");
+  connection.closeSync();
+  instance.closeSync();
+
+  const db = await open(path);
+  await db.run("INSERT INTO items SELECT range FROM range(3, 5)");
+  await db.checkpoint();
   await db.close();
-  assert.equal(block_size, 16384);
-  // 50,000 rows in groups of 8,192, not in one group of DuckDB's default 122,880
-  assert.equal(row_groups, 7);
-  assert.equal(catalog, "layout");
+  const reopened = await open(path);
+  const layout = await layoutOf(reopened);
+  const [{ n }] = await reopened.query<{ n: number }>("SELECT count(*)::INT AS n FROM items");
+  await reopened.close();
+  assert.deepEqual(layout, { blockSize: 262144, storage: "v1.0.0+" });
+  assert.equal(n, 5);
 });
