@@ -42,15 +42,6 @@ export const BLOCK_SIZE = 16384;
 export const ROW_GROUP_SIZE = 8192;
 
 /**
- * Storage format of the files the drivers create: DuckDB 1.3's, whose string compression
- * (dictionary and FSST in one method, `DICT_FSST`) takes a fresh insert of GitHub events 13% less
- * of DuckDB's time than the format DuckDB creates by default (1.0's, analysing both methods apart)
- * and writes a file half the size. Such files open in DuckDB 1.3 and later (both drivers are 1.4);
- * files created in another format keep theirs.
- */
-export const STORAGE_VERSION = "v1.3.0";
-
-/**
  * The catalog name DuckDB infers for a file (its name without extension), or a variant of it
  * where that name is taken by one of DuckDB's own catalogs.
  */
@@ -62,16 +53,13 @@ export function catalogName(path: string): string {
 /**
  * The statements that attach the file `path` to an in-memory database and make it the default
  * catalog, so that storage options apply: a file created now (`create`) gets
- * {@linkcode BLOCK_SIZE} blocks in the {@linkcode STORAGE_VERSION} format, and every file
- * {@linkcode ROW_GROUP_SIZE} row groups.
+ * {@linkcode BLOCK_SIZE} blocks, and every file {@linkcode ROW_GROUP_SIZE} row groups.
  */
 export function attachStatements(path: string, create: boolean): string[] {
   const catalog = quoteIdentifier(catalogName(path));
-  const layout = create
-    ? `BLOCK_SIZE ${BLOCK_SIZE}, STORAGE_VERSION ${quoteLiteral(STORAGE_VERSION)}, `
-    : "";
+  const blockSize = create ? `BLOCK_SIZE ${BLOCK_SIZE}, ` : "";
   return [
-    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${layout}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
     `USE ${catalog}`,
   ];
 }

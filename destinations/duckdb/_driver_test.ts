@@ -298,7 +298,7 @@ async function layoutOf(db: DuckDbDriver): Promise<{ blockSize: number; storage:
 }
 
 driverTest(
-  "new files get small blocks in DuckDB 1.3's format, and small row groups",
+  "new files get small blocks in DuckDB 1.0's format, and small row groups",
   async (open, dir) => {
     const db = await open(join(dir, "layout.duckdb"));
     await db.run("CREATE TABLE items AS SELECT range AS id FROM range(50000)");
@@ -310,8 +310,8 @@ driverTest(
       "SELECT current_database() AS catalog",
     );
     await db.close();
-    // DuckDB creates files of 256 KiB blocks in 1.0's format ("v1.0.0+") unless told otherwise
-    assert.deepEqual(layout, { blockSize: 16384, storage: "v1.3.0+" });
+    // the format DuckDB 1.4 creates unless told otherwise, which DuckDB 1.0 and later read
+    assert.deepEqual(layout, { blockSize: 16384, storage: "v1.0.0+" });
     // 50,000 rows in groups of 8,192, not in one group of DuckDB's default 122,880
     assert.equal(row_groups, 7);
     assert.equal(catalog, "layout");
@@ -320,9 +320,10 @@ driverTest(
 
 driverTest("a file DuckDB created keeps its block size and storage format", async (open, dir) => {
   const path = join(dir, "theirs.duckdb");
-  const instance = await DuckDBInstance.create(path);
+  const instance = await DuckDBInstance.create();
   const connection = await instance.connect();
-  await connection.run("CREATE TABLE items AS SELECT range AS id FROM range(3)");
+  await connection.run(`ATTACH '${path}' AS theirs (STORAGE_VERSION 'v1.3.0')`);
+  await connection.run("CREATE TABLE theirs.items AS SELECT range AS id FROM range(3)");
   connection.closeSync();
   instance.closeSync();
 
@@ -334,6 +335,6 @@ driverTest("a file DuckDB created keeps its block size and storage format", asyn
   const layout = await layoutOf(reopened);
   const [{ n }] = await reopened.query<{ n: number }>("SELECT count(*)::INT AS n FROM items");
   await reopened.close();
-  assert.deepEqual(layout, { blockSize: 262144, storage: "v1.0.0+" });
+  assert.deepEqual(layout, { blockSize: 262144, storage: "v1.3.0+" });
   assert.equal(n, 5);
 });
