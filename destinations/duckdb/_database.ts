@@ -443,17 +443,14 @@ function pendingLog(connection: DuckDBConnection): string {
 function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: string): void {
   const target = path + REBUILD_SUFFIX;
   const database = String(connection.query("SELECT current_database()").getChildAt(0)?.get(0));
-  const blockSize = Number(
-    connection.query(
-      "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
-    ).getChildAt(0)?.get(0),
+  const layout = connection.query(
+    "SELECT block_size, tags['storage_version'] AS storage_version " +
+      "FROM pragma_database_size() JOIN duckdb_databases() USING (database_name) " +
+      "WHERE database_name = current_database()",
   );
+  const blockSize = Number(layout.getChild("block_size")?.get(0));
   // the lowest DuckDB version that reads the file, as "v1.3.0+"
-  const storageVersion = String(
-    connection.query(
-      "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()",
-    ).getChildAt(0)?.get(0),
-  ).replace(/\+$/, "");
+  const storageVersion = String(layout.getChild("storage_version")?.get(0)).replace(/\+$/, "");
   connection.query(
     `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize}, STORAGE_VERSION ${
       quoteLiteral(storageVersion)

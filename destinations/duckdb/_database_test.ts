@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openDuckDbWasm } from "./_database.ts";
+import { createNewerFormatFile, LAYOUT_QUERY } from "./_testdata/layout.ts";
 
 const CHILD = fileURLToPath(new URL("./_testdata/child.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -58,11 +59,7 @@ async function append(path: string, first: number, count: number): Promise<void>
 
 /** The block size and storage format of the database file `db` has open. */
 function layoutOf(db: Awaited<ReturnType<typeof openDuckDbWasm>>): Record<string, unknown> {
-  const [layout] = db.query(
-    "SELECT block_size::INT AS block_size, (SELECT tags['storage_version'] FROM duckdb_databases() " +
-      "WHERE database_name = current_database()) AS storage FROM pragma_database_size() " +
-      "WHERE database_name = current_database()",
-  );
+  const [layout] = db.query(LAYOUT_QUERY);
   return layout;
 }
 
@@ -135,13 +132,7 @@ Deno.test("a process killed right after a commit loses and duplicates nothing", 
 Deno.test("a rebuild keeps the file's block size and storage format", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "theirs.duckdb");
-    // a file of DuckDB's default blocks (256 KiB) in a newer format than the drivers create
-    const instance = await DuckDBInstance.create();
-    const connection = await instance.connect();
-    await connection.run(`ATTACH '${path}' AS theirs (STORAGE_VERSION 'v1.3.0')`);
-    await connection.run("CREATE TABLE theirs.items (id BIGINT, label VARCHAR)");
-    connection.closeSync();
-    instance.closeSync();
+    await createNewerFormatFile(path, "CREATE TABLE items (id BIGINT, label VARCHAR)");
     assert.equal((await child(path, "append-then-die", "0", "10")).signal, "SIGKILL");
     assert.ok(fs.statSync(`${path}.wal`).size > 0, "the commit is only in the write-ahead log");
 
@@ -149,7 +140,7 @@ Deno.test("a rebuild keeps the file's block size and storage format", async () =
     assert.deepEqual(leftovers(path), [], "the replayed log was rebuilt into the file");
     const layout = layoutOf(db);
     await db.close();
-    assert.deepEqual(layout, { block_size: 262144, storage: "v1.3.0+" });
+    assert.deepEqual(layout, { blockSize: 262144, storage: "v1.3.0+" });
     assert.deepEqual(await readItems(path), { rows: 10, distinct: 10, sum: idSum(10) });
   });
 });

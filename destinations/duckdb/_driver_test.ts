@@ -12,7 +12,7 @@ import type { DuckDbDriver } from "./_driver.ts";
 import { openDuckDbWasm, wasmDriver } from "./_database.ts";
 import { openNativeDuckDb } from "./_native_database.ts";
 import { bindParameters } from "./_parameters.ts";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { createNewerFormatFile, LAYOUT_QUERY } from "./_testdata/layout.ts";
 
 /** The drivers under test, by engine. */
 const DRIVERS: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
@@ -290,9 +290,7 @@ driverTest("a checkpoint removes the write-ahead log, and so does closing", asyn
 /** The block size and storage format of the database `db` has open. */
 async function layoutOf(db: DuckDbDriver): Promise<{ blockSize: number; storage: string }> {
   const [{ blockSize, storage }] = await db.query<{ blockSize: number; storage: string }>(
-    "SELECT block_size::INT AS blockSize, (SELECT tags['storage_version'] FROM duckdb_databases() " +
-      "WHERE database_name = current_database()) AS storage FROM pragma_database_size() " +
-      "WHERE database_name = current_database()",
+    LAYOUT_QUERY,
   );
   return { blockSize, storage };
 }
@@ -320,12 +318,7 @@ driverTest(
 
 driverTest("a file DuckDB created keeps its block size and storage format", async (open, dir) => {
   const path = join(dir, "theirs.duckdb");
-  const instance = await DuckDBInstance.create();
-  const connection = await instance.connect();
-  await connection.run(`ATTACH '${path}' AS theirs (STORAGE_VERSION 'v1.3.0')`);
-  await connection.run("CREATE TABLE theirs.items AS SELECT range AS id FROM range(3)");
-  connection.closeSync();
-  instance.closeSync();
+  await createNewerFormatFile(path, "CREATE TABLE items AS SELECT range AS id FROM range(3)");
 
   const db = await open(path);
   await db.run("INSERT INTO items SELECT range FROM range(3, 5)");
