@@ -29,9 +29,14 @@ function sourceFiles(dir: string): string[] {
   }).sort();
 }
 
+/** Examples registered, by file. */
+const registered = new Map<string, number>();
+
 for (const path of sourceFiles(REPO)) {
   const fileUrl = pathToFileURL(path).href;
-  for (const example of docExamples(fs.readFileSync(path, "utf8"))) {
+  const examples = docExamples(fs.readFileSync(path, "utf8"));
+  registered.set(path, examples.length);
+  for (const example of examples) {
     const name = `${relative(REPO, path)}#${example.startLine}-${example.endLine}`;
     Deno.test(name, async () => {
       const source = exampleModule(example, fileUrl, (specifier) => import.meta.resolve(specifier));
@@ -49,6 +54,16 @@ for (const path of sourceFiles(REPO)) {
     });
   }
 }
+
+Deno.test("doc examples: every opening fence of a runnable language in a doc comment's margin is an example that runs", () => {
+  // counted line by line, apart from the parser: a block it missed would not run
+  const fence = /^\s*\*\s*```(ts|typescript|mts|tsx|js|javascript|mjs|jsx)\s*$/;
+  for (const [path, count] of registered) {
+    const fences = fs.readFileSync(path, "utf8").split("\n").filter((line) => fence.test(line));
+    assert.equal(count, fences.length, relative(REPO, path));
+  }
+  assert.ok([...registered.values()].reduce((a, b) => a + b) > 100);
+});
 
 Deno.test("doc examples: fences, languages, ignore and the comment's margin", () => {
   const text = [
