@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import { basename, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { docExamples, exampleModule } from "./_doc_examples.ts";
+import { tempDir } from "./_helpers.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const SOURCE = /\.(ts|tsx|mts|js|jsx|mjs)$/;
@@ -29,40 +30,38 @@ function sourceFiles(dir: string): string[] {
   }).sort();
 }
 
-/** Examples registered, by file. */
-const registered = new Map<string, number>();
+/**
+ * An opening fence of a runnable language in a doc comment's margin, matched line by line apart
+ * from the parser: a block the parser missed would not run.
+ */
+const RUNNABLE_FENCE = /^\s*\*\s*```(ts|typescript|mts|tsx|js|javascript|mjs|jsx)\s*$/;
+
+/** Per file: the examples registered, and the runnable fences counted line by line. */
+const registered = new Map<string, { examples: number; fences: number }>();
 
 for (const path of sourceFiles(REPO)) {
   const fileUrl = pathToFileURL(path).href;
-  const examples = docExamples(fs.readFileSync(path, "utf8"));
-  registered.set(path, examples.length);
+  const text = fs.readFileSync(path, "utf8");
+  const examples = docExamples(text);
+  const fences = text.split("\n").filter((line) => RUNNABLE_FENCE.test(line)).length;
+  registered.set(relative(REPO, path), { examples: examples.length, fences });
   for (const example of examples) {
     const name = `${relative(REPO, path)}#${example.startLine}-${example.endLine}`;
     Deno.test(name, async () => {
       const source = exampleModule(example, fileUrl, (specifier) => import.meta.resolve(specifier));
-      const dir = await Deno.makeTempDir({ prefix: "dlt_doc_example_" });
-      try {
-        const module = join(
-          dir,
-          `${basename(path)}_${example.startLine}-${example.endLine}.${example.extension}`,
-        );
-        await Deno.writeTextFile(module, source);
-        await import(pathToFileURL(module).href);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+      const module = join(
+        await tempDir("doc_example"),
+        `${basename(path)}_${example.startLine}-${example.endLine}.${example.extension}`,
+      );
+      await Deno.writeTextFile(module, source);
+      await import(pathToFileURL(module).href);
     });
   }
 }
 
 Deno.test("doc examples: every opening fence of a runnable language in a doc comment's margin is an example that runs", () => {
-  // counted line by line, apart from the parser: a block it missed would not run
-  const fence = /^\s*\*\s*```(ts|typescript|mts|tsx|js|javascript|mjs|jsx)\s*$/;
-  for (const [path, count] of registered) {
-    const fences = fs.readFileSync(path, "utf8").split("\n").filter((line) => fence.test(line));
-    assert.equal(count, fences.length, relative(REPO, path));
-  }
-  assert.ok([...registered.values()].reduce((a, b) => a + b) > 100);
+  for (const [path, { examples, fences }] of registered) assert.equal(examples, fences, path);
+  assert.ok([...registered.values()].reduce((n, file) => n + file.examples, 0) > 100);
 });
 
 Deno.test("doc examples: fences, languages, ignore and the comment's margin", () => {
