@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  activatePipeline,
   config,
   ConfigValue,
   findConfig,
@@ -25,6 +26,17 @@ function configDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
+/**
+ * A test of lookups outside any pipeline: a pipeline another test module of the same isolate made
+ * stays active (as in dlt), and would add its section to every lookup.
+ */
+function test(name: string, fn: () => void | Promise<void>): void {
+  Deno.test(name, () => {
+    activatePipeline(undefined);
+    return fn();
+  });
+}
+
 /** An environment lookup over `variables`. */
 function fakeEnv(variables: Record<string, string> = {}) {
   return (name: string) => variables[name];
@@ -40,7 +52,7 @@ function missingError(fn: () => unknown): MissingConfigError {
   throw new Error("expected a MissingConfigError");
 }
 
-Deno.test("a field is looked up in its sections, then in fewer and fewer, then at the top", () => {
+test("a field is looked up in its sections, then in fewer and fewer, then at the top", () => {
   const dir = configDir();
   const { tried } = missingError(() =>
     resolveConfigSpec({ token: secret() }, {
@@ -79,7 +91,7 @@ Deno.test("a field is looked up in its sections, then in fewer and fewer, then a
   assert.equal(resolved.repo, "events");
 });
 
-Deno.test("camelCase fields are looked up in snake_case, as dlt's keys are", () => {
+test("camelCase fields are looked up in snake_case, as dlt's keys are", () => {
   const env = fakeEnv({ SOURCES__GITHUB__PAGE_SIZE: "5", API_KEY: "key" });
   const resolved = resolveConfigSpec(
     { pageSize: config<number>({ type: "integer" }), APIKey: config() },
@@ -88,7 +100,7 @@ Deno.test("camelCase fields are looked up in snake_case, as dlt's keys are", () 
   assert.deepEqual(resolved, { pageSize: 5, APIKey: "key" });
 });
 
-Deno.test("keys under the pipeline name come first, in every provider", () => {
+test("keys under the pipeline name come first, in every provider", () => {
   const dir = configDir({ "config.toml": '[my_pipeline.sources]\nrepo = "pipeline"\n' });
   const env = fakeEnv({ SOURCES__GITHUB__REPO: "env", REPO: "top" });
   const options = { sections: ["sources", "github"], env, configDirs: [dir] };
@@ -124,7 +136,7 @@ Deno.test("keys under the pipeline name come first, in every provider", () => {
   ]);
 });
 
-Deno.test("a declaration with a key is looked up only as that key", () => {
+test("a declaration with a key is looked up only as that key", () => {
   const env = fakeEnv({ SOURCES__GITHUB__EVENTS__TOKEN: "in sections" });
   const { tried } = missingError(() =>
     resolveConfigSpec({ token: secret("sources.github.token") }, {
@@ -143,7 +155,7 @@ Deno.test("a declaration with a key is looked up only as that key", () => {
   assert.throws(() => config("sources..token"), TypeError);
 });
 
-Deno.test("environment variables are asked for every candidate before the files", () => {
+test("environment variables are asked for every candidate before the files", () => {
   const dir = configDir({ "secrets.toml": '[sources.github]\ntoken = "from file"\n' });
   const resolved = resolveConfigSpec({ token: secret() }, {
     sections: ["sources", "github"],
@@ -153,7 +165,7 @@ Deno.test("environment variables are asked for every candidate before the files"
   assert.equal(resolved.token, "from env");
 });
 
-Deno.test("secrets.toml before config.toml, the first folder before the next", () => {
+test("secrets.toml before config.toml, the first folder before the next", () => {
   const local = configDir({
     "secrets.toml": 'shared = "local secrets"\n',
     "config.toml": 'shared = "local config"\nplain = "local config"\n',
@@ -174,7 +186,7 @@ Deno.test("secrets.toml before config.toml, the first folder before the next", (
   });
 });
 
-Deno.test("secrets are never read from config.toml: one there is an error", () => {
+test("secrets are never read from config.toml: one there is an error", () => {
   const dir = configDir({ "config.toml": '[sources]\ntoken = "ghp_in_config_toml"\n' });
   assert.throws(
     () =>
@@ -195,7 +207,7 @@ Deno.test("secrets are never read from config.toml: one there is an error", () =
   assert.deepEqual(tried.other, ["OTHER", `other in ${join(dir, "secrets.toml")}`]);
 });
 
-Deno.test("text is converted to the declared type", () => {
+test("text is converted to the declared type", () => {
   const env = fakeEnv({
     COUNT: " 42 ",
     RATIO: "1.5",
@@ -224,7 +236,7 @@ Deno.test("text is converted to the declared type", () => {
   config({ type: "integer" });
 });
 
-Deno.test("TOML values keep their types, which must match the declared one", () => {
+test("TOML values keep their types, which must match the declared one", () => {
   const dir = configDir({
     "config.toml": [
       "count = 3",
@@ -264,7 +276,7 @@ Deno.test("TOML values keep their types, which must match the declared one", () 
   );
 });
 
-Deno.test("a value that does not convert names where it was found, and hides secrets", () => {
+test("a value that does not convert names where it was found, and hides secrets", () => {
   const env = fakeEnv({ SOURCES__PAGE_SIZE: "4.5", FLAG: "yes", KEY: "not-a-number-secret" });
   const options = { sections: ["sources", "github"], env, configDirs: [] };
   assert.throws(
@@ -288,7 +300,7 @@ Deno.test("a value that does not convert names where it was found, and hides sec
   );
 });
 
-Deno.test("one error lists every missing value with every place tried", () => {
+test("one error lists every missing value with every place tried", () => {
   const dir = configDir();
   const secrets = join(dir, "secrets.toml");
   const configToml = join(dir, "config.toml");
@@ -328,7 +340,7 @@ Deno.test("one error lists every missing value with every place tried", () => {
   assert.deepEqual(error.triedKeys, [...error.tried.token, ...error.tried.repository]);
 });
 
-Deno.test("explicit values win; other fields pass through", () => {
+test("explicit values win; other fields pass through", () => {
   const env = fakeEnv({ TOKEN: "ghp_from_env_value", REPOSITORY: "env/repo" });
   const resolved = resolveConfigSpec(
     { token: secret(), repository: config(), name: "events", limit: 10 },
@@ -347,7 +359,7 @@ Deno.test("explicit values win; other fields pass through", () => {
   assert.equal(redact("ghp_explicit_value"), "***");
 });
 
-Deno.test("resolved secrets are redacted from then on, every string inside them too", () => {
+test("resolved secrets are redacted from then on, every string inside them too", () => {
   const dir = configDir({
     "secrets.toml": '[credentials]\nuser = "loader_user_1"\npassword = "pw-9f8e7d"\n',
   });
@@ -364,7 +376,7 @@ Deno.test("resolved secrets are redacted from then on, every string inside them 
   assert.equal(redact("not secret"), "not secret");
 });
 
-Deno.test("a TOML file that does not parse is an error naming the file", () => {
+test("a TOML file that does not parse is an error naming the file", () => {
   const dir = configDir({ "secrets.toml": "[sources\ntoken = 1\n" });
   assert.throws(
     () => resolveConfigSpec({ token: secret() }, { env: fakeEnv(), configDirs: [dir] }),
@@ -377,7 +389,7 @@ Deno.test("a TOML file that does not parse is an error naming the file", () => {
   assert.equal(resolveConfigSpec({ token: config() }, { env, configDirs: [dir] }).token, "t");
 });
 
-Deno.test("a TOML syntax error names the file and line, never the text of the line", () => {
+test("a TOML syntax error names the file and line, never the text of the line", () => {
   const dir = configDir({
     "secrets.toml": '[sources.github]\ntoken = "ghp_supersecret123\nrepo = "x"\n',
   });
@@ -395,7 +407,7 @@ Deno.test("a TOML syntax error names the file and line, never the text of the li
   assert.equal(redact("ghp_supersecret123"), "ghp_supersecret123", "the secret was not registered");
 });
 
-Deno.test("findConfig and resolveConfig look up one key as it is", () => {
+test("findConfig and resolveConfig look up one key as it is", () => {
   const dir = configDir({ "config.toml": '[destination.duckdb]\ncredentials = "x.duckdb"\n' });
   const options = { env: fakeEnv(), configDirs: [dir], pipelineName: "p" };
   assert.equal(findConfig("destination.duckdb.credentials", options), "x.duckdb");
@@ -406,7 +418,7 @@ Deno.test("findConfig and resolveConfig look up one key as it is", () => {
   assert.ok(error.message.startsWith("Missing config value: runtime.level\nruntime.level, looked"));
 });
 
-Deno.test("declarations say what they are", () => {
+test("declarations say what they are", () => {
   const declared = secret("sources.github.token", { default: "" });
   assert.ok(declared instanceof ConfigValue);
   assert.deepEqual(
