@@ -44,21 +44,40 @@ export function partFiles(): string[] {
 }
 
 /**
- * The test modules of part `part` (from 1) of `parts`: the modules by size, largest first, dealt
- * to the parts back and forth (1…n, n…1, …), so that each part gets a like share of the large
- * ones, which hold most tests.
+ * Seconds each test module's tests took in a run of the modules each alone, by path:
+ * `tests/suite/weights.json`, written by `tests/_scripts/suite_weights.ts`. Only the balance of
+ * the parts depends on it: a module it does not know weighs as its median one.
+ */
+function moduleWeights(): Map<string, number> {
+  const text = Deno.readTextFileSync(join(PARTS, "weights.json"));
+  return new Map(Object.entries(JSON.parse(text) as Record<string, number>));
+}
+
+/** What loading a test module costs its part besides its tests, in seconds. */
+const MODULE_SECONDS = 0.3;
+
+/**
+ * The test modules of part `part` (from 1) of `parts`: each module, the heaviest first, goes to
+ * the part with the least weight so far, so that the parts take about as long, and no part with
+ * two slow modules runs alone at the end of the suite.
  */
 export function partModules(part: number, parts: number): string[] {
-  const sized = [...testModules(REPO)].map((path) => ({
+  const weights = moduleWeights();
+  const known = [...weights.values()].sort((a, b) => a - b);
+  const median = known[Math.floor(known.length / 2)] ?? 0;
+  const weighed = [...testModules(REPO)].map((path) => ({
     path,
-    size: Deno.statSync(join(REPO, path)).size,
+    weight: (weights.get(path) ?? median) + MODULE_SECONDS,
   }));
-  sized.sort((a, b) => b.size - a.size || a.path.localeCompare(b.path));
-  return sized.filter((_, i) => {
-    const round = Math.floor(i / parts);
-    const slot = i % parts;
-    return (round % 2 === 0 ? slot : parts - 1 - slot) === part - 1;
-  }).map(({ path }) => path);
+  weighed.sort((a, b) => b.weight - a.weight || a.path.localeCompare(b.path));
+  const loads = new Array<number>(parts).fill(0);
+  const dealt: string[] = [];
+  for (const { path, weight } of weighed) {
+    const lightest = loads.indexOf(Math.min(...loads));
+    loads[lightest] += weight;
+    if (lightest === part - 1) dealt.push(path);
+  }
+  return dealt.sort();
 }
 
 /** Every test module of the repository, by path relative to it. */
