@@ -14,7 +14,8 @@
 import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const REPO = fileURLToPath(new URL("../", import.meta.url));
+const REPO_URL = new URL("../", import.meta.url);
+const REPO = fileURLToPath(REPO_URL);
 const PARTS = fileURLToPath(new URL("./suite/", import.meta.url));
 
 /** Names of the parts' files. */
@@ -95,6 +96,6 @@ export async function importPart(partUrl: string): Promise<void> {
   const part = files.indexOf(name) + 1;
   if (part === 0) throw new Error(`${name} is not a part of tests/suite/ (part_<n>.ts)`);
   for (const path of partModules(part, files.length)) {
-    await import(new URL(path, new URL("../", import.meta.url)).href);
+    await import(new URL(path, REPO_URL).href);
   }
 }

@@ -8,7 +8,6 @@ Deno.test("the suite's parts run every test module of the repository once", () =
   assert.deepEqual([...dealt].sort(), allTestModules());
   assert.ok(allTestModules().includes("tests/suite_test.ts"));
   assert.ok(allTestModules().includes("destinations/duckdb/_database_test.ts"));
-  assert.ok(dealt.every((path, i) => dealt.indexOf(path) === i), "a module in two parts");
   for (let i = 1; i <= parts.length; i++) assert.ok(partModules(i, parts.length).length > 0);
 });
 
@@ -17,7 +16,9 @@ Deno.test("the parts take about as long: the slowest modules go to different par
     await Deno.readTextFile(new URL("./suite/weights.json", import.meta.url)),
   );
   const parts = partFiles().length;
-  const slowest = Object.entries(weights).sort(([, a], [, b]) => b - a).slice(0, parts);
+  const modules = new Set(allTestModules());
+  const slowest = Object.entries(weights).filter(([path]) => modules.has(path))
+    .sort(([, a], [, b]) => b - a).slice(0, parts);
   const partOf = (path: string) =>
     Array.from({ length: parts }, (_, i) => i + 1).find((i) =>
       partModules(i, parts).includes(path)
