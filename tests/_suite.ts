@@ -11,11 +11,10 @@
  *
  * @module
  */
-import { basename, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { REPO, repoFiles } from "./_repo_files.ts";
 
-const REPO_URL = new URL("../", import.meta.url);
-const REPO = fileURLToPath(REPO_URL);
 const PARTS = fileURLToPath(new URL("./suite/", import.meta.url));
 
 /** Names of the parts' files. */
@@ -23,19 +22,6 @@ const PART_FILE = /^part_\d+\.ts$/;
 
 /** Names `deno test` takes for test modules: `test.ts`, `*_test.ts` and `*.test.ts`. */
 const TEST_MODULE = /^(?:.*[._])?test\.(?:ts|tsx|mts|js|jsx|mjs)$/;
-
-/** Folders no test module is looked for in: as the repository's `exclude`, and dot folders. */
-const SKIPPED = new Set(["node_modules"]);
-
-/** Every test module under `dir`, by path relative to the repository. */
-function* testModules(dir: string): Generator<string> {
-  for (const entry of Deno.readDirSync(dir)) {
-    if (entry.name.startsWith(".") || SKIPPED.has(entry.name)) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) yield* testModules(path);
-    else if (entry.isFile && TEST_MODULE.test(entry.name)) yield relative(REPO, path);
-  }
-}
 
 /** The parts' files in `tests/suite/`, in order. */
 export function partFiles(): string[] {
@@ -66,7 +52,7 @@ export function partModules(part: number, parts: number): string[] {
   const weights = moduleWeights();
   const known = [...weights.values()].sort((a, b) => a - b);
   const median = known[Math.floor(known.length / 2)] ?? 0;
-  const weighed = [...testModules(REPO)].map((path) => ({
+  const weighed = allTestModules().map((path) => ({
     path,
     weight: (weights.get(path) ?? median) + MODULE_SECONDS,
   }));
@@ -83,7 +69,7 @@ export function partModules(part: number, parts: number): string[] {
 
 /** Every test module of the repository, by path relative to it. */
 export function allTestModules(): string[] {
-  return [...testModules(REPO)].sort();
+  return repoFiles((name) => TEST_MODULE.test(name));
 }
 
 /**
@@ -96,6 +82,6 @@ export async function importPart(partUrl: string): Promise<void> {
   const part = files.indexOf(name) + 1;
   if (part === 0) throw new Error(`${name} is not a part of tests/suite/ (part_<n>.ts)`);
   for (const path of partModules(part, files.length)) {
-    await import(new URL(path, REPO_URL).href);
+    await import(new URL(path, pathToFileURL(REPO)).href);
   }
 }

@@ -11,24 +11,13 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { basename, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { basename, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { docExamples, exampleModule } from "./_doc_examples.ts";
 import { tempDir } from "./_helpers.ts";
+import { REPO, repoFiles } from "./_repo_files.ts";
 
-const REPO = fileURLToPath(new URL("../", import.meta.url));
 const SOURCE = /\.(ts|tsx|mts|js|jsx|mjs)$/;
-
-/** The modules under `dir`, not in `node_modules` nor in a folder whose name starts with a dot. */
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      return entry.name.startsWith(".") || entry.name === "node_modules" ? [] : sourceFiles(path);
-    }
-    return SOURCE.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
-  }).sort();
-}
 
 /**
  * An opening fence of a runnable language in a doc comment's margin, matched line by line apart
@@ -39,14 +28,15 @@ const RUNNABLE_FENCE = /^\s*\*\s*```(ts|typescript|mts|tsx|js|javascript|mjs|jsx
 /** Per file: the examples registered, and the runnable fences counted line by line. */
 const registered = new Map<string, { examples: number; fences: number }>();
 
-for (const path of sourceFiles(REPO)) {
+for (const file of repoFiles((name) => SOURCE.test(name) && !name.endsWith(".d.ts"))) {
+  const path = join(REPO, file);
   const fileUrl = pathToFileURL(path).href;
   const text = fs.readFileSync(path, "utf8");
   const examples = docExamples(text);
   const fences = text.split("\n").filter((line) => RUNNABLE_FENCE.test(line)).length;
-  registered.set(relative(REPO, path), { examples: examples.length, fences });
+  registered.set(file, { examples: examples.length, fences });
   for (const example of examples) {
-    const name = `${relative(REPO, path)}#${example.startLine}-${example.endLine}`;
+    const name = `${file}#${example.startLine}-${example.endLine}`;
     Deno.test(name, async () => {
       const source = exampleModule(example, fileUrl, (specifier) => import.meta.resolve(specifier));
       const module = join(
