@@ -16,12 +16,11 @@
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import {
-  type DuckDBConnection,
-  type DuckDBExtractedStatements,
-  DuckDBInstance,
-  type DuckDBMaterializedResult,
-  type DuckDBPreparedStatement,
+import type {
+  DuckDBConnection,
+  DuckDBExtractedStatements,
+  DuckDBMaterializedResult,
+  DuckDBPreparedStatement,
 } from "../../lib/deps/duckdb_node.ts";
 import type { Table } from "../../lib/deps/apache_arrow.ts";
 import { quoteLiteral } from "../../lib/load/sql.ts";
@@ -34,8 +33,17 @@ import { resultTable } from "./_native_arrow.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
 import { lockDatabase } from "./_file_lock.ts";
 import {
+  closeSession,
+  configureSession,
+  endSession,
+  type NativeSession,
+  startSession,
+  takeSession,
+} from "./_native_instances.ts";
+import {
   attachStatements,
   cannotOpen,
+  catalogName,
   checkDatabaseFolder,
   IN_MEMORY,
   recoverRebuild,
@@ -111,15 +119,15 @@ export async function openNativeDuckDb(
     throw new RangeError(`Cannot use ${threads} threads: give a whole number of at least 1`);
   }
   if (path === IN_MEMORY) {
-    const { instance, connection } = await cannotOpen(IN_MEMORY, () => connect());
+    // its tables live in the instance, which is not kept
+    const session = await cannotOpen(IN_MEMORY, () => startSession());
     try {
-      await cannotOpen(IN_MEMORY, () => configure(connection, { memoryLimit, threads }, ""));
+      await cannotOpen(IN_MEMORY, () => configureSession(session, { memoryLimit, threads }, ""));
     } catch (error) {
-      connection.closeSync();
-      instance.closeSync();
+      closeSession(session);
       throw error;
     }
-    return new NativeDatabase(IN_MEMORY, instance, connection, undefined, memoryLimit);
+    return new NativeDatabase(IN_MEMORY, session, undefined, undefined, memoryLimit);
   }
   const absolute = nodePath.resolve(path);
   checkDatabaseFolder(absolute);
@@ -132,50 +140,22 @@ export async function openNativeDuckDb(
       reviewLog(absolute, state === "database");
       // DuckDB-WASM makes a new database of an empty file; native DuckDB refuses one
       if (state === "empty") fs.rmSync(absolute);
-      const { instance, connection } = await connect();
+      const session = await takeSession();
       try {
-        await configure(connection, { memoryLimit, threads }, absolute + TEMP_SUFFIX);
-        await attach(connection, absolute, state !== "database", { deadline, lockTimeoutMs });
+        await configureSession(session, { memoryLimit, threads }, absolute + TEMP_SUFFIX);
+        await attach(session.connection, absolute, state !== "database", {
+          deadline,
+          lockTimeoutMs,
+        });
       } catch (error) {
-        connection.closeSync();
-        instance.closeSync();
+        closeSession(session);
         throw error;
       }
-      return new NativeDatabase(absolute, instance, connection, lock, memoryLimit);
+      return new NativeDatabase(absolute, session, catalogName(absolute), lock, memoryLimit);
     });
   } catch (error) {
     lock.release();
     throw error;
-  }
-}
-
-/** A new in-memory instance, kept from installing extensions (which would go to the network). */
-async function connect(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(IN_MEMORY, {
-    autoinstall_known_extensions: "false",
-  });
-  try {
-    return { instance, connection: await instance.connect() };
-  } catch (error) {
-    instance.closeSync();
-    throw error;
-  }
-}
-
-/**
- * Session settings: UTC as the time zone (DuckDB-WASM has no other), limits, and where sorts
- * spill (`""`: nowhere, as DuckDB-WASM's in-memory databases).
- */
-async function configure(
-  connection: DuckDBConnection,
-  limits: { memoryLimit?: string; threads?: number },
-  tempDirectory: string,
-): Promise<void> {
-  await connection.run("SET TimeZone = 'UTC'");
-  await connection.run(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
-  if (limits.threads !== undefined) await connection.run(`SET threads = ${limits.threads}`);
-  if (limits.memoryLimit !== undefined) {
-    await connection.run(`SET memory_limit = ${quoteLiteral(limits.memoryLimit)}`);
   }
 }
 
@@ -256,7 +236,9 @@ async function runPrepared<T>(
 class NativeDatabase implements DuckDbDriver {
   readonly engine = "native";
   readonly path: string;
-  #instance: DuckDBInstance;
+  #session: NativeSession;
+  /** The catalog the file is attached as (`undefined` for a database in memory). */
+  #catalog: string | undefined;
   #connection: DuckDBConnection | undefined;
   /** A second connection, for instance settings (see `dropWrittenBlocks`). */
   #side: DuckDBConnection | undefined;
@@ -270,15 +252,16 @@ class NativeDatabase implements DuckDbDriver {
 
   constructor(
     path: string,
-    instance: DuckDBInstance,
-    connection: DuckDBConnection,
+    session: NativeSession,
+    catalog: string | undefined,
     lock: FileLock | undefined,
     memoryLimit: string | undefined,
   ) {
     this.path = path;
     this.#memoryLimit = memoryLimit;
-    this.#instance = instance;
-    this.#connection = connection;
+    this.#session = session;
+    this.#catalog = catalog;
+    this.#connection = session.connection;
     this.#lock = lock;
   }
 
@@ -352,7 +335,7 @@ class NativeDatabase implements DuckDbDriver {
    */
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
-      const side = this.#side ??= await this.#instance.connect();
+      const side = this.#side ??= await this.#session.instance.connect();
       const read = async (sql: string) => (await side.runAndReadAll(sql)).getRowsJS()[0];
       const [written, all] = await read(
         `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
@@ -383,15 +366,22 @@ class NativeDatabase implements DuckDbDriver {
   close(): Promise<void> {
     if (this.#connection === undefined) return Promise.resolve();
     const closed = this.#serial(async (connection) => {
+      let checkpointed = this.#checkpointed;
       try {
         // a second CHECKPOINT right after one writes nothing, and costs a tenth of a small run
-        if (!this.#checkpointed) await connection.run("CHECKPOINT");
+        if (!checkpointed) await connection.run("CHECKPOINT");
+        checkpointed = true;
       } finally {
         this.#side?.closeSync();
-        connection.closeSync();
-        // Closing the instance closes the file; only then may another process have it.
-        this.#instance.closeSync();
-        this.#lock?.release();
+        try {
+          // Detaching the file, or closing the instance, closes it; only then may another
+          // process have it. An instance that failed to checkpoint is not kept.
+          if (checkpointed && this.#catalog !== undefined) {
+            await endSession(this.#session, this.#catalog, this.path + TEMP_SUFFIX);
+          } else closeSession(this.#session);
+        } finally {
+          this.#lock?.release();
+        }
       }
     });
     this.#connection = undefined;

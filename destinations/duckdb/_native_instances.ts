@@ -1,0 +1,151 @@
+/**
+ * Native DuckDB instances kept between the opens of a process: closing a database file detaches
+ * it and keeps its instance for the next open, which attaches its own file to it.
+ *
+ * Starting an instance costs more than its ~12 ms: DuckDB starts its threads with a
+ * `malloc_trim(0)`, which hands every free page of the whole process's heap back to the system,
+ * to be faulted in again at ~10 µs a page on a virtual machine. Small runs in one process took
+ * 20–30% less with no instance started per open, and the test suite, whose process opens
+ * thousands of files, a quarter less CPU.
+ *
+ * A kept instance carries nothing of a file from one open to the next: its file is detached, the
+ * settings an open makes are made again by the next one ({@linkcode configureSession}), and
+ * DuckDB's cache of file contents is off (it served the old bytes of a job file written again
+ * under its name). An instance whose temporary directory was used is closed instead, which
+ * removes that directory as DuckDB does.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import { type DuckDBConnection, DuckDBInstance } from "../../lib/deps/duckdb_node.ts";
+import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
+import { IN_MEMORY } from "./_database_file.ts";
+
+/** An instance and its connection, with the instance settings as it started. */
+export interface NativeSession {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  /** DuckDB's own `threads` and `memory_limit`, as it shows them. */
+  defaults: { threads: number; memoryLimit: string };
+  /** The settings of the last open (see {@linkcode configureSession}). */
+  settings: { threads: number; memoryLimit: string; tempDirectory: string | undefined };
+}
+
+/** Instances kept at most: a process seldom has more than two files open at once. */
+const MAX_KEPT = 2;
+
+/** Instances whose files were detached, for the next opens. */
+const kept: NativeSession[] = [];
+
+/** Instances started in this process so far. */
+let started = 0;
+
+/** How many native DuckDB instances this process started. */
+export function nativeInstancesStarted(): number {
+  return started;
+}
+
+/**
+ * An instance for a new open: a kept one, or a new one kept from installing extensions (which
+ * would go to the network) and from caching file contents.
+ */
+export async function takeSession(): Promise<NativeSession> {
+  const session = kept.pop();
+  if (session !== undefined) {
+    // statements of the last open may have changed them (a wide copy runs on one thread)
+    session.settings = await currentSettings(session.connection, session.settings.tempDirectory);
+    return session;
+  }
+  return await startSession();
+}
+
+/** A new instance with its connection, in UTC as DuckDB-WASM. */
+export async function startSession(): Promise<NativeSession> {
+  const instance = await DuckDBInstance.create(IN_MEMORY, {
+    autoinstall_known_extensions: "false",
+    enable_external_file_cache: "false",
+  });
+  started++;
+  try {
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    const settings = await currentSettings(connection, undefined);
+    const defaults = { threads: settings.threads, memoryLimit: settings.memoryLimit };
+    return { instance, connection, defaults, settings };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+}
+
+/**
+ * Makes an open's settings: its limits or DuckDB's defaults, and where sorts spill (`""`:
+ * nowhere, as DuckDB-WASM's in-memory databases). Each is set only when it changes: setting the
+ * threads or the memory limit has DuckDB trim the process's heap (see the module's comment).
+ */
+export async function configureSession(
+  session: NativeSession,
+  limits: { memoryLimit?: string; threads?: number },
+  tempDirectory: string,
+): Promise<void> {
+  const { connection, defaults, settings } = session;
+  if (tempDirectory !== settings.tempDirectory) {
+    await connection.run(`SET temp_directory = ${quoteLiteral(tempDirectory)}`);
+    settings.tempDirectory = tempDirectory;
+  }
+  const threads = limits.threads ?? defaults.threads;
+  if (threads !== settings.threads) {
+    await connection.run(`SET threads = ${threads}`);
+    settings.threads = threads;
+  }
+  const memoryLimit = limits.memoryLimit ?? defaults.memoryLimit;
+  if (memoryLimit !== settings.memoryLimit) {
+    await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
+    settings.memoryLimit = memoryLimit;
+  }
+}
+
+/**
+ * Detaches the file attached as `catalog` and keeps the instance for the next open, or closes it
+ * (when enough are kept, when sorts spilled to `tempDirectory`, or when it cannot detach).
+ */
+export async function endSession(
+  session: NativeSession,
+  catalog: string,
+  tempDirectory: string,
+): Promise<void> {
+  if (kept.length < MAX_KEPT && !fs.existsSync(tempDirectory)) {
+    try {
+      await session.connection.run(`USE ${IN_MEMORY_CATALOG}; DETACH ${quoteIdentifier(catalog)}`);
+      kept.push(session);
+      return;
+    } catch {
+      // closed below, which detaches the file
+    }
+  }
+  closeSession(session);
+}
+
+/** Closes the instance, and with it its file. */
+export function closeSession(session: NativeSession): void {
+  session.connection.closeSync();
+  session.instance.closeSync();
+}
+
+/** The catalog of an instance's own in-memory database. */
+const IN_MEMORY_CATALOG = "memory";
+
+/**
+ * The threads and memory limit DuckDB has now, as it shows them, with the temporary directory
+ * last set.
+ */
+async function currentSettings(
+  connection: DuckDBConnection,
+  tempDirectory: string | undefined,
+): Promise<NativeSession["settings"]> {
+  const reader = await connection.runAndReadAll(
+    "SELECT current_setting('threads'), current_setting('memory_limit')",
+  );
+  const [threads, memoryLimit] = reader.getRows()[0];
+  return { threads: Number(threads), memoryLimit: String(memoryLimit), tempDirectory };
+}

@@ -1,0 +1,136 @@
+/**
+ * Native DuckDB instances kept between opens (`_native_instances.ts`): an open after a close
+ * starts no instance, and finds nothing of the last open's file, settings or file contents.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { openNativeDuckDb } from "./_native_database.ts";
+import { nativeInstancesStarted } from "./_native_instances.ts";
+
+async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dlt_native_instances_" });
+  try {
+    await test(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A memory size as DuckDB shows it, in GiB. */
+function gib(shown: unknown): number {
+  const [, number, unit] = /^([\d.]+) (\w+)$/.exec(String(shown))!;
+  return Number(number) / { KiB: 1024 ** 2, MiB: 1024, GiB: 1 }[unit as "KiB"]!;
+}
+
+/** The threads, memory limit and temporary directory the database runs with. */
+async function settingsOf(db: Awaited<ReturnType<typeof openNativeDuckDb>>) {
+  const [settings] = await db.query(
+    "SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory, current_setting('temp_directory') AS temp",
+  );
+  return settings;
+}
+
+Deno.test("opens in turn start one instance; each sees only its own file, with its own settings", async () => {
+  await withTempDir(async (dir) => {
+    const first = await openNativeDuckDb(join(dir, "a.duckdb"));
+    const defaults = await settingsOf(first);
+    await first.run("CREATE TABLE only_in_a (id BIGINT); INSERT INTO only_in_a VALUES (1)");
+    await first.close();
+    const started = nativeInstancesStarted();
+    // the same catalog name, another folder: the first file is detached
+    fs.mkdirSync(join(dir, "other"));
+    const limited = await openNativeDuckDb(join(dir, "other", "a.duckdb"), {
+      memoryLimit: "100MB",
+      threads: 1,
+    });
+    assert.deepEqual(
+      await limited.query(
+        "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'only_in_a'",
+      ),
+      [{ n: 0 }],
+    );
+    assert.deepEqual(await settingsOf(limited), {
+      threads: 1,
+      memory: "95.3 MiB",
+      temp: join(dir, "other", "a.duckdb.tmp"),
+    });
+    await limited.close();
+    // back to DuckDB's defaults (the memory limit as DuckDB shows it, which it rounds), and
+    // the first file as it was left
+    const again = await openNativeDuckDb(join(dir, "a.duckdb"));
+    const { memory, ...rest } = await settingsOf(again);
+    const { memory: defaultMemory, ...defaultRest } = defaults;
+    assert.deepEqual(rest, defaultRest);
+    assert.ok(Math.abs(gib(memory) - gib(defaultMemory)) < 0.15, `${memory}, ${defaultMemory}`);
+    assert.deepEqual(await again.query("SELECT id FROM only_in_a"), [{ id: 1 }]);
+    await again.close();
+    assert.equal(nativeInstancesStarted(), started);
+  });
+});
+
+Deno.test("a file written again under its name is read anew by the next open", async () => {
+  await withTempDir(async (dir) => {
+    const csv = join(dir, "job.csv");
+    const read = async (text: string) => {
+      fs.writeFileSync(csv, text);
+      const db = await openNativeDuckDb(join(dir, "db.duckdb"));
+      try {
+        return await db.query(`SELECT * FROM read_csv('${csv}', header = true)`);
+      } finally {
+        await db.close();
+      }
+    };
+    assert.deepEqual(await read("id,name\n1,first\n"), [{ id: 1, name: "first" }]);
+    // same size, same second: only the bytes differ
+    assert.deepEqual(await read("id,name\n2,other\n"), [{ id: 2, name: "other" }]);
+  });
+});
+
+Deno.test("another process opens a file this one closed, while this one keeps its instance", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "shared.duckdb");
+    const db = await openNativeDuckDb(path);
+    await db.run("CREATE TABLE t (id BIGINT); INSERT INTO t VALUES (7)");
+    await db.close();
+    const script = `
+      import { DuckDBInstance } from "@duckdb/node-api";
+      const instance = await DuckDBInstance.create(${JSON.stringify(path)});
+      const connection = await instance.connect();
+      const reader = await connection.runAndReadAll("INSERT INTO t VALUES (8) RETURNING id");
+      console.log(String(reader.getRows()[0][0]));
+      connection.closeSync();
+      instance.closeSync();
+    `;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.equal(new TextDecoder().decode(stdout).trim(), "8");
+    const reopened = await openNativeDuckDb(path);
+    assert.deepEqual(await reopened.query("SELECT id FROM t ORDER BY id"), [{ id: 7 }, { id: 8 }]);
+    await reopened.close();
+  });
+});
+
+Deno.test("an instance whose sorts spilled is closed, which removes its temporary folder", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "spill.duckdb");
+    const db = await openNativeDuckDb(path, { memoryLimit: "32MB", threads: 1 });
+    const [{ n }] = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM (SELECT md5(range::VARCHAR) AS s FROM range(2000000) ORDER BY s)",
+    );
+    assert.equal(n, 2_000_000);
+    assert.ok(fs.existsSync(`${path}.tmp`), "nothing spilled");
+    const started = nativeInstancesStarted();
+    await db.close();
+    assert.equal(fs.existsSync(`${path}.tmp`), false);
+    // the next open starts an instance of its own
+    const next = await openNativeDuckDb(path);
+    await next.close();
+    assert.equal(nativeInstancesStarted(), started + 1);
+  });
+});
