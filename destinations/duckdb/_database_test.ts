@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openDuckDbWasm } from "./_database.ts";
 import { createNewerFormatFile, LAYOUT_QUERY } from "./_testdata/layout.ts";
+import { withTempDir as withTempDirNamed } from "./_testdata/temp_dir.ts";
 
 const CHILD = fileURLToPath(new URL("./_testdata/child.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -68,13 +69,9 @@ function idSum(n: number): number {
   return n * (n - 1) / 2;
 }
 
-async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dlt_duckdb_wasm_" });
-  try {
-    await test(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `test` with a temporary folder of its own. */
+function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDirNamed("dlt_duckdb_wasm_", test);
 }
 
 /**

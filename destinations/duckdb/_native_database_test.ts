@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { DestinationError } from "../../lib/errors.ts";
 import { openDuckDbWasm } from "./_database.ts";
 import { openNativeDuckDb } from "./_native_database.ts";
+import { withTempDir as withTempDirNamed } from "./_testdata/temp_dir.ts";
 
 const NATIVE_CHILD = fileURLToPath(new URL("./_testdata/native_child.ts", import.meta.url));
 const WASM_CHILD = fileURLToPath(new URL("./_testdata/child.ts", import.meta.url));
@@ -56,13 +57,9 @@ async function kill(process: Deno.ChildProcess): Promise<void> {
   await process.stdout.cancel().catch(() => {});
 }
 
-async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dlt_duckdb_native_" });
-  try {
-    await test(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `test` with a temporary folder of its own. */
+function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDirNamed("dlt_duckdb_native_", test);
 }
 
 /** Rows, distinct ids and id sum of table `items`, read natively. */

@@ -7,14 +7,11 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { openNativeDuckDb } from "./_native_database.ts";
 import { nativeInstancesStarted } from "./_native_instances.ts";
+import { withTempDir as withTempDirNamed } from "./_testdata/temp_dir.ts";
 
-async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dlt_native_instances_" });
-  try {
-    await test(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `test` with a temporary folder of its own. */
+function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDirNamed("dlt_native_instances_", test);
 }
 
 /** A memory size as DuckDB shows it, in GiB. */
