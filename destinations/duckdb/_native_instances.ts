@@ -8,11 +8,14 @@
  * 20–30% less with no instance started per open, and the test suite, whose process opens
  * thousands of files, a quarter less CPU.
  *
- * A kept instance carries nothing of a file from one open to the next: its file is detached, the
- * settings an open makes are made again by the next one ({@linkcode configureSession}), and
- * DuckDB's cache of file contents is off (it served the old bytes of a job file written again
- * under its name). An instance whose temporary directory was used is closed instead, which
- * removes that directory as DuckDB does.
+ * A kept instance carries nothing of a file from one open to the next: its file is detached, each
+ * open has a connection of its own (whose temporary tables, views and macros and session settings
+ * go with it), the instance settings an open makes are made again by the next one
+ * ({@linkcode configureSession}), and DuckDB's cache of file contents is off (it served the old
+ * bytes of a job file written again under its name). An instance is closed instead when an open
+ * left something of the instance's behind (SQL run through the SQL client: another global
+ * setting, a secret, another attached database), or used its temporary directory (closing removes
+ * it).
  *
  * @module
  */
@@ -27,9 +30,14 @@ export interface NativeSession {
   connection: DuckDBConnection;
   /** DuckDB's own `threads` and `memory_limit`, as it shows them. */
   defaults: { threads: number; memoryLimit: string };
+  /** Every setting as the instance started, by name (see {@linkcode endSession}). */
+  baseline: Map<string, string>;
   /** The settings of the last open (see {@linkcode configureSession}). */
   settings: { threads: number; memoryLimit: string; tempDirectory: string | undefined };
 }
+
+/** The catalog of an instance's own in-memory database. */
+const IN_MEMORY_CATALOG = "memory";
 
 /** Instances kept at most: a process seldom has more than two files open at once. */
 const MAX_KEPT = 2;
@@ -51,15 +59,13 @@ export function nativeInstancesStarted(): number {
  */
 export async function takeSession(): Promise<NativeSession> {
   const session = kept.pop();
-  if (session !== undefined) {
-    // statements of the last open may have changed them (a wide copy runs on one thread)
-    session.settings = await currentSettings(session.connection, session.settings.tempDirectory);
-    return session;
-  }
-  return await startSession();
+  if (session === undefined) return await startSession();
+  // statements of the last open may have changed them (a wide copy runs on one thread)
+  session.settings = await currentSettings(session.connection, session.settings.tempDirectory);
+  return session;
 }
 
-/** A new instance with its connection, in UTC as DuckDB-WASM. */
+/** A new instance with its connection. */
 export async function startSession(): Promise<NativeSession> {
   const instance = await DuckDBInstance.create(IN_MEMORY, {
     autoinstall_known_extensions: "false",
@@ -68,14 +74,20 @@ export async function startSession(): Promise<NativeSession> {
   started++;
   try {
     const connection = await instance.connect();
-    await connection.run("SET TimeZone = 'UTC'");
+    const baseline = await allSettings(connection);
+    await startConnection(connection);
     const settings = await currentSettings(connection, undefined);
     const defaults = { threads: settings.threads, memoryLimit: settings.memoryLimit };
-    return { instance, connection, defaults, settings };
+    return { instance, connection, defaults, baseline, settings };
   } catch (error) {
     instance.closeSync();
     throw error;
   }
+}
+
+/** Session settings of every connection: UTC as the time zone, as DuckDB-WASM (without ICU). */
+async function startConnection(connection: DuckDBConnection): Promise<void> {
+  await connection.run("SET TimeZone = 'UTC'");
 }
 
 /**
@@ -106,8 +118,9 @@ export async function configureSession(
 }
 
 /**
- * Detaches the file attached as `catalog` and keeps the instance for the next open, or closes it
- * (when enough are kept, when sorts spilled to `tempDirectory`, or when it cannot detach).
+ * Detaches the file attached as `catalog` and keeps the instance, with a new connection, for the
+ * next open; or closes it (when enough are kept, when the open left something behind or sorts
+ * spilled to `tempDirectory`, or when it cannot detach).
  */
 export async function endSession(
   session: NativeSession,
@@ -117,8 +130,14 @@ export async function endSession(
   if (kept.length < MAX_KEPT && !fs.existsSync(tempDirectory)) {
     try {
       await session.connection.run(`USE ${IN_MEMORY_CATALOG}; DETACH ${quoteIdentifier(catalog)}`);
-      kept.push(session);
-      return;
+      // the open's session goes with its connection
+      session.connection.closeSync();
+      session.connection = await session.instance.connect();
+      if (await isPristine(session)) {
+        await startConnection(session.connection);
+        kept.push(session);
+        return;
+      }
     } catch {
       // closed below, which detaches the file
     }
@@ -126,14 +145,46 @@ export async function endSession(
   closeSession(session);
 }
 
-/** Closes the instance, and with it its file. */
-export function closeSession(session: NativeSession): void {
-  session.connection.closeSync();
-  session.instance.closeSync();
+/** Settings an open makes itself (see {@linkcode configureSession}), under all their names. */
+const OPEN_SETTINGS = new Set([
+  "threads",
+  "worker_threads",
+  "memory_limit",
+  "max_memory",
+  "temp_directory",
+]);
+
+/**
+ * Whether the instance, seen from a new connection, has no database attached, no secret and no
+ * setting other than it started with, apart from the ones an open makes.
+ */
+async function isPristine(session: NativeSession): Promise<boolean> {
+  const reader = await session.connection.runAndReadAll(`SELECT
+    (SELECT count(*) FROM duckdb_secrets())
+    + (SELECT count(*) FROM duckdb_databases()
+       WHERE database_name NOT IN ('${IN_MEMORY_CATALOG}', 'system', 'temp'))`);
+  if (Number(reader.getRows()[0][0]) !== 0) return false;
+  const now = await allSettings(session.connection);
+  for (const [name, value] of session.baseline) {
+    if (!OPEN_SETTINGS.has(name) && now.get(name) !== value) return false;
+  }
+  return true;
 }
 
-/** The catalog of an instance's own in-memory database. */
-const IN_MEMORY_CATALOG = "memory";
+/** Every setting of the connection, by name. */
+async function allSettings(connection: DuckDBConnection): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll("SELECT name, value FROM duckdb_settings()");
+  return new Map(reader.getRows().map(([name, value]) => [String(name), String(value)]));
+}
+
+/** Closes the instance, and with it its file. */
+export function closeSession(session: NativeSession): void {
+  try {
+    session.connection.closeSync();
+  } finally {
+    session.instance.closeSync();
+  }
+}
 
 /**
  * The threads and memory limit DuckDB has now, as it shows them, with the temporary directory
