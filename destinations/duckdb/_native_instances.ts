@@ -58,11 +58,7 @@ export function nativeInstancesStarted(): number {
  * would go to the network) and from caching file contents.
  */
 export async function takeSession(): Promise<NativeSession> {
-  const session = kept.pop();
-  if (session === undefined) return await startSession();
-  // statements of the last open may have changed them (a wide copy runs on one thread)
-  session.settings = await currentSettings(session.connection, session.settings.tempDirectory);
-  return session;
+  return kept.pop() ?? await startSession();
 }
 
 /** A new instance with its connection. */
@@ -76,7 +72,7 @@ export async function startSession(): Promise<NativeSession> {
     const connection = await instance.connect();
     const baseline = await allSettings(connection);
     await startConnection(connection);
-    const settings = await currentSettings(connection, undefined);
+    const settings = openSettings(baseline, undefined);
     const defaults = { threads: settings.threads, memoryLimit: settings.memoryLimit };
     return { instance, connection, defaults, baseline, settings };
   } catch (error) {
@@ -133,8 +129,11 @@ export async function endSession(
       // the open's session goes with its connection
       session.connection.closeSync();
       session.connection = await session.instance.connect();
-      if (await isPristine(session)) {
+      const settings = await pristineSettings(session);
+      if (settings !== undefined) {
         await startConnection(session.connection);
+        // statements of the open may have changed them (a wide copy runs on one thread)
+        session.settings = openSettings(settings, session.settings.tempDirectory);
         kept.push(session);
         return;
       }
@@ -155,20 +154,21 @@ const OPEN_SETTINGS = new Set([
 ]);
 
 /**
- * Whether the instance, seen from a new connection, has no database attached, no secret and no
- * setting other than it started with, apart from the ones an open makes.
+ * Every setting of the instance, seen from a new connection, when it has no database attached, no
+ * secret and no setting other than it started with, apart from the ones an open makes; else
+ * `undefined`.
  */
-async function isPristine(session: NativeSession): Promise<boolean> {
+async function pristineSettings(session: NativeSession): Promise<Map<string, string> | undefined> {
   const reader = await session.connection.runAndReadAll(`SELECT
     (SELECT count(*) FROM duckdb_secrets())
     + (SELECT count(*) FROM duckdb_databases()
        WHERE database_name NOT IN ('${IN_MEMORY_CATALOG}', 'system', 'temp'))`);
-  if (Number(reader.getRows()[0][0]) !== 0) return false;
+  if (Number(reader.getRows()[0][0]) !== 0) return undefined;
   const now = await allSettings(session.connection);
   for (const [name, value] of session.baseline) {
-    if (!OPEN_SETTINGS.has(name) && now.get(name) !== value) return false;
+    if (!OPEN_SETTINGS.has(name) && now.get(name) !== value) return undefined;
   }
-  return true;
+  return now;
 }
 
 /** Every setting of the connection, by name. */
@@ -187,16 +187,16 @@ export function closeSession(session: NativeSession): void {
 }
 
 /**
- * The threads and memory limit DuckDB has now, as it shows them, with the temporary directory
- * last set.
+ * The threads and memory limit among `settings` (as DuckDB shows them), with the temporary
+ * directory last set.
  */
-async function currentSettings(
-  connection: DuckDBConnection,
+function openSettings(
+  settings: Map<string, string>,
   tempDirectory: string | undefined,
-): Promise<NativeSession["settings"]> {
-  const reader = await connection.runAndReadAll(
-    "SELECT current_setting('threads'), current_setting('memory_limit')",
-  );
-  const [threads, memoryLimit] = reader.getRows()[0];
-  return { threads: Number(threads), memoryLimit: String(memoryLimit), tempDirectory };
+): NativeSession["settings"] {
+  return {
+    threads: Number(settings.get("threads")),
+    memoryLimit: settings.get("memory_limit")!,
+    tempDirectory,
+  };
 }
