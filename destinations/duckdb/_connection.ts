@@ -28,6 +28,11 @@ export class DuckDbConnection implements SqlConnection {
   #holding = false;
   /** The threads DuckDB had before a wide copy took it to one, until they are given back. */
   #threads: number | undefined;
+  /**
+   * DuckDB's threads as this client's transaction found them: nothing else changes them while
+   * it holds the connection, so its wide copies need not ask again.
+   */
+  #transactionThreads: number | undefined;
   /** Rows copied since DuckDB last dropped the blocks it wrote (see `dropWrittenBlocks`). */
   #rowsSinceDrop = 0;
   #closed = false;
@@ -57,6 +62,7 @@ export class DuckDbConnection implements SqlConnection {
         await runInTransaction((sql) => this.#shared.driver.run(sql), fn);
       } finally {
         this.#holding = false;
+        this.#transactionThreads = undefined;
         // after the commit or rollback: a failed statement leaves the transaction refusing SET
         await this.#restoreThreads();
       }
@@ -110,12 +116,15 @@ export class DuckDbConnection implements SqlConnection {
   async #oneThread(): Promise<void> {
     if (this.#threads !== undefined) return;
     const { driver } = this.#shared;
-    const [{ threads }] = await driver.query<{ threads: number | bigint }>(
-      "SELECT current_setting('threads') AS threads",
+    const threads = this.#transactionThreads ?? Number(
+      (await driver.query<{ threads: number | bigint }>(
+        "SELECT current_setting('threads') AS threads",
+      ))[0].threads,
     );
-    if (Number(threads) <= 1) return;
+    if (this.#holding) this.#transactionThreads = threads;
+    if (threads <= 1) return;
     await driver.run("SET threads = 1");
-    this.#threads = Number(threads);
+    this.#threads = threads;
   }
 
   /** Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#oneThread}. */

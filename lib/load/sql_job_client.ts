@@ -66,6 +66,13 @@ export class SqlJobClient implements DestinationClient {
   #stagingDataset: string;
   /** The table chain loading while its package is normalized, if one is. */
   #early: EarlyChain | undefined;
+  /**
+   * The tables the running transaction created or synced: their columns, and whether each is
+   * `NOT NULL`. A table synced again in the same transaction (the early chain syncs its table
+   * before each run of files, and all of its tables at the end) needs no query. It goes with
+   * the transaction, whose changes a rollback undoes.
+   */
+  #synced: Map<string, Map<string, boolean>> | undefined;
 
   /** A client loading through `connection` in `dialect` into the dataset `options` name. */
   constructor(connection: SqlConnection, dialect: SqlDialect, options: SqlJobClientOptions) {
@@ -192,7 +199,7 @@ export class SqlJobClient implements DestinationClient {
     }
     await this.#createDataset();
     return this.#early = new EarlyChain(loadId, root, {
-      transaction: (fn) => this.#connection.transaction(fn),
+      transaction: (fn) => this.#inTransaction(fn),
       syncTable: (table) => this.#syncTable(table),
       copy: async (jobs, table) => {
         for (const run of this.#copyRuns(jobs)) {
@@ -389,7 +396,20 @@ export class SqlJobClient implements DestinationClient {
    */
   #transaction(fn: () => Promise<void>): Promise<void> {
     if (!this.#dialect.capabilities.supportsTransactions) return fn();
-    return this.#connection.transaction(fn);
+    return this.#inTransaction(fn);
+  }
+
+  /** Runs `fn` in a transaction of the connection, remembering the tables it syncs. */
+  #inTransaction(fn: () => Promise<void>): Promise<void> {
+    return this.#connection.transaction(async () => {
+      const outer = this.#synced;
+      this.#synced = new Map();
+      try {
+        await fn();
+      } finally {
+        this.#synced = outer;
+      }
+    });
   }
 
   #columnDefinition(column: ColumnSchema): string {
@@ -412,19 +432,13 @@ export class SqlJobClient implements DestinationClient {
   async #syncTable(table: TableSchema): Promise<void> {
     const columns = typedColumns(table);
     if (columns.length === 0) return;
-    const notNull = new Map(
-      (await this.#connection.query<{ column_name: string; is_nullable: string }>(
-        `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
-          quoteLiteral(this.#dataset)
-        } AND table_name = ${quoteLiteral(table.name)}`,
-      )).map((r) => [r.column_name, r.is_nullable === "NO"]),
-    );
+    const notNull = this.#synced?.get(table.name) ?? await this.#storedColumns(table.name);
     const name = this.#name(table.name);
     if (notNull.size === 0) {
       await this.#connection.run(
         `CREATE TABLE ${name} (${columns.map((c) => this.#columnDefinition(c)).join(", ")})`,
       );
-      return;
+      for (const column of columns) notNull.set(column.name, column.nullable === false);
     }
     for (const column of columns) {
       if (notNull.has(column.name)) {
@@ -433,6 +447,7 @@ export class SqlJobClient implements DestinationClient {
           await this.#connection.run(
             `ALTER TABLE ${name} ALTER COLUMN ${quoteIdentifier(column.name)} DROP NOT NULL`,
           );
+          notNull.set(column.name, false);
         }
         continue;
       }
@@ -440,7 +455,19 @@ export class SqlJobClient implements DestinationClient {
       await this.#connection.run(
         `ALTER TABLE ${name} ADD COLUMN ${this.#columnDefinition({ ...column, nullable: true })}`,
       );
+      notNull.set(column.name, false);
     }
+    this.#synced?.set(table.name, notNull);
+  }
+
+  /** The columns `table` has in the destination, and whether each is `NOT NULL`; none if it is not there. */
+  async #storedColumns(table: string): Promise<Map<string, boolean>> {
+    const rows = await this.#connection.query<{ column_name: string; is_nullable: string }>(
+      `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
+        quoteLiteral(this.#dataset)
+      } AND table_name = ${quoteLiteral(table)}`,
+    );
+    return new Map(rows.map((r) => [r.column_name, r.is_nullable === "NO"]));
   }
 
   /** Empty staging copies of `tables` (created in the transaction, dropped after the merge). */
