@@ -460,7 +460,10 @@ export class SqlJobClient implements DestinationClient {
     this.#synced?.set(table.name, notNull);
   }
 
-  /** The columns `table` has in the destination, and whether each is `NOT NULL`; none if it is not there. */
+  /**
+   * The columns `table` has in the destination, and whether each is `NOT NULL`; none when the
+   * table is not there.
+   */
   async #storedColumns(table: string): Promise<Map<string, boolean>> {
     const rows = await this.#connection.query<{ column_name: string; is_nullable: string }>(
       `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
