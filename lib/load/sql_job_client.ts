@@ -401,13 +401,13 @@ export class SqlJobClient implements DestinationClient {
 
   /** Runs `fn` in a transaction of the connection, remembering the tables it syncs. */
   #inTransaction(fn: () => Promise<void>): Promise<void> {
+    // a connection runs one transaction at a time: they do not nest
     return this.#connection.transaction(async () => {
-      const outer = this.#synced;
       this.#synced = new Map();
       try {
         await fn();
       } finally {
-        this.#synced = outer;
+        this.#synced = undefined;
       }
     });
   }
