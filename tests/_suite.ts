@@ -1,7 +1,7 @@
 /**
  * The test suite in a few test modules: `deno task test` runs the parts `tests/suite/part_*.ts`,
  * each of which imports its share of every test module of the repository, so that `deno test
- * --parallel` runs them in ten isolates instead of one isolate each. Each isolate costs ~0.35 s
+ * --parallel` runs them in twelve isolates instead of one isolate each. Each isolate costs ~0.35 s
  * of CPU before its first test (Deno's test runtime allocates and fills an 80 MB array in each)
  * and loads our modules again: together a fifth of the suite's CPU on its 150 modules. A module
  * still runs alone with `deno test -A <path>_test.ts`, and `deno test -A` runs each in its own.
@@ -44,11 +44,30 @@ function moduleWeights(): Map<string, number> {
 const MODULE_SECONDS = 0.3;
 
 /**
+ * The shares of the suite's last parts, after parts of share 1: `deno test --parallel` starts
+ * the parts in order, each on the first of its two workers that is free, so the small parts at
+ * the end fill in where one worker would otherwise wait for the other's last part.
+ */
+const TAPER = [0.6, 0.4, 0.25, 0.15];
+
+/** Each of `parts` parts' share of the suite's time: equal ones, then {@linkcode TAPER}. */
+function partShares(parts: number): number[] {
+  const tapered = TAPER.slice(0, Math.max(0, parts - 2));
+  return [...new Array<number>(parts - tapered.length).fill(1), ...tapered];
+}
+
+/**
  * The test modules of part `part` (from 1) of `parts`: each module, the heaviest first, goes to
- * the part with the least weight so far, so that the parts take about as long, and no part with
- * two slow modules runs alone at the end of the suite.
+ * the part with the most room left by its share of the modules' weight (see
+ * {@linkcode partShares}), so that the parts take their shares of the time, the heavy modules
+ * run early and the light ones fill the small parts at the end.
  */
 export function partModules(part: number, parts: number): string[] {
+  return dealtModules(parts)[part - 1];
+}
+
+/** The test modules of each of `parts` parts (see {@linkcode partModules}). */
+export function dealtModules(parts: number): string[][] {
   const weights = moduleWeights();
   const known = [...weights.values()].sort((a, b) => a - b);
   const median = known[Math.floor(known.length / 2)] ?? 0;
@@ -57,14 +76,17 @@ export function partModules(part: number, parts: number): string[] {
     weight: (weights.get(path) ?? median) + MODULE_SECONDS,
   }));
   weighed.sort((a, b) => b.weight - a.weight || a.path.localeCompare(b.path));
-  const loads = new Array<number>(parts).fill(0);
-  const dealt: string[] = [];
+  const shares = partShares(parts);
+  const total = weighed.reduce((sum, { weight }) => sum + weight, 0);
+  const scale = total / shares.reduce((sum, share) => sum + share, 0);
+  const room = shares.map((share) => share * scale);
+  const dealt = shares.map((): string[] => []);
   for (const { path, weight } of weighed) {
-    const lightest = loads.indexOf(Math.min(...loads));
-    loads[lightest] += weight;
-    if (lightest === part - 1) dealt.push(path);
+    const roomiest = room.indexOf(Math.max(...room));
+    room[roomiest] -= weight;
+    dealt[roomiest].push(path);
   }
-  return dealt.sort();
+  return dealt.map((paths) => paths.sort());
 }
 
 /** Every test module of the repository, by path relative to it. */

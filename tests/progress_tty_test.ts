@@ -54,6 +54,45 @@ async function underTerminal(
   return text;
 }
 
+/**
+ * Runs the events script as {@linkcode underTerminal} does with its stderr redirected to a file;
+ * returns what the terminal received and what the file holds.
+ */
+async function underTerminalToFile(args: string[]): Promise<{ output: string; stderr: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "stderr.txt");
+    const output = await underTerminal(args, { redirect: `2>${quote(file)}` });
+    return { output, stderr: await Deno.readTextFile(file) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The runs of the events script the tests below look at (see {@linkcode runs}). */
+function startRuns() {
+  const started = {
+    colored: underTerminal(["default"], { env: { NO_COLOR: undefined } }),
+    narrow: underTerminal(["default"], { columns: 40, env: { NO_COLOR: "1" } }),
+    emptyNoColor: underTerminal(["bar"], { env: { NO_COLOR: "" } }),
+    quietInFile: underTerminalToFile(["default"]),
+    logInFile: underTerminalToFile(["log", "100"]),
+  };
+  // a failed run fails the test that awaits it
+  for (const run of Object.values(started)) run.catch(() => {});
+  return started;
+}
+
+let started: ReturnType<typeof startRuns> | undefined;
+
+/**
+ * The runs of the events script, started together when the first test asks: each takes about a
+ * second, mostly the script's pauses, which one after another kept a core of the suite idle.
+ */
+function runs(): ReturnType<typeof startRuns> {
+  return started ??= startRuns();
+}
+
 const SUMMARIES = [
   /^sync: done in \d+\.\d s$/,
   /^extract: 12,500 items from 2 resources in \d+\.\d s \([\d,]+\/s\)$/,
@@ -67,7 +106,7 @@ function assertSummaries(lines: string[]): void {
 }
 
 Deno.test("on a terminal the default is a bar, redrawn in place, that leaves the summaries", async () => {
-  const output = await underTerminal(["default"], { env: { NO_COLOR: undefined } });
+  const output = await runs().colored;
   // live lines were drawn and then redrawn in place: cursor up over them, erase each line
   assert.match(output, /\r\x1b\[\d+A\x1b\[2K/);
   const plain = stripSgr(output);
@@ -83,7 +122,7 @@ Deno.test("on a terminal the default is a bar, redrawn in place, that leaves the
 });
 
 Deno.test("on a terminal the bar fits the terminal's width and NO_COLOR turns color off", async () => {
-  const output = await underTerminal(["default"], { columns: 40, env: { NO_COLOR: "1" } });
+  const output = await runs().narrow;
   assert.doesNotMatch(output, SGR);
   assert.match(output, /\r\x1b\[\d+A\x1b\[2K/, "still redrawn in place");
   // every live line drawn fits the 40 columns (less one, so the terminal never wraps it)
@@ -94,44 +133,31 @@ Deno.test("on a terminal the bar fits the terminal's width and NO_COLOR turns co
 });
 
 Deno.test("an empty NO_COLOR counts as unset", async () => {
-  const output = await underTerminal(["bar"], { env: { NO_COLOR: "" } });
+  const output = await runs().emptyNoColor;
   assert.match(output, SGR);
 });
 
 Deno.test("with stderr in a file the default shows nothing", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/stderr.txt`;
-    const output = await underTerminal(["default"], { redirect: `2>${quote(file)}` });
-    assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
-    assert.equal(await Deno.readTextFile(file), "");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { output, stderr } = await runs().quietInFile;
+  assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
+  assert.equal(stderr, "");
 });
 
 Deno.test("with stderr in a file, log mode writes plain lines", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/stderr.txt`;
-    const output = await underTerminal(["log", "100"], { redirect: `2>${quote(file)}` });
-    assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
-    const log = await Deno.readTextFile(file);
-    assert.doesNotMatch(log, /\x1b/);
-    const lines = log.trimEnd().split("\n");
-    // periodic lines while the steps run, then each step's summary
-    assert.ok(
-      lines.some((line) => /^extract: \d+\.\d s \| [\d,]+ items from \d resources? \|/.test(line)),
-      log,
-    );
-    assert.ok(
-      lines.some((line) => /^load: \d+\.\d s \| [\d,]+ rows into \d tables? \|/.test(line)),
-      log,
-    );
-    assertSummaries(lines.filter((line) => !line.includes(" | ")));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { output, stderr: log } = await runs().logInFile;
+  assert.equal(output.replaceAll("\r", ""), "done\n", "stdout carries no progress");
+  assert.doesNotMatch(log, /\x1b/);
+  const lines = log.trimEnd().split("\n");
+  // periodic lines while the steps run, then each step's summary
+  assert.ok(
+    lines.some((line) => /^extract: \d+\.\d s \| [\d,]+ items from \d resources? \|/.test(line)),
+    log,
+  );
+  assert.ok(
+    lines.some((line) => /^load: \d+\.\d s \| [\d,]+ rows into \d tables? \|/.test(line)),
+    log,
+  );
+  assertSummaries(lines.filter((line) => !line.includes(" | ")));
 });
 
 Deno.test("a pipeline run on a terminal draws the bar by default, and nothing in a file", async () => {
@@ -141,7 +167,12 @@ Deno.test("a pipeline run on a terminal draws the bar by default, and nothing in
     const args = (
       name: string,
     ) => [join(dir, name), join(dir, `${name}.duckdb`), "12000", "default"];
-    const output = await underTerminal(args("tty"), { script, env: { NO_COLOR: "1" } });
+    // the two runs at once: each spends half its time waiting
+    const [output, quiet] = await Promise.all([
+      underTerminal(args("tty"), { script, env: { NO_COLOR: "1" } }),
+      // stderr into a file: the default draws nothing there
+      underTerminal(args("file"), { script, redirect: `2> ${quote(join(dir, "stderr.txt"))}` }),
+    ]);
     // live lines redrawn in place while the run went on
     assert.match(output, /\r\x1b\[\d+A\x1b\[2K/);
     assert.match(output, /\x1b\[2Kextract {2}\d+\.\d s {2}[\d,]+ items/);
@@ -157,11 +188,6 @@ Deno.test("a pipeline run on a terminal draws the bar by default, and nothing in
     // stdout, the trace, is on the screen too; no live line is left over
     assert.ok(shown.some((line) => line.startsWith('{"formatVersion":1')));
     assert.ok(!shown.some((line) => /^ {2}events /.test(line)), shown.join("\n"));
-    // stderr into a file: the default draws nothing there
-    const quiet = await underTerminal(args("file"), {
-      script,
-      redirect: `2> ${quote(join(dir, "stderr.txt"))}`,
-    });
     assert.equal(await Deno.readTextFile(join(dir, "stderr.txt")), "");
     assert.match(quiet, /"formatVersion":1/);
   } finally {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { allTestModules, partFiles, partModules } from "./_suite.ts";
+import { allTestModules, dealtModules, partFiles, partModules } from "./_suite.ts";
 
 Deno.test("the suite's parts run every test module of the repository once", () => {
   const parts = partFiles();
@@ -11,20 +11,26 @@ Deno.test("the suite's parts run every test module of the repository once", () =
   for (let i = 1; i <= parts.length; i++) assert.ok(partModules(i, parts.length).length > 0);
 });
 
-Deno.test("the parts take about as long: the slowest modules go to different parts", async () => {
+Deno.test("the parts take their shares: equal ones with the heaviest modules first, then smaller ones", async () => {
   const weights: Record<string, number> = JSON.parse(
     await Deno.readTextFile(new URL("./suite/weights.json", import.meta.url)),
   );
-  const parts = partFiles().length;
-  const modules = new Set(allTestModules());
-  const slowest = Object.entries(weights).filter(([path]) => modules.has(path))
-    .sort(([, a], [, b]) => b - a).slice(0, parts);
-  const partOf = (path: string) =>
-    Array.from({ length: parts }, (_, i) => i + 1).find((i) =>
-      partModules(i, parts).includes(path)
-    );
-  const holding = new Set(slowest.map(([path]) => partOf(path)));
-  assert.equal(holding.size, parts, `${slowest.map(([p]) => `${p}: part ${partOf(p)}`)}`);
+  const parts = dealtModules(partFiles().length);
+  const weightOf = (modules: string[]) =>
+    modules.reduce((sum, path) => sum + (weights[path] ?? 0), 0);
+  const totals = parts.map(weightOf);
+  const equal = totals.slice(0, parts.length - 4);
+  // within a few seconds of each other
+  assert.ok(Math.max(...equal) - Math.min(...equal) < 3, `${totals.map((t) => t.toFixed(1))}`);
+  // then each smaller than the one before, the last one small
+  for (let i = equal.length; i < totals.length; i++) {
+    assert.ok(totals[i] < totals[i - 1], `${totals.map((t) => t.toFixed(1))}`);
+  }
+  assert.ok(totals.at(-1)! < Math.min(...equal) / 4, `${totals.map((t) => t.toFixed(1))}`);
+  // the heaviest modules, one in each equal part, start first
+  const heaviest = Object.entries(weights).sort(([, a], [, b]) => b - a).slice(0, equal.length);
+  const holding = heaviest.map(([path]) => parts.findIndex((modules) => modules.includes(path)));
+  assert.deepEqual([...holding].sort((a, b) => a - b), [...equal.keys()], `${holding}`);
 });
 
 Deno.test("deno task test runs the suite's parts", async () => {
