@@ -3,7 +3,7 @@
  * each of which imports its share of every test module of the repository, so that `deno test
  * --parallel` runs them in twelve isolates instead of one isolate each. Each isolate costs ~0.35 s
  * of CPU before its first test (Deno's test runtime allocates and fills an 80 MB array in each)
- * and loads our modules again: together a fifth of the suite's CPU on its 150 modules. A module
+ * and loads our modules again: together a fifth of the suite's CPU on its 155 modules. A module
  * still runs alone with `deno test -A <path>_test.ts`, and `deno test -A` runs each in its own.
  *
  * Test modules share their part's isolate: a test must not rely on what another module's tests
