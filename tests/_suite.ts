@@ -51,7 +51,7 @@ const MODULE_SECONDS = 0.3;
 const TAPER = [0.6, 0.4, 0.25, 0.15];
 
 /** Each of `parts` parts' share of the suite's time: equal ones, then {@linkcode TAPER}. */
-function partShares(parts: number): number[] {
+export function partShares(parts: number): number[] {
   const tapered = TAPER.slice(0, Math.max(0, parts - 2));
   return [...new Array<number>(parts - tapered.length).fill(1), ...tapered];
 }
