@@ -1,7 +1,7 @@
 /**
  * Runs every example of the repository's doc comments (`tests/_doc_examples.ts` finds them) as a
  * test of its own, named `<file>#<first line>-<last line>`, as `deno test --doc` would; the test
- * task type-checks them first with `deno check --doc`.
+ * task type-checks them with `deno check --doc`, beside the tests.
  *
  * `deno test --doc` runs each example as a module in an isolate of its own, which costs ~1 s of
  * CPU (Deno's test isolate allocates an 80 MB array up front, and each isolate loads our modules

@@ -407,7 +407,9 @@ Deno.test("blocks an open transaction wrote are dropped from memory; the transac
       await db.run("INSERT INTO t SELECT range, md5(range::VARCHAR) FROM range(1000000)");
       assert.ok(await written() > 16 << 20, `${await written()} bytes of written blocks`);
       await db.dropWrittenBlocks!();
-      assert.ok(await written() <= 8 << 20, `${await written()} bytes of written blocks`);
+      // the 8 MiB kept, give or take a few blocks: the limit is set from DuckDB's memory use as
+      // read just before, and other memory freed in between leaves that much more of the blocks
+      assert.ok(await written() <= 9 << 20, `${await written()} bytes of written blocks`);
       const after = await limit();
       for (let i = 0; i < 3; i++) await db.dropWrittenBlocks!();
       // the limit goes back as opened (DuckDB's default as it shows it, rounded), and stays
