@@ -4,6 +4,7 @@
  * interrupted package so the destination equals the source.
  */
 import assert from "node:assert/strict";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
@@ -154,6 +155,31 @@ async function killWhileLoading(
   return !output.includes("loaded");
 }
 
+/**
+ * The destination's rows, read by `reader` after a kill. When the database does not open, the
+ * folder is copied aside for inspection and a fresh process tries the copy, so that the failure
+ * says whether the file on disk is damaged or only this process's view of it.
+ */
+async function rowsAfterKill(reader: Pipeline, dir: string, name: string, engine: DuckDbEngine) {
+  try {
+    return await destinationRows(reader);
+  } catch (error) {
+    const kept = await Deno.makeTempDir({ prefix: `denodlt_kept_${name}_` });
+    cpSync(dir, kept, { recursive: true });
+    const fresh = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", SCRIPT, kept, name, "read", engine],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    const verdict = fresh.success
+      ? `a fresh process read it: ${decoder.decode(fresh.stdout).trim()}`
+      : `a fresh process could not read it either: ${decoder.decode(fresh.stderr).trim()}`;
+    const message = `${(error as Error).message}\nA copy of ${dir} is kept at ${kept}; ${verdict}`;
+    throw new Error(message, { cause: error });
+  }
+}
+
 function existsSync(path: string): boolean {
   try {
     Deno.statSync(path);
@@ -182,7 +208,7 @@ for (const engine of ["native", "wasm"] as const) {
       if (await killWhileLoading(dir, name, version, plan, engine)) interrupted++;
       // a reader sees the previous version or the new one, whole
       const { p: reader } = await tempPipeline(name, dir, engine);
-      const seen = await destinationRows(reader);
+      const seen = await rowsAfterKill(reader, dir, name, engine);
       const before = expected(version - 1);
       const after = expected(version);
       assert.ok(
