@@ -13,10 +13,10 @@ const { p } = await tempPipeline(name, dir, engine as DuckDbEngine);
 if (version === "read") {
   await using client = await p.sqlClient();
   console.log(JSON.stringify(await client.query("SELECT count(*)::INTEGER AS issues FROM issues")));
-  Deno.exit(0);
+} else {
+  await p.extract(trackerIssues(Number(version)));
+  await p.normalize();
+  console.log("loading");
+  await p.load();
+  console.log("loaded");
 }
-await p.extract(trackerIssues(Number(version)));
-await p.normalize();
-console.log("loading");
-await p.load();
-console.log("loaded");
