@@ -1,5 +1,6 @@
 /** Native DuckDB (`@duckdb/node-api`) as an independent reader of the files the pipeline writes. */
-import { DuckDBInstance } from "@duckdb/node-api";
+import { basename } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 
 /** Options of {@linkcode nativeQuery}. */
 export interface NativeQueryOptions {
@@ -8,29 +9,91 @@ export interface NativeQueryOptions {
 }
 
 /**
- * Opens `path` read-only (`:memory:`: a new in-memory database) with native DuckDB, runs `sql` and returns its rows as JSON values
- * (integers beyond 2^53 and decimals as text, timestamps as ISO-like text).
+ * The in-memory instance every read of this isolate attaches its file to. Starting an instance
+ * has DuckDB trim the process's heap, and so does each of its worker threads when idle (see
+ * `destinations/duckdb/_native_instances.ts`): in the test suite's process, an instance per read
+ * cost more CPU than the reads. One thread: the reads are small, and it starts no worker.
+ */
+let readerInstance: Promise<DuckDBInstance> | undefined;
+
+/** Databases attached so far, for a name of their own. */
+let attached = 0;
+
+/** The last attach, which the next one waits for. */
+let attachedTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * A new connection to the shared reader instance, with `path` attached read-only (`:memory:`: a
+ * new in-memory database) as its default database and `setup` run; its disposal detaches it.
+ */
+async function attachReader(
+  path: string,
+  setup: readonly string[] = [],
+): Promise<{ connection: DuckDBConnection } & AsyncDisposable> {
+  readerInstance ??= DuckDBInstance.create(":memory:", {
+    threads: "1",
+    // a file written again under its name must be read anew
+    enable_external_file_cache: "false",
+  });
+  const connection = await (await readerInstance).connect();
+  // one attach at a time, so that two reads of files of the same name take different names
+  const attaching = attachedTurn.then(() => attachAs(connection, path));
+  attachedTurn = attaching.catch(() => {});
+  let alias: string;
+  try {
+    alias = await attaching;
+  } catch (error) {
+    connection.closeSync();
+    throw error;
+  }
+  const detach = async () => {
+    try {
+      await connection.run(`USE memory; DETACH DATABASE IF EXISTS ${alias}`);
+    } finally {
+      connection.closeSync();
+    }
+  };
+  try {
+    await connection.run(`USE ${alias}`);
+    for (const statement of setup) await connection.run(statement);
+  } catch (error) {
+    await detach();
+    throw error;
+  }
+  return { connection, [Symbol.asyncDispose]: detach };
+}
+
+/**
+ * Attaches `path` on `connection` and returns its quoted name: as DuckDB names a file it opens,
+ * after the file without its extension (queries may name it), unless that name is taken; else a
+ * name of its own.
+ */
+async function attachAs(connection: DuckDBConnection, path: string): Promise<string> {
+  const stem = basename(path).replace(/\.[^.]*$/, "");
+  const reader = await connection.runAndReadAll(
+    "SELECT lower(database_name) FROM duckdb_databases()",
+  );
+  const taken = reader.getRows().map(([name]) => String(name));
+  const free = path !== ":memory:" && /^[a-z_][a-z0-9_]*$/i.test(stem) &&
+    !taken.includes(stem.toLowerCase());
+  const alias = `"${free ? stem : `native_reader_${++attached}`}"`;
+  const file = path === ":memory:" ? "':memory:'" : `'${path.replaceAll("'", "''")}'`;
+  await connection.run(`ATTACH ${file} AS ${alias}${path === ":memory:" ? "" : " (READ_ONLY)"}`);
+  return alias;
+}
+
+/**
+ * Opens `path` read-only (`:memory:`: a new in-memory database) with native DuckDB, runs `sql`
+ * and returns its rows as JSON values (integers beyond 2^53 and decimals as text, timestamps as
+ * ISO-like text).
  */
 export async function nativeQuery(
   path: string,
   sql: string,
   options: NativeQueryOptions = {},
 ): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(
-    path,
-    path === ":memory:" ? {} : { access_mode: "READ_ONLY" },
-  );
-  try {
-    const connection = await instance.connect();
-    try {
-      for (const statement of options.setup ?? []) await connection.run(statement);
-      return (await connection.runAndReadAll(sql)).getRowObjectsJson();
-    } finally {
-      connection.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  await using reader = await attachReader(path, options.setup);
+  return (await reader.connection.runAndReadAll(sql)).getRowObjectsJson();
 }
 
 /** A database opened by {@linkcode openNativeReader}; `await using` closes it. */
@@ -47,27 +110,11 @@ export async function openNativeReader(
   path: string,
   options: NativeQueryOptions = {},
 ): Promise<NativeReader> {
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
-  try {
-    const connection = await instance.connect();
-    try {
-      for (const statement of options.setup ?? []) await connection.run(statement);
-    } catch (error) {
-      connection.closeSync();
-      throw error;
-    }
-    return {
-      query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson(),
-      [Symbol.asyncDispose]: () => {
-        connection.closeSync();
-        instance.closeSync();
-        return Promise.resolve();
-      },
-    };
-  } catch (error) {
-    instance.closeSync();
-    throw error;
-  }
+  const reader = await attachReader(path, options.setup);
+  return {
+    query: async (sql) => (await reader.connection.runAndReadAll(sql)).getRowObjectsJson(),
+    [Symbol.asyncDispose]: () => reader[Symbol.asyncDispose](),
+  };
 }
 
 /**

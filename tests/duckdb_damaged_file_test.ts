@@ -76,7 +76,7 @@ Deno.test("an empty database file is a new database with DuckDB-WASM's small blo
     await nativeQuery(
       dbPath,
       "SELECT block_size::INT AS block_size, (SELECT count(*)::INT FROM empty_file_data.items) AS n " +
-        "FROM pragma_database_size()",
+        "FROM pragma_database_size() WHERE database_name = current_database()",
     ),
     [{ block_size: 16384, n: 2 }],
   );

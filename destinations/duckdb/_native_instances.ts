@@ -33,7 +33,18 @@ export interface NativeSession {
   /** Every setting as the instance started, by name (see {@linkcode endSession}). */
   baseline: Map<string, string>;
   /** The settings of the last open (see {@linkcode configureSession}). */
-  settings: { threads: number; memoryLimit: string; tempDirectory: string | undefined };
+  settings: OpenSettings;
+}
+
+/**
+ * The settings an open makes: the memory limit as last asked for, and as DuckDB then showed it
+ * (rounded: after `SET memory_limit = '18.8 GiB'` it shows `18.7 GiB`).
+ */
+interface OpenSettings {
+  threads: number;
+  memoryLimit: string;
+  memoryLimitShown: string;
+  tempDirectory: string | undefined;
 }
 
 /** The catalog of an instance's own in-memory database. */
@@ -51,6 +62,17 @@ let started = 0;
 /** How many native DuckDB instances this process started. */
 export function nativeInstancesStarted(): number {
   return started;
+}
+
+/** Threads or memory limits this process's opens set, each of which trimmed the heap. */
+let limitsSet = 0;
+
+/**
+ * How many times this process's opens set DuckDB's threads or memory limit: each has DuckDB trim
+ * the process's heap, so an open that asks for what the last one did sets neither.
+ */
+export function nativeLimitsSet(): number {
+  return limitsSet;
 }
 
 /**
@@ -72,7 +94,7 @@ export async function startSession(): Promise<NativeSession> {
     const connection = await instance.connect();
     const baseline = await allSettings(connection);
     await startConnection(connection);
-    const settings = openSettings(baseline, undefined);
+    const settings = openSettings(baseline);
     const defaults = { threads: settings.threads, memoryLimit: settings.memoryLimit };
     return { instance, connection, defaults, baseline, settings };
   } catch (error) {
@@ -104,12 +126,16 @@ export async function configureSession(
   const threads = limits.threads ?? defaults.threads;
   if (threads !== settings.threads) {
     await connection.run(`SET threads = ${threads}`);
+    limitsSet++;
     settings.threads = threads;
   }
   const memoryLimit = limits.memoryLimit ?? defaults.memoryLimit;
   if (memoryLimit !== settings.memoryLimit) {
     await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
+    limitsSet++;
     settings.memoryLimit = memoryLimit;
+    const reader = await connection.runAndReadAll("SELECT current_setting('memory_limit')");
+    settings.memoryLimitShown = String(reader.getRows()[0][0]);
   }
 }
 
@@ -133,7 +159,7 @@ export async function endSession(
       if (settings !== undefined) {
         await startConnection(session.connection);
         // statements of the open may have changed them (a wide copy runs on one thread)
-        session.settings = openSettings(settings, session.settings.tempDirectory);
+        session.settings = openSettings(settings, session.settings);
         kept.push(session);
         return;
       }
@@ -188,15 +214,16 @@ export function closeSession(session: NativeSession): void {
 
 /**
  * The threads and memory limit among `settings` (as DuckDB shows them), with the temporary
- * directory last set.
+ * directory last set. A memory limit shown as it was after the `last` open's settings stays as
+ * that open asked for it, so that the next open asking the same does not set it again: setting
+ * it has DuckDB trim the process's heap (see the module's comment).
  */
-function openSettings(
-  settings: Map<string, string>,
-  tempDirectory: string | undefined,
-): NativeSession["settings"] {
+function openSettings(settings: Map<string, string>, last?: OpenSettings): OpenSettings {
+  const shown = settings.get("memory_limit")!;
   return {
     threads: Number(settings.get("threads")),
-    memoryLimit: settings.get("memory_limit")!,
-    tempDirectory,
+    memoryLimit: shown === last?.memoryLimitShown ? last.memoryLimit : shown,
+    memoryLimitShown: shown,
+    tempDirectory: last?.tempDirectory,
   };
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { openNativeDuckDb } from "./_native_database.ts";
-import { nativeInstancesStarted } from "./_native_instances.ts";
+import { nativeInstancesStarted, nativeLimitsSet } from "./_native_instances.ts";
 import { withTempDir as withTempDirNamed } from "./_testdata/temp_dir.ts";
 
 /** Runs `test` with a temporary folder of its own. */
@@ -63,6 +63,42 @@ Deno.test("opens in turn start one instance; each sees only its own file, with i
     assert.deepEqual(await again.query("SELECT id FROM only_in_a"), [{ id: 1 }]);
     await again.close();
     assert.equal(nativeInstancesStarted(), started);
+  });
+});
+
+Deno.test("opens asking for the limits the last one had set none, though DuckDB shows them rounded", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "db.duckdb");
+    const opened = async (options: { memoryLimit?: string } = {}) => {
+      const before = nativeLimitsSet();
+      const db = await openNativeDuckDb(path, options);
+      const { memory } = await settingsOf(db);
+      return { db, memory, set: nativeLimitsSet() - before };
+    };
+    const first = await opened();
+    const shownDefault = first.memory;
+    // as a load that dropped its written blocks from memory sets the limit back: DuckDB then
+    // shows one step less (it rounds down what it shows)
+    await first.db.run(`SET memory_limit = '${shownDefault}'`);
+    await first.db.close();
+    const limited = await opened({ memoryLimit: "100MB" });
+    await limited.db.close();
+    assert.equal(limited.set, 1);
+    const opens = [];
+    for (let i = 0; i < 3; i++) {
+      const again = await opened();
+      await again.db.close();
+      opens.push(again.set);
+      assert.ok(Math.abs(gib(again.memory) - gib(shownDefault)) < 0.15, String(again.memory));
+    }
+    // the default is set once, when coming from the limited open; not again at every open
+    assert.deepEqual(opens, [1, 0, 0]);
+    const limitedAgain = await opened({ memoryLimit: "100MB" });
+    assert.equal(limitedAgain.memory, "95.3 MiB");
+    await limitedAgain.db.close();
+    const twice = await opened({ memoryLimit: "100MB" });
+    await twice.db.close();
+    assert.deepEqual([limitedAgain.set, twice.set], [1, 0]);
   });
 });
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { SchemaEvolver } from "../schema/evolution.ts";
 import { type ColumnHint, type DataType, newSchema } from "../schema/schema.ts";
 import { JobWriter } from "./_job_writer.ts";
@@ -11,6 +10,7 @@ import type { FlatRow } from "./relational.ts";
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
+import { nativeQuery } from "../../tests/_native_duckdb.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_jsonl_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
@@ -29,17 +29,8 @@ function writerOf(format: JobFileFormat, columns: Record<string, ColumnHint> = {
 }
 
 /** Runs `sql` in an in-memory native DuckDB (UTC) and returns its rows as JSON values. */
-async function duckdb(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  try {
-    const connection = await instance.connect();
-    await connection.run("SET TimeZone = 'UTC'");
-    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson();
-    connection.closeSync();
-    return rows as Record<string, unknown>[];
-  } finally {
-    instance.closeSync();
-  }
+function duckdb(sql: string): Promise<Record<string, unknown>[]> {
+  return nativeQuery(":memory:", sql, { setup: ["SET TimeZone = 'UTC'"] });
 }
 
 function base64(bytes: number[]): string {
