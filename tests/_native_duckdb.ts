@@ -1,6 +1,7 @@
 /** Native DuckDB (`@duckdb/node-api`) as an independent reader of the files the pipeline writes. */
-import { basename } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { catalogName } from "../destinations/duckdb/_database_file.ts";
+import { quoteIdentifier, quoteLiteral } from "../lib/load/sql.ts";
 
 /** Options of {@linkcode nativeQuery}. */
 export interface NativeQueryOptions {
@@ -64,21 +65,24 @@ async function attachReader(
 }
 
 /**
- * Attaches `path` on `connection` and returns its quoted name: as DuckDB names a file it opens,
- * after the file without its extension (queries may name it), unless that name is taken; else a
- * name of its own.
+ * Attaches `path` on `connection` and returns its quoted name: the name DuckDB gives a file it
+ * opens (queries may name it), unless that name is taken; else a name of its own.
  */
 async function attachAs(connection: DuckDBConnection, path: string): Promise<string> {
-  const stem = basename(path).replace(/\.[^.]*$/, "");
   const reader = await connection.runAndReadAll(
     "SELECT lower(database_name) FROM duckdb_databases()",
   );
   const taken = reader.getRows().map(([name]) => String(name));
-  const free = path !== ":memory:" && /^[a-z_][a-z0-9_]*$/i.test(stem) &&
-    !taken.includes(stem.toLowerCase());
-  const alias = `"${free ? stem : `native_reader_${++attached}`}"`;
-  const file = path === ":memory:" ? "':memory:'" : `'${path.replaceAll("'", "''")}'`;
-  await connection.run(`ATTACH ${file} AS ${alias}${path === ":memory:" ? "" : " (READ_ONLY)"}`);
+  const name = catalogName(path);
+  const memory = path === ":memory:";
+  const alias = quoteIdentifier(
+    !memory && !taken.includes(name.toLowerCase()) ? name : `native_reader_${++attached}`,
+  );
+  await connection.run(
+    memory
+      ? `ATTACH ':memory:' AS ${alias}`
+      : `ATTACH ${quoteLiteral(path)} AS ${alias} (READ_ONLY)`,
+  );
   return alias;
 }
 
