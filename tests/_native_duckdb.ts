@@ -1,6 +1,6 @@
 /** Native DuckDB (`@duckdb/node-api`) as an independent reader of the files the pipeline writes. */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { catalogName } from "../destinations/duckdb/_database_file.ts";
+import { catalogName, IN_MEMORY } from "../destinations/duckdb/_database_file.ts";
 import { quoteIdentifier, quoteLiteral } from "../lib/load/sql.ts";
 
 /** Options of {@linkcode nativeQuery}. */
@@ -31,7 +31,7 @@ async function attachReader(
   path: string,
   setup: readonly string[] = [],
 ): Promise<{ connection: DuckDBConnection } & AsyncDisposable> {
-  readerInstance ??= DuckDBInstance.create(":memory:", {
+  readerInstance ??= DuckDBInstance.create(IN_MEMORY, {
     threads: "1",
     // a file written again under its name must be read anew
     enable_external_file_cache: "false",
@@ -74,7 +74,7 @@ async function attachAs(connection: DuckDBConnection, path: string): Promise<str
   );
   const taken = reader.getRows().map(([name]) => String(name));
   const name = catalogName(path);
-  const memory = path === ":memory:";
+  const memory = path === IN_MEMORY;
   const alias = quoteIdentifier(
     !memory && !taken.includes(name.toLowerCase()) ? name : `native_reader_${++attached}`,
   );
@@ -127,7 +127,7 @@ export async function openNativeReader(
  */
 export function readCsvNatively(path: string): Promise<Record<string, unknown>[]> {
   return nativeQuery(
-    ":memory:",
+    IN_MEMORY,
     `SELECT * FROM read_csv('${path}', header = true, all_varchar = true, allow_quoted_nulls = false)`,
   );
 }
