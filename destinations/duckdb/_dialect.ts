@@ -5,7 +5,8 @@
  * @module
  */
 import type { DestinationCapabilities } from "../../lib/destination.ts";
-import type { SqlDialect } from "../../lib/load/sql_dialect.ts";
+import type { CatalogQueries, SqlDialect } from "../../lib/load/sql_dialect.ts";
+import { quoteLiteral } from "../../lib/load/sql.ts";
 import type { ColumnSchema } from "../../lib/schema/schema.ts";
 
 /**
@@ -122,7 +123,27 @@ export function csvRead(
   }
 }
 
+/**
+ * What the dataset holds, from DuckDB's own catalog functions in the database the destination
+ * uses (its default catalog): `information_schema` costs five times as long on DuckDB-WASM.
+ */
+const DUCKDB_CATALOG_QUERIES: CatalogQueries = {
+  tableExists: (dataset, table) =>
+    `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ${
+      quoteLiteral(dataset)
+    } AND table_name = ${quoteLiteral(table)}`,
+  columns: (dataset, table) =>
+    `SELECT column_name, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ${
+      quoteLiteral(dataset)
+    } AND table_name = ${quoteLiteral(table)}`,
+};
+
 /** The DuckDB dialect of an engine that can do what `capabilities` say. */
 export function duckdbDialect(capabilities: DestinationCapabilities): SqlDialect {
-  return { capabilities, columnType: sqlType, insertOrder: "rowid" };
+  return {
+    capabilities,
+    columnType: sqlType,
+    insertOrder: "rowid",
+    catalogQueries: DUCKDB_CATALOG_QUERIES,
+  };
 }

@@ -35,7 +35,12 @@ import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
 import { copiedTogether, type TableChain, tableChains } from "./table_chains.ts";
 import { type CopiedJob, EarlyChain } from "./early_chain.ts";
 import { checkMergeStrategies } from "./merge_support.ts";
-import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
+import {
+  type CatalogQueries,
+  INFORMATION_SCHEMA_QUERIES,
+  type SqlConnection,
+  type SqlDialect,
+} from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
 export interface SqlJobClientOptions {
@@ -95,6 +100,10 @@ export class SqlJobClient implements DestinationClient {
     };
   }
 
+  get #catalog(): CatalogQueries {
+    return this.#dialect.catalogQueries ?? INFORMATION_SCHEMA_QUERIES;
+  }
+
   #name(table: string): string {
     return `${this.#qualifiedDataset}.${quoteIdentifier(table)}`;
   }
@@ -104,11 +113,7 @@ export class SqlJobClient implements DestinationClient {
   }
 
   async #tableExists(table: string): Promise<boolean> {
-    const rows = await this.#connection.query(
-      `SELECT 1 FROM information_schema.tables WHERE table_schema = ${
-        quoteLiteral(this.#dataset)
-      } AND table_name = ${quoteLiteral(table)}`,
-    );
+    const rows = await this.#connection.query(this.#catalog.tableExists(this.#dataset, table));
     return rows.length > 0;
   }
 
@@ -466,9 +471,7 @@ export class SqlJobClient implements DestinationClient {
    */
   async #storedColumns(table: string): Promise<Map<string, boolean>> {
     const rows = await this.#connection.query<{ column_name: string; is_nullable: string }>(
-      `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
-        quoteLiteral(this.#dataset)
-      } AND table_name = ${quoteLiteral(table)}`,
+      this.#catalog.columns(this.#dataset, table),
     );
     return new Map(rows.map((r) => [r.column_name, r.is_nullable === "NO"]));
   }

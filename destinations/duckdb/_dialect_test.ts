@@ -1,0 +1,54 @@
+/**
+ * The DuckDB dialect's catalog queries answer as `information_schema` does, on both engines,
+ * and only of the database the destination loads into.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { INFORMATION_SCHEMA_QUERIES } from "../../lib/load/sql_dialect.ts";
+import { DUCKDB_CAPABILITIES, duckdbDialect } from "./_dialect.ts";
+import type { DuckDbDriver } from "./_driver.ts";
+import { openDuckDbWasm, wasmDriver } from "./_database.ts";
+import { openNativeDuckDb } from "./_native_database.ts";
+
+const ENGINES: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
+  wasm: async (path) => wasmDriver(await openDuckDbWasm(path)),
+  native: (path) => openNativeDuckDb(path),
+};
+
+const catalog = duckdbDialect(DUCKDB_CAPABILITIES).catalogQueries!;
+
+for (const [engine, open] of Object.entries(ENGINES)) {
+  Deno.test(`${engine}: the catalog queries find the tables and columns information_schema finds`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_dialect_${engine}_` });
+    const db = await open(join(dir, "catalog.duckdb"));
+    try {
+      await db.run(
+        `CREATE SCHEMA ds; CREATE TABLE ds.items (id BIGINT NOT NULL, "Name" VARCHAR, "it's" DOUBLE)`,
+      );
+      for (const queries of [catalog, INFORMATION_SCHEMA_QUERIES]) {
+        assert.equal((await db.query(queries.tableExists("ds", "items"))).length, 1);
+        assert.equal((await db.query(queries.tableExists("ds", "absent"))).length, 0);
+        assert.equal((await db.query(queries.tableExists("other", "items"))).length, 0);
+        const columns = await db.query<{ column_name: string; is_nullable: string }>(
+          queries.columns("ds", "items"),
+        );
+        assert.deepEqual(
+          columns.map((c) => [c.column_name, c.is_nullable]).sort(),
+          [["Name", "YES"], ["id", "NO"], ["it's", "YES"]],
+        );
+        assert.deepEqual(await db.query(queries.columns("ds", "absent")), []);
+      }
+      // a table of the same schema and name in another attached database is not the dataset's
+      await db.run(
+        `ATTACH '${join(dir, "other.duckdb")}' AS other; CREATE SCHEMA other.ds; ` +
+          `CREATE TABLE other.ds.elsewhere (x BIGINT)`,
+      );
+      assert.equal((await db.query(catalog.tableExists("ds", "elsewhere"))).length, 0);
+      assert.deepEqual(await db.query(catalog.columns("ds", "elsewhere")), []);
+      await db.run("DETACH other");
+    } finally {
+      await db.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
