@@ -124,26 +124,33 @@ export function csvRead(
 }
 
 /**
- * What the dataset holds, from DuckDB's own catalog functions in the database the destination
- * uses (its default catalog): `information_schema` costs five times as long on DuckDB-WASM.
+ * What the dataset holds, from DuckDB's own catalog functions, in the database attached as
+ * `catalog` (where the destination's qualified names point, whatever the default catalog):
+ * `information_schema` costs five times as long on DuckDB-WASM.
  */
-const DUCKDB_CATALOG_QUERIES: CatalogQueries = {
-  tableExists: (dataset, table) =>
-    `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ${
+function duckdbCatalogQueries(catalog: string): CatalogQueries {
+  const where = (dataset: string, table: string) =>
+    `WHERE database_name = ${quoteLiteral(catalog)} AND schema_name = ${
       quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`,
-  columns: (dataset, table) =>
-    `SELECT column_name, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`,
-};
+    } AND table_name = ${quoteLiteral(table)}`;
+  return {
+    tableExists: (dataset, table) => `SELECT 1 FROM duckdb_tables() ${where(dataset, table)}`,
+    columns: (dataset, table) =>
+      `SELECT column_name, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable FROM duckdb_columns() ${
+        where(dataset, table)
+      }`,
+  };
+}
 
-/** The DuckDB dialect of an engine that can do what `capabilities` say. */
-export function duckdbDialect(capabilities: DestinationCapabilities): SqlDialect {
+/**
+ * The DuckDB dialect of an engine that can do what `capabilities` say, loading into the database
+ * attached as `catalog`.
+ */
+export function duckdbDialect(capabilities: DestinationCapabilities, catalog: string): SqlDialect {
   return {
     capabilities,
     columnType: sqlType,
     insertOrder: "rowid",
-    catalogQueries: DUCKDB_CATALOG_QUERIES,
+    catalogQueries: duckdbCatalogQueries(catalog),
   };
 }

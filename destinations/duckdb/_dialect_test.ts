@@ -1,10 +1,11 @@
 /**
- * The DuckDB dialect's catalog queries answer as `information_schema` does, on both engines,
- * and only of the database the destination loads into.
+ * The DuckDB dialect's catalog queries answer as `information_schema` does, on both engines, and
+ * only of the database the destination loads into, whatever the default catalog.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { INFORMATION_SCHEMA_QUERIES } from "../../lib/load/sql_dialect.ts";
+import { catalogName } from "./_database_file.ts";
 import { DUCKDB_CAPABILITIES, duckdbDialect } from "./_dialect.ts";
 import type { DuckDbDriver } from "./_driver.ts";
 import { openDuckDbWasm, wasmDriver } from "./_database.ts";
@@ -15,17 +16,17 @@ const ENGINES: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDr
   native: (path) => openNativeDuckDb(path),
 };
 
-const catalog = duckdbDialect(DUCKDB_CAPABILITIES).catalogQueries!;
-
 for (const [engine, open] of Object.entries(ENGINES)) {
   Deno.test(`${engine}: the catalog queries find the tables and columns information_schema finds`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_dialect_${engine}_` });
-    const db = await open(join(dir, "catalog.duckdb"));
+    const path = join(dir, "catalog.duckdb");
+    const duckdbQueries = duckdbDialect(DUCKDB_CAPABILITIES, catalogName(path)).catalogQueries!;
+    const db = await open(path);
     try {
       await db.run(
         `CREATE SCHEMA ds; CREATE TABLE ds.items (id BIGINT NOT NULL, "Name" VARCHAR, "it's" DOUBLE)`,
       );
-      for (const queries of [catalog, INFORMATION_SCHEMA_QUERIES]) {
+      for (const queries of [duckdbQueries, INFORMATION_SCHEMA_QUERIES]) {
         assert.equal((await db.query(queries.tableExists("ds", "items"))).length, 1);
         assert.equal((await db.query(queries.tableExists("ds", "absent"))).length, 0);
         assert.equal((await db.query(queries.tableExists("other", "items"))).length, 0);
@@ -38,14 +39,17 @@ for (const [engine, open] of Object.entries(ENGINES)) {
         );
         assert.deepEqual(await db.query(queries.columns("ds", "absent")), []);
       }
-      // a table of the same schema and name in another attached database is not the dataset's
+      // another attached database: its tables are not the dataset's, and made the default
+      // catalog it changes nothing
       await db.run(
         `ATTACH '${join(dir, "other.duckdb")}' AS other; CREATE SCHEMA other.ds; ` +
-          `CREATE TABLE other.ds.elsewhere (x BIGINT)`,
+          `CREATE TABLE other.ds.elsewhere (x BIGINT); USE other`,
       );
-      assert.equal((await db.query(catalog.tableExists("ds", "elsewhere"))).length, 0);
-      assert.deepEqual(await db.query(catalog.columns("ds", "elsewhere")), []);
-      await db.run("DETACH other");
+      assert.equal((await db.query(duckdbQueries.tableExists("ds", "elsewhere"))).length, 0);
+      assert.deepEqual(await db.query(duckdbQueries.columns("ds", "elsewhere")), []);
+      assert.equal((await db.query(duckdbQueries.tableExists("ds", "items"))).length, 1);
+      assert.equal((await db.query(duckdbQueries.columns("ds", "items"))).length, 3);
+      await db.run(`USE ${catalogName(path)}; DETACH other`);
     } finally {
       await db.close();
       await Deno.remove(dir, { recursive: true });

@@ -29,12 +29,15 @@ export class DuckDbSqlClient implements SqlClient {
   #shared: SharedDatabase;
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   readonly qualifiedDataset: string;
+  /** The name the database is attached under, unquoted. */
+  readonly catalog: string;
   /** `"catalog".main`: where names resolve before the dataset exists. */
   #mainSchema: string;
 
   /** Use {@linkcode DuckDbSqlClient.open}. */
   private constructor(shared: SharedDatabase, catalog: string, dataset: string) {
     this.#shared = shared;
+    this.catalog = catalog;
     this.qualifiedDataset = `${quoteIdentifier(catalog)}.${quoteIdentifier(dataset)}`;
     this.#mainSchema = `${quoteIdentifier(catalog)}.main`;
   }
