@@ -176,6 +176,7 @@ export {
   type WhereOperator,
 } from "./lib/dataset.ts";
 export type {
+  CatalogQueries,
   Destination,
   DestinationCapabilities,
   DestinationClient,

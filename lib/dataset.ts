@@ -15,7 +15,7 @@ import type { Table as ArrowTable } from "./deps/apache_arrow.ts";
 import type { DestinationClient, SqlClient, TableReader } from "./destination.ts";
 import { DestinationError, DltError } from "./errors.ts";
 import { checkOptions, integer, isPlainObject, oneOf, text } from "./options.ts";
-import { quoteLiteral } from "./load/sql.ts";
+import { INFORMATION_SCHEMA_QUERIES } from "./load/sql.ts";
 import { readQueryArguments } from "./query_arguments.ts";
 import type { ColumnSchema } from "./schema/schema.ts";
 import {
@@ -67,25 +67,21 @@ type Reading =
 function sqlNames(sql: SqlClient, dataset: string, reader?: TableReader): SqlNames {
   let tables: Promise<ReadonlySet<string>> | undefined;
   const columns = new Map<string, Promise<string[]>>();
-  const schema = quoteLiteral(dataset);
+  const catalog = sql.catalogQueries ?? INFORMATION_SCHEMA_QUERIES;
   return {
     qualifiedName: (table) => sql.qualifiedName(table),
     tables: () =>
       tables ??= reader !== undefined
         ? reader.tableNames().then((names) => new Set(names))
-        : sql.query<{ table_name: string }>(
-          `SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema}`,
-        ).then((rows) => new Set(rows.map((r) => r.table_name))),
+        : sql.query<{ table_name: string }>(catalog.tables(dataset))
+          .then((rows) => new Set(rows.map((r) => r.table_name))),
     tableColumns(table) {
       let found = columns.get(table);
       if (found === undefined) {
         found = reader !== undefined
           ? reader.columns(table).then((cs) => cs.map((c) => c.name))
-          : sql.query<{ column_name: string }>(
-            `SELECT column_name FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = ${
-              quoteLiteral(table)
-            } ORDER BY ordinal_position`,
-          ).then((rows) => rows.map((r) => r.column_name));
+          : sql.query<{ column_name: string }>(catalog.columns(dataset, table))
+            .then((rows) => rows.map((r) => r.column_name));
         columns.set(table, found);
       }
       return found;

@@ -150,6 +150,27 @@ export interface SqlClient {
   execute(sql: string, params?: readonly unknown[]): Promise<void>;
   /** The SQL name of `table` in the dataset (quoted, qualified). */
   qualifiedName(table: string): string;
+  /**
+   * The queries of what the dataset holds, where the database answers them faster than its
+   * `information_schema` (which the load and `pipeline.dataset()` ask otherwise). Optional.
+   */
+  readonly catalogQueries?: CatalogQueries;
+}
+
+/**
+ * The queries of what a dataset holds, as SQL. They take names unquoted, as the schema has them.
+ * `lib/load/sql.ts` has those of `information_schema`, which any SQL database answers.
+ */
+export interface CatalogQueries {
+  /** The dataset's tables and views: one row each, with its `table_name`. */
+  tables(dataset: string): string;
+  /** A row when a table or view `table` exists in `dataset`, and none when not. */
+  tableExists(dataset: string, table: string): string;
+  /**
+   * The columns of the table or view `table` in `dataset`, in their order: one row each, with
+   * its `column_name` and `is_nullable` (`'YES'` or `'NO'`).
+   */
+  columns(dataset: string, table: string): string;
 }
 
 /**

@@ -5,8 +5,7 @@
  * @module
  */
 import type { DestinationCapabilities } from "../../lib/destination.ts";
-import type { CatalogQueries, SqlDialect } from "../../lib/load/sql_dialect.ts";
-import { quoteLiteral } from "../../lib/load/sql.ts";
+import type { SqlDialect } from "../../lib/load/sql_dialect.ts";
 import type { ColumnSchema } from "../../lib/schema/schema.ts";
 
 /**
@@ -123,34 +122,7 @@ export function csvRead(
   }
 }
 
-/**
- * What the dataset holds, from DuckDB's own catalog functions, in the database attached as
- * `catalog` (where the destination's qualified names point, whatever the default catalog):
- * `information_schema` costs five times as long on DuckDB-WASM.
- */
-function duckdbCatalogQueries(catalog: string): CatalogQueries {
-  const where = (dataset: string, table: string) =>
-    `WHERE database_name = ${quoteLiteral(catalog)} AND schema_name = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`;
-  return {
-    tableExists: (dataset, table) => `SELECT 1 FROM duckdb_tables() ${where(dataset, table)}`,
-    columns: (dataset, table) =>
-      `SELECT column_name, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable FROM duckdb_columns() ${
-        where(dataset, table)
-      }`,
-  };
-}
-
-/**
- * The DuckDB dialect of an engine that can do what `capabilities` say, loading into the database
- * attached as `catalog`.
- */
-export function duckdbDialect(capabilities: DestinationCapabilities, catalog: string): SqlDialect {
-  return {
-    capabilities,
-    columnType: sqlType,
-    insertOrder: "rowid",
-    catalogQueries: duckdbCatalogQueries(catalog),
-  };
+/** The DuckDB dialect of an engine that can do what `capabilities` say. */
+export function duckdbDialect(capabilities: DestinationCapabilities): SqlDialect {
+  return { capabilities, columnType: sqlType, insertOrder: "rowid" };
 }

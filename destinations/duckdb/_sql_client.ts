@@ -5,10 +5,11 @@
  * @module
  */
 import type { Table as ArrowTable } from "../../lib/deps/apache_arrow.ts";
-import type { SqlClient } from "../../lib/destination.ts";
+import type { CatalogQueries, SqlClient } from "../../lib/destination.ts";
 import { DestinationError, DltError } from "../../lib/errors.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { readQueryArguments } from "../../lib/query_arguments.ts";
+import { duckdbCatalogQueries } from "./_catalog_queries.ts";
 import { bindParameters, type BoundParameter } from "./_parameters.ts";
 import type { SharedDatabase } from "./_shared_database.ts";
 import { callsIcuFunction, explainTimestampError } from "./_timestamp_functions.ts";
@@ -29,15 +30,14 @@ export class DuckDbSqlClient implements SqlClient {
   #shared: SharedDatabase;
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   readonly qualifiedDataset: string;
-  /** The name the database is attached under, unquoted. */
-  readonly catalog: string;
+  readonly catalogQueries: CatalogQueries;
   /** `"catalog".main`: where names resolve before the dataset exists. */
   #mainSchema: string;
 
   /** Use {@linkcode DuckDbSqlClient.open}. */
   private constructor(shared: SharedDatabase, catalog: string, dataset: string) {
     this.#shared = shared;
-    this.catalog = catalog;
+    this.catalogQueries = duckdbCatalogQueries(catalog);
     this.qualifiedDataset = `${quoteIdentifier(catalog)}.${quoteIdentifier(dataset)}`;
     this.#mainSchema = `${quoteIdentifier(catalog)}.main`;
   }

@@ -192,6 +192,7 @@ export function duckdb(
   const keyOf = (location: DuckDbLocation) =>
     location.kind === "memory" ? memoryKey : `${engine}:${location.path}`;
   const capabilities = engine === "native" ? NATIVE_DUCKDB_CAPABILITIES : DUCKDB_CAPABILITIES;
+  const dialect = duckdbDialect(capabilities);
   return {
     name: "duckdb",
     capabilities,
@@ -206,7 +207,6 @@ export function duckdb(
       });
       try {
         const sql = await DuckDbSqlClient.open(shared, clientOptions.datasetName);
-        const dialect = duckdbDialect(capabilities, sql.catalog);
         return new SqlJobClient(new DuckDbConnection(shared), dialect, {
           datasetName: clientOptions.datasetName,
           qualifiedDataset: sql.qualifiedDataset,

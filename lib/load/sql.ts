@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { CatalogQueries } from "../destination.ts";
 import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
 
 /** Quotes an SQL identifier: `my"table` → `"my""table"`. */
@@ -96,3 +97,19 @@ export const SYSTEM_TABLES: readonly SystemTable[] = [
     ],
   },
 ];
+
+/** The {@linkcode CatalogQueries} of `information_schema`, which any SQL database answers. */
+export const INFORMATION_SCHEMA_QUERIES: CatalogQueries = {
+  tables: (dataset) =>
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${
+      quoteLiteral(dataset)
+    }`,
+  tableExists: (dataset, table) =>
+    `SELECT 1 FROM information_schema.tables WHERE table_schema = ${
+      quoteLiteral(dataset)
+    } AND table_name = ${quoteLiteral(table)}`,
+  columns: (dataset, table) =>
+    `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
+      quoteLiteral(dataset)
+    } AND table_name = ${quoteLiteral(table)} ORDER BY ordinal_position`,
+};

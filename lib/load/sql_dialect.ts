@@ -13,7 +13,6 @@
  */
 import type { DestinationCapabilities, LoadJob } from "../destination.ts";
 import type { ColumnSchema, TableSchema } from "../schema/schema.ts";
-import { quoteLiteral } from "./sql.ts";
 
 /** The SQL a destination speaks, as data and small functions. */
 export interface SqlDialect {
@@ -26,38 +25,7 @@ export interface SqlDialect {
    * Postgres' `ctid` of a table only ever appended to): the last of duplicates wins a merge.
    */
   readonly insertOrder: string;
-  /**
-   * Where the database answers faster than its `information_schema` (DuckDB's
-   * `duckdb_tables()`: a fifth of the time), the queries of what the dataset holds. Optional.
-   */
-  readonly catalogQueries?: CatalogQueries;
 }
-
-/**
- * The queries of what a dataset holds. Both take the names unquoted (as in the schema) and
- * return SQL; {@linkcode INFORMATION_SCHEMA_QUERIES} asks the SQL standard's catalog.
- */
-export interface CatalogQueries {
-  /** A query that returns a row when `table` exists in `dataset`, and none when not. */
-  tableExists(dataset: string, table: string): string;
-  /**
-   * A query of the columns of `table` in `dataset`: one row per column, with its
-   * `column_name` and `is_nullable` (`'YES'` or `'NO'`).
-   */
-  columns(dataset: string, table: string): string;
-}
-
-/** The {@linkcode CatalogQueries} of `information_schema`, which any SQL database has. */
-export const INFORMATION_SCHEMA_QUERIES: CatalogQueries = {
-  tableExists: (dataset, table) =>
-    `SELECT 1 FROM information_schema.tables WHERE table_schema = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`,
-  columns: (dataset, table) =>
-    `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`,
-};
 
 /** The slice of a driver the SQL job client uses: one connection to the database. */
 export interface SqlConnection {

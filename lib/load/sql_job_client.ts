@@ -21,6 +21,7 @@
  */
 import { basename } from "node:path";
 import type {
+  CatalogQueries,
   DestinationClient,
   EarlyChainLoad,
   LoadJob,
@@ -30,17 +31,19 @@ import type {
 import type { ColumnSchema, StoredSchema, TableSchema } from "../schema/schema.ts";
 import type { PipelineState } from "../state.ts";
 import { DestinationError, DltError } from "../errors.ts";
-import { cutLongLines, quoteIdentifier, quoteLiteral, SYSTEM_TABLES, typedColumns } from "./sql.ts";
+import {
+  cutLongLines,
+  INFORMATION_SCHEMA_QUERIES,
+  quoteIdentifier,
+  quoteLiteral,
+  SYSTEM_TABLES,
+  typedColumns,
+} from "./sql.ts";
 import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
 import { copiedTogether, type TableChain, tableChains } from "./table_chains.ts";
 import { type CopiedJob, EarlyChain } from "./early_chain.ts";
 import { checkMergeStrategies } from "./merge_support.ts";
-import {
-  type CatalogQueries,
-  INFORMATION_SCHEMA_QUERIES,
-  type SqlConnection,
-  type SqlDialect,
-} from "./sql_dialect.ts";
+import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
 export interface SqlJobClientOptions {
@@ -69,6 +72,8 @@ export class SqlJobClient implements DestinationClient {
   #dataset: string;
   #qualifiedDataset: string;
   #stagingDataset: string;
+  /** How this client asks what the dataset holds. */
+  #catalog: CatalogQueries;
   /** The table chain loading while its package is normalized, if one is. */
   #early: EarlyChain | undefined;
   /**
@@ -87,6 +92,7 @@ export class SqlJobClient implements DestinationClient {
     this.#qualifiedDataset = options.qualifiedDataset;
     this.#stagingDataset = options.qualifiedStagingDataset;
     this.sql = options.sql;
+    this.#catalog = options.sql?.catalogQueries ?? INFORMATION_SCHEMA_QUERIES;
   }
 
   /** What the merge SQL needs of this client. */
@@ -98,10 +104,6 @@ export class SqlJobClient implements DestinationClient {
       stagingName: (table) => this.#stagingName(table),
       tableExists: (table) => this.#tableExists(table),
     };
-  }
-
-  get #catalog(): CatalogQueries {
-    return this.#dialect.catalogQueries ?? INFORMATION_SCHEMA_QUERIES;
   }
 
   #name(table: string): string {
