@@ -1,9 +1,8 @@
 /**
  * What a dataset of a DuckDB database holds, from DuckDB's own catalog function
- * `duckdb_columns()` in the database attached as a given catalog: the load
- * asks four such queries in a small run and `pipeline.dataset()` two a read, and
- * `information_schema`, which DuckDB builds over every attached database, costs five times as
- * long on DuckDB-WASM (twice on native DuckDB).
+ * `duckdb_columns()` in the database attached as a given catalog. The load asks four such
+ * queries in a small run, and `pipeline.dataset()` asks for a table's columns; DuckDB builds
+ * `information_schema` over every attached database, which costs two to four times as long.
  *
  * @module
  */

@@ -18,7 +18,7 @@ const ENGINES: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDr
 
 for (const [engine, open] of Object.entries(ENGINES)) {
   Deno.test(`${engine}: the catalog queries find the tables and columns information_schema finds`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_dialect_${engine}_` });
+    const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_catalog_${engine}_` });
     const path = join(dir, "catalog.duckdb");
     const duckdbQueries = duckdbCatalogQueries(catalogName(path));
     const db = await open(path);

@@ -30,6 +30,7 @@ export class DuckDbSqlClient implements SqlClient {
   #shared: SharedDatabase;
   /** `"catalog"."dataset"`: the catalog (named after the file) keeps a dataset of the same name unambiguous. */
   readonly qualifiedDataset: string;
+  /** What the dataset holds, from DuckDB's own catalog of the file (`_catalog_queries.ts`). */
   readonly catalogQueries: CatalogQueries;
   /** `"catalog".main`: where names resolve before the dataset exists. */
   #mainSchema: string;
