@@ -7,18 +7,11 @@ import { join } from "node:path";
 import { INFORMATION_SCHEMA_QUERIES } from "../../lib/load/sql.ts";
 import { duckdbCatalogQueries } from "./_catalog_queries.ts";
 import { catalogName } from "./_database_file.ts";
-import type { DuckDbDriver } from "./_driver.ts";
-import { openDuckDbWasm, wasmDriver } from "./_database.ts";
-import { openNativeDuckDb } from "./_native_database.ts";
+import { driverTest } from "./_testdata/drivers.ts";
 
-const ENGINES: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
-  wasm: async (path) => wasmDriver(await openDuckDbWasm(path)),
-  native: (path) => openNativeDuckDb(path),
-};
-
-for (const [engine, open] of Object.entries(ENGINES)) {
-  Deno.test(`${engine}: the catalog queries find the tables and columns information_schema finds`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_catalog_${engine}_` });
+driverTest(
+  "the catalog queries find the tables and columns information_schema finds",
+  async (open, dir) => {
     const path = join(dir, "catalog.duckdb");
     const duckdbQueries = duckdbCatalogQueries(catalogName(path));
     const db = await open(path);
@@ -62,7 +55,6 @@ for (const [engine, open] of Object.entries(ENGINES)) {
       await db.run(`USE ${catalogName(path)}; DETACH other`);
     } finally {
       await db.close();
-      await Deno.remove(dir, { recursive: true });
     }
-  });
-}
+  },
+);

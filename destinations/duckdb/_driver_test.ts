@@ -9,33 +9,9 @@ import { join } from "node:path";
 import { Type } from "../../lib/deps/apache_arrow.ts";
 import type { Decimal } from "../../lib/deps/apache_arrow.ts";
 import type { DuckDbDriver } from "./_driver.ts";
-import { openDuckDbWasm, wasmDriver } from "./_database.ts";
-import { openNativeDuckDb } from "./_native_database.ts";
 import { bindParameters } from "./_parameters.ts";
+import { driverTest } from "./_testdata/drivers.ts";
 import { createNewerFormatFile, LAYOUT_QUERY } from "./_testdata/layout.ts";
-
-/** The drivers under test, by engine. */
-const DRIVERS: Record<DuckDbDriver["engine"], (path: string) => Promise<DuckDbDriver>> = {
-  wasm: async (path) => wasmDriver(await openDuckDbWasm(path)),
-  native: (path) => openNativeDuckDb(path),
-};
-
-/** Registers `test` once per driver, with a fresh temporary folder. */
-function driverTest(
-  name: string,
-  test: (open: (path: string) => Promise<DuckDbDriver>, dir: string) => Promise<void>,
-): void {
-  for (const [engine, open] of Object.entries(DRIVERS)) {
-    Deno.test(`${engine}: ${name}`, async () => {
-      const dir = await Deno.makeTempDir({ prefix: `dlt_duckdb_${engine}_` });
-      try {
-        await test(open, dir);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    });
-  }
-}
 
 driverTest("query converts DuckDB values to plain JS values", async (open, dir) => {
   const db = await open(join(dir, "values.duckdb"));
