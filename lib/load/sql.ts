@@ -98,18 +98,17 @@ export const SYSTEM_TABLES: readonly SystemTable[] = [
   },
 ];
 
+/** `FROM information_schema.<view>` of the rows of `dataset`. */
+const inSchema = (view: "tables" | "columns", dataset: string) =>
+  `FROM information_schema.${view} WHERE table_schema = ${quoteLiteral(dataset)}`;
+
 /** The {@linkcode CatalogQueries} of `information_schema`, which any SQL database answers. */
 export const INFORMATION_SCHEMA_QUERIES: CatalogQueries = {
-  tables: (dataset) =>
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${
-      quoteLiteral(dataset)
-    }`,
+  tables: (dataset) => `SELECT table_name ${inSchema("tables", dataset)}`,
   tableExists: (dataset, table) =>
-    `SELECT 1 FROM information_schema.tables WHERE table_schema = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)}`,
+    `SELECT 1 ${inSchema("tables", dataset)} AND table_name = ${quoteLiteral(table)}`,
   columns: (dataset, table) =>
-    `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = ${
-      quoteLiteral(dataset)
-    } AND table_name = ${quoteLiteral(table)} ORDER BY ordinal_position`,
+    `SELECT column_name, is_nullable ${inSchema("columns", dataset)} AND table_name = ${
+      quoteLiteral(table)
+    } ORDER BY ordinal_position`,
 };
