@@ -142,8 +142,24 @@ export class FilesNormalizer {
     this.#onRows = options.onRows;
   }
 
-  /** Normalizes every item of `file`. */
-  async normalize(file: ExtractedFile): Promise<void> {
+  /**
+   * Normalizes every item of `file`. `onOpened` is called once the file is open (its first item
+   * read: the reader holds it open to its end) or no longer needed.
+   */
+  async normalize(file: ExtractedFile, onOpened?: () => void): Promise<void> {
+    let opened = onOpened;
+    const open = () => {
+      opened?.();
+      opened = undefined;
+    };
+    try {
+      await this.#normalize(file, open);
+    } finally {
+      open();
+    }
+  }
+
+  async #normalize(file: ExtractedFile, opened: () => void): Promise<void> {
     if (file.format === "csv" && await this.#copyCsvRecords(file)) {
       this.#onRows?.(this.#writer.rowCounts);
       return;
@@ -173,6 +189,7 @@ export class FilesNormalizer {
       },
     });
     for await (const item of this.#items(file)) {
+      opened();
       try {
         normalizer.normalize(item, file.table);
       } catch (error) {

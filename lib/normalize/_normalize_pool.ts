@@ -37,12 +37,15 @@ export interface WorkerStartOptions {
 /** Messages to a worker. */
 export type NormalizeWorkerRequest =
   | { type: "start"; options: WorkerStartOptions }
-  | { type: "file"; file: ExtractedFile }
+  /** With `opened`, the worker also says when it holds the file open (an `opened` message). */
+  | { type: "file"; file: ExtractedFile; opened?: boolean }
   | { type: "finish" };
 
 /** Messages from a worker. */
 export type NormalizeWorkerReply =
   | { type: "ok" }
+  /** Not a reply: the worker holds the file it was given open, or is done with it. */
+  | { type: "opened" }
   /** Not a reply: the worker's rows per table so far, sent while it works. */
   | { type: "progress"; rowCounts: Record<string, number> }
   /** Not a reply: a job whose file the worker closed, with its table then and its root's name. */
@@ -70,6 +73,8 @@ const TERMINATED: NormalizeWorkerReply = { type: "error", message: "the worker w
 class PoolWorker {
   #worker = new Worker(new URL("./_normalize_worker.ts", import.meta.url), { type: "module" });
   #pending: ((reply: NormalizeWorkerReply) => void) | undefined;
+  /** What the pending call does on the worker's `opened` message. */
+  #onOpened: (() => void) | undefined;
   #terminated = false;
 
   constructor(
@@ -78,6 +83,7 @@ class PoolWorker {
   ) {
     this.#worker.onmessage = (event: MessageEvent<NormalizeWorkerReply>) => {
       if (event.data.type === "progress") return onRows?.(event.data.rowCounts);
+      if (event.data.type === "opened") return this.#onOpened?.();
       if (event.data.type === "job") {
         return onJob?.(event.data.job, event.data.table, event.data.root);
       }
@@ -93,10 +99,15 @@ class PoolWorker {
     };
   }
 
-  async call(request: NormalizeWorkerRequest): Promise<NormalizeWorkerReply> {
+  /** Sends `request` and waits for the reply; `onOpened` gets the worker's `opened` message. */
+  async call(
+    request: NormalizeWorkerRequest,
+    onOpened?: () => void,
+  ): Promise<NormalizeWorkerReply> {
     const reply = await new Promise<NormalizeWorkerReply>((resolve) => {
       if (this.#terminated) return resolve(TERMINATED);
       this.#pending = resolve;
+      this.#onOpened = onOpened;
       this.#worker.postMessage(request);
     });
     if (reply.type === "error") {
@@ -206,10 +217,13 @@ export class WorkerFeed {
 
   /**
    * Normalizes `file` after the files given before; rejects when it, or one before it, failed
-   * (nothing is normalized after a failure).
+   * (nothing is normalized after a failure). `onOpened` is called once the worker holds the file
+   * open, or is done with it.
    */
-  async add(file: ExtractedFile): Promise<void> {
-    const done = this.#last.then(() => this.#worker.call({ type: "file", file }));
+  async add(file: ExtractedFile, onOpened?: () => void): Promise<void> {
+    const done = this.#last.then(() =>
+      this.#worker.call({ type: "file", file, opened: onOpened !== undefined }, onOpened)
+    );
     this.#last = done;
     await done;
   }

@@ -41,7 +41,10 @@ async function handle(request: NormalizeWorkerRequest): Promise<void> {
       return reply({ type: "ok" });
     }
     case "file":
-      await normalizer!.normalize(request.file as ExtractedFile);
+      await normalizer!.normalize(
+        request.file as ExtractedFile,
+        request.opened ? () => reply({ type: "opened" }) : undefined,
+      );
       return reply({ type: "ok" });
     case "finish": {
       const result = await normalizer!.finish();

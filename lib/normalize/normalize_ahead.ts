@@ -8,7 +8,7 @@
  * assumption once extract has completed 16 MiB of one table's files:
  *
  * ```
- * extract ── file 1 ── file 2 ── … ── file n ── moving(): the file being normalized finishes
+ * extract ── file 1 ── file 2 ── … ── file n ── moving(): the worker has its file open
  * worker             └─ file 1 ── file 2 ── …  (one file at a time, in extract's order)
  * normalizePackage ── take(): the package as assumed? → the rest of the files, the chain loaded
  *                                                       early from the first job file on
@@ -101,6 +101,8 @@ export class NormalizeAhead {
   #given = new Set<string>();
   /** The file the worker is normalizing, settled (never rejected) when it is done. */
   #busy: Promise<void> | undefined;
+  /** Settles once the worker holds the file it was given last open, or is done with it. */
+  #opening: Promise<void> | undefined;
   /** The package is moving: no more files are given by their extracting paths. */
   #paused = false;
   /** Whether the worker failed (then the package is normalized again as usual). */
@@ -149,7 +151,10 @@ export class NormalizeAhead {
       },
       moving: async () => {
         this.#paused = true;
-        await this.#busy;
+        // The package's folder is renamed next. A file open in it stays readable through the
+        // rename (POSIX), so the worker need only have opened the file it was given by its
+        // extracting path; Windows does not rename a folder with a file open in it.
+        await (Deno.build.os === "windows" ? this.#busy : this.#opening);
       },
     };
   }
@@ -287,13 +292,16 @@ export class NormalizeAhead {
     const file = this.#queue.shift();
     if (file === undefined) return;
     this.#given.add(basename(file.path));
+    const { promise: opening, resolve: opened } = Promise.withResolvers<void>();
+    this.#opening = opening;
     this.#busy = started.feed
-      .then((feed) => feed?.add(file))
+      .then((feed) => feed?.add(file, opened))
       .catch(() => {
         this.#failure = true;
         this.#paused = true;
       })
       .finally(() => {
+        opened();
         this.#busy = undefined;
         this.#pump();
       });
