@@ -10,6 +10,7 @@
 import type { DuckDbDriver, DuckDbDriverEngine } from "./_driver.ts";
 import { IN_MEMORY } from "./_database_file.ts";
 import type { DuckDbLocation } from "./_location.ts";
+import { importNativeDatabase } from "./_native_module.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
@@ -141,7 +142,7 @@ async function importNative(
   auto: boolean,
 ): Promise<typeof import("./_native_database.ts") | undefined> {
   try {
-    return await import("./_native_database.ts");
+    return await importNativeDatabase();
   } catch (error) {
     if (auto) {
       log.warn(

@@ -102,7 +102,8 @@ export class FilesystemSqlClient implements SqlClient {
         `SQL on bucket "${this.#folder.url}" is not supported: native DuckDB reads local buckets only here (its httpfs extension is not available); read tables without SQL with dataset().table(name).rows()`,
       );
     }
-    const { openNativeDuckDb } = await import("../duckdb/_native_database.ts");
+    const { importNativeDatabase } = await import("../duckdb/_native_module.ts");
+    const { openNativeDuckDb } = await importNativeDatabase();
     const db = await openNativeDuckDb(":memory:");
     try {
       const schema = quoteIdentifier(this.#datasetName);

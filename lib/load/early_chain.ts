@@ -16,6 +16,7 @@
 import { basename } from "node:path";
 import type { EarlyChainLoad, LoadJob } from "../destination.ts";
 import type { TableSchema } from "../schema/schema.ts";
+import type { CopyOptions } from "./sql_dialect.ts";
 import { copiedTogether } from "./table_chains.ts";
 
 /** What an early chain needs of its job client. */
@@ -26,9 +27,9 @@ export interface EarlyChainSteps {
   syncTable(table: TableSchema): Promise<void>;
   /**
    * Copies `jobs` (of one table, format and columns; see `copiedTogether`) into `table` and
-   * records them as loaded.
+   * records them as loaded; `options.besideNormalize` while normalize still writes the package.
    */
-  copy(jobs: readonly LoadJob[], table: TableSchema): Promise<void>;
+  copy(jobs: readonly LoadJob[], table: TableSchema, options: CopyOptions): Promise<void>;
 }
 
 /** A job file an early chain copied, with its table as the file was written. */
@@ -143,7 +144,8 @@ export class EarlyChain implements EarlyChainLoad {
       const started = performance.now();
       try {
         await this.#steps.syncTable(table);
-        await this.#steps.copy(run.map((r) => r.job), table);
+        // once stopped, normalize has ended: the queue left is copied with nothing beside
+        await this.#steps.copy(run.map((r) => r.job), table, { besideNormalize: !this.#stopped });
       } catch {
         // the load of the package meets the same failure, and reports it
         this.#failed = this.#stopped = this.#abandoned = true;

@@ -151,3 +151,26 @@ Deno.test("a transaction that cannot begin copies nothing, and stop and finish s
   assert.equal(await chain.finish(() => Promise.resolve()), false);
   assert.equal(copies, 0);
 });
+
+Deno.test("files copied before stop are copied beside normalize, the queue left at stop with nothing beside", async () => {
+  const release = Promise.withResolvers<void>();
+  const copies: string[] = [];
+  const chain = new EarlyChain("1", "t", {
+    transaction: (fn) => fn(),
+    syncTable: () => Promise.resolve(),
+    async copy(jobs, _table, options) {
+      const files = jobs.map((j) => j.path.split("/").pop()).join("+");
+      copies.push(`${files} ${options.besideNormalize ? "beside" : "alone"}`);
+      await release.promise;
+    },
+  });
+  chain.add(job("t.1.csv"), table);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  chain.add(job("t.2.csv", ["b"]), table);
+  chain.add(job("t.3.csv", ["c"]), table);
+  const stopping = chain.stop();
+  release.resolve();
+  await stopping;
+  assert.equal(await chain.finish(() => Promise.resolve()), true);
+  assert.deepEqual(copies, ["t.1.csv beside", "t.2.csv alone", "t.3.csv alone"]);
+});

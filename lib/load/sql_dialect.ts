@@ -27,6 +27,16 @@ export interface SqlDialect {
   readonly insertOrder: string;
 }
 
+/** What the SQL job client tells a connection about a copy ({@linkcode SqlConnection.copyJob}). */
+export interface CopyOptions {
+  /**
+   * Normalize still writes the package in this process while the copy runs (a table chain loaded
+   * early): a connection that keeps the memory a copy frees for its next one gives it back
+   * instead, as normalize needs memory too.
+   */
+  besideNormalize?: boolean;
+}
+
 /** The slice of a driver the SQL job client uses: one connection to the database. */
 export interface SqlConnection {
   /** Runs SQL (one or more statements, no parameters) for its effect. */
@@ -41,13 +51,18 @@ export interface SqlConnection {
    * of `table`), converting each field to its column's type as `lib/normalize/csv.ts` encoded
    * it. Runs inside the transaction the client opened; fails with the database's error.
    */
-  copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void>;
+  copyJob(job: LoadJob, table: TableSchema, into: string, options?: CopyOptions): Promise<void>;
   /**
    * Copies the rows of several job files of one table, all of one format and the same columns,
    * as {@linkcode SqlConnection.copyJob} copies one (for a database that appends faster in one
    * statement: DuckDB commits a large insert of many files in a third of the time). Optional.
    */
-  copyJobs?(jobs: readonly LoadJob[], table: TableSchema, into: string): Promise<void>;
+  copyJobs?(
+    jobs: readonly LoadJob[],
+    table: TableSchema,
+    into: string,
+    options?: CopyOptions,
+  ): Promise<void>;
   /**
    * Runs `fn` in a transaction: what it sends through this connection commits when it resolves
    * and rolls back when it rejects. No other client's statements run on the connection meanwhile

@@ -43,7 +43,7 @@ import { mergeChain, mergesChain, type MergeTarget } from "./merge_sql.ts";
 import { copiedTogether, type TableChain, tableChains } from "./table_chains.ts";
 import { type CopiedJob, EarlyChain } from "./early_chain.ts";
 import { checkMergeStrategies } from "./merge_support.ts";
-import type { SqlConnection, SqlDialect } from "./sql_dialect.ts";
+import type { CopyOptions, SqlConnection, SqlDialect } from "./sql_dialect.ts";
 
 /** Where a {@linkcode SqlJobClient} loads. */
 export interface SqlJobClientOptions {
@@ -208,9 +208,9 @@ export class SqlJobClient implements DestinationClient {
     return this.#early = new EarlyChain(loadId, root, {
       transaction: (fn) => this.#inTransaction(fn),
       syncTable: (table) => this.#syncTable(table),
-      copy: async (jobs, table) => {
+      copy: async (jobs, table, options) => {
         for (const run of this.#copyRuns(jobs)) {
-          await this.#copyAndRecord(loadId, run, table, this.#name(table.name));
+          await this.#copyAndRecord(loadId, run, table, this.#name(table.name), options);
         }
       },
     });
@@ -347,8 +347,9 @@ export class SqlJobClient implements DestinationClient {
     jobs: readonly LoadJob[],
     table: TableSchema,
     into: string,
+    options?: CopyOptions,
   ): Promise<void> {
-    await this.#copyJobs(jobs, table, into);
+    await this.#copyJobs(jobs, table, into, options);
     for (const job of jobs) await this.#record(loadId, job.table, basename(job.path), job.rows);
   }
 
@@ -382,10 +383,15 @@ export class SqlJobClient implements DestinationClient {
     if (run.length > 0) yield run;
   }
 
-  async #copyJobs(jobs: readonly LoadJob[], table: TableSchema, into: string): Promise<void> {
+  async #copyJobs(
+    jobs: readonly LoadJob[],
+    table: TableSchema,
+    into: string,
+    options?: CopyOptions,
+  ): Promise<void> {
     try {
-      if (jobs.length === 1) await this.#connection.copyJob(jobs[0], table, into);
-      else await this.#connection.copyJobs!(jobs, table, into);
+      if (jobs.length === 1) await this.#connection.copyJob(jobs[0], table, into, options);
+      else await this.#connection.copyJobs!(jobs, table, into, options);
     } catch (error) {
       const files = jobs.map((job) => `"${basename(job.path)}"`).join(", ");
       throw new DestinationError(

@@ -1,0 +1,88 @@
+/**
+ * The DuckDB connection's copies (`_connection.ts`) on native DuckDB: a wide table's copy runs
+ * on one thread, and DuckDB has its threads back at once outside a transaction or beside
+ * normalize, else for a narrow copy or at the transaction's end.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { LoadJob } from "../../lib/destination.ts";
+import type { TableSchema } from "../../lib/schema/schema.ts";
+import { DuckDbConnection } from "./_connection.ts";
+import { acquireDatabase } from "./_shared_database.ts";
+import { withTempDir } from "./_testdata/temp_dir.ts";
+
+/** A table of `width` text columns `c0`, `c1`, … */
+function textTable(name: string, width: number): TableSchema {
+  const names = Array.from({ length: width }, (_, i) => `c${i}`);
+  return {
+    name,
+    columns: Object.fromEntries(names.map((c) => [c, { name: c, dataType: "text" }])),
+  };
+}
+
+/** Writes `rows` rows of `table` as a CSV job file named `file` under `dir`. */
+async function jobFile(dir: string, file: string, table: TableSchema, rows: number) {
+  const columns = Object.keys(table.columns);
+  const lines = [columns.join(",")];
+  for (let r = 0; r < rows; r++) lines.push(columns.map((c) => `${file}:${r}:${c}`).join(","));
+  const path = join(dir, file);
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  const job: LoadJob = { path, table: table.name, format: "csv", columns, rows, longestLine: 0 };
+  return job;
+}
+
+Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy or the transaction's end, unless normalize runs beside", async () => {
+  await withTempDir("dlt_duckdb_connection_", async (dir) => {
+    const path = join(dir, "copies.duckdb");
+    const shared = await acquireDatabase(path, { kind: "file", path }, {
+      memoryLimit: undefined,
+      lockTimeoutMs: undefined,
+      engine: "native",
+    });
+    const connection = new DuckDbConnection(shared);
+    try {
+      // wider than the 64 columns DuckDB reads with all its threads
+      const wide = textTable("wide", 80);
+      const narrow = textTable("narrow", 3);
+      const threads = async () => {
+        const [row] = await connection.query<{ threads: number | bigint }>(
+          "SELECT current_setting('threads') AS threads",
+        );
+        return Number(row.threads);
+      };
+      await connection.run("SET threads = 2");
+      for (const table of [wide, narrow]) {
+        const columns = Object.keys(table.columns).map((c) => `${c} VARCHAR`).join(", ");
+        await connection.run(`CREATE TABLE ${table.name} (${columns})`);
+      }
+      const seen: number[] = [];
+      await connection.transaction(async () => {
+        await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
+        seen.push(await threads());
+        const beside = await jobFile(dir, "wide.2.csv", wide, 50);
+        await connection.copyJob(beside, wide, "wide", { besideNormalize: true });
+        seen.push(await threads());
+        await connection.copyJob(await jobFile(dir, "wide.3.csv", wide, 50), wide, "wide");
+        seen.push(await threads());
+        await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
+        seen.push(await threads());
+        await connection.copyJob(await jobFile(dir, "wide.4.csv", wide, 50), wide, "wide");
+      });
+      assert.deepEqual(seen, [1, 2, 1, 2]);
+      assert.equal(await threads(), 2);
+      // outside a transaction, at once
+      await connection.copyJob(await jobFile(dir, "wide.5.csv", wide, 50), wide, "wide");
+      assert.equal(await threads(), 2);
+      const [counts] = await connection.query<{ wide: bigint; narrow: bigint; last: string }>(
+        "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow, (SELECT max(c79) FROM wide) AS last",
+      );
+      assert.deepEqual([Number(counts.wide), Number(counts.narrow), counts.last], [
+        250,
+        5,
+        "wide.5.csv:9:c79",
+      ]);
+    } finally {
+      await connection.close();
+    }
+  });
+});
