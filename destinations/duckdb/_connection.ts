@@ -112,7 +112,7 @@ export class DuckDbConnection implements SqlConnection {
    * Runs the copy `sql` of a wide table on one DuckDB thread. Resizing its thread pool has DuckDB
    * give the memory it freed back to the system, and the next copy faults it in again, page by
    * page: in a transaction the threads stay at one until a narrow copy (a chain's nested tables
-   * come after its root) or the transaction's end, unless normalize writes the package
+   * come after its root), `copiesDone` or the transaction's end, unless normalize writes the package
    * `besideNormalize`, whose memory and the kept memory together would take 100,000 GitHub events
    * over 512 MiB.
    */
@@ -149,6 +149,10 @@ export class DuckDbConnection implements SqlConnection {
     if (threads === undefined) return;
     this.#threads = undefined;
     await this.#shared.driver.run(`SET threads = ${threads}`);
+  }
+
+  copiesDone(): Promise<void> {
+    return this.#use(() => this.#restoreThreads());
   }
 
   afterLoad(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The DuckDB connection's copies (`_connection.ts`) on native DuckDB: a wide table's copy runs
  * on one thread, and DuckDB has its threads back at once outside a transaction or beside
- * normalize, else for a narrow copy or at the transaction's end.
+ * normalize, else for a narrow copy, when the copies are done or at the transaction's end.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -31,7 +31,7 @@ async function jobFile(dir: string, file: string, table: TableSchema, rows: numb
   return job;
 }
 
-Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy or the transaction's end, unless normalize runs beside", async () => {
+Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy, copiesDone or the transaction's end, unless normalize runs beside", async () => {
   await withTempDir("dlt_duckdb_connection_", async (dir) => {
     const path = join(dir, "copies.duckdb");
     const shared = await acquireDatabase(path, { kind: "file", path }, {
@@ -67,19 +67,24 @@ Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy or the tra
         await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
         seen.push(await threads());
         await connection.copyJob(await jobFile(dir, "wide.4.csv", wide, 50), wide, "wide");
+        seen.push(await threads());
+        // what follows the copies (a merge) runs with all of them
+        await connection.copiesDone();
+        seen.push(await threads());
+        await connection.copyJob(await jobFile(dir, "wide.5.csv", wide, 50), wide, "wide");
       });
-      assert.deepEqual(seen, [1, 2, 1, 2]);
+      assert.deepEqual(seen, [1, 2, 1, 2, 1, 2]);
       assert.equal(await threads(), 2);
       // outside a transaction, at once
-      await connection.copyJob(await jobFile(dir, "wide.5.csv", wide, 50), wide, "wide");
+      await connection.copyJob(await jobFile(dir, "wide.6.csv", wide, 50), wide, "wide");
       assert.equal(await threads(), 2);
       const [counts] = await connection.query<{ wide: bigint; narrow: bigint; last: string }>(
         "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow, (SELECT max(c79) FROM wide) AS last",
       );
       assert.deepEqual([Number(counts.wide), Number(counts.narrow), counts.last], [
-        250,
+        300,
         5,
-        "wide.5.csv:9:c79",
+        "wide.6.csv:9:c79",
       ]);
     } finally {
       await connection.close();

@@ -69,6 +69,11 @@ export interface SqlConnection {
    * (a connection shared by clients queues them). {@linkcode runInTransaction} does the SQL.
    */
   transaction(fn: () => Promise<void>): Promise<void>;
+  /**
+   * Runs after a table chain's copies, before the statements that work on what they copied (a
+   * merge), in the chain's transaction: DuckDB gives back the threads its wide copies ran without.
+   */
+  copiesDone?(): Promise<void>;
   /** Runs after a package is committed (DuckDB folds its write-ahead log into the file). */
   afterLoad?(): Promise<void>;
   /** Releases the connection. */

@@ -310,7 +310,10 @@ export class SqlJobClient implements DestinationClient {
         if (chain.replace.length > 0) await this.#record(pkg.loadId, chain.root, "", 0);
         if (merge) await this.#createStaging(chain.tables);
         await this.#copyChainJobs(pkg, chain.jobs, merge);
-        if (merge) await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
+        if (merge) {
+          await connection.copiesDone?.();
+          await mergeChain(this.#mergeTarget, pkg, root, chain.tables);
+        }
       });
     }
     await this.#transaction(async () => {
