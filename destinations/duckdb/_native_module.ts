@@ -8,8 +8,8 @@
  * gives each thread that calls DuckDB an arena of its own (statements run on the runtime's pool
  * of threads, one or another). So the memory one copy into a wide table frees was seldom used
  * by the next one, which faulted in fresh pages instead: copying 20,000 GitHub events (596
- * columns) into a file took 120,000–140,000 page faults and up to 430 MiB, against 90,000 and
- * 365–385 MiB with one arena and any free extent reused, 12% faster.
+ * columns) into a file took 118,000–146,000 page faults and 407–455 MiB at peak, against
+ * 70,000–96,000 and 317–375 MiB with one arena and any free extent reused, in 12% less time.
  *
  * @module
  */
