@@ -1,6 +1,7 @@
 /**
  * One run of the 1-row benchmark: appends one row to the pipeline `one` in `<dir>` (the default
- * duckdb destination, native DuckDB under `-A`), as a scheduled incremental run does.
+ * duckdb destination, native DuckDB under `-A`, whose file `one.duckdb` is put in the working
+ * directory), as a scheduled incremental run does.
  *
  *     deno run -A bench/_one_row_ours.ts <dir> [mod.ts URL]
  */
