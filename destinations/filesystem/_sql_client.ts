@@ -17,6 +17,7 @@ import { schemeOf } from "../../lib/filesystem/open.ts";
 import { cutLongLines, quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { readQueryArguments } from "../../lib/query_arguments.ts";
 import type { DuckDbDriver } from "../duckdb/_driver.ts";
+import { importNativeDatabase } from "../duckdb/_native_module.ts";
 import { bindParameters, type BoundParameter } from "../duckdb/_parameters.ts";
 import type { DatasetFolder } from "./_dataset_folder.ts";
 import type { FilesystemTableReader } from "./_table_reader.ts";
@@ -102,7 +103,6 @@ export class FilesystemSqlClient implements SqlClient {
         `SQL on bucket "${this.#folder.url}" is not supported: native DuckDB reads local buckets only here (its httpfs extension is not available); read tables without SQL with dataset().table(name).rows()`,
       );
     }
-    const { importNativeDatabase } = await import("../duckdb/_native_module.ts");
     const { openNativeDuckDb } = await importNativeDatabase();
     const db = await openNativeDuckDb(":memory:");
     try {
