@@ -27,6 +27,7 @@ import { checkDatabaseFile } from "./_file_check.ts";
 import {
   attachStatements,
   cannotOpen,
+  catalogName,
   checkDatabaseFolder,
   fsyncDirectory,
   IN_MEMORY,
@@ -38,6 +39,7 @@ import {
   WAL_SUFFIX,
 } from "./_database_file.ts";
 import { lockDatabase } from "./_file_lock.ts";
+import { MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
 import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import type { DuckDbDriver } from "./_driver.ts";
@@ -255,17 +257,21 @@ class WasmDatabase implements DuckDbWasmDatabase {
   #bindings: DuckDBBindings;
   #connection: DuckDBConnection | undefined;
   #lock: FileLock | undefined;
+  /** The journal of the file's metadata blocks (none for a database in memory). */
+  #journal: MetadataJournal | undefined;
 
   constructor(
     path: string,
     bindings: DuckDBBindings,
     connection: DuckDBConnection,
     lock: FileLock | undefined,
+    journal?: MetadataJournal,
   ) {
     this.path = path;
     this.#bindings = bindings;
     this.#connection = connection;
     this.#lock = lock;
+    this.#journal = journal;
   }
 
   /**
@@ -287,11 +293,31 @@ class WasmDatabase implements DuckDbWasmDatabase {
     }
   }
 
+  /**
+   * The connection, once the journal of the file's metadata blocks (`_metadata_journal.ts`) is
+   * up to date: a checkpoint (or the open) that changed the file's headers has it written before
+   * a statement that could start the next checkpoint. A connection whose transaction failed
+   * cannot list the blocks until it is rolled back: the journal is written at the next call.
+   */
   #open(): DuckDBConnection {
-    if (this.#connection === undefined) {
+    const connection = this.#connection;
+    if (connection === undefined) {
       throw new Error(`Database "${this.path}" is closed`);
     }
-    return this.#connection;
+    const journal = this.#journal;
+    if (journal?.stale()) {
+      let ids: number[] | undefined;
+      try {
+        const listed = connection.query(
+          `SELECT block_id FROM pragma_metadata_info(${quoteLiteral(catalogName(this.path))})`,
+        );
+        ids = [...listed.getChildAt(0) ?? []].map(Number);
+      } catch {
+        // written at the next call
+      }
+      if (ids !== undefined) journal.write(ids);
+    }
+    return connection;
   }
 
   queryArrow(sql: string, params?: readonly BoundParameter[]): Table {
@@ -358,6 +384,7 @@ class WasmDatabase implements DuckDbWasmDatabase {
     } finally {
       if (clean && reset) recycle(this.#bindings);
       else forget(this.#bindings);
+      this.#journal?.close(clean && reset);
       this.#lock?.release();
     }
   }
@@ -476,11 +503,12 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
  * A file is opened by one process at a time: the lock (`_file_lock.ts`) is taken before anything
  * else and held until {@linkcode DuckDbWasmDatabase.close}. The file's headers are checked before
  * DuckDB sees it (`_file_check.ts`): a damaged file is a `DestinationError` naming it, and is left
- * as it is, with its log and temporary files. An empty file is a new database. A write-ahead log
- * left by a process that died after a commit is replayed and the database rebuilt into a fresh
- * file (about 3 s per million rows, twice the disk space meanwhile); a log that was already
- * checkpointed is deleted; a log that is not DuckDB's is moved aside, and one whose end holds a
- * transaction that never committed is cut after its last commit, each with a warning.
+ * as it is, with its log and temporary files. Metadata blocks that a checkpoint cut short was
+ * rewriting are put back first (`_metadata_journal.ts`). An empty file is a new database. A
+ * write-ahead log left by a process that died after a commit is replayed and the database rebuilt
+ * into a fresh file (about 3 s per million rows, twice the disk space meanwhile); a log that was
+ * already checkpointed is deleted; a log that is not DuckDB's is moved aside, and one whose end
+ * holds a transaction that never committed is cut after its last commit, each with a warning.
  *
  * @param path Path of the database file, or {@linkcode IN_MEMORY}.
  * @param options Memory limit, threads and lock timeout.
@@ -518,6 +546,7 @@ async function openLocked(
   memoryLimit: string | undefined,
 ): Promise<DuckDbWasmDatabase> {
   recoverRebuild(path);
+  restoreMetadata(path);
   const state = checkDatabaseFile(path);
   reviewLog(path, state === "database");
   // Spilled data left by a process that died; the wasm side cannot list it to clean it up.
@@ -534,7 +563,7 @@ async function openLocked(
     } else {
       fs.rmSync(path + WAL_SUFFIX, { force: true });
     }
-    return new WasmDatabase(path, bindings, connection, lock);
+    return new WasmDatabase(path, bindings, connection, lock, new MetadataJournal(path));
   } catch (error) {
     try {
       bindings.reset();
@@ -563,6 +592,7 @@ export function wasmDriver(db: DuckDbWasmDatabase): DuckDbDriver {
       call(() => db.query<T>(sql, params)),
     run: (sql, params) => call(() => db.run(sql, params)),
     checkpoint: () => call(() => db.checkpoint()),
-    close: () => db.close(),
+    // a failed checkpoint of `close` rejects, as the other calls do, rather than throwing
+    close: async () => await db.close(),
   };
 }

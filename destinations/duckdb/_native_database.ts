@@ -32,6 +32,7 @@ import { arrowRows } from "./_values.ts";
 import { resultTable } from "./_native_arrow.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
 import { lockDatabase } from "./_file_lock.ts";
+import { MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
 import {
   closeSession,
   configureSession,
@@ -91,7 +92,8 @@ const LOCK_CONFLICT =
  * folder must exist; the file's lock (`_file_lock.ts`) is taken before anything else and held
  * until {@linkcode DuckDbDriver.close}, waiting up to `lockTimeoutMs` for the process that has it
  * (then DuckDB's own lock, waiting for a process outside this convention the rest of that time);
- * an interrupted rebuild of the WASM driver is finished; a damaged file is a `DestinationError`
+ * an interrupted rebuild of the WASM driver is finished; metadata blocks a checkpoint cut short
+ * was rewriting are put back (`_metadata_journal.ts`); a damaged file is a `DestinationError`
  * naming it, left as it is; an empty file is a new database; a write-ahead log that is not
  * DuckDB's, or next to no database, is moved aside with a warning. DuckDB replays a log left by a
  * process that died after a commit, and skips one that was already checkpointed.
@@ -136,6 +138,7 @@ export async function openNativeDuckDb(
   try {
     return await cannotOpen(absolute, async () => {
       recoverRebuild(absolute);
+      restoreMetadata(absolute);
       const state = checkDatabaseFile(absolute);
       reviewLog(absolute, state === "database");
       // DuckDB-WASM makes a new database of an empty file; native DuckDB refuses one
@@ -151,7 +154,15 @@ export async function openNativeDuckDb(
         closeSession(session);
         throw error;
       }
-      return new NativeDatabase(absolute, session, catalogName(absolute), lock, memoryLimit);
+      const journal = new MetadataJournal(absolute);
+      return new NativeDatabase(
+        absolute,
+        session,
+        catalogName(absolute),
+        lock,
+        memoryLimit,
+        journal,
+      );
     });
   } catch (error) {
     lock.release();
@@ -249,6 +260,8 @@ class NativeDatabase implements DuckDbDriver {
   #queue: Promise<unknown> = Promise.resolve();
   /** Whether the last statement run was a successful `CHECKPOINT`: closing need not run one. */
   #checkpointed = false;
+  /** The journal of the file's metadata blocks (`_metadata_journal.ts`; none in memory). */
+  #journal: MetadataJournal | undefined;
 
   constructor(
     path: string,
@@ -256,8 +269,10 @@ class NativeDatabase implements DuckDbDriver {
     catalog: string | undefined,
     lock: FileLock | undefined,
     memoryLimit: string | undefined,
+    journal?: MetadataJournal,
   ) {
     this.path = path;
+    this.#journal = journal;
     this.#memoryLimit = memoryLimit;
     this.#session = session;
     this.#catalog = catalog;
@@ -271,9 +286,32 @@ class NativeDatabase implements DuckDbDriver {
     if (connection === undefined) {
       return Promise.reject(new Error(`Database "${this.path}" is closed`));
     }
-    const result = this.#queue.then(() => action(connection));
+    const result = this.#queue.then(async () => {
+      await this.#updateJournal(connection);
+      return await action(connection);
+    });
     this.#queue = result.catch(() => {});
     return result;
+  }
+
+  /**
+   * Writes the journal when a checkpoint (or the open) changed the file's headers, before a
+   * statement that could start the next checkpoint. A connection whose transaction failed cannot
+   * list the blocks until it is rolled back: the journal is written at the next call.
+   */
+  async #updateJournal(connection: DuckDBConnection): Promise<void> {
+    const journal = this.#journal;
+    if (journal === undefined || !journal.stale()) return;
+    let ids: number[];
+    try {
+      const listed = await connection.runAndReadAll(
+        `SELECT block_id FROM pragma_metadata_info(${quoteLiteral(this.#catalog ?? "")})`,
+      );
+      ids = listed.getRowsJS().map(([id]) => Number(id));
+    } catch {
+      return;
+    }
+    journal.write(ids);
   }
 
   /** Runs `sql` (several statements, or one with `params`) and reads the last one's result. */
@@ -379,7 +417,9 @@ class NativeDatabase implements DuckDbDriver {
           if (checkpointed && this.#catalog !== undefined) {
             await endSession(this.#session, this.#catalog, this.path + TEMP_SUFFIX);
           } else closeSession(this.#session);
+          this.#journal?.close(checkpointed);
         } finally {
+          this.#journal?.close(false);
           this.#lock?.release();
         }
       }
