@@ -143,12 +143,20 @@ export class MetadataJournal {
 
   /**
    * Writes the journal for the current checkpoint: `blockIds` are its metadata blocks, as DuckDB
-   * lists them in `pragma_metadata_info`. Durable before it returns.
+   * lists them in `pragma_metadata_info`. Durable before it returns. A checkpoint without any (a
+   * new database) needs none: its journal is removed.
    */
   write(blockIds: readonly number[]): void {
     const fd = this.#fd;
     if (fd === undefined) return;
     const headers = readHeaders(fd);
+    const journalPath = this.#path + JOURNAL_SUFFIX;
+    if (blockIds.length === 0) {
+      // a new database: its header points to no metadata, so there is nothing to put back
+      fs.rmSync(journalPath, { force: true });
+      this.#headers = headers;
+      return;
+    }
     const blockSize = currentBlockSize(headers);
     const head = new Uint8Array(MAGIC.length + HEADERS_SIZE + 16 + 8 * blockIds.length);
     const view = new DataView(head.buffer);
@@ -162,7 +170,6 @@ export class MetadataJournal {
       view.setBigUint64(at, BigInt(id), true);
       at += 8;
     }
-    const journalPath = this.#path + JOURNAL_SUFFIX;
     const out = fs.openSync(journalPath + NEW_SUFFIX, "w");
     try {
       const hash = createHash("sha256").update(head);
