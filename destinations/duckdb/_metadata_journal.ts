@@ -4,12 +4,12 @@
  *
  * A checkpoint writes its data to free blocks, then rewrites every metadata block in place
  * (DuckDB's `MetadataManager::Flush`), then the database header that makes it current. The header
- * in use points into those metadata blocks. A process killed while it rewrites one can leave it
- * half old and half new: Linux stops a buffered write between 4 KiB pages when a fatal signal is
- * pending, and a power cut can tear it too. The block's checksum no longer matches, and DuckDB
- * refuses the whole file ("Corrupt database file: computed checksum … does not match stored
- * checksum in block at location …"), although its write-ahead log still holds every change the
- * checkpoint was folding in.
+ * in use points into those metadata blocks. A process killed while it rewrites one, or a power
+ * cut then, can leave it neither old nor new (seen after kills in
+ * `tests/merge_killed_load_test.ts`, with both drivers). Its checksum no longer matches, and
+ * DuckDB refuses the whole file ("Corrupt database file: computed checksum … does not match
+ * stored checksum in block at location …"), although its write-ahead log still holds every
+ * change the checkpoint was folding in.
  *
  * So, before any statement runs on an open file, {@linkcode MetadataJournal} makes sure that
  * `<path>.journal` holds the file's two database headers and a copy of each metadata block as of
