@@ -39,7 +39,7 @@ import {
   WAL_SUFFIX,
 } from "./_database_file.ts";
 import { lockDatabase } from "./_file_lock.ts";
-import { MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
+import { metadataBlocksQuery, MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
 import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import type { DuckDbDriver } from "./_driver.ts";
@@ -308,9 +308,7 @@ class WasmDatabase implements DuckDbWasmDatabase {
     if (journal?.stale()) {
       let ids: number[] | undefined;
       try {
-        const listed = connection.query(
-          `SELECT block_id FROM pragma_metadata_info(${quoteLiteral(catalogName(this.path))})`,
-        );
+        const listed = connection.query(metadataBlocksQuery(catalogName(this.path)));
         ids = [...listed.getChildAt(0) ?? []].map(Number);
       } catch {
         // written at the next call

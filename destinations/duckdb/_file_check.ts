@@ -23,8 +23,8 @@ import { DestinationError } from "../../lib/errors.ts";
 
 /** Size of each of DuckDB's three file headers. */
 const HEADER_SIZE = 4096;
-/** Where the blocks start. */
-const BLOCKS_START = 3 * HEADER_SIZE;
+/** Where the blocks start, after the three headers. */
+export const BLOCKS_START = 3 * HEADER_SIZE;
 /** Storage versions the pinned DuckDB-WASM (DuckDB 1.4.3) reads. */
 const VERSIONS = { lowest: 64, highest: 67 };
 /** DuckDB-WASM's compiled vector size (0 in a header means this default). */
@@ -90,9 +90,9 @@ function headerProblem(head: Uint8Array, size: number): string | undefined {
       return `its database header at byte ${at} is damaged (its checksum does not match)`;
     }
   }
-  const current = u64(HEADER_SIZE + 8) > u64(2 * HEADER_SIZE + 8) ? HEADER_SIZE : 2 * HEADER_SIZE;
+  const current = currentHeader(view);
   const blockCount = u64(current + 32);
-  const blockSize = Number(u64(current + 40)) || DEFAULT_BLOCK_SIZE;
+  const blockSize = headerBlockSize(view);
   const vectorSize = Number(u64(current + 48)) || VECTOR_SIZE;
   if (vectorSize !== VECTOR_SIZE) {
     return `its vector size is ${vectorSize}, where DuckDB-WASM's is ${VECTOR_SIZE}`;
@@ -114,6 +114,20 @@ function headerProblem(head: Uint8Array, size: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Where the current database header (the one of the higher iteration) of `head` starts. */
+function currentHeader(head: DataView): number {
+  const iteration = (at: number) => head.getBigUint64(at + 8, true);
+  return iteration(HEADER_SIZE) > iteration(2 * HEADER_SIZE) ? HEADER_SIZE : 2 * HEADER_SIZE;
+}
+
+/**
+ * The block size the current database header gives, in `head`: a file's first
+ * {@linkcode BLOCKS_START} bytes.
+ */
+export function headerBlockSize(head: DataView): number {
+  return Number(head.getBigUint64(currentHeader(head) + 40, true)) || DEFAULT_BLOCK_SIZE;
 }
 
 /** What a file is that is known not to be a DuckDB database, by its first bytes. */

@@ -12,24 +12,26 @@
  * change the checkpoint was folding in.
  *
  * So, before any statement runs on an open file, {@linkcode MetadataJournal} makes sure that
- * `<path>.journal` holds the file's two database headers and a copy of each metadata block as of
- * the checkpoint in use: written to `<path>.journal.new`, synced, and renamed over the old
+ * `<path>.journal` holds the file's headers and a copy of each metadata block as of the
+ * checkpoint in use: written to `<path>.journal.new`, synced, and renamed over the old
  * journal. Opening the file ({@linkcode restoreMetadata}) puts the copies back when the headers
  * are still the journal's (a checkpoint began and never wrote its header), and removes a journal
  * whose checkpoint was superseded. A clean close removes it.
  *
- * The journal is DuckDB's storage format 64 to 67 (as `_file_check.ts` reads it): database
- * headers at bytes 4096 and 8192, each with its iteration at byte 8 and its block size at byte
- * 40 (0: 256 KiB), and blocks from byte 12288. The blocks are those DuckDB lists in
- * `pragma_metadata_info`.
+ * It relies on DuckDB's storage format as `_file_check.ts` reads it: three 4 KiB headers (compared
+ * whole: a checkpoint that completes writes a new one), then blocks of the size the current header
+ * gives. The metadata blocks are those DuckDB lists in `pragma_metadata_info`
+ * ({@linkcode metadataBlocksQuery}).
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { quoteLiteral } from "../../lib/load/sql.ts";
 import { log } from "../../lib/log.ts";
 import { fsyncDirectory } from "./_database_file.ts";
+import { BLOCKS_START, headerBlockSize } from "./_file_check.ts";
 
 /** The journal next to a database file: `<path>.journal`. */
 export const JOURNAL_SUFFIX = ".journal";
@@ -38,23 +40,21 @@ const NEW_SUFFIX = ".new";
 
 /** The magic bytes a journal starts with (its format's version is the last one). */
 const MAGIC = new TextEncoder().encode("DLTMETA1");
-/** Where the two database headers start, and their size together. */
-const HEADERS_START = 4096;
-const HEADERS_SIZE = 2 * 4096;
-/** Where the blocks start. */
-const BLOCKS_START = HEADERS_START + HEADERS_SIZE;
-/** A header's block size when it says 0 (files of DuckDB before 1.2). */
-const DEFAULT_BLOCK_SIZE = 262144;
 /** Size of the SHA-256 digest that ends a journal. */
 const DIGEST_SIZE = 32;
 
 /** What a journal holds. */
 interface Journal {
-  /** The file's two database headers when the journal was written. */
+  /** The file's headers (its first {@linkcode BLOCKS_START} bytes) when it was written. */
   headers: Uint8Array;
   blockSize: number;
   /** The metadata blocks: their ids, and their bytes as the headers knew them. */
   blocks: { id: number; bytes: Uint8Array }[];
+}
+
+/** The query that lists the metadata blocks of the attached database `catalog`, one per row. */
+export function metadataBlocksQuery(catalog: string): string {
+  return `SELECT block_id FROM pragma_metadata_info(${quoteLiteral(catalog)})`;
 }
 
 /**
@@ -157,12 +157,17 @@ export class MetadataJournal {
       this.#headers = headers;
       return;
     }
-    const blockSize = currentBlockSize(headers);
-    const head = new Uint8Array(MAGIC.length + HEADERS_SIZE + 16 + 8 * blockIds.length);
+    if (headers.length < BLOCKS_START) {
+      throw new Error(`"${this.#path}" has metadata blocks but no whole headers`);
+    }
+    const blockSize = headerBlockSize(
+      new DataView(headers.buffer, headers.byteOffset, headers.byteLength),
+    );
+    const head = new Uint8Array(MAGIC.length + BLOCKS_START + 16 + 8 * blockIds.length);
     const view = new DataView(head.buffer);
     head.set(MAGIC);
     head.set(headers, MAGIC.length);
-    let at = MAGIC.length + HEADERS_SIZE;
+    let at = MAGIC.length + BLOCKS_START;
     view.setBigUint64(at, BigInt(blockSize), true);
     view.setBigUint64(at + 8, BigInt(blockIds.length), true);
     at += 16;
@@ -205,19 +210,11 @@ export class MetadataJournal {
   }
 }
 
-/** The two database headers of the open file `fd` (fewer bytes while it is shorter). */
+/** The three headers of the open file `fd` (fewer bytes while it is shorter). */
 function readHeaders(fd: number): Uint8Array {
-  const headers = new Uint8Array(HEADERS_SIZE);
-  const read = fs.readSync(fd, headers, 0, HEADERS_SIZE, HEADERS_START);
+  const headers = new Uint8Array(BLOCKS_START);
+  const read = fs.readSync(fd, headers, 0, BLOCKS_START, 0);
   return headers.subarray(0, read);
-}
-
-/** The block size the current header (the one of the higher iteration) of `headers` says. */
-function currentBlockSize(headers: Uint8Array): number {
-  if (headers.length < HEADERS_SIZE) return DEFAULT_BLOCK_SIZE;
-  const view = new DataView(headers.buffer, headers.byteOffset, headers.byteLength);
-  const second = view.getBigUint64(4096 + 8, true) > view.getBigUint64(8, true);
-  return Number(view.getBigUint64((second ? 4096 : 0) + 40, true)) || DEFAULT_BLOCK_SIZE;
 }
 
 /** Where block `id` starts in a file of `blockSize` blocks. */
@@ -227,7 +224,7 @@ function blockOffset(id: number, blockSize: number): number {
 
 /** The journal in `bytes`, or `undefined` when it is not one whole journal. */
 function parseJournal(bytes: Uint8Array): Journal | undefined {
-  const fixed = MAGIC.length + HEADERS_SIZE + 16;
+  const fixed = MAGIC.length + BLOCKS_START + 16;
   if (bytes.length < fixed + DIGEST_SIZE || !equalBytes(bytes.subarray(0, MAGIC.length), MAGIC)) {
     return undefined;
   }
@@ -243,7 +240,7 @@ function parseJournal(bytes: Uint8Array): Journal | undefined {
     id: Number(view.getBigUint64(fixed + 8 * i, true)),
     bytes: body.subarray(dataStart + i * blockSize, dataStart + (i + 1) * blockSize),
   }));
-  return { headers: body.subarray(MAGIC.length, MAGIC.length + HEADERS_SIZE), blockSize, blocks };
+  return { headers: body.subarray(MAGIC.length, MAGIC.length + BLOCKS_START), blockSize, blocks };
 }
 
 /** Whether `a` and `b` hold the same bytes. */

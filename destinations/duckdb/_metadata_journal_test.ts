@@ -8,21 +8,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { onLog } from "../../lib/log.ts";
-import { openDuckDbWasm, wasmDriver } from "./_database.ts";
-import type { DuckDbDriver, DuckDbDriverEngine } from "./_driver.ts";
+import { BLOCK_SIZE } from "./_database_file.ts";
+import type { DuckDbDriver } from "./_driver.ts";
+import { BLOCKS_START } from "./_file_check.ts";
 import { JOURNAL_SUFFIX } from "./_metadata_journal.ts";
-import { openNativeDuckDb } from "./_native_database.ts";
-import { withTempDir } from "./_testdata/temp_dir.ts";
-
-/** Where blocks start in a database file, and the block size of the files the drivers create. */
-const BLOCKS_START = 12288;
-const BLOCK_SIZE = 16384;
-
-function open(engine: DuckDbDriverEngine, path: string): Promise<DuckDbDriver> {
-  return engine === "native"
-    ? openNativeDuckDb(path)
-    : openDuckDbWasm(path).then((db) => wasmDriver(db));
-}
+import { driverTest } from "./_testdata/drivers.ts";
 
 /** Twenty tables of 2,000 to 40,000 rows: enough metadata for several blocks. */
 async function fill(db: DuckDbDriver): Promise<void> {
@@ -53,105 +43,107 @@ async function warnings<T>(action: () => Promise<T>): Promise<[T, string[]]> {
   }
 }
 
-for (const engine of ["native", "wasm"] as const) {
-  Deno.test(`[${engine}] a checkpoint cut short while it rewrote metadata blocks: the next open puts them back`, () =>
-    withTempDir("denodlt_journal_", async (dir) => {
-      const path = join(dir, "cut.duckdb");
-      const db = await open(engine, path);
-      await fill(db);
-      await db.checkpoint();
-      const ids = (await db.query<{ block_id: number }>(
-        "SELECT block_id FROM pragma_metadata_info()",
-      )).map(({ block_id }) => Number(block_id));
-      const before = fs.readFileSync(path);
-      // the first statement after the checkpoint wrote the journal for it
-      await db.run("UPDATE t3 SET s = 'y'; INSERT INTO t7 SELECT range, 'z' FROM range(500)");
-      assert.ok(fs.existsSync(path + JOURNAL_SUFFIX), "no journal while the database is open");
-      // DuckDB rewrites the metadata blocks in place, then stops before the header
-      await db.run("SET debug_checkpoint_abort = 'after_free_list_write'");
-      await assert.rejects(db.checkpoint(), /Checkpoint aborted after free list write/);
-      await db.close().catch(() => {});
-      assert.ok(fs.existsSync(path + JOURNAL_SUFFIX), "the journal went with an unclean close");
+driverTest(
+  "a checkpoint cut short while it rewrote metadata blocks: the next open puts them back",
+  async (open, dir) => {
+    const path = join(dir, "cut.duckdb");
+    const db = await open(path);
+    await fill(db);
+    await db.checkpoint();
+    const ids = (await db.query<{ block_id: number }>(
+      "SELECT block_id FROM pragma_metadata_info()",
+    )).map(({ block_id }) => Number(block_id));
+    const before = fs.readFileSync(path);
+    // the first statement after the checkpoint wrote the journal for it
+    await db.run("UPDATE t3 SET s = 'y'; INSERT INTO t7 SELECT range, 'z' FROM range(500)");
+    assert.ok(fs.existsSync(path + JOURNAL_SUFFIX), "no journal while the database is open");
+    // DuckDB rewrites the metadata blocks in place, then stops before the header
+    await db.run("SET debug_checkpoint_abort = 'after_free_list_write'");
+    await assert.rejects(db.checkpoint(), /Checkpoint aborted after free list write/);
+    await db.close().catch(() => {});
+    assert.ok(fs.existsSync(path + JOURNAL_SUFFIX), "the journal went with an unclean close");
 
-      // tear each rewritten block as a kill in the middle of its write does: new first page
-      const file = fs.openSync(path, "r+");
-      let torn = 0;
-      for (const id of ids) {
-        const start = BLOCKS_START + id * BLOCK_SIZE;
-        const old = before.subarray(start + 4096, start + BLOCK_SIZE);
-        const now = Buffer.alloc(old.length);
-        fs.readSync(file, now, 0, now.length, start + 4096);
-        if (now.equals(old)) continue;
-        fs.writeSync(file, old, 0, old.length, start + 4096);
-        torn++;
-      }
-      fs.closeSync(file);
-      assert.ok(torn > 0, "the aborted checkpoint rewrote no metadata block in place");
+    // tear each rewritten block as a kill in the middle of its write does: new first page
+    const file = fs.openSync(path, "r+");
+    let torn = 0;
+    for (const id of ids) {
+      const start = BLOCKS_START + id * BLOCK_SIZE;
+      const old = before.subarray(start + 4096, start + BLOCK_SIZE);
+      const now = Buffer.alloc(old.length);
+      fs.readSync(file, now, 0, now.length, start + 4096);
+      if (now.equals(old)) continue;
+      fs.writeSync(file, old, 0, old.length, start + 4096);
+      torn++;
+    }
+    fs.closeSync(file);
+    assert.ok(torn > 0, "the aborted checkpoint rewrote no metadata block in place");
 
-      // without the journal, DuckDB refuses the file
-      const bare = join(dir, "bare");
-      fs.mkdirSync(bare);
-      for (const suffix of ["", ".wal"]) {
-        fs.copyFileSync(path + suffix, join(bare, "cut.duckdb" + suffix));
-      }
-      await assert.rejects(open(engine, join(bare, "cut.duckdb")), /Corrupt database file/);
+    // without the journal, DuckDB refuses the file
+    const bare = join(dir, "bare");
+    fs.mkdirSync(bare);
+    for (const suffix of ["", ".wal"]) {
+      fs.copyFileSync(path + suffix, join(bare, "cut.duckdb" + suffix));
+    }
+    await assert.rejects(open(join(bare, "cut.duckdb")), /Corrupt database file/);
 
-      const [again, seen] = await warnings(() => open(engine, path));
-      try {
-        assert.match(seen.join("\n"), new RegExp(`rewrote ${torn} metadata block\\(s\\)`));
-        const expected = Array.from({ length: 20 }, (_, t) => 2000 * (t + 1) + (t === 7 ? 500 : 0));
-        assert.deepEqual(await counts(again), expected);
-        assert.deepEqual(await again.query("SELECT DISTINCT s FROM t3"), [{ s: "y" }]);
-      } finally {
-        await again.close();
-      }
-      assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX), "the journal stayed after a clean close");
-    }));
+    const [again, seen] = await warnings(() => open(path));
+    try {
+      assert.match(seen.join("\n"), new RegExp(`rewrote ${torn} metadata block\\(s\\)`));
+      const expected = Array.from({ length: 20 }, (_, t) => 2000 * (t + 1) + (t === 7 ? 500 : 0));
+      assert.deepEqual(await counts(again), expected);
+      assert.deepEqual(await again.query("SELECT DISTINCT s FROM t3"), [{ s: "y" }]);
+    } finally {
+      await again.close();
+    }
+    assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX), "the journal stayed after a clean close");
+  },
+);
 
-  Deno.test(`[${engine}] a journal of an earlier checkpoint, or one not whole, is removed and the file left as it is`, () =>
-    withTempDir("denodlt_journal_", async (dir) => {
-      const path = join(dir, "kept.duckdb");
-      const db = await open(engine, path);
-      await fill(db);
-      await db.checkpoint();
-      await db.run("DELETE FROM t0");
-      const earlier = fs.readFileSync(path + JOURNAL_SUFFIX);
-      await db.run("DROP TABLE t1");
-      await db.checkpoint();
-      await db.close();
-      assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
-      const expected = [0, ...Array.from({ length: 18 }, (_, t) => 2000 * (t + 3))];
+driverTest(
+  "a journal of an earlier checkpoint, or one not whole, is removed and the file left as it is",
+  async (open, dir) => {
+    const path = join(dir, "kept.duckdb");
+    const db = await open(path);
+    await fill(db);
+    await db.checkpoint();
+    await db.run("DELETE FROM t0");
+    const earlier = fs.readFileSync(path + JOURNAL_SUFFIX);
+    await db.run("DROP TABLE t1");
+    await db.checkpoint();
+    await db.close();
+    assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
+    const expected = [0, ...Array.from({ length: 18 }, (_, t) => 2000 * (t + 3))];
 
-      // left by a process that died after a later checkpoint: its blocks would undo that one
-      fs.writeFileSync(path + JOURNAL_SUFFIX, earlier);
-      const file = fs.readFileSync(path);
-      let [reopened, seen] = await warnings(() => open(engine, path));
-      assert.deepEqual(seen, []);
-      assert.ok(fs.readFileSync(path).subarray(BLOCKS_START).equals(file.subarray(BLOCKS_START)));
-      const tables = async () =>
-        (await reopened.query<{ n: string }>(
-          "SELECT table_name AS n FROM duckdb_tables() ORDER BY n",
-        )).length;
+    // left by a process that died after a later checkpoint: its blocks would undo that one
+    fs.writeFileSync(path + JOURNAL_SUFFIX, earlier);
+    const file = fs.readFileSync(path);
+    let [reopened, seen] = await warnings(() => open(path));
+    assert.deepEqual(seen, []);
+    assert.ok(fs.readFileSync(path).subarray(BLOCKS_START).equals(file.subarray(BLOCKS_START)));
+    const tables = async () =>
+      (await reopened.query<{ n: string }>(
+        "SELECT table_name AS n FROM duckdb_tables() ORDER BY n",
+      )).length;
+    assert.equal(await tables(), 19);
+    await reopened.close();
+
+    // cut short, as a copy by hand could leave it
+    fs.writeFileSync(path + JOURNAL_SUFFIX, earlier.subarray(0, earlier.length - 100));
+    [reopened, seen] = await warnings(() => open(path));
+    try {
+      assert.match(seen.join("\n"), /is not whole: it was removed, the database left as it is/);
       assert.equal(await tables(), 19);
+      const [row] = await reopened.query<Record<string, number>>(
+        `SELECT ${
+          [0, ...Array.from({ length: 18 }, (_, t) => t + 2)].map((t) =>
+            `(SELECT count(*)::INTEGER FROM t${t})`
+          )
+        }`,
+      );
+      assert.deepEqual(Object.values(row), expected);
+    } finally {
       await reopened.close();
-
-      // cut short, as a copy by hand could leave it
-      fs.writeFileSync(path + JOURNAL_SUFFIX, earlier.subarray(0, earlier.length - 100));
-      [reopened, seen] = await warnings(() => open(engine, path));
-      try {
-        assert.match(seen.join("\n"), /is not whole: it was removed, the database left as it is/);
-        assert.equal(await tables(), 19);
-        const [row] = await reopened.query<Record<string, number>>(
-          `SELECT ${
-            [0, ...Array.from({ length: 18 }, (_, t) => t + 2)].map((t) =>
-              `(SELECT count(*)::INTEGER FROM t${t})`
-            )
-          }`,
-        );
-        assert.deepEqual(Object.values(row), expected);
-      } finally {
-        await reopened.close();
-      }
-      assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
-    }));
-}
+    }
+    assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
+  },
+);

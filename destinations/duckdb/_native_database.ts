@@ -32,7 +32,7 @@ import { arrowRows } from "./_values.ts";
 import { resultTable } from "./_native_arrow.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
 import { lockDatabase } from "./_file_lock.ts";
-import { MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
+import { metadataBlocksQuery, MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
 import {
   closeSession,
   configureSession,
@@ -304,9 +304,7 @@ class NativeDatabase implements DuckDbDriver {
     if (journal === undefined || !journal.stale()) return;
     let ids: number[];
     try {
-      const listed = await connection.runAndReadAll(
-        `SELECT block_id FROM pragma_metadata_info(${quoteLiteral(this.#catalog ?? "")})`,
-      );
+      const listed = await connection.runAndReadAll(metadataBlocksQuery(this.#catalog ?? ""));
       ids = listed.getRowsJS().map(([id]) => Number(id));
     } catch {
       return;
