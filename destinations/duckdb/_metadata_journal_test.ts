@@ -11,21 +11,31 @@ import { onLog } from "../../lib/log.ts";
 import { BLOCK_SIZE } from "./_database_file.ts";
 import type { DuckDbDriver } from "./_driver.ts";
 import { BLOCKS_START } from "./_file_check.ts";
-import { JOURNAL_SUFFIX } from "./_metadata_journal.ts";
+import { JOURNAL_SUFFIX, metadataBlocksQuery } from "./_metadata_journal.ts";
 import { driverTest } from "./_testdata/drivers.ts";
 
-/** Twenty tables of 2,000 to 40,000 rows: enough metadata for several blocks. */
-async function fill(db: DuckDbDriver): Promise<void> {
-  for (let t = 0; t < 20; t++) {
+/** The tables {@linkcode filled} makes: `t0` to `t19`. */
+const TABLES = Array.from({ length: 20 }, (_, t) => t);
+
+/**
+ * Opens `path` and fills it with twenty tables of 2,000 to 40,000 rows (enough metadata for
+ * several blocks), checkpointed.
+ */
+async function filled(open: (path: string) => Promise<DuckDbDriver>, path: string) {
+  const db = await open(path);
+  for (const t of TABLES) {
     await db.run(
       `CREATE TABLE t${t} AS SELECT range AS id, 'x' || range AS s FROM range(${2000 * (t + 1)})`,
     );
   }
+  await db.checkpoint();
+  return db;
 }
 
-async function counts(db: DuckDbDriver): Promise<number[]> {
+/** The row counts of tables `t<n>` for each of `tables`. */
+async function counts(db: DuckDbDriver, tables: number[]): Promise<number[]> {
   const [row] = await db.query<Record<string, number>>(
-    `SELECT ${Array.from({ length: 20 }, (_, t) => `(SELECT count(*)::INTEGER FROM t${t})`)}`,
+    `SELECT ${tables.map((t) => `(SELECT count(*)::INTEGER FROM t${t})`)}`,
   );
   return Object.values(row);
 }
@@ -47,12 +57,9 @@ driverTest(
   "a checkpoint cut short while it rewrote metadata blocks: the next open puts them back",
   async (open, dir) => {
     const path = join(dir, "cut.duckdb");
-    const db = await open(path);
-    await fill(db);
-    await db.checkpoint();
-    const ids = (await db.query<{ block_id: number }>(
-      "SELECT block_id FROM pragma_metadata_info()",
-    )).map(({ block_id }) => Number(block_id));
+    const db = await filled(open, path);
+    const ids = (await db.query<{ block_id: number }>(metadataBlocksQuery("cut")))
+      .map(({ block_id }) => Number(block_id));
     const before = fs.readFileSync(path);
     // the first statement after the checkpoint wrote the journal for it
     await db.run("UPDATE t3 SET s = 'y'; INSERT INTO t7 SELECT range, 'z' FROM range(500)");
@@ -89,8 +96,8 @@ driverTest(
     const [again, seen] = await warnings(() => open(path));
     try {
       assert.match(seen.join("\n"), new RegExp(`rewrote ${torn} metadata block\\(s\\)`));
-      const expected = Array.from({ length: 20 }, (_, t) => 2000 * (t + 1) + (t === 7 ? 500 : 0));
-      assert.deepEqual(await counts(again), expected);
+      const expected = TABLES.map((t) => 2000 * (t + 1) + (t === 7 ? 500 : 0));
+      assert.deepEqual(await counts(again, TABLES), expected);
       assert.deepEqual(await again.query("SELECT DISTINCT s FROM t3"), [{ s: "y" }]);
     } finally {
       await again.close();
@@ -103,16 +110,15 @@ driverTest(
   "a journal of an earlier checkpoint, or one not whole, is removed and the file left as it is",
   async (open, dir) => {
     const path = join(dir, "kept.duckdb");
-    const db = await open(path);
-    await fill(db);
-    await db.checkpoint();
+    const db = await filled(open, path);
     await db.run("DELETE FROM t0");
     const earlier = fs.readFileSync(path + JOURNAL_SUFFIX);
     await db.run("DROP TABLE t1");
     await db.checkpoint();
     await db.close();
     assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
-    const expected = [0, ...Array.from({ length: 18 }, (_, t) => 2000 * (t + 3))];
+    const left = TABLES.filter((t) => t !== 1);
+    const expected = left.map((t) => t === 0 ? 0 : 2000 * (t + 1));
 
     // left by a process that died after a later checkpoint: its blocks would undo that one
     fs.writeFileSync(path + JOURNAL_SUFFIX, earlier);
@@ -133,14 +139,7 @@ driverTest(
     try {
       assert.match(seen.join("\n"), /is not whole: it was removed, the database left as it is/);
       assert.equal(await tables(), 19);
-      const [row] = await reopened.query<Record<string, number>>(
-        `SELECT ${
-          [0, ...Array.from({ length: 18 }, (_, t) => t + 2)].map((t) =>
-            `(SELECT count(*)::INTEGER FROM t${t})`
-          )
-        }`,
-      );
-      assert.deepEqual(Object.values(row), expected);
+      assert.deepEqual(await counts(reopened, left), expected);
     } finally {
       await reopened.close();
     }
