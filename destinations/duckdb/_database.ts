@@ -40,6 +40,7 @@ import {
 } from "./_database_file.ts";
 import { lockDatabase } from "./_file_lock.ts";
 import { metadataBlocksQuery, MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
+import { dropMangledExports } from "./_wasm_exports.ts";
 import type { FileLock } from "../../lib/file_lock.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import type { DuckDbDriver } from "./_driver.ts";
@@ -104,7 +105,9 @@ const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
 function compile(path: string): Promise<WebAssembly.Module> {
   let compiled = compiledModules.get(path);
   if (compiled === undefined) {
-    compiled = fs.promises.readFile(path).then((bytes) => WebAssembly.compile(bytes));
+    compiled = fs.promises.readFile(path).then((bytes) =>
+      WebAssembly.compile(dropMangledExports(bytes))
+    );
     compiledModules.set(path, compiled);
     // A failed compilation is retried by the next open.
     compiled.catch(() => compiledModules.delete(path));
@@ -144,24 +147,6 @@ type InstantiateWasm = (
   success: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
 ) => unknown[];
 
-/**
- * `instance` with only the exports the bindings' dynamic linker needs: the C symbols (the
- * `duckdb_web_*` API, libc, the C++ runtime's `__cxa_*`, `dynCall_*`; every symbol the module
- * imports through `GOT.func` / `GOT.mem` is one of them). The module exports all its 75,011
- * symbols, 96% of them mangled C++ names (`_Z…`, and their `orig$_Z…` twins), and the linker
- * gives every export it is handed a global and a function table slot, one at a time: that was
- * more than half of an instance's start-up. Only a side module (a DuckDB extension) would look
- * the C++ names up, and none is loaded here (`openInstance` turns extension loading off).
- */
-function linkedExports(instance: WebAssembly.Instance): WebAssembly.Instance {
-  const all = instance.exports;
-  const exports: WebAssembly.Exports = {};
-  for (const name of Object.keys(all)) {
-    if (!name.startsWith("_Z") && !name.startsWith("orig$_Z")) exports[name] = all[name];
-  }
-  return { exports };
-}
-
 /** DuckDB-WASM instances started in this process so far. */
 let instancesStarted = 0;
 
@@ -173,10 +158,12 @@ export function wasmInstancesStarted(): number {
 /** A fresh DuckDB-WASM instance that uses the durable runtime and the process's compiled module. */
 async function instantiate(): Promise<DuckDBBindings> {
   instancesStarted++;
+  const path = duckDbWasmFile("duckdb-eh.wasm");
+  // Compiling takes longest: it starts first, and runs while the bindings are made.
+  const compiled = compile(path);
   if (!(await getPlatformFeatures()).wasmExceptions) {
     throw new Error("Cannot run DuckDB-WASM: WebAssembly exception handling is not available");
   }
-  const path = duckDbWasmFile("duckdb-eh.wasm");
   // With wasm exceptions available the `eh` bundle is chosen; `mvp` is required by the type only.
   const bundle = { mainModule: path, mainWorker: "" };
   const bindings = await createDuckDB(
@@ -188,10 +175,8 @@ async function instantiate(): Promise<DuckDBBindings> {
   // Replaces the bindings' hook, which reads and compiles the wasm file for every instance.
   const instantiateWasm: InstantiateWasm = (imports, success) => {
     (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = DURABLE_RUNTIME;
-    compile(path)
-      .then(async (module) =>
-        success(linkedExports(await WebAssembly.instantiate(module, imports)), module)
-      )
+    compiled
+      .then(async (module) => success(await WebAssembly.instantiate(module, imports), module))
       .catch(failure.reject);
     return [];
   };
