@@ -8,22 +8,18 @@
  * a global and a function table slot. Only a side module (a DuckDB extension) would look the C++
  * names up, and none is loaded (`openInstance` turns extension loading off).
  *
- * The binary is rewritten in place (a copy of 34 MB costs more than the rewrite saves here): the
- * exports kept move to the front of the export section, and the bytes freed become a custom
- * section, which wasm engines skip.
+ * The binary is rewritten in place, as faulting in the pages of a 34 MB copy costs more than the
+ * rewrite saves: the exports kept move to the front of the export section, and the sections after
+ * it move up.
  *
  * @module
  */
 
-/** The id of the export section and of a custom section in the wasm binary format. */
+/** The id of the export section in the wasm binary format. */
 const EXPORT_SECTION = 7;
-const CUSTOM_SECTION = 0;
 
 /** The size of the preamble (`\0asm` and the version) before the first section. */
 const PREAMBLE = 8;
-
-/** The widest LEB128 encoding of a 32-bit size. */
-const MAX_LEB_BYTES = 5;
 
 /** `_Z`, with which mangled C++ names start, and `orig$`, which their twins add before it. */
 const MANGLED = new TextEncoder().encode("_Z");
@@ -64,13 +60,14 @@ class Reader {
   }
 }
 
-/** Writes `value` as LEB128 at `at` in `width` bytes (padded when longer than needed). */
-function writeLeb(bytes: Uint8Array, at: number, value: number, width: number): number {
-  for (let i = 0; i < width; i++) {
-    bytes[at + i] = (value & 0x7f) | (i < width - 1 ? 0x80 : 0);
-    value >>>= 7;
-  }
-  return at + width;
+/** Writes `value` at `at` in its shortest LEB128 encoding; returns where it ends. */
+function writeLeb(bytes: Uint8Array, at: number, value: number): number {
+  do {
+    const low = value & 0x7f;
+    value = Math.floor(value / 128);
+    bytes[at++] = value > 0 ? low | 0x80 : low;
+  } while (value > 0);
+  return at;
 }
 
 /** The number of bytes the shortest LEB128 encoding of `value` takes. */
@@ -85,9 +82,10 @@ function lebWidth(value: number): number {
 
 /**
  * Removes the exports with mangled C++ names from the wasm binary `bytes`, in place, and returns
- * `bytes`. A binary without such exports, or without an export section, is left as it is.
+ * the binary: a view of `bytes`, shorter by what was removed. A binary without such exports, or
+ * without an export section, is returned as it is.
  */
-export function dropMangledExports<Bytes extends Uint8Array>(bytes: Bytes): Bytes {
+export function dropMangledExports(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const reader = new Reader(bytes, PREAMBLE);
   while (reader.at < bytes.length) {
     const sectionStart = reader.at;
@@ -95,15 +93,21 @@ export function dropMangledExports<Bytes extends Uint8Array>(bytes: Bytes): Byte
     const size = reader.leb();
     const end = reader.at + size;
     if (id === EXPORT_SECTION) {
-      compactExports(bytes, sectionStart, reader, end);
-      return bytes;
+      const at = compactExports(bytes, sectionStart, reader, end);
+      if (at === end) return bytes;
+      // the sections after it move up, within pages already in memory
+      bytes.copyWithin(at, end);
+      return bytes.subarray(0, bytes.length - (end - at));
     }
     reader.at = end;
   }
   return bytes;
 }
 
-/** Rewrites the export section from `sectionStart` to `end`; `reader` is at its export count. */
+/**
+ * Rewrites the export section from `sectionStart` to `end` with the exports kept at its front;
+ * `reader` is at its export count. Returns where the rewritten section ends.
+ */
 function compactExports(bytes: Uint8Array, sectionStart: number, reader: Reader, end: number) {
   const count = reader.leb();
   const kept: [start: number, end: number][] = [];
@@ -115,28 +119,17 @@ function compactExports(bytes: Uint8Array, sectionStart: number, reader: Reader,
     reader.leb(); // the index of what is exported
     if (!mangled) kept.push([entryStart, reader.at]);
   }
-  if (kept.length === count) return;
+  if (kept.length === count) return end;
   const entriesSize = kept.reduce((sum, [start, stop]) => sum + stop - start, 0);
   const bodySize = lebWidth(kept.length) + entriesSize;
   // The new header is no longer than the old one, so each entry moves towards the front.
   let at = sectionStart;
   bytes[at++] = EXPORT_SECTION;
-  at = writeLeb(bytes, at, bodySize, lebWidth(bodySize));
-  at = writeLeb(bytes, at, kept.length, lebWidth(kept.length));
+  at = writeLeb(bytes, at, bodySize);
+  at = writeLeb(bytes, at, kept.length);
   for (const [start, stop] of kept) {
     bytes.copyWithin(at, start, stop);
     at += stop - start;
   }
-  fillWithCustomSection(bytes, at, end);
-}
-
-/** Makes the bytes from `at` to `end` a custom section with an empty name. */
-function fillWithCustomSection(bytes: Uint8Array, at: number, end: number): void {
-  // At least 5 bytes are free (the shortest export dropped, `_Z` with its length, kind and
-  // index): room for the id, the size and the name's length (0).
-  const free = end - at;
-  const width = Math.min(MAX_LEB_BYTES, free - 2);
-  bytes[at++] = CUSTOM_SECTION;
-  at = writeLeb(bytes, at, free - 1 - width, width);
-  bytes[at] = 0;
+  return at;
 }

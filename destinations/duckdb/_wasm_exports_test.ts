@@ -24,10 +24,12 @@ function moduleExporting(names: string[]): Uint8Array<ArrayBuffer> {
 Deno.test("mangled C++ names and their orig$ twins are dropped, the rest still work", async () => {
   const names = ["_Z3foov", "keep", "orig$_Z3foov", "_malloc", "orig$keep", "_", "_Z", "orig$"];
   const bytes = moduleExporting(names);
-  const size = bytes.length;
-  assert.equal(dropMangledExports(bytes), bytes, "rewritten in place");
-  assert.equal(bytes.length, size);
-  const module = await WebAssembly.compile(bytes);
+  const dropped = dropMangledExports(bytes);
+  assert.equal(dropped.buffer, bytes.buffer, "rewritten in place");
+  // each name with its length, the export's kind and the function's index
+  const removed = ["_Z3foov", "orig$_Z3foov", "_Z"].reduce((sum, name) => sum + name.length + 3, 0);
+  assert.equal(dropped.length, bytes.length - removed);
+  const module = await WebAssembly.compile(dropped);
   assert.deepEqual(WebAssembly.Module.exports(module).map((entry) => entry.name), [
     "keep",
     "_malloc",
@@ -37,19 +39,16 @@ Deno.test("mangled C++ names and their orig$ twins are dropped, the rest still w
   ]);
   const { exports } = await WebAssembly.instantiate(module);
   assert.equal((exports.keep as () => number)(), 42);
-  assert.equal(WebAssembly.Module.customSections(module, "").length, 1, "the freed bytes");
 });
 
 Deno.test("a module without mangled exports is left byte for byte", () => {
   const bytes = moduleExporting(["keep", "_malloc"]);
   const before = bytes.slice();
-  dropMangledExports(bytes);
+  assert.equal(dropMangledExports(bytes), bytes);
   assert.deepEqual(bytes, before);
 });
 
 Deno.test("dropping a single short export leaves a valid module", async () => {
-  const bytes = moduleExporting(["_Z"]);
-  dropMangledExports(bytes);
-  const module = await WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(dropMangledExports(moduleExporting(["_Z"])));
   assert.deepEqual(WebAssembly.Module.exports(module), []);
 });
