@@ -20,7 +20,12 @@ import {
   VoidLogger,
 } from "../../lib/deps/duckdb_wasm.ts";
 import type { Table } from "../../lib/deps/apache_arrow.ts";
-import { DURABLE_RUNTIME, forgetInstanceFiles, hasDanglingFiles } from "./_runtime.ts";
+import {
+  DURABLE_RUNTIME,
+  forgetInstanceFiles,
+  hasDanglingFiles,
+  openFileCount,
+} from "./_runtime.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
@@ -31,10 +36,14 @@ import {
   checkDatabaseFolder,
   fsyncDirectory,
   IN_MEMORY,
+  IN_MEMORY_CATALOG,
+  LEFT_BEHIND_QUERY,
   REBUILD_SUFFIX,
   REBUILT_SUFFIX,
   recoverRebuild,
   reviewLog,
+  sameSettings,
+  SETTINGS_QUERY,
   TEMP_SUFFIX,
   WAL_SUFFIX,
 } from "./_database_file.ts";
@@ -147,6 +156,17 @@ type InstantiateWasm = (
   success: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
 ) => unknown[];
 
+/** DuckDB databases started in this process's DuckDB-WASM instances so far. */
+let databasesStarted = 0;
+
+/**
+ * How many DuckDB databases this process started in its DuckDB-WASM instances: each open of a
+ * file starts one, unless the last open of the file kept its database (see `keptDatabases`).
+ */
+export function wasmDatabasesStarted(): number {
+  return databasesStarted;
+}
+
 /** DuckDB-WASM instances started in this process so far. */
 let instancesStarted = 0;
 
@@ -244,19 +264,22 @@ class WasmDatabase implements DuckDbWasmDatabase {
   #lock: FileLock | undefined;
   /** The journal of the file's metadata blocks (none for a database in memory). */
   #journal: MetadataJournal | undefined;
+  /** What the instance's database was opened for (none for a database in memory). */
+  #openedFor: OpenedFor | undefined;
 
   constructor(
     path: string,
     bindings: DuckDBBindings,
     connection: DuckDBConnection,
     lock: FileLock | undefined,
-    journal?: MetadataJournal,
+    file?: { journal: MetadataJournal; openedFor: OpenedFor },
   ) {
     this.path = path;
     this.#bindings = bindings;
     this.#connection = connection;
     this.#lock = lock;
-    this.#journal = journal;
+    this.#journal = file?.journal;
+    this.#openedFor = file?.openedFor;
   }
 
   /**
@@ -354,15 +377,23 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 
   /**
-   * Closes `connection` and resets the instance, which closes the file; keeps the instance for
-   * the next open when all went well (one that failed, by a trap or out of memory, is not used
-   * again); releases the lock whatever happens: only then may another process have the file.
+   * Closes `connection` and the file: detached, with the instance's database kept for the next
+   * open of the file (see {@linkcode keepDatabase}), or by resetting the instance. Keeps the
+   * instance for the next open when all went well (one that failed, by a trap or out of memory,
+   * is not used again); releases the lock whatever happens: only then may another process have
+   * the file.
    */
   #shutDown(connection: DuckDBConnection, clean: boolean): void {
     let reset = false;
     try {
-      connection.close();
-      this.#bindings.reset();
+      const openedFor = this.#openedFor;
+      if (clean && openedFor !== undefined) {
+        // closes the connection either way
+        if (!keepDatabase(this.#bindings, connection, openedFor)) this.#bindings.reset();
+      } else {
+        connection.close();
+        this.#bindings.reset();
+      }
       reset = true;
     } finally {
       if (clean && reset) recycle(this.#bindings);
@@ -373,12 +404,87 @@ class WasmDatabase implements DuckDbWasmDatabase {
   }
 }
 
+/** What an instance's in-memory database was opened for: a file, with its settings. */
+interface OpenedFor {
+  path: string;
+  memoryLimit: string | undefined;
+  /** The instance's settings as the open made them. */
+  settings: Map<string, string>;
+}
+
+/**
+ * Instances whose in-memory database stayed open when their file was detached, with what it was
+ * opened for: the next open of the same file attaches it again instead of starting a database
+ * (which registers DuckDB's thousands of functions, ~40 ms). Another file needs a new database:
+ * with external access off (see {@linkcode configure}) DuckDB refuses to change its temporary
+ * directory, which is the file's own.
+ */
+const keptDatabases = new WeakMap<DuckDBBindings, OpenedFor>();
+
+/** The memory limit under both its names: what an open set is set again for the next one. */
+const MEMORY_LIMIT_SETTINGS = new Set(["memory_limit", "max_memory"]);
+
+/**
+ * Detaches the file of `connection` and closes the connection (whatever happens), keeping the
+ * instance's database for the next open of the file when the open left nothing behind in it (a
+ * setting, a secret, another attached database, a file still open: SQL run through the SQL
+ * client, or sorts that spilled). Returns whether it kept it; if not, the caller resets the
+ * instance, which closes the file if it is still attached.
+ */
+function keepDatabase(
+  bindings: DuckDBBindings,
+  connection: DuckDBConnection,
+  openedFor: OpenedFor,
+): boolean {
+  try {
+    connection.query(`USE ${IN_MEMORY_CATALOG}`);
+    connection.query(`DETACH ${quoteIdentifier(catalogName(openedFor.path))}`);
+  } catch {
+    return false;
+  } finally {
+    connection.close();
+  }
+  try {
+    bindings.dropFiles();
+    // resetting removes the temporary directory sorts spilled to
+    if (openFileCount(moduleOf(bindings)) !== 0 || fs.existsSync(openedFor.path + TEMP_SUFFIX)) {
+      return false;
+    }
+    const probe = bindings.connect();
+    try {
+      if (Number(probe.query(LEFT_BEHIND_QUERY).getChildAt(0)?.get(0)) !== 0) return false;
+      const now = allSettings(probe);
+      if (!sameSettings(openedFor.settings, now, MEMORY_LIMIT_SETTINGS)) return false;
+      // a load raises the limit for wide tables (`fitMemory` of `_shared_database.ts`)
+      const limit = openedFor.settings.get("memory_limit");
+      if (limit !== undefined && now.get("memory_limit") !== limit) {
+        probe.query(`SET memory_limit = ${quoteLiteral(limit)}`);
+      }
+    } finally {
+      probe.close();
+    }
+  } catch {
+    return false;
+  }
+  keptDatabases.set(bindings, openedFor);
+  return true;
+}
+
+/** Every setting of the instance of `connection`, by name. */
+function allSettings(connection: DuckDBConnection): Map<string, string> {
+  const table = connection.query(SETTINGS_QUERY);
+  const names = [...table.getChild("name") ?? []];
+  const values = [...table.getChild("value") ?? []];
+  return new Map(names.map((name, i) => [String(name), String(values[i])]));
+}
+
 /**
  * Opens an in-memory database in `bindings` with extensions kept from loading: loading one
  * fetches it in a worker thread, which hangs or kills the process without network (attaching an
  * SQLite file would load the sqlite extension).
  */
 function openInstance(bindings: DuckDBBindings): DuckDBConnection {
+  databasesStarted++;
   bindings.open({
     path: IN_MEMORY,
     accessMode: DuckDBAccessMode.READ_WRITE,
@@ -388,6 +494,8 @@ function openInstance(bindings: DuckDBBindings): DuckDBConnection {
   const connection = bindings.connect();
   connection.query("SET autoinstall_known_extensions = false");
   connection.query("SET autoload_known_extensions = false");
+  // it served the old bytes of a job file written again under its name (see `_native_instances.ts`)
+  connection.query("SET enable_external_file_cache = false");
   return connection;
 }
 
@@ -422,19 +530,33 @@ function configure(
 /**
  * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
  * database, so that storage options apply (see `attachStatements`), and made the default catalog.
+ * The database the instance kept from the last open of `path` is used again, with this open's
+ * memory limit (see {@linkcode keptDatabases}); one kept from another file is reset.
  */
 function openFile(
   bindings: DuckDBBindings,
   path: string,
   create: boolean,
   memoryLimit?: string,
-): DuckDBConnection {
-  const connection = openInstance(bindings);
+): { connection: DuckDBConnection; openedFor: OpenedFor } {
+  const kept = keptDatabases.get(bindings);
+  keptDatabases.delete(bindings);
+  const reused = kept?.path === path ? kept : undefined;
+  if (kept !== undefined && reused === undefined) bindings.reset();
+  const connection = reused === undefined ? openInstance(bindings) : bindings.connect();
   for (const statement of attachStatements(path, create)) connection.query(statement);
   // Releases the read-only handle the page buffer keeps from replaying the log.
   bindings.dropFiles();
-  configure(connection, memoryLimit, path + TEMP_SUFFIX);
-  return connection;
+  if (reused === undefined) {
+    configure(connection, memoryLimit, path + TEMP_SUFFIX);
+  } else if (memoryLimit !== reused.memoryLimit) {
+    connection.query(
+      memoryLimit === undefined
+        ? "RESET memory_limit"
+        : `SET memory_limit = ${quoteLiteral(memoryLimit)}`,
+    );
+  }
+  return { connection, openedFor: { path, memoryLimit, settings: allSettings(connection) } };
 }
 
 /** Size of the replayed, not yet checkpointed write-ahead log, as DuckDB formats it. */
@@ -507,6 +629,7 @@ export async function openDuckDbWasm(
   }
   if (path === IN_MEMORY) {
     const bindings = await takeInstance();
+    if (keptDatabases.delete(bindings)) bindings.reset();
     const connection = openInstance(bindings);
     configure(connection, memoryLimit, undefined);
     return new WasmDatabase(IN_MEMORY, bindings, connection, undefined);
@@ -539,14 +662,16 @@ async function openLocked(
   const replays = (fs.statSync(path + WAL_SUFFIX, { throwIfNoEntry: false })?.size ?? 0) > 0;
   const bindings = await takeInstance();
   try {
-    let connection = openFile(bindings, path, state !== "database", memoryLimit);
-    if (replays && pendingLog(connection) !== "0 bytes") {
-      rebuild(bindings, connection, path);
-      connection = openFile(bindings, path, false, memoryLimit);
+    let opened = openFile(bindings, path, state !== "database", memoryLimit);
+    if (replays && pendingLog(opened.connection) !== "0 bytes") {
+      rebuild(bindings, opened.connection, path);
+      opened = openFile(bindings, path, false, memoryLimit);
     } else {
       fs.rmSync(path + WAL_SUFFIX, { force: true });
     }
-    return new WasmDatabase(path, bindings, connection, lock, new MetadataJournal(path));
+    const { connection, openedFor } = opened;
+    const journal = new MetadataJournal(path);
+    return new WasmDatabase(path, bindings, connection, lock, { journal, openedFor });
   } catch (error) {
     try {
       bindings.reset();

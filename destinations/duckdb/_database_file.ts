@@ -41,6 +41,37 @@ export const BLOCK_SIZE = 16384;
  */
 export const ROW_GROUP_SIZE = 8192;
 
+/** The catalog of an instance's own in-memory database, to which the drivers attach files. */
+export const IN_MEMORY_CATALOG = "memory";
+
+/**
+ * What an open may leave in a DuckDB instance besides its file, for an instance kept for the next
+ * open (SQL run through the SQL client): secrets, and attached databases other than the
+ * instance's own. `0` when there is none.
+ */
+export const LEFT_BEHIND_QUERY = `SELECT
+  (SELECT count(*) FROM duckdb_secrets())
+  + (SELECT count(*) FROM duckdb_databases()
+     WHERE database_name NOT IN ('${IN_MEMORY_CATALOG}', 'system', 'temp')) AS left_behind`;
+
+/** Every setting of the instance (not those of a connection), by name. */
+export const SETTINGS_QUERY = "SELECT name, value FROM duckdb_settings() WHERE scope = 'GLOBAL'";
+
+/**
+ * Whether every setting of `baseline` has the same value in `now`, apart from the `ignored` ones
+ * (both by name, as {@linkcode SETTINGS_QUERY} lists them).
+ */
+export function sameSettings(
+  baseline: ReadonlyMap<string, string>,
+  now: ReadonlyMap<string, string>,
+  ignored: ReadonlySet<string> = new Set(),
+): boolean {
+  for (const [name, value] of baseline) {
+    if (!ignored.has(name) && now.get(name) !== value) return false;
+  }
+  return true;
+}
+
 /**
  * The catalog name DuckDB infers for a file (its name without extension), or a variant of it
  * where that name is taken by one of DuckDB's own catalogs.

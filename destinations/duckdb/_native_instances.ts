@@ -22,7 +22,13 @@
 import * as fs from "node:fs";
 import { type DuckDBConnection, DuckDBInstance } from "../../lib/deps/duckdb_node.ts";
 import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
-import { IN_MEMORY } from "./_database_file.ts";
+import {
+  IN_MEMORY,
+  IN_MEMORY_CATALOG,
+  LEFT_BEHIND_QUERY,
+  sameSettings,
+  SETTINGS_QUERY,
+} from "./_database_file.ts";
 
 /** An instance and its connection, with the instance settings as it started. */
 export interface NativeSession {
@@ -46,9 +52,6 @@ interface OpenSettings {
   memoryLimitShown: string;
   tempDirectory: string | undefined;
 }
-
-/** The catalog of an instance's own in-memory database. */
-const IN_MEMORY_CATALOG = "memory";
 
 /** Instances kept at most: a process seldom has more than two files open at once. */
 const MAX_KEPT = 2;
@@ -185,21 +188,15 @@ const OPEN_SETTINGS = new Set([
  * `undefined`.
  */
 async function pristineSettings(session: NativeSession): Promise<Map<string, string> | undefined> {
-  const reader = await session.connection.runAndReadAll(`SELECT
-    (SELECT count(*) FROM duckdb_secrets())
-    + (SELECT count(*) FROM duckdb_databases()
-       WHERE database_name NOT IN ('${IN_MEMORY_CATALOG}', 'system', 'temp'))`);
+  const reader = await session.connection.runAndReadAll(LEFT_BEHIND_QUERY);
   if (Number(reader.getRows()[0][0]) !== 0) return undefined;
   const now = await allSettings(session.connection);
-  for (const [name, value] of session.baseline) {
-    if (!OPEN_SETTINGS.has(name) && now.get(name) !== value) return undefined;
-  }
-  return now;
+  return sameSettings(session.baseline, now, OPEN_SETTINGS) ? now : undefined;
 }
 
 /** Every setting of the connection, by name. */
 async function allSettings(connection: DuckDBConnection): Promise<Map<string, string>> {
-  const reader = await connection.runAndReadAll("SELECT name, value FROM duckdb_settings()");
+  const reader = await connection.runAndReadAll(SETTINGS_QUERY);
   return new Map(reader.getRows().map(([name, value]) => [String(name), String(value)]));
 }
 

@@ -381,6 +381,11 @@ export function hasDanglingFiles(mod: object): boolean {
   return false;
 }
 
+/** How many files the runtime holds open for `mod`. */
+export function openFileCount(mod: object): number {
+  return states.get(mod as WasmModule)?.files.size ?? 0;
+}
+
 /**
  * Forgets what the runtime tracked for `mod`, closing any file still open, so that the instance
  * can open a database again after `reset()` as if new: the write-ahead log bookkeeping of an
