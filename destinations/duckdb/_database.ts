@@ -549,7 +549,9 @@ function openFile(
   bindings.dropFiles();
   if (reused === undefined) {
     configure(connection, memoryLimit, path + TEMP_SUFFIX);
-  } else if (memoryLimit !== reused.memoryLimit) {
+  } else if (memoryLimit === reused.memoryLimit) {
+    return { connection, openedFor: reused };
+  } else {
     connection.query(
       memoryLimit === undefined
         ? "RESET memory_limit"
