@@ -484,6 +484,8 @@ function allSettings(connection: DuckDBConnection): Map<string, string> {
  * SQLite file would load the sqlite extension).
  */
 function openInstance(bindings: DuckDBBindings): DuckDBConnection {
+  // a database kept for a file (see `keptDatabases`) that this open does not reuse
+  if (keptDatabases.delete(bindings)) bindings.reset();
   databasesStarted++;
   bindings.open({
     path: IN_MEMORY,
@@ -531,7 +533,8 @@ function configure(
  * Opens `path` in `bindings` the way the durable runtime needs it: attached to an in-memory
  * database, so that storage options apply (see `attachStatements`), and made the default catalog.
  * The database the instance kept from the last open of `path` is used again, with this open's
- * memory limit (see {@linkcode keptDatabases}); one kept from another file is reset.
+ * memory limit (see {@linkcode keptDatabases}); one kept from another file is reset by
+ * {@linkcode openInstance}.
  */
 function openFile(
   bindings: DuckDBBindings,
@@ -540,9 +543,8 @@ function openFile(
   memoryLimit?: string,
 ): { connection: DuckDBConnection; openedFor: OpenedFor } {
   const kept = keptDatabases.get(bindings);
-  keptDatabases.delete(bindings);
   const reused = kept?.path === path ? kept : undefined;
-  if (kept !== undefined && reused === undefined) bindings.reset();
+  if (reused !== undefined) keptDatabases.delete(bindings);
   const connection = reused === undefined ? openInstance(bindings) : bindings.connect();
   for (const statement of attachStatements(path, create)) connection.query(statement);
   // Releases the read-only handle the page buffer keeps from replaying the log.
@@ -631,7 +633,6 @@ export async function openDuckDbWasm(
   }
   if (path === IN_MEMORY) {
     const bindings = await takeInstance();
-    if (keptDatabases.delete(bindings)) bindings.reset();
     const connection = openInstance(bindings);
     configure(connection, memoryLimit, undefined);
     return new WasmDatabase(IN_MEMORY, bindings, connection, undefined);
