@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as fs from "node:fs";
 import type { LoadJob } from "../../lib/destination.ts";
 import {
   type CopyOptions,
@@ -19,24 +20,33 @@ import { releaseDatabase, type SharedDatabase } from "./_shared_database.ts";
 /** Longest CSV line DuckDB reads unless a file has longer ones (DuckDB's default), in bytes. */
 const MAX_LINE_BYTES = 2_000_000;
 /**
- * Widest job file native DuckDB reads with its threads (`read_csv(parallel = true)`): three times
- * as fast on a narrow table. A wider one is copied by one thread: a second one only adds work
- * and memory (a 596-column file of GitHub events: a tenth faster, and 40% less peak memory).
+ * Widest job file native DuckDB reads with its threads (`read_csv(parallel = true)`). A wider one
+ * is copied by one thread: a second one only adds work and memory (a 596-column file of GitHub
+ * events: a tenth faster, and 40% less peak memory).
  */
 const PARALLEL_MAX_COLUMNS = 64;
+/**
+ * Fewest bytes of narrow job files a copy reads with {@linkcode DuckDbDriver.copyThreads}
+ * threads; a smaller one runs on DuckDB's one thread (see `_native_instances.ts`). On two cores,
+ * 1,000,000 rows of five columns (57 MB) were inserted in 0.63 s against 0.92 s, 11 MB as fast
+ * on one thread as on two.
+ */
+const PARALLEL_MIN_BYTES = 32 << 20;
 
 /** One client's use of a shared DuckDB database for loading. */
 export class DuckDbConnection implements SqlConnection {
   #shared: SharedDatabase;
   /** Whether this connection's transaction has the shared connection to itself now. */
   #holding = false;
-  /** The threads DuckDB had before a wide copy took it to one, until they are given back. */
-  #threads: number | undefined;
+  /** DuckDB's threads before a copy changed them, and now, until they are given back. */
+  #changedThreads: { from: number; now: number } | undefined;
   /**
    * DuckDB's threads as this client's transaction found them: nothing else changes them while
-   * it holds the connection, so its wide copies need not ask again.
+   * it holds the connection, so its copies need not ask again.
    */
   #transactionThreads: number | undefined;
+  /** Whether a wide copy ran since DuckDB last gave back the memory it freed. */
+  #freedPending = false;
   /** Rows copied since DuckDB last dropped the blocks it wrote (see `dropWrittenBlocks`). */
   #rowsSinceDrop = 0;
   #closed = false;
@@ -96,9 +106,14 @@ export class DuckDbConnection implements SqlConnection {
       const sql = copySql(jobs, table, into, driver.engine === "native" && narrow);
       if (driver.engine === "wasm") return await driver.run(sql);
       if (narrow) {
-        // with all of DuckDB's threads, three times as fast
-        await this.#restoreThreads();
+        if (driver.copyThreads !== undefined && jobBytes(jobs) >= PARALLEL_MIN_BYTES) {
+          await this.#useThreads(driver.copyThreads);
+        } else if (this.#freedPending) {
+          // after the wide copies of a chain's root, their threads or freed memory go back
+          await this.#restoreThreads();
+        }
         await driver.run(sql);
+        if (!this.#holding) await this.#restoreThreads();
       } else await this.#runOnOneThread(sql, options.besideNormalize === true);
       // a full row group since the last drop: DuckDB wrote it to the file, and keeps its blocks
       this.#rowsSinceDrop += jobs.reduce((rows, job) => rows + job.rows, 0);
@@ -109,17 +124,17 @@ export class DuckDbConnection implements SqlConnection {
   }
 
   /**
-   * Runs the copy `sql` of a wide table on one DuckDB thread. Resizing its thread pool has DuckDB
-   * give the memory it freed back to the system, and the next copy faults it in again, page by
-   * page: in a transaction the threads stay at one until a narrow copy (a chain's nested tables
-   * come after its root), `copiesDone` or the transaction's end, unless normalize writes the package
-   * `besideNormalize`, whose memory and the kept memory together would take 100,000 GitHub events
-   * over 512 MiB.
+   * Runs the copy `sql` of a wide table on one DuckDB thread. The memory it freed goes back to
+   * the system at once outside a transaction or when normalize writes the package
+   * `besideNormalize` (whose memory and the kept memory together would take 100,000 GitHub
+   * events over 512 MiB), else at a narrow copy (a chain's nested tables come after its root),
+   * `copiesDone` or the transaction's end: the next copy would fault it in again, page by page.
    */
   async #runOnOneThread(sql: string, besideNormalize: boolean): Promise<void> {
-    await this.#oneThread();
+    await this.#useThreads(1);
     try {
       await this.#shared.driver.run(sql);
+      this.#freedPending = true;
     } catch (error) {
       // inside a transaction the threads go back after its rollback
       if (!this.#holding) await this.#restoreThreads();
@@ -128,27 +143,42 @@ export class DuckDbConnection implements SqlConnection {
     if (besideNormalize || !this.#holding) await this.#restoreThreads();
   }
 
-  /** Takes DuckDB to one thread for a wide copy, remembering how many it had. */
-  async #oneThread(): Promise<void> {
-    if (this.#threads !== undefined) return;
-    const { driver } = this.#shared;
+  /**
+   * Sets DuckDB's threads to `count` for a copy, remembering how many it had. Resizing its thread
+   * pool has DuckDB hand the memory it freed back to the system.
+   */
+  async #useThreads(count: number): Promise<void> {
+    const now = this.#changedThreads?.now ?? await this.#threadsNow();
+    if (now === count) return;
+    await this.#shared.driver.run(`SET threads = ${count}`);
+    this.#changedThreads = { from: this.#changedThreads?.from ?? now, now: count };
+    this.#freedPending = false;
+  }
+
+  /** DuckDB's threads, asked once in a transaction. */
+  async #threadsNow(): Promise<number> {
     const threads = this.#transactionThreads ?? Number(
-      (await driver.query<{ threads: number | bigint }>(
+      (await this.#shared.driver.query<{ threads: number | bigint }>(
         "SELECT current_setting('threads') AS threads",
       ))[0].threads,
     );
     if (this.#holding) this.#transactionThreads = threads;
-    if (threads <= 1) return;
-    await driver.run("SET threads = 1");
-    this.#threads = threads;
+    return threads;
   }
 
-  /** Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#oneThread}. */
+  /**
+   * Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#useThreads}, which
+   * also hands the memory it freed back to the system; with its threads as they were, the memory
+   * a wide copy freed goes back by itself.
+   */
   async #restoreThreads(): Promise<void> {
-    const threads = this.#threads;
-    if (threads === undefined) return;
-    this.#threads = undefined;
-    await this.#shared.driver.run(`SET threads = ${threads}`);
+    const changed = this.#changedThreads;
+    const freed = this.#freedPending;
+    this.#changedThreads = undefined;
+    this.#freedPending = false;
+    if (changed !== undefined && changed.now !== changed.from) {
+      await this.#shared.driver.run(`SET threads = ${changed.from}`);
+    } else if (freed) await this.#shared.driver.releaseFreedMemory?.();
   }
 
   copiesDone(): Promise<void> {
@@ -198,4 +228,9 @@ function copySql(
   } FROM read_csv(${paths}, header = true, parallel = ${parallel}, new_line = '\\n', auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, max_line_size = ${lineBytes}, buffer_size = ${lineBytes}, columns = {${
     csvColumns.join(", ")
   }})`;
+}
+
+/** The bytes of `jobs`' files together. */
+function jobBytes(jobs: readonly LoadJob[]): number {
+  return jobs.reduce((bytes, job) => bytes + fs.statSync(job.path).size, 0);
 }

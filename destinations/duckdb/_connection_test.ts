@@ -1,7 +1,8 @@
 /**
  * The DuckDB connection's copies (`_connection.ts`) on native DuckDB: a wide table's copy runs
- * on one thread, and DuckDB has its threads back at once outside a transaction or beside
- * normalize, else for a narrow copy, when the copies are done or at the transaction's end.
+ * on one thread, and DuckDB has its threads (or else the memory the copy freed) back at once
+ * outside a transaction or beside normalize, else for a narrow copy, when the copies are done or
+ * at the transaction's end; a large narrow copy runs on all of them.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -86,6 +87,78 @@ Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy, copiesDon
         5,
         "wide.6.csv:9:c79",
       ]);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+Deno.test("native DuckDB runs a load on one thread, a large narrow copy on all, and gives a wide copy's freed memory back", async () => {
+  await withTempDir("dlt_duckdb_connection_", async (dir) => {
+    const path = join(dir, "threads.duckdb");
+    const shared = await acquireDatabase(path, { kind: "file", path }, {
+      memoryLimit: undefined,
+      lockTimeoutMs: undefined,
+      engine: "native",
+    });
+    const connection = new DuckDbConnection(shared);
+    const releases: string[] = [];
+    const { driver } = shared;
+    const release = driver.releaseFreedMemory!.bind(driver);
+    driver.releaseFreedMemory = () => {
+      releases.push("released");
+      return release();
+    };
+    try {
+      const wide = textTable("wide", 80);
+      const narrow = textTable("narrow", 3);
+      const threads = async () => {
+        const [row] = await connection.query<{ threads: number | bigint }>(
+          "SELECT current_setting('threads') AS threads",
+        );
+        return Number(row.threads);
+      };
+      for (const table of [wide, narrow]) {
+        const columns = Object.keys(table.columns).map((c) => `${c} VARCHAR`).join(", ");
+        await connection.run(`CREATE TABLE ${table.name} (${columns})`);
+      }
+      assert.equal(await threads(), 1);
+      assert.equal(driver.copyThreads, navigator.hardwareConcurrency);
+      // 32 MiB of narrow rows and more
+      const large = await jobFile(dir, "narrow.large.csv", narrow, 420_000);
+      assert.ok((await Deno.stat(large.path)).size >= 32 << 20);
+      const seen: (number | string)[] = [];
+      await connection.transaction(async () => {
+        await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
+        seen.push(await threads(), releases.length);
+        await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
+        seen.push(await threads(), releases.length);
+        await connection.copyJob(large, narrow, "narrow");
+        seen.push(await threads());
+        await connection.copyJob(await jobFile(dir, "narrow.2.csv", narrow, 5), narrow, "narrow");
+        seen.push(await threads());
+        await connection.copiesDone();
+        seen.push(await threads());
+      });
+      // the wide copy's memory went back before the narrow one
+      assert.deepEqual(seen, [
+        1,
+        0,
+        1,
+        1,
+        navigator.hardwareConcurrency,
+        navigator.hardwareConcurrency,
+        1,
+      ]);
+      // outside a transaction, at once
+      await connection.copyJob(await jobFile(dir, "wide.2.csv", wide, 50), wide, "wide");
+      assert.deepEqual(releases, ["released", "released"]);
+      await connection.copyJob(large, narrow, "narrow");
+      assert.equal(await threads(), 1);
+      const [counts] = await connection.query<{ wide: bigint; narrow: bigint }>(
+        "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow",
+      );
+      assert.deepEqual([Number(counts.wide), Number(counts.narrow)], [100, 840_010]);
     } finally {
       await connection.close();
     }

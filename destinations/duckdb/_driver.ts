@@ -43,6 +43,16 @@ export interface DuckDbDriver {
    * were.
    */
   dropWrittenBlocks?(): Promise<void>;
+  /**
+   * Has DuckDB hand the memory it freed back to the system, where the driver can (native
+   * DuckDB), leaving the connection's transaction and memory limit as they were.
+   */
+  releaseFreedMemory?(): Promise<void>;
+  /**
+   * Threads a copy of a large job file of a narrow table may use, where the driver has threads
+   * (native DuckDB: the open's `threads`, else one per core).
+   */
+  readonly copyThreads?: number;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
   close(): Promise<void>;
 }

@@ -62,7 +62,8 @@ export interface OpenNativeDuckDbOptions {
   memoryLimit?: string;
   /**
    * Threads DuckDB may use, a whole number of at least 1.
-   * @default {DuckDB's default, the number of cores}
+   * @default {1, and one per core for a copy of a large job file of a narrow table (see
+   * `_native_instances.ts`)}
    */
   threads?: number;
   /**
@@ -80,9 +81,23 @@ const KEPT_WRITTEN_BYTES = 8 << 20;
 /** Longest pause between two attempts to attach a file another DuckDB process has locked. */
 const MAX_POLL_MS = 100;
 
-/** DuckDB's error when another process holds its lock on a file, with that process. */
+/**
+ * DuckDB's error when another process holds its lock on a file, with that process: its command
+ * line and PID, or the PID alone while the process is exiting (its command line is gone then).
+ */
 const LOCK_CONFLICT =
-  /Could not set lock on file .*Conflicting lock is held in (.*) \(PID (\d+)\)/s;
+  /Could not set lock on file .*Conflicting lock is held in (?:(.+) \(PID (\d+)\)|PID (\d+))/s;
+
+/**
+ * The process that holds DuckDB's lock on a file, as DuckDB's error `message` names it
+ * (`process 1234 ("deno run main.ts")`, or `process 1234`), or `undefined` for another error.
+ */
+export function lockHolder(message: string): string | undefined {
+  const holder = LOCK_CONFLICT.exec(message);
+  if (holder === null) return undefined;
+  const [, command, pid = holder[3]] = holder;
+  return command === undefined ? `process ${pid}` : `process ${pid} ("${command}")`;
+}
 
 /**
  * Opens (creating if needed) the DuckDB database file `path` with native DuckDB, or a database
@@ -129,7 +144,7 @@ export async function openNativeDuckDb(
       closeSession(session);
       throw error;
     }
-    return new NativeDatabase(IN_MEMORY, session, undefined, undefined, memoryLimit);
+    return new NativeDatabase(IN_MEMORY, session, undefined, undefined, { memoryLimit, threads });
   }
   const absolute = nodePath.resolve(path);
   checkDatabaseFolder(absolute);
@@ -160,7 +175,7 @@ export async function openNativeDuckDb(
         session,
         catalogName(absolute),
         lock,
-        memoryLimit,
+        { memoryLimit, threads },
         journal,
       );
     });
@@ -187,14 +202,14 @@ async function attach(
       await connection.run(attachFile);
       break;
     } catch (error) {
-      const holder = LOCK_CONFLICT.exec((error as Error).message);
-      if (holder === null) throw error;
+      const holder = lockHolder((error as Error).message);
+      if (holder === undefined) throw error;
       const left = wait.deadline - performance.now();
       if (left <= 0) {
         throw new DestinationError(
-          `Cannot open DuckDB database "${path}": process ${holder[2]} ("${holder[1]}") has it ` +
-            `open, and it was not closed within ${wait.lockTimeoutMs} ms; raise ` +
-            `duckdb({ lockTimeoutMs }) to wait longer`,
+          `Cannot open DuckDB database "${path}": ${holder} has it open, and it was not ` +
+            `closed within ${wait.lockTimeoutMs} ms; raise duckdb({ lockTimeoutMs }) to wait ` +
+            `longer`,
           { transient: true, cause: error },
         );
       }
@@ -247,6 +262,7 @@ async function runPrepared<T>(
 class NativeDatabase implements DuckDbDriver {
   readonly engine = "native";
   readonly path: string;
+  readonly copyThreads: number;
   #session: NativeSession;
   /** The catalog the file is attached as (`undefined` for a database in memory). */
   #catalog: string | undefined;
@@ -268,12 +284,13 @@ class NativeDatabase implements DuckDbDriver {
     session: NativeSession,
     catalog: string | undefined,
     lock: FileLock | undefined,
-    memoryLimit: string | undefined,
+    limits: { memoryLimit: string | undefined; threads: number | undefined },
     journal?: MetadataJournal,
   ) {
     this.path = path;
     this.#journal = journal;
-    this.#memoryLimit = memoryLimit;
+    this.#memoryLimit = limits.memoryLimit;
+    this.copyThreads = limits.threads ?? navigator.hardwareConcurrency;
     this.#session = session;
     this.#catalog = catalog;
     this.#connection = session.connection;
@@ -371,24 +388,45 @@ class NativeDatabase implements DuckDbDriver {
    */
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
-      const side = this.#side ??= await this.#session.instance.connect();
-      const read = async (sql: string) => (await side.runAndReadAll(sql)).getRowsJS()[0];
-      const [written, all] = await read(
+      const { side, memoryLimit } = await this.#instanceSettings();
+      const [written, all] = (await side.runAndReadAll(
         `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
-      );
+      )).getRowsJS()[0];
       if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
-      // the limit to go back to: as opened, or DuckDB's default as it shows it (rounded: read
-      // once, so that setting it again and again does not lower it); `RESET` would not do, as
-      // it leaves DuckDB's buffer pool at the lowered limit
-      this.#memoryLimit ??= String((await read("SELECT current_setting('memory_limit')"))[0]);
       try {
         const rest = Number(all) - Number(written);
         await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'`);
       } catch {
         // what could not be evicted stays
       }
-      await side.run(`SET memory_limit = ${quoteLiteral(this.#memoryLimit)}`);
+      await side.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
     });
+  }
+
+  /**
+   * Setting DuckDB's memory limit, to what it is, has DuckDB hand the memory it freed back to the
+   * system (as starting or resizing its thread pool does), on the second connection as
+   * {@linkcode NativeDatabase.dropWrittenBlocks} does.
+   */
+  releaseFreedMemory(): Promise<void> {
+    return this.#serial(async () => {
+      const { side, memoryLimit } = await this.#instanceSettings();
+      await side.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
+    });
+  }
+
+  /**
+   * The second connection, for instance settings, and the memory limit to set back: as opened,
+   * or DuckDB's default as it shows it (rounded: read once, so that setting it again and again
+   * does not lower it); `RESET` would not do, as it leaves DuckDB's buffer pool at a lowered
+   * limit.
+   */
+  async #instanceSettings(): Promise<{ side: DuckDBConnection; memoryLimit: string }> {
+    const side = this.#side ??= await this.#session.instance.connect();
+    this.#memoryLimit ??= String(
+      (await side.runAndReadAll("SELECT current_setting('memory_limit')")).getRowsJS()[0][0],
+    );
+    return { side, memoryLimit: this.#memoryLimit };
   }
 
   checkpoint(): Promise<void> {

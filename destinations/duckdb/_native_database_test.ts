@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DestinationError } from "../../lib/errors.ts";
 import { openDuckDbWasm } from "./_database.ts";
-import { openNativeDuckDb } from "./_native_database.ts";
+import { lockHolder, openNativeDuckDb } from "./_native_database.ts";
 import { withTempDir as withTempDirNamed } from "./_testdata/temp_dir.ts";
 
 const NATIVE_CHILD = fileURLToPath(new URL("./_testdata/native_child.ts", import.meta.url));
@@ -302,6 +302,23 @@ Deno.test("a DuckDB process that takes only DuckDB's own lock is waited for and 
   });
 });
 
+Deno.test("the process holding DuckDB's lock is named as DuckDB names it, by its PID alone while it exits", () => {
+  const file = 'Could not set lock on file "/tmp/x/cli.duckdb": ';
+  assert.equal(
+    lockHolder(
+      `IO Error: ${file}Conflicting lock is held in /usr/bin/duckdb -c 1 (PID 42) by user root. See also …`,
+    ),
+    'process 42 ("/usr/bin/duckdb -c 1")',
+  );
+  // an exiting process has no command line left, but holds the lock until its files are closed
+  assert.equal(
+    lockHolder(`IO Error: ${file}Conflicting lock is held in PID 23792. However, …`),
+    "process 23792",
+  );
+  assert.equal(lockHolder(`IO Error: ${file}Resource temporarily unavailable`), undefined);
+  assert.equal(lockHolder("Catalog Error: Table with name t does not exist!"), undefined);
+});
+
 Deno.test("native DuckDB brings ICU in UTC, the JSON and Parquet readers, and threads", async () => {
   await withTempDir(async (dir) => {
     const db = await openNativeDuckDb(join(dir, "native.duckdb"), {
@@ -387,7 +404,7 @@ Deno.test("bad options and paths are refused with errors naming them", async () 
   });
 });
 
-Deno.test("blocks an open transaction wrote are dropped from memory; the transaction and memory limit stay as they were", async () => {
+Deno.test("blocks an open transaction wrote are dropped from memory, freed memory released; the transaction and memory limit stay as they were", async () => {
   for (const memoryLimit of ["2GB", undefined]) {
     const dir = await Deno.makeTempDir({ prefix: "native_written_blocks_" });
     const db = await openNativeDuckDb(join(dir, "db.duckdb"), { memoryLimit });
@@ -411,7 +428,10 @@ Deno.test("blocks an open transaction wrote are dropped from memory; the transac
       // read just before, and other memory freed in between leaves that much more of the blocks
       assert.ok(await written() <= 9 << 20, `${await written()} bytes of written blocks`);
       const after = await limit();
-      for (let i = 0; i < 3; i++) await db.dropWrittenBlocks!();
+      for (let i = 0; i < 3; i++) {
+        await db.dropWrittenBlocks!();
+        await db.releaseFreedMemory!();
+      }
       // the limit goes back as opened (DuckDB's default as it shows it, rounded), and stays
       assert.deepEqual(await limit(), after);
       if (memoryLimit !== undefined) assert.deepEqual(after, before);

@@ -8,6 +8,11 @@
  * 20–30% less with no instance started per open, and the test suite, whose process opens
  * thousands of files, a quarter less CPU.
  *
+ * An instance runs on one thread, the caller's: DuckDB's own threads trim the heap the same way
+ * whenever one of them has idled for half a second after a statement woke it, and an instance
+ * with none starts without a trim. That took the test suite 20–60 s less. A copy of a large job
+ * file of a narrow table gets more threads for its time (`_connection.ts`).
+ *
  * A kept instance carries nothing of a file from one open to the next: its file is detached, each
  * open has a connection of its own (whose temporary tables, views and macros and session settings
  * go with it), the instance settings an open makes are made again by the next one
@@ -34,7 +39,7 @@ import {
 export interface NativeSession {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
-  /** DuckDB's own `threads` and `memory_limit`, as it shows them. */
+  /** The instance's `threads` (one) and DuckDB's own `memory_limit`, as it shows them. */
   defaults: { threads: number; memoryLimit: string };
   /** Every setting as the instance started, by name (see {@linkcode endSession}). */
   baseline: Map<string, string>;
@@ -79,8 +84,8 @@ export function nativeLimitsSet(): number {
 }
 
 /**
- * An instance for a new open: a kept one, or a new one kept from installing extensions (which
- * would go to the network) and from caching file contents.
+ * An instance for a new open: a kept one, or a new one on one thread, kept from installing
+ * extensions (which would go to the network) and from caching file contents.
  */
 export async function takeSession(): Promise<NativeSession> {
   return kept.pop() ?? await startSession();
@@ -91,6 +96,7 @@ export async function startSession(): Promise<NativeSession> {
   const instance = await DuckDBInstance.create(IN_MEMORY, {
     autoinstall_known_extensions: "false",
     enable_external_file_cache: "false",
+    threads: "1",
   });
   started++;
   try {
@@ -112,7 +118,7 @@ async function startConnection(connection: DuckDBConnection): Promise<void> {
 }
 
 /**
- * Makes an open's settings: its limits or DuckDB's defaults, and where sorts spill (`""`:
+ * Makes an open's settings: its limits or the instance's defaults, and where sorts spill (`""`:
  * nowhere, as DuckDB-WASM's in-memory databases). Each is set only when it changes: setting the
  * threads or the memory limit has DuckDB trim the process's heap (see the module's comment).
  */
