@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { LoadJob } from "../../lib/destination.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { DuckDbConnection } from "./_connection.ts";
-import { acquireDatabase } from "./_shared_database.ts";
+import { acquireDatabase, type SharedDatabase } from "./_shared_database.ts";
 import { withTempDir } from "./_testdata/temp_dir.ts";
 
 /** A table of `width` text columns `c0`, `c1`, … */
@@ -32,7 +32,20 @@ async function jobFile(dir: string, file: string, table: TableSchema, rows: numb
   return job;
 }
 
-Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy, copiesDone or the transaction's end, unless normalize runs beside", async () => {
+/** What {@linkcode withCopies} gives a test. */
+interface Copies {
+  dir: string;
+  connection: DuckDbConnection;
+  shared: SharedDatabase;
+  /** A table wider than the 64 columns DuckDB reads with all its threads, and a narrow one. */
+  wide: TableSchema;
+  narrow: TableSchema;
+  /** DuckDB's threads now. */
+  threads(): Promise<number>;
+}
+
+/** Runs `test` with a connection to a new native DuckDB file holding the tables `wide` and `narrow`. */
+async function withCopies(test: (copies: Copies) => Promise<void>): Promise<void> {
   await withTempDir("dlt_duckdb_connection_", async (dir) => {
     const path = join(dir, "copies.duckdb");
     const shared = await acquireDatabase(path, { kind: "file", path }, {
@@ -42,66 +55,64 @@ Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy, copiesDon
     });
     const connection = new DuckDbConnection(shared);
     try {
-      // wider than the 64 columns DuckDB reads with all its threads
       const wide = textTable("wide", 80);
       const narrow = textTable("narrow", 3);
+      for (const table of [wide, narrow]) {
+        const columns = Object.keys(table.columns).map((c) => `${c} VARCHAR`).join(", ");
+        await connection.run(`CREATE TABLE ${table.name} (${columns})`);
+      }
       const threads = async () => {
         const [row] = await connection.query<{ threads: number | bigint }>(
           "SELECT current_setting('threads') AS threads",
         );
         return Number(row.threads);
       };
-      await connection.run("SET threads = 2");
-      for (const table of [wide, narrow]) {
-        const columns = Object.keys(table.columns).map((c) => `${c} VARCHAR`).join(", ");
-        await connection.run(`CREATE TABLE ${table.name} (${columns})`);
-      }
-      const seen: number[] = [];
-      await connection.transaction(async () => {
-        await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
-        seen.push(await threads());
-        const beside = await jobFile(dir, "wide.2.csv", wide, 50);
-        await connection.copyJob(beside, wide, "wide", { besideNormalize: true });
-        seen.push(await threads());
-        await connection.copyJob(await jobFile(dir, "wide.3.csv", wide, 50), wide, "wide");
-        seen.push(await threads());
-        await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
-        seen.push(await threads());
-        await connection.copyJob(await jobFile(dir, "wide.4.csv", wide, 50), wide, "wide");
-        seen.push(await threads());
-        // what follows the copies (a merge) runs with all of them
-        await connection.copiesDone();
-        seen.push(await threads());
-        await connection.copyJob(await jobFile(dir, "wide.5.csv", wide, 50), wide, "wide");
-      });
-      assert.deepEqual(seen, [1, 2, 1, 2, 1, 2]);
-      assert.equal(await threads(), 2);
-      // outside a transaction, at once
-      await connection.copyJob(await jobFile(dir, "wide.6.csv", wide, 50), wide, "wide");
-      assert.equal(await threads(), 2);
-      const [counts] = await connection.query<{ wide: bigint; narrow: bigint; last: string }>(
-        "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow, (SELECT max(c79) FROM wide) AS last",
-      );
-      assert.deepEqual([Number(counts.wide), Number(counts.narrow), counts.last], [
-        300,
-        5,
-        "wide.6.csv:9:c79",
-      ]);
+      await test({ dir, connection, shared, wide, narrow, threads });
     } finally {
       await connection.close();
     }
   });
+}
+
+Deno.test("a wide copy keeps DuckDB on one thread until a narrow copy, copiesDone or the transaction's end, unless normalize runs beside", async () => {
+  await withCopies(async ({ dir, connection, wide, narrow, threads }) => {
+    await connection.run("SET threads = 2");
+    const seen: number[] = [];
+    await connection.transaction(async () => {
+      await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
+      seen.push(await threads());
+      const beside = await jobFile(dir, "wide.2.csv", wide, 50);
+      await connection.copyJob(beside, wide, "wide", { besideNormalize: true });
+      seen.push(await threads());
+      await connection.copyJob(await jobFile(dir, "wide.3.csv", wide, 50), wide, "wide");
+      seen.push(await threads());
+      await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
+      seen.push(await threads());
+      await connection.copyJob(await jobFile(dir, "wide.4.csv", wide, 50), wide, "wide");
+      seen.push(await threads());
+      // what follows the copies (a merge) runs with all of them
+      await connection.copiesDone();
+      seen.push(await threads());
+      await connection.copyJob(await jobFile(dir, "wide.5.csv", wide, 50), wide, "wide");
+    });
+    assert.deepEqual(seen, [1, 2, 1, 2, 1, 2]);
+    assert.equal(await threads(), 2);
+    // outside a transaction, at once
+    await connection.copyJob(await jobFile(dir, "wide.6.csv", wide, 50), wide, "wide");
+    assert.equal(await threads(), 2);
+    const [counts] = await connection.query<{ wide: bigint; narrow: bigint; last: string }>(
+      "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow, (SELECT max(c79) FROM wide) AS last",
+    );
+    assert.deepEqual([Number(counts.wide), Number(counts.narrow), counts.last], [
+      300,
+      5,
+      "wide.6.csv:9:c79",
+    ]);
+  });
 });
 
 Deno.test("native DuckDB runs a load on one thread, a large narrow copy on all, and gives a wide copy's freed memory back", async () => {
-  await withTempDir("dlt_duckdb_connection_", async (dir) => {
-    const path = join(dir, "threads.duckdb");
-    const shared = await acquireDatabase(path, { kind: "file", path }, {
-      memoryLimit: undefined,
-      lockTimeoutMs: undefined,
-      engine: "native",
-    });
-    const connection = new DuckDbConnection(shared);
+  await withCopies(async ({ dir, connection, shared, wide, narrow, threads }) => {
     const releases: string[] = [];
     const { driver } = shared;
     const release = driver.releaseFreedMemory!.bind(driver);
@@ -109,58 +120,42 @@ Deno.test("native DuckDB runs a load on one thread, a large narrow copy on all, 
       releases.push("released");
       return release();
     };
-    try {
-      const wide = textTable("wide", 80);
-      const narrow = textTable("narrow", 3);
-      const threads = async () => {
-        const [row] = await connection.query<{ threads: number | bigint }>(
-          "SELECT current_setting('threads') AS threads",
-        );
-        return Number(row.threads);
-      };
-      for (const table of [wide, narrow]) {
-        const columns = Object.keys(table.columns).map((c) => `${c} VARCHAR`).join(", ");
-        await connection.run(`CREATE TABLE ${table.name} (${columns})`);
-      }
-      assert.equal(await threads(), 1);
-      assert.equal(driver.copyThreads, navigator.hardwareConcurrency);
-      // 32 MiB of narrow rows and more
-      const large = await jobFile(dir, "narrow.large.csv", narrow, 420_000);
-      assert.ok((await Deno.stat(large.path)).size >= 32 << 20);
-      const seen: (number | string)[] = [];
-      await connection.transaction(async () => {
-        await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
-        seen.push(await threads(), releases.length);
-        await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
-        seen.push(await threads(), releases.length);
-        await connection.copyJob(large, narrow, "narrow");
-        seen.push(await threads());
-        await connection.copyJob(await jobFile(dir, "narrow.2.csv", narrow, 5), narrow, "narrow");
-        seen.push(await threads());
-        await connection.copiesDone();
-        seen.push(await threads());
-      });
-      // the wide copy's memory went back before the narrow one
-      assert.deepEqual(seen, [
-        1,
-        0,
-        1,
-        1,
-        navigator.hardwareConcurrency,
-        navigator.hardwareConcurrency,
-        1,
-      ]);
-      // outside a transaction, at once
-      await connection.copyJob(await jobFile(dir, "wide.2.csv", wide, 50), wide, "wide");
-      assert.deepEqual(releases, ["released", "released"]);
+    assert.equal(await threads(), 1);
+    assert.equal(driver.copyThreads, navigator.hardwareConcurrency);
+    // 32 MiB of narrow rows and more
+    const large = await jobFile(dir, "narrow.large.csv", narrow, 420_000);
+    assert.ok((await Deno.stat(large.path)).size >= 32 << 20);
+    const seen: (number | string)[] = [];
+    await connection.transaction(async () => {
+      await connection.copyJob(await jobFile(dir, "wide.1.csv", wide, 50), wide, "wide");
+      seen.push(await threads(), releases.length);
+      await connection.copyJob(await jobFile(dir, "narrow.1.csv", narrow, 5), narrow, "narrow");
+      seen.push(await threads(), releases.length);
       await connection.copyJob(large, narrow, "narrow");
-      assert.equal(await threads(), 1);
-      const [counts] = await connection.query<{ wide: bigint; narrow: bigint }>(
-        "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow",
-      );
-      assert.deepEqual([Number(counts.wide), Number(counts.narrow)], [100, 840_010]);
-    } finally {
-      await connection.close();
-    }
+      seen.push(await threads());
+      await connection.copyJob(await jobFile(dir, "narrow.2.csv", narrow, 5), narrow, "narrow");
+      seen.push(await threads());
+      await connection.copiesDone();
+      seen.push(await threads());
+    });
+    // the wide copy's memory went back before the narrow one
+    assert.deepEqual(seen, [
+      1,
+      0,
+      1,
+      1,
+      navigator.hardwareConcurrency,
+      navigator.hardwareConcurrency,
+      1,
+    ]);
+    // outside a transaction, at once
+    await connection.copyJob(await jobFile(dir, "wide.2.csv", wide, 50), wide, "wide");
+    assert.deepEqual(releases, ["released", "released"]);
+    await connection.copyJob(large, narrow, "narrow");
+    assert.equal(await threads(), 1);
+    const [counts] = await connection.query<{ wide: bigint; narrow: bigint }>(
+      "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow",
+    );
+    assert.deepEqual([Number(counts.wide), Number(counts.narrow)], [100, 840_010]);
   });
 });

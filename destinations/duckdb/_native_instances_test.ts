@@ -68,6 +68,22 @@ Deno.test("opens in turn start one instance; each sees only its own file, with i
   });
 });
 
+Deno.test("threads set by SQL hold while the file is open; the next open runs on one thread again", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "db.duckdb");
+    const first = await openNativeDuckDb(path);
+    await first.run("SET threads = 2");
+    assert.equal((await settingsOf(first)).threads, 2);
+    await first.close();
+    const started = nativeInstancesStarted();
+    const again = await openNativeDuckDb(path);
+    assert.equal((await settingsOf(again)).threads, 1);
+    await again.close();
+    // the instance was kept: the threads are one of the settings an open makes
+    assert.equal(nativeInstancesStarted(), started);
+  });
+});
+
 Deno.test("opens asking for the limits the last one had set none, though DuckDB shows them rounded", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "db.duckdb");
