@@ -10,9 +10,9 @@
  *
  * An instance runs on one thread, the caller's: DuckDB's own threads trim the heap the same way
  * whenever one of them has idled for half a second after a statement woke it, and an instance
- * with none starts without a trim. The test suite's tests took 5–60 s less (four pairs of
- * alternating runs). A copy of a large job file of a narrow table gets more threads for its time
- * (`_connection.ts`).
+ * with none starts without a trim. In four pairs of alternating runs, the test suite took 30 s
+ * less CPU on average (one pair even). A copy of a large job file of a narrow table gets more
+ * threads for its time (`_connection.ts`).
  *
  * A kept instance carries nothing of a file from one open to the next: its file is detached, each
  * open has a connection of its own (whose temporary tables, views and macros and session settings
