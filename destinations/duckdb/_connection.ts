@@ -78,7 +78,7 @@ export class DuckDbConnection implements SqlConnection {
         this.#holding = false;
         this.#transactionThreads = undefined;
         // after the commit or rollback: a failed statement leaves the transaction refusing SET
-        await this.#restoreThreads();
+        await this.#giveBack();
       }
     });
   }
@@ -110,10 +110,10 @@ export class DuckDbConnection implements SqlConnection {
           await this.#useThreads(driver.copyThreads);
         } else if (this.#freedPending) {
           // after the wide copies of a chain's root, their threads or freed memory go back
-          await this.#restoreThreads();
+          await this.#giveBack();
         }
         await driver.run(sql);
-        if (!this.#holding) await this.#restoreThreads();
+        if (!this.#holding) await this.#giveBack();
       } else await this.#runOnOneThread(sql, options.besideNormalize === true);
       // a full row group since the last drop: DuckDB wrote it to the file, and keeps its blocks
       this.#rowsSinceDrop += jobs.reduce((rows, job) => rows + job.rows, 0);
@@ -137,10 +137,10 @@ export class DuckDbConnection implements SqlConnection {
       this.#freedPending = true;
     } catch (error) {
       // inside a transaction the threads go back after its rollback
-      if (!this.#holding) await this.#restoreThreads();
+      if (!this.#holding) await this.#giveBack();
       throw error;
     }
-    if (besideNormalize || !this.#holding) await this.#restoreThreads();
+    if (besideNormalize || !this.#holding) await this.#giveBack();
   }
 
   /**
@@ -168,10 +168,10 @@ export class DuckDbConnection implements SqlConnection {
 
   /**
    * Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#useThreads}, which
-   * also hands the memory it freed back to the system; with its threads as they were, the memory
-   * a wide copy freed goes back by itself.
+   * also hands the memory it freed back to the system; with its threads as they were, it gives
+   * back the memory a wide copy freed by itself.
    */
-  async #restoreThreads(): Promise<void> {
+  async #giveBack(): Promise<void> {
     const changed = this.#changedThreads;
     const freed = this.#freedPending;
     this.#changedThreads = undefined;
@@ -182,7 +182,7 @@ export class DuckDbConnection implements SqlConnection {
   }
 
   copiesDone(): Promise<void> {
-    return this.#use(() => this.#restoreThreads());
+    return this.#use(() => this.#giveBack());
   }
 
   afterLoad(): Promise<void> {
