@@ -108,10 +108,10 @@ export class DuckDbConnection implements SqlConnection {
       if (narrow) {
         if (driver.copyThreads !== undefined && jobBytes(jobs) >= PARALLEL_MIN_BYTES) {
           await this.#useThreads(driver.copyThreads);
-        } else if (this.#freedPending) {
-          // after the wide copies of a chain's root, their threads or freed memory go back
-          await this.#giveBack();
         }
+        // after the wide copies of a chain's root, their threads or freed memory go back (unless
+        // resizing the thread pool just now gave the memory back)
+        if (this.#freedPending) await this.#giveBack();
         await driver.run(sql);
         if (!this.#holding) await this.#giveBack();
       } else await this.#runOnOneThread(sql, options.besideNormalize === true);
