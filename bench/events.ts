@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
 import { writeAll } from "../lib/load/write_all.ts";
+import { describeMachine } from "./_machine.ts";
 
 /** What one measured process prints as its last line. */
 interface Measured {
@@ -85,6 +86,7 @@ async function writeNdjson(path: string, fixture: Record<string, unknown>[], tot
 async function main(sizes: number[]): Promise<void> {
   const fixture = await recordedEvents("events");
   const native = fileURLToPath(new URL("./_native_read_json.ts", import.meta.url));
+  console.log(describeMachine());
   console.log(
     `events: run() into duckdb (engine ${
       Deno.env.get("DESTINATION__DUCKDB__ENGINE") ?? "auto"
