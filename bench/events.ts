@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
 import { writeAll } from "../lib/load/write_all.ts";
 import { describeMachine } from "./_machine.ts";
+import { peakRssMiB } from "./_stages.ts";
 
 /** What one measured process prints as its last line. */
 interface Measured {
@@ -29,12 +30,6 @@ if (Deno.args[0] === "--ours") {
   await ours(Number(Deno.args[1]), Deno.args[2]);
 } else {
   await main((Deno.args[0] ?? "5000,20000,100000").split(",").map(Number));
-}
-
-/** The process's peak resident memory, in MiB (Linux). */
-function peakRssMiB(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** One measured `run()` of `total` events into a fresh pipeline under `dir`. */

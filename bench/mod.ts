@@ -5,7 +5,6 @@
  *     deno task bench
  */
 import { fileURLToPath } from "node:url";
-import { describeMachine } from "./_machine.ts";
 
 const BENCHMARKS = [
   "events.ts",
@@ -25,7 +24,6 @@ if (Deno.env.get("DLT_TEST_POSTGRES_URL")) {
   console.log("postgres, sql_database: skipped, DLT_TEST_POSTGRES_URL is not set");
 }
 
-console.log(describeMachine());
 for (const name of BENCHMARKS) {
   const script = fileURLToPath(new URL(name, import.meta.url));
   const { success } = await new Deno.Command(Deno.execPath(), {
