@@ -16,6 +16,7 @@ import { duckdb } from "../destinations/duckdb/mod.ts";
 import { writeAll } from "../lib/load/write_all.ts";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
 import { runStages } from "./_stages.ts";
+import { measureInChild } from "./_child.ts";
 
 const total = Number(Deno.args[0] ?? 50_000);
 
@@ -75,21 +76,11 @@ const ndjson = join(dir, "events.ndjson");
     }
   }
 }
-const native = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "-A",
-    fileURLToPath(new URL("./_native_read_json.ts", import.meta.url)),
-    ndjson,
-    join(dir, "native.duckdb"),
-  ],
-  stderr: "inherit",
-}).output();
-if (!native.success) throw new Error("native DuckDB reference failed");
-const reference = JSON.parse(new TextDecoder().decode(native.stdout)) as {
-  seconds: number;
-  rows: number;
-};
+const reference = await measureInChild<{ seconds: number; rows: number }>([
+  fileURLToPath(new URL("./_native_read_json.ts", import.meta.url)),
+  ndjson,
+  join(dir, "native.duckdb"),
+]);
 const nativeRate = reference.rows / reference.seconds;
 console.log(
   `  native DuckDB read_json_auto: ${reference.seconds.toFixed(2)} s, ${

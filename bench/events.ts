@@ -16,6 +16,7 @@ import { eventCopy, recordedEvents } from "./_github_events.ts";
 import { writeAll } from "../lib/load/write_all.ts";
 import { describeMachine } from "./_machine.ts";
 import { peakRssMiB } from "./_stages.ts";
+import { measureInChild } from "./_child.ts";
 
 /** What one measured process prints as its last line. */
 interface Measured {
@@ -53,17 +54,6 @@ async function ours(total: number, dir: string): Promise<void> {
   console.log(JSON.stringify({ seconds, rows, peakMiB: peakRssMiB() }));
 }
 
-/** Runs `args` in a new Deno process and returns its last output line, parsed. */
-async function measure(args: string[]): Promise<Measured> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`Benchmark process failed: ${args.join(" ")}`);
-  const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as Measured;
-}
-
 /** Writes `total` events as NDJSON to `path`. */
 async function writeNdjson(path: string, fixture: Record<string, unknown>[], total: number) {
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
@@ -95,8 +85,8 @@ async function main(sizes: number[]): Promise<void> {
     try {
       const ndjson = join(dir, "events.ndjson");
       await writeNdjson(ndjson, fixture, total);
-      const reference = await measure([native, ndjson, ":memory:", "2"]);
-      const ourRun = await measure([SELF, "--ours", String(total), dir]);
+      const reference = await measureInChild<Measured>([native, ndjson, ":memory:", "2"]);
+      const ourRun = await measureInChild<Measured>([SELF, "--ours", String(total), dir]);
       console.log(
         `  ${total.toLocaleString("en-US").padStart(7)}  ${
           ourRun.seconds.toFixed(2).padStart(7)

@@ -26,6 +26,7 @@ import { readCsvChunks } from "../lib/formats/csv_reader.ts";
 import { writeAll } from "../lib/load/write_all.ts";
 import { eventCopy, recordedEvents } from "./_github_events.ts";
 import { peakRssMiB } from "./_stages.ts";
+import { measureInChild } from "./_child.ts";
 
 /** What one measured process reports. */
 interface Measured {
@@ -54,13 +55,8 @@ try {
 }
 
 /** Runs `what` in a process of its own; what it measured. */
-async function measure(what: string, ...rest: string[]): Promise<Measured> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SELF, "--child", what, ...rest],
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`bench/filesystem.ts: ${what} failed`);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+function measure(what: string, ...rest: string[]): Promise<Measured> {
+  return measureInChild<Measured>([SELF, "--child", what, ...rest]);
 }
 
 function report(label: string, m: Measured, unit: string, reference?: Measured): void {

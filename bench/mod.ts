@@ -17,6 +17,7 @@ const BENCHMARKS = [
   "concurrent_extract.ts",
   "filesystem.ts",
   "file_formats.ts",
+  "long_values.ts",
 ];
 if (Deno.env.get("DLT_TEST_POSTGRES_URL")) {
   BENCHMARKS.push("postgres.ts", "sql_database.ts");

@@ -20,6 +20,7 @@ import { duckdb } from "../destinations/duckdb/mod.ts";
 import { copyTo, pg } from "../lib/deps/pg.ts";
 import { sqlTable } from "../sources/sql_database.ts";
 import { peakRssMiB } from "./_stages.ts";
+import { measureInChild } from "./_child.ts";
 
 /** What one measured process reports. */
 interface Measured {
@@ -119,13 +120,8 @@ async function createTable(url: string, total: number): Promise<void> {
   }
 }
 
-async function measure(what: string, url: string, folder: string): Promise<Measured> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SELF, "--child", what, url, folder],
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`bench/sql_database.ts: ${what} failed`);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+function measure(what: string, url: string, folder: string): Promise<Measured> {
+  return measureInChild<Measured>([SELF, "--child", what, url, folder]);
 }
 
 function report(label: string, m: Measured, reference?: Measured): void {

@@ -89,15 +89,26 @@ export async function* csvRecords(
   // `??` would take a `null` for "not given"
   const unquotedEmpty = options.unquotedEmpty === undefined ? "" : options.unquotedEmpty;
   const parser = new RecordParser(fileName, delimiter, unquotedEmpty);
-  let pending = "";
+  // The text not parsed yet, in pieces. A record left unfinished is parsed again from its start
+  // only once the text has doubled, so one of many megabytes (or a quote never closed) costs
+  // time in proportion to its size rather than to its size times the pieces it spans.
+  let unparsed: string[] = [];
+  let unparsedLength = 0;
+  let parseAt = 0;
   for await (const piece of textPieces(stream, fileName, encoding, () => parser.line)) {
-    const text = pending + piece;
+    unparsed.push(piece);
+    unparsedLength += piece.length;
+    if (unparsedLength < parseAt) continue;
+    const text = unparsed.join("");
     const batch: CsvRecordBatch = { records: [], lines: [] };
-    pending = text.slice(parser.parse(text, false, batch));
+    const rest = text.slice(parser.parse(text, false, batch));
+    unparsed = [rest];
+    unparsedLength = rest.length;
+    parseAt = 2 * rest.length;
     if (batch.records.length > 0) yield batch;
   }
   const last: CsvRecordBatch = { records: [], lines: [] };
-  parser.parse(pending, true, last);
+  parser.parse(unparsed.join(""), true, last);
   if (last.records.length > 0) yield last;
 }
 

@@ -25,6 +25,17 @@ Deno.test("fields split across pieces anywhere, quotes and line breaks inside th
   }
 });
 
+Deno.test("a quoted field of a megabyte over many pieces, and the records after it, keep their lines", async () => {
+  const field = 'a ""quote"", a, comma\r\nand a line\n'.repeat(30_000);
+  const text = `id,text\n1,"${field}"\n2,short\n`;
+  const value = field.replaceAll('""', '"');
+  for (const piece of [4099, 1 << 16]) {
+    const { records, lines } = await read(text, {}, piece);
+    assert.deepEqual(records, [["id", "text"], ["1", value], ["2", "short"]], `pieces of ${piece}`);
+    assert.deepEqual(lines, [1, 2, 60_003]);
+  }
+});
+
 Deno.test("a last line without a line break is a record; empty lines are none", async () => {
   assert.deepEqual(await records("\n1,2\n\r\n\n3,4"), [["1", "2"], ["3", "4"]]);
   assert.deepEqual(await records('"a"'), [["a"]]);

@@ -120,24 +120,32 @@ async function* lineBatches(
   stream: ReadableStream<Uint8Array>,
   fileName: string,
 ): AsyncGenerator<LineBatch> {
-  let pending = "";
+  /** The line not ended yet, in pieces: a line of many pieces is joined once, when it ends. */
+  let open: string[] = [];
   let line = 1;
   for await (const piece of textPieces(stream, fileName, "utf-8", () => line)) {
-    const text = pending + piece;
+    let end = piece.indexOf("\n");
+    if (end === -1) {
+      if (piece !== "") open.push(piece);
+      continue;
+    }
     const lines: string[] = [];
     let start = 0;
-    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-      lines.push(text.slice(start, end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end));
+    for (; end !== -1; end = piece.indexOf("\n", start)) {
+      const text = piece.slice(start, end);
+      lines.push(withoutCr(start === 0 && open.length > 0 ? open.join("") + text : text));
       start = end + 1;
     }
-    pending = text.slice(start);
-    if (lines.length > 0) yield { lines, first: line };
+    open = start < piece.length ? [piece.slice(start)] : [];
+    yield { lines, first: line };
     line += lines.length;
   }
-  if (pending !== "") {
-    const end = pending.charCodeAt(pending.length - 1) === CR ? pending.length - 1 : pending.length;
-    yield { lines: [pending.slice(0, end)], first: line };
-  }
+  if (open.length > 0) yield { lines: [withoutCr(open.join(""))], first: line };
+}
+
+/** `text` without the CR of a CRLF line end. */
+function withoutCr(text: string): string {
+  return text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
 }
 
 const CR = 13;

@@ -17,6 +17,19 @@ Deno.test("values of every line, blank lines skipped, across any chunking", asyn
   }
 });
 
+Deno.test("a line of a megabyte over many pieces is one value, its CRLF cut between two", async () => {
+  const long = { text: "é😀".repeat(100_000) + "x".repeat(700_000) };
+  const line = JSON.stringify(long);
+  const bytes = new TextEncoder().encode(line);
+  // pieces of 4,099 bytes end the long line with its CR, and cut characters
+  const piece = 4099;
+  const text = line + "\r\n".padStart(piece - (bytes.length % piece) + 1, " ") + '{"id":2}';
+  for (const size of [piece, 1 << 16]) {
+    const chunks = await Array.fromAsync(readJsonlChunks(streamOf(text, size), "a.jsonl"));
+    assert.deepEqual(chunks.flat(), [long, { id: 2 }], `pieces of ${size}`);
+  }
+});
+
 Deno.test("countJsonlValues counts the lines that are not blank, across any chunking", async () => {
   for (const piece of [1, 3, 1000]) {
     assert.equal(await countJsonlValues(streamOf(LINES, piece), "a.jsonl"), 4);

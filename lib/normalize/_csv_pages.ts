@@ -51,8 +51,13 @@ export async function appendSystemColumns(
   const ends = new CsvRecordEnds();
   let job: OpenJob | undefined;
   let total = 0;
-  /** The start of a record the last chunk did not end (copied: chunks reuse their buffer). */
-  let pending: Uint8Array = new Uint8Array(0);
+  /**
+   * The start of a record the last chunks did not end, a copy of each (chunks reuse their
+   * buffer), joined once the record ends: a record of many chunks costs its size, not its size
+   * times the chunks.
+   */
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
 
   const open = async (): Promise<OpenJob> => {
     const name = files.newFile(table, "csv");
@@ -83,13 +88,17 @@ export async function appendSystemColumns(
     for await (const chunk of storage.readChunks(path)) {
       const found = ends.scan(chunk);
       if (found.length === 0) {
-        pending = concat(pending, chunk);
+        pending.push(chunk.slice());
+        pendingLength += chunk.length;
         continue;
       }
       // the records of the chunk, `pending` before the first, each with its suffix
-      const out = new Uint8Array(pending.length + chunk.length + found.length * suffix);
-      out.set(pending);
-      let at = pending.length;
+      const out = new Uint8Array(pendingLength + chunk.length + found.length * suffix);
+      let at = 0;
+      for (const part of pending) {
+        out.set(part, at);
+        at += part.length;
+      }
       let start = 0;
       let lineStart = 0;
       let flushed = 0;
@@ -116,9 +125,10 @@ export async function appendSystemColumns(
         job.written += await write(job, out.subarray(flushed, at));
         if (job.written >= files.fileMaxBytes) await close();
       }
-      pending = chunk.slice(start);
+      pending = start < chunk.length ? [chunk.slice(start)] : [];
+      pendingLength = chunk.length - start;
     }
-    if (pending.length > 0 || ends.quoted) {
+    if (pendingLength > 0 || ends.quoted) {
       throw new DltError(
         `Extracted job "${storage.locate(path)}" ends inside a CSV record (after ${total} records)`,
       );
@@ -128,13 +138,6 @@ export async function appendSystemColumns(
     await job?.file.close();
   }
   return total;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }
 
 const PG_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d{1,6})?)\+00$/;
