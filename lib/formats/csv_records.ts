@@ -47,7 +47,8 @@ export interface CsvRecordBatch {
 
 /**
  * Yields the records of the CSV bytes of `stream`, a batch per piece of the file read (see the
- * module doc). A quote left open at the end, or bytes that are not valid in the encoding, are a
+ * module doc; after a record longer than a piece, a batch holds the records of the pieces read
+ * while it was parsed again, up to its length). A quote left open at the end, or bytes that are not valid in the encoding, are a
  * {@linkcode FileFormatError} naming `fileName` and the line; a bad delimiter or encoding label
  * is a `RangeError`.
  *
@@ -95,16 +96,38 @@ export async function* csvRecords(
   let unparsed: string[] = [];
   let unparsedLength = 0;
   let parseAt = 0;
-  for await (const piece of textPieces(stream, fileName, encoding, () => parser.line)) {
-    unparsed.push(piece);
-    unparsedLength += piece.length;
-    if (unparsedLength < parseAt) continue;
+  const parseUnparsed = (): CsvRecordBatch => {
     const text = unparsed.join("");
     const batch: CsvRecordBatch = { records: [], lines: [] };
     const rest = text.slice(parser.parse(text, false, batch));
     unparsed = [rest];
     unparsedLength = rest.length;
     parseAt = 2 * rest.length;
+    return batch;
+  };
+  // Bytes that do not decode: what was read before them is parsed first, so that the error
+  // names the line a parse of every piece would have reached, after the records it completes.
+  let beforeBadBytes: CsvRecordBatch | undefined;
+  const line = () => {
+    beforeBadBytes = parseUnparsed();
+    return parser.line;
+  };
+  try {
+    for await (const piece of textPieces(stream, fileName, encoding, line)) {
+      unparsed.push(piece);
+      unparsedLength += piece.length;
+      if (unparsedLength < parseAt) continue;
+      const batch = parseUnparsed();
+      if (batch.records.length > 0) yield batch;
+    }
+  } catch (error) {
+    if (beforeBadBytes !== undefined && beforeBadBytes.records.length > 0) yield beforeBadBytes;
+    throw error;
+  }
+  // the records complete before the end come first, as they would with a parse of every piece,
+  // and then a quote left open at the end is an error
+  if (unparsed.length > 1) {
+    const batch = parseUnparsed();
     if (batch.records.length > 0) yield batch;
   }
   const last: CsvRecordBatch = { records: [], lines: [] };

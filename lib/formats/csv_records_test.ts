@@ -36,6 +36,19 @@ Deno.test("a quoted field of a megabyte over many pieces, and the records after 
   }
 });
 
+Deno.test("bytes that do not decode after a record parsed again name the line reached, after its records", async () => {
+  const chunks = ['"aaaa', '"\n1\n', "\xff"].map((c) =>
+    Uint8Array.from(c, (ch) => ch.charCodeAt(0))
+  );
+  const seen: (string | null)[][] = [];
+  await assert.rejects(async () => {
+    for await (const batch of csvRecords(ReadableStream.from(chunks), "t.csv")) {
+      seen.push(...batch.records);
+    }
+  }, /^FileFormatError: Cannot read "t\.csv", line 3: it is not valid utf-8 text/);
+  assert.deepEqual(seen, [["aaaa"], ["1"]]);
+});
+
 Deno.test("a last line without a line break is a record; empty lines are none", async () => {
   assert.deepEqual(await records("\n1,2\n\r\n\n3,4"), [["1", "2"], ["3", "4"]]);
   assert.deepEqual(await records('"a"'), [["a"]]);
