@@ -37,6 +37,47 @@ export async function* pieces(stream: ReadableStream<Uint8Array>): AsyncGenerato
 }
 
 /**
+ * Cuts text that arrives in pieces into lines, at each LF: a line spanning pieces is kept in
+ * pieces until it ends and joined once, so that one of many megabytes costs time in proportion to
+ * its size (joined with each piece read, it cost its size times the pieces).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PieceLines } from "./_pieces.ts";
+ * const lines = new PieceLines();
+ * assert.deepEqual(lines.push("a\nb"), ["a"]);
+ * assert.deepEqual(lines.push("c"), []);
+ * assert.deepEqual(lines.push("\nd"), ["bc"]);
+ * assert.equal(lines.end(), "d");
+ * ```
+ */
+export class PieceLines {
+  /** The line not ended yet, in pieces. */
+  #open: string[] = [];
+
+  /** The lines `piece` ends, without their LF: the first of them begun in earlier pieces. */
+  push(piece: string): string[] {
+    const lines = piece.split("\n");
+    if (lines.length === 1) {
+      if (piece !== "") this.#open.push(piece);
+      return [];
+    }
+    if (this.#open.length > 0) lines[0] = this.#open.join("") + lines[0];
+    const rest = lines.pop()!;
+    this.#open = rest === "" ? [] : [rest];
+    return lines;
+  }
+
+  /** The last line, which no LF ended (`""` when there is none). */
+  end(): string {
+    const last = this.#open.join("");
+    this.#open = [];
+    return last;
+  }
+}
+
+/**
  * Yields the text of `stream` (in `encoding`, a `TextDecoder` label; a byte order mark dropped)
  * a piece at a time, the last piece's text once the stream ends. Bytes that are not valid in
  * `encoding` are a {@linkcode FileFormatError} naming `fileName` and the line `line()` says the

@@ -9,7 +9,7 @@
 import { parseJson } from "../json.ts";
 import { checkOptions, integer, type OptionSpec } from "../options.ts";
 import { FileFormatError, reasonOf } from "./format_error.ts";
-import { textPieces } from "./_pieces.ts";
+import { PieceLines, textPieces } from "./_pieces.ts";
 
 /** Options of {@linkcode readJsonlChunks}. */
 export interface JsonlReadOptions {
@@ -120,27 +120,16 @@ async function* lineBatches(
   stream: ReadableStream<Uint8Array>,
   fileName: string,
 ): AsyncGenerator<LineBatch> {
-  /** The line not ended yet, in pieces: a line of many pieces is joined once, when it ends. */
-  let open: string[] = [];
+  const pieceLines = new PieceLines();
   let line = 1;
   for await (const piece of textPieces(stream, fileName, "utf-8", () => line)) {
-    let end = piece.indexOf("\n");
-    if (end === -1) {
-      if (piece !== "") open.push(piece);
-      continue;
-    }
-    const lines: string[] = [];
-    let start = 0;
-    for (; end !== -1; end = piece.indexOf("\n", start)) {
-      const text = piece.slice(start, end);
-      lines.push(withoutCr(start === 0 && open.length > 0 ? open.join("") + text : text));
-      start = end + 1;
-    }
-    open = start < piece.length ? [piece.slice(start)] : [];
+    const lines = pieceLines.push(piece).map(withoutCr);
+    if (lines.length === 0) continue;
     yield { lines, first: line };
     line += lines.length;
   }
-  if (open.length > 0) yield { lines: [withoutCr(open.join(""))], first: line };
+  const last = pieceLines.end();
+  if (last !== "") yield { lines: [withoutCr(last)], first: line };
 }
 
 /** `text` without the CR of a CRLF line end. */
