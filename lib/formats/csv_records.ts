@@ -48,9 +48,9 @@ export interface CsvRecordBatch {
 /**
  * Yields the records of the CSV bytes of `stream`, a batch per piece of the file read (see the
  * module doc; after a record longer than a piece, a batch holds the records of the pieces read
- * while it was parsed again, up to its length). A quote left open at the end, or bytes that are not valid in the encoding, are a
- * {@linkcode FileFormatError} naming `fileName` and the line; a bad delimiter or encoding label
- * is a `RangeError`.
+ * while it was parsed again, up to its length). A quote left open at the end, or bytes that are
+ * not valid in the encoding, are a {@linkcode FileFormatError} naming `fileName` and the line; a
+ * bad delimiter or encoding label is a `RangeError`.
  *
  * @example
  * ```ts
