@@ -42,6 +42,7 @@ import {
   REBUILT_SUFFIX,
   recoverRebuild,
   reviewLog,
+  ROW_GROUP_SIZE,
   sameSettings,
   SETTINGS_QUERY,
   TEMP_SUFFIX,
@@ -587,10 +588,12 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
   const blockSize = Number(layout.getChild("block_size")?.get(0));
   // the lowest DuckDB version that reads the file, as "v1.3.0+"
   const storageVersion = String(layout.getChild("storage_version")?.get(0)).replace(/\+$/, "");
+  // row groups of the destination's size, as every attach writes them (DuckDB's default would
+  // build a row group of a wide table in gigabytes)
   connection.query(
     `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize}, STORAGE_VERSION ${
       quoteLiteral(storageVersion)
-    })`,
+    }, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
   );
   connection.query(`COPY FROM DATABASE ${quoteIdentifier(database)} TO ${REBUILD_ALIAS}`);
   connection.query(`CHECKPOINT ${REBUILD_ALIAS}`);
