@@ -137,8 +137,8 @@ Deno.test("a rebuild keeps the file's block size and storage format, and writes 
     const db = await openDuckDbWasm(path);
     assert.deepEqual(leftovers(path), [], "the replayed log was rebuilt into the file");
     const layout = layoutOf(db);
-    // row groups of DuckDB's default size (122,880 rows) would make a wide table's rebuild hold
-    // gigabytes, and each later checkpoint of the file write many fewer pointers than it rewrote
+    // not one row group of DuckDB's default size (122,880 rows), which a wide table's rebuild
+    // would build in fifteen times the memory
     const [{ groups }] = db.query(
       "SELECT count(DISTINCT row_group_id) AS groups FROM pragma_storage_info('items')",
     );
