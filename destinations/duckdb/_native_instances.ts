@@ -85,20 +85,29 @@ export function nativeLimitsSet(): number {
 }
 
 /**
- * An instance for a new open: a kept one, or a new one on one thread, kept from installing
- * extensions (which would go to the network) and from caching file contents.
+ * The options every instance starts with: one thread; no extension installed (that would go to
+ * the network); no cache of file contents; and a checkpoint that keeps the metadata of the row
+ * groups and tables it did not change (`experimental_metadata_reuse`, on by default from DuckDB
+ * 1.5; 1.4.4 has every fix of it that 1.5 shipped with). Without it each checkpoint writes the
+ * pointers and statistics of every row group of every table again, so a small run's checkpoint
+ * took longer as the database grew: 70–250 ms against 5–30 ms after one row was added to a small
+ * table, beside 100,000 GitHub events in 8,192-row groups of 596 columns.
  */
+const INSTANCE_OPTIONS: Readonly<Record<string, string>> = {
+  autoinstall_known_extensions: "false",
+  enable_external_file_cache: "false",
+  experimental_metadata_reuse: "true",
+  threads: "1",
+};
+
+/** An instance for a new open: a kept one, or a new one with {@linkcode INSTANCE_OPTIONS}. */
 export async function takeSession(): Promise<NativeSession> {
   return kept.pop() ?? await startSession();
 }
 
 /** A new instance with its connection. */
 export async function startSession(): Promise<NativeSession> {
-  const instance = await DuckDBInstance.create(IN_MEMORY, {
-    autoinstall_known_extensions: "false",
-    enable_external_file_cache: "false",
-    threads: "1",
-  });
+  const instance = await DuckDBInstance.create(IN_MEMORY, { ...INSTANCE_OPTIONS });
   started++;
   try {
     const connection = await instance.connect();

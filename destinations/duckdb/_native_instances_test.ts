@@ -208,3 +208,39 @@ Deno.test("an instance whose sorts spilled is closed, which removes its temporar
     assert.equal(fs.existsSync(`${path}.tmp`), false);
   });
 });
+
+Deno.test("checkpoints keep the metadata of what they did not change, and the file reads the same after each", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "reused.duckdb");
+    const db = await openNativeDuckDb(path);
+    assert.deepEqual(
+      await db.query("SELECT current_setting('experimental_metadata_reuse') AS reuse"),
+      [{ reuse: true }],
+    );
+    // five row groups of 8,192 rows beside a small table, then changes to one or the other
+    await db.run(
+      "CREATE TABLE wide AS SELECT range AS id, 'label ' || range AS label, range % 7 AS bucket FROM range(40960); CREATE TABLE small (id BIGINT)",
+    );
+    await db.checkpoint();
+    const changes = [
+      "INSERT INTO small VALUES (1)",
+      "DELETE FROM wide WHERE id < 8192",
+      "INSERT INTO small VALUES (2)",
+      "UPDATE wide SET label = 'changed' WHERE id = 20000",
+      "INSERT INTO wide VALUES (50000, 'appended', 0)",
+    ];
+    for (const change of changes) {
+      await db.run(change);
+      await db.checkpoint();
+    }
+    await db.close();
+    const reopened = await openNativeDuckDb(path);
+    assert.deepEqual(
+      await reopened.query(
+        "SELECT count(*)::INTEGER AS n, sum(id)::BIGINT AS ids, count(*) FILTER (WHERE label = 'changed')::INTEGER AS changed, (SELECT sum(id)::INTEGER FROM small) AS small FROM wide",
+      ),
+      [{ n: 32769, ids: 40960 * 40959 / 2 - 8192 * 8191 / 2 + 50000, changed: 1, small: 3 }],
+    );
+    await reopened.close();
+  });
+});
