@@ -30,6 +30,7 @@ import { quoteIdentifier, quoteLiteral } from "../../lib/load/sql.ts";
 import { DestinationError } from "../../lib/errors.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
 import {
+  attachStatement,
   attachStatements,
   cannotOpen,
   catalogName,
@@ -42,7 +43,6 @@ import {
   REBUILT_SUFFIX,
   recoverRebuild,
   reviewLog,
-  ROW_GROUP_SIZE,
   sameSettings,
   SETTINGS_QUERY,
   TEMP_SUFFIX,
@@ -588,13 +588,9 @@ function rebuild(bindings: DuckDBBindings, connection: DuckDBConnection, path: s
   const blockSize = Number(layout.getChild("block_size")?.get(0));
   // the lowest DuckDB version that reads the file, as "v1.3.0+"
   const storageVersion = String(layout.getChild("storage_version")?.get(0)).replace(/\+$/, "");
-  // row groups of the destination's size, as every attach writes them: DuckDB's default (122,880
-  // rows) would build each row group of a wide table in fifteen times the memory
-  connection.query(
-    `ATTACH ${quoteLiteral(target)} AS ${REBUILD_ALIAS} (BLOCK_SIZE ${blockSize}, STORAGE_VERSION ${
-      quoteLiteral(storageVersion)
-    }, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-  );
+  // with the destination's row groups, as every attach: DuckDB's default (122,880 rows) would
+  // build each row group of a wide table in fifteen times the memory
+  connection.query(attachStatement(target, REBUILD_ALIAS, { blockSize, storageVersion }));
   connection.query(`COPY FROM DATABASE ${quoteIdentifier(database)} TO ${REBUILD_ALIAS}`);
   connection.query(`CHECKPOINT ${REBUILD_ALIAS}`);
   connection.query(`DETACH ${REBUILD_ALIAS}`);

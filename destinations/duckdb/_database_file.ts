@@ -91,11 +91,30 @@ export function catalogName(path: string): string {
  */
 export function attachStatements(path: string, create: boolean): string[] {
   const catalog = quoteIdentifier(catalogName(path));
-  const blockSize = create ? `BLOCK_SIZE ${BLOCK_SIZE}, ` : "";
   return [
-    `ATTACH ${quoteLiteral(path)} AS ${catalog} (${blockSize}ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+    attachStatement(path, catalog, create ? { blockSize: BLOCK_SIZE } : {}),
     `USE ${catalog}`,
   ];
+}
+
+/**
+ * The `ATTACH` of the file `path` as `catalog` (an SQL name), writing {@linkcode ROW_GROUP_SIZE}
+ * row groups as every attach of the drivers does; `created` gives the block size and storage
+ * version of a file created now.
+ */
+export function attachStatement(
+  path: string,
+  catalog: string,
+  created: { blockSize?: number; storageVersion?: string } = {},
+): string {
+  const options = [
+    ...(created.blockSize === undefined ? [] : [`BLOCK_SIZE ${created.blockSize}`]),
+    ...(created.storageVersion === undefined
+      ? []
+      : [`STORAGE_VERSION ${quoteLiteral(created.storageVersion)}`]),
+    `ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`,
+  ];
+  return `ATTACH ${quoteLiteral(path)} AS ${catalog} (${options.join(", ")})`;
 }
 
 /** Makes the entries of the folder of `path` durable. */
