@@ -165,10 +165,11 @@ export type WhereOperator =
  * import { pipeline } from "../mod.ts";
  * import { duckdb } from "../destinations/duckdb/mod.ts";
  *
+ * const pipelinesDir = await Deno.makeTempDir();
  * const p = pipeline({
  *   pipelineName: "relation_example",
  *   destination: duckdb({ credentials: ":memory:" }),
- *   pipelinesDir: await Deno.makeTempDir(),
+ *   pipelinesDir,
  * });
  * await p.run([
  *   { id: 1, name: "ann", tags: ["a", "b"] },
@@ -188,6 +189,7 @@ export type WhereOperator =
  * for await (const chunk of users.orderBy("id").iterRows({ chunkSize: 2 })) {
  *   assert.ok(chunk.length <= 2);
  * }
+ * await Deno.remove(pipelinesDir, { recursive: true });
  * ```
  */
 export class Relation {
@@ -803,10 +805,11 @@ export type TableDataset = Dataset & { readonly [table: string]: Relation };
  * import { pipeline } from "../mod.ts";
  * import { duckdb } from "../destinations/duckdb/mod.ts";
  *
+ * const pipelinesDir = await Deno.makeTempDir();
  * const p = pipeline({
  *   pipelineName: "dataset_example",
  *   destination: duckdb({ credentials: ":memory:" }),
- *   pipelinesDir: await Deno.makeTempDir(),
+ *   pipelinesDir,
  * });
  * await p.run([{ id: 1, city: "berlin" }, { id: 2, city: "paris" }], { tableName: "customers" });
  * const dataset = p.dataset();
@@ -820,6 +823,7 @@ export type TableDataset = Dataset & { readonly [table: string]: Relation };
  *   { id: 2 },
  * ]);
  * assert.equal(await dataset.query("SELECT id FROM customers").where("id", "lt", 2).count(), 1);
+ * await Deno.remove(pipelinesDir, { recursive: true });
  * ```
  */
 export class Dataset {

@@ -20,17 +20,19 @@
  * import assert from "node:assert/strict";
  * import { pipeline, resource } from "../../mod.ts";
  * import { filesystem } from "./mod.ts";
- * const bucket = await Deno.makeTempDir();
+ * const dir = await Deno.makeTempDir();
+ * const bucket = `${dir}/bucket`;
  * const p = pipeline({
  *   pipelineName: "fs_example",
  *   destination: filesystem({ bucketUrl: bucket }),
  *   datasetName: "shop",
- *   pipelinesDir: await Deno.makeTempDir(),
+ *   pipelinesDir: `${dir}/pipelines`,
  * });
  * await p.run(resource([{ id: 1 }, { id: 2 }], { name: "orders" }));
  * assert.equal(await p.dataset().table("orders").count(), 2);
  * const files = await Array.fromAsync(Deno.readDir(`${bucket}/shop/orders`));
  * assert.match(files[0].name, /^\d+\.\d+\.\d+\.jsonl\.gz$/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

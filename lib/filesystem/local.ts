@@ -22,10 +22,12 @@ import {
  * ```ts
  * import { LocalFileSystem } from "./local.ts";
  * const fs = new LocalFileSystem();
- * const folder = new URL(`${await Deno.makeTempDir()}/`, "file:").href;
+ * const dir = await Deno.makeTempDir();
+ * const folder = new URL(`${dir}/`, "file:").href;
  * await fs.write(`${folder}a/b.txt`, "hello");
  * const found = await Array.fromAsync(fs.list(folder));
  * if (found.length !== 1 || found[0].size !== 5) throw new Error();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class LocalFileSystem implements FileSystem {

@@ -320,6 +320,11 @@ export class ConformanceContext {
     });
   }
 
+  /** A new folder in this test's working folder, removed with it when the test ends. */
+  tempDir(): Promise<string> {
+    return Deno.makeTempDir({ dir: this.#root });
+  }
+
   /**
    * Rows per data table of `p`'s dataset (system tables left out): `dataset().rowCounts()`, or
    * what a dummy destination counted.

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { pipeline, resource } from "../../mod.ts";
 import { duckdb } from "../../destinations/duckdb/mod.ts";
-import { hasSharedFixture, readSharedFixture } from "../_helpers.ts";
+import { hasSharedFixture, readSharedFixture, tempDir } from "../_helpers.ts";
 import { conformanceTest } from "./_destinations.ts";
 
 const FIXTURE = "dlt-cases/github.events.load_page_1_duck.json";
@@ -28,7 +28,7 @@ function duckDbTables(events: Record<string, unknown>[]): Promise<string[]> {
       pipelineName: "github",
       destination: duckdb({ credentials: ":memory:" }),
       datasetName: "reference",
-      pipelinesDir: Deno.makeTempDirSync(),
+      pipelinesDir: await tempDir("github_reference"),
     });
     await reference.run(githubEvents(events));
     return await reference.dataset().tableNames();

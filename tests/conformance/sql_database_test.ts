@@ -72,7 +72,7 @@ if (POSTGRES_URL === undefined) {
     const schema = `src_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
     await adminQuery(itemsTable(schema));
     try {
-      const pipelinesDir = await Deno.makeTempDir();
+      const pipelinesDir = await ctx.tempDir();
       const p = ctx.pipeline({ pipelinesDir });
       const copied = await sqlTable({ credentials: url, schema, table: "items" });
       // a map sees each row: the rows are read one by one
