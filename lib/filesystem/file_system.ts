@@ -98,9 +98,11 @@ export class FileNotFound extends FileSystemError {
  * import { readBytes } from "./file_system.ts";
  * import { LocalFileSystem } from "./local.ts";
  * const fs = new LocalFileSystem();
- * const url = new URL(await Deno.makeTempFile(), "file:").href;
+ * const path = await Deno.makeTempFile();
+ * const url = new URL(path, "file:").href;
  * await fs.write(url, "hi");
  * if (new TextDecoder().decode(await readBytes(fs, url)) !== "hi") throw new Error();
+ * await Deno.remove(path);
  * ```
  */
 export async function readBytes(fs: FileSystem, url: string): Promise<Uint8Array> {
