@@ -297,14 +297,21 @@ class NativeDatabase implements DuckDbDriver {
     this.#lock = lock;
   }
 
-  /** Runs `action` on the connection once every earlier call has settled. */
-  #serial<T>(action: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `action` on the connection once every earlier call has settled, after the journal is
+   * brought up to date (see {@linkcode NativeDatabase.#updateJournal}) unless `needsJournal`,
+   * asked then, says that the action writes nothing to the file.
+   */
+  #serial<T>(
+    action: (connection: DuckDBConnection) => Promise<T>,
+    needsJournal: () => boolean = () => true,
+  ): Promise<T> {
     const connection = this.#connection;
     if (connection === undefined) {
       return Promise.reject(new Error(`Database "${this.path}" is closed`));
     }
     const result = this.#queue.then(async () => {
-      await this.#updateJournal(connection);
+      if (needsJournal()) await this.#updateJournal(connection);
       return await action(connection);
     });
     this.#queue = result.catch(() => {});
@@ -439,6 +446,9 @@ class NativeDatabase implements DuckDbDriver {
 
   close(): Promise<void> {
     if (this.#connection === undefined) return Promise.resolve();
+    // Right after a CHECKPOINT the close writes nothing to the file: it runs none, and DuckDB
+    // checkpoints a database it detaches only when its write-ahead log holds something. So it
+    // needs no journal of that checkpoint (a grown file's is megabytes, written and synced).
     const closed = this.#serial(async (connection) => {
       let checkpointed = this.#checkpointed;
       try {
@@ -459,7 +469,7 @@ class NativeDatabase implements DuckDbDriver {
           this.#lock?.release();
         }
       }
-    });
+    }, () => !this.#checkpointed);
     this.#connection = undefined;
     return closed;
   }
