@@ -267,6 +267,8 @@ class WasmDatabase implements DuckDbWasmDatabase {
   #journal: MetadataJournal | undefined;
   /** What the instance's database was opened for (none for a database in memory). */
   #openedFor: OpenedFor | undefined;
+  /** Whether the last statement was a {@linkcode WasmDatabase.checkpoint} that succeeded. */
+  #checkpointed = false;
 
   constructor(
     path: string,
@@ -329,6 +331,7 @@ class WasmDatabase implements DuckDbWasmDatabase {
 
   queryArrow(sql: string, params?: readonly BoundParameter[]): Table {
     const connection = this.#open();
+    this.#checkpointed = false;
     if (params !== undefined && params.length > 0) {
       return this.#named(() => {
         const statement = connection.prepare(sql);
@@ -356,11 +359,13 @@ class WasmDatabase implements DuckDbWasmDatabase {
       return;
     }
     const connection = this.#open();
+    this.#checkpointed = false;
     this.#named(() => connection.query(sql));
   }
 
   checkpoint(): void {
     this.run("CHECKPOINT");
+    this.#checkpointed = true;
   }
 
   close(): Promise<void> {
@@ -368,7 +373,8 @@ class WasmDatabase implements DuckDbWasmDatabase {
     if (connection === undefined) return Promise.resolve();
     let clean = false;
     try {
-      this.checkpoint();
+      // right after one, a CHECKPOINT writes nothing, and its journal (written first) is not needed
+      if (!this.#checkpointed) this.checkpoint();
       clean = true;
     } finally {
       this.#connection = undefined;

@@ -11,7 +11,7 @@ import { onLog } from "../../lib/log.ts";
 import { BLOCK_SIZE } from "./_database_file.ts";
 import type { DuckDbDriver } from "./_driver.ts";
 import { BLOCKS_START } from "./_file_check.ts";
-import { JOURNAL_SUFFIX, metadataBlocksQuery } from "./_metadata_journal.ts";
+import { JOURNAL_SUFFIX, metadataBlocksQuery, MetadataJournal } from "./_metadata_journal.ts";
 import { driverTest } from "./_testdata/drivers.ts";
 
 /** The tables {@linkcode filled} makes: `t0` to `t19`. */
@@ -144,5 +144,44 @@ driverTest(
       await reopened.close();
     }
     assert.ok(!fs.existsSync(path + JOURNAL_SUFFIX));
+  },
+);
+
+driverTest(
+  "the journal follows each checkpoint before the next statement, but a close right after one writes none",
+  async (open, dir) => {
+    const path = join(dir, "items.duckdb");
+    let writes = 0;
+    const write = MetadataJournal.prototype.write;
+    MetadataJournal.prototype.write = function (ids) {
+      writes++;
+      return write.call(this, ids);
+    };
+    try {
+      const db = await open(path);
+      await db.run("CREATE TABLE items AS SELECT range AS id FROM range(100000)");
+      assert.equal(writes, 1, "the open's journal before the first statement");
+      await db.checkpoint();
+      assert.equal(writes, 1, "a checkpoint after the journal written for the open");
+      assert.deepEqual(await db.query("SELECT count(*)::INTEGER AS n FROM items"), [{ n: 100000 }]);
+      assert.equal(writes, 2, "a statement after a checkpoint journals it first");
+      await db.run("INSERT INTO items VALUES (-1)");
+      await db.checkpoint();
+      await db.close();
+      assert.equal(writes, 2, "the close right after a checkpoint wrote a journal");
+      assert.equal(fs.existsSync(path + JOURNAL_SUFFIX), false);
+      assert.equal(fs.existsSync(`${path}.wal`), false);
+    } finally {
+      MetadataJournal.prototype.write = write;
+    }
+    const again = await open(path);
+    try {
+      assert.deepEqual(
+        await again.query("SELECT count(*)::INTEGER AS n, sum(id)::BIGINT AS s FROM items"),
+        [{ n: 100001, s: 100000 * 99999 / 2 - 1 }],
+      );
+    } finally {
+      await again.close();
+    }
   },
 );
