@@ -243,7 +243,7 @@ export class ItemWriter {
    * them in two bytes per character, slow to encode).
    */
   #writeLines(file: WritableFile, lines: string[]): Promise<number> {
-    return this.#writer.writeAscii(file, lines.join("\n") + "\n") ??
+    return this.#writer.writeAscii(file, lines.join("\n"), "\n") ??
       this.#writer.writeLines(file, lines.map(asciiJsonLine), "\n");
   }
 

@@ -84,16 +84,25 @@ export class TextWriter {
   }
 
   /**
-   * Writes `text` to `file` in one go when it is ASCII only and fits the buffer (encoding it
-   * whole, as many bytes as characters); returns the bytes written, or `undefined` (nothing
-   * written) when it is not.
+   * Writes `text` and then `end` to `file` in one go when they are ASCII only and fit the buffer
+   * (encoding them whole, as many bytes as characters); returns the bytes written, or
+   * `undefined` (nothing written) when they are not. `end` is encoded apart: `text + end` would
+   * be a new string of both, which encoding copies once more.
    */
-  writeAscii(file: Pick<WritableFile, "write">, text: string): Promise<number> | undefined {
-    if (text.length > SCRATCH_BYTES) return undefined;
-    const scratch = this.#room(text.length);
-    const { read, written } = this.#encoder.encodeInto(text, scratch);
-    if (read !== text.length || written !== text.length) return undefined;
-    return writeAll(file, scratch.subarray(0, written));
+  writeAscii(
+    file: Pick<WritableFile, "write">,
+    text: string,
+    end = "",
+  ): Promise<number> | undefined {
+    const length = text.length + end.length;
+    if (length > SCRATCH_BYTES) return undefined;
+    const scratch = this.#room(length);
+    const encoder = this.#encoder;
+    const first = encoder.encodeInto(text, scratch);
+    if (first.read !== text.length || first.written !== text.length) return undefined;
+    const second = encoder.encodeInto(end, scratch.subarray(text.length));
+    if (second.read !== end.length || second.written !== end.length) return undefined;
+    return writeAll(file, scratch.subarray(0, length));
   }
 
   /**

@@ -63,9 +63,11 @@ Deno.test("TextWriter grows its buffer as texts get longer: short and long write
   assert.equal(await writer.writeLines(file, ["a", long, "é"], "\n"), long.length + 6);
   assert.equal(await writer.writeAscii(file, long), long.length);
   assert.equal(await writer.writeAscii(file, "é"), undefined);
+  assert.equal(await writer.writeAscii(file, "x", "é"), undefined);
+  assert.equal(await writer.writeAscii(file, "ab", ";\n"), 4);
   assert.equal(await writer.write(file, wide), wide.length * 3);
   assert.equal(await writer.writeLines(file, ["b", wide], "\n"), wide.length * 3 + 3);
   assert.equal(await writer.write(file, ";end"), 4);
   const text = new TextDecoder().decode(new Uint8Array(written.flatMap((bytes) => [...bytes])));
-  assert.equal(text, `short;a\n${long}\né\n${long}${wide}b\n${wide}\n;end`);
+  assert.equal(text, `short;a\n${long}\né\n${long}ab;\n${wide}b\n${wide}\n;end`);
 });
