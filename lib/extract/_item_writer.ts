@@ -238,13 +238,11 @@ export class ItemWriter {
   }
 
   /**
-   * Writes `lines`, each followed by a newline, in ASCII: all at once when they are (the common
-   * case), else line by line, escaped (joined, one line outside Latin-1 would make V8 hold all of
-   * them in two bytes per character, slow to encode).
+   * Writes `lines`, each followed by a newline, in ASCII: a line with other characters is
+   * written escaped (see `asciiJsonLine`), which normalize reads back fastest.
    */
   #writeLines(file: WritableFile, lines: string[]): Promise<number> {
-    return this.#writer.writeAscii(file, lines.join("\n"), "\n") ??
-      this.#writer.writeLines(file, lines.map(asciiJsonLine), "\n");
+    return this.#writer.writeLines(file, lines, "\n", asciiJsonLine);
   }
 
   async #close(table: string, entry: OpenFile): Promise<void> {

@@ -84,36 +84,17 @@ export class TextWriter {
   }
 
   /**
-   * Writes `text` and then `end` to `file` in one go when they are ASCII only and fit the buffer
-   * (encoding them whole, as many bytes as characters); returns the bytes written, or
-   * `undefined` (nothing written) when they are not. `end` is encoded apart: `text + end` would
-   * be a new string of both, which encoding copies once more.
-   */
-  writeAscii(
-    file: Pick<WritableFile, "write">,
-    text: string,
-    end = "",
-  ): Promise<number> | undefined {
-    const length = text.length + end.length;
-    if (length > SCRATCH_BYTES) return undefined;
-    const scratch = this.#room(length);
-    const encoder = this.#encoder;
-    const first = encoder.encodeInto(text, scratch);
-    if (first.read !== text.length || first.written !== text.length) return undefined;
-    const second = encoder.encodeInto(end, scratch.subarray(text.length));
-    if (second.read !== end.length || second.written !== end.length) return undefined;
-    return writeAll(file, scratch.subarray(0, length));
-  }
-
-  /**
    * Writes each of `lines` followed by `end` to `file`; returns the bytes written. Each line is
-   * encoded on its own: joined, one line outside Latin-1 makes V8 hold the whole text in two
-   * bytes per character, which `encodeInto` takes twenty times longer to encode.
+   * encoded on its own, straight into the buffer: joined, the lines would be copied once more,
+   * and one line outside Latin-1 would make V8 hold the whole text in two bytes per character,
+   * which `encodeInto` takes twenty times longer to encode. With `toAscii`, a line that is not
+   * ASCII only is written as `toAscii(line)`, which must be.
    */
   async writeLines(
     file: Pick<WritableFile, "write">,
     lines: readonly string[],
     end: string,
+    toAscii?: (line: string) => string,
   ): Promise<number> {
     let length = 0;
     for (const line of lines) length += line.length + end.length;
@@ -136,8 +117,20 @@ export class TextWriter {
       }
       at += encoder.encodeInto(text, scratch.subarray(at)).written;
     };
+    /** Writes `text` when it is ASCII only (its bytes as many as its units), else `toAscii(text)`. */
+    const putAscii = async (text: string, toAscii: (line: string) => string) => {
+      if (text.length * 3 > scratch.length - at) await flush();
+      if (text.length * 3 <= scratch.length) {
+        const bytes = encoder.encodeInto(text, scratch.subarray(at)).written;
+        if (bytes === text.length) {
+          at += bytes;
+          return;
+        }
+      }
+      await put(toAscii(text));
+    };
     for (const line of lines) {
-      await put(line);
+      await (toAscii === undefined ? put(line) : putAscii(line, toAscii));
       await put(end);
     }
     await flush();
