@@ -153,11 +153,21 @@ export class RelationalNormalizer {
   /** `_dlt_id` of the root row whose nested rows are being emitted, when they carry it. */
   #rootId: string | undefined;
 
-  #columnName(prefix: string, key: string): string {
-    return memoized(this.#columnNames, prefix, key, () => {
-      const name = this.#options.naming.normalizeIdentifier(key);
-      return prefix === "" ? name : this.#options.naming.shortenFragments(prefix, name);
-    });
+  /** The column names of the keys of objects under `prefix`, by key, as far as known. */
+  #columnNamesUnder(prefix: string): Map<string, string> {
+    let names = this.#columnNames.get(prefix);
+    if (names === undefined) this.#columnNames.set(prefix, names = new Map());
+    return names;
+  }
+
+  /** The column of `key` under `prefix`, added to `names` (its {@linkcode #columnNamesUnder}). */
+  #newColumnName(names: Map<string, string>, prefix: string, key: string): string {
+    const normalized = this.#options.naming.normalizeIdentifier(key);
+    const name = prefix === ""
+      ? normalized
+      : this.#options.naming.shortenFragments(prefix, normalized);
+    names.set(key, name);
+    return name;
   }
 
   #childTable(table: string, column: string): string {
@@ -183,10 +193,12 @@ export class RelationalNormalizer {
     level: number,
   ): void {
     const { maxNesting, isJsonColumn } = this.#options;
+    // looked up once for the object, not for each of its keys
+    const names = this.#columnNamesUnder(prefix);
     for (const key in object) {
       const value = object[key];
       if (value === null || value === undefined) continue;
-      const column = this.#columnName(prefix, key);
+      const column = names.get(key) ?? this.#newColumnName(names, prefix, key);
       if (typeof value === "object") {
         const nested = level + 1 <= maxNesting && !isJsonColumn?.(table, column);
         if (nested && Array.isArray(value)) {
