@@ -70,6 +70,16 @@ function sameValue(a: NormalizedValue, b: NormalizedValue): boolean {
 /** The default cap on nesting, as in dlt. */
 export const DEFAULT_MAX_NESTING = 1000;
 
+/** `cache[outer]`, made empty the first time. */
+function namesUnder(cache: Map<string, Map<string, string>>, outer: string): Map<string, string> {
+  let names = cache.get(outer);
+  if (names === undefined) {
+    names = new Map();
+    cache.set(outer, names);
+  }
+  return names;
+}
+
 /** `cache[outer][inner]`, computed by `compute` the first time. */
 function memoized(
   cache: Map<string, Map<string, string>>,
@@ -77,11 +87,7 @@ function memoized(
   inner: string,
   compute: () => string,
 ): string {
-  let names = cache.get(outer);
-  if (names === undefined) {
-    names = new Map();
-    cache.set(outer, names);
-  }
+  const names = namesUnder(cache, outer);
   let name = names.get(inner);
   if (name === undefined) {
     name = compute();
@@ -153,14 +159,7 @@ export class RelationalNormalizer {
   /** `_dlt_id` of the root row whose nested rows are being emitted, when they carry it. */
   #rootId: string | undefined;
 
-  /** The column names of the keys of objects under `prefix`, by key, as far as known. */
-  #columnNamesUnder(prefix: string): Map<string, string> {
-    let names = this.#columnNames.get(prefix);
-    if (names === undefined) this.#columnNames.set(prefix, names = new Map());
-    return names;
-  }
-
-  /** The column of `key` under `prefix`, added to `names` (its {@linkcode #columnNamesUnder}). */
+  /** The column of `key` under `prefix`, added to `names` (the column names under `prefix`). */
   #newColumnName(names: Map<string, string>, prefix: string, key: string): string {
     const normalized = this.#options.naming.normalizeIdentifier(key);
     const name = prefix === ""
@@ -194,7 +193,7 @@ export class RelationalNormalizer {
   ): void {
     const { maxNesting, isJsonColumn } = this.#options;
     // looked up once for the object, not for each of its keys
-    const names = this.#columnNamesUnder(prefix);
+    const names = namesUnder(this.#columnNames, prefix);
     for (const key in object) {
       const value = object[key];
       if (value === null || value === undefined) continue;
