@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isDeepStrictEqual } from "node:util";
 import type { ExtractedFile, FilesResult } from "./_normalize_files.ts";
 import type { StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
 import type { PackageJob } from "../load/package_store.ts";
@@ -76,6 +77,8 @@ class PoolWorker {
   /** What the pending call does on the worker's `opened` message. */
   #onOpened: (() => void) | undefined;
   #terminated = false;
+  /** What the last `job` message of each table carried (see {@linkcode PoolWorker.#shared}). */
+  #last = new Map<string, { table: TableSchema; columns: string[] | undefined }>();
 
   constructor(
     onRows?: (rowCounts: Record<string, number>) => void,
@@ -85,7 +88,8 @@ class PoolWorker {
       if (event.data.type === "progress") return onRows?.(event.data.rowCounts);
       if (event.data.type === "opened") return this.#onOpened?.();
       if (event.data.type === "job") {
-        return onJob?.(event.data.job, event.data.table, event.data.root);
+        const { job, table } = this.#shared(event.data.job, event.data.table);
+        return onJob?.(job, table, event.data.root);
       }
       const resolve = this.#pending;
       this.#pending = undefined;
@@ -97,6 +101,24 @@ class PoolWorker {
       this.#pending = undefined;
       resolve?.({ type: "error", message: event.message });
     };
+  }
+
+  /**
+   * A `job` message's job and table, with the table and the job's column names replaced by the
+   * objects the last message of the table carried where they are equal. Each message carries its
+   * own copies, and an early chain keeps them for each job file until it commits: about 110 KB a
+   * file of the 596-column GitHub events, 20 MiB of the main thread's heap by 300,000 events.
+   */
+  #shared(job: PackageJob, table: TableSchema): { job: PackageJob; table: TableSchema } {
+    const last = this.#last.get(table.name);
+    const shared = {
+      table: last !== undefined && isDeepStrictEqual(last.table, table) ? last.table : table,
+      columns: last !== undefined && isDeepStrictEqual(last.columns, job.columns)
+        ? last.columns
+        : job.columns,
+    };
+    this.#last.set(table.name, shared);
+    return { job: { ...job, columns: shared.columns }, table: shared.table };
   }
 
   /** Sends `request` and waits for the reply; `onOpened` gets the worker's `opened` message. */
