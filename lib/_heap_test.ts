@@ -43,7 +43,7 @@ Deno.test("collectGarbage(mark) collects once the heap has grown by 32 MiB since
   const youngBefore = youngGeneration();
   assert.equal(collectGarbage(mark), false);
   // the garbage made before the mark is still there: no full collection ran, which would free
-  // 64 MiB of it (the test above); a young-generation one frees at most its size
+  // at least 64 MiB of it (the test above); a young-generation one frees at most its size
   const young = Math.max(youngBefore, youngGeneration());
   assert.ok(young < 64 << 20, `the young generation holds ${young} bytes`);
   assert.ok(garbage - heapInUse() <= young, `${garbage} -> ${heapInUse()} bytes in use`);
