@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DestinationError, pipeline, PipelineStepFailed, resource } from "../mod.ts";
+import { ConfigError, DestinationError, pipeline, PipelineStepFailed, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
+import { resolveDuckDbSettings } from "../destinations/duckdb/_credentials.ts";
 import { redact } from "../lib/redact.ts";
 import { tempDir } from "./_helpers.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
@@ -194,7 +195,8 @@ Deno.test("duckdb() reads its options like every options object", () => {
   });
   assert.throws(() => duckdb({ credentials: 5 } as never), {
     name: "TypeError",
-    message: /Option "credentials" of duckdb\(\) must be a non-empty string; got 5/,
+    message:
+      /Option "credentials" of duckdb\(\) must be a non-empty string or a credentials object .*; got 5/,
   });
   assert.throws(() => duckdb({ lockTimeoutMs: -1 }), { name: "RangeError" });
   const inFolder = duckdb({ credentials: ":pipeline:" });
@@ -368,4 +370,273 @@ Deno.test("a database file in a folder that does not exist fails before anything
   await Deno.mkdir(join(dir, "data"));
   await p.run(counted);
   assert.equal(await p.dataset().table("items").count(), 2);
+});
+
+/** The three settings the tests below give, as the open shows them. */
+const SETTINGS_SHOWN = `SELECT current_setting('preserve_insertion_order') AS global,
+  current_setting('enable_progress_bar') AS pragma, current_setting('errors_as_json') AS local`;
+
+const ENGINES = ["wasm", "native"] as const;
+
+Deno.test("the credentials' global config, pragmas and local config apply on each open, on both engines, and carry over to no other", async () => {
+  for (const engine of ENGINES) {
+    const dir = await tempDir(`settings_${engine}`);
+    const pipelinesDir = join(dir, "pipelines");
+    const p = pipeline({
+      pipelineName: `settings_${engine}`,
+      pipelinesDir,
+      destination: duckdb({
+        credentials: {
+          database: join(dir, "set.duckdb"),
+          globalConfig: { preserve_insertion_order: false },
+          pragmas: ["enable_progress_bar"],
+          localConfig: { errors_as_json: true },
+        },
+        engine,
+      }),
+    });
+    await p.run(items());
+    assert.deepEqual(await p.dataset().query(SETTINGS_SHOWN), [
+      { global: false, pragma: true, local: true },
+    ], engine);
+    assert.equal(await p.dataset().table("items").count(), 2);
+    // re-opened by name, the pipeline opens its database with the same settings
+    const again = pipeline({ pipelineName: `settings_${engine}`, pipelinesDir });
+    assert.deepEqual(await again.dataset().query(SETTINGS_SHOWN), [
+      { global: false, pragma: true, local: true },
+    ], engine);
+    // another database of the process, without them, on an instance that may be a kept one
+    const plain = pipeline({
+      pipelineName: `plain_${engine}`,
+      pipelinesDir,
+      destination: duckdb({ credentials: join(dir, "plain.duckdb"), engine }),
+    });
+    await plain.run(items());
+    assert.deepEqual(await plain.dataset().query(SETTINGS_SHOWN), [
+      { global: true, pragma: false, local: false },
+    ], engine);
+  }
+});
+
+Deno.test("a setting, pragma or extension DuckDB refuses fails the open with a DestinationError naming it", async () => {
+  for (const engine of ENGINES) {
+    const dir = await tempDir(`refused_settings_${engine}`);
+    const database = join(dir, "refused.duckdb");
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [
+        { globalConfig: { no_such_setting: 1 } },
+        /^DuckDB refused globalConfig\.no_such_setting of the duckdb credentials: .*"no_such_setting"/,
+      ],
+      [
+        { localConfig: { preserve_insertion_order: "perhaps" } },
+        /^DuckDB refused localConfig\.preserve_insertion_order of the duckdb credentials: .*'perhaps'/,
+      ],
+      [
+        { pragmas: ["no_such_pragma"] },
+        /^DuckDB refused pragmas "no_such_pragma" of the duckdb credentials: .*no_such_pragma/,
+      ],
+      // never installed: the destination only loads extensions (WASM here loads none)
+      [
+        { extensions: ["spatial"] },
+        /^DuckDB refused extensions "spatial" of the duckdb credentials/,
+      ],
+    ];
+    for (const [settings, message] of refusals) {
+      const p = pipeline({
+        pipelineName: "refused_settings",
+        pipelinesDir: join(dir, "pipelines"),
+        destination: duckdb({ credentials: { database, ...settings }, engine }),
+      });
+      const error = await p.run(items()).then(() => undefined, (error: Error) => error);
+      assert.ok(error instanceof PipelineStepFailed, String(error));
+      assert.ok(error.cause instanceof DestinationError, String(error.cause));
+      assert.match(error.cause.message, message, engine);
+    }
+    // the refused opens released the file: the same database loads without them, with the
+    // package the first refusal left (its file did not exist yet, so only the load opened it)
+    const p = pipeline({
+      pipelineName: "refused_settings",
+      pipelinesDir: join(dir, "pipelines"),
+      destination: duckdb({ credentials: database, engine }),
+    });
+    await p.run(items());
+    assert.equal(await p.dataset().table("items").count(), 4);
+  }
+});
+
+Deno.test("credentials objects are checked like options: dlt's spellings, managed settings and bad values named", () => {
+  const refused: [unknown, RegExp][] = [
+    [{ global_config: {} }, /Unknown option "global_config" .*write "globalConfig"/],
+    [
+      { database: "a.duckdb", path: "b" },
+      /Unknown option "path" for the credentials of duckdb\(\)/,
+    ],
+    [{ readOnly: true }, /"readOnly" .* must be false: the destination loads into the file/],
+    [{ globalConfig: { threads: 4 } }, /without "threads": the destination sets DuckDB's threads/],
+    [
+      { localConfig: { memory_limit: "1GB" } },
+      /without "memory_limit": give duckdb\(\{ memoryLimit \}\)/,
+    ],
+    [{ globalConfig: { TimeZone: "Europe/Berlin" } }, /without "TimeZone": .* in UTC/],
+    [{ globalConfig: { temp_directory: "/tmp" } }, /without "temp_directory"/],
+    [{ globalConfig: { "bad name": 1 } }, /"bad name" is not a setting name/],
+    [{ globalConfig: { preserve_insertion_order: null } }, /"preserve_insertion_order" is not one/],
+    [{ localConfig: { checkpoint_threshold: Number.NaN } }, /"checkpoint_threshold" is not one/],
+    [{ extensions: ["spatial; DROP"] }, /must be a list of extension names/],
+    [{ extensions: "spatial" }, /must be a list of extension names/],
+    [
+      { pragmas: ["enable_progress_bar; SELECT 1"] },
+      /must be a list of pragmas, one statement each/,
+    ],
+    [{ database: "md:chess" }, /MotherDuck is not supported yet/],
+    [5, /Option "credentials" of duckdb\(\) must be a non-empty string or a credentials object/],
+  ];
+  for (const [credentials, message] of refused) {
+    assert.throws(
+      () => duckdb({ credentials: credentials as string }),
+      (error: Error) => {
+        assert.match(error.message, message);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("the values of secret-named settings stay out of errors and of the pipeline's working folder", async () => {
+  const secretValue = "s3-secret-value-6f1d2a";
+  for (const engine of ENGINES) {
+    const dir = await tempDir(`secret_setting_${engine}`);
+    const p = pipeline({
+      pipelineName: "secret_setting",
+      pipelinesDir: join(dir, "pipelines"),
+      destination: duckdb({
+        credentials: {
+          database: join(dir, "secret.duckdb"),
+          globalConfig: { preserve_insertion_order: false, s3_secret_access_key: secretValue },
+          // DuckDB-WASM takes the secret (native DuckDB refuses it without httpfs): fail after it
+          pragmas: ["no_such_pragma"],
+        },
+        engine,
+      }),
+    });
+    assert.equal(redact(secretValue), "***");
+    const error = await p.run(items()).then(() => undefined, (error: Error) => error);
+    assert.ok(error instanceof PipelineStepFailed, String(error));
+    assert.match(error.message, /DuckDB refused (globalConfig\.s3_secret_access_key|pragmas)/);
+    assert.ok(
+      !`${error.message} ${error.stack} ${(error.cause as Error).cause}`.includes(secretValue),
+    );
+    const stored: string[] = [];
+    for (const file of await filesUnder(join(dir, "pipelines"))) {
+      const text = await Deno.readTextFile(join(dir, "pipelines", file)).catch(() => "");
+      assert.ok(!text.includes(secretValue), file);
+      if (text.includes("preserve_insertion_order")) stored.push(file);
+    }
+    // the other settings are stored, for the pipeline re-opened by name
+    assert.ok(stored.length > 0, "the settings that are no secrets are stored");
+  }
+});
+
+Deno.test("two destinations with different settings cannot share an open database", async () => {
+  const dir = await tempDir("settings_conflict");
+  const database = join(dir, "shared.duckdb");
+  const open = (globalConfig: Record<string, boolean>) =>
+    pipeline({
+      pipelineName: "settings_conflict",
+      pipelinesDir: join(dir, "pipelines"),
+      destination: duckdb({ credentials: { database, globalConfig } }),
+    });
+  const first = open({ preserve_insertion_order: false });
+  await first.run(items());
+  await using client = await first.sqlClient();
+  const error = await open({ preserve_insertion_order: true }).dataset().table("items").count()
+    .then(() => undefined, (error: Error) => error);
+  assert.ok(error instanceof DestinationError, String(error));
+  assert.match(
+    error.message,
+    /is open in this process with other extensions, global or local config/,
+  );
+  // the same settings share it
+  assert.equal(await open({ preserve_insertion_order: false }).dataset().table("items").count(), 2);
+  assert.deepEqual(await client.query(SETTINGS_SHOWN), [{
+    global: false,
+    pragma: false,
+    local: false,
+  }]);
+});
+
+isolatedTest(
+  import.meta.url,
+  "a [destination.duckdb.credentials] table in config takes dlt's settings keys",
+  async () => {
+    const dir = await tempDir("configured_settings");
+    const database = join(dir, "configured.duckdb");
+    // config files are read once per process: a fresh home folder has one not read yet
+    await Deno.mkdir(join(dir, ".dlt"));
+    await Deno.writeTextFile(
+      join(dir, ".dlt", "config.toml"),
+      `[destination.duckdb.credentials]
+database = "${database}"
+pragmas = ["enable_progress_bar"]
+
+[destination.duckdb.credentials.global_config]
+preserve_insertion_order = false
+`,
+    );
+    const pipelinesDir = join(dir, "pipelines");
+    await withEnv("HOME", dir, () =>
+      // a field on its own, from the environment, beside the table
+      withEnv(
+        "DESTINATION__DUCKDB__CREDENTIALS__LOCAL_CONFIG",
+        '{"errors_as_json": true}',
+        async () => {
+          const p = pipeline({ pipelineName: "configured_settings", pipelinesDir });
+          const info = await p.run(items());
+          assert.equal(info.destinationLocation, database);
+          assert.deepEqual(await p.dataset().query(SETTINGS_SHOWN), [
+            { global: false, pragma: true, local: true },
+          ]);
+          // fields of credentials in code win over config; the others still come from it
+          const inCode = pipeline({
+            pipelineName: "configured_settings",
+            pipelinesDir,
+            destination: duckdb({ credentials: { database, pragmas: [] } }),
+          });
+          assert.deepEqual(await inCode.dataset().query(SETTINGS_SHOWN), [
+            { global: false, pragma: false, local: true },
+          ]);
+        },
+      ));
+  },
+);
+
+Deno.test("a configured credentials table with a key dlt's lacks, or a bad value, is a ConfigError", async () => {
+  const cases: [string, RegExp][] = [
+    [
+      "globalConfig = { preserve_insertion_order = false }",
+      /Unknown key "globalConfig" in destination\.duckdb\.credentials: write "global_config"; valid keys: database, read_only/,
+    ],
+    [
+      "read_only = true",
+      /Config value "destination\.duckdb\.credentials\.read_only" must be false/,
+    ],
+    ['pragmas = "enable_progress_bar"', /Config value "pragmas" .* is not JSON/],
+    ["pragmas = [1]", /must be a list of pragmas/],
+    ["global_config = { threads = 4 }", /without "threads"/],
+  ];
+  for (const [line, message] of cases) {
+    const dir = await tempDir("configured_table");
+    await Deno.writeTextFile(
+      join(dir, "config.toml"),
+      `[destination.duckdb.credentials]\ndatabase = "x.duckdb"\n${line}\n`,
+    );
+    assert.throws(
+      () => resolveDuckDbSettings(undefined, { configDirs: [dir], env: () => undefined }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, message);
+        return true;
+      },
+    );
+  }
 });

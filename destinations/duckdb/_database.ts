@@ -82,6 +82,8 @@ export interface DuckDbWasmDatabase {
   run(sql: string, params?: readonly BoundParameter[]): void;
   /** Checkpoints: the write-ahead log is folded into the file and removed. */
   checkpoint(): void;
+  /** Has {@linkcode DuckDbWasmDatabase.close} reset the instance instead of keeping its database. */
+  forgoReuse(): void;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
   close(): Promise<void>;
 }
@@ -366,6 +368,11 @@ class WasmDatabase implements DuckDbWasmDatabase {
   checkpoint(): void {
     this.run("CHECKPOINT");
     this.#checkpointed = true;
+  }
+
+  forgoReuse(): void {
+    // without it, closing resets the instance (see `#shutDown`)
+    this.#openedFor = undefined;
   }
 
   close(): Promise<void> {
@@ -708,6 +715,7 @@ export function wasmDriver(db: DuckDbWasmDatabase): DuckDbDriver {
       call(() => db.query<T>(sql, params)),
     run: (sql, params) => call(() => db.run(sql, params)),
     checkpoint: () => call(() => db.checkpoint()),
+    forgoReuse: () => db.forgoReuse(),
     // a failed checkpoint of `close` rejects, as the other calls do, rather than throwing
     close: async () => await db.close(),
   };

@@ -53,6 +53,12 @@ export interface DuckDbDriver {
    * (native DuckDB: the open's `threads`, else one per core).
    */
   readonly copyThreads?: number;
+  /**
+   * Has {@linkcode DuckDbDriver.close} close the DuckDB instance under the database instead of
+   * keeping it for the next open: this open made settings of its own (the credentials' global
+   * config, extensions, pragmas), which must not carry over.
+   */
+  forgoReuse(): void;
   /** Checkpoints and closes; afterwards no `.wal` file is left next to the database. */
   close(): Promise<void>;
 }

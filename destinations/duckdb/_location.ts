@@ -17,7 +17,7 @@ import { DestinationError } from "../../lib/errors.ts";
 import { registerSecret } from "../../lib/redact.ts";
 
 /** What a credentials string names, before it is placed for a pipeline. */
-export type DuckDbCredentials =
+export type DuckDbDatabaseName =
   | { kind: "path"; path: string }
   | { kind: "pipeline" }
   | { kind: "memory" };
@@ -67,7 +67,7 @@ const MOTHERDUCK = /^(md|motherduck):/i;
  * });
  * ```
  */
-export function parseDuckDbCredentials(value: string): DuckDbCredentials {
+export function parseDuckDbCredentials(value: string): DuckDbDatabaseName {
   const location = value.replace(URL_PREFIX, "");
   if (MOTHERDUCK.test(location)) refuseMotherDuck(location);
   if (location !== value) {
@@ -134,7 +134,7 @@ function decodeURIComponentSafe(text: string): string {
  * ```
  */
 export function locateDuckDb(
-  credentials: DuckDbCredentials | undefined,
+  credentials: DuckDbDatabaseName | undefined,
   context: LocationContext,
 ): DuckDbLocation {
   const given = credentials ?? configuredCredentials(context.pipelineName) ??
@@ -157,7 +157,7 @@ export function locateDuckDb(
   }
 }
 
-function configuredCredentials(pipelineName: string): DuckDbCredentials | undefined {
+function configuredCredentials(pipelineName: string): DuckDbDatabaseName | undefined {
   const configured = findConfig("destination.duckdb.credentials", { pipelineName });
   if (typeof configured === "string" && configured !== "") {
     return parseDuckDbCredentials(configured);

@@ -278,6 +278,8 @@ class NativeDatabase implements DuckDbDriver {
   #checkpointed = false;
   /** The journal of the file's metadata blocks (`_metadata_journal.ts`; none in memory). */
   #journal: MetadataJournal | undefined;
+  /** Whether closing closes the instance rather than keeping it (see `forgoReuse`). */
+  #reusable = true;
 
   constructor(
     path: string,
@@ -436,6 +438,10 @@ class NativeDatabase implements DuckDbDriver {
     return { side, memoryLimit: this.#memoryLimit };
   }
 
+  forgoReuse(): void {
+    this.#reusable = false;
+  }
+
   checkpoint(): Promise<void> {
     // a CHECKPOINT that fails changes nothing: the flag stays as the last statement left it
     return this.#serial(async (connection) => {
@@ -460,7 +466,7 @@ class NativeDatabase implements DuckDbDriver {
         try {
           // Detaching the file, or closing the instance, closes it; only then may another
           // process have it. An instance that failed to checkpoint is not kept.
-          if (checkpointed && this.#catalog !== undefined) {
+          if (checkpointed && this.#catalog !== undefined && this.#reusable) {
             await endSession(this.#session, this.#catalog, this.path + TEMP_SUFFIX);
           } else closeSession(this.#session);
           this.#journal?.close(checkpointed);

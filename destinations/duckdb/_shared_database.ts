@@ -13,6 +13,12 @@ import type { DuckDbLocation } from "./_location.ts";
 import { importNativeDatabase } from "./_native_module.ts";
 import { TimestampFunctions } from "./_timestamp_functions.ts";
 import { DestinationError } from "../../lib/errors.ts";
+import {
+  applyDuckDbSettings,
+  type DuckDbOpenSettings,
+  hasSettings,
+  NO_SETTINGS,
+} from "./_credentials.ts";
 import { log } from "../../lib/log.ts";
 
 /** Default memory limit of DuckDB-WASM, in MB. */
@@ -22,6 +28,11 @@ const MEMORY_PER_COLUMN_KB = 384;
 
 /** How a shared database is opened. */
 export interface SharedDatabaseOptions {
+  /**
+   * What the credentials have each open apply (extensions, global config, pragmas, local config).
+   * @default {none}
+   */
+  settings?: DuckDbOpenSettings;
   /** DuckDB's memory limit; without it, the WASM engine's follows the width of what is loaded. */
   memoryLimit: string | undefined;
   /** How long to wait for another process holding the file. */
@@ -77,7 +88,10 @@ export class SharedDatabase {
 }
 
 /** Open databases by key, with the number of clients using each. */
-const openDatabases = new Map<string, { shared: Promise<SharedDatabase>; refs: number }>();
+const openDatabases = new Map<
+  string,
+  { shared: Promise<SharedDatabase>; refs: number; settings: string }
+>();
 
 /** Whether the database `key` is open in this process. */
 export function isDatabaseOpen(key: string): boolean {
@@ -90,10 +104,18 @@ export async function acquireDatabase(
   location: DuckDbLocation,
   options: SharedDatabaseOptions,
 ): Promise<SharedDatabase> {
+  const settings = JSON.stringify(options.settings ?? NO_SETTINGS);
   let entry = openDatabases.get(key);
   if (entry === undefined) {
-    entry = { shared: openDatabase(key, location, options), refs: 0 };
+    entry = { shared: openDatabase(key, location, options), refs: 0, settings };
     openDatabases.set(key, entry);
+  } else if (entry.settings !== settings) {
+    // one connection serves every client: its settings cannot be two clients' at once
+    throw new DestinationError(
+      `The DuckDB database ${
+        location.kind === "memory" ? "in memory" : `"${location.path}"`
+      } is open in this process with other extensions, global or local config or pragmas in its credentials; close the other pipeline's clients (or give both the same credentials) first`,
+    );
   }
   // counted before waiting: a client closing meanwhile must not close the database under us
   entry.refs++;
@@ -117,6 +139,7 @@ async function openDatabase(
   const native = engine === "native" ? await importNative(auto) : undefined;
   if (native !== undefined) {
     const driver = await native.openNativeDuckDb(path, { memoryLimit, lockTimeoutMs });
+    await withSettings(driver, options.settings);
     return new SharedDatabase(key, driver, { keepOpen, autoMemory: false });
   }
   // DuckDB-WASM's module (its bundle alone takes 0.1 s to load) only where it is used
@@ -125,11 +148,32 @@ async function openDatabase(
     memoryLimit: memoryLimit ?? `${BASE_MEMORY_MB}MB`,
     lockTimeoutMs,
   });
-  return new SharedDatabase(key, wasmDriver(db), {
+  const driver = wasmDriver(db);
+  await withSettings(driver, options.settings);
+  return new SharedDatabase(key, driver, {
     keepOpen,
     autoMemory: memoryLimit === undefined,
     timestampFunctions: new TimestampFunctions(db),
   });
+}
+
+/**
+ * Applies the credentials' `settings` to a database just opened; the instance under it is then
+ * not kept for another open (a loaded extension or a setting would carry over). A setting DuckDB
+ * refuses closes the database and fails the open.
+ */
+async function withSettings(
+  driver: DuckDbDriver,
+  settings: DuckDbOpenSettings | undefined,
+): Promise<void> {
+  if (settings === undefined || !hasSettings(settings)) return;
+  driver.forgoReuse();
+  try {
+    await applyDuckDbSettings(driver, settings);
+  } catch (error) {
+    await driver.close().catch(() => {});
+    throw error;
+  }
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   checkOptions,
   integer,
   invalidValue,
+  isPlainObject,
   oneOf,
   type OptionCheck,
   type OptionSpec,
@@ -30,7 +31,7 @@ import {
   text,
 } from "../../lib/options.ts";
 import {
-  type DuckDbCredentials,
+  type DuckDbDatabaseName,
   type DuckDbLocation,
   locateDuckDb,
   parseDuckDbCredentials,
@@ -40,8 +41,15 @@ import { DuckDbConnection } from "./_connection.ts";
 import { DuckDbSqlClient } from "./_sql_client.ts";
 import { type DuckDbEngineChoice, ENGINE_CHOICES, pickEngine } from "./_engine.ts";
 import { acquireDatabase, isDatabaseOpen, releaseDatabase } from "./_shared_database.ts";
+import {
+  type DuckDbCredentials,
+  readDuckDbCredentials,
+  resolveDuckDbSettings,
+  withoutSecretSettings,
+} from "./_credentials.ts";
 
 export { DUCKDB_CAPABILITIES, NATIVE_DUCKDB_CAPABILITIES } from "./_dialect.ts";
+export type { DuckDbCredentials, DuckDbSettingValue } from "./_credentials.ts";
 
 /** Options of {@linkcode duckdb}. */
 export interface DuckDbOptions {
@@ -55,10 +63,12 @@ export interface DuckDbOptions {
    * or `duckdb:////absolute.duckdb` URL (relative paths are resolved against the directory where
    * the pipeline first ran, as in dlt), `":pipeline:"` (`<pipelineName>.duckdb` in the
    * pipeline's working folder) or `":memory:"` (a database in memory that lives as long as this
-   * destination object, for tests). MotherDuck (`md:`) is not supported yet.
+   * destination object, for tests). MotherDuck (`md:`) is not supported yet. As an object,
+   * dlt's `DuckDbCredentials`: the `database` (one of those strings) with extensions, global
+   * config, pragmas and local config that each open applies (see {@linkcode DuckDbCredentials}).
    * @default {`destination.duckdb.credentials` from config (`DESTINATION__DUCKDB__CREDENTIALS`), else `<pipelineName>.duckdb` in the directory where the pipeline first ran}
    */
-  credentials?: string;
+  credentials?: string | DuckDbCredentials;
   /**
    * DuckDB's memory limit inside WASM, a size in DuckDB's form: a number and a unit, e.g.
    * `"512MB"`, `"1GB"`, `"1.5GiB"` (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), at least 16MB.
@@ -126,7 +136,15 @@ function memorySize(): OptionCheck<string> {
 /** How {@linkcode duckdb} checks its options. */
 const OPTIONS: OptionSpec<DuckDbOptions> = {
   path: text(),
-  credentials: text(),
+  credentials: (value) =>
+    typeof value === "string" && value !== ""
+      ? value
+      : isPlainObject(value)
+      ? readDuckDbCredentials(value)
+      : invalidValue(
+        'a non-empty string or a credentials object (a path, a duckdb:/// URL, ":pipeline:" or ' +
+          '":memory:"; or { database, extensions, globalConfig, pragmas, localConfig })',
+      ),
   memoryLimit: memorySize(),
   lockTimeoutMs: integer({ min: 0 }),
   engine: oneOf(ENGINE_CHOICES),
@@ -180,11 +198,13 @@ export function duckdb(
     );
   }
   // a MotherDuck string is refused here, before anything is created
-  const named: DuckDbCredentials | undefined = path !== undefined
+  const fields = typeof credentials === "object" ? credentials : undefined;
+  const database = typeof credentials === "string" ? credentials : fields?.database;
+  const named: DuckDbDatabaseName | undefined = path !== undefined
     ? { kind: "path", path }
-    : credentials === undefined
+    : database === undefined
     ? undefined
-    : parseDuckDbCredentials(credentials);
+    : parseDuckDbCredentials(database);
   const { engine, auto } = pickEngine(engineChoice);
   const memoryKey = `:memory:${++memoryDatabases}`;
   const locate = (clientOptions: DestinationClientOptions) => locateDuckDb(named, clientOptions);
@@ -196,10 +216,14 @@ export function duckdb(
   return {
     name: "duckdb",
     capabilities,
-    factoryOptions: { ...given },
+    factoryOptions: fields === undefined
+      ? { ...given }
+      : { ...given, credentials: withoutSecretSettings(fields) },
     async client(clientOptions: DestinationClientOptions): Promise<DestinationClient> {
       const location = locate(clientOptions);
+      const settings = resolveDuckDbSettings(fields, { pipelineName: clientOptions.pipelineName });
       const shared = await acquireDatabase(keyOf(location), location, {
+        settings,
         memoryLimit,
         lockTimeoutMs,
         engine,
