@@ -464,6 +464,34 @@ Deno.test("a setting, pragma or extension DuckDB refuses fails the open with a D
   }
 });
 
+Deno.test("the path option takes credentials without a database beside it, for their settings", async () => {
+  const dir = await tempDir("path_and_settings");
+  const path = join(dir, "beside.duckdb");
+  const p = pipeline({
+    pipelineName: "path_and_settings",
+    pipelinesDir: join(dir, "pipelines"),
+    destination: duckdb({ path, credentials: { localConfig: { errors_as_json: true } } }),
+  });
+  const info = await p.run(items());
+  assert.equal(info.destinationLocation, path);
+  assert.deepEqual(await p.dataset().query(SETTINGS_SHOWN), [
+    { global: true, pragma: false, local: true },
+  ]);
+  // dlt's credentials fields given as options say where they go
+  assert.throws(
+    () => duckdb({ database: path, global_config: {} } as never),
+    /Option "database" is not supported by duckdb\(\): it is a field of the credentials, as in dlt: duckdb\(\{ credentials: \{ database, … \} \}\)/,
+  );
+  assert.throws(
+    () => duckdb({ path, global_config: {} } as never),
+    /Option "global_config" is not supported by duckdb\(\): .*credentials: \{ database, globalConfig \}/,
+  );
+  assert.throws(
+    () => duckdb({ path, credentials: { database: path } }),
+    /Options "path" and "credentials" of duckdb\(\) both name the database; give one/,
+  );
+});
+
 Deno.test("credentials objects are checked like options: dlt's spellings, managed settings and bad values named", () => {
   const refused: [unknown, RegExp][] = [
     [{ global_config: {} }, /Unknown option "global_config" .*write "globalConfig"/],

@@ -55,7 +55,8 @@ export type { DuckDbCredentials, DuckDbSettingValue } from "./_credentials.ts";
 export interface DuckDbOptions {
   /**
    * Path of the database file (relative to the directory where the pipeline first ran): the
-   * same as `credentials` given a path. Give one of the two. Its folder must exist.
+   * same as `credentials` given a path. Give one of the two (credentials without a `database`
+   * may come beside it, for their settings). Its folder must exist.
    */
   path?: string;
   /**
@@ -155,6 +156,16 @@ const DLT_ONLY_OPTIONS = {
   createIndexes: "it creates no unique indexes; DuckDB does not enforce primary keys here",
   destinationName: 'configure it under its type, "destination.duckdb"',
   environment: "configuration has no environments here",
+  ...Object.fromEntries(
+    ["database", "readOnly", "extensions", "globalConfig", "pragmas", "localConfig"].map((
+      field,
+    ) => [
+      field,
+      `it is a field of the credentials, as in dlt: duckdb({ credentials: { ${
+        field === "database" ? "database, …" : `database, ${field}`
+      } } })`,
+    ]),
+  ),
 };
 
 /** Tells apart the in-memory databases of different destination objects. */
@@ -192,14 +203,14 @@ export function duckdb(
     "duckdb()",
     { snakeCase: "refuse", unsupported: DLT_ONLY_OPTIONS },
   );
-  if (path !== undefined && credentials !== undefined) {
+  const fields = typeof credentials === "object" ? credentials : undefined;
+  const database = typeof credentials === "string" ? credentials : fields?.database;
+  if (path !== undefined && database !== undefined) {
     throw new RangeError(
       'Options "path" and "credentials" of duckdb() both name the database; give one',
     );
   }
   // a MotherDuck string is refused here, before anything is created
-  const fields = typeof credentials === "object" ? credentials : undefined;
-  const database = typeof credentials === "string" ? credentials : fields?.database;
   const named: DuckDbDatabaseName | undefined = path !== undefined
     ? { kind: "path", path }
     : database === undefined
