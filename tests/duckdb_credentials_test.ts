@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, DestinationError, pipeline, PipelineStepFailed, resource } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
-import { resolveDuckDbSettings } from "../destinations/duckdb/_credentials.ts";
+import {
+  type DuckDbCredentials,
+  resolveDuckDbSettings,
+} from "../destinations/duckdb/_credentials.ts";
+import { nativeInstancesStarted } from "../destinations/duckdb/_native_instances.ts";
+import { wasmDatabasesStarted } from "../destinations/duckdb/_database.ts";
 import { redact } from "../lib/redact.ts";
 import { tempDir } from "./_helpers.ts";
 import { nativeQuery } from "./_native_duckdb.ts";
@@ -516,6 +521,7 @@ Deno.test("credentials objects are checked like options: dlt's spellings, manage
       { pragmas: ["enable_progress_bar; SELECT 1"] },
       /must be a list of pragmas, one statement each/,
     ],
+    [{ pragmas: ["threads = 8"] }, /without "threads": the destination sets DuckDB's threads/],
     [{ database: "md:chess" }, /MotherDuck is not supported yet/],
     [5, /Option "credentials" of duckdb\(\) must be a non-empty string or a credentials object/],
   ];
@@ -531,7 +537,7 @@ Deno.test("credentials objects are checked like options: dlt's spellings, manage
 });
 
 Deno.test("the values of secret-named settings stay out of errors and of the pipeline's working folder", async () => {
-  const secretValue = "s3-secret-value-6f1d2a";
+  const secretValue = "not-a-bool-secret-6f1d2a";
   for (const engine of ENGINES) {
     const dir = await tempDir(`secret_setting_${engine}`);
     const p = pipeline({
@@ -540,9 +546,8 @@ Deno.test("the values of secret-named settings stay out of errors and of the pip
       destination: duckdb({
         credentials: {
           database: join(dir, "secret.duckdb"),
-          globalConfig: { preserve_insertion_order: false, s3_secret_access_key: secretValue },
-          // DuckDB-WASM takes the secret (native DuckDB refuses it without httpfs): fail after it
-          pragmas: ["no_such_pragma"],
+          // DuckDB quotes the value it cannot cast in its error
+          globalConfig: { preserve_insertion_order: false, allow_persistent_secrets: secretValue },
         },
         engine,
       }),
@@ -550,9 +555,14 @@ Deno.test("the values of secret-named settings stay out of errors and of the pip
     assert.equal(redact(secretValue), "***");
     const error = await p.run(items()).then(() => undefined, (error: Error) => error);
     assert.ok(error instanceof PipelineStepFailed, String(error));
-    assert.match(error.message, /DuckDB refused (globalConfig\.s3_secret_access_key|pragmas)/);
+    assert.match(
+      error.message,
+      /DuckDB refused globalConfig\.allow_persistent_secrets of the duckdb credentials: .*'\*\*\*'/,
+    );
+    const cause = error.cause as Error;
     assert.ok(
-      !`${error.message} ${error.stack} ${(error.cause as Error).cause}`.includes(secretValue),
+      ![error.message, error.stack, cause.message, cause.stack, String(cause.cause)]
+        .some((text) => String(text).includes(secretValue)),
     );
     const stored: string[] = [];
     for (const file of await filesUnder(join(dir, "pipelines"))) {
@@ -563,18 +573,56 @@ Deno.test("the values of secret-named settings stay out of errors and of the pip
     // the other settings are stored, for the pipeline re-opened by name
     assert.ok(stored.length > 0, "the settings that are no secrets are stored");
   }
+  // re-opened by name, the settings stored and those of config are merged by name
+  const env = new Map([
+    ["DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"s3_secret_access_key": "from-config"}'],
+  ]);
+  assert.deepEqual(
+    resolveDuckDbSettings({ globalConfig: { preserve_insertion_order: false } }, {
+      env: (name) => env.get(name),
+      configDirs: [],
+    }).globalConfig,
+    { s3_secret_access_key: "from-config", preserve_insertion_order: false },
+  );
+});
+
+Deno.test("an open with settings hands no instance on to the next open, an open without them does", async () => {
+  for (const engine of ENGINES) {
+    const dir = await tempDir(`settings_instances_${engine}`);
+    const database = join(dir, "instances.duckdb");
+    const started = engine === "native" ? nativeInstancesStarted : wasmDatabasesStarted;
+    const run = (credentials: string | DuckDbCredentials) =>
+      pipeline({
+        pipelineName: "settings_instances",
+        pipelinesDir: join(dir, "pipelines"),
+        destination: duckdb({ credentials, engine }),
+      }).run(items());
+    await run(database);
+    let before = started();
+    await run(database);
+    assert.equal(started(), before, `${engine}: a run without settings reuses what the last kept`);
+    // only session settings: nothing DuckDB would show as left behind in the instance
+    await run({
+      database,
+      pragmas: ["enable_progress_bar"],
+      localConfig: { errors_as_json: true },
+    });
+    before = started();
+    await run(database);
+    assert.ok(started() > before, `${engine}: the open after one with settings starts anew`);
+  }
 });
 
 Deno.test("two destinations with different settings cannot share an open database", async () => {
   const dir = await tempDir("settings_conflict");
   const database = join(dir, "shared.duckdb");
-  const open = (globalConfig: Record<string, boolean>) =>
+  const open = (globalConfig: Record<string, boolean | string>) =>
     pipeline({
       pipelineName: "settings_conflict",
       pipelinesDir: join(dir, "pipelines"),
       destination: duckdb({ credentials: { database, globalConfig } }),
     });
-  const first = open({ preserve_insertion_order: false });
+  const first = open({ preserve_insertion_order: false, checkpoint_threshold: "16MB" });
   await first.run(items());
   await using client = await first.sqlClient();
   const error = await open({ preserve_insertion_order: true }).dataset().table("items").count()
@@ -584,8 +632,9 @@ Deno.test("two destinations with different settings cannot share an open databas
     error.message,
     /is open in this process with other extensions, global or local config/,
   );
-  // the same settings share it
-  assert.equal(await open({ preserve_insertion_order: false }).dataset().table("items").count(), 2);
+  // the same settings share it, whatever their order
+  const same = open({ checkpoint_threshold: "16MB", preserve_insertion_order: false });
+  assert.equal(await same.dataset().table("items").count(), 2);
   assert.deepEqual(await client.query(SETTINGS_SHOWN), [{
     global: false,
     pragma: false,
@@ -595,7 +644,7 @@ Deno.test("two destinations with different settings cannot share an open databas
 
 isolatedTest(
   import.meta.url,
-  "a [destination.duckdb.credentials] table in config takes dlt's settings keys",
+  "a [destination.duckdb.credentials] table in config takes dlt's settings keys, each key also on its own",
   async () => {
     const dir = await tempDir("configured_settings");
     const database = join(dir, "configured.duckdb");
@@ -604,7 +653,6 @@ isolatedTest(
     await Deno.writeTextFile(
       join(dir, ".dlt", "config.toml"),
       `[destination.duckdb.credentials]
-database = "${database}"
 pragmas = ["enable_progress_bar"]
 
 [destination.duckdb.credentials.global_config]
@@ -613,28 +661,65 @@ preserve_insertion_order = false
     );
     const pipelinesDir = join(dir, "pipelines");
     await withEnv("HOME", dir, () =>
-      // a field on its own, from the environment, beside the table
-      withEnv(
-        "DESTINATION__DUCKDB__CREDENTIALS__LOCAL_CONFIG",
-        '{"errors_as_json": true}',
-        async () => {
-          const p = pipeline({ pipelineName: "configured_settings", pipelinesDir });
-          const info = await p.run(items());
-          assert.equal(info.destinationLocation, database);
-          assert.deepEqual(await p.dataset().query(SETTINGS_SHOWN), [
-            { global: false, pragma: true, local: true },
-          ]);
-          // fields of credentials in code win over config; the others still come from it
-          const inCode = pipeline({
-            pipelineName: "configured_settings",
-            pipelinesDir,
-            destination: duckdb({ credentials: { database, pragmas: [] } }),
-          });
-          assert.deepEqual(await inCode.dataset().query(SETTINGS_SHOWN), [
-            { global: false, pragma: false, local: true },
-          ]);
-        },
-      ));
+      // fields on their own, from the environment, beside the table
+      withEnv("DESTINATION__DUCKDB__CREDENTIALS__DATABASE", database, () =>
+        withEnv(
+          "DESTINATION__DUCKDB__CREDENTIALS__LOCAL_CONFIG",
+          '{"errors_as_json": true}',
+          async () => {
+            const p = pipeline({ pipelineName: "configured_settings", pipelinesDir });
+            const info = await p.run(items());
+            assert.equal(info.destinationLocation, database);
+            assert.deepEqual(await p.dataset().query(SETTINGS_SHOWN), [
+              { global: false, pragma: true, local: true },
+            ]);
+            // fields of credentials in code win over config; the others still come from it
+            const inCode = pipeline({
+              pipelineName: "configured_settings",
+              pipelinesDir,
+              destination: duckdb({ credentials: { database, pragmas: [] } }),
+            });
+            assert.deepEqual(await inCode.dataset().query(SETTINGS_SHOWN), [
+              { global: false, pragma: false, local: true },
+            ]);
+          },
+        )));
+  },
+);
+
+isolatedTest(
+  import.meta.url,
+  "configured settings that cannot work fail the run before anything is extracted",
+  async () => {
+    const dir = await tempDir("configured_bad_settings");
+    let extracted = 0;
+    const counted = resource(function* () {
+      extracted++;
+      yield* ROWS;
+    }, { name: "items" });
+    const secret = "s3-secret-in-bad-json-91c3";
+    await withEnv(
+      "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG",
+      `{"s3_secret_access_key": "${secret}",}`,
+      async () => {
+        const p = pipeline({
+          pipelineName: "configured_bad_settings",
+          pipelinesDir: join(dir, "pipelines"),
+          destination: duckdb({ path: join(dir, "bad.duckdb") }),
+        });
+        const error = await p.run(counted).then(() => undefined, (error: Error) => error);
+        assert.ok(error instanceof PipelineStepFailed, String(error));
+        assert.equal(error.step, "sync");
+        assert.ok(error.cause instanceof ConfigError, String(error.cause));
+        assert.equal(
+          error.cause.message,
+          "Config value DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG is not JSON (its text is not shown: it may hold a secret)",
+        );
+        assert.ok(!String(error.stack).includes(secret));
+        assert.equal(extracted, 0);
+        assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+      },
+    );
   },
 );
 
@@ -642,16 +727,33 @@ Deno.test("a configured credentials table with a key dlt's lacks, or a bad value
   const cases: [string, RegExp][] = [
     [
       "globalConfig = { preserve_insertion_order = false }",
-      /Unknown key "globalConfig" in destination\.duckdb\.credentials: write "global_config"; valid keys: database, read_only/,
+      /Unknown key "globalConfig" in destination\.duckdb\.credentials in .*: write "global_config"; valid keys: database, read_only/,
     ],
     [
       "read_only = true",
-      /Config value "destination\.duckdb\.credentials\.read_only" must be false/,
+      /Config value destination\.duckdb\.credentials\.read_only in .* must be false/,
     ],
-    ['pragmas = "enable_progress_bar"', /Config value "pragmas" .* is not JSON/],
+    [
+      'pragmas = "enable_progress_bar"',
+      /Config value destination\.duckdb\.credentials\.pragmas in .* is not JSON \(its text is not shown/,
+    ],
     ["pragmas = [1]", /must be a list of pragmas/],
     ["global_config = { threads = 4 }", /without "threads"/],
   ];
+  // every table is checked: the database in secrets.toml, a wrong key in config.toml
+  const both = await tempDir("configured_tables");
+  await Deno.writeTextFile(
+    join(both, "secrets.toml"),
+    '[destination.duckdb.credentials]\ndatabase = "x.duckdb"\n',
+  );
+  await Deno.writeTextFile(
+    join(both, "config.toml"),
+    '[destination.duckdb.credentials]\npragma = ["enable_progress_bar"]\n',
+  );
+  assert.throws(
+    () => resolveDuckDbSettings(undefined, { configDirs: [both], env: () => undefined }),
+    /Unknown key "pragma" in destination\.duckdb\.credentials in .*config\.toml; valid keys/,
+  );
   for (const [line, message] of cases) {
     const dir = await tempDir("configured_table");
     await Deno.writeTextFile(

@@ -6,13 +6,20 @@
  * In code they are fields of the credentials object, in camelCase (`globalConfig`); in config,
  * dlt's snake_case keys under `destination.duckdb.credentials` (a `[destination.duckdb.credentials]`
  * table, or each on its own: `DESTINATION__DUCKDB__CREDENTIALS__PRAGMAS='["enable_logging"]'`).
- * A field the credentials in code lack is looked up in config, as for the other destinations.
- * Settings the destination makes itself (threads, memory limit, temporary directory, time zone)
- * are refused with what to do instead; so is an unknown field, and `readOnly: true`.
+ * Extensions and pragmas in code replace the configured ones; global and local config in code are
+ * merged by name with the configured tables, theirs first. Settings the destination makes itself
+ * (threads, memory limit, temporary directory, time zone), also as pragmas, are refused with what
+ * to do instead; so is an unknown field, and `readOnly: true`. The values of secret-named
+ * settings (see {@linkcode isSecretSetting}) are registered for redaction.
  *
  * @module
  */
-import { config, findConfig, isSecretKey, resolveConfigSpec } from "../../lib/config.ts";
+import {
+  findConfigTables,
+  findConfigWhere,
+  type FoundConfig,
+  isSecretKey,
+} from "../../lib/config.ts";
 import type { ResolveConfigOptions } from "../../lib/config.ts";
 import { ConfigError, DestinationError } from "../../lib/errors.ts";
 import { quoteLiteral } from "../../lib/load/sql.ts";
@@ -25,7 +32,6 @@ import {
   isPlainObject,
   type OptionCheck,
   type OptionSpec,
-  snakeCase,
   text,
 } from "../../lib/options.ts";
 import { registerSecret } from "../../lib/redact.ts";
@@ -121,9 +127,27 @@ function textList(what: "name" | "pragma"): OptionCheck<string[]> {
     for (const item of value) {
       if (typeof item !== "string" || item.trim() === "") return invalidValue(expected);
       if (what === "name" ? !NAME.test(item) : item.includes(";")) invalidValue(expected, true);
+      // `PRAGMA threads = 4` sets what `SET threads = 4` does
+      const assigned = what === "pragma" ? /^\s*([A-Za-z_]\w*)\s*=/.exec(item)?.[1] : undefined;
+      const managed = assigned && MANAGED_SETTINGS[assigned.toLowerCase()];
+      if (managed) invalidValue(`${expected}, without "${assigned}": ${managed}`, true);
     }
     return [...value];
   };
+}
+
+/**
+ * Whether a setting's value is a secret by its name: as config keys (`s3_secret_access_key`,
+ * `password`), and connection strings and proxies, which may hold a password.
+ */
+function isSecretSetting(name: string): boolean {
+  return isSecretKey(name) || /connection_string|proxy/i.test(name);
+}
+
+/** Registers a secret setting's value for redaction, also as DuckDB may quote it back. */
+function registerSecretSetting(value: string): void {
+  registerSecret(value);
+  registerSecret(value.replaceAll("'", "''"));
 }
 
 /** Settings by name: each a string, a finite number or a boolean, none the destination makes. */
@@ -142,7 +166,7 @@ function settingsTable(): OptionCheck<Record<string, DuckDbSettingValue>> {
       const valid = typeof setting === "string" || typeof setting === "boolean" ||
         (typeof setting === "number" && Number.isFinite(setting));
       if (!valid) return invalidValue(`${expected}; "${name}" is not one`);
-      if (typeof setting === "string" && isSecretKey(name)) registerSecret(setting);
+      if (typeof setting === "string" && isSecretSetting(name)) registerSecretSetting(setting);
     }
     return { ...value } as Record<string, DuckDbSettingValue>;
   };
@@ -192,26 +216,22 @@ export function readDuckDbCredentials(given: unknown, where = "duckdb()"): DuckD
   return checkOptions(given, FIELDS, `the credentials of ${where}`, { snakeCase: "refuse" });
 }
 
-/** Each settings field as its own config key, in dlt's snake_case. */
-function configSpec() {
-  const key = (field: string) => `${CREDENTIALS_KEY}.${field}`;
-  const json = { type: "json", default: undefined } as const;
-  return {
-    readOnly: config<boolean | undefined>(key("read_only"), {
-      type: "boolean",
-      default: undefined,
-    }),
-    extensions: config<unknown>(key("extensions"), json),
-    globalConfig: config<unknown>(key("global_config"), json),
-    pragmas: config<unknown>(key("pragmas"), json),
-    localConfig: config<unknown>(key("local_config"), json),
-  };
-}
+/** The settings fields of the credentials by their config keys, dlt's snake_case. */
+const CONFIG_FIELDS: Readonly<Record<string, keyof DuckDbCredentials>> = {
+  read_only: "readOnly",
+  extensions: "extensions",
+  global_config: "globalConfig",
+  pragmas: "pragmas",
+  local_config: "localConfig",
+};
 
 /**
- * The settings of an open: each field of `given` (the credentials object in code), else its
- * config key (`destination.duckdb.credentials.global_config`, …). A configured credentials table
- * with a key dlt's credentials do not have is a `ConfigError` naming it, as is a bad value.
+ * The settings of an open: the fields of `given` (the credentials object in code), else their
+ * config keys (`destination.duckdb.credentials.global_config`, …); the settings of the global
+ * and local config tables are merged by name, those of `given` first. Every configured
+ * credentials table is checked for keys dlt's credentials lack; those and bad values are a
+ * `ConfigError` naming the key and where it was found (never the value's text, which may hold a
+ * secret).
  *
  * @example
  * ```ts
@@ -236,30 +256,44 @@ export function resolveDuckDbSettings(
   given: DuckDbCredentials | undefined,
   options: ResolveConfigOptions = {},
 ): DuckDbOpenSettings {
-  const table = findConfig(CREDENTIALS_KEY, options);
-  if (isPlainObject(table)) checkConfiguredKeys(table);
-  const found = resolveConfigSpec(configSpec(), options);
-  const fields: Record<string, unknown> = { ...given };
-  for (const [field, value] of Object.entries(found)) {
-    if (value === undefined || fields[field] !== undefined) continue;
-    const check = (FIELDS as Record<string, OptionCheck<unknown>>)[field];
+  for (const { value, where } of findConfigTables(CREDENTIALS_KEY, options)) {
+    checkConfiguredKeys(value as Record<string, unknown>, where);
+  }
+  const configured: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(CONFIG_FIELDS)) {
+    const found = findConfigWhere([`${CREDENTIALS_KEY}.${key}`], options);
+    if (found !== undefined) configured[field] = readConfigured(field, found);
+  }
+  const { extensions, globalConfig, pragmas, localConfig } = configured as DuckDbCredentials;
+  return {
+    extensions: given?.extensions ?? extensions ?? [],
+    globalConfig: { ...globalConfig, ...given?.globalConfig },
+    pragmas: given?.pragmas ?? pragmas ?? [],
+    localConfig: { ...localConfig, ...given?.localConfig },
+  };
+}
+
+/**
+ * The configured value `found` of `field`, checked: text (from the environment) is JSON, or
+ * `true`/`false` for `read_only`.
+ */
+function readConfigured(field: keyof DuckDbCredentials, found: FoundConfig): unknown {
+  const subject = `Config value ${found.where}`;
+  let value = found.value;
+  if (typeof value === "string" && field === "readOnly") {
+    value = value === "true" ? true : value === "false" ? false : value;
+  } else if (typeof value === "string") {
     try {
-      fields[field] = checkValue(
-        check,
-        value,
-        `Config value "${CREDENTIALS_KEY}.${snakeCase(field)}"`,
-      );
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
+      value = JSON.parse(value);
+    } catch {
+      throw new ConfigError(`${subject} is not JSON (its text is not shown: it may hold a secret)`);
     }
   }
-  const { extensions, globalConfig, pragmas, localConfig } = fields as DuckDbCredentials;
-  return {
-    extensions: extensions ?? [],
-    globalConfig: globalConfig ?? {},
-    pragmas: pragmas ?? [],
-    localConfig: localConfig ?? {},
-  };
+  try {
+    return checkValue((FIELDS as Record<string, OptionCheck<unknown>>)[field], value, subject);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /**
@@ -269,7 +303,7 @@ export function resolveDuckDbSettings(
  */
 export function withoutSecretSettings(credentials: DuckDbCredentials): DuckDbCredentials {
   const keep = (table: Record<string, DuckDbSettingValue> | undefined) =>
-    table && Object.fromEntries(Object.entries(table).filter(([name]) => !isSecretKey(name)));
+    table && Object.fromEntries(Object.entries(table).filter(([name]) => !isSecretSetting(name)));
   const { globalConfig, localConfig, ...rest } = credentials;
   return {
     ...rest,
@@ -279,26 +313,44 @@ export function withoutSecretSettings(credentials: DuckDbCredentials): DuckDbCre
 }
 
 /** The keys of a configured credentials table: dlt's, in snake_case. */
-const CONFIG_KEYS = [
-  "database",
-  "read_only",
-  "extensions",
-  "global_config",
-  "pragmas",
-  "local_config",
-];
+const CONFIG_KEYS = ["database", ...Object.keys(CONFIG_FIELDS)];
 
-/** Refuses a key of a configured credentials table that dlt's duckdb credentials lack. */
-function checkConfiguredKeys(table: Record<string, unknown>): void {
+/** Refuses a key of a configured credentials table (found `where`) that dlt's credentials lack. */
+function checkConfiguredKeys(table: Record<string, unknown>, where: string): void {
   for (const key of Object.keys(table)) {
     if (CONFIG_KEYS.includes(key)) continue;
     const meant = CONFIG_KEYS.find((known) => camelCase(known) === key);
     throw new ConfigError(
-      `Unknown key "${key}" in ${CREDENTIALS_KEY}${
+      `Unknown key "${key}" in ${where}${
         meant === undefined ? "" : `: write "${meant}"`
       }; valid keys: ${CONFIG_KEYS.join(", ")}`,
     );
   }
+}
+
+/**
+ * `settings` as text that is the same for the same settings, whatever the order of their names
+ * (not of the extensions and pragmas, which run in their order).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NO_SETTINGS, settingsKey } from "./_credentials.ts";
+ * assert.equal(
+ *   settingsKey({ ...NO_SETTINGS, globalConfig: { a: 1, b: true } }),
+ *   settingsKey({ ...NO_SETTINGS, globalConfig: { b: true, a: 1 } }),
+ * );
+ * ```
+ */
+export function settingsKey(settings: DuckDbOpenSettings): string {
+  const sorted = (table: Readonly<Record<string, DuckDbSettingValue>>) =>
+    Object.entries(table).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return JSON.stringify([
+    settings.extensions,
+    sorted(settings.globalConfig),
+    settings.pragmas,
+    sorted(settings.localConfig),
+  ]);
 }
 
 /** Whether `settings` asks an open for anything. */

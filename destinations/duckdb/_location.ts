@@ -162,9 +162,8 @@ function configuredCredentials(pipelineName: string): DuckDbDatabaseName | undef
   if (typeof configured === "string" && configured !== "") {
     return parseDuckDbCredentials(configured);
   }
-  if (configured !== null && typeof configured === "object") {
-    const database = (configured as Record<string, unknown>).database;
-    if (typeof database === "string" && database !== "") return parseDuckDbCredentials(database);
-  }
+  // in a configured credentials table, or on its own (`DESTINATION__DUCKDB__CREDENTIALS__DATABASE`)
+  const database = findConfig("destination.duckdb.credentials.database", { pipelineName });
+  if (typeof database === "string" && database !== "") return parseDuckDbCredentials(database);
   return undefined;
 }

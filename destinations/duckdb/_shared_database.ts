@@ -18,6 +18,7 @@ import {
   type DuckDbOpenSettings,
   hasSettings,
   NO_SETTINGS,
+  settingsKey,
 } from "./_credentials.ts";
 import { log } from "../../lib/log.ts";
 
@@ -104,7 +105,7 @@ export async function acquireDatabase(
   location: DuckDbLocation,
   options: SharedDatabaseOptions,
 ): Promise<SharedDatabase> {
-  const settings = JSON.stringify(options.settings ?? NO_SETTINGS);
+  const settings = settingsKey(options.settings ?? NO_SETTINGS);
   let entry = openDatabases.get(key);
   if (entry === undefined) {
     entry = { shared: openDatabase(key, location, options), refs: 0, settings };
@@ -112,9 +113,9 @@ export async function acquireDatabase(
   } else if (entry.settings !== settings) {
     // one connection serves every client: its settings cannot be two clients' at once
     throw new DestinationError(
-      `The DuckDB database ${
-        location.kind === "memory" ? "in memory" : `"${location.path}"`
-      } is open in this process with other extensions, global or local config or pragmas in its credentials; close the other pipeline's clients (or give both the same credentials) first`,
+      location.kind === "memory"
+        ? "The DuckDB database in memory of this destination was opened with other extensions, global or local config or pragmas in its credentials; give its clients the same credentials"
+        : `The DuckDB database "${location.path}" is open in this process with other extensions, global or local config or pragmas in its credentials; close the other pipeline's clients (or give both the same credentials) first`,
     );
   }
   // counted before waiting: a client closing meanwhile must not close the database under us

@@ -263,6 +263,8 @@ export function duckdb(
       return import("./_database.ts").then(({ preloadDuckDbWasm }) => preloadDuckDbWasm());
     },
     async hasStoredData(clientOptions: DestinationClientOptions): Promise<boolean> {
+      // the pipeline asks before it extracts: configured settings that cannot work fail first
+      resolveDuckDbSettings(fields, { pipelineName: clientOptions.pipelineName });
       const location = locate(clientOptions);
       if (location.kind === "memory") return isDatabaseOpen(memoryKey);
       // the pipeline asks before it extracts: a path that cannot work fails before anything does
