@@ -619,7 +619,7 @@ const TYPE_NAMES: Record<ConfigValueType, string> = {
 function convert(name: string, found: Found, declared: ConfigValue<unknown>): unknown {
   const { value } = found;
   const { type } = declared;
-  const converted = typeof value === "string" ? parseText(value, type) : value;
+  const converted = typeof value === "string" ? parseConfigText(value, type) : value;
   if (
     converted !== undefined && (
       type === "json" ||
@@ -636,8 +636,21 @@ function convert(name: string, found: Found, declared: ConfigValue<unknown>): un
   throw new ConfigError(`${what} in ${found.where} is not ${TYPE_NAMES[type]}${shown}`);
 }
 
-/** `text` parsed as `type`, or `undefined` when it is not one. */
-function parseText(text: string, type: ConfigValueType): unknown {
+/**
+ * Config text (an environment variable's value) parsed as `type`, as {@linkcode resolveConfigSpec}
+ * parses it, or `undefined` when it is not one: booleans are `true`/`1` and `false`/`0` in any
+ * case, `json` is JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfigText } from "./config.ts";
+ * assert.equal(parseConfigText("TRUE", "boolean"), true);
+ * assert.deepEqual(parseConfigText('["a"]', "json"), ["a"]);
+ * assert.equal(parseConfigText("{a: 1}", "json"), undefined);
+ * ```
+ */
+export function parseConfigText(text: string, type: ConfigValueType): unknown {
   const trimmed = text.trim();
   switch (type) {
     case "string":

@@ -19,6 +19,7 @@ import {
   findConfigWhere,
   type FoundConfig,
   isSecretKey,
+  parseConfigText,
 } from "../../lib/config.ts";
 import type { ResolveConfigOptions } from "../../lib/config.ts";
 import { ConfigError, DestinationError } from "../../lib/errors.ts";
@@ -182,7 +183,7 @@ function writable(): OptionCheck<boolean> {
     );
 }
 
-/** How the fields of {@linkcode DuckDbCredentials} are checked. */
+/** How the fields of {@linkcode DuckDbCredentials} are checked (see {@linkcode CREDENTIALS_FIELDS}). */
 const FIELDS: OptionSpec<DuckDbCredentials> = {
   database: text(),
   readOnly: writable(),
@@ -191,6 +192,9 @@ const FIELDS: OptionSpec<DuckDbCredentials> = {
   pragmas: textList("pragma"),
   localConfig: settingsTable(),
 };
+
+/** The fields of {@linkcode DuckDbCredentials}, in camelCase. */
+export const CREDENTIALS_FIELDS: readonly string[] = Object.keys(FIELDS);
 
 /**
  * Checks credentials given as an object in code (camelCase; dlt's snake_case spelling is a
@@ -274,20 +278,19 @@ export function resolveDuckDbSettings(
 }
 
 /**
- * The configured value `found` of `field`, checked: text (from the environment) is JSON, or
- * `true`/`false` for `read_only`.
+ * The configured value `found` of `field`, checked: text (from the environment) is parsed as the
+ * config layer parses it, a boolean for `read_only` and JSON for the others.
  */
 function readConfigured(field: keyof DuckDbCredentials, found: FoundConfig): unknown {
   const subject = `Config value ${found.where}`;
   let value = found.value;
-  if (typeof value === "string" && field === "readOnly") {
-    value = value === "true" ? true : value === "false" ? false : value;
-  } else if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
+  if (typeof value === "string") {
+    const parsed = parseConfigText(value, field === "readOnly" ? "boolean" : "json");
+    if (parsed === undefined && field !== "readOnly") {
       throw new ConfigError(`${subject} is not JSON (its text is not shown: it may hold a secret)`);
     }
+    // text that is no boolean is refused by the field's check, which names what it takes
+    value = parsed ?? value;
   }
   try {
     return checkValue((FIELDS as Record<string, OptionCheck<unknown>>)[field], value, subject);

@@ -42,6 +42,7 @@ import { DuckDbSqlClient } from "./_sql_client.ts";
 import { type DuckDbEngineChoice, ENGINE_CHOICES, pickEngine } from "./_engine.ts";
 import { acquireDatabase, isDatabaseOpen, releaseDatabase } from "./_shared_database.ts";
 import {
+  CREDENTIALS_FIELDS,
   type DuckDbCredentials,
   readDuckDbCredentials,
   resolveDuckDbSettings,
@@ -157,9 +158,7 @@ const DLT_ONLY_OPTIONS = {
   destinationName: 'configure it under its type, "destination.duckdb"',
   environment: "configuration has no environments here",
   ...Object.fromEntries(
-    ["database", "readOnly", "extensions", "globalConfig", "pragmas", "localConfig"].map((
-      field,
-    ) => [
+    CREDENTIALS_FIELDS.map((field) => [
       field,
       `it is a field of the credentials, as in dlt: duckdb({ credentials: { ${
         field === "database" ? "database, …" : `database, ${field}`
