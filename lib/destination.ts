@@ -37,6 +37,13 @@ export interface DestinationCapabilities {
   maxColumnsPerTable?: number;
   /** Whether a table chain loads in one transaction. */
   supportsTransactions: boolean;
+  /**
+   * Whether loading runs off the JavaScript thread (a database server, or a native library's
+   * own threads): a run then normalizes its package in extract's thread while the load copies
+   * its first job files beside it (`lib/normalize/normalize_along.ts`).
+   * @default {false}
+   */
+  loadsOffMainThread?: boolean;
 }
 
 /** One file of normalized rows to load into a table. */

@@ -34,7 +34,8 @@ import { DltSource } from "./source.ts";
 import { PackageStore } from "./load/package_store.ts";
 import { extractSource } from "./extract/extract.ts";
 import { normalizePackage } from "./normalize/normalize.ts";
-import { NormalizeAhead } from "./normalize/normalize_ahead.ts";
+import { type AheadNormalizer, NormalizeAhead } from "./normalize/normalize_ahead.ts";
+import { NormalizeAlong } from "./normalize/normalize_along.ts";
 import { chooseLoaderFileFormat, tableFileFormat } from "./normalize/job_file_format.ts";
 import type { NamingConvention } from "./normalize/naming.ts";
 import { NamingConventions, type NamingOption } from "./normalize/conventions.ts";
@@ -593,12 +594,12 @@ export class Pipeline {
     }
   }
 
-  /** Extracts `data`; with `ahead`, normalizes the package meanwhile (see `NormalizeAhead`). */
+  /** Extracts `data`; with `ahead`, normalizes the package meanwhile (see `AheadNormalizer`). */
   async #extract(
     data: RunData,
     options: Normalized<RunOptions>,
     tracer: RunTracer,
-    ahead?: NormalizeAhead,
+    ahead?: AheadNormalizer,
   ): Promise<ExtractInfo> {
     return await tracer.step(
       "extract",
@@ -611,7 +612,7 @@ export class Pipeline {
     options: Normalized<RunOptions>,
     tracer: RunTracer,
     record: StepRecord,
-    ahead: NormalizeAhead | undefined,
+    ahead: AheadNormalizer | undefined,
   ): Promise<ExtractInfo> {
     const source = this.#toSource(data, options);
     this.#checkFileFormats(await this.destination(), source, options.loaderFileFormat);
@@ -686,7 +687,7 @@ export class Pipeline {
     tracer: RunTracer,
     onlyPending = false,
     session?: ClientSession,
-    ahead?: NormalizeAhead,
+    ahead?: AheadNormalizer,
   ): Promise<NormalizeInfo> {
     if (onlyPending && (await this.#store.list("extracted")).length === 0) {
       return { loadIds: [], rowCounts: {} };
@@ -720,7 +721,7 @@ export class Pipeline {
     tracer: RunTracer,
     record: StepRecord,
     session: ClientSession | undefined,
-    ahead: NormalizeAhead | undefined,
+    ahead: AheadNormalizer | undefined,
   ): Promise<NormalizeInfo> {
     const { format, tableFormat } = await this.#jobFormats(forced);
     const info: NormalizeInfo = { loadIds: record.loadIds, rowCounts: record.rowCounts };
@@ -946,7 +947,7 @@ export class Pipeline {
       // finish what an interrupted run left behind
       await time("normalize", () => this.#normalize(undefined, undefined, tracer, true, session));
       const packages = await time("load", () => this.#loadPending(session, tracer, true));
-      const ahead = await this.#normalizeAhead();
+      const ahead = await this.#normalizeAhead(session);
       try {
         await time("extract", () => this.#extract(data, read, tracer, ahead));
         await time(
@@ -962,18 +963,27 @@ export class Pipeline {
   }
 
   /**
-   * What normalizes the package `run()` extracts while extract writes it (see `NormalizeAhead`),
-   * as `normalizePackage` would once extract ended; `undefined` where that would not load it
-   * early: config sets normalize's workers.
+   * What normalizes the package `run()` extracts while extract writes it, as `normalizePackage`
+   * would once extract ended: extract's own thread item by item, the chain loading meanwhile,
+   * when the destination loads off this thread (see `NormalizeAlong`), else a worker (see
+   * `NormalizeAhead`); `undefined` where that would not load it early: config sets normalize's
+   * workers.
    */
-  async #normalizeAhead(): Promise<NormalizeAhead | undefined> {
+  async #normalizeAhead(session: ClientSession): Promise<AheadNormalizer | undefined> {
     if (this.#settings?.normalize.workers !== undefined) return undefined;
     const { format, tableFormat } = await this.#jobFormats(undefined);
-    return new NormalizeAhead({
+    const options = {
       store: this.#store,
       loaderFileFormat: format,
       tableFileFormat: tableFormat,
       dataWriter: this.#settings?.normalize.dataWriter,
+    };
+    if (session.destination.capabilities.loadsOffMainThread !== true) {
+      return new NormalizeAhead(options);
+    }
+    return new NormalizeAlong({
+      ...options,
+      loadEarly: async (loadId, root) => (await session.client()).loadChainEarly?.(loadId, root),
     });
   }
 

@@ -1,16 +1,36 @@
 /**
- * A run's large package normalized while extract still writes it (`NormalizeAhead`), on native
- * DuckDB: it happens, as normalize after extract would have done it, and a package that turns
- * out otherwise than it assumed (a second table, changed hints, a failure) is normalized as
- * usual, with nothing of the first attempt left.
+ * A run's large package normalized in a worker while extract still writes it (`NormalizeAhead`),
+ * on native DuckDB told to be a destination that loads on the JavaScript thread (as DuckDB-WASM
+ * does; native DuckDB is normalized along, `normalize_along_test.ts`): it happens, as normalize
+ * after extract would have done it, and a package that turns out otherwise than it assumed (a
+ * second table, changed hints, a failure) is normalized as usual, with nothing of the first
+ * attempt left.
  */
 import assert from "node:assert/strict";
 import { PendingPackageFailed, resource, withHints, withTableName } from "../mod.ts";
 import type { DltResource } from "../lib/resource.ts";
-import { stageFiles, tempPipeline } from "./_helpers.ts";
+import { join } from "node:path";
+import { pipeline } from "../mod.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { stageFiles, tempDir } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+
+/**
+ * A pipeline in a fresh folder loading into native DuckDB as into a destination that loads on
+ * the JavaScript thread, whose runs normalize ahead in a worker.
+ */
+async function workerPipeline(name: string) {
+  const dir = await tempDir(name);
+  const native = duckdb({ path: join(dir, `${name}.duckdb`) });
+  const p = pipeline({
+    pipelineName: name,
+    destination: { ...native, capabilities: { ...native.capabilities, loadsOffMainThread: false } },
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  return { p, dir };
+}
 
 /** Items of about 10 KB: 3,000 of them fill two rotated extract files (24 MiB each). */
 const BODY = "lorem ipsum dolor sit amet ".repeat(400);
@@ -46,7 +66,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     const info = await p.run(items(dir, name, () => [{ id: ITEMS, body: "last" }]));
     assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
     assert.equal(await p.dataset().table("items").count(), ITEMS + 1);
@@ -64,7 +84,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead_second_table";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     const info = await p.run(items(dir, name, () => [withTableName({ id: 1 }, "others")]));
     // two root tables: no chain loads early
     assert.ok(info.loadPackages[0].jobs.every((job) => !job.duringNormalize));
@@ -78,7 +98,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead_new_hints";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     await p.run(
       items(
         dir,
@@ -102,7 +122,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead_failure";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     await p.run(resource([{ id: -1, body: "first" }], {
       name: "items",
       schemaContract: { columns: "freeze" },
@@ -131,7 +151,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead_reads";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
     const counted: number[] = [];
     await p.run(items(dir, name, async () => {
@@ -152,7 +172,7 @@ if (!ffi) Deno.test({ name: AHEAD_ORDER_TEST, ignore: true, fn() {} });
 else {
   isolatedTest(import.meta.url, AHEAD_ORDER_TEST, async () => {
     const name = "ahead_order";
-    const { p, dir } = await tempPipeline(name);
+    const { p, dir } = await workerPipeline(name);
     // small extracted files: several complete before normalize starts ahead
     Deno.env.set("SOURCES__DATA_WRITER__FILE_MAX_BYTES", "2000000");
     try {
@@ -181,7 +201,7 @@ Deno.test({
   ignore: !ffi,
   async fn() {
     const name = "ahead_bad_hint";
-    const { p } = await tempPipeline(name);
+    const { p } = await workerPipeline(name);
     const items: DltResource = resource(function* () {
       for (let id = 0; id < ITEMS; id++) {
         const item = { id, body: `${id} ${BODY}` };

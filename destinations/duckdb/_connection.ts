@@ -69,7 +69,7 @@ export class DuckDbConnection implements SqlConnection {
     return this.#use(() => this.#shared.driver.query<T>(sql));
   }
 
-  transaction(fn: () => Promise<void>): Promise<void> {
+  transaction(fn: () => Promise<void>, giveWay?: () => void): Promise<void> {
     return this.#shared.exclusive(async () => {
       this.#holding = true;
       try {
@@ -80,7 +80,7 @@ export class DuckDbConnection implements SqlConnection {
         // after the commit or rollback: a failed statement leaves the transaction refusing SET
         await this.#giveBack();
       }
-    });
+    }, giveWay);
   }
 
   copyJob(job: LoadJob, table: TableSchema, into: string, options?: CopyOptions): Promise<void> {

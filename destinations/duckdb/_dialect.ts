@@ -24,6 +24,8 @@ export const DUCKDB_CAPABILITIES: DestinationCapabilities = {
 export const NATIVE_DUCKDB_CAPABILITIES: DestinationCapabilities = {
   ...DUCKDB_CAPABILITIES,
   supportedLoaderFileFormats: ["csv", "parquet"],
+  // its statements run on DuckDB's threads
+  loadsOffMainThread: true,
 };
 
 /** Integer types by the bits a `bigint` column's precision asks for, as dlt maps them. */

@@ -57,6 +57,10 @@ export class SharedDatabase {
   #autoMemory: boolean;
   #memoryMb = BASE_MEMORY_MB;
   #turn: Promise<void> = Promise.resolve();
+  /** Callers that have a turn or wait for one. */
+  #callers = 0;
+  /** What the caller whose turn it is would do to end it sooner when another waits. */
+  #giveWay: (() => void) | undefined;
 
   /** Wraps an open `driver`; use {@linkcode acquireDatabase}. */
   constructor(
@@ -71,11 +75,31 @@ export class SharedDatabase {
     this.timestampFunctions = options.timestampFunctions;
   }
 
-  /** Runs `fn` when no other caller's `fn` runs: the connection is its alone meanwhile. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#turn.then(fn);
-    this.#turn = result.then(() => {}, () => {});
+  /**
+   * Runs `fn` when no other caller's `fn` runs: the connection is its alone meanwhile.
+   * `giveWay` is called, once, when another caller waits while `fn` runs.
+   */
+  exclusive<T>(fn: () => Promise<T>, giveWay?: () => void): Promise<T> {
+    this.#callers++;
+    this.#wakeGiveWay();
+    const result = this.#turn.then(() => {
+      this.#giveWay = giveWay;
+      // callers queued behind this one before its turn came
+      if (this.#callers > 1) this.#wakeGiveWay();
+      return fn();
+    });
+    this.#turn = result.then(() => {}, () => {}).finally(() => {
+      this.#giveWay = undefined;
+      this.#callers--;
+    });
     return result;
+  }
+
+  /** Tells the caller whose turn it is that another waits, once. */
+  #wakeGiveWay(): void {
+    const giveWay = this.#giveWay;
+    this.#giveWay = undefined;
+    giveWay?.();
   }
 
   /** Raises the memory limit to what loading `columns` columns needs (never lowers it). */

@@ -24,6 +24,8 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   // MaxHeapAttributeNumber
   maxColumnsPerTable: 1600,
   supportsTransactions: true,
+  // the server parses and stores what `COPY` streams to it
+  loadsOffMainThread: true,
 };
 
 /** Integer types by the bits a `bigint` column's precision asks for, as dlt maps them. */

@@ -70,6 +70,12 @@ export interface DriveOptions {
    */
   turnMs?: number;
   /**
+   * Whether a turn collects the garbage of the items written (see `withTurns`); not when the
+   * package is normalized along in this thread, whose garbage would have each turn collect
+   * the whole heap. @default {true}
+   */
+  collectAtTurns?: boolean;
+  /**
    * The run's controller: its signal is the resources' `context.signal`; aborting it stops the
    * run, and a failing resource aborts it to stop the others.
    */
@@ -78,7 +84,10 @@ export interface DriveOptions {
 
 /** Runs every root resource of `plan` and its transformers, as `options` say. */
 export async function driveExtraction(plan: ExtractPlan, options: DriveOptions): Promise<void> {
-  plan = { ...plan, write: withTurns(plan.write, options.turnMs ?? TURN_MS) };
+  plan = {
+    ...plan,
+    write: withTurns(plan.write, options.turnMs ?? TURN_MS, options.collectAtTurns ?? true),
+  };
   if (options.nextItemMode === "fifo") return await new Sequential(plan, options.controller).run();
   await new RoundRobin(plan, options).run();
 }
@@ -91,20 +100,24 @@ export async function driveExtraction(plan: ExtractPlan, options: DriveOptions):
 const TURN_MS = 10;
 
 /**
- * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, the
- * garbage of the items written is collected when the heap has grown by 32 MiB since the last
- * collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100 MiB while the package
- * is normalized and loaded beside it (100,000 GitHub events peaked at 531–549 MiB, 482–503 with
- * it).
+ * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, with
+ * `collect`, the garbage of the items written is collected when the heap has grown by 32 MiB
+ * since the last collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100 MiB
+ * while a worker normalizes the package and it loads beside extract (100,000 GitHub events
+ * peaked at 531–549 MiB, 482–503 with it).
  */
-function withTurns(write: ExtractPlan["write"], turnMs: number): ExtractPlan["write"] {
+function withTurns(
+  write: ExtractPlan["write"],
+  turnMs: number,
+  collect: boolean,
+): ExtractPlan["write"] {
   let turnAt = performance.now();
   let heapMark = heapSize();
   return async (r, unit) => {
     await write(r, unit);
     if (performance.now() - turnAt < turnMs) return;
     // what the items left behind, before it grows the process by more than a stage would
-    if (collectGarbage(heapMark)) heapMark = heapSize();
+    if (collect && collectGarbage(heapMark)) heapMark = heapSize();
     await new Promise((resolve) => setImmediate(resolve));
     turnAt = performance.now();
   };

@@ -22,7 +22,7 @@ import type { NamingConvention } from "../normalize/naming.ts";
 import type { ColumnHint, TableHints } from "../schema/schema.ts";
 import { bumpStateVersion, type PipelineState, resourceState } from "../state.ts";
 import { ResourceExtractionError } from "../errors.ts";
-import { stringifyItem, UnsupportedValueError } from "../normalize/typed_json.ts";
+import { serializeItem, UnsupportedValueError } from "../normalize/typed_json.ts";
 import { ItemWriter } from "./_item_writer.ts";
 import {
   arrowColumnHints,
@@ -98,6 +98,20 @@ export interface ExtractFollower {
    * nothing opens its files by their paths in the folder `jobClosed` named.
    */
   moving(): Promise<void>;
+  /**
+   * Optional: item `line` (one JSON line, as the package's file gets it) of root table `table`
+   * of package `loadId` is extracted, with the package's table hints so far `tables`. `value`
+   * is the item itself when `JSON.parse(line)` would give back an equal value, else
+   * `undefined`; it may change once this returns (the resource runs on), so it is read now.
+   * Extract waits for what it returns before it goes on.
+   */
+  item?(
+    loadId: string,
+    table: string,
+    value: unknown,
+    line: string,
+    tables: Readonly<Record<string, TableHints>>,
+  ): Promise<void> | undefined;
 }
 
 /** Most milliseconds between two reports of one resource's items (while items come). */
@@ -264,6 +278,17 @@ export async function extractSource(
     }
   }
 
+  /** Writes `item` of `r` into `table`'s file, and gives it to the follower. */
+  const add = async (r: DltResource, table: string, item: unknown): Promise<void> => {
+    const { line, plain } = itemLine(r, item);
+    // the item as it is now: the resource may change it once it runs on
+    const along = follower?.item?.(loadId, table, plain ? item : undefined, line, tables);
+    if (along !== undefined) await along;
+    // most lines are only buffered: nothing to wait for
+    const pending = writer.add(table, line);
+    if (pending !== undefined) await pending;
+  };
+
   const write = async (r: DltResource, unit: unknown): Promise<void> => {
     const [data, mark] = unmark(unit);
     if (mark?.hints !== undefined) applyMark(r, mark);
@@ -310,8 +335,7 @@ export async function extractSource(
         // rows of an Arrow table or record batch, typed by its schema, converted batch by batch
         addArrowHints(r, tables[table], item);
         for (const row of arrowRowsOf(r, item)) {
-          const pending = writer.add(table, itemLine(r, row));
-          if (pending !== undefined) await pending;
+          await add(r, table, row);
           written++;
         }
         continue;
@@ -321,9 +345,7 @@ export async function extractSource(
         addArrowHints(r, tables[table], origin);
         hinted.add(table);
       }
-      // most lines are only buffered: nothing to wait for
-      const pending = writer.add(table, itemLine(r, item));
-      if (pending !== undefined) await pending;
+      await add(r, table, item);
       written++;
     }
     counter?.add(r.name, written);
@@ -393,7 +415,7 @@ export async function extractSource(
       loaded,
       write,
       contextOf,
-    }, { ...options.concurrency, controller });
+    }, { ...options.concurrency, controller, collectAtTurns: follower?.item === undefined });
     counter?.flush();
     const jobs = await writer.close();
     await follower?.moving();
@@ -434,11 +456,15 @@ function tableHintsOf(hints: TableHints & { tableName?: unknown }): TableHints {
   return tableHints;
 }
 
-/** `item` as one JSON line; a value that cannot be loaded is an error naming `r` and the field. */
-function itemLine(r: DltResource, item: unknown): string {
+/**
+ * `item` as one JSON line, and whether it is the item's plain JSON; a value that cannot be
+ * loaded is an error naming `r` and the field.
+ */
+function itemLine(r: DltResource, item: unknown): { line: string; plain: boolean } {
   let line: string | undefined;
+  let plain: boolean;
   try {
-    line = stringifyItem(item);
+    ({ line, plain } = serializeItem(item));
   } catch (error) {
     const message = !(error instanceof UnsupportedValueError)
       ? `an item cannot be serialized: ${(error as Error).message}`
@@ -450,7 +476,7 @@ function itemLine(r: DltResource, item: unknown): string {
   if (line === undefined) {
     throw new ResourceExtractionError(r.name, `yielded a ${typeof item}, which cannot be loaded`);
   }
-  return line;
+  return { line, plain };
 }
 
 /**

@@ -21,8 +21,11 @@ import { copiedTogether } from "./table_chains.ts";
 
 /** What an early chain needs of its job client. */
 export interface EarlyChainSteps {
-  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it rejects. */
-  transaction(fn: () => Promise<void>): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it rejects.
+   * `giveWay` is called when another client of a shared connection waits for it.
+   */
+  transaction(fn: () => Promise<void>, giveWay: () => void): Promise<void>;
   /** Creates `table` or adds the columns it lacks. */
   syncTable(table: TableSchema): Promise<void>;
   /**
@@ -92,7 +95,7 @@ export class EarlyChain implements EarlyChainLoad {
       const complete = await this.#end.promise;
       if (this.#failed || complete === undefined) throw ROLL_BACK;
       await complete(this.#copied);
-    }).then(() => true, () => false);
+    }, () => void this.#giveWay()).then(() => true, () => false);
     // a transaction that could not begin copies nothing
     this.#committed.finally(() => this.#copyingEnded.resolve());
   }
@@ -101,6 +104,16 @@ export class EarlyChain implements EarlyChainLoad {
     if (this.#stopped) return;
     this.#queue.push({ job, table });
     this.#wake?.();
+  }
+
+  /**
+   * Another client waits for the chain's transaction on a shared connection (a resource that
+   * reads the destination while extract runs, which the commit would wait for): rolled back,
+   * the chain loads as usual with its package. Once normalize has ended, the commit is near,
+   * and the other client waits for it.
+   */
+  async #giveWay(): Promise<void> {
+    if (!this.#stopped) await this.abort();
   }
 
   async stop(): Promise<void> {

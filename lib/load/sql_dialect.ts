@@ -67,8 +67,10 @@ export interface SqlConnection {
    * Runs `fn` in a transaction: what it sends through this connection commits when it resolves
    * and rolls back when it rejects. No other client's statements run on the connection meanwhile
    * (a connection shared by clients queues them). {@linkcode runInTransaction} does the SQL.
+   * `giveWay` is called, once, when another client's statement waits for this transaction on
+   * such a shared connection: the transaction should then end soon.
    */
-  transaction(fn: () => Promise<void>): Promise<void>;
+  transaction(fn: () => Promise<void>, giveWay?: () => void): Promise<void>;
   /**
    * Runs after a table chain's copies, before the statements that work on what they copied (a
    * merge), in the chain's transaction: DuckDB gives back the threads its wide copies ran without.

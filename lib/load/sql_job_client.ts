@@ -206,7 +206,7 @@ export class SqlJobClient implements DestinationClient {
     }
     await this.#createDataset();
     return this.#early = new EarlyChain(loadId, root, {
-      transaction: (fn) => this.#inTransaction(fn),
+      transaction: (fn, giveWay) => this.#inTransaction(fn, giveWay),
       syncTable: (table) => this.#syncTable(table),
       copy: async (jobs, table, options) => {
         for (const run of this.#copyRuns(jobs)) {
@@ -415,8 +415,11 @@ export class SqlJobClient implements DestinationClient {
     return this.#inTransaction(fn);
   }
 
-  /** Runs `fn` in a transaction of the connection, remembering the tables it syncs. */
-  #inTransaction(fn: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `fn` in a transaction of the connection, remembering the tables it syncs; `giveWay`
+   * as {@linkcode SqlConnection.transaction} calls it.
+   */
+  #inTransaction(fn: () => Promise<void>, giveWay?: () => void): Promise<void> {
     // a connection runs one transaction at a time: they do not nest
     return this.#connection.transaction(async () => {
       this.#synced = new Map();
@@ -425,7 +428,7 @@ export class SqlJobClient implements DestinationClient {
       } finally {
         this.#synced = undefined;
       }
-    });
+    }, giveWay);
   }
 
   #columnDefinition(column: ColumnSchema): string {

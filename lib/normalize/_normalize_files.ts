@@ -164,15 +164,59 @@ export class FilesNormalizer {
       this.#onRows?.(this.#writer.rowCounts);
       return;
     }
+    const normalizer = this.#relational(file.table);
+    for await (const item of this.#items(file)) {
+      opened();
+      try {
+        normalizer.normalize(item, file.table);
+      } catch (error) {
+        if (error instanceof DltError) throw error;
+        throw new NormalizeError(file.table, undefined, String(error));
+      }
+      if (this.#writer.full) await this.#drain();
+    }
+    this.#onRows?.(this.#writer.rowCounts);
+  }
+
+  /** Normalizers of one item at a time by root table, kept from item to item. */
+  #byRoot = new Map<string, RelationalNormalizer>();
+
+  /**
+   * Normalizes `item`, a value as `JSON.parse` gives back an extracted line, into rows of root
+   * table `root`; when the buffers are full, the writes it set off.
+   */
+  normalizeItem(item: unknown, root: string): Promise<void> | undefined {
+    let normalizer = this.#byRoot.get(root);
+    if (normalizer === undefined) {
+      normalizer = this.#relational(root);
+      this.#byRoot.set(root, normalizer);
+    }
+    try {
+      normalizer.normalize(item, root);
+    } catch (error) {
+      if (error instanceof DltError) throw error;
+      throw new NormalizeError(root, undefined, String(error));
+    }
+    return this.#writer.full ? this.#drain() : undefined;
+  }
+
+  /** Writes what is buffered, and reports the rows so far. */
+  async #drain(): Promise<void> {
+    await this.#writer.drain();
+    this.#onRows?.(this.#writer.rowCounts);
+  }
+
+  /** A normalizer of items of root table `root` into the job writer. */
+  #relational(root: string): RelationalNormalizer {
     const evolver = this.#evolver;
     const writer = this.#writer;
     const tables = evolver.schema.tables;
-    const normalizer = new RelationalNormalizer({
+    return new RelationalNormalizer({
       naming: this.#naming,
       loadId: this.#loadId,
-      maxNesting: tables[file.table]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
-      rootKey: tables[file.table]?.rootKey === true,
-      rootId: rootIdFor(tables[file.table]),
+      maxNesting: tables[root]?.maxTableNesting ?? DEFAULT_MAX_NESTING,
+      rootKey: tables[root]?.rootKey === true,
+      rootId: rootIdFor(tables[root]),
       isJsonColumn: (table, column) => tables[table]?.columns[column]?.dataType === "json",
       ownTable: (table, parent) => {
         const own = evolver.ownTable(table, parent);
@@ -188,20 +232,6 @@ export class FilesNormalizer {
         return true;
       },
     });
-    for await (const item of this.#items(file)) {
-      opened();
-      try {
-        normalizer.normalize(item, file.table);
-      } catch (error) {
-        if (error instanceof DltError) throw error;
-        throw new NormalizeError(file.table, undefined, String(error));
-      }
-      if (writer.full) {
-        await writer.drain();
-        this.#onRows?.(writer.rowCounts);
-      }
-    }
-    this.#onRows?.(writer.rowCounts);
   }
 
   /** The items of `file`. */

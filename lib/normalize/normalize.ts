@@ -27,7 +27,7 @@ import { jobFileFormat, loadJobFileFormats } from "./job_file_format.ts";
 import type { EarlyChainLoad, LoaderFileFormat } from "../destination.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
 import type { WorkingStorage } from "../storage/storage.ts";
-import type { NormalizeAhead } from "./normalize_ahead.ts";
+import type { AheadNormalizer } from "./normalize_ahead.ts";
 
 /** Options of {@linkcode normalizePackage}. */
 export interface NormalizePackageOptions {
@@ -78,9 +78,9 @@ export interface NormalizePackageOptions {
   loadEarly?: (root: string) => Promise<EarlyChainLoad | undefined>;
   /**
    * What normalized the package while extract wrote it: used when the package is as it
-   * assumed (see `NormalizeAhead.take`), else stopped and its work discarded.
+   * assumed (see `AheadNormalizer.take`), else stopped and its work discarded.
    */
-  ahead?: NormalizeAhead;
+  ahead?: AheadNormalizer;
 }
 
 /**
@@ -195,7 +195,8 @@ export async function normalizePackage(
   const [root] = roots;
   let early: EarlyChainLoad | undefined;
   try {
-    early = options.loadEarly !== undefined && options.workers === undefined &&
+    early = ahead?.early === undefined && options.loadEarly !== undefined &&
+        options.workers === undefined &&
         workers > 1 && large && roots.size === 1 &&
         (base.tables[root]?.writeDisposition ?? "append") === "append" &&
         !manifest.dropTables?.length && !manifest.truncateTables?.length
@@ -206,11 +207,12 @@ export async function normalizePackage(
     throw error;
   }
   if (early !== undefined) dataWriter = earlyDataWriter(dataWriter);
+  const given = early;
   // a table of its own that nested hints make is another chain, loaded with the package
-  const onJob = early &&
+  const onJob = given &&
     ((job: PackageJob, table: TableSchema, jobRoot: string) => {
       if (jobRoot === root) {
-        early.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table);
+        given.add(loadJobOf(storage.locate(join(outDir, job.file)), job), table);
       }
     });
   let results: FilesResult[];
@@ -260,9 +262,12 @@ export async function normalizePackage(
         throw error;
       }
     }
+    // normalized along: the chain loading since extract
+    early ??= await ahead?.early?.();
     // the files move with the package: the ones handed over are copied before
     await early?.stop();
   } catch (error) {
+    early ??= await ahead?.early?.();
     await early?.abort();
     throw error;
   }

@@ -24,7 +24,7 @@
  */
 import { basename } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { LoaderFileFormat } from "../destination.ts";
+import type { EarlyChainLoad, LoaderFileFormat } from "../destination.ts";
 import type { ExtractFollower } from "../extract/extract.ts";
 import type { PackageJob, PackageManifest, PackageStore } from "../load/package_store.ts";
 import type { DataWriterSettings } from "../runtime_settings.ts";
@@ -68,6 +68,35 @@ export interface AheadRun {
   finish(files: readonly ExtractedFile[], events: PoolEvents): Promise<FilesResult>;
   /** Stops the worker (normalize failed before `finish`). */
   cancel(): void;
+  /**
+   * The chain loading the package since extract ran (`normalize_along.ts`), once `finish` has
+   * settled; absent when `normalizePackage` decides on loading early, as after extract.
+   */
+  early?(): Promise<EarlyChainLoad | undefined>;
+}
+
+/**
+ * What normalizes a run's package while extract writes it: a worker reading the extracted files
+ * ({@linkcode NormalizeAhead}), or extract's own thread, item by item (`NormalizeAlong`).
+ */
+export interface AheadNormalizer {
+  /** What extract tells of the package it writes, against `schema` of naming `naming`. */
+  follower(schema: StoredSchema, naming: NamingConvention): ExtractFollower;
+  /**
+   * The run of package `loadId` when it is as assumed (the same `schema` and table hints, one
+   * root table, no refresh) and all went well so far; else `undefined`: then abort it and
+   * normalize the package as usual.
+   */
+  take(
+    loadId: string,
+    schema: StoredSchema,
+    manifest: PackageManifest,
+  ): Promise<AheadRun | undefined>;
+  /**
+   * Stops and removes what was normalized, unless the package was taken; settles when all of
+   * it is done, however often it is called, and never rejects.
+   */
+  abort(): Promise<void>;
 }
 
 /** A closed job, as the worker reports it. */
@@ -90,7 +119,7 @@ interface Started {
  * {@linkcode NormalizeAhead.follower}, `normalizePackage` the object itself, and
  * {@linkcode NormalizeAhead.abort} it when the run ends either way.
  */
-export class NormalizeAhead {
+export class NormalizeAhead implements AheadNormalizer {
   #options: NormalizeAheadOptions;
   #started: Started | undefined;
   /** Gave up: the package is not one to normalize ahead. */
@@ -327,6 +356,6 @@ export class NormalizeAhead {
 }
 
 /** `value` as a JSON round trip gives it back (what a manifest read back holds). */
-function asJson(value: unknown): unknown {
+export function asJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }

@@ -1,0 +1,200 @@
+/**
+ * A run's package normalized along, item by item in extract's own thread, with its chain loaded
+ * from the first job file normalize closes while extract still runs (`NormalizeAlong`), on
+ * native DuckDB: the rows are those normalize after extract makes, items are taken as they were
+ * yielded, a resource reading the destination meanwhile gets what was committed without waiting
+ * for the run, and a package that turns out otherwise than assumed loads whole, as usual.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type DltResource, pipeline, resource, withTableName } from "../mod.ts";
+import type { Destination, DestinationClient, EarlyChainLoad } from "../lib/destination.ts";
+import { duckdb } from "../destinations/duckdb/mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+
+/** Items of about 10 KB: 3,000 of them fill the first 16 MiB job file while extract runs. */
+const BODY = "lorem ipsum dolor sit amet ".repeat(400);
+const ITEMS = 3_000;
+
+/** What the chains of a destination's clients were given, as a test sees it. */
+interface ChainLog {
+  /** Job files given to a chain (none before one opened). */
+  added: number;
+}
+
+/** Native DuckDB at `path`, its early chains logged into `log`. */
+function loggedDuckDb(path: string, log: ChainLog): Destination {
+  const native = duckdb({ path });
+  return {
+    ...native,
+    async client(options): Promise<DestinationClient> {
+      const client = await native.client(options);
+      const loadChainEarly = client.loadChainEarly!.bind(client);
+      client.loadChainEarly = async (loadId, root) => {
+        const chain = await loadChainEarly(loadId, root);
+        if (chain === undefined) return undefined;
+        const logged: EarlyChainLoad = {
+          add: (job, table) => {
+            log.added++;
+            chain.add(job, table);
+          },
+          stop: () => chain.stop(),
+          abort: () => chain.abort(),
+        };
+        return logged;
+      };
+      return client;
+    },
+  };
+}
+
+/** A pipeline in a fresh folder, loading into native DuckDB whose chains go into `log`. */
+async function alongPipeline(name: string, log: ChainLog = { added: 0 }) {
+  const dir = await tempDir(name);
+  const p = pipeline({
+    pipelineName: name,
+    destination: loggedDuckDb(join(dir, `${name}.duckdb`), log),
+    pipelinesDir: join(dir, "pipelines"),
+  });
+  return { p, dir, log };
+}
+
+/** Waits until a chain was given a job file, while the resource that waits holds extract. */
+async function chainLoading(log: ChainLog): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (log.added === 0) {
+    if (performance.now() > deadline) throw new Error("No chain loaded while extracting");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** `ITEMS` items, then (once a chain loads them) what `after` yields. */
+function items(log: ChainLog, after: () => unknown[] | Promise<unknown[]> = () => []) {
+  return resource(async function* () {
+    for (let id = 0; id < ITEMS; id++) yield { id, body: `${id} ${BODY}` };
+    await chainLoading(log);
+    yield* await after();
+  }, { name: "items" });
+}
+
+/** The number of distinct `_dlt_id`s of table `items`. */
+async function distinctIds(p: ReturnType<typeof pipeline>): Promise<number> {
+  const [{ n }] = await p.dataset().query<{ n: bigint | number }>(
+    "SELECT count(DISTINCT _dlt_id) AS n FROM items",
+  );
+  return Number(n);
+}
+
+Deno.test({
+  name: "a large package's chain loads while extract still runs, and commits with the package",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along");
+    const info = await p.run(items(log, () => [{ id: ITEMS, body: "last" }]));
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 1);
+    assert.equal(await distinctIds(p), ITEMS + 1);
+    assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 0 });
+  },
+});
+
+Deno.test({
+  name:
+    "a resource reading the destination while the chain loads gets what was committed; the chain gives way and the package loads whole",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along_reads");
+    await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
+    const counted: number[] = [];
+    const info = await p.run(items(log, async () => {
+      counted.push(await p.dataset().table("items").count());
+      return [{ id: ITEMS, body: "last" }];
+    }));
+    assert.deepEqual(counted, [1]);
+    // rolled back when the resource read: the package's files loaded after normalize
+    assert.ok(info.loadPackages[0].jobs.every((job) => !job.duringNormalize));
+    assert.equal(await p.dataset().table("items").count(), ITEMS + 2);
+    assert.equal(await distinctIds(p), ITEMS + 2);
+  },
+});
+
+Deno.test({
+  name: "a second table after the chain began loading rolls it back, and the package loads whole",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along_second_table");
+    const info = await p.run(items(log, () => [withTableName({ id: 1 }, "others")]));
+    assert.ok(log.added > 0);
+    assert.ok(info.loadPackages[0].jobs.every((job) => !job.duringNormalize));
+    assert.deepEqual(await p.dataset().rowCounts(), { items: ITEMS, others: 1 });
+    assert.equal(await distinctIds(p), ITEMS);
+  },
+});
+
+Deno.test({
+  name: "an item the resource changes after yielding it is loaded as it was yielded",
+  ignore: !ffi,
+  async fn() {
+    const { p } = await alongPipeline("along_reused");
+    // one object, changed and yielded again: each yield's values are the row's
+    const reused = resource(function* () {
+      const item = { id: 0, tags: [0] };
+      for (let id = 0; id < 500; id++) {
+        item.id = id;
+        item.tags = [id, id + 1];
+        yield item;
+      }
+    }, { name: "items" });
+    await p.run(reused);
+    const [row] = await p.dataset().query<{ n: bigint | number; total: bigint | number }>(
+      "SELECT count(DISTINCT id) AS n, sum(id) AS total FROM items",
+    );
+    assert.deepEqual([Number(row.n), Number(row.total)], [500, 499 * 500 / 2]);
+    const [tags] = await p.dataset().query<{ n: bigint | number }>(
+      "SELECT count(*) AS n FROM items__tags t JOIN items i ON t._dlt_parent_id = i._dlt_id " +
+        "WHERE t.value = i.id + t._dlt_list_idx",
+    );
+    assert.equal(Number(tags.n), 1000);
+  },
+});
+
+Deno.test({
+  name: "items normalized along load the same rows as items normalized after extract",
+  ignore: !ffi,
+  async fn() {
+    const typed = (): DltResource =>
+      resource(function* () {
+        for (let id = 0; id < 200; id++) {
+          yield {
+            id,
+            big: 2n ** 70n + BigInt(id),
+            at: new Date(Date.UTC(2026, 0, 1, 0, 0, id)),
+            bytes: new Uint8Array([id % 256, 1, 2]),
+            ratio: id === 0 ? Number.NaN : 1 / id,
+            nested: { name: `n${id}`, list: [{ v: id }, { v: -id }] },
+            text: id % 2 === 0 ? `é ${id}` : null,
+          };
+        }
+      }, { name: "items" });
+    const along = await alongPipeline("along_typed");
+    await along.p.run(typed());
+    // extract, normalize and load one after the other: nothing normalizes along
+    const dir = await tempDir("after_typed");
+    const after = pipeline({
+      pipelineName: "after_typed",
+      destination: duckdb({ path: join(dir, "after.duckdb") }),
+      pipelinesDir: join(dir, "pipelines"),
+    });
+    await after.extract(typed());
+    await after.normalize();
+    await after.load();
+    assert.deepEqual(along.p.defaultSchema!.tables, after.defaultSchema!.tables);
+    for (const table of ["items", "items__nested__list"]) {
+      const ids = table === "items" ? "_dlt_load_id" : "_dlt_parent_id";
+      const sql = `SELECT * EXCLUDE (_dlt_id, ${ids}) FROM ${table} ORDER BY ALL`;
+      assert.deepEqual(await along.p.dataset().query(sql), await after.dataset().query(sql));
+    }
+  },
+});
