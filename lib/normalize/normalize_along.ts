@@ -103,7 +103,11 @@ export class NormalizeAlong implements AheadNormalizer {
         if (along === undefined) {
           // the item is read now, from its line: the resource runs on meanwhile
           const item = JSON.parse(line);
-          this.#starting ??= this.#start(loadId, schema, naming, table, tables);
+          this.#starting ??= this.#start(loadId, schema, naming, table, tables).catch(() => {
+            // normalize meets the failure again after extract, and reports it
+            this.#declined = true;
+            return this.#options.store.remove("normalizing", loadId).catch(() => {});
+          });
           return this.#starting.then(() => this.#normalize(table, item));
         }
         return this.#normalize(table, value === undefined ? JSON.parse(line) : value);
@@ -198,6 +202,7 @@ export class NormalizeAlong implements AheadNormalizer {
       return;
     }
     const outDir = store.dir("normalizing", loadId);
+    await loadJobFileFormats([format, ...Object.values(tableFormats)]);
     await store.create("normalizing", loadId);
     const along: Along = {
       loadId,
@@ -238,11 +243,6 @@ export class NormalizeAlong implements AheadNormalizer {
       }),
     };
     this.#along = along;
-    try {
-      await loadJobFileFormats([format, ...Object.values(tableFormats)]);
-    } catch {
-      void this.abort();
-    }
   }
 
   /** Normalizes `item` of root table `table`; the writes it set off, if any. */
