@@ -70,11 +70,11 @@ export interface DriveOptions {
    */
   turnMs?: number;
   /**
-   * Whether a turn collects the garbage of the items written (see `withTurns`); not when the
-   * package is normalized along in this thread, whose garbage would have each turn collect
-   * the whole heap. @default {true}
+   * Whether a turn collects the garbage of the items written (see `withTurns`), asked at each
+   * turn; not while the package is normalized in this thread, whose garbage would have each
+   * turn collect the whole heap. @default {always}
    */
-  collectAtTurns?: boolean;
+  collectAtTurns?: () => boolean;
   /**
    * The run's controller: its signal is the resources' `context.signal`; aborting it stops the
    * run, and a failing resource aborts it to stop the others.
@@ -86,7 +86,7 @@ export interface DriveOptions {
 export async function driveExtraction(plan: ExtractPlan, options: DriveOptions): Promise<void> {
   plan = {
     ...plan,
-    write: withTurns(plan.write, options.turnMs ?? TURN_MS, options.collectAtTurns ?? true),
+    write: withTurns(plan.write, options.turnMs ?? TURN_MS, options.collectAtTurns ?? (() => true)),
   };
   if (options.nextItemMode === "fifo") return await new Sequential(plan, options.controller).run();
   await new RoundRobin(plan, options).run();
@@ -95,13 +95,13 @@ export async function driveExtraction(plan: ExtractPlan, options: DriveOptions):
 /**
  * Longest time, in milliseconds, that writing items keeps the event loop from everything else:
  * then a macrotask turn lets timers, I/O and workers' messages through (what normalizes and
- * loads the package meanwhile, `normalize_ahead.ts`, waits on them).
+ * loads the package meanwhile, `normalize_ahead.ts` and `normalize_along.ts`, waits on them).
  */
 const TURN_MS = 10;
 
 /**
- * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, with
- * `collect`, the garbage of the items written is collected when the heap has grown by 32 MiB
+ * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, when
+ * `collect()` says so, the garbage of the items written is collected when the heap has grown by 32 MiB
  * since the last collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100 MiB
  * while a worker normalizes the package and it loads beside extract (100,000 GitHub events
  * peaked at 531–549 MiB, 482–503 with it).
@@ -109,7 +109,7 @@ const TURN_MS = 10;
 function withTurns(
   write: ExtractPlan["write"],
   turnMs: number,
-  collect: boolean,
+  collect: () => boolean,
 ): ExtractPlan["write"] {
   let turnAt = performance.now();
   let heapMark = heapSize();
@@ -117,7 +117,7 @@ function withTurns(
     await write(r, unit);
     if (performance.now() - turnAt < turnMs) return;
     // what the items left behind, before it grows the process by more than a stage would
-    if (collect && collectGarbage(heapMark)) heapMark = heapSize();
+    if (collect() && collectGarbage(heapMark)) heapMark = heapSize();
     await new Promise((resolve) => setImmediate(resolve));
     turnAt = performance.now();
   };

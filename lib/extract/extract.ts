@@ -112,6 +112,11 @@ export interface ExtractFollower {
     line: string,
     tables: Readonly<Record<string, TableHints>>,
   ): Promise<void> | undefined;
+  /**
+   * Optional: whether the items are normalized in this thread as they come (`item`): their
+   * garbage then dies young, and extract leaves it to V8's young-generation collections.
+   */
+  normalizing?(): boolean;
 }
 
 /** Most milliseconds between two reports of one resource's items (while items come). */
@@ -415,7 +420,11 @@ export async function extractSource(
       loaded,
       write,
       contextOf,
-    }, { ...options.concurrency, controller, collectAtTurns: follower?.item === undefined });
+    }, {
+      ...options.concurrency,
+      controller,
+      collectAtTurns: () => follower?.normalizing?.() !== true,
+    });
     counter?.flush();
     const jobs = await writer.close();
     await follower?.moving();

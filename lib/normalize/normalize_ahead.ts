@@ -1,7 +1,9 @@
 /**
- * Normalize ahead: a run's package normalized while extract still writes it, so that normalize,
- * and the load of its chain that starts with it, no longer wait for the last item to be
+ * Normalize ahead: a run's package normalized in a worker while extract still writes it, so that
+ * normalize, and the load of its chain that starts with it, no longer wait for the last item to be
  * extracted (the GitHub events: extract is a sixth of a run, on one core, with the other idle).
+ * For destinations that load on the JavaScript thread (DuckDB-WASM); where the load runs off it,
+ * the package is normalized along in extract's thread instead (`normalize_along.ts`).
  *
  * It assumes what `normalizePackage` decides for a large package of one root table that appends
  * when the run loads it early (one worker, job files rotated at 16 MiB), and starts on that

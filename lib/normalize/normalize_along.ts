@@ -82,7 +82,7 @@ export class NormalizeAlong implements AheadNormalizer {
   /** Extract has ended: job files closed from now on are the package's last. */
   #taken = false;
   #rowCounts: Readonly<Record<string, number>> | undefined;
-  /** Where the rows and the job files closed without a chain go once the package is taken. */
+  /** Where the rows normalized go once the package is taken. */
   #events: PoolEvents | undefined;
   #aborted: Promise<void> | undefined;
 
@@ -124,6 +124,7 @@ export class NormalizeAlong implements AheadNormalizer {
       },
       // nothing reads the extracted files by their paths
       moving: () => Promise.resolve(),
+      normalizing: () => this.#along !== undefined && !this.#declined,
     };
   }
 
@@ -226,16 +227,12 @@ export class NormalizeAlong implements AheadNormalizer {
           this.#events?.onRows?.(rowCounts);
         },
         onJobClosed: (job, table, jobRoot) => {
+          // a table of its own that nested hints make is another chain, loaded with the
+          // package, as is a package whose first job file closed after extract (a small one)
+          if (jobRoot !== root || (along.chain === undefined && this.#taken)) return;
+          along.chain ??= this.#options.loadEarly(loadId, root).catch(() => undefined);
           // a copy: the table evolves on after the call
           const copy = structuredClone(table);
-          if (along.chain === undefined && this.#taken) {
-            // closed after extract, with no chain opened while it ran: the package's load
-            // decides, as for a package normalized after extract
-            return this.#events?.onJob?.(job, copy, jobRoot);
-          }
-          // a table of its own that nested hints make is another chain, loaded with the package
-          if (jobRoot !== root) return;
-          along.chain ??= this.#options.loadEarly(loadId, root).catch(() => undefined);
           const path = store.storage.locate(join(outDir, job.file));
           // in order: each file waits for the chain to open
           void along.chain.then((chain) => chain?.add(loadJobOf(path, job), copy));
