@@ -1,6 +1,14 @@
 /** Shared helpers of the end-to-end tests. */
 import { join } from "node:path";
-import { type ColumnHint, type DltResource, type Pipeline, pipeline, resource } from "../mod.ts";
+import assert from "node:assert/strict";
+import {
+  type ColumnHint,
+  type DltResource,
+  PendingPackageFailed,
+  type Pipeline,
+  pipeline,
+  resource,
+} from "../mod.ts";
 import { duckdb, type DuckDbEngine } from "../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
 
@@ -124,4 +132,24 @@ export async function dummyPipeline(
     pipelinesDir: join(await tempDir(name), "pipelines"),
   });
   return { p, destination };
+}
+
+/**
+ * A package that fails to normalize, run into `p`: a first run makes table `items` with frozen
+ * columns; then `count` items (the later ones `body` long) whose first has a new column fail the
+ * run, naming it, with nothing of them loaded.
+ */
+export async function runFrozenFailure(p: Pipeline, count: number, body: string): Promise<void> {
+  const frozen = { name: "items", schemaContract: { columns: "freeze" } } as const;
+  await p.run(resource([{ id: -1, body: "first" }], frozen));
+  // the frozen table refuses the new column of an item normalized while extract runs
+  const items = resource(async function* () {
+    yield { id: 0, body: "new", extra: true };
+    for (let id = 1; id < count; id++) yield { id, body: `${id} ${body}` };
+  }, frozen);
+  await assert.rejects(
+    p.run(items),
+    (error) => error instanceof PendingPackageFailed && /column "extra"/.test(error.message),
+  );
+  assert.equal(await p.dataset().table("items").count(), 1);
 }

@@ -215,7 +215,8 @@ Deno.test({
     const { p, dir } = await tempPipeline(name, undefined, "native");
     await p.run(resource([{ id: -1, body: "first" }], { name: "items" }));
     for (const delayMs of [0, 100]) {
-      // extract stalls after its items: the package is normalized while it runs
+      // extract stalls after its items: the package is normalized while it runs, and its chain
+      // begins to copy the first job file
       await killRun(
         [dir, name, "stall"],
         () =>

@@ -12,7 +12,7 @@ import type { DltResource } from "../lib/resource.ts";
 import { join } from "node:path";
 import { pipeline } from "../mod.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
-import { stageFiles, tempDir } from "./_helpers.ts";
+import { runFrozenFailure, stageFiles, tempDir } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
@@ -123,20 +123,7 @@ Deno.test({
   async fn() {
     const name = "ahead_failure";
     const { p, dir } = await workerPipeline(name);
-    await p.run(resource([{ id: -1, body: "first" }], {
-      name: "items",
-      schemaContract: { columns: "freeze" },
-    }));
-    // the frozen table refuses the new column of an item normalized while extract runs
-    const frozen = resource(async function* () {
-      yield { id: 0, body: "new", extra: true };
-      for (let id = 1; id < ITEMS; id++) yield { id, body: `${id} ${BODY}` };
-    }, { name: "items", schemaContract: { columns: "freeze" } });
-    await assert.rejects(
-      p.run(frozen),
-      (error) => error instanceof PendingPackageFailed && /column "extra"/.test(error.message),
-    );
-    assert.equal(await p.dataset().table("items").count(), 1);
+    await runFrozenFailure(p, ITEMS, BODY);
     // the package stays pending, as one failing after extract
     assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
     await p.dropPendingPackages();

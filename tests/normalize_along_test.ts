@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type DltResource, pipeline, resource, withTableName } from "../mod.ts";
+import { type DltResource, pipeline, resource, withHints, withTableName } from "../mod.ts";
 import type { Destination, DestinationClient, EarlyChainLoad } from "../lib/destination.ts";
 import { duckdb } from "../destinations/duckdb/mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { runFrozenFailure, tempDir } from "./_helpers.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 
@@ -196,5 +196,57 @@ Deno.test({
       const sql = `SELECT * EXCLUDE (_dlt_id, ${ids}) FROM ${table} ORDER BY ALL`;
       assert.deepEqual(await along.p.dataset().query(sql), await after.dataset().query(sql));
     }
+  },
+});
+
+Deno.test({
+  name: "a package whose hints change while it is normalized along is normalized with the new ones",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along_new_hints");
+    const hinted = withHints({ id: ITEMS, body: "last" }, {
+      columns: { id: { dataType: "text" } },
+    });
+    await p.run(items(log, () => [hinted]));
+    assert.equal(p.defaultSchema!.tables.items.columns.id.dataType, "text");
+    const ids = await p.dataset().query<{ id: string }>("SELECT id FROM items WHERE body = 'last'");
+    assert.deepEqual(ids, [{ id: String(ITEMS) }]);
+    assert.equal(await distinctIds(p), ITEMS + 1);
+  },
+});
+
+Deno.test({
+  name: "a package failing to normalize along fails as it would after extract, and stays pending",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along_failure");
+    await runFrozenFailure(p, ITEMS, BODY);
+    // normalizing along gave up at the first item: no chain opened
+    assert.equal(log.added, 0);
+    assert.deepEqual(await p.pendingPackages(), { extracted: 1, normalized: 0 });
+  },
+});
+
+Deno.test({
+  name:
+    "two resources extracted concurrently into one table are normalized along whole, each item once",
+  ignore: !ffi,
+  async fn() {
+    const { p, log } = await alongPipeline("along_two_resources");
+    const half = (name: string, from: number) =>
+      resource(async function* () {
+        for (let id = from; id < from + ITEMS / 2; id++) {
+          // a turn between items: the two resources' items interleave
+          await Promise.resolve();
+          yield { id, body: `${id} ${BODY}` };
+        }
+      }, { name, tableName: "items" });
+    const info = await p.run([half("first", 0), half("second", ITEMS / 2)]);
+    assert.ok(log.added > 0);
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
+    const [row] = await p.dataset().query<{ n: bigint | number; total: bigint | number }>(
+      "SELECT count(DISTINCT id) AS n, sum(id) AS total FROM items",
+    );
+    assert.deepEqual([Number(row.n), Number(row.total)], [ITEMS, (ITEMS - 1) * ITEMS / 2]);
   },
 });

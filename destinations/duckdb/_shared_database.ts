@@ -77,21 +77,23 @@ export class SharedDatabase {
 
   /**
    * Runs `fn` when no other caller's `fn` runs: the connection is its alone meanwhile.
-   * `giveWay` is called, once, when another caller waits while `fn` runs.
+   * `giveWay` is called, once, when another caller waits for its turn while `fn` runs (also
+   * when it queued before `fn` began).
    */
   exclusive<T>(fn: () => Promise<T>, giveWay?: () => void): Promise<T> {
     this.#callers++;
     this.#wakeGiveWay();
-    const result = this.#turn.then(() => {
+    const result = this.#turn.then(async () => {
       this.#giveWay = giveWay;
       // callers queued behind this one before its turn came
       if (this.#callers > 1) this.#wakeGiveWay();
-      return fn();
+      try {
+        return await fn();
+      } finally {
+        this.#giveWay = undefined;
+      }
     });
-    this.#turn = result.then(() => {}, () => {}).finally(() => {
-      this.#giveWay = undefined;
-      this.#callers--;
-    });
+    this.#turn = result.then(() => {}, () => {}).finally(() => this.#callers--);
     return result;
   }
 

@@ -24,8 +24,9 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   // MaxHeapAttributeNumber
   maxColumnsPerTable: 1600,
   supportsTransactions: true,
-  // the server parses and stores what `COPY` streams to it
-  loadsOffMainThread: true,
+  // not `loadsOffMainThread`: a chain's transaction would then be open while extract runs, and a
+  // table it alters would stay locked for other sessions' readers (a resource reading the
+  // destination among them, which extract waits for) until the commit
 };
 
 /** Integer types by the bits a `bigint` column's precision asks for, as dlt maps them. */

@@ -103,7 +103,8 @@ export interface ExtractFollower {
    * of package `loadId` is extracted, with the package's table hints so far `tables`. `value`
    * is the item itself when `JSON.parse(line)` would give back an equal value, else
    * `undefined`; it may change once this returns (the resource runs on), so it is read now.
-   * Extract waits for what it returns before it goes on.
+   * The resource waits for what it returns before it goes on; items of other resources
+   * extracted concurrently may come meanwhile.
    */
   item?(
     loadId: string,

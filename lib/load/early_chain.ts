@@ -92,6 +92,8 @@ export class EarlyChain implements EarlyChainLoad {
       } finally {
         this.#copyingEnded.resolve();
       }
+      // at once: the connection is not held until the package's load for nothing
+      if (this.#failed) throw ROLL_BACK;
       const complete = await this.#end.promise;
       if (this.#failed || complete === undefined) throw ROLL_BACK;
       await complete(this.#copied);
@@ -109,8 +111,8 @@ export class EarlyChain implements EarlyChainLoad {
   /**
    * Another client waits for the chain's transaction on a shared connection (a resource that
    * reads the destination while extract runs, which the commit would wait for): rolled back,
-   * the chain loads as usual with its package. Once normalize has ended, the commit is near,
-   * and the other client waits for it.
+   * the chain loads as usual with its package. Once stopped, normalize has ended and the commit
+   * is near (or a failed copy rolled the chain back already), and the other client waits.
    */
   async #giveWay(): Promise<void> {
     if (!this.#stopped) await this.abort();

@@ -9,11 +9,17 @@ function job(file: string, columns = ["a"]): LoadJob {
   return { path: `/pkg/${file}`, table: "t", format: "csv", columns, rows: 1, longestLine: 0 };
 }
 
-/** Steps that log what they do; `copy` waits for `release` when it is given. */
-function loggingSteps(options: { failOn?: string; release?: Promise<void> } = {}) {
+/**
+ * Steps that log what they do; `copy` waits for `release` when it is given. `giveWay` receives
+ * what the chain's transaction would do when another client waits for it.
+ */
+function loggingSteps(
+  options: { failOn?: string; release?: Promise<void>; giveWay?: (fn: () => void) => void } = {},
+) {
   const log: string[] = [];
   const steps: EarlyChainSteps = {
-    async transaction(fn) {
+    async transaction(fn, giveWay) {
+      options.giveWay?.(giveWay);
       log.push("begin");
       try {
         await fn();
@@ -115,6 +121,9 @@ Deno.test("a failed copy rolls the chain back and finish says so without complet
   chain.add(job("t.2.csv", ["b"]), table);
   await new Promise((resolve) => setTimeout(resolve, 0));
   chain.add(job("t.3.csv", ["c"]), table);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // at once, before the package's load: the connection is not held for nothing
+  assert.equal(log.at(-1), "rollback");
   let completed = false;
   const committed = await chain.finish(() => {
     completed = true;
@@ -173,4 +182,27 @@ Deno.test("files copied before stop are copied beside normalize, the queue left 
   await stopping;
   assert.equal(await chain.finish(() => Promise.resolve()), true);
   assert.deepEqual(copies, ["t.1.csv beside", "t.2.csv alone", "t.3.csv alone"]);
+});
+
+Deno.test("another client waiting for the transaction rolls the chain back before it stops, not after", async () => {
+  let giveWay = () => {};
+  const { log, steps } = loggingSteps({ giveWay: (fn) => giveWay = fn });
+  const chain = new EarlyChain("1", "t", steps);
+  chain.add(job("t.1.csv"), table);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  giveWay();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(log.at(-1), "rollback");
+  chain.add(job("t.2.csv"), table);
+  assert.equal(await chain.finish(() => Promise.resolve()), false);
+  assert.ok(!log.includes("copy t.2.csv"));
+
+  // once stopped (normalize has ended), the commit is near: the other client waits for it
+  const late = loggingSteps({ giveWay: (fn) => giveWay = fn });
+  const stopped = new EarlyChain("2", "t", late.steps);
+  stopped.add(job("t.1.csv"), table);
+  await stopped.stop();
+  giveWay();
+  assert.equal(await stopped.finish(() => Promise.resolve()), true);
+  assert.equal(late.log.at(-1), "commit");
 });

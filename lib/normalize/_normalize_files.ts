@@ -73,6 +73,16 @@ function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) |
   return undefined;
 }
 
+/** Normalizes `item` of root table `root`; an unexpected failure is a `NormalizeError` of it. */
+function normalizeOne(normalizer: RelationalNormalizer, item: unknown, root: string): void {
+  try {
+    normalizer.normalize(item, root);
+  } catch (error) {
+    if (error instanceof DltError) throw error;
+    throw new NormalizeError(root, undefined, String(error));
+  }
+}
+
 /** Normalizes extracted files one after another into job files, evolving one schema. */
 export class FilesNormalizer {
   #storage: WorkingStorage;
@@ -167,12 +177,7 @@ export class FilesNormalizer {
     const normalizer = this.#relational(file.table);
     for await (const item of this.#items(file)) {
       opened();
-      try {
-        normalizer.normalize(item, file.table);
-      } catch (error) {
-        if (error instanceof DltError) throw error;
-        throw new NormalizeError(file.table, undefined, String(error));
-      }
+      normalizeOne(normalizer, item, file.table);
       if (this.#writer.full) await this.#drain();
     }
     this.#onRows?.(this.#writer.rowCounts);
@@ -191,12 +196,7 @@ export class FilesNormalizer {
       normalizer = this.#relational(root);
       this.#byRoot.set(root, normalizer);
     }
-    try {
-      normalizer.normalize(item, root);
-    } catch (error) {
-      if (error instanceof DltError) throw error;
-      throw new NormalizeError(root, undefined, String(error));
-    }
+    normalizeOne(normalizer, item, root);
     return this.#writer.full ? this.#drain() : undefined;
   }
 

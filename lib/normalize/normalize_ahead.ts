@@ -65,10 +65,11 @@ export interface AheadRun {
   /**
    * Normalizes the files of `files` (the package's, by their `extracted` paths) not given to the
    * worker yet and returns its result; `events` get the row counts and closed jobs from now on,
-   * the ones so far first.
+   * the ones so far first. Normalized along, every item was already, and the jobs go to its
+   * chain ({@linkcode AheadRun.early}): `events` get the row counts.
    */
   finish(files: readonly ExtractedFile[], events: PoolEvents): Promise<FilesResult>;
-  /** Stops the worker (normalize failed before `finish`). */
+  /** Stops the worker, if there is one (normalize failed before `finish`). */
   cancel(): void;
   /**
    * The chain loading the package since extract ran (`normalize_along.ts`), once `finish` has

@@ -1,8 +1,9 @@
 /**
  * Normalize along: a run's package normalized item by item as extract writes it, in extract's
  * own thread, and its chain loaded from the first job file normalize closes, while extract
- * still runs. For a destination that loads off the JavaScript thread (native DuckDB's threads,
- * a database server), so that the two cores work on extract and normalize, and on the load.
+ * still runs. For a destination that loads off the JavaScript thread (native DuckDB, whose
+ * statements run on its own threads), so that one core extracts and normalizes and the other
+ * loads.
  *
  * Against normalizing ahead in a worker (`normalize_ahead.ts`), each item is normalized as it
  * is, without being read back from its extracted file, and no worker holds a heap of its own:
@@ -75,8 +76,11 @@ interface Along {
 export class NormalizeAlong implements AheadNormalizer {
   #options: NormalizeAlongOptions;
   #along: Along | undefined;
-  /** Settles when the first item's start is done. */
-  #starting: Promise<void> | undefined;
+  /**
+   * The work under way (the start, a drain of the job files' buffers) and all queued behind it,
+   * in extract's order; undefined when there is none. Never rejects.
+   */
+  #busy: Promise<void> | undefined;
   /** Gave up: the package is not one to normalize along, or normalizing it failed. */
   #declined = false;
   /** Extract has ended: job files closed from now on are the package's last. */
@@ -85,6 +89,8 @@ export class NormalizeAlong implements AheadNormalizer {
   /** Where the rows normalized go once the package is taken. */
   #events: PoolEvents | undefined;
   #aborted: Promise<void> | undefined;
+  /** The package whose `normalizing` folder the start created. */
+  #created: string | undefined;
 
   /** Normalizes as `options` say. */
   constructor(options: NormalizeAlongOptions) {
@@ -99,18 +105,23 @@ export class NormalizeAlong implements AheadNormalizer {
     return {
       item: (loadId, table, value, line, tables) => {
         if (this.#declined) return undefined;
-        const along = this.#along;
-        if (along === undefined) {
-          // the item is read now, from its line: the resource runs on meanwhile
+        if (this.#along === undefined && this.#busy === undefined) {
+          // the hints as they are now, for the whole start: other resources may change them
+          const hints = asJson(tables) as Record<string, TableHints>;
           const item = JSON.parse(line);
-          this.#starting ??= this.#start(loadId, schema, naming, table, tables).catch(() => {
-            // normalize meets the failure again after extract, and reports it
-            this.#declined = true;
-            return this.#options.store.remove("normalizing", loadId).catch(() => {});
+          return this.#enqueue(async () => {
+            await this.#start(loadId, schema, naming, table, hints);
+            await this.#normalize(table, item);
           });
-          return this.#starting.then(() => this.#normalize(table, item));
         }
-        return this.#normalize(table, value === undefined ? JSON.parse(line) : value);
+        // behind work under way (resources extracted concurrently): the item is read now, from
+        // its line, as the resource runs on meanwhile
+        if (this.#busy !== undefined) {
+          const item = JSON.parse(line);
+          return this.#enqueue(() => this.#normalize(table, item));
+        }
+        const writing = this.#normalize(table, value === undefined ? JSON.parse(line) : value);
+        return writing && this.#enqueue(() => writing);
       },
       jobClosed: (_loadId, _dir, job, tables) => {
         const along = this.#along;
@@ -168,22 +179,40 @@ export class NormalizeAlong implements AheadNormalizer {
 
   async #abort(): Promise<void> {
     this.#declined = true;
-    await this.#starting;
+    await this.#busy;
+    if (this.#taken) return;
     const along = this.#along;
-    if (along === undefined || this.#taken) return;
     this.#along = undefined;
-    await along.normalizer.abort().catch(() => {});
-    await (await along.chain)?.abort().catch(() => {});
-    await this.#options.store.remove("normalizing", along.loadId).catch(() => {});
+    await along?.normalizer.abort().catch(() => {});
+    await (await along?.chain)?.abort().catch(() => {});
+    if (this.#created !== undefined) {
+      await this.#options.store.remove("normalizing", this.#created).catch(() => {});
+    }
   }
 
-  /** Starts on package `loadId` of root table `root`, unless it is not one to normalize along. */
+  /**
+   * Runs `step` once the work queued before it is done; settles when it is, and never rejects
+   * (a failure gives normalizing along up: normalize meets it again after extract).
+   */
+  #enqueue(step: () => Promise<void> | undefined): Promise<void> {
+    const busy = (this.#busy ?? Promise.resolve()).then(step).catch(() => void this.abort());
+    this.#busy = busy;
+    void busy.then(() => {
+      if (this.#busy === busy) this.#busy = undefined;
+    });
+    return busy;
+  }
+
+  /**
+   * Starts on package `loadId` of root table `root` with the package's table hints `tables` (as
+   * JSON gives them back), unless it is not one to normalize along.
+   */
   async #start(
     loadId: string,
     schema: StoredSchema,
     naming: NamingConvention,
     root: string,
-    tables: Readonly<Record<string, TableHints>>,
+    tables: Record<string, TableHints>,
   ): Promise<void> {
     const { store, loaderFileFormat: format, tableFileFormat } = this.#options;
     let hinted: ReturnType<typeof hintedSchema>;
@@ -204,12 +233,14 @@ export class NormalizeAlong implements AheadNormalizer {
     }
     const outDir = store.dir("normalizing", loadId);
     await loadJobFileFormats([format, ...Object.values(tableFormats)]);
+    // removed again by an abort, also when what follows fails
+    this.#created = loadId;
     await store.create("normalizing", loadId);
     const along: Along = {
       loadId,
       root,
       schema: asJson(schema),
-      tables: asJson(tables),
+      tables,
       outDir,
       normalizer: new FilesNormalizer({
         storage: store.storage,
@@ -230,6 +261,8 @@ export class NormalizeAlong implements AheadNormalizer {
           // a table of its own that nested hints make is another chain, loaded with the
           // package, as is a package whose first job file closed after extract (a small one)
           if (jobRoot !== root || (along.chain === undefined && this.#taken)) return;
+          // given up meanwhile: nothing of it is loaded
+          if (this.#declined || this.#along !== along) return;
           along.chain ??= this.#options.loadEarly(loadId, root).catch(() => undefined);
           // a copy: the table evolves on after the call
           const copy = structuredClone(table);
@@ -262,6 +295,7 @@ export class NormalizeAlong implements AheadNormalizer {
 
   /** The last job files written and closed, and the result. */
   async #finish(along: Along, events: PoolEvents): Promise<FilesResult> {
+    await this.#busy;
     this.#events = events;
     if (this.#rowCounts !== undefined) events.onRows?.(this.#rowCounts);
     try {

@@ -199,7 +199,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case "string":
       return value.charCodeAt(0) !== MARK_CODE;
     case "number":
-      return Number.isFinite(value);
+      // JSON writes -0 as 0
+      return Number.isFinite(value) && !Object.is(value, -0);
     case "boolean":
       return true;
     case "object": {

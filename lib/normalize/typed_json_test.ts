@@ -4,6 +4,7 @@ import {
   BigIntValue,
   BinaryValue,
   decodeMarked,
+  serializeItem,
   stringifyItem,
   UnsupportedValueError,
 } from "./typed_json.ts";
@@ -109,4 +110,23 @@ Deno.test("functions, symbols and undefined as the item give no line", () => {
   assert.equal(stringifyItem(() => 1), undefined);
   assert.equal(stringifyItem(Symbol("s")), undefined);
   assert.equal(stringifyItem({ f: () => 1, s: Symbol("s"), u: undefined, k: 1 }), '{"k":1}');
+});
+
+Deno.test("an item is plain when JSON.parse of its line gives back an equal value", () => {
+  const items: [unknown, boolean][] = [
+    [{ a: [1, "x", null, true], b: { c: 1.5 } }, true],
+    [{ n: 1n }, false],
+    [{ at: new Date(0) }, false],
+    [{ missing: undefined }, false],
+    [{ hole: [1, , 3] }, false],
+    [{ zero: -0 }, false],
+    [{ nan: Number.NaN }, false],
+  ];
+  for (const [item, plain] of items) {
+    const { line } = serializeItem(item);
+    assert.equal(serializeItem(item).plain, plain, line);
+    if (plain) assert.deepEqual(JSON.parse(line!), item);
+  }
+  // -0 is written as 0 either way
+  assert.equal(serializeItem({ zero: -0 }).line, '{"zero":0}');
 });
