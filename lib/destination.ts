@@ -111,10 +111,10 @@ export interface JobClient {
   loadPackage(pkg: LoadPackage): Promise<void>;
   /**
    * Starts loading the table chain of root table `root` of package `loadId` while normalize
-   * still writes it (append only): the job files it is given are copied in the chain's open
-   * transaction, which {@linkcode JobClient.loadPackage} of the same package completes and
-   * commits (or rolls back and loads as usual, when the package came out otherwise). Undefined
-   * when the client cannot (one chain at a time). Optional.
+   * still writes it (append only), and extract maybe too: the job files it is given are copied
+   * in the chain's open transaction, which {@linkcode JobClient.loadPackage} of the same package
+   * completes and commits (or rolls back and loads as usual, when the package came out
+   * otherwise). Undefined when the client cannot (one live chain at a time). Optional.
    */
   loadChainEarly?(loadId: string, root: string): Promise<EarlyChainLoad | undefined>;
   /** The newest state committed for `pipelineName`, if any. */
@@ -129,14 +129,18 @@ export interface JobClient {
  * A table chain loading while normalize writes its job files (see
  * {@linkcode JobClient.loadChainEarly}). Call order: `add` for each job file normalize closes,
  * then `stop` before the files move to the normalized package (or `abort` when normalize
- * fails), then `loadPackage` of the package, which loads the files not given.
+ * fails or gives the package up), then `loadPackage` of the package, which loads the files not
+ * given.
  */
 export interface EarlyChainLoad {
   /** Queues a closed job file of the chain; `table` is its table as the file was written. */
   add(job: LoadJob, table: TableSchema): void;
   /** Takes no more files: resolves once the files given so far are copied. */
   stop(): Promise<void>;
-  /** Rolls back what was copied (normalize failed): the package is never committed. */
+  /**
+   * Rolls back what was copied (normalize failed, or gave the package up to normalize it as
+   * usual): nothing of the chain is committed early.
+   */
   abort(): Promise<void>;
 }
 

@@ -733,6 +733,8 @@ export class Pipeline {
         extracted.length === 1
       ? session
       : undefined;
+    // not taken over: what normalized the package while it was extracted stops first
+    if (early === undefined) await ahead?.abort();
     for (const loadId of extracted) {
       if (normalized.has(loadId)) {
         // normalized before a crash that left the extracted copy behind

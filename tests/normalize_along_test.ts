@@ -207,7 +207,9 @@ Deno.test({
     const hinted = withHints({ id: ITEMS, body: "last" }, {
       columns: { id: { dataType: "text" } },
     });
-    await p.run(items(log, () => [hinted]));
+    const info = await p.run(items(log, () => [hinted]));
+    // normalized again after extract, the chain loads early once more
+    assert.ok(info.loadPackages[0].jobs.some((job) => job.duringNormalize));
     assert.equal(p.defaultSchema!.tables.items.columns.id.dataType, "text");
     const ids = await p.dataset().query<{ id: string }>("SELECT id FROM items WHERE body = 'last'");
     assert.deepEqual(ids, [{ id: String(ITEMS) }]);

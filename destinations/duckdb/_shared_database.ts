@@ -101,7 +101,11 @@ export class SharedDatabase {
   #wakeGiveWay(): void {
     const giveWay = this.#giveWay;
     this.#giveWay = undefined;
-    giveWay?.();
+    try {
+      giveWay?.();
+    } catch {
+      // its turn goes on: the waiting caller waits for it
+    }
   }
 
   /** Raises the memory limit to what loading `columns` columns needs (never lowers it). */

@@ -44,3 +44,19 @@ Deno.test("a caller queued behind one that gives way has it give way when its tu
   await shared.exclusive(() => Promise.resolve());
   assert.equal(log.filter((entry) => entry.endsWith("gives way")).length, 1);
 });
+
+Deno.test("a giveWay that throws changes nothing: the waiting caller runs after the turn", async () => {
+  const shared = turns();
+  const log: string[] = [];
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  const first = shared.exclusive(() => released, () => {
+    throw new Error("cannot give way");
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const second = shared.exclusive(() => Promise.resolve(log.push("second runs")));
+  release();
+  await Promise.all([first, second]);
+  // the count of callers is right again: a later turn alone is not told to give way
+  await shared.exclusive(() => Promise.resolve(log.push("alone")), () => log.push("told"));
+  assert.deepEqual(log, ["second runs", "alone"]);
+});

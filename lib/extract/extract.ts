@@ -284,7 +284,7 @@ export async function extractSource(
     }
   }
 
-  /** Writes `item` of `r` into `table`'s file, and gives it to the follower. */
+  /** Gives `item` of `r` to the follower, then writes it into `table`'s file. */
   const add = async (r: DltResource, table: string, item: unknown): Promise<void> => {
     const { line, plain } = itemLine(r, item);
     // the item as it is now: the resource may change it once it runs on

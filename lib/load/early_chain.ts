@@ -80,6 +80,8 @@ export class EarlyChain implements EarlyChainLoad {
   #end = Promise.withResolvers<Complete | undefined>();
   /** Whether the transaction committed. */
   #committed: Promise<boolean>;
+  /** The transaction has ended, committed or rolled back. */
+  #ended = false;
 
   /** Opens the chain's transaction through `steps`. */
   constructor(loadId: string, root: string, steps: EarlyChainSteps) {
@@ -95,11 +97,19 @@ export class EarlyChain implements EarlyChainLoad {
       // at once: the connection is not held until the package's load for nothing
       if (this.#failed) throw ROLL_BACK;
       const complete = await this.#end.promise;
-      if (this.#failed || complete === undefined) throw ROLL_BACK;
+      if (complete === undefined) throw ROLL_BACK;
       await complete(this.#copied);
     }, () => void this.#giveWay()).then(() => true, () => false);
     // a transaction that could not begin copies nothing
-    this.#committed.finally(() => this.#copyingEnded.resolve());
+    this.#committed.finally(() => {
+      this.#ended = true;
+      this.#copyingEnded.resolve();
+    });
+  }
+
+  /** Whether its transaction has ended: committed, or rolled back (given up, or a failure). */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   add(job: LoadJob, table: TableSchema): void {

@@ -201,9 +201,9 @@ export class SqlJobClient implements DestinationClient {
    * chain, one at a time, on a destination with transactions (see `early_chain.ts`).
    */
   async loadChainEarly(loadId: string, root: string): Promise<EarlyChainLoad | undefined> {
-    if (this.#early !== undefined || !this.#dialect.capabilities.supportsTransactions) {
-      return undefined;
-    }
+    // a chain rolled back (its package given up to be normalized as usual) makes way
+    const live = this.#early !== undefined && !this.#early.ended;
+    if (live || !this.#dialect.capabilities.supportsTransactions) return undefined;
     await this.#createDataset();
     return this.#early = new EarlyChain(loadId, root, {
       transaction: (fn, giveWay) => this.#inTransaction(fn, giveWay),

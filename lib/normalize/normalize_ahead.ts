@@ -60,7 +60,7 @@ export interface NormalizeAheadOptions {
 
 /** What was normalized ahead, taken over by `normalizePackage`. */
 export interface AheadRun {
-  /** The package's `normalizing` folder, where the worker writes. */
+  /** The package's `normalizing` folder, where its job files are written. */
   outDir: string;
   /**
    * Normalizes the files of `files` (the package's, by their `extracted` paths) not given to the
