@@ -8,10 +8,10 @@
  * Against normalizing ahead in a worker (`normalize_ahead.ts`), each item is normalized as it
  * is, without being read back from its extracted file, and no worker holds a heap of its own: a
  * run of the GitHub events takes about a fifth less CPU time in all, and up to 100,000 events
- * 20–45 MiB less memory; 20,000 events about 8% less time, 5,000 and 100,000 the same within
- * the machine's noise (DuckDB's copies set the pace). The extracted files are written as
- * before: when the package turns out otherwise than assumed (a second root table, changed
- * hints, a failure), it is normalized from them as usual, after extract.
+ * 20–45 MiB less memory; 20,000 events about 8% less time, 100,000 about 5% (medians of
+ * alternating runs), 5,000 the same (DuckDB's copies set the pace). The extracted files are
+ * written as before: when the package turns out otherwise than assumed (a second root table,
+ * changed hints, a failure), it is normalized from them as usual, after extract.
  *
  * ```
  * extract ── item ── item ── … (each written to its extracted file, then normalized here)
