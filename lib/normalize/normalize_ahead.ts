@@ -102,16 +102,51 @@ export interface AheadNormalizer {
   abort(): Promise<void>;
 }
 
+/** What a package normalized while it was extracted was assumed to be when it started. */
+export interface AssumedPackage {
+  loadId: string;
+  root: string;
+  /** The schema and the package's table hints, as JSON would give them back. */
+  schema: unknown;
+  tables: unknown;
+}
+
+/**
+ * Whether package `loadId`, with `schema` and `manifest` as extract left them, is what
+ * `assumed` says: the same schema and table hints, every job of its one root table, no
+ * refresh.
+ */
+export function isAsAssumed(
+  assumed: AssumedPackage,
+  loadId: string,
+  schema: StoredSchema,
+  manifest: PackageManifest,
+): boolean {
+  return assumed.loadId === loadId && !manifest.dropTables?.length &&
+    !manifest.truncateTables?.length && manifest.jobs.every((job) => job.table === assumed.root) &&
+    isDeepStrictEqual(asJson(schema), assumed.schema) &&
+    isDeepStrictEqual(asJson(manifest.tables), assumed.tables);
+}
+
+/**
+ * Whether a package whose table hints `tables` (applied to `base`) name only root table `root`,
+ * which appends, is one to normalize while extract writes it: on one core nothing would run
+ * beside extract.
+ */
+export function appendsToOneRoot(
+  base: StoredSchema,
+  tables: Readonly<Record<string, TableHints>>,
+  root: string,
+): boolean {
+  return defaultWorkers() >= 2 && Object.keys(tables).every((table) => table === root) &&
+    (base.tables[root]?.writeDisposition ?? "append") === "append";
+}
+
 /** A closed job, as the worker reports it. */
 type ClosedJob = [job: PackageJob, table: TableSchema, root: string];
 
 /** The state of a package normalized ahead. */
-interface Started {
-  loadId: string;
-  root: string;
-  /** The schema and the package's table hints assumed, as JSON would give them back. */
-  schema: unknown;
-  tables: unknown;
+interface Started extends AssumedPackage {
   outDir: string;
   /** The worker, once it starts (`undefined` when it could not). */
   feed: Promise<WorkerFeed | undefined>;
@@ -203,13 +238,7 @@ export class NormalizeAhead implements AheadNormalizer {
     manifest: PackageManifest,
   ): Promise<AheadRun | undefined> {
     const started = this.#started;
-    if (
-      started === undefined || this.#taken || started.loadId !== loadId ||
-      manifest.dropTables?.length || manifest.truncateTables?.length ||
-      manifest.jobs.some((job) => job.table !== started.root) ||
-      !isDeepStrictEqual(asJson(schema), started.schema) ||
-      !isDeepStrictEqual(asJson(manifest.tables), started.tables)
-    ) {
+    if (started === undefined || this.#taken || !isAsAssumed(started, loadId, schema, manifest)) {
       return undefined;
     }
     const feed = await started.feed;
@@ -261,10 +290,8 @@ export class NormalizeAhead implements AheadNormalizer {
     const { store, loaderFileFormat: format, tableFileFormat } = this.#options;
     const { base, tableFormats } = hintedSchema(schema, naming, tables, format, tableFileFormat);
     if (
-      !canUseWorkers(naming, store.storage) || defaultWorkers() < 2 ||
-      Object.keys(tables).some((table) => table !== root) ||
-      this.#queue.some((file) => file.table !== root) ||
-      (base.tables[root]?.writeDisposition ?? "append") !== "append"
+      !canUseWorkers(naming, store.storage) || !appendsToOneRoot(base, tables, root) ||
+      this.#queue.some((file) => file.table !== root)
     ) {
       this.#declined = true;
       return;

@@ -39,12 +39,15 @@ import type { StoredSchema, TableHints } from "../schema/schema.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import type { PoolEvents } from "./_normalize_pool.ts";
 import type { NamingConvention } from "./naming.ts";
-import { defaultWorkers, earlyDataWriter, hintedSchema } from "./normalize.ts";
+import { earlyDataWriter, hintedSchema } from "./normalize.ts";
 import { loadJobFileFormats } from "./job_file_format.ts";
 import {
   type AheadNormalizer,
   type AheadRun,
+  appendsToOneRoot,
   asJson,
+  type AssumedPackage,
+  isAsAssumed,
   type NormalizeAheadOptions,
 } from "./normalize_ahead.ts";
 
@@ -58,12 +61,7 @@ export interface NormalizeAlongOptions extends NormalizeAheadOptions {
 }
 
 /** A package being normalized along. */
-interface Along {
-  loadId: string;
-  root: string;
-  /** The schema and the package's table hints assumed, as JSON would give them back. */
-  schema: unknown;
-  tables: unknown;
+interface Along extends AssumedPackage {
   outDir: string;
   normalizer: FilesNormalizer;
   /** The chain, once a job file closed while extract ran (never rejects). */
@@ -154,11 +152,9 @@ export class NormalizeAlong implements AheadNormalizer {
   ): Promise<AheadRun | undefined> {
     const along = this.#along;
     if (
-      along === undefined || this.#declined || this.#taken || along.loadId !== loadId ||
-      manifest.dropTables?.length || manifest.truncateTables?.length ||
-      manifest.jobs.some((job) => job.table !== along.root || job.format === "csv") ||
-      !isDeepStrictEqual(asJson(schema), along.schema) ||
-      !isDeepStrictEqual(asJson(manifest.tables), along.tables)
+      along === undefined || this.#declined || this.#taken ||
+      !isAsAssumed(along, loadId, schema, manifest) ||
+      manifest.jobs.some((job) => job.format === "csv")
     ) {
       return Promise.resolve(undefined);
     }
@@ -226,10 +222,7 @@ export class NormalizeAlong implements AheadNormalizer {
       return;
     }
     const { base, tableFormats } = hinted;
-    if (
-      defaultWorkers() < 2 || Object.keys(tables).some((table) => table !== root) ||
-      (base.tables[root]?.writeDisposition ?? "append") !== "append"
-    ) {
+    if (!appendsToOneRoot(base, tables, root)) {
       this.#declined = true;
       return;
     }
