@@ -11,6 +11,7 @@ import {
 } from "../mod.ts";
 import { duckdb, type DuckDbEngine } from "../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
+import type { Destination } from "../lib/destination.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
 export const SHARED_FIXTURES = new URL("../../shared/fixtures/", import.meta.url);
@@ -45,18 +46,19 @@ export function tempDir(prefix = "t"): Promise<string> {
 
 /**
  * A pipeline in a fresh temporary folder, loading into `<dir>/<name>.duckdb` with `engine` (by
- * default the engine the process picks: native DuckDB under `-A`).
+ * default the engine the process picks: native DuckDB under `-A`), as `wrap` returns it.
  */
 export async function tempPipeline(
   name: string,
   dir?: string,
   engine?: DuckDbEngine,
+  wrap: (destination: Destination) => Destination = (destination) => destination,
 ): Promise<{ p: Pipeline; dir: string; dbPath: string }> {
   dir ??= await tempDir(name);
   const dbPath = join(dir, `${name}.duckdb`);
   const p = pipeline({
     pipelineName: name,
-    destination: duckdb({ path: dbPath, engine }),
+    destination: wrap(duckdb({ path: dbPath, engine })),
     datasetName: `${name}_data`,
     pipelinesDir: join(dir, "pipelines"),
   });
