@@ -290,7 +290,7 @@ export class SqlJobClient implements DestinationClient {
         for (const name of pkg.dropTables) {
           await connection.run(`DROP TABLE IF EXISTS ${this.#name(name)}`);
         }
-        await this.#record(pkg.loadId, DROPPED_MARKER, "", 0);
+        await this.#record(pkg.loadId, [{ table: DROPPED_MARKER, file: "", rows: 0 }]);
       });
     }
     for (const chain of tableChains(pkg)) {
@@ -307,7 +307,9 @@ export class SqlJobClient implements DestinationClient {
           }
         }
         // a replace that brings no rows is recorded too
-        if (chain.replace.length > 0) await this.#record(pkg.loadId, chain.root, "", 0);
+        if (chain.replace.length > 0) {
+          await this.#record(pkg.loadId, [{ table: chain.root, file: "", rows: 0 }]);
+        }
         if (merge) await this.#createStaging(chain.tables);
         await this.#copyChainJobs(pkg, chain.jobs, merge);
         if (merge) {
@@ -353,15 +355,25 @@ export class SqlJobClient implements DestinationClient {
     options?: CopyOptions,
   ): Promise<void> {
     await this.#copyJobs(jobs, table, into, options);
-    for (const job of jobs) await this.#record(loadId, job.table, basename(job.path), job.rows);
+    await this.#record(
+      loadId,
+      jobs.map((job) => ({ table: job.table, file: basename(job.path), rows: job.rows })),
+    );
   }
 
-  /** Records a loaded file of `table` (or a package's marker) in `_dlt_load_jobs`. */
-  #record(loadId: string, table: string, file: string, rows: number): Promise<void> {
+  /**
+   * Records loaded files of package `loadId` (or its marker) in `_dlt_load_jobs`, in one
+   * statement: files copied together cost one round trip.
+   */
+  #record(
+    loadId: string,
+    files: readonly { table: string; file: string; rows: number }[],
+  ): Promise<void> {
+    const rows = files.map(({ table, file, rows }) =>
+      `(${quoteLiteral(loadId)}, ${quoteLiteral(table)}, ${quoteLiteral(file)}, ${rows}, now())`
+    );
     return this.#connection.run(
-      `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES (${quoteLiteral(loadId)}, ${
-        quoteLiteral(table)
-      }, ${quoteLiteral(file)}, ${rows}, now())`,
+      `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES ${rows.join(", ")}`,
     );
   }
 
