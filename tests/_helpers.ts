@@ -11,7 +11,7 @@ import {
 } from "../mod.ts";
 import { duckdb, type DuckDbEngine } from "../destinations/duckdb/mod.ts";
 import { dummy, type DummyDestination } from "../destinations/dummy/mod.ts";
-import type { Destination } from "../lib/destination.ts";
+import type { Destination, EarlyChainLoad } from "../lib/destination.ts";
 
 /** The recorded third-party fixtures, beside the project (absent for a plain clone). */
 export const SHARED_FIXTURES = new URL("../../shared/fixtures/", import.meta.url);
@@ -63,6 +63,28 @@ export async function tempPipeline(
     pipelinesDir: join(dir, "pipelines"),
   });
   return { p, dir, dbPath };
+}
+
+/**
+ * `destination` whose clients' early chains (`loadChainEarly`) are what `wrap` makes of them:
+ * for a test to see or hold what a run's chain is given.
+ */
+export function wrapEarlyChains(
+  destination: Destination,
+  wrap: (chain: EarlyChainLoad) => EarlyChainLoad,
+): Destination {
+  return {
+    ...destination,
+    async client(options) {
+      const client = await destination.client(options);
+      const loadChainEarly = client.loadChainEarly!.bind(client);
+      client.loadChainEarly = async (loadId, root) => {
+        const chain = await loadChainEarly(loadId, root);
+        return chain === undefined ? undefined : wrap(chain);
+      };
+      return client;
+    },
+  };
 }
 
 /**

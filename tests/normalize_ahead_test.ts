@@ -9,10 +9,7 @@
 import assert from "node:assert/strict";
 import { PendingPackageFailed, resource, withHints, withTableName } from "../mod.ts";
 import type { DltResource } from "../lib/resource.ts";
-import { join } from "node:path";
-import { pipeline } from "../mod.ts";
-import { duckdb } from "../destinations/duckdb/mod.ts";
-import { runFrozenFailure, stageFiles, tempDir } from "./_helpers.ts";
+import { runFrozenFailure, stageFiles, tempPipeline } from "./_helpers.ts";
 import { isolatedTest } from "./_isolated.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
@@ -21,15 +18,11 @@ const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
  * A pipeline in a fresh folder loading into native DuckDB as into a destination that loads on
  * the JavaScript thread, whose runs normalize ahead in a worker.
  */
-async function workerPipeline(name: string) {
-  const dir = await tempDir(name);
-  const native = duckdb({ path: join(dir, `${name}.duckdb`) });
-  const p = pipeline({
-    pipelineName: name,
-    destination: { ...native, capabilities: { ...native.capabilities, loadsOffMainThread: false } },
-    pipelinesDir: join(dir, "pipelines"),
-  });
-  return { p, dir };
+function workerPipeline(name: string) {
+  return tempPipeline(name, undefined, undefined, (native) => ({
+    ...native,
+    capabilities: { ...native.capabilities, loadsOffMainThread: false },
+  }));
 }
 
 /** Items of about 10 KB: 3,000 of them fill two rotated extract files (24 MiB each). */

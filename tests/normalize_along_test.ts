@@ -6,11 +6,8 @@
  * for the run, and a package that turns out otherwise than assumed loads whole, as usual.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { type DltResource, pipeline, resource, withHints, withTableName } from "../mod.ts";
-import type { Destination, DestinationClient, EarlyChainLoad } from "../lib/destination.ts";
-import { duckdb } from "../destinations/duckdb/mod.ts";
-import { runFrozenFailure, tempDir } from "./_helpers.ts";
+import { type DltResource, type Pipeline, resource, withHints, withTableName } from "../mod.ts";
+import { runFrozenFailure, tempPipeline, wrapEarlyChains } from "./_helpers.ts";
 
 const ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 
@@ -24,40 +21,22 @@ interface ChainLog {
   added: number;
 }
 
-/** Native DuckDB at `path`, its early chains logged into `log`. */
-function loggedDuckDb(path: string, log: ChainLog): Destination {
-  const native = duckdb({ path });
-  return {
-    ...native,
-    async client(options): Promise<DestinationClient> {
-      const client = await native.client(options);
-      const loadChainEarly = client.loadChainEarly!.bind(client);
-      client.loadChainEarly = async (loadId, root) => {
-        const chain = await loadChainEarly(loadId, root);
-        if (chain === undefined) return undefined;
-        const logged: EarlyChainLoad = {
-          add: (job, table) => {
-            log.added++;
-            chain.add(job, table);
-          },
-          stop: () => chain.stop(),
-          abort: () => chain.abort(),
-        };
-        return logged;
-      };
-      return client;
-    },
-  };
-}
-
 /** A pipeline in a fresh folder, loading into native DuckDB whose chains go into `log`. */
 async function alongPipeline(name: string, log: ChainLog = { added: 0 }) {
-  const dir = await tempDir(name);
-  const p = pipeline({
-    pipelineName: name,
-    destination: loggedDuckDb(join(dir, `${name}.duckdb`), log),
-    pipelinesDir: join(dir, "pipelines"),
-  });
+  const { p, dir } = await tempPipeline(
+    name,
+    undefined,
+    undefined,
+    (destination) =>
+      wrapEarlyChains(destination, (chain) => ({
+        add: (job, table) => {
+          log.added++;
+          chain.add(job, table);
+        },
+        stop: () => chain.stop(),
+        abort: () => chain.abort(),
+      })),
+  );
   return { p, dir, log };
 }
 
@@ -80,7 +59,7 @@ function items(log: ChainLog, after: () => unknown[] | Promise<unknown[]> = () =
 }
 
 /** The number of distinct `_dlt_id`s of table `items`. */
-async function distinctIds(p: ReturnType<typeof pipeline>): Promise<number> {
+async function distinctIds(p: Pipeline): Promise<number> {
   const [{ n }] = await p.dataset().query<{ n: bigint | number }>(
     "SELECT count(DISTINCT _dlt_id) AS n FROM items",
   );
@@ -181,12 +160,7 @@ Deno.test({
     const along = await alongPipeline("along_typed");
     await along.p.run(typed());
     // extract, normalize and load one after the other: nothing normalizes along
-    const dir = await tempDir("after_typed");
-    const after = pipeline({
-      pipelineName: "after_typed",
-      destination: duckdb({ path: join(dir, "after.duckdb") }),
-      pipelinesDir: join(dir, "pipelines"),
-    });
+    const { p: after } = await tempPipeline("after_typed");
     await after.extract(typed());
     await after.normalize();
     await after.load();

@@ -101,9 +101,9 @@ const TURN_MS = 10;
 
 /**
  * `write`, taking a macrotask turn after it when the last turn is `turnMs` ago; at a turn, when
- * `collect()` says so, the garbage of the items written is collected when the heap has grown by 32 MiB
- * since the last collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100 MiB
- * while a worker normalizes the package and it loads beside extract (100,000 GitHub events
+ * `collect()` says so, the garbage of the items written is collected when the heap has grown by
+ * 32 MiB since the last collection (`lib/_heap.ts`): extract's garbage otherwise piles up to 100
+ * MiB while a worker normalizes the package and it loads beside extract (100,000 GitHub events
  * peaked at 531–549 MiB, 482–503 with it).
  */
 function withTurns(

@@ -10,34 +10,27 @@
  */
 import { join } from "node:path";
 import { resource } from "../../mod.ts";
-import type { Destination, DestinationClient } from "../../lib/destination.ts";
-import { tempPipeline } from "../_helpers.ts";
+import { tempPipeline, wrapEarlyChains } from "../_helpers.ts";
 import { largeRun } from "../early_load_test.ts";
 
 const [dir, name, stall] = Deno.args;
 
-/** `client` whose early chains, once stopped, hold their transaction open for ever. */
-function holdingCommit(client: DestinationClient): DestinationClient {
-  const loadChainEarly = client.loadChainEarly!.bind(client);
-  client.loadChainEarly = async (loadId, root) => {
-    const chain = await loadChainEarly(loadId, root);
-    if (chain === undefined) return chain;
-    const stop = chain.stop.bind(chain);
-    chain.stop = async () => {
-      await stop();
-      await Deno.writeTextFile(join(dir, "chain_copied"), loadId);
-      await new Promise(() => setInterval(() => {}, 1000));
-    };
-    return chain;
-  };
-  return client;
-}
-
-const holding = (destination: Destination): Destination => ({
-  ...destination,
-  client: async (options) => holdingCommit(await destination.client(options)),
-});
-const { p } = await tempPipeline(name, dir, "native", holding);
+const { p } = await tempPipeline(
+  name,
+  dir,
+  "native",
+  (destination) =>
+    wrapEarlyChains(destination, (chain) => ({
+      add: (job, table) => chain.add(job, table),
+      // once every file given is copied, the transaction stays open for ever
+      stop: async () => {
+        await chain.stop();
+        await Deno.writeTextFile(join(dir, "chain_copied"), "");
+        await new Promise(() => setInterval(() => {}, 1000));
+      },
+      abort: () => chain.abort(),
+    })),
+);
 if (stall === "stall") {
   const items = largeRun();
   await p.run(resource(async function* () {
