@@ -7,7 +7,11 @@ import { newSchema } from "../schema/schema.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { CSV_FORMAT } from "./csv.ts";
 import { directNaming, snakeCaseNaming } from "./naming.ts";
-import type { FlatRow } from "./relational.ts";
+import { FlatRow } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { MemoryStorage } from "../storage/memory_storage.ts";
 
@@ -20,8 +24,8 @@ function csvWriter(naming = snakeCaseNaming()) {
   const evolver = new SchemaEvolver(newSchema("s"), naming);
   const storage = new DenoStorage(dir);
   const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format: CSV_FORMAT });
-  const add = (...rows: FlatRow[]) => {
-    for (const row of rows) writer.add(evolver.table("items", undefined), row);
+  const add = (...rows: Row[]) => {
+    for (const row of rows) writer.add(evolver.table("items", undefined), FlatRow.of(row));
   };
   return { dir, writer, add };
 }
@@ -41,7 +45,7 @@ Deno.test("a full disk while normalizing names the job file and the package", as
     });
   const evolver = new SchemaEvolver(newSchema("s"), snakeCaseNaming());
   const writer = new JobWriter(evolver, { storage, dir, prefix: "", format: CSV_FORMAT });
-  writer.add(evolver.table("items", undefined), { id: 1, name: "a" });
+  writer.add(evolver.table("items", undefined), FlatRow.of({ id: 1, name: "a" }));
   await assert.rejects(
     writer.close(),
     (e: unknown) =>
@@ -132,7 +136,7 @@ Deno.test("CSV quotes commas, quotes and line breaks in values and column names;
 
 Deno.test("the longest line counts the header of a wide, sparse table", async () => {
   const { dir, writer, add } = csvWriter();
-  const wide: FlatRow = {};
+  const wide: Row = {};
   for (let i = 0; i < 200; i++) wide[`column_with_a_long_name_${i}`] = i;
   add(wide);
   const sparse = Array.from({ length: 50 }, (_, i) => ({ column_with_a_long_name_0: i }));
@@ -156,9 +160,9 @@ Deno.test("a NOT NULL column without a value in a row fails naming table and col
   });
   const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format: CSV_FORMAT });
   const table = evolver.table("items", undefined);
-  writer.add(table, { id: 1, name: "" });
+  writer.add(table, FlatRow.of({ id: 1, name: "" }));
   assert.throws(
-    () => writer.add(table, { id: 2 }),
+    () => writer.add(table, FlatRow.of({ id: 2 })),
     /"items".*"name".*NOT NULL column has no value in a row/,
   );
   await writer.abort();
@@ -175,7 +179,7 @@ Deno.test("fileMaxItems splits one write between files; lines keep their columns
     fileMaxItems: 4,
     bufferMaxItems: 100,
   });
-  const add = (row: FlatRow) => writer.add(evolver.table("items", undefined), row);
+  const add = (row: Row) => writer.add(evolver.table("items", undefined), FlatRow.of(row));
   for (let id = 1; id <= 3; id++) add({ id });
   // a column new to the table: the lines before it are padded
   for (let id = 4; id <= 6; id++) add({ id, name: `n${id}` });
@@ -199,7 +203,7 @@ Deno.test("bufferMaxItems rows make the job writer full", () => {
     format: CSV_FORMAT,
     bufferMaxItems: 3,
   });
-  const add = (row: FlatRow) => writer.add(evolver.table("items", undefined), row);
+  const add = (row: Row) => writer.add(evolver.table("items", undefined), FlatRow.of(row));
   add({ id: 1 });
   add({ id: 2 });
   assert.equal(writer.full, false);

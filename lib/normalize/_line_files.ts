@@ -147,8 +147,9 @@ class LineTableWriter implements TableJobWriter {
     const format = this.#format;
     const filled = this.#filled;
     filled.length = 0;
-    for (const key in row) {
-      const column = evolver.place(table, key, row[key]);
+    const { names, values } = row;
+    for (let i = 0; i < names.length; i++) {
+      const column = evolver.place(table, names[i], values[i]);
       // a value the schema contract discards
       if (column === undefined) continue;
       let at = index.get(column.name);

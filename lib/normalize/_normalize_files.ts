@@ -17,7 +17,7 @@ import {
 } from "../schema/schema.ts";
 import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
-import { DEFAULT_MAX_NESTING, type FlatRow, RelationalNormalizer } from "./relational.ts";
+import { DEFAULT_MAX_NESTING, FlatRow, RelationalNormalizer } from "./relational.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { jobFileFormat } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
@@ -60,13 +60,13 @@ function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) |
   if (table.mergeStrategy === "upsert" || table.mergeStrategy === "insert-only") {
     const key = Object.values(table.columns).filter((c) => c.primaryKey).map((c) => c.name);
     if (key.length === 0) return undefined;
-    return (row) => contentRowId(JSON.stringify(key.map((k) => row[k] ?? null)));
+    return (row) => contentRowId(JSON.stringify(key.map((k) => row.get(k) ?? null)));
   }
   if (table.mergeStrategy === "scd2" && table.rowVersionColumn === undefined) {
     return (row) =>
       contentRowId(
         JSON.stringify(
-          Object.keys(row).filter((k) => !k.startsWith("_dlt_")).sort().map((k) => [k, row[k]]),
+          row.names.filter((k) => !k.startsWith("_dlt_")).sort().map((k) => [k, row.get(k)]),
         ),
       );
   }
@@ -274,7 +274,7 @@ export class FilesNormalizer {
       !name.startsWith("_dlt_") && table.columns[name]?.dataType === file.dataTypes?.[i]
     );
     if (!matches || new Set(columns).size !== columns.length) return false;
-    if (!evolver.admitTable(table.name, undefined, {})) return false;
+    if (!evolver.admitTable(table.name, undefined, new FlatRow())) return false;
     // the system columns, as the first row normalized would add them
     const loadId = evolver.place(table, DLT.loadId, this.#loadId);
     const id = evolver.place(table, DLT.id, randomRowId());

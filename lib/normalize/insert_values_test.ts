@@ -6,7 +6,11 @@ import { DenoStorage } from "../storage/deno_storage.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { INSERT_VALUES_FORMAT } from "./insert_values.ts";
 import { snakeCaseNaming } from "./naming.ts";
-import type { FlatRow } from "./relational.ts";
+import { FlatRow } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_insert_values_test_" });
@@ -24,8 +28,8 @@ function valuesWriter(columns: Record<string, ColumnHint> = {}) {
     prefix: "",
     format: INSERT_VALUES_FORMAT,
   });
-  const add = (...rows: FlatRow[]) => {
-    for (const row of rows) writer.add(evolver.table("items", undefined), row);
+  const add = (...rows: Row[]) => {
+    for (const row of rows) writer.add(evolver.table("items", undefined), FlatRow.of(row));
   };
   const text = (i = 0) => Deno.readTextFile(join(dir, writer.jobs[i].file));
   return { storage, writer, add, text };

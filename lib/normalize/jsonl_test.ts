@@ -6,7 +6,11 @@ import { JobWriter } from "./_job_writer.ts";
 import { CSV_FORMAT } from "./csv.ts";
 import { JSONL_FORMAT } from "./jsonl.ts";
 import { snakeCaseNaming } from "./naming.ts";
-import type { FlatRow } from "./relational.ts";
+import { FlatRow } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
@@ -22,8 +26,8 @@ function writerOf(format: JobFileFormat, columns: Record<string, ColumnHint> = {
   evolver.applyTableHints("items", { resource: "items", writeDisposition: "append", columns });
   const storage = new DenoStorage(dir);
   const writer = new JobWriter(evolver, { storage, dir: "", prefix: "", format });
-  const add = (...rows: FlatRow[]) => {
-    for (const row of rows) writer.add(evolver.table("items", undefined), row);
+  const add = (...rows: Row[]) => {
+    for (const row of rows) writer.add(evolver.table("items", undefined), FlatRow.of(row));
   };
   return { dir, storage, writer, add, evolver };
 }
@@ -38,7 +42,7 @@ function base64(bytes: number[]): string {
 }
 
 /** One column per data type, with the values written to it (the row's order). */
-const TYPED: Record<string, { dataType: DataType; values: FlatRow[string][] }> = {
+const TYPED: Record<string, { dataType: DataType; values: NormalizedValue[] }> = {
   text: { dataType: "text", values: ['a,"b"\nc', "", "ünï ✓ 😀", "\uE000 marker-like"] },
   big: {
     dataType: "bigint",
@@ -94,7 +98,7 @@ const DUCKDB_TYPES: Record<DataType, string> = {
 };
 
 /** What native DuckDB gives for `value` of a column of `dataType`, computed from the value. */
-async function expectedFromDuckDb(value: FlatRow[string], dataType: DataType): Promise<unknown> {
+async function expectedFromDuckDb(value: NormalizedValue, dataType: DataType): Promise<unknown> {
   switch (dataType) {
     case "bigint":
       return String(value instanceof BigIntValue ? value.digits : BigInt(value as string | number));
@@ -195,7 +199,7 @@ Deno.test("JSONL files have no header: a new column keeps the file open", async 
 
 Deno.test("renaming columns rewrites a JSONL file's keys and a CSV file's header, values intact", async () => {
   const renamed = new Map([["size", "size__v_text"]]);
-  const rows: FlatRow[] = [
+  const rows: Row[] = [
     { size: "large", doc: { size: 1, big: "\uE000n12345678901234567890" }, n: 1.25 },
     { size: 'small, "quoted"\nline', n: 2 },
   ];

@@ -118,8 +118,9 @@ class ParquetTableWriter implements TableJobWriter {
     const builders = this.#builders;
     const at = this.#rows;
     let bytes = 0;
-    for (const key in row) {
-      const column = evolver.place(table, key, row[key]);
+    const { names, values } = row;
+    for (let i = 0; i < names.length; i++) {
+      const column = evolver.place(table, names[i], values[i]);
       // a value the schema contract discards
       if (column === undefined) continue;
       let position = index.get(column.name);

@@ -12,7 +12,11 @@ import { snakeCaseNaming } from "./naming.ts";
 import { PARQUET_FORMAT } from "./parquet.ts";
 import { bytesFile, parquetRowCount } from "../formats/parquet_reader.ts";
 import { FileFormatError } from "../formats/format_error.ts";
-import type { FlatRow } from "./relational.ts";
+import { FlatRow } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_parquet_test_" });
@@ -37,8 +41,8 @@ function parquetWriter(
     format: PARQUET_FORMAT,
     ...rotation,
   });
-  const add = (...rows: FlatRow[]) => {
-    for (const row of rows) writer.add(evolver.table("items", undefined), row);
+  const add = (...rows: Row[]) => {
+    for (const row of rows) writer.add(evolver.table("items", undefined), FlatRow.of(row));
   };
   const path = (i = 0) => join(dir, writer.jobs[i].file);
   return { dir, storage, writer, add, evolver, path };
@@ -64,7 +68,7 @@ const HINTS: Record<string, ColumnHint> = {
   doc: { dataType: "json" },
 };
 
-const ROWS: FlatRow[] = [
+const ROWS: Row[] = [
   {
     id: 1,
     big: new BigIntValue("9223372036854775807"),
@@ -226,7 +230,7 @@ Deno.test("parquet-wasm's own reader reads the files back: values, types and row
 });
 
 Deno.test("a value that does not fit its column's Parquet type fails naming the table and the column", async () => {
-  const cases: [Record<string, ColumnHint>, FlatRow, string, RegExp][] = [
+  const cases: [Record<string, ColumnHint>, Row, string, RegExp][] = [
     [
       { n: { dataType: "bigint", precision: 8 } },
       { n: 128 },
@@ -344,9 +348,9 @@ Deno.test("a bool column NULL in every row of a batch (one after the rows that h
 
 Deno.test("a batch split between files at fileMaxItems keeps its bools, NULLs and numbers exact, also a part whose bools are all NULL", async () => {
   const { writer, add, path, dir, storage } = parquetWriter({}, { fileMaxItems: 3 });
-  const rows: FlatRow[] = [{ id: 0 }, { id: 1 }, { id: 2 }];
+  const rows: Row[] = [{ id: 0 }, { id: 1 }, { id: 2 }];
   for (let id = 3; id < 20; id++) {
-    const row: FlatRow = { id };
+    const row: Row = { id };
     if (id % 3 !== 0) row.ok = id % 2 === 0;
     if (id % 4 !== 0) row.x = id / 2;
     rows.push(row);

@@ -1,16 +1,20 @@
 import assert from "node:assert/strict";
-import { type FlatRow, normalizeItem } from "./relational.ts";
+import { normalizeItem } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
+
+/** A row as the tests read it. */
+type Row = Record<string, NormalizedValue>;
 import { snakeCaseNaming } from "./naming.ts";
 import { NormalizeError } from "../errors.ts";
 import { BigIntValue, BinaryValue, stringifyItem } from "./typed_json.ts";
 
 function normalize(item: unknown, maxNesting = 1000) {
-  const rows: { table: string; parent: string | undefined; row: FlatRow }[] = [];
+  const rows: { table: string; parent: string | undefined; row: Row }[] = [];
   normalizeItem(item, "t", {
     naming: snakeCaseNaming(),
     loadId: "123.4",
     maxNesting,
-    emit: (table, parent, row) => rows.push({ table, parent, row }),
+    emit: (table, parent, row) => rows.push({ table, parent, row: row.toRecord() }),
   });
   return rows;
 }
@@ -105,6 +109,44 @@ Deno.test("keys that collide after normalization raise a NormalizeError naming t
   assert.equal(root.row.block_hash, "0x1");
 });
 
+Deno.test("keys collide through their parents' names too, within one row only", () => {
+  // "a" and "A" both flatten their "b" into a__b
+  assert.throws(
+    () => normalize({ a: { b: 1 }, A: { b: 2 } }),
+    (e: unknown) => e instanceof NormalizeError && e.columnName === "a__b",
+  );
+  const [root] = normalize({ a: { b: 1 }, A: { b: 1 } });
+  assert.deepEqual(Object.keys(root.row).filter((k) => !k.startsWith("_dlt_")), ["a__b"]);
+  // each row of a list has its own columns, as has each item
+  const rows = normalize({ list: [{ x: 1, X: 1 }, { x: 2 }] });
+  assert.deepEqual(rows.slice(1).map((r) => r.row.x), [1, 2]);
+  assert.equal(normalize({ a: { b: 3 } })[0].row.a__b, 3);
+});
+
+Deno.test("dlt's columns an item gives are kept in their place or replaced", () => {
+  const [root, nested, value] = normalize({
+    _dlt_id: "givenrootid000",
+    _dlt_load_id: "old",
+    objects: [{ _dlt_id: "givennestedid0", _dlt_parent_id: "other", n: 1 }],
+    values: [7],
+  });
+  assert.deepEqual(Object.entries(root.row), [
+    ["_dlt_id", "givenrootid000"],
+    ["_dlt_load_id", "123.4"],
+  ]);
+  assert.deepEqual(Object.entries(nested.row), [
+    ["_dlt_id", "givennestedid0"],
+    ["_dlt_parent_id", "givenrootid000"],
+    ["n", 1],
+    ["_dlt_list_idx", 0],
+  ]);
+  assert.deepEqual(Object.keys(value.row), ["value", "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"]);
+  // an id that is not text is replaced by the row's own
+  const [numbered] = normalize({ _dlt_id: 5, x: 1 });
+  assert.match(numbered.row._dlt_id as string, /^[A-Za-z0-9_-]{14}$/);
+  assert.deepEqual(Object.keys(numbered.row), ["_dlt_id", "x", "_dlt_load_id"]);
+});
+
 Deno.test("bigint and binary survive extract encoding", () => {
   const line = stringifyItem({ big: 2n ** 70n, bytes: new Uint8Array([1, 2, 255]), s: "\uE000x" });
   const [root] = normalize(JSON.parse(line!));
@@ -116,13 +158,13 @@ Deno.test("bigint and binary survive extract encoding", () => {
 });
 
 Deno.test("with rootKey, nested rows at any depth carry their root row's _dlt_id", () => {
-  const rows: { table: string; row: FlatRow }[] = [];
+  const rows: { table: string; row: Row }[] = [];
   normalizeItem({ id: 1, orders: [{ lines: [{ sku: "a" }], tags: ["x"] }], grid: [[1]] }, "t", {
     naming: snakeCaseNaming(),
     loadId: "123.4",
     maxNesting: 1000,
     rootKey: true,
-    emit: (table, _parent, row) => rows.push({ table, row }),
+    emit: (table, _parent, row) => rows.push({ table, row: row.toRecord() }),
   });
   const rootId = rows[0].row._dlt_id;
   assert.equal(rows[0].row._dlt_root_id, undefined);
@@ -146,7 +188,7 @@ Deno.test("with rootKey, nested rows at any depth carry their root row's _dlt_id
 });
 
 Deno.test("a nested table of its own gets root rows: load id, own id, no parent link", () => {
-  const rows: { table: string; parent: string | undefined; row: FlatRow }[] = [];
+  const rows: { table: string; parent: string | undefined; row: Row }[] = [];
   normalizeItem({ id: 1, orders: [{ n: 1, lines: [{ sku: "a" }] }, 7, [2]] }, "t", {
     naming: snakeCaseNaming(),
     loadId: "123.4",
@@ -154,9 +196,9 @@ Deno.test("a nested table of its own gets root rows: load id, own id, no parent 
     rootKey: true,
     ownTable: (table, parent) =>
       table === "t__orders" && parent === "t"
-        ? { rootKey: true, rowId: (row) => `order-${row.n ?? row.value ?? "list"}` }
+        ? { rootKey: true, rowId: (row) => `order-${row.get("n") ?? row.get("value") ?? "list"}` }
         : undefined,
-    emit: (table, parent, row) => rows.push({ table, parent, row }),
+    emit: (table, parent, row) => rows.push({ table, parent, row: row.toRecord() }),
   });
   const rootId = rows[0].row._dlt_id;
   assert.deepEqual(rows.map((r) => [r.table, r.parent]), [

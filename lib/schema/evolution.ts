@@ -244,7 +244,7 @@ export class SchemaEvolver {
     if (admitted !== undefined) return admitted;
     const mode = this.contractOf(name, parent)?.tables ?? "evolve";
     if (mode === "freeze") {
-      this.#violation(name, undefined, "tables", mode, row, "a new table");
+      this.#violation(name, undefined, "tables", mode, row.toRecord(), "a new table");
     }
     this.#admitted.set(name, mode === "evolve");
     return mode === "evolve";
@@ -261,12 +261,14 @@ export class SchemaEvolver {
     const newColumns = this.#existing.has(table.name) && contract.columns === "discard_row";
     const variants = contract.data_type === "discard_row";
     if (!newColumns && !variants) return true;
-    for (const key in row) {
+    const { names, values } = row;
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i];
       const column = table.columns[key];
       if (column === undefined) {
         if (newColumns) return false;
       } else if (variants && column.dataType !== undefined) {
-        const value = row[key];
+        const value = values[i];
         if (coerceValue(value, column.dataType) !== undefined) continue;
         // a variant column that exists already is no change to the schema
         const variant = this.#naming.shortenFragments(key, `v_${inferDataType(value)}`);
