@@ -986,6 +986,8 @@ export class Pipeline {
     return new NormalizeAlong({
       ...options,
       loadEarly: async (loadId, root) => (await session.client()).loadChainEarly?.(loadId, root),
+      // a client that fails to open fails the load with the same error
+      prepareLoad: () => void session.client().catch(() => {}),
     });
   }
 

@@ -226,3 +226,55 @@ Deno.test({
     assert.deepEqual([Number(row.n), Number(row.total)], [ITEMS, (ITEMS - 1) * ITEMS / 2]);
   },
 });
+
+Deno.test({
+  name: "the destination's client opens at a package's first item, while extract still runs",
+  ignore: !ffi,
+  async fn() {
+    let opened = 0;
+    const { p } = await tempPipeline("along_opens", undefined, undefined, (destination) => ({
+      ...destination,
+      client(options) {
+        opened++;
+        return destination.client(options);
+      },
+    }));
+    const waitForClient = async () => {
+      const deadline = performance.now() + 30_000;
+      while (opened === 0) {
+        if (performance.now() > deadline) throw new Error("No client opened while extracting");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await p.run(resource(async function* () {
+      yield { id: 0 };
+      await waitForClient();
+      yield { id: 1 };
+    }, { name: "items" }));
+    // the run's one client: load used the one opened early
+    assert.equal(opened, 1);
+    assert.equal(await p.dataset().table("items").count(), 2);
+  },
+});
+
+Deno.test({
+  name: "a client that fails to open while extract runs fails the load with its error",
+  ignore: !ffi,
+  async fn() {
+    let failing = true;
+    const { p } = await tempPipeline("along_open_fails", undefined, undefined, (destination) => ({
+      ...destination,
+      client(options) {
+        if (failing) return Promise.reject(new Error("the destination is away"));
+        return destination.client(options);
+      },
+    }));
+    const items = resource([{ id: 0 }, { id: 1 }], { name: "items" });
+    await assert.rejects(() => p.run(items), /the destination is away/);
+    // extracted and normalized, the package waits for the destination
+    assert.deepEqual(await p.pendingPackages(), { extracted: 0, normalized: 1 });
+    failing = false;
+    await p.load();
+    assert.equal(await p.dataset().table("items").count(), 2);
+  },
+});

@@ -11,7 +11,9 @@
  * 20–45 MiB less memory; 20,000 events about 8% less time, 100,000 about 5% (medians of
  * alternating runs), 5,000 the same (DuckDB's copies set the pace). The extracted files are
  * written as before: when the package turns out otherwise than assumed (a second root table,
- * changed hints, a failure), it is normalized from them as usual, after extract.
+ * changed hints, a failure), it is normalized from them as usual, after extract. The run's
+ * destination client opens at the package's first item, beside extract, so the chain's first
+ * copy need not wait for it (5,000 events: 4% less time).
  *
  * ```
  * extract ── item ── item ── … (each written to its extracted file, then normalized here)
@@ -58,6 +60,12 @@ export interface NormalizeAlongOptions extends NormalizeAheadOptions {
    * `loadChainEarly`).
    */
   loadEarly(loadId: string, root: string): Promise<EarlyChainLoad | undefined>;
+  /**
+   * Called once a package is to be normalized along, at its first item: starts opening what
+   * {@linkcode NormalizeAlongOptions.loadEarly} needs (the run's client), so that the chain's
+   * first copy need not wait for it once the first job file closes.
+   */
+  prepareLoad?(): void;
 }
 
 /** A package being normalized along. */
@@ -226,6 +234,7 @@ export class NormalizeAlong implements AheadNormalizer {
       this.#declined = true;
       return;
     }
+    this.#options.prepareLoad?.();
     const outDir = store.dir("normalizing", loadId);
     await loadJobFileFormats([format, ...Object.values(tableFormats)]);
     // removed again by an abort, also when what follows fails
