@@ -10,10 +10,11 @@ import { directNaming, snakeCaseNaming } from "./naming.ts";
 import { FlatRow } from "./relational.ts";
 import type { NormalizedValue } from "./inference.ts";
 
-/** A row as the tests write it. */
-type Row = Record<string, NormalizedValue>;
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { MemoryStorage } from "../storage/memory_storage.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_job_writer_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));

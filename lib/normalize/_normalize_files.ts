@@ -18,6 +18,7 @@ import {
 import { DltError, NormalizeError } from "../errors.ts";
 import type { NamingConvention } from "./naming.ts";
 import { DEFAULT_MAX_NESTING, FlatRow, RelationalNormalizer } from "./relational.ts";
+import type { NormalizedValue } from "./inference.ts";
 import { JobWriter } from "./_job_writer.ts";
 import { jobFileFormat } from "./job_file_format.ts";
 import type { LoaderFileFormat } from "../destination.ts";
@@ -63,12 +64,14 @@ function rootIdFor(table: TableSchema | undefined): ((row: FlatRow) => string) |
     return (row) => contentRowId(JSON.stringify(key.map((k) => row.get(k) ?? null)));
   }
   if (table.mergeStrategy === "scd2" && table.rowVersionColumn === undefined) {
-    return (row) =>
-      contentRowId(
-        JSON.stringify(
-          row.names.filter((k) => !k.startsWith("_dlt_")).sort().map((k) => [k, row.get(k)]),
-        ),
-      );
+    return (row) => {
+      const content: [string, NormalizedValue][] = [];
+      row.names.forEach((name, i) => {
+        if (!name.startsWith("_dlt_")) content.push([name, row.values[i]]);
+      });
+      content.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+      return contentRowId(JSON.stringify(content));
+    };
   }
   return undefined;
 }

@@ -9,9 +9,10 @@ import { snakeCaseNaming } from "./naming.ts";
 import { FlatRow } from "./relational.ts";
 import type { NormalizedValue } from "./inference.ts";
 
+import { BigIntValue, BinaryValue } from "./typed_json.ts";
+
 /** A row as the tests write it. */
 type Row = Record<string, NormalizedValue>;
-import { BigIntValue, BinaryValue } from "./typed_json.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_insert_values_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));

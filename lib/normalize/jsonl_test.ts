@@ -9,12 +9,13 @@ import { snakeCaseNaming } from "./naming.ts";
 import { FlatRow } from "./relational.ts";
 import type { NormalizedValue } from "./inference.ts";
 
-/** A row as the tests write it. */
-type Row = Record<string, NormalizedValue>;
 import { BigIntValue, BinaryValue } from "./typed_json.ts";
 import type { JobFileFormat } from "./job_file_format.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { nativeQuery } from "../../tests/_native_duckdb.ts";
+
+/** A row as the tests write it. */
+type Row = Record<string, NormalizedValue>;
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_jsonl_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));

@@ -15,9 +15,10 @@ import { FileFormatError } from "../formats/format_error.ts";
 import { FlatRow } from "./relational.ts";
 import type { NormalizedValue } from "./inference.ts";
 
+import { BigIntValue, BinaryValue } from "./typed_json.ts";
+
 /** A row as the tests write it. */
 type Row = Record<string, NormalizedValue>;
-import { BigIntValue, BinaryValue } from "./typed_json.ts";
 
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_parquet_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
