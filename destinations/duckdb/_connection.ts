@@ -103,7 +103,8 @@ export class DuckDbConnection implements SqlConnection {
       await this.#shared.fitMemory(width);
       const { driver } = this.#shared;
       const narrow = width <= PARALLEL_MAX_COLUMNS;
-      const sql = copySql(jobs, table, into, driver.engine === "native" && narrow);
+      let sql = copySql(jobs, table, into, driver.engine === "native" && narrow);
+      if (options.followedBy !== undefined) sql += `;\n${options.followedBy}`;
       if (driver.engine === "wasm") return await driver.run(sql);
       if (narrow) {
         if (driver.copyThreads !== undefined && jobBytes(jobs) >= PARALLEL_MIN_BYTES) {
@@ -133,6 +134,7 @@ export class DuckDbConnection implements SqlConnection {
   async #runOnOneThread(sql: string, besideNormalize: boolean): Promise<void> {
     await this.#useThreads(1);
     try {
+      if (besideNormalize || !this.#holding) return await this.#giveBack(sql);
       await this.#shared.driver.run(sql);
       this.#freedPending = true;
     } catch (error) {
@@ -140,7 +142,6 @@ export class DuckDbConnection implements SqlConnection {
       if (!this.#holding) await this.#giveBack();
       throw error;
     }
-    if (besideNormalize || !this.#holding) await this.#giveBack();
   }
 
   /**
@@ -169,16 +170,21 @@ export class DuckDbConnection implements SqlConnection {
   /**
    * Gives DuckDB back the threads it had before {@linkcode DuckDbConnection.#useThreads}, which
    * also hands the memory it freed back to the system; with its threads as they were, it gives
-   * back the memory a wide copy freed by itself.
+   * back the memory a wide copy freed by itself. After running the copy `copy`, if given, in
+   * the same call to DuckDB: its answer would otherwise wait for the JavaScript thread's next
+   * turn (every 10 ms while extract runs) before the setting could be sent.
    */
-  async #giveBack(): Promise<void> {
+  async #giveBack(copy?: string): Promise<void> {
+    const { driver } = this.#shared;
     const changed = this.#changedThreads;
-    const freed = this.#freedPending;
+    if (changed !== undefined && changed.now !== changed.from) {
+      const threads = `SET threads = ${changed.from}`;
+      await driver.run(copy === undefined ? threads : `${copy};\n${threads}`);
+    } else if ((copy !== undefined || this.#freedPending) && driver.releaseFreedMemory) {
+      await driver.releaseFreedMemory(copy);
+    } else if (copy !== undefined) await driver.run(copy);
     this.#changedThreads = undefined;
     this.#freedPending = false;
-    if (changed !== undefined && changed.now !== changed.from) {
-      await this.#shared.driver.run(`SET threads = ${changed.from}`);
-    } else if (freed) await this.#shared.driver.releaseFreedMemory?.();
   }
 
   copiesDone(): Promise<void> {

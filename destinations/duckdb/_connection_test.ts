@@ -116,9 +116,9 @@ Deno.test("native DuckDB runs a load on one thread, a large narrow copy on all, 
     const releases: string[] = [];
     const { driver } = shared;
     const release = driver.releaseFreedMemory!.bind(driver);
-    driver.releaseFreedMemory = () => {
+    driver.releaseFreedMemory = (before) => {
       releases.push("released");
-      return release();
+      return release(before);
     };
     assert.equal(await threads(), 1);
     assert.equal(driver.copyThreads, navigator.hardwareConcurrency);
@@ -157,5 +157,50 @@ Deno.test("native DuckDB runs a load on one thread, a large narrow copy on all, 
       "SELECT (SELECT count(*) FROM wide) AS wide, (SELECT count(*) FROM narrow) AS narrow",
     );
     assert.deepEqual([Number(counts.wide), Number(counts.narrow)], [100, 840_010]);
+  });
+});
+
+Deno.test("a wide copy beside normalize sends the statements after it and the release of its memory in its own call", async () => {
+  await withCopies(async ({ dir, connection, shared, wide }) => {
+    await connection.run("CREATE TABLE copied (file VARCHAR)");
+    const { driver } = shared;
+    const calls: string[] = [];
+    const run = driver.run.bind(driver);
+    const release = driver.releaseFreedMemory!.bind(driver);
+    driver.run = (sql, params) => {
+      calls.push(`run ${sql.slice(0, 11)}`);
+      return run(sql, params);
+    };
+    driver.releaseFreedMemory = (before) => {
+      calls.push(`release after ${before?.slice(0, 11)}`);
+      return release(before);
+    };
+    const copy = async (file: string, followedBy: string) => {
+      const job = await jobFile(dir, file, wide, 20);
+      await connection.copyJob(job, wide, "wide", { besideNormalize: true, followedBy });
+    };
+    await connection.transaction(async () => {
+      calls.length = 0;
+      await copy("wide.1.csv", "INSERT INTO copied VALUES ('wide.1.csv')");
+      await copy("wide.2.csv", "INSERT INTO copied VALUES ('wide.2.csv')");
+    });
+    // one call each: the copy, the statement after it, and the release of the memory it freed
+    assert.deepEqual(calls, [
+      "release after INSERT INTO",
+      "release after INSERT INTO",
+      "run COMMIT",
+    ]);
+    // a statement after the copy that fails fails the copy, which the transaction rolls back
+    await assert.rejects(
+      connection.transaction(() => copy("wide.3.csv", "INSERT INTO missing VALUES (1)")),
+      /missing/,
+    );
+    const rows = await connection.query<{ file: string; wide: bigint }>(
+      "SELECT list(file ORDER BY file) AS file, (SELECT count(*) FROM wide) AS wide FROM copied",
+    );
+    assert.deepEqual(rows.map((r) => [r.file, Number(r.wide)]), [[
+      ["wide.1.csv", "wide.2.csv"],
+      40,
+    ]]);
   });
 });

@@ -45,9 +45,10 @@ export interface DuckDbDriver {
   dropWrittenBlocks?(): Promise<void>;
   /**
    * Has DuckDB hand the memory it freed back to the system, where the driver can (native
-   * DuckDB), leaving the connection's transaction and memory limit as they were.
+   * DuckDB), leaving the connection's transaction and memory limit as they were; after running
+   * `before` (SQL, as {@linkcode DuckDbDriver.run} runs it), in the same call to DuckDB.
    */
-  releaseFreedMemory?(): Promise<void>;
+  releaseFreedMemory?(before?: string): Promise<void>;
   /**
    * Threads a copy of a large job file of a narrow table may use, where the driver has threads
    * (native DuckDB: the open's `threads`, else one per core).

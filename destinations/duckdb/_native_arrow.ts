@@ -70,6 +70,7 @@ import {
   type DuckDBListValue,
   type DuckDBMapType,
   type DuckDBMapValue,
+  DuckDBMaterializedResult,
   type DuckDBResult,
   type DuckDBStructType,
   type DuckDBStructValue,
@@ -108,7 +109,10 @@ export async function resultTable(result: DuckDBResult): Promise<Table> {
   const names = result.columnNames();
   const builders = result.columnTypes().map(builderFor);
   let length = 0;
-  for (const chunk of await result.fetchAllChunks()) {
+  const chunks = result instanceof DuckDBMaterializedResult
+    ? materializedChunks(result)
+    : await result.fetchAllChunks();
+  for (const chunk of chunks) {
     length += chunk.rowCount;
     addChunk(chunk, builders);
   }
@@ -123,6 +127,16 @@ export async function resultTable(result: DuckDBResult): Promise<Table> {
     children: builders.map((builder) => builder.finish()),
   });
   return new Table(schema, new RecordBatch(schema, data));
+}
+
+/**
+ * The chunks of a materialized result, read at once: no call to DuckDB's thread for each, whose
+ * answer would wait for the JavaScript thread's next turn (every 10 ms while extract runs).
+ */
+export function materializedChunks(result: DuckDBMaterializedResult): DuckDBDataChunk[] {
+  const chunks: DuckDBDataChunk[] = [];
+  for (let i = 0; i < result.chunkCount; i++) chunks.push(result.getChunk(i));
+  return chunks;
 }
 
 function addChunk(chunk: DuckDBDataChunk, builders: readonly ColumnBuilder[]): void {

@@ -21,6 +21,7 @@ import type {
   DuckDBExtractedStatements,
   DuckDBMaterializedResult,
   DuckDBPreparedStatement,
+  DuckDBValue,
 } from "../../lib/deps/duckdb_node.ts";
 import type { Table } from "../../lib/deps/apache_arrow.ts";
 import { quoteLiteral } from "../../lib/load/sql.ts";
@@ -29,7 +30,7 @@ import type { FileLock } from "../../lib/file_lock.ts";
 import type { DuckDbDriver } from "./_driver.ts";
 import type { BoundParameter } from "./_parameters.ts";
 import { arrowRows } from "./_values.ts";
-import { resultTable } from "./_native_arrow.ts";
+import { materializedChunks, resultTable } from "./_native_arrow.ts";
 import { checkDatabaseFile } from "./_file_check.ts";
 import { lockDatabase } from "./_file_lock.ts";
 import { metadataBlocksQuery, MetadataJournal, restoreMetadata } from "./_metadata_journal.ts";
@@ -245,6 +246,19 @@ function bind(statement: DuckDBPreparedStatement, params: readonly BoundParamete
   });
 }
 
+/** SQL that runs `first` (if any), then `then`. */
+function statements(first: string | undefined, then: string): string {
+  return first === undefined ? then : `${first};\n${then}`;
+}
+
+/**
+ * The rows of the result of `sql` (its first statement's), in one call to DuckDB: its answer
+ * waits for the JavaScript thread's next turn, every 10 ms while extract runs.
+ */
+async function rowsOf(connection: DuckDBConnection, sql: string): Promise<DuckDBValue[][]> {
+  return materializedChunks(await connection.run(sql)).flatMap((chunk) => chunk.getRows());
+}
+
 /** Runs `statement` (with `params` bound), reads its result and destroys it. */
 async function runPrepared<T>(
   statement: DuckDBPreparedStatement,
@@ -330,8 +344,8 @@ class NativeDatabase implements DuckDbDriver {
     if (journal === undefined || !journal.stale()) return;
     let ids: number[];
     try {
-      const listed = await connection.runAndReadAll(metadataBlocksQuery(this.#catalog ?? ""));
-      ids = listed.getRowsJS().map(([id]) => Number(id));
+      const listed = await rowsOf(connection, metadataBlocksQuery(this.#catalog ?? ""));
+      ids = listed.map(([id]) => Number(id));
     } catch {
       return;
     }
@@ -349,6 +363,8 @@ class NativeDatabase implements DuckDbDriver {
       if (params !== undefined && params.length > 0) {
         return await runPrepared(await connection.prepare(sql), read, params);
       }
+      // one statement (no semicolon): one call to DuckDB instead of three (see `rowsOf`)
+      if (!sql.includes(";")) return await read(await connection.run(sql));
       let statements: DuckDBExtractedStatements;
       try {
         statements = await connection.extractStatements(sql);
@@ -398,29 +414,35 @@ class NativeDatabase implements DuckDbDriver {
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
       const { side, memoryLimit } = await this.#instanceSettings();
-      const [written, all] = (await side.runAndReadAll(
+      const [[written, all]] = await rowsOf(
+        side,
         `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
-      )).getRowsJS()[0];
+      );
       if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
+      const setBack = `SET memory_limit = ${quoteLiteral(memoryLimit)}`;
+      const rest = Number(all) - Number(written);
       try {
-        const rest = Number(all) - Number(written);
-        await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'`);
+        // lowered and set back in one call: DuckDB stops at the first statement that fails
+        await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'; ${setBack}`);
+        return;
       } catch {
         // what could not be evicted stays
       }
-      await side.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
+      await side.run(setBack);
     });
   }
 
   /**
    * Setting DuckDB's memory limit, to what it is, has DuckDB hand the memory it freed back to the
-   * system (as starting or resizing its thread pool does), on the second connection as
-   * {@linkcode NativeDatabase.dropWrittenBlocks} does.
+   * system (as starting or resizing its thread pool does). It runs in the call of `before`: an
+   * insert's answer would otherwise wait for the JavaScript thread's next turn (every 10 ms while
+   * extract runs) before the setting could be sent, and DuckDB would wait for it.
    */
-  releaseFreedMemory(): Promise<void> {
-    return this.#serial(async () => {
-      const { side, memoryLimit } = await this.#instanceSettings();
-      await side.run(`SET memory_limit = ${quoteLiteral(memoryLimit)}`);
+  releaseFreedMemory(before?: string): Promise<void> {
+    return this.#serial(async (connection) => {
+      const { memoryLimit } = await this.#instanceSettings();
+      if (before !== undefined) this.#checkpointed = false;
+      await connection.run(statements(before, `SET memory_limit = ${quoteLiteral(memoryLimit)}`));
     });
   }
 
@@ -433,7 +455,7 @@ class NativeDatabase implements DuckDbDriver {
   async #instanceSettings(): Promise<{ side: DuckDBConnection; memoryLimit: string }> {
     const side = this.#side ??= await this.#session.instance.connect();
     this.#memoryLimit ??= String(
-      (await side.runAndReadAll("SELECT current_setting('memory_limit')")).getRowsJS()[0][0],
+      (await rowsOf(side, "SELECT current_setting('memory_limit')"))[0][0],
     );
     return { side, memoryLimit: this.#memoryLimit };
   }

@@ -16,7 +16,11 @@ import type { Readable, Writable } from "node:stream";
 import { copyFrom, copyTo, pg } from "../../lib/deps/pg.ts";
 import type { LoadJob } from "../../lib/destination.ts";
 import { DestinationError } from "../../lib/errors.ts";
-import { runInTransaction, type SqlConnection } from "../../lib/load/sql_dialect.ts";
+import {
+  type CopyOptions,
+  runInTransaction,
+  type SqlConnection,
+} from "../../lib/load/sql_dialect.ts";
 import { quoteIdentifier } from "../../lib/load/sql.ts";
 import type { TableSchema } from "../../lib/schema/schema.ts";
 import { copyPlan } from "./_copy.ts";
@@ -278,9 +282,16 @@ export class PostgresConnection implements SqlConnection {
    * value rejects with the server's message naming the line and column. An INSERT VALUES file
    * runs as `INSERT` statements instead (see `_insert_values.ts`).
    */
-  async copyJob(job: LoadJob, table: TableSchema, into: string): Promise<void> {
+  async copyJob(
+    job: LoadJob,
+    table: TableSchema,
+    into: string,
+    options: CopyOptions = {},
+  ): Promise<void> {
+    const { followedBy } = options;
     if (job.format === "insert_values") {
       for await (const statement of insertStatements(job, into)) await this.run(statement);
+      if (followedBy !== undefined) await this.run(followedBy);
       return;
     }
     const plan = copyPlan(job, table, into);
@@ -291,7 +302,9 @@ export class PostgresConnection implements SqlConnection {
     } catch (error) {
       throw statementError(error, this.#credentials);
     }
-    for (const statement of plan.after) await this.run(statement);
+    // in one round trip: the server runs the statements of a simple query in turn
+    const after = followedBy === undefined ? plan.after : [...plan.after, followedBy];
+    if (after.length > 0) await this.run(after.join(";\n"));
   }
 
   /**

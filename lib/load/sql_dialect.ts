@@ -35,6 +35,12 @@ export interface CopyOptions {
    * instead, as normalize needs memory too.
    */
   besideNormalize?: boolean;
+  /**
+   * SQL (statements, no result) that runs right after the copy, as part of it: the copied files'
+   * record in `_dlt_load_jobs`. A connection sends it in the copy's own call where it can, so
+   * that it costs no round trip of its own.
+   */
+  followedBy?: string;
 }
 
 /** The slice of a driver the SQL job client uses: one connection to the database. */

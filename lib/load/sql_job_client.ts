@@ -264,11 +264,17 @@ export class SqlJobClient implements DestinationClient {
   }
 
   /** Creates the dataset and dlt's system tables where missing. */
+  /**
+   * Creates the dataset and dlt's tables in it where they are not there, in one call: a load
+   * that starts while extract runs waits for each answer until extract's next turn.
+   */
   async #createDataset(): Promise<void> {
-    await this.#transaction(async () => {
-      await this.#connection.run(`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`);
-      await this.#createSystemTables();
-    });
+    await this.#transaction(() =>
+      this.#connection.run(
+        [`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`, ...this.#systemTables()]
+          .join(";\n"),
+      )
+    );
   }
 
   async #load(pkg: LoadPackage): Promise<void> {
@@ -346,35 +352,41 @@ export class SqlJobClient implements DestinationClient {
     }
   }
 
-  /** Copies `jobs` into `into` and records each in `_dlt_load_jobs` of package `loadId`. */
-  async #copyAndRecord(
+  /**
+   * Copies `jobs` into `into` and records each in `_dlt_load_jobs` of package `loadId`, in the
+   * copy's own call where the connection can.
+   */
+  #copyAndRecord(
     loadId: string,
     jobs: readonly LoadJob[],
     table: TableSchema,
     into: string,
     options?: CopyOptions,
   ): Promise<void> {
-    await this.#copyJobs(jobs, table, into, options);
-    await this.#record(
+    const record = this.#recordSql(
       loadId,
       jobs.map((job) => ({ table: job.table, file: basename(job.path), rows: job.rows })),
     );
+    return this.#copyJobs(jobs, table, into, { ...options, followedBy: record });
   }
 
-  /**
-   * Records loaded files of package `loadId` (or its marker) in `_dlt_load_jobs`, in one
-   * statement: files copied together cost one round trip.
-   */
+  /** Records loaded files of package `loadId` (or its marker) in `_dlt_load_jobs`. */
   #record(
     loadId: string,
     files: readonly { table: string; file: string; rows: number }[],
   ): Promise<void> {
+    return this.#connection.run(this.#recordSql(loadId, files));
+  }
+
+  /** The statement that records `files` of package `loadId` in `_dlt_load_jobs`. */
+  #recordSql(
+    loadId: string,
+    files: readonly { table: string; file: string; rows: number }[],
+  ): string {
     const rows = files.map(({ table, file, rows }) =>
       `(${quoteLiteral(loadId)}, ${quoteLiteral(table)}, ${quoteLiteral(file)}, ${rows}, now())`
     );
-    return this.#connection.run(
-      `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES ${rows.join(", ")}`,
-    );
+    return `INSERT INTO ${this.#name("_dlt_load_jobs")} VALUES ${rows.join(", ")}`;
   }
 
   /**
@@ -448,15 +460,14 @@ export class SqlJobClient implements DestinationClient {
     return `${quoteIdentifier(column.name)} ${this.#dialect.columnType(column)}${notNull}`;
   }
 
-  async #createSystemTables(): Promise<void> {
-    for (const table of SYSTEM_TABLES) {
+  /** The statements that create dlt's tables where they are not there. */
+  #systemTables(): string[] {
+    return SYSTEM_TABLES.map((table) => {
       const columns = table.columns.map(([name, dataType, nullable]) =>
         this.#columnDefinition({ name, dataType, nullable })
       );
-      await this.#connection.run(
-        `CREATE TABLE IF NOT EXISTS ${this.#name(table.name)} (${columns.join(", ")})`,
-      );
-    }
+      return `CREATE TABLE IF NOT EXISTS ${this.#name(table.name)} (${columns.join(", ")})`;
+    });
   }
 
   /** Creates `table` or adds the columns it lacks. */
