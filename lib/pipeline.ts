@@ -397,7 +397,12 @@ export class Pipeline {
       timeoutMs: this.#lockTimeoutMs,
       signal,
     });
-    return await fn();
+    try {
+      return await fn();
+    } finally {
+      // files still being deleted are the working folder's, which the lock guards
+      await this.#store.settled();
+    }
   }
 
   /**

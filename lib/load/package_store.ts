@@ -7,6 +7,7 @@
  * <pipelineDir>/load/normalizing/<loadId>/       normalize in progress (discarded after a crash)
  * <pipelineDir>/load/normalized/<loadId>/        package.json + schema.json + <table>.<n>.csv|jsonl
  * <pipelineDir>/load/loaded/<loadId>/            the same, after a committed load
+ * <pipelineDir>/normalize/discarded/<loadId>/    an extracted package normalized, being deleted
  * ```
  *
  * Each stage writes into a temporary folder and renames it into place when done, so a package
@@ -77,6 +78,8 @@ export class PackageStore {
   /** The pipeline's working folder. */
   readonly storage: WorkingStorage;
   #lastLoadId = 0;
+  /** The deletions {@linkcode PackageStore.discard} started and that have not ended. */
+  #deleting = new Set<Promise<void>>();
 
   /** Manages the packages in the working folder `storage`. */
   constructor(storage: WorkingStorage) {
@@ -130,9 +133,38 @@ export class PackageStore {
     await this.storage.remove(this.dir(stage, loadId));
   }
 
-  /** Deletes unfinished work folders left by a crash. */
+  /**
+   * Takes the package `loadId` out of `stage` at once, in one rename, and deletes its files in
+   * the background: the file system takes a while to delete a large package (the 1.3 GB that
+   * 100,000 GitHub events extract: 0.25–0.4 s), which the load that follows need not wait for.
+   * What a crash leaves, the next open deletes; {@linkcode PackageStore.settled} waits for the
+   * deletions.
+   */
+  async discard(stage: PackageStage, loadId: string): Promise<void> {
+    const discarded = this.dir("discarded", loadId);
+    await this.storage.mkdir(dirname(discarded));
+    await this.storage.remove(discarded);
+    try {
+      await this.storage.rename(this.dir(stage, loadId), discarded);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    // one that fails is left for the next open
+    const deleting = this.storage.remove(discarded).catch(() => {}).finally(() => {
+      this.#deleting.delete(deleting);
+    });
+    this.#deleting.add(deleting);
+  }
+
+  /** Settles once the deletions that {@linkcode PackageStore.discard} started have ended. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#deleting);
+  }
+
+  /** Deletes unfinished work folders left by a crash, and discarded ones not deleted yet. */
   async discardUnfinished(): Promise<void> {
-    for (const stage of ["extracting", "normalizing"] as const) {
+    for (const stage of ["extracting", "normalizing", "discarded"] as const) {
       for (const loadId of await this.list(stage)) await this.remove(stage, loadId);
     }
   }
@@ -154,7 +186,13 @@ export class PackageStore {
 }
 
 /** Stages a package can be in. */
-export type PackageStage = "extracting" | "extracted" | "normalizing" | "normalized" | "loaded";
+export type PackageStage =
+  | "extracting"
+  | "extracted"
+  | "normalizing"
+  | "normalized"
+  | "loaded"
+  | "discarded";
 
 const STAGE_PATHS: Record<PackageStage, string[]> = {
   extracting: ["normalize", "extracting"],
@@ -162,6 +200,7 @@ const STAGE_PATHS: Record<PackageStage, string[]> = {
   normalizing: ["load", "normalizing"],
   normalized: ["load", "normalized"],
   loaded: ["load", "loaded"],
+  discarded: ["normalize", "discarded"],
 };
 
 /** Writes `value` as JSON to file `path` of `storage`, atomically (a temporary file, a rename). */

@@ -305,6 +305,7 @@ export async function normalizePackage(
   await writeJsonFile(storage, join(outDir, "schema.json"), evolved);
   await store.writeManifest(outDir, { ...manifest, jobs });
   await store.move(loadId, "normalizing", "normalized");
-  await store.remove("extracted", loadId);
+  // the load need not wait for the extracted files' deletion
+  await store.discard("extracted", loadId);
   return { rowCounts, schema: evolved };
 }

@@ -11,6 +11,15 @@ import { nativeQuery } from "../../tests/_native_duckdb.ts";
 const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "denodlt_normalize_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
 
+/** `normalizePackage`, once the deletion of the extracted files it leaves running has ended. */
+async function normalize(...args: Parameters<typeof normalizePackage>) {
+  try {
+    return await normalizePackage(...args);
+  } finally {
+    await args[0].settled();
+  }
+}
+
 async function extractedPackage(
   files: Record<string, unknown[]>,
   tableOf = (_file: string) => "things",
@@ -45,7 +54,7 @@ Deno.test("workers normalize files in parallel and their schemas merge, conflict
     "things.1.jsonl": [{ id: 1, size: 10, parts: [{ n: 1 }] }, { id: 2, size: 11 }],
     "things.2.jsonl": [{ id: 3, size: "large", color: "red" }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
@@ -81,7 +90,7 @@ Deno.test("JSONL jobs of parallel workers carry the merged schema's column names
     "things.1.jsonl": [{ id: 1, size: 10 }, { id: 2, size: 11 }],
     "things.2.jsonl": [{ id: 3, size: "large" }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
@@ -115,7 +124,7 @@ Deno.test("small packages normalize in the calling thread with the same result",
     "things.1.jsonl": [{ id: 1, size: 10 }],
     "things.2.jsonl": [{ id: 2, size: "large" }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
   });
   const columns = result.schema.tables.things.columns;
@@ -136,7 +145,7 @@ Deno.test("parallel workers that type a column bigint and double, or number and 
     "things.1.jsonl": [{ v: 1.5, s: "a" }],
     "things.2.jsonl": [{ v: 2, s: 7 }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
@@ -152,7 +161,7 @@ Deno.test("Parquet jobs of parallel workers are written again with the merged sc
     "things.1.jsonl": [{ id: 1, size: 10 }, { id: 2, size: 11 }],
     "things.2.jsonl": [{ id: 3, size: "large" }],
   });
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     workers: 2,
     parallelMinBytes: 0,
@@ -194,7 +203,7 @@ Deno.test("each root table is written in its own format, its nested tables in th
     "others.1.jsonl": [{ id: 2, parts: [{ n: 2 }] }],
   }, (file) => file.split(".")[0]);
   const asked: [string, unknown][] = [];
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     loaderFileFormat: "jsonl",
     tableFileFormat: (table, hint) => {
@@ -225,7 +234,7 @@ Deno.test("onRows receives running row totals per table, summed over workers and
       "things.2.jsonl": many(3000),
     });
     const reports: Record<string, number>[] = [];
-    const result = await normalizePackage(store, loadId, newSchema("s"), {
+    const result = await normalize(store, loadId, newSchema("s"), {
       naming: snakeCaseNaming(),
       workers,
       parallelMinBytes: 0,
@@ -260,7 +269,7 @@ Deno.test("a package loaded early is normalized by one worker, each closed file 
   await Deno.writeTextFile(store.storage.locate(manifestPath), JSON.stringify(manifest));
   const events: string[] = [];
   const added: { table: string; file: string; existed: boolean; columns: string[] }[] = [];
-  const result = await normalizePackage(store, loadId, newSchema("s"), {
+  const result = await normalize(store, loadId, newSchema("s"), {
     naming: snakeCaseNaming(),
     parallelMinBytes: 0,
     dataWriter: { fileMaxItems: 10 },
@@ -310,7 +319,7 @@ Deno.test("a package failing to normalize aborts the load started early", async 
   );
   const events: string[] = [];
   await assert.rejects(
-    normalizePackage(store, loadId, newSchema("s"), {
+    normalize(store, loadId, newSchema("s"), {
       naming: snakeCaseNaming(),
       parallelMinBytes: 0,
       loadEarly: () =>

@@ -101,6 +101,28 @@ Deno.test("a package killed before its folder's rename is not published, and is 
   assert.equal(await store.storage.readText(`${published}/items.1.csv`), "id\n1\n");
 });
 
+Deno.test("a discarded package leaves its stage at once and is deleted in the background, or at the next open after a crash", async () => {
+  const store = new PackageStore(new DenoStorage(Deno.makeTempDirSync({ dir: TEMP_ROOT })));
+  for (const loadId of ["1712.1", "1712.2"]) {
+    const dir = await store.create("extracting", loadId);
+    await store.storage.writeAtomic(`${dir}/items.1.jsonl`, '{"id":1}\n');
+    await store.move(loadId, "extracting", "extracted");
+  }
+  await store.discard("extracted", "1712.1");
+  assert.deepEqual(await store.list("extracted"), ["1712.2"]);
+  await store.settled();
+  assert.deepEqual(await store.list("discarded"), []);
+  // a package that is not there: nothing to do
+  await store.discard("extracted", "1712.1");
+  // what a crash left in the middle of a deletion
+  const left = store.dir("discarded", "1712.2");
+  await store.storage.mkdir(left);
+  await store.storage.writeAtomic(`${left}/items.1.jsonl`, '{"id":1}\n');
+  await store.discardUnfinished();
+  assert.deepEqual(await store.list("discarded"), []);
+  assert.deepEqual(await store.list("extracted"), ["1712.2"]);
+});
+
 Deno.test("a file written in many small appends is whole after close", async () => {
   const storage = new DenoStorage(Deno.makeTempDirSync({ dir: TEMP_ROOT }));
   const file = await storage.create("items.1.jsonl");
