@@ -414,16 +414,14 @@ class NativeDatabase implements DuckDbDriver {
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
       const { side, memoryLimit } = await this.#instanceSettings();
-      const [[written, all]] = await rowsOf(
-        side,
-        `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
-      );
-      if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
       const setBack = `SET memory_limit = ${quoteLiteral(memoryLimit)}`;
-      const rest = Number(all) - Number(written);
       try {
-        // lowered and set back in one call: DuckDB stops at the first statement that fails
-        await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'; ${setBack}`);
+        // in one call, DuckDB stopping at the statement that fails: the limit lowered to what
+        // the rest of its memory takes (evicting nothing when fewer bytes were written than it
+        // keeps), and set back
+        await side.run(
+          `SET VARIABLE dlt_lowered_limit = (SELECT sum(memory_usage_bytes) - coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0) + ${KEPT_WRITTEN_BYTES} FROM duckdb_memory()); SET memory_limit = getvariable('dlt_lowered_limit') || 'B'; ${setBack}`,
+        );
         return;
       } catch {
         // what could not be evicted stays
