@@ -204,14 +204,9 @@ export class SqlJobClient implements DestinationClient {
     // a chain rolled back (its package given up to be normalized as usual) makes way
     const live = this.#early !== undefined && !this.#early.ended;
     if (live || !this.#dialect.capabilities.supportsTransactions) return undefined;
+    await this.#createDataset();
     return this.#early = new EarlyChain(loadId, root, {
-      // the dataset is created in the chain's transaction: a transaction of its own would cost
-      // two more answers, each waiting for extract's next turn
-      transaction: (fn, giveWay) =>
-        this.#inTransaction(async () => {
-          await this.#connection.run(this.#createDatasetSql());
-          await fn();
-        }, giveWay),
+      transaction: (fn, giveWay) => this.#inTransaction(fn, giveWay),
       syncTable: (table) => this.#syncTable(table),
       copy: async (jobs, table, options) => {
         for (const run of this.#copyRuns(jobs)) {
@@ -269,19 +264,17 @@ export class SqlJobClient implements DestinationClient {
   }
 
   /** Creates the dataset and dlt's system tables where missing. */
-  /** Creates the dataset and dlt's tables in it where they are not there. */
-  async #createDataset(): Promise<void> {
-    await this.#transaction(() => this.#connection.run(this.#createDatasetSql()));
-  }
-
   /**
-   * The statements that create the dataset and dlt's tables in it where they are not there, to
-   * run in one call: a load that starts while extract runs waits for each answer until
-   * extract's next turn.
+   * Creates the dataset and dlt's tables in it where they are not there, in one call: a load
+   * that starts while extract runs waits for each answer until extract's next turn.
    */
-  #createDatasetSql(): string {
-    return [`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`, ...this.#systemTables()]
-      .join(";\n");
+  async #createDataset(): Promise<void> {
+    await this.#transaction(() =>
+      this.#connection.run(
+        [`CREATE SCHEMA IF NOT EXISTS ${this.#qualifiedDataset}`, ...this.#systemTables()]
+          .join(";\n"),
+      )
+    );
   }
 
   async #load(pkg: LoadPackage): Promise<void> {
