@@ -45,8 +45,9 @@ export interface DuckDbDriver {
   dropWrittenBlocks?(): Promise<void>;
   /**
    * Has DuckDB hand the memory it freed back to the system, where the driver can (native
-   * DuckDB), leaving the connection's transaction and memory limit as they were; after running
-   * `before` (SQL, as {@linkcode DuckDbDriver.run} runs it), in the same call to DuckDB.
+   * DuckDB), leaving the memory limit as it was, and the connection's transaction too. With
+   * `before` (SQL, as {@linkcode DuckDbDriver.run} runs it), after running it in the same call on
+   * the connection: a failure of either then fails the call, as a failed statement does.
    */
   releaseFreedMemory?(before?: string): Promise<void>;
   /**

@@ -246,11 +246,6 @@ function bind(statement: DuckDBPreparedStatement, params: readonly BoundParamete
   });
 }
 
-/** SQL that runs `first` (if any), then `then`. */
-function statements(first: string | undefined, then: string): string {
-  return first === undefined ? then : `${first};\n${then}`;
-}
-
 /**
  * The rows of the result of `sql` (its first statement's), in one call to DuckDB: its answer
  * waits for the JavaScript thread's next turn, every 10 ms while extract runs.
@@ -414,14 +409,16 @@ class NativeDatabase implements DuckDbDriver {
   dropWrittenBlocks(): Promise<void> {
     return this.#serial(async () => {
       const { side, memoryLimit } = await this.#instanceSettings();
+      const [[written, all]] = await rowsOf(
+        side,
+        `SELECT sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), sum(memory_usage_bytes) FROM duckdb_memory()`,
+      );
+      if (Number(written ?? 0) < KEPT_WRITTEN_BYTES) return;
       const setBack = `SET memory_limit = ${quoteLiteral(memoryLimit)}`;
+      const rest = Number(all) - Number(written);
       try {
-        // in one call, DuckDB stopping at the statement that fails: the limit lowered to what
-        // the rest of its memory takes (evicting nothing when fewer bytes were written than it
-        // keeps), and set back
-        await side.run(
-          `SET VARIABLE dlt_lowered_limit = (SELECT sum(memory_usage_bytes) - coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0) + ${KEPT_WRITTEN_BYTES} FROM duckdb_memory()); SET memory_limit = getvariable('dlt_lowered_limit') || 'B'; ${setBack}`,
-        );
+        // lowered and set back in one call: DuckDB stops at the first statement that fails
+        await side.run(`SET memory_limit = '${rest + KEPT_WRITTEN_BYTES}B'; ${setBack}`);
         return;
       } catch {
         // what could not be evicted stays
@@ -432,15 +429,21 @@ class NativeDatabase implements DuckDbDriver {
 
   /**
    * Setting DuckDB's memory limit, to what it is, has DuckDB hand the memory it freed back to the
-   * system (as starting or resizing its thread pool does). It runs in the call of `before`: an
-   * insert's answer would otherwise wait for the JavaScript thread's next turn (every 10 ms while
-   * extract runs) before the setting could be sent, and DuckDB would wait for it.
+   * system (as starting or resizing its thread pool does), on the second connection as
+   * {@linkcode NativeDatabase.dropWrittenBlocks} does. After `before`, in its call on the
+   * connection instead: an insert's answer would otherwise wait for the JavaScript thread's next
+   * turn (every 10 ms while extract runs) before the setting could be sent, and DuckDB with it.
    */
   releaseFreedMemory(before?: string): Promise<void> {
     return this.#serial(async (connection) => {
-      const { memoryLimit } = await this.#instanceSettings();
-      if (before !== undefined) this.#checkpointed = false;
-      await connection.run(statements(before, `SET memory_limit = ${quoteLiteral(memoryLimit)}`));
+      const { side, memoryLimit } = await this.#instanceSettings();
+      const setting = `SET memory_limit = ${quoteLiteral(memoryLimit)}`;
+      if (before === undefined) {
+        await side.run(setting);
+        return;
+      }
+      this.#checkpointed = false;
+      await connection.run(`${before};\n${setting}`);
     });
   }
 

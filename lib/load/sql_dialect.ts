@@ -37,8 +37,9 @@ export interface CopyOptions {
   besideNormalize?: boolean;
   /**
    * SQL (statements, no result) that runs right after the copy, as part of it: the copied files'
-   * record in `_dlt_load_jobs`. A connection sends it in the copy's own call where it can, so
-   * that it costs no round trip of its own.
+   * record in `_dlt_load_jobs`, which lets a resumed package skip what was committed, so every
+   * connection must run it (a failure of it fails the copy). A connection sends it in the copy's
+   * own call where it can, so that it costs no round trip of its own.
    */
   followedBy?: string;
 }

@@ -263,7 +263,6 @@ export class SqlJobClient implements DestinationClient {
     return true;
   }
 
-  /** Creates the dataset and dlt's system tables where missing. */
   /**
    * Creates the dataset and dlt's tables in it where they are not there, in one call: a load
    * that starts while extract runs waits for each answer until extract's next turn.
