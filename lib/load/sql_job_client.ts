@@ -57,6 +57,13 @@ export interface SqlJobClientOptions {
   sql?: SqlClient;
 }
 
+/** A file (or a package's marker, with no file) recorded in `_dlt_load_jobs`. */
+interface RecordedFile {
+  table: string;
+  file: string;
+  rows: number;
+}
+
 /** The `_dlt_load_jobs` table name that records a package's refresh drops. */
 const DROPPED_MARKER = "_dlt_dropped_tables";
 
@@ -372,7 +379,7 @@ export class SqlJobClient implements DestinationClient {
   /** Records loaded files of package `loadId` (or its marker) in `_dlt_load_jobs`. */
   #record(
     loadId: string,
-    files: readonly { table: string; file: string; rows: number }[],
+    files: readonly RecordedFile[],
   ): Promise<void> {
     return this.#connection.run(this.#recordSql(loadId, files));
   }
@@ -380,7 +387,7 @@ export class SqlJobClient implements DestinationClient {
   /** The statement that records `files` of package `loadId` in `_dlt_load_jobs`. */
   #recordSql(
     loadId: string,
-    files: readonly { table: string; file: string; rows: number }[],
+    files: readonly RecordedFile[],
   ): string {
     const rows = files.map(({ table, file, rows }) =>
       `(${quoteLiteral(loadId)}, ${quoteLiteral(table)}, ${quoteLiteral(file)}, ${rows}, now())`
