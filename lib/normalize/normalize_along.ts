@@ -37,7 +37,7 @@ import type { EarlyChainLoad } from "../destination.ts";
 import type { ExtractFollower } from "../extract/extract.ts";
 import { loadJobOf } from "../load/job_files.ts";
 import type { PackageManifest } from "../load/package_store.ts";
-import type { StoredSchema, TableHints } from "../schema/schema.ts";
+import type { StoredSchema, TableHints, TableSchema } from "../schema/schema.ts";
 import { type ExtractedFile, FilesNormalizer, type FilesResult } from "./_normalize_files.ts";
 import type { PoolEvents } from "./_normalize_pool.ts";
 import type { NamingConvention } from "./naming.ts";
@@ -74,6 +74,11 @@ interface Along extends AssumedPackage {
   normalizer: FilesNormalizer;
   /** The chain, once a job file closed while extract ran (never rejects). */
   chain?: Promise<EarlyChainLoad | undefined>;
+  /**
+   * The copy of each table handed to the chain with its last job file: the files of a table
+   * that did not change share one (the chain keeps each file's until it commits).
+   */
+  tableCopies: Map<string, TableSchema>;
 }
 
 /**
@@ -246,6 +251,7 @@ export class NormalizeAlong implements AheadNormalizer {
       schema: asJson(schema),
       tables,
       outDir,
+      tableCopies: new Map(),
       normalizer: new FilesNormalizer({
         storage: store.storage,
         schema: base,
@@ -269,7 +275,11 @@ export class NormalizeAlong implements AheadNormalizer {
           if (this.#declined || this.#along !== along) return;
           along.chain ??= this.#options.loadEarly(loadId, root).catch(() => undefined);
           // a copy: the table evolves on after the call
-          const copy = structuredClone(table);
+          const last = along.tableCopies.get(table.name);
+          const copy = last !== undefined && isDeepStrictEqual(last, table)
+            ? last
+            : structuredClone(table);
+          along.tableCopies.set(table.name, copy);
           const path = store.storage.locate(join(outDir, job.file));
           // in order: each file waits for the chain to open
           void along.chain.then((chain) => chain?.add(loadJobOf(path, job), copy));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import type { EarlyChainLoad } from "../destination.ts";
 import { PackageStore } from "../load/package_store.ts";
-import { newSchema } from "../schema/schema.ts";
+import { newSchema, type TableSchema } from "../schema/schema.ts";
 import { DenoStorage } from "../storage/deno_storage.ts";
 import { snakeCaseNaming } from "./naming.ts";
 import { NormalizeAlong } from "./normalize_along.ts";
@@ -13,8 +13,12 @@ async function normalizeAlong() {
   const storage = new DenoStorage(await tempDir("along"));
   const store = new PackageStore(storage);
   const chained: string[] = [];
+  const tables: TableSchema[] = [];
   const chain: EarlyChainLoad = {
-    add: (job) => void chained.push(basename(job.path)),
+    add: (job, table) => {
+      chained.push(basename(job.path));
+      tables.push(table);
+    },
     stop: () => Promise.resolve(),
     abort: () => Promise.resolve(),
   };
@@ -25,7 +29,7 @@ async function normalizeAlong() {
     dataWriter: { fileMaxBytes: 1 << 20 },
     loadEarly: () => Promise.resolve(chain),
   });
-  return { storage, store, along, chained };
+  return { storage, store, along, chained, tables };
 }
 
 Deno.test("items given while earlier ones are still written (resources extracted concurrently) are normalized in turn, into whole job files", async () => {
@@ -95,4 +99,28 @@ Deno.test("an aborted package leaves no normalizing folder and its chain gets no
     }),
     undefined,
   );
+});
+
+Deno.test("the job files of a table that did not change share one copy of it, which keeps the table as its files were written", async () => {
+  const { along, tables } = await normalizeAlong();
+  const follower = along.follower(newSchema("s"), snakeCaseNaming());
+  const body = "x".repeat(10_000);
+  const give = async (from: number, to: number, extra?: string) => {
+    for (let id = from; id < to; id++) {
+      const item = extra === undefined ? { id, body } : { id, body, extra };
+      await follower.item!("1", "items", item, JSON.stringify(item), {});
+    }
+  };
+  await give(0, 400);
+  const before = tables.length;
+  assert.ok(before >= 3);
+  // a new column: the files written from now on have it
+  await give(400, 800, "e");
+  await along.abort();
+  assert.ok(tables.length > before + 1);
+  // one copy for the files before the change, another for those after it
+  assert.equal(new Set(tables.slice(0, before)).size, 1);
+  assert.equal(new Set(tables.slice(before + 1)).size, 1);
+  assert.equal(tables[0].columns.extra, undefined);
+  assert.equal(tables.at(-1)!.columns.extra?.dataType, "text");
 });
