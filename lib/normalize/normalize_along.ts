@@ -43,6 +43,7 @@ import type { PoolEvents } from "./_normalize_pool.ts";
 import type { NamingConvention } from "./naming.ts";
 import { earlyDataWriter, hintedSchema } from "./normalize.ts";
 import { loadJobFileFormats } from "./job_file_format.ts";
+import { SharedCopies } from "./_shared_copies.ts";
 import {
   type AheadNormalizer,
   type AheadRun,
@@ -74,11 +75,8 @@ interface Along extends AssumedPackage {
   normalizer: FilesNormalizer;
   /** The chain, once a job file closed while extract ran (never rejects). */
   chain?: Promise<EarlyChainLoad | undefined>;
-  /**
-   * The copy of each table handed to the chain with its last job file: the files of a table
-   * that did not change share one (the chain keeps each file's until it commits).
-   */
-  tableCopies: Map<string, TableSchema>;
+  /** The copies of the tables handed to the chain with their job files. */
+  tableCopies: SharedCopies<TableSchema>;
 }
 
 /**
@@ -251,7 +249,7 @@ export class NormalizeAlong implements AheadNormalizer {
       schema: asJson(schema),
       tables,
       outDir,
-      tableCopies: new Map(),
+      tableCopies: new SharedCopies(),
       normalizer: new FilesNormalizer({
         storage: store.storage,
         schema: base,
@@ -275,11 +273,7 @@ export class NormalizeAlong implements AheadNormalizer {
           if (this.#declined || this.#along !== along) return;
           along.chain ??= this.#options.loadEarly(loadId, root).catch(() => undefined);
           // a copy: the table evolves on after the call
-          const last = along.tableCopies.get(table.name);
-          const copy = last !== undefined && isDeepStrictEqual(last, table)
-            ? last
-            : structuredClone(table);
-          along.tableCopies.set(table.name, copy);
+          const copy = along.tableCopies.share(table.name, table, structuredClone);
           const path = store.storage.locate(join(outDir, job.file));
           // in order: each file waits for the chain to open
           void along.chain.then((chain) => chain?.add(loadJobOf(path, job), copy));
